@@ -1,0 +1,1 @@
+"""Conformance checks, one package per layer."""

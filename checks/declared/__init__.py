@@ -1,0 +1,1 @@
+"""Declared layer: terraform.tfvars and application env files against the spec."""

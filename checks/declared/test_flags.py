@@ -1,0 +1,84 @@
+"""Declared application behaviour: debug, JWT, registration, email verification, rate limiting, pools."""
+
+from __future__ import annotations
+
+from envmatrix import Environment, check
+from envmatrix.spec import EnvironmentSpec
+
+
+def _has_refresh(spec: EnvironmentSpec) -> bool:
+    return spec.app.jwt.refresh_token_days is not None
+
+
+def _has_cors(spec: EnvironmentSpec) -> bool:
+    return spec.app.cors_origins is not None
+
+
+@check("APP-ENVIRONMENT", layer="declared", area="flags", row="deployment", severity="critical")
+def test_app_environment(env: Environment) -> None:
+    """ENVIRONMENT holds the environment's long name."""
+    env.expect(env.env_file.path.name, "ENVIRONMENT", env.long_name, env.env_file.typed.ENVIRONMENT)
+
+
+@check("APP-DEBUG", layer="declared", area="flags", row="debug_mode", severity="critical")
+def test_app_debug(env: Environment) -> None:
+    """Debug mode per the matrix."""
+    env.expect(env.env_file.path.name, "DEBUG", env.spec.app.debug, env.env_file.typed.DEBUG)
+
+
+@check("JWT-ACCESS-MINUTES", layer="declared", area="flags", row="jwt_expiration", severity="high")
+def test_jwt_access_minutes(env: Environment) -> None:
+    """Access-token lifetime (minutes) and signing algorithm."""
+    typed = env.env_file.typed
+    env.expect(env.env_file.path.name, "JWT_ACCESS_TOKEN_EXPIRE_MINUTES", env.spec.app.jwt.access_token_minutes,
+               typed.JWT_ACCESS_TOKEN_EXPIRE_MINUTES)
+    env.expect(env.env_file.path.name, "JWT_ALGORITHM", env.spec.app.jwt.algorithm, typed.JWT_ALGORITHM)
+
+
+@check("JWT-REFRESH-DAYS", layer="declared", area="flags", row="jwt_expiration", applies=_has_refresh)
+def test_jwt_refresh_days(env: Environment) -> None:
+    """Refresh-token lifetime (days) where the spec has refresh tokens."""
+    env.expect(env.env_file.path.name, "JWT_REFRESH_TOKEN_EXPIRE_DAYS", env.spec.app.jwt.refresh_token_days,
+               env.env_file.typed.JWT_REFRESH_TOKEN_EXPIRE_DAYS)
+
+
+@check("APP-EMAIL-VERIFICATION", layer="declared", area="flags", row="email_verification", severity="high")
+def test_app_email_verification(env: Environment) -> None:
+    """Email verification required or skipped per the matrix."""
+    env.expect(env.env_file.path.name, "ENABLE_EMAIL_VERIFICATION", env.spec.app.email_verification,
+               env.env_file.typed.ENABLE_EMAIL_VERIFICATION)
+
+
+@check("APP-REGISTRATION", layer="declared", area="flags", row="email_verification", severity="medium")
+def test_app_registration(env: Environment) -> None:
+    """Self-service registration open or closed."""
+    env.expect(env.env_file.path.name, "ENABLE_REGISTRATION", env.spec.app.registration,
+               env.env_file.typed.ENABLE_REGISTRATION)
+
+
+@check("APP-RATE-LIMITING", layer="declared", area="flags", row="rate_limiting", severity="high")
+def test_app_rate_limiting(env: Environment) -> None:
+    """Rate limiting on or off, and its per-minute limit where the env file sets one."""
+    typed = env.env_file.typed
+    env.expect(env.env_file.path.name, "ENABLE_RATE_LIMITING", env.spec.app.rate_limit.enabled,
+               typed.ENABLE_RATE_LIMITING)
+    if typed.RATE_LIMIT_PER_MINUTE is not None:
+        env.expect(env.env_file.path.name, "RATE_LIMIT_PER_MINUTE", env.spec.app.rate_limit.per_minute,
+                   typed.RATE_LIMIT_PER_MINUTE)
+
+
+@check("APP-CORS-ORIGINS", layer="declared", area="security", row="security", applies=_has_cors)
+def test_app_cors_origins(env: Environment) -> None:
+    """CORS origins exactly the documented list (no wildcard)."""
+    raw = env.env_file.typed.CORS_ORIGINS
+    origins = sorted(o.strip() for o in raw.split(",")) if raw is not None else None
+    env.expect(env.env_file.path.name, "CORS_ORIGINS", sorted(env.spec.app.cors_origins or ()), origins)
+
+
+@check("APP-POOLS", layer="declared", area="sla", row="deployment", severity="low")
+def test_app_pools(env: Environment) -> None:
+    """Database pool size/overflow and Celery worker concurrency."""
+    typed, app, name = env.env_file.typed, env.spec.app, env.env_file.path.name
+    env.expect(name, "DB_POOL_SIZE", app.db_pool_size, typed.DB_POOL_SIZE)
+    env.expect(name, "DB_POOL_MAX_OVERFLOW", app.db_pool_max_overflow, typed.DB_POOL_MAX_OVERFLOW)
+    env.expect(name, "CELERY_WORKER_CONCURRENCY", app.worker_concurrency, typed.CELERY_WORKER_CONCURRENCY)

@@ -1,0 +1,52 @@
+"""Declared security: secrets only as Secrets Manager placeholders, sane and separate networks."""
+
+from __future__ import annotations
+
+import ipaddress
+
+from envmatrix import Environment, check
+from envmatrix.environments import ENVIRONMENTS
+from envmatrix.redact import URL_CREDENTIALS, is_secret_name
+from envmatrix.spec import EnvironmentSpec
+
+
+def _uses_secrets_manager(spec: EnvironmentSpec) -> bool:
+    return bool(spec.secrets.from_secrets_manager)
+
+
+@check("SECRETS-PLACEHOLDERS", layer="declared", area="security", row="security", severity="critical",
+       applies=_uses_secrets_manager)
+def test_secrets_placeholders(env: Environment) -> None:
+    """Every secret-class variable is present and only a Secrets Manager placeholder, never a literal."""
+    placeholder = env.suite.spec.defaults.secret_placeholder
+    values = env.env_file.values
+    for name in env.spec.secrets.from_secrets_manager:
+        env.expect(env.env_file.path.name, name, placeholder, values.get(name, "<missing>"))
+
+
+@check("NET-VPC-CIDR", layer="declared", area="security", row="security", severity="high")
+def test_net_vpc_cidr(env: Environment) -> None:
+    """VPC CIDR as documented, a valid private network, overlapping no other environment."""
+    cidr = env.tfvars.vpc_cidr
+    env.expect("terraform.tfvars", "vpc_cidr", env.spec.network.vpc_cidr, cidr)
+    network = ipaddress.ip_network(cidr, strict=False)
+    env.expect("terraform.tfvars", "vpc_cidr", "a private network", cidr, ok=lambda _w, _g: network.is_private)
+    others = [name for name in ENVIRONMENTS if name != env.name]
+    overlapping = [
+        f"{name} {env.suite.tfvars(name).vpc_cidr}" for name in others
+        if network.overlaps(ipaddress.ip_network(env.suite.tfvars(name).vpc_cidr, strict=False))
+    ]
+    env.expect("terraform.tfvars", "vpc_cidr", "no overlap with other environments", overlapping or "none",
+               ok=lambda _w, got: got == "none")
+
+
+@check("SECRETS-NO-LITERALS", layer="declared", area="security", row="security", severity="high")
+def test_secrets_no_literals(env: Environment) -> None:
+    """No literal credential in the env file: no password inside a URL, no literal secret-like value."""
+    placeholder = env.suite.spec.defaults.secret_placeholder
+    literals = sorted(
+        name for name, value in env.env_file.values.items()
+        if value and value != placeholder and (is_secret_name(name) or URL_CREDENTIALS.search(value))
+    )
+    env.expect(env.env_file.path.name, "literal_values", "none", literals or "none",
+               ok=lambda _want, got: got == "none")

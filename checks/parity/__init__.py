@@ -1,0 +1,1 @@
+"""Parity: environments compared with each other."""

@@ -1,0 +1,106 @@
+"""The check decorator and registry: every check has a stable id, a layer, an area and a matrix row."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Literal, TypeVar
+
+import pytest
+
+from envmatrix.spec import EnvironmentSpec
+
+Layer = Literal["declared", "live", "drift", "parity", "smoke"]
+Area = Literal["sla", "backups", "logging", "flags", "security", "monitoring"]
+Severity = Literal["critical", "high", "medium", "low"]
+
+LAYERS: tuple[str, ...] = ("declared", "live", "drift", "parity", "smoke")
+AREAS: tuple[str, ...] = ("sla", "backups", "logging", "flags", "security", "monitoring")
+MARKERS: dict[str, str] = {
+    "declared": "checks of terraform.tfvars and the application env files",
+    "live": "checks of the live AWS resources (read-only snapshot)",
+    "drift": "declared vs live, key by key",
+    "parity": "environments compared with each other",
+    "smoke": "HTTP smoke tests against the running service",
+    "security": "area: security controls (secrets, network, TLS, CORS, WAF)",
+    "sla": "area: SLA-related settings (capacity, Multi-AZ, replicas, availability zones)",
+    "backups": "area: backups, retention, deletion protection",
+    "logging": "area: log level, retention, archive",
+    "flags": "area: feature flags and application behaviour (debug, JWT, registration, ...)",
+    "monitoring": "area: monitoring and alerting",
+    "creates_users": "smoke test that registers new users (not run where real customer data lives)",
+}
+
+#: Matrix rows of the report, in the document's order, plus the security controls.
+ROWS: dict[str, str] = {
+    "uptime_sla": "Uptime SLA",
+    "data": "Data",
+    "database": "Database",
+    "auto_scaling": "Auto Scaling",
+    "debug_mode": "Debug Mode",
+    "log_level": "Log Level",
+    "jwt_expiration": "JWT Expiration",
+    "email_verification": "Email Verification",
+    "rate_limiting": "Rate Limiting",
+    "monitoring": "Monitoring",
+    "backups": "Backups",
+    "deployment": "Deployment",
+    "security": "Security controls",
+    "config_structure": "Config structure (parity)",
+}
+
+Applies = Callable[[EnvironmentSpec], bool]
+F = TypeVar("F", bound=Callable[..., None])
+
+
+def _always(_: EnvironmentSpec) -> bool:
+    return True
+
+
+@dataclass(frozen=True)
+class CheckInfo:
+    id: str
+    layer: Layer
+    area: Area
+    row: str
+    severity: Severity
+    title: str
+    applies: Applies = field(default=_always, compare=False)
+
+
+#: Every check defined so far, by (layer, id).
+REGISTRY: dict[tuple[str, str], CheckInfo] = {}
+
+
+def test_name_for(check_id: str) -> str:
+    """The test function name a check id must have: DB-BACKUP-RETENTION -> test_db_backup_retention."""
+    return "test_" + check_id.lower().replace("-", "_")
+
+
+def check(
+    check_id: str,
+    *,
+    layer: Layer,
+    area: Area,
+    row: str,
+    severity: Severity = "high",
+    applies: Applies = _always,
+) -> Callable[[F], F]:
+    """Mark a test function as envmatrix check ``check_id`` (parametrized by environment)."""
+    if row not in ROWS:
+        raise ValueError(f"{check_id}: unknown matrix row {row!r}; rows: {list(ROWS)}")
+
+    def decorate(function: F) -> F:
+        info = CheckInfo(check_id, layer, area, row, severity, (function.__doc__ or check_id).strip(), applies)
+        REGISTRY[(layer, check_id)] = info
+        function.__name__ = test_name_for(check_id)
+        marked = pytest.mark.envmatrix_check(info)(function)
+        marked = getattr(pytest.mark, layer)(marked)
+        return getattr(pytest.mark, area)(marked)  # type: ignore[no-any-return]
+
+    return decorate
+
+
+def info_of(item: pytest.Item) -> CheckInfo | None:
+    marker = item.get_closest_marker("envmatrix_check")
+    return marker.args[0] if marker is not None else None

@@ -1,0 +1,60 @@
+"""User-facing error types: one per kind of bad input or unavailable source."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class EnvmatrixError(Exception):
+    """Base of every error the suite reports to a user as one readable message."""
+
+
+class InputError(EnvmatrixError):
+    """A file the user gave (spec, tfvars, env file, waivers, config) is unusable."""
+
+    kind = "input"
+
+    def __init__(self, path: Path | str, problem: str, *, line: int | None = None) -> None:
+        self.path = Path(path)
+        self.problem = problem
+        self.line = line
+        where = f"{self.path}:{line}" if line is not None else str(self.path)
+        super().__init__(f"{self.kind} {where}: {problem}")
+
+
+class SpecError(InputError):
+    kind = "spec"
+
+
+class TfvarsError(InputError):
+    kind = "tfvars"
+
+
+class EnvFileError(InputError):
+    kind = "env file"
+
+
+class WaiverError(InputError):
+    kind = "waivers"
+
+
+class ConfigError(InputError):
+    kind = "config"
+
+
+class UsageError(EnvmatrixError):
+    """A bad command-line value (the plugin turns it into pytest.UsageError)."""
+
+
+class InventoryUnavailable(EnvmatrixError):
+    """Live AWS state could not be read; every check needing it fails with this reason."""
+
+    def __init__(self, environment: str, resource: str, reason: str) -> None:
+        self.environment = environment
+        self.resource = resource
+        self.reason = reason
+        super().__init__(f"{environment}: cannot read {resource}: {reason}")
+
+
+class ReadOnlyViolation(EnvmatrixError):
+    """A client tried an AWS operation that is not a read."""

@@ -1,0 +1,193 @@
+"""pytest hooks: --env parametrization, options, markers, waivers, and one-line failures."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from envmatrix.catalog import MARKERS, REGISTRY, info_of, test_name_for
+from envmatrix.config import CONFIG_FILE, ProjectConfig, Setting, load_config, resolve
+from envmatrix.context import Environment, Paths, Suite
+from envmatrix.environments import parse_selection, valid_names
+from envmatrix.errors import EnvmatrixError, UsageError
+from envmatrix.spec import load_spec
+from envmatrix.verdict import CheckFailed
+from envmatrix.waivers import Waiver, find_unknown, load_waivers
+
+SUITE_KEY = pytest.StashKey[Suite]()
+SETTINGS_KEY = pytest.StashKey[dict[str, Setting]]()
+WAIVERS_KEY = pytest.StashKey[list[Waiver]]()
+CONFIG_KEY = pytest.StashKey[ProjectConfig]()
+_NOT_APPLICABLE = "__not_applicable__"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("envmatrix", "envmatrix: environment conformance")
+    group.addoption(
+        "--env", action="append", dest="envmatrix_env", default=[], metavar="NAME",
+        help=f"environment(s) to audit: {valid_names()}; comma list or repeated (default: $ENVIRONMENT)",
+    )
+    for name, text in (
+        ("spec", "the documented matrix (YAML)"),
+        ("tfvars-root", "folder holding <env>/terraform.tfvars"),
+        ("env-root", "folder holding <env>.env application env files"),
+        ("waivers", "waiver file (YAML)"),
+        ("reports-dir", "output folder for reports and snapshots"),
+    ):
+        group.addoption(f"--{name}", dest=f"envmatrix_{name.replace('-', '_')}", metavar="PATH", help=text)
+    group.addoption("--envmatrix-config", dest="envmatrix_config", metavar="PATH",
+                    help=f"project config file (default: {CONFIG_FILE} in the project root)")
+
+
+def _settings(config: pytest.Config, project: ProjectConfig) -> dict[str, Setting]:
+    cwd, root = Path(config.invocation_params.dir), Path(config.rootpath)
+    options = {"spec": "spec", "tfvars_root": "tfvars_root", "env_root": "env_root",
+               "waivers": "waivers", "reports": "reports_dir"}
+    return {
+        name: resolve(name, config.getoption(f"envmatrix_{opt}"), project, cwd=cwd, rootdir=root)
+        for name, opt in options.items()
+    }
+
+
+def _selected(config: pytest.Config) -> list[str]:
+    values = list(config.getoption("envmatrix_env"))
+    if not values and os.environ.get("ENVIRONMENT"):
+        values = [os.environ["ENVIRONMENT"]]
+    return parse_selection(values)
+
+
+def _load(config: pytest.Config) -> Suite:
+    config_path = Path(config.getoption("envmatrix_config") or Path(config.rootpath) / CONFIG_FILE)
+    if config.getoption("envmatrix_config") and not config_path.exists():
+        raise UsageError(f"--envmatrix-config: {config_path} does not exist")
+    project = load_config(config_path)
+    settings = _settings(config, project)
+    for name in ("spec", "tfvars_root", "env_root"):
+        if not Path(settings[name].value).exists():
+            raise UsageError(f"{name} path {settings[name].value} (from {settings[name].source}) does not exist")
+    paths = Paths(*(Path(settings[key].value) for key in ("spec", "tfvars_root", "env_root", "waivers", "reports")))
+    suite = Suite(spec=load_spec(paths.spec), paths=paths, selected=_selected(config))
+    suite.load_selected()
+    waivers_file = paths.waivers
+    explicit = settings["waivers"].source != "default"
+    config.stash[WAIVERS_KEY] = load_waivers(waivers_file) if explicit or waivers_file.exists() else []
+    config.stash[SETTINGS_KEY] = settings
+    config.stash[CONFIG_KEY] = project
+    return suite
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    for name, text in MARKERS.items():
+        config.addinivalue_line("markers", f"{name}: {text}")
+    config.addinivalue_line("markers", "envmatrix_check(info): an envmatrix check (set by @check)")
+    try:
+        config.stash[SUITE_KEY] = _load(config)
+    except EnvmatrixError as exc:
+        raise pytest.UsageError(str(exc)) from None
+
+
+def get_suite(config: pytest.Config) -> Suite:
+    return config.stash[SUITE_KEY]
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    suite = config.stash.get(SUITE_KEY, None)
+    if suite is None:
+        return []
+    lines = [f"envmatrix: environments {', '.join(suite.selected) or '(none selected)'}; "
+             f"spec digest {suite.spec.digest}"]
+    for name, setting in config.stash[SETTINGS_KEY].items():
+        lines.append(f"envmatrix: {name} = {setting.value} ({setting.source})")
+    return lines
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "_envmatrix_env" not in metafunc.fixturenames:
+        return
+    suite = get_suite(metafunc.config)
+    marker = metafunc.definition.get_closest_marker("envmatrix_check")
+    info = marker.args[0] if marker else None
+    names = [env for env in suite.selected if info is None or info.applies(suite.spec.env(env))]
+    metafunc.parametrize("_envmatrix_env", names or [_NOT_APPLICABLE], indirect=True, ids=names or ["n/a"])
+
+
+@pytest.fixture
+def _envmatrix_env(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def env(request: pytest.FixtureRequest, _envmatrix_env: str) -> Environment:
+    """The environment under test, bound to this check (its id prefixes every failure)."""
+    environment = Environment(get_suite(request.config), _envmatrix_env, info_of(request.node))
+    environment.on_evidence = lambda ev: request.node.user_properties.append(("envmatrix_evidence", ev.as_json()))
+    return environment
+
+
+def _env_of(item: pytest.Item) -> str | None:
+    callspec = getattr(item, "callspec", None)
+    return callspec.params.get("_envmatrix_env") if callspec else None
+
+
+def _apply_waiver(item: pytest.Item, env: str, waivers: list[Waiver], today: dt.date) -> None:
+    info = info_of(item)
+    for waiver in waivers:
+        if info is not None and waiver.matches(info, env):
+            if waiver.expired(today):
+                item.add_marker(pytest.mark.envmatrix_expired_waiver(waiver))
+            else:
+                item.add_marker(pytest.mark.xfail(reason=waiver.describe(), strict=True, raises=CheckFailed))
+            item.user_properties.append(("waiver", waiver.describe()))
+            return
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not get_suite(config).selected and any(_env_of(item) for item in items):
+        raise pytest.UsageError(f"no environment selected: pass --env or set $ENVIRONMENT; valid names: {valid_names()}")
+    waivers = config.stash.get(WAIVERS_KEY, [])
+    unknown = find_unknown(waivers, REGISTRY.values())
+    if unknown:
+        ids = ", ".join(f"{w.check}[{w.env}]" for w in unknown)
+        raise pytest.UsageError(f"waivers: no check has the id of waiver(s) {ids}; valid ids: "
+                                f"{', '.join(sorted({i.id for i in REGISTRY.values()}))}")
+    today = dt.date.today()
+    keep, dropped = [], []
+    for item in items:
+        env, info = _env_of(item), info_of(item)
+        if env == _NOT_APPLICABLE:
+            dropped.append(item)
+            continue
+        keep.append(item)
+        if info is None or env is None:
+            continue
+        if getattr(item, "originalname", info.id) != test_name_for(info.id):
+            raise pytest.UsageError(f"{item.nodeid}: check {info.id} must be named {test_name_for(info.id)}")
+        item.extra_keyword_matches.add(info.id)
+        item.user_properties.extend([("check_id", info.id), ("environment", env), ("layer", info.layer),
+                                     ("area", info.area), ("row", info.row), ("severity", info.severity)])
+        _apply_waiver(item, env, waivers, today)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = keep
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    marker = item.get_closest_marker("envmatrix_expired_waiver")
+    if marker is not None:
+        waiver: Waiver = marker.args[0]
+        pytest.fail(f"{waiver.env} {waiver.check}: waiver expired on {waiver.expires.isoformat()} "
+                    f"(owner {waiver.owner}); fix the finding or renew the waiver", pytrace=False)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    report: pytest.TestReport = yield
+    if call.excinfo is not None and report.failed and isinstance(call.excinfo.value, CheckFailed | EnvmatrixError):
+        report.longrepr = str(call.excinfo.value)
+    return report  # type: ignore[return-value]

@@ -1,0 +1,259 @@
+"""The documented matrix as validated data: pydantic models and the spec loader."""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from envmatrix.environments import ENVIRONMENTS, LONG_NAMES
+from envmatrix.errors import SpecError
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class MatrixCells(_Model):
+    """The "Environment Comparison Matrix" column of one environment, as documented."""
+
+    uptime_sla: StrictStr
+    data: StrictStr
+    database: StrictStr
+    auto_scaling: StrictStr
+    debug_mode: StrictStr
+    log_level: StrictStr
+    jwt_expiration: StrictStr
+    email_verification: StrictStr
+    rate_limiting: StrictStr
+    monitoring: StrictStr
+    backups: StrictStr
+    deployment: StrictStr
+    cost_per_month: StrictStr
+
+
+class Sla(_Model):
+    uptime_percent: float | None
+    min_availability_zones: StrictInt | None = Field(ge=1)
+
+
+class Data(_Model):
+    real_customer_data: StrictBool
+
+
+class Network(_Model):
+    vpc_cidr: StrictStr
+
+    @field_validator("vpc_cidr")
+    @classmethod
+    def _cidr(cls, value: str) -> str:
+        ipaddress.ip_network(value, strict=True)
+        return value
+
+
+class Replica(_Model):
+    instance_class: StrictStr
+
+
+class Database(_Model):
+    instance_class: StrictStr
+    allocated_storage_gb: StrictInt = Field(gt=0)
+    max_allocated_storage_gb: StrictInt = Field(gt=0)
+    multi_az: StrictBool
+    replica: Replica | None
+    backup_retention_days: StrictInt = Field(ge=0, le=35)
+    deletion_protection: StrictBool
+    skip_final_snapshot: StrictBool
+
+
+class Cache(_Model):
+    node_type: StrictStr
+    num_nodes: StrictInt = Field(ge=1)
+    automatic_failover: StrictBool
+
+
+class Service(_Model):
+    cpu: StrictInt = Field(gt=0)
+    memory: StrictInt = Field(gt=0)
+    desired_count: StrictInt = Field(ge=0)
+    min_capacity: StrictInt = Field(ge=0)
+    max_capacity: StrictInt = Field(ge=0)
+
+
+class Services(_Model):
+    api: Service
+    worker: Service
+
+
+class Logging(_Model):
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"]
+    retention_days: StrictInt = Field(gt=0)
+    archive_days: StrictInt | None = Field(gt=0)
+
+
+class Jwt(_Model):
+    algorithm: StrictStr
+    access_token_minutes: StrictInt = Field(gt=0)
+    refresh_token_days: StrictInt | None = Field(gt=0)
+
+
+class RateLimit(_Model):
+    enabled: StrictBool
+    per_minute: StrictInt | None = Field(gt=0)
+
+    @model_validator(mode="after")
+    def _limit_when_enabled(self) -> RateLimit:
+        if self.enabled and self.per_minute is None:
+            raise ValueError("per_minute is required when rate limiting is enabled")
+        return self
+
+
+class App(_Model):
+    debug: StrictBool
+    db_pool_size: StrictInt = Field(gt=0)
+    db_pool_max_overflow: StrictInt = Field(ge=0)
+    worker_concurrency: StrictInt = Field(gt=0)
+    jwt: Jwt
+    registration: StrictBool
+    email_verification: StrictBool
+    rate_limit: RateLimit
+    cors_origins: tuple[StrictStr, ...] | None
+
+
+class Monitoring(_Model):
+    level: Literal["basic", "full", "full+alerting"]
+    container_insights: StrictBool
+    alerting: StrictBool
+    required_variables: tuple[StrictStr, ...]
+
+
+class Secrets(_Model):
+    from_secrets_manager: tuple[StrictStr, ...]
+    rotation: dict[StrictStr, StrictInt | Literal["manual"]]
+
+
+class Security(_Model):
+    waf: StrictBool
+    backup_bucket: StrictBool
+    log_archive_bucket: StrictBool
+    hsts: StrictBool
+    basic_auth: StrictBool
+
+
+class EnvironmentSpec(_Model):
+    """Everything the seed documents about one environment."""
+
+    long_name: StrictStr
+    matrix: MatrixCells
+    sla: Sla
+    data: Data
+    region: StrictStr
+    domain_name: StrictStr
+    network: Network
+    database: Database
+    cache: Cache
+    auto_scaling: StrictBool
+    services: Services
+    logging: Logging
+    app: App
+    monitoring: Monitoring
+    secrets: Secrets
+    security: Security
+
+
+class ByDesign(_Model):
+    environments: tuple[StrictStr, ...]
+    reason: StrictStr
+
+    @field_validator("environments")
+    @classmethod
+    def _known(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = [name for name in value if name not in ENVIRONMENTS]
+        if unknown:
+            raise ValueError(f"unknown environment(s) {unknown}; valid: {list(ENVIRONMENTS)}")
+        return value
+
+
+class Parity(_Model):
+    tfvars: dict[StrictStr, ByDesign]
+    env: dict[StrictStr, ByDesign]
+
+
+class Defaults(_Model):
+    secret_placeholder: StrictStr
+    certificate_min_days_valid: StrictInt = Field(ge=0)
+    tags: dict[StrictStr, str]
+
+
+class Document(_Model):
+    title: StrictStr
+    version: StrictStr
+    last_updated: StrictStr
+
+
+class Spec(_Model):
+    """The whole spec file: the three environments plus shared rules."""
+
+    document: Document
+    defaults: Defaults
+    parity: Parity
+    environments: dict[StrictStr, EnvironmentSpec]
+    digest: StrictStr = ""
+
+    @field_validator("environments")
+    @classmethod
+    def _all_environments(cls, value: dict[str, EnvironmentSpec]) -> dict[str, EnvironmentSpec]:
+        missing = [name for name in ENVIRONMENTS if name not in value]
+        unknown = [name for name in value if name not in ENVIRONMENTS]
+        if missing or unknown:
+            raise ValueError(f"must hold exactly {list(ENVIRONMENTS)}; missing {missing}, unknown {unknown}")
+        for short, env in value.items():
+            if env.long_name != LONG_NAMES[short]:
+                raise ValueError(f"{short}.long_name must be {LONG_NAMES[short]!r}, got {env.long_name!r}")
+        return value
+
+    def env(self, name: str) -> EnvironmentSpec:
+        return self.environments[name]
+
+
+def _field_path(loc: tuple[int | str, ...]) -> str:
+    return ".".join(str(part) for part in loc) or "<top level>"
+
+
+def load_spec(path: Path | str) -> Spec:
+    """Read and validate the spec; raise SpecError naming the file and field on any problem."""
+    path = Path(path)
+    try:
+        raw_bytes = path.read_bytes()
+    except OSError as exc:
+        raise SpecError(path, f"cannot read: {exc.strerror or exc}") from None
+    try:
+        data = yaml.safe_load(raw_bytes)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        raise SpecError(path, f"not valid YAML: {getattr(exc, 'problem', exc)}", line=line) from None
+    if not isinstance(data, dict):
+        raise SpecError(path, "must be a YAML mapping with document, defaults, parity, environments")
+    data.pop("digest", None)
+    try:
+        spec = Spec.model_validate({**data, "digest": hashlib.sha256(raw_bytes).hexdigest()[:12]})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+        raise SpecError(path, f"field {_field_path(first['loc'])}: {first['msg']}{more}") from None
+    return spec

@@ -1,0 +1,77 @@
+"""One way to say "wrong": the failure type and its message format, with evidence for reports."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from envmatrix.redact import redact_text, redact_value
+
+MISSING: Any = object()
+_MISSING = MISSING
+
+
+def show(value: Any) -> str:
+    """Render a value for a message: JSON-ish scalars, lists as lists, missing as <missing>."""
+    if value is _MISSING or value is None:
+        return "<missing>" if value is _MISSING else "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return value
+    try:
+        return json.dumps(value, sort_keys=True, default=str)
+    except TypeError:
+        return str(value)
+
+
+class CheckFailed(AssertionError):
+    """A check found the environment differs from the documented matrix."""
+
+    def __init__(self, message: str, evidence: Evidence) -> None:
+        super().__init__(message)
+        self.evidence = evidence
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What one comparison saw; attached to the test report and shown in the matrix report."""
+
+    environment: str
+    check_id: str
+    layer: str
+    resource: str
+    setting: str
+    expected: str
+    actual: str
+    passed: bool
+    message: str
+
+    def as_json(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True)
+
+
+def failure_message(env: str, check_id: str, resource: str, setting: str, expected: str, actual: str) -> str:
+    return f"{env} {check_id} {resource}.{setting}: expected {expected}, got {actual}"
+
+
+def compare(
+    *,
+    env: str,
+    check_id: str,
+    layer: str,
+    resource: str,
+    setting: str,
+    expected: Any,
+    actual: Any,
+    ok: Callable[[Any, Any], bool] | None = None,
+    expected_text: str | None = None,
+) -> Evidence:
+    """Compare, redact, and return the evidence; ``ok`` defaults to equality."""
+    passed = (ok or (lambda want, got: want == got))(expected, actual)
+    shown_expected = expected_text if expected_text is not None else show(redact_value(setting, expected))
+    shown_actual = show(redact_value(setting, actual))
+    message = redact_text(failure_message(env, check_id, resource, setting, shown_expected, shown_actual))
+    return Evidence(env, check_id, layer, resource, setting, shown_expected, shown_actual, passed, message)

@@ -1,0 +1,96 @@
+"""Waivers: a known failure (check id, environment, reason, owner, expiry) becomes an expected one."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, StrictStr, ValidationError, field_validator
+
+from envmatrix.catalog import LAYERS, CheckInfo
+from envmatrix.environments import ENVIRONMENTS, canonical
+from envmatrix.errors import UsageError, WaiverError
+
+
+class Waiver(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    check: StrictStr
+    env: StrictStr
+    layer: StrictStr | None = None
+    reason: StrictStr
+    owner: StrictStr
+    expires: dt.date
+
+    @field_validator("env")
+    @classmethod
+    def _env(cls, value: str) -> str:
+        try:
+            return canonical(value)
+        except UsageError:
+            raise ValueError(f"unknown environment {value!r}; valid: {list(ENVIRONMENTS)}") from None
+
+    @field_validator("layer")
+    @classmethod
+    def _layer(cls, value: str | None) -> str | None:
+        if value is not None and value not in LAYERS:
+            raise ValueError(f"unknown layer {value!r}; valid: {list(LAYERS)}")
+        return value
+
+    @field_validator("reason", "owner")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be blank")
+        return value
+
+    def matches(self, info: CheckInfo, env: str) -> bool:
+        return self.check == info.id and self.env == env and self.layer in (None, info.layer)
+
+    def expired(self, today: dt.date) -> bool:
+        return self.expires < today
+
+    def describe(self) -> str:
+        return f"waived: {self.reason} (owner {self.owner}, until {self.expires.isoformat()})"
+
+
+class _WaiverFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    waivers: list[Waiver]
+
+
+def load_waivers(path: Path) -> list[Waiver]:
+    """Read the waiver file; a missing file means no waivers only when it is the default path."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise WaiverError(path, f"cannot read: {exc.strerror or exc}") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise WaiverError(path, "not valid YAML", line=mark.line + 1 if mark else None) from None
+    if data is None:
+        return []
+    try:
+        parsed = _WaiverFile.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise WaiverError(path, f"{where}: {first['msg']}") from None
+    return parsed.waivers
+
+
+def find_unknown(waivers: Iterable[Waiver], registered: Iterable[CheckInfo]) -> list[Waiver]:
+    """Waivers naming a check id that no collected check has (within the layers collected)."""
+    infos = list(registered)
+    ids = {(info.layer, info.id) for info in infos}
+    layers = {info.layer for info in infos}
+    unknown = []
+    for waiver in waivers:
+        wanted = [waiver.layer] if waiver.layer else sorted(layers)
+        if waiver.layer and waiver.layer not in layers:
+            continue  # that layer's checks are not part of this run
+        if not any((layer, waiver.check) in ids for layer in wanted):
+            unknown.append(waiver)
+    return unknown
