@@ -38,6 +38,7 @@ class Suite:
     spec: Spec
     paths: Paths
     selected: list[str]
+    sandbox: bool = False
     settings: dict[str, Any] = field(default_factory=dict)
     providers: dict[str, Callable[[str], Any]] = field(default_factory=dict)
     _tfvars: dict[str, Tfvars] = field(default_factory=dict)

@@ -19,6 +19,7 @@ from envmatrix.verdict import CheckFailed
 from envmatrix.waivers import Waiver, find_unknown, load_waivers
 
 SUITE_KEY = pytest.StashKey[Suite]()
+LOAD_ERROR_KEY = pytest.StashKey[str]()
 SETTINGS_KEY = pytest.StashKey[dict[str, Setting]]()
 WAIVERS_KEY = pytest.StashKey[list[Waiver]]()
 CONFIG_KEY = pytest.StashKey[ProjectConfig]()
@@ -39,6 +40,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         ("reports-dir", "output folder for reports and snapshots"),
     ):
         group.addoption(f"--{name}", dest=f"envmatrix_{name.replace('-', '_')}", metavar="PATH", help=text)
+    group.addoption("--sandbox", action="store_true", dest="envmatrix_sandbox",
+                    help="run against the embedded sandbox (moto server + reference service on loopback)")
     group.addoption("--envmatrix-config", dest="envmatrix_config", metavar="PATH",
                     help=f"project config file (default: {CONFIG_FILE} in the project root)")
 
@@ -70,7 +73,8 @@ def _load(config: pytest.Config) -> Suite:
         if not Path(settings[name].value).exists():
             raise UsageError(f"{name} path {settings[name].value} (from {settings[name].source}) does not exist")
     paths = Paths(*(Path(settings[key].value) for key in ("spec", "tfvars_root", "env_root", "waivers", "reports")))
-    suite = Suite(spec=load_spec(paths.spec), paths=paths, selected=_selected(config))
+    suite = Suite(spec=load_spec(paths.spec), paths=paths, selected=_selected(config),
+                  sandbox=bool(config.getoption("envmatrix_sandbox")))
     suite.load_selected()
     waivers_file = paths.waivers
     explicit = settings["waivers"].source != "default"
@@ -88,10 +92,21 @@ def pytest_configure(config: pytest.Config) -> None:
     try:
         config.stash[SUITE_KEY] = _load(config)
     except EnvmatrixError as exc:
-        raise pytest.UsageError(str(exc)) from None
+        if _asked_for_envmatrix(config):
+            raise pytest.UsageError(str(exc)) from None
+        # Installed but unused here (another project's tests): complain only if checks get collected.
+        config.stash[LOAD_ERROR_KEY] = str(exc)
+
+
+def _asked_for_envmatrix(config: pytest.Config) -> bool:
+    names = ("env", "spec", "tfvars_root", "env_root", "waivers", "reports_dir", "config", "sandbox")
+    return any(config.getoption(f"envmatrix_{name}") for name in names) or bool(os.environ.get("ENVIRONMENT"))
 
 
 def get_suite(config: pytest.Config) -> Suite:
+    """The run's Suite; a usage error (with the reason) when the inputs could not be loaded."""
+    if SUITE_KEY not in config.stash:
+        raise pytest.UsageError(config.stash.get(LOAD_ERROR_KEY, "envmatrix is not configured"))
     return config.stash[SUITE_KEY]
 
 
@@ -148,7 +163,9 @@ def _apply_waiver(item: pytest.Item, env: str, waivers: list[Waiver], today: dt.
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if not get_suite(config).selected and any(_env_of(item) for item in items):
+    if not any(_env_of(item) for item in items):
+        return
+    if not get_suite(config).selected:
         raise pytest.UsageError(f"no environment selected: pass --env or set $ENVIRONMENT; valid names: {valid_names()}")
     waivers = config.stash.get(WAIVERS_KEY, [])
     unknown = find_unknown(waivers, REGISTRY.values())

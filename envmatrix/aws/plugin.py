@@ -1,0 +1,1 @@
+"""pytest hooks of the live layer (snapshot provider, shared across xdist workers)."""

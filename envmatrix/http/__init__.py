@@ -1,0 +1,1 @@
+"""Smoke layer: the HTTP client for the smoke contract."""

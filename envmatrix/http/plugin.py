@@ -1,0 +1,1 @@
+"""pytest hooks of the smoke layer (HTTP client provider, --base-url and friends)."""

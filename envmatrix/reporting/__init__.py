@@ -1,0 +1,1 @@
+"""Reports: allure labels, the conformance-matrix report, job verdicts."""

@@ -1,0 +1,1 @@
+"""pytest hooks of the reports (matrix report, allure labels, gate verdict)."""

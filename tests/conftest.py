@@ -1,0 +1,3 @@
+"""The project's own tests: pytester for plugin behaviour."""
+
+pytest_plugins = ["pytester"]
