@@ -1,0 +1,50 @@
+"""Run one reference-service instance behind HTTPS on a 127.0.0.1 port, in a background thread."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from pathlib import Path
+
+import uvicorn
+from fastapi import FastAPI
+
+STARTUP_TIMEOUT = 10.0
+
+
+class TlsServer:
+    """A uvicorn server on its own loopback socket; ``port`` is known before it starts serving."""
+
+    def __init__(self, app: FastAPI, certfile: Path, keyfile: Path, *, host: str = "127.0.0.1") -> None:
+        self.host = host
+        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._socket.bind((host, 0))
+        self.port: int = self._socket.getsockname()[1]
+        config = uvicorn.Config(
+            app, ssl_certfile=str(certfile), ssl_keyfile=str(keyfile), log_config=None, log_level="warning",
+            access_log=False, lifespan="off", server_header=False, timeout_graceful_shutdown=1,
+        )
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._run, name=f"refservice-{self.port}", daemon=True)
+
+    def _run(self) -> None:
+        self._server.run(sockets=[self._socket])
+
+    def start(self) -> TlsServer:
+        self._thread.start()
+        return self
+
+    def wait_started(self) -> None:
+        deadline = time.monotonic() + STARTUP_TIMEOUT
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError(f"reference service on {self.host}:{self.port} did not start")
+            time.sleep(0.01)
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        if self._thread.is_alive():
+            self._thread.join(timeout=5)
+        self._socket.close()
