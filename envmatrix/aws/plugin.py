@@ -1,1 +1,56 @@
-"""pytest hooks of the live layer (snapshot provider, shared across xdist workers)."""
+"""pytest hooks of the live layer: the snapshot provider, shared across xdist workers through a run id."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from envmatrix.aws.store import SnapshotStore, read_snapshot, snapshot_path
+from envmatrix.config import ProjectConfig
+from envmatrix.plugin import CONFIG_KEY, SUITE_KEY
+
+RUN_ID = "envmatrix_live_run_id"
+RUN_KEY = pytest.StashKey[str]()
+STORE_KEY = pytest.StashKey[SnapshotStore]()
+
+
+def _run_id(config: pytest.Config) -> str:
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput and workerinput.get(RUN_ID):
+        return str(workerinput[RUN_ID])
+    return uuid.uuid4().hex
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_configure(config: pytest.Config) -> None:
+    config.stash[RUN_KEY] = _run_id(config)
+    suite = config.stash.get(SUITE_KEY, None)
+    if suite is None:
+        return
+    store = SnapshotStore(suite, config.stash.get(CONFIG_KEY, ProjectConfig()), config.stash[RUN_KEY])
+    suite.providers["live"] = store.get
+    config.stash[STORE_KEY] = store
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: object) -> None:
+    """Give every xdist worker the controller's run id: they all share one snapshot file per environment."""
+    config: pytest.Config = node.config  # type: ignore[attr-defined]
+    node.workerinput[RUN_ID] = config.stash[RUN_KEY]  # type: ignore[attr-defined]
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
+    store = config.stash.get(STORE_KEY, None)
+    if store is None or hasattr(config, "workerinput"):
+        return
+    for env in store.suite.selected:
+        path = snapshot_path(store.suite.paths.reports, env)
+        snapshot = read_snapshot(path) if path.exists() else None
+        if snapshot is None or snapshot.run_id != store.run_id:
+            continue
+        terminalreporter.write_line(f"envmatrix live: {env} snapshot {path} ({snapshot.api_calls} AWS calls, "
+                                    f"{snapshot.seconds:.2f} s)")
+        for section, (resource, reason) in sorted(snapshot.unavailable.items()):
+            terminalreporter.write_line(f"envmatrix live: {env} {section} UNAVAILABLE: cannot read {resource}: "
+                                        f"{reason}", red=True)

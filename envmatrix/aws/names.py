@@ -1,0 +1,88 @@
+"""Resource names of one environment: DESIGN.md's defaults, overridable per environment in the project config."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+
+from envmatrix.errors import ConfigError
+
+#: name -> template; ``{env}`` is the short environment name.
+DEFAULTS: dict[str, str] = {
+    "db": "{env}-taskmanager-db",
+    "cache": "{env}-taskmanager-cache",
+    "cluster": "{env}-taskmanager",
+    "api_service": "api",
+    "worker_service": "worker",
+    "api_family": "{env}-taskmanager-api",
+    "worker_family": "{env}-taskmanager-worker",
+    "api_log_group": "/ecs/{env}-taskmanager-api",
+    "worker_log_group": "/ecs/{env}-taskmanager-worker",
+    "secret_prefix": "taskmanager/{env}/",
+    "vpc": "{env}-taskmanager-vpc",
+    "sg_prefix": "{env}-taskmanager-",
+    "alb": "{env}-taskmanager-alb",
+    "waf": "{env}-taskmanager-waf",
+    "backup_bucket": "{env}-taskmanager-backups",
+    "log_archive_bucket": "{env}-taskmanager-log-archive",
+    "alarm_prefix": "{env}-taskmanager-",
+}
+SECURITY_GROUP_ROLES: tuple[str, ...] = ("alb", "api", "worker", "db", "cache")
+
+
+@dataclass(frozen=True)
+class Names:
+    """Where one environment's resources are found."""
+
+    env: str
+    db: str
+    cache: str
+    cluster: str
+    api_service: str
+    worker_service: str
+    api_family: str
+    worker_family: str
+    api_log_group: str
+    worker_log_group: str
+    secret_prefix: str
+    vpc: str
+    sg_prefix: str
+    alb: str
+    waf: str
+    backup_bucket: str
+    log_archive_bucket: str
+    alarm_prefix: str
+
+    def service(self, role: str) -> str:
+        return str(getattr(self, f"{role}_service"))
+
+    def family(self, role: str) -> str:
+        return str(getattr(self, f"{role}_family"))
+
+    def log_group(self, role: str) -> str:
+        return str(getattr(self, f"{role}_log_group"))
+
+    def security_group(self, role: str) -> str:
+        return f"{self.sg_prefix}{role}-sg"
+
+    def secret(self, name: str) -> str:
+        return f"{self.secret_prefix}{name}"
+
+    def scalable_target(self, role: str) -> str:
+        return f"service/{self.cluster}/{self.service(role)}"
+
+
+def names_for(env: str, overrides: Mapping[str, str] | None = None, *, source: str = "envmatrix.toml") -> Names:
+    """The default names for ``env`` with the config's ``[environments.<env>.names]`` applied."""
+    overrides = dict(overrides or {})
+    unknown = sorted(set(overrides) - set(DEFAULTS))
+    if unknown:
+        raise ConfigError(source, f"environments.{env}.names: unknown key(s) {unknown}; valid: {sorted(DEFAULTS)}")
+    values = {key: template.format(env=env) for key, template in DEFAULTS.items()}
+    names = Names(env=env, **values)
+    applied = {key: value.format(env=env) for key, value in overrides.items()}
+    return replace(names, **applied) if applied else names
+
+
+def as_dict(names: Names) -> dict[str, str]:
+    return {field.name: str(getattr(names, field.name)) for field in fields(names)}

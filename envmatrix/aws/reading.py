@@ -1,0 +1,77 @@
+"""How inventory code reads AWS: failures raise InventoryUnavailable with a reason; "not found" is data."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    NoCredentialsError,
+    NoRegionError,
+    ReadTimeoutError,
+)
+
+from envmatrix.errors import InventoryUnavailable, ReadOnlyViolation
+
+T = TypeVar("T")
+DENIED = ("AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "AuthorizationError",
+          "InvalidClientTokenId", "ExpiredToken", "UnrecognizedClientException", "SignatureDoesNotMatch")
+
+
+def reason_of(exc: Exception) -> str:
+    """One line saying why AWS could not be read."""
+    if isinstance(exc, NoCredentialsError):
+        return "no AWS credentials found (boto3 chain: environment, profile, role, instance metadata)"
+    if isinstance(exc, NoRegionError):
+        return "no AWS region configured"
+    if isinstance(exc, EndpointConnectionError | ConnectTimeoutError):
+        return f"endpoint unreachable: {exc}"
+    if isinstance(exc, ReadTimeoutError):
+        return f"endpoint did not answer in time: {exc}"
+    if isinstance(exc, ClientError):
+        error = exc.response.get("Error", {})
+        code = error.get("Code", "Unknown")
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        kind = "access denied" if code in DENIED else f"AWS error (HTTP {status})"
+        return f"{kind}: {code}: {error.get('Message', '')}".rstrip(": ")
+    return f"{type(exc).__name__}: {exc}"
+
+
+@contextmanager
+def reading(env: str, resource: str) -> Iterator[None]:
+    """Turn any AWS failure inside the block into InventoryUnavailable(env, resource, reason)."""
+    try:
+        yield
+    except ReadOnlyViolation:
+        raise
+    except (ClientError, BotoCoreError) as exc:
+        raise InventoryUnavailable(env, resource, reason_of(exc)) from None
+
+
+def error_code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+def or_none(call: Callable[[], T], *missing_codes: str) -> T | None:
+    """Run ``call``; None when AWS says the resource does not exist (one of ``missing_codes``)."""
+    try:
+        return call()
+    except ClientError as exc:
+        if error_code(exc) in missing_codes:
+            return None
+        raise
+
+
+def tag_dict(tags: list[dict[str, Any]] | None) -> dict[str, str]:
+    """AWS tag lists ({Key, Value} or {key, value}) as a plain dict."""
+    result: dict[str, str] = {}
+    for tag in tags or []:
+        key = tag.get("Key", tag.get("key"))
+        if key is not None:
+            result[str(key)] = str(tag.get("Value", tag.get("value", "")))
+    return result

@@ -1,0 +1,101 @@
+"""boto3 sessions per environment: ordinary chain, optional profile / role, bounded timeouts, guarded."""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from envmatrix.aws.guard import guard_session
+from envmatrix.config import AwsConfig, EnvConfig
+from envmatrix.errors import InventoryUnavailable
+from envmatrix.redact import register_secret
+
+SESSION_NAME = "envmatrix-audit"
+
+
+def client_config(aws: AwsConfig, region: str) -> Config:
+    """Bounded timeouts and retries, so a dead endpoint fails in seconds."""
+    return Config(
+        region_name=region,
+        connect_timeout=aws.connect_timeout,
+        read_timeout=aws.read_timeout,
+        retries={"mode": "standard", "max_attempts": aws.max_attempts},
+        max_pool_connections=20,
+        user_agent_extra="envmatrix",
+    )
+
+
+def _assume_role(env: str, base: boto3.Session, target: EnvConfig, config: Config, region: str) -> boto3.Session:
+    extra: dict[str, Any] = {"ExternalId": target.external_id} if target.external_id else {}
+    try:
+        sts: Any = base.client("sts", config=config)
+        answer = sts.assume_role(RoleArn=str(target.role_arn), RoleSessionName=SESSION_NAME, **extra)
+    except (ClientError, BotoCoreError) as exc:
+        raise InventoryUnavailable(env, f"role {target.role_arn}", f"cannot assume role: {exc}") from None
+    credentials = answer["Credentials"]
+    register_secret(credentials["SecretAccessKey"], credentials["SessionToken"])
+    session = boto3.Session(
+        aws_access_key_id=credentials["AccessKeyId"],
+        aws_secret_access_key=credentials["SecretAccessKey"],
+        aws_session_token=credentials["SessionToken"],
+        region_name=region,
+    )
+    return guard_session(session)
+
+
+def make_session(env: str, target: EnvConfig, aws: AwsConfig, region: str) -> boto3.Session:
+    """A guarded session for ``env``: the profile if configured, then the role to assume if configured."""
+    try:
+        base = guard_session(boto3.Session(profile_name=target.profile, region_name=region))
+    except BotoCoreError as exc:
+        raise InventoryUnavailable(env, f"profile {target.profile}", str(exc)) from None
+    if target.role_arn:
+        return _assume_role(env, base, target, client_config(aws, region), region)
+    return base
+
+
+@dataclass
+class Clients:
+    """Guarded clients of one session, made once each (client creation is not thread-safe; clients are)."""
+
+    env: str
+    session: boto3.Session
+    config: Config
+    _made: dict[str, Any] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def client(self, service: str) -> Any:
+        with self._lock:
+            if service not in self._made:
+                self._made[service] = self.session.client(service, config=self.config)  # type: ignore[call-overload]
+            return self._made[service]
+
+    def prepare(self, services: tuple[str, ...]) -> None:
+        for service in services:
+            self.client(service)
+
+
+_cache: dict[tuple[str | None, ...], Clients] = {}
+_cache_lock = threading.Lock()
+
+
+def clients_for(env: str, target: EnvConfig, aws: AwsConfig, region: str) -> Clients:
+    """Clients for ``env``; environments with the same access settings share one session and its clients."""
+    key = (target.profile, target.role_arn, target.external_id, region, os.environ.get("AWS_ENDPOINT_URL"))
+    with _cache_lock:
+        if key not in _cache:
+            session = make_session(env, target, aws, region)
+            _cache[key] = Clients(env, session, client_config(aws, region))
+        return _cache[key]
+
+
+def forget_sessions() -> None:
+    """Drop cached sessions (tests change AWS_ENDPOINT_URL between runs)."""
+    with _cache_lock:
+        _cache.clear()

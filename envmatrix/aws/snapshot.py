@@ -1,0 +1,109 @@
+"""One read-only snapshot per environment: every service fetched in parallel threads into one model."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from pydantic import BaseModel
+
+from envmatrix.aws import alarms, alb, buckets, ecs, elasticache, logs, network, rds, scaling, secrets
+from envmatrix.aws.alarms import AlarmsInventory
+from envmatrix.aws.alb import AlbInventory
+from envmatrix.aws.buckets import BucketsInventory
+from envmatrix.aws.ecs import EcsInventory
+from envmatrix.aws.elasticache import CacheInventory
+from envmatrix.aws.logs import LogsInventory
+from envmatrix.aws.network import NetworkInventory
+from envmatrix.aws.rds import RdsInventory
+from envmatrix.aws.scaling import ScalingInventory
+from envmatrix.aws.secrets import SecretsInventory
+from envmatrix.aws.guard import calls
+from envmatrix.aws.names import Names, as_dict
+from envmatrix.aws.reading import reason_of
+from envmatrix.aws.target import Model, Target
+from envmatrix.errors import EnvmatrixError, InventoryUnavailable
+
+#: section name -> (fetch function, the boto3 services it uses)
+SECTIONS: dict[str, tuple[Callable[[Target], BaseModel], tuple[str, ...]]] = {
+    "rds": (rds.fetch, ("rds",)),
+    "cache": (elasticache.fetch, ("elasticache",)),
+    "ecs": (ecs.fetch, ("ecs",)),
+    "scaling": (scaling.fetch, ("application-autoscaling",)),
+    "logs": (logs.fetch, ("logs",)),
+    "secrets": (secrets.fetch, ("secretsmanager",)),
+    "network": (network.fetch, ("ec2",)),
+    "alb": (alb.fetch, ("elbv2", "wafv2")),
+    "buckets": (buckets.fetch, ("s3",)),
+    "alarms": (alarms.fetch, ("cloudwatch",)),
+}
+
+
+class Snapshot(Model):
+    """What was seen of one environment (values of secret-like variables already redacted)."""
+
+    run_id: str
+    environment: str
+    taken_at: str
+    seconds: float
+    api_calls: int
+    names: dict[str, str]
+    rds: RdsInventory | None = None
+    cache: CacheInventory | None = None
+    ecs: EcsInventory | None = None
+    scaling: ScalingInventory | None = None
+    logs: LogsInventory | None = None
+    secrets: SecretsInventory | None = None
+    network: NetworkInventory | None = None
+    alb: AlbInventory | None = None
+    buckets: BucketsInventory | None = None
+    alarms: AlarmsInventory | None = None
+    #: section -> [resource, reason] for every section that could not be read
+    unavailable: dict[str, tuple[str, str]] = {}
+
+    def section(self, name: str) -> Any:
+        """A section's inventory; InventoryUnavailable (the original reason) if it could not be read."""
+        if name in self.unavailable:
+            resource, reason = self.unavailable[name]
+            raise InventoryUnavailable(self.environment, resource, reason)
+        return getattr(self, name)
+
+
+def _fetch_one(target: Target, name: str) -> BaseModel | InventoryUnavailable:
+    fetch = SECTIONS[name][0]
+    try:
+        return fetch(target)
+    except InventoryUnavailable as exc:
+        return exc
+    except EnvmatrixError:
+        raise
+    except Exception as exc:  # an unexpected answer shape is still "could not read", never "nothing there"
+        return InventoryUnavailable(target.env, name, reason_of(exc))
+
+
+def take_snapshot(target: Target, run_id: str, *, workers: int = len(SECTIONS)) -> Snapshot:
+    """Fetch every section in parallel; a section that fails is recorded as unavailable with its reason."""
+    started, before = time.perf_counter(), sum(calls().values())
+    target.clients.prepare(tuple(service for _, services in SECTIONS.values() for service in services))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"snapshot-{target.env}") as pool:
+        results = dict(zip(SECTIONS, pool.map(lambda name: _fetch_one(target, name), SECTIONS), strict=True))
+    sections = {name: result for name, result in results.items() if not isinstance(result, InventoryUnavailable)}
+    unavailable = {name: (result.resource, result.reason) for name, result in results.items()
+                   if isinstance(result, InventoryUnavailable)}
+    return Snapshot(
+        run_id=run_id, environment=target.env, taken_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        seconds=round(time.perf_counter() - started, 3), api_calls=sum(calls().values()) - before,
+        names=as_dict(target.names), unavailable=unavailable, **sections,
+    )
+
+
+def unavailable_snapshot(env: str, names: Names, run_id: str, error: InventoryUnavailable) -> Snapshot:
+    """A snapshot that could not be started at all (no session): every section carries the same reason."""
+    return Snapshot(
+        run_id=run_id, environment=env, taken_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        seconds=0.0, api_calls=0, names=as_dict(names),
+        unavailable={name: (error.resource, error.reason) for name in SECTIONS},
+    )

@@ -1,0 +1,90 @@
+"""The snapshot store: each environment's snapshot taken once per run and shared by every xdist worker."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+from filelock import FileLock, Timeout
+from pydantic import ValidationError
+
+from envmatrix.aws.names import names_for
+from envmatrix.aws.session import clients_for
+from envmatrix.aws.snapshot import Snapshot, take_snapshot, unavailable_snapshot
+from envmatrix.aws.target import Target, Wants
+from envmatrix.config import EnvConfig, ProjectConfig
+from envmatrix.context import Suite
+from envmatrix.errors import EnvmatrixError, InventoryUnavailable
+from envmatrix.redact import redact_text
+
+LOCK_TIMEOUT = 300.0
+
+
+def scrub(data: Any) -> Any:
+    """Scrub credentials from every string of a snapshot (secret-named values are redacted at fetch time)."""
+    if isinstance(data, dict):
+        return {key: scrub(value) for key, value in data.items()}
+    if isinstance(data, list):
+        return [scrub(item) for item in data]
+    return redact_text(data) if isinstance(data, str) else data
+
+
+def snapshot_path(reports: Path, env: str) -> Path:
+    return reports / "snapshots" / f"{env}.json"
+
+
+def read_snapshot(path: Path) -> Snapshot | None:
+    try:
+        return Snapshot.model_validate_json(path.read_bytes())
+    except (OSError, ValidationError, ValueError):
+        return None
+
+
+class SnapshotStore:
+    """Gives each environment's snapshot: from this process's memory, the run's file, or AWS (once)."""
+
+    def __init__(self, suite: Suite, project: ProjectConfig, run_id: str) -> None:
+        self.suite, self.project, self.run_id = suite, project, run_id
+        self._memo: dict[str, Snapshot] = {}
+        self._lock = threading.Lock()
+
+    def get(self, env: str) -> Snapshot:
+        with self._lock:
+            if env not in self._memo:
+                self._memo[env] = self._shared(env)
+            return self._memo[env]
+
+    def _shared(self, env: str) -> Snapshot:
+        path = snapshot_path(self.suite.paths.reports, env)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            with FileLock(f"{path}.lock", timeout=LOCK_TIMEOUT):
+                cached = read_snapshot(path)
+                if cached is not None and cached.run_id == self.run_id:
+                    return cached
+                snapshot = self._take(env)
+                self._write(path, snapshot)
+                return snapshot
+        except Timeout:
+            raise EnvmatrixError(f"{env}: timed out waiting for the snapshot lock {path}.lock") from None
+
+    def _take(self, env: str) -> Snapshot:
+        target_config = self.project.environments.get(env, EnvConfig())
+        names = names_for(env, target_config.names)
+        region = target_config.region or self.suite.tfvars(env).aws_region
+        try:
+            clients = clients_for(env, target_config, self.project.aws, region)
+        except InventoryUnavailable as exc:
+            return unavailable_snapshot(env, names, self.run_id, exc)
+        wants = Wants.from_spec(self.suite.spec.env(env))
+        return take_snapshot(Target(env, names, clients, wants), self.run_id)
+
+    @staticmethod
+    def _write(path: Path, snapshot: Snapshot) -> None:
+        text = json.dumps(scrub(snapshot.model_dump(mode="json")), indent=2, sort_keys=True)
+        temporary = path.with_suffix(f".{os.getpid()}.tmp")
+        temporary.write_text(text + "\n", encoding="utf-8")
+        os.replace(temporary, path)

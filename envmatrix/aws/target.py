@@ -1,0 +1,38 @@
+"""What a service fetch is given: the environment, its resource names, guarded clients, what to look for."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pydantic import BaseModel, ConfigDict
+
+from envmatrix.aws.names import Names
+from envmatrix.aws.session import Clients
+from envmatrix.spec import EnvironmentSpec
+
+
+class Model(BaseModel):
+    """Base of every inventory model: frozen, no unknown fields."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+@dataclass(frozen=True)
+class Wants:
+    """Optional resources worth fetching for this environment (the spec says they should exist)."""
+
+    backup_bucket: bool
+    log_archive_bucket: bool
+    alarms: bool
+
+    @classmethod
+    def from_spec(cls, spec: EnvironmentSpec) -> Wants:
+        return cls(spec.security.backup_bucket, spec.security.log_archive_bucket, spec.monitoring.alerting)
+
+
+@dataclass(frozen=True)
+class Target:
+    env: str
+    names: Names
+    clients: Clients
+    wants: Wants
