@@ -1,3 +1,84 @@
-"""The project's own tests: pytester for plugin behaviour."""
+"""The project's own tests: pytester for plugin behaviour, and a copy of the shipped project per test."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
 
 pytest_plugins = ["pytester"]
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Outcome:
+    """What one inner run reported, read from its JUnit XML."""
+
+    returncode: int
+    failed: dict[str, str]  # "<check id>[<env>]" -> failure message
+    passed: set[str]
+    xfailed: set[str]
+    output: str
+
+
+class Project:
+    """A scratch copy of the shipped checks and fixtures that a test may break, one value at a time."""
+
+    def __init__(self, pytester: pytest.Pytester) -> None:
+        self.pytester = pytester
+        self.path = pytester.path
+        shutil.copytree(ROOT / "fixtures", self.path / "fixtures")
+        shutil.copytree(ROOT / "checks", self.path / "checks", ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copy(ROOT / "pyproject.toml", self.path / "pyproject.toml")
+
+    def tfvars(self, env: str) -> Path:
+        return self.path / "fixtures" / "tfvars" / env / "terraform.tfvars"
+
+    def env_file(self, env: str) -> Path:
+        return self.path / "fixtures" / "env" / f"{env}.env"
+
+    def set_line(self, path: Path, key: str, line: str | None) -> None:
+        """Replace the line assigning ``key`` (or delete it with None, or append when absent)."""
+        text = path.read_text()
+        pattern = re.compile(rf"^{re.escape(key)}\s*=(?:\s*\[[^\]]*\].*|.*)$", re.MULTILINE)
+        if pattern.search(text):
+            text = pattern.sub(line if line is not None else "", text)
+        elif line is not None:
+            text += f"\n{line}\n"
+        path.write_text(text)
+
+    def run(self, *args: str) -> Outcome:
+        junit = self.path / "junit.xml"
+        result = self.pytester.runpytest_inprocess("-p", "no:cacheprovider", "-p", "no:hypothesispytest", f"--junitxml={junit}", *args)
+        return read_outcome(junit, result.ret, "\n".join(result.outlines + result.errlines))
+
+
+def read_outcome(junit: Path, returncode: int, output: str) -> Outcome:
+    failed: dict[str, str] = {}
+    passed: set[str] = set()
+    xfailed: set[str] = set()
+    if junit.exists():
+        for case in ET.parse(junit).getroot().iter("testcase"):
+            props = {p.get("name"): p.get("value") for p in case.iter("property")}
+            key = f"{props.get('check_id', case.get('name'))}[{props.get('environment', '')}]"
+            failure = case.find("failure")
+            if failure is None:
+                failure = case.find("error")
+            skipped = case.find("skipped")
+            if failure is not None:
+                failed[key] = (failure.get("message") or "") + "\n" + (failure.text or "")
+            elif skipped is not None and skipped.get("type") == "pytest.xfail":
+                xfailed.add(key)
+            else:
+                passed.add(key)
+    return Outcome(returncode, failed, passed, xfailed, output)
+
+
+@pytest.fixture
+def project(pytester: pytest.Pytester) -> Project:
+    return Project(pytester)

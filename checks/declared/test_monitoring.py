@@ -14,4 +14,5 @@ def _needs_variables(spec: EnvironmentSpec) -> bool:
 def test_mon_variables(env: Environment) -> None:
     """Monitoring integrations (Sentry, Datadog) configured where the matrix says Full + Alerting."""
     for name in env.spec.monitoring.required_variables:
-        env.expect(env.env_file.path.name, name, "set", "set" if env.env_file.values.get(name) else "<missing>")
+        configured = "set" if env.env_file.values.get(name) else "<missing>"
+        env.expect(env.env_file.path.name, name, "set", configured, expected_text="set")
