@@ -1,1 +1,154 @@
-"""pytest hooks of the reports (matrix report, allure labels, gate verdict)."""
+"""pytest hooks of the reports: allure labels, the conformance-matrix report, the gate verdict, drift-since."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Generator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from envmatrix.catalog import info_of
+from envmatrix.config import CONFIG_FILE, load_config, resolve
+from envmatrix.environments import ENVIRONMENTS
+from envmatrix.errors import EnvmatrixError
+from envmatrix.plugin import SUITE_KEY
+from envmatrix.reporting import allure_support
+from envmatrix.reporting.changes import load_snapshots
+from envmatrix.reporting.gate import parse_plan
+from envmatrix.reporting.results import KIND_PROPERTY, Kind
+from envmatrix.reporting.session import ReportBuilder
+from envmatrix.verdict import CheckFailed
+
+PLAN_KEY = pytest.StashKey[dict[str, tuple[str, ...]]]()
+PREVIOUS_KEY = pytest.StashKey[tuple[dict[str, Any], list[str]]]()
+BUILDER_NAME = "envmatrix-reports"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("envmatrix", "envmatrix: environment conformance")
+    group.addoption("--gate", action="store_true", dest="envmatrix_gate",
+                    help="promotion gate: fail unless every required check ran and passed (or is waived); "
+                         "prints and writes 'GATE: PASS/FAIL — n checks, m failures, k waived'")
+    group.addoption("--env-layers", action="append", dest="envmatrix_env_layers", default=[],
+                    metavar="ENV=LAYER[,LAYER]", help="run only these layers for ENV (repeatable); with --gate, "
+                    "each listed layer must have run at least one check")
+    group.addoption("--previous-snapshots", dest="envmatrix_previous_snapshots", metavar="DIR",
+                    help="the previous run's snapshots (<env>.json); report what changed since")
+    group.addoption("--no-allure", action="store_true", dest="envmatrix_no_allure",
+                    help="do not write allure results to <reports>/allure-results by default")
+
+
+def _reports_dir(config: pytest.Config) -> Path | None:
+    """The reports folder as the core plugin will resolve it (before it runs), or None if config is bad."""
+    path = Path(config.getoption("envmatrix_config") or Path(config.rootpath) / CONFIG_FILE)
+    try:
+        project = load_config(path)
+    except EnvmatrixError:
+        return None
+    return Path(resolve("reports", config.getoption("envmatrix_reports_dir"), project,
+                        cwd=Path(config.invocation_params.dir), rootdir=Path(config.rootpath)).value)
+
+
+def _checks_requested(config: pytest.Config) -> bool:
+    return bool(config.getoption("envmatrix_env") or os.environ.get("ENVIRONMENT"))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config: pytest.Config) -> None:
+    """Controller only, before any plugin configures: read the previous snapshots, default the allure dir."""
+    previous = config.getoption("envmatrix_previous_snapshots")
+    if previous:
+        directory = Path(config.invocation_params.dir, previous)
+        if directory.is_dir():
+            config.stash[PREVIOUS_KEY] = load_snapshots(directory, ENVIRONMENTS)
+        else:
+            config.stash[PREVIOUS_KEY] = ({}, [f"previous snapshots: {directory} does not exist (first run?)"])
+    if config.option.allure_report_dir or config.getoption("envmatrix_no_allure") or not _checks_requested(config):
+        return
+    reports = _reports_dir(config)
+    if reports is not None:
+        results = reports / allure_support.RESULTS_DIR
+        allure_support.clean_results(results)
+        config.option.allure_report_dir = str(results)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_configure(config: pytest.Config) -> None:
+    try:
+        plan = parse_plan(config.getoption("envmatrix_env_layers"))
+    except EnvmatrixError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    config.stash[PLAN_KEY] = plan
+    suite = config.stash.get(SUITE_KEY, None)
+    if plan and suite is not None:
+        unselected = [env for env in plan if env not in suite.selected]
+        if unselected:
+            raise pytest.UsageError(f"--env-layers names {', '.join(unselected)}, which --env does not select "
+                                    f"(selected: {', '.join(suite.selected) or 'none'})")
+    if suite is None or hasattr(config, "workerinput"):
+        return
+    previous = config.stash.get(PREVIOUS_KEY, None)
+    if previous is None and config.getoption("envmatrix_previous_snapshots"):
+        # Not started through cmdline_main (e.g. an embedding runner): read them now.
+        previous = load_snapshots(Path(config.getoption("envmatrix_previous_snapshots")), ENVIRONMENTS)
+    builder = ReportBuilder(config, suite, plan, previous)
+    config.pluginmanager.register(builder, BUILDER_NAME)
+
+
+def _in_plan(props: dict[str, Any], plan: dict[str, tuple[str, ...]]) -> bool:
+    env = str(props.get("environment", ""))
+    return env not in plan or str(props.get("layer", "")) in plan[env]
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    plan = config.stash.get(PLAN_KEY, {})
+    keep, dropped = [], []
+    for item in items:
+        props = dict(item.user_properties)
+        if "check_id" not in props:
+            keep.append(item)
+        elif _in_plan(props, plan):
+            allure_support.decorate(item, props)
+            keep.append(item)
+        else:
+            dropped.append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = keep
+
+
+def failure_kind(item: pytest.Item, error: BaseException) -> Kind:
+    """Why a check failed: the environment is wrong, the suite could not look, a waiver went stale, a bug."""
+    if isinstance(error, CheckFailed):
+        return "misconfiguration"
+    if isinstance(error, EnvmatrixError):
+        return "infrastructure"
+    if isinstance(error, pytest.fail.Exception) and item.get_closest_marker("envmatrix_expired_waiver"):
+        return "waiver"
+    return "error"
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]
+                              ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report: pytest.TestReport = yield
+    if report.failed and call.excinfo is not None and any(name == "check_id" for name, _ in item.user_properties):
+        report.user_properties.append((KIND_PROPERTY, failure_kind(item, call.excinfo.value)))
+    return report
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_teardown(item: pytest.Item) -> None:
+    """While allure still holds this test open: its title carries the check id; evidence is attached."""
+    info = info_of(item)
+    if info is None or not item.config.pluginmanager.has_plugin("allure_listener"):
+        return
+    props = [(name, value) for name, value in item.user_properties]
+    env = dict(props).get("environment", "")
+    allure_support.attach_evidence(props, f"{info.id} [{env}] {info.title.splitlines()[0]}")
+
+
+__all__ = ["failure_kind"]

@@ -1,0 +1,94 @@
+"""The conformance matrix as data: documented rows x environments, each cell with what every layer saw."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from envmatrix.catalog import LAYERS, ROWS
+from envmatrix.environments import ENVIRONMENTS
+from envmatrix.reporting.results import CheckResult, summarize
+from envmatrix.spec import EnvironmentSpec, Spec
+
+SCHEMA = "envmatrix.matrix/1"
+#: How each layer is named in a cell; smoke is what the running service was *observed* to do.
+LAYER_LABELS: dict[str, str] = {"declared": "declared", "live": "live", "drift": "drift",
+                                "parity": "parity", "smoke": "observed"}
+CELL_STATUSES: tuple[str, ...] = ("pass", "fail", "waived", "not-checked")
+_SECURITY_CONTROLS: dict[str, str] = {"waf": "WAF", "backup_bucket": "backup bucket",
+                                      "log_archive_bucket": "log archive", "hsts": "HSTS", "basic_auth": "basic auth"}
+
+
+def documented(spec: EnvironmentSpec, row: str) -> str:
+    """The text the document shows in this cell (rows beyond the document's table get a summary)."""
+    cells = spec.matrix.model_dump()
+    if row in cells:
+        return str(cells[row])
+    if row == "security":
+        controls = [label for name, label in _SECURITY_CONTROLS.items() if getattr(spec.security, name)]
+        if spec.secrets.from_secrets_manager:
+            controls.append("secrets in Secrets Manager")
+        return ", ".join(controls) or "baseline"
+    if row == "config_structure":
+        return "Same config structure"
+    return ""
+
+
+def cell_status(results: Sequence[CheckResult]) -> str:
+    """fail beats waived beats pass; errors and skips count as fail (the check could not prove anything)."""
+    if not results:
+        return "not-checked"
+    statuses = {result.status for result in results}
+    if statuses & {"fail", "error", "skipped"}:
+        return "fail"
+    return "waived" if "waived" in statuses else "pass"
+
+
+def _entry(result: CheckResult, anchor: str | None) -> dict[str, Any]:
+    values = [{"setting": f"{ev.get('resource', '')}.{ev.get('setting', '')}", "expected": ev.get("expected", ""),
+               "actual": ev.get("actual", ""), "passed": bool(ev.get("passed"))} for ev in result.evidence]
+    return {"check_id": result.check_id, "layer": result.layer, "layer_label": LAYER_LABELS.get(result.layer,
+            result.layer), "status": result.status, "kind": result.kind, "values": values,
+            "message": result.message, "waiver": result.waiver, "failure": anchor}
+
+
+def _ordered(results: Iterable[CheckResult], environments: Sequence[str]) -> list[CheckResult]:
+    rows, layers = list(ROWS), list(LAYERS)
+
+    def key(result: CheckResult) -> tuple[int, int, int, str]:
+        return (environments.index(result.environment) if result.environment in environments else 99,
+                rows.index(result.row) if result.row in rows else 99,
+                layers.index(result.layer) if result.layer in layers else 99, result.check_id)
+
+    return sorted(results, key=key)
+
+
+def failures(results: Sequence[CheckResult], environments: Sequence[str]) -> list[dict[str, Any]]:
+    """Every result that did not pass, in matrix order, each with the anchor its cell links to."""
+    out: list[dict[str, Any]] = []
+    for result in _ordered(results, environments):
+        if result.status != "pass":
+            out.append({"anchor": f"f-{len(out) + 1}", "environment": result.environment,
+                        "check_id": result.check_id, "layer": result.layer, "row": result.row,
+                        "status": result.status, "kind": result.kind, "message": result.message,
+                        "waiver": result.waiver, "nodeid": result.nodeid})
+    return out
+
+
+def build_matrix(results: Sequence[CheckResult], spec: Spec, environments: Sequence[str],
+                 meta: dict[str, Any]) -> dict[str, Any]:
+    """The whole report model; matrix.json is exactly this, the HTML and Markdown render it."""
+    envs = [env for env in ENVIRONMENTS if env in environments] or list(ENVIRONMENTS)
+    failed = failures(results, envs)
+    anchors = {item["nodeid"]: item["anchor"] for item in failed}
+    rows = []
+    for row, title in ROWS.items():
+        cells = {}
+        for env in envs:
+            here = _ordered([r for r in results if r.row == row and r.environment == env], envs)
+            cells[env] = {"documented": documented(spec.env(env), row), "status": cell_status(here),
+                          "entries": [_entry(result, anchors.get(result.nodeid)) for result in here]}
+        rows.append({"id": row, "title": title, "cells": cells})
+    return {"schema": SCHEMA, "meta": dict(meta), "environments": envs, "summary": summarize(results),
+            "rows": rows, "failures": failed, "results": [r.as_dict() for r in _ordered(results, envs)],
+            "gate": None, "changes": None}

@@ -1,0 +1,115 @@
+"""One result per check item, merged from its setup/call/teardown reports (works with and without xdist)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+import pytest
+
+from envmatrix.redact import redact_text
+
+Status = Literal["pass", "fail", "waived", "error", "skipped"]
+#: Why a check did not pass: the environment is wrong, the suite could not look, a waiver is stale, or a bug.
+Kind = Literal["misconfiguration", "infrastructure", "waiver", "error", ""]
+KIND_PROPERTY = "envmatrix_failure_kind"
+EVIDENCE_PROPERTY = "envmatrix_evidence"
+_XPASS_PREFIX = "[XPASS(strict)]"
+_RANK: dict[str, int] = {"pass": 0, "waived": 1, "skipped": 2, "fail": 3, "error": 4}
+
+
+@dataclass
+class CheckResult:
+    """What one check said about one environment in one layer."""
+
+    nodeid: str
+    check_id: str
+    environment: str
+    layer: str
+    area: str
+    row: str
+    severity: str
+    status: Status = "pass"
+    kind: Kind = ""
+    message: str = ""
+    waiver: str = ""
+    duration: float = 0.0
+    evidence: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def properties(report: pytest.TestReport) -> list[tuple[str, Any]]:
+    """user_properties as (name, value) pairs; xdist turns the tuples into lists on the way."""
+    return [(str(entry[0]), entry[1]) for entry in report.user_properties if len(entry) == 2]
+
+
+def _message(report: pytest.TestReport) -> str:
+    crash = getattr(report.longrepr, "reprcrash", None)
+    text = str(crash.message) if crash is not None else report.longreprtext
+    return redact_text(text.strip())[:2000]
+
+
+def _failure(report: pytest.TestReport, props: dict[str, Any]) -> tuple[Status, Kind, str]:
+    if report.when == "call" and report.longreprtext.startswith(_XPASS_PREFIX):
+        return "fail", "waiver", "waived finding no longer fails: remove the waiver (" + \
+            redact_text(report.longreprtext[len(_XPASS_PREFIX):].strip()) + ")"
+    kind: Kind = props.get(KIND_PROPERTY) or "error"
+    status: Status = "fail" if kind in ("misconfiguration", "waiver") else "error"
+    return status, kind, _message(report)
+
+
+class ResultCollector:
+    """Feed every TestReport in; read one CheckResult per check item."""
+
+    def __init__(self) -> None:
+        self._results: dict[str, CheckResult] = {}
+
+    def add(self, report: pytest.TestReport) -> CheckResult | None:
+        props = dict(properties(report))
+        if "check_id" not in props:
+            return None
+        result = self._results.get(report.nodeid)
+        if result is None:
+            result = CheckResult(report.nodeid, str(props["check_id"]), str(props.get("environment", "")),
+                                 str(props.get("layer", "")), str(props.get("area", "")), str(props.get("row", "")),
+                                 str(props.get("severity", "")))
+            self._results[report.nodeid] = result
+        result.waiver = str(props.get("waiver", ""))
+        result.duration += float(getattr(report, "duration", 0.0) or 0.0)
+        result.evidence = [json.loads(value) for name, value in properties(report) if name == EVIDENCE_PROPERTY]
+        self._apply_outcome(result, report, props)
+        failing = [ev for ev in result.evidence if not ev.get("passed", True)]
+        if failing and result.status in ("fail", "waived") and result.kind in ("misconfiguration", ""):
+            result.message = str(failing[0].get("message", result.message))
+        return result
+
+    def _apply_outcome(self, result: CheckResult, report: pytest.TestReport, props: dict[str, Any]) -> None:
+        status: Status
+        kind: Kind = ""
+        message = ""
+        if report.passed:
+            return
+        if report.skipped and hasattr(report, "wasxfail"):
+            status, message = "waived", _message(report)
+        elif report.skipped:
+            status, message = "skipped", _message(report)
+        else:
+            status, kind, message = _failure(report, props)
+        if _RANK[status] > _RANK[result.status] or (status == result.status and not result.message):
+            result.status, result.kind, result.message = status, kind, message
+
+    @property
+    def results(self) -> list[CheckResult]:
+        return list(self._results.values())
+
+
+def summarize(results: Iterable[CheckResult]) -> dict[str, int]:
+    counts = {"checks": 0, "pass": 0, "fail": 0, "waived": 0, "error": 0, "skipped": 0}
+    for result in results:
+        counts["checks"] += 1
+        counts[result.status] += 1
+    return counts

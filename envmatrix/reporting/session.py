@@ -1,0 +1,141 @@
+"""The controller's report builder: collects every check's result, then writes the reports once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import platform
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import envmatrix
+from envmatrix.context import Suite
+from envmatrix.reporting import allure_support
+from envmatrix.reporting.changes import compare, load_snapshots
+from envmatrix.reporting.gate import GateVerdict, decide
+from envmatrix.reporting.matrix import build_matrix
+from envmatrix.reporting.output import clear_previous, write_reports
+from envmatrix.reporting.results import ResultCollector
+
+_MAX_CHANGES_SHOWN = 40
+_ACCOUNT_KEYS = ("account", "account_id", "AccountId", "aws_account")
+
+
+def _account(snapshots: dict[str, Any]) -> str:
+    for data in snapshots.values():
+        if not isinstance(data, dict):
+            continue
+        for holder in (data, data.get("meta"), data.get("identity")):
+            for key in _ACCOUNT_KEYS:
+                if isinstance(holder, dict) and isinstance(holder.get(key), str | int):
+                    return str(holder[key])
+    return os.environ.get("AWS_ACCOUNT_ID", "(from the ambient credentials)")
+
+
+class ReportBuilder:
+    """Registered in the xdist controller (or the only process): sees every TestReport, writes at the end."""
+
+    def __init__(self, config: pytest.Config, suite: Suite, plan: dict[str, tuple[str, ...]],
+                 previous: tuple[dict[str, Any], list[str]] | None) -> None:
+        self.config = config
+        self.suite = suite
+        self.plan = plan
+        self.previous = previous
+        self.collector = ResultCollector()
+        self.started = dt.datetime.now(dt.UTC)
+        self.gate: GateVerdict | None = None
+        self.changes: dict[str, Any] | None = None
+        self.written: list[Path] = []
+        self.skipped_writing = ""
+        clear_previous(suite.paths.reports)
+
+    @property
+    def reports(self) -> Path:
+        return self.suite.paths.reports
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        self.collector.add(report)
+
+    def _snapshots(self) -> dict[str, Any]:
+        return load_snapshots(self.reports / "snapshots", self.suite.selected)[0]
+
+    def _target(self, current: dict[str, Any]) -> str:
+        if self.suite.sandbox:
+            return f"sandbox (AWS emulator at {os.environ.get('AWS_ENDPOINT_URL', 'loopback')})"
+        regions = sorted({self.suite.spec.env(env).region for env in self.suite.selected})
+        endpoint = os.environ.get("AWS_ENDPOINT_URL")
+        where = f", endpoint {endpoint}" if endpoint else ""
+        return f"AWS account {_account(current)}, region {', '.join(regions) or '-'}{where}"
+
+    def _meta(self, current: dict[str, Any], exitstatus: int) -> dict[str, Any]:
+        doc = self.suite.spec.document
+        return {"generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                "started_at": self.started.isoformat(timespec="seconds"),
+                "suite_version": envmatrix.__version__, "document": f"{doc.title} {doc.version} ({doc.last_updated})",
+                "spec_path": str(self.suite.paths.spec), "spec_digest": self.suite.spec.digest,
+                "tfvars_root": str(self.suite.paths.tfvars_root), "env_root": str(self.suite.paths.env_root),
+                "environments": list(self.suite.selected), "target": self.target_text(current),
+                "sandbox": self.suite.sandbox, "pytest_exit_status": int(exitstatus),
+                "plan": {env: list(layers) for env, layers in self.plan.items()}}
+
+    def target_text(self, current: dict[str, Any]) -> str:
+        return self._target(current)
+
+    def _session_problem(self, exitstatus: int) -> str:
+        if exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED, pytest.ExitCode.NO_TESTS_COLLECTED):
+            return ""
+        return f"the pytest session ended with exit status {int(exitstatus)} ({pytest.ExitCode(exitstatus).name})"
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        if exitstatus == pytest.ExitCode.INTERRUPTED:
+            self.skipped_writing = "run interrupted: no matrix report written (a partial run proves nothing)"
+            return
+        results = self.collector.results
+        current = self._snapshots()
+        model = build_matrix(results, self.suite.spec, self.suite.selected, self._meta(current, exitstatus))
+        if self.previous is not None:
+            self.changes = compare(self.previous[0], current, self.suite.selected, self.previous[1])
+            model["changes"] = self.changes
+        if self.config.getoption("envmatrix_gate"):
+            self.gate = decide(results, self.plan, self.suite.selected, self._session_problem(exitstatus))
+            model["gate"] = self.gate.as_dict()
+            if not self.gate.passed and session.exitstatus == pytest.ExitCode.OK:
+                session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        self.written = write_reports(self.reports, model, self.gate.text() if self.gate else None)
+        self._write_allure(current)
+
+    def _write_allure(self, current: dict[str, Any]) -> None:
+        directory = self.config.option.allure_report_dir
+        if not directory:
+            return
+        results_dir = Path(directory)
+        allure_support.write_categories(results_dir)
+        allure_support.write_environment(results_dir, {
+            "environments": ", ".join(self.suite.selected), "spec.path": str(self.suite.paths.spec),
+            "spec.digest": self.suite.spec.digest, "tfvars.root": str(self.suite.paths.tfvars_root),
+            "env.root": str(self.suite.paths.env_root), "target": self._target(current),
+            "run.time": self.started.isoformat(timespec="seconds"), "envmatrix.version": envmatrix.__version__,
+            "python.version": platform.python_version(), "pytest.version": pytest.__version__})
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        write = terminalreporter.write_line
+        if self.changes is not None:
+            terminalreporter.section("envmatrix: changes since the previous run")
+            for note in self.changes["notes"]:
+                write(note)
+            for item in self.changes["items"][:_MAX_CHANGES_SHOWN]:
+                write(f"  {item['environment']} {item['change']} {item['path']}: "
+                      f"{item['before'] or '-'} -> {item['after'] or '-'}")
+            if self.changes["count"] > _MAX_CHANGES_SHOWN:
+                write(f"  ... {self.changes['count'] - _MAX_CHANGES_SHOWN} more in {self.reports / 'changes.json'}")
+        if self.skipped_writing:
+            write(f"envmatrix: {self.skipped_writing}")
+        elif self.written:
+            write(f"envmatrix: reports in {self.reports}: " + ", ".join(p.name for p in self.written))
+        if self.gate is not None:
+            for reason in self.gate.reasons:
+                write(f"  gate: {reason}")
+            write(self.gate.line, bold=True, red=not self.gate.passed, green=self.gate.passed)
