@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from envmatrix.catalog import MARKERS, REGISTRY, info_of, test_name_for
+from envmatrix.catalog import MARKERS, info_of, test_name_for
 from envmatrix.config import CONFIG_FILE, ProjectConfig, Setting, load_config, resolve
 from envmatrix.context import Environment, Paths, Suite
 from envmatrix.environments import parse_selection, valid_names
@@ -89,6 +89,7 @@ def pytest_configure(config: pytest.Config) -> None:
     for name, text in MARKERS.items():
         config.addinivalue_line("markers", f"{name}: {text}")
     config.addinivalue_line("markers", "envmatrix_check(info): an envmatrix check (set by @check)")
+    config.addinivalue_line("markers", "envmatrix_expired_waiver(waiver): the check's waiver has expired")
     try:
         config.stash[SUITE_KEY] = _load(config)
     except EnvmatrixError as exc:
@@ -168,11 +169,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if not get_suite(config).selected:
         raise pytest.UsageError(f"no environment selected: pass --env or set $ENVIRONMENT; valid names: {valid_names()}")
     waivers = config.stash.get(WAIVERS_KEY, [])
-    unknown = find_unknown(waivers, REGISTRY.values())
+    collected = {info for info in map(info_of, items) if info is not None}
+    unknown = find_unknown(waivers, collected)
     if unknown:
         ids = ", ".join(f"{w.check}[{w.env}]" for w in unknown)
         raise pytest.UsageError(f"waivers: no check has the id of waiver(s) {ids}; valid ids: "
-                                f"{', '.join(sorted({i.id for i in REGISTRY.values()}))}")
+                                f"{', '.join(sorted({info.id for info in collected}))}")
     today = dt.date.today()
     keep, dropped = [], []
     for item in items:
