@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Iterator
+from collections.abc import Generator
 from pathlib import Path
 
 import pytest
@@ -167,7 +167,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if not any(_env_of(item) for item in items):
         return
     if not get_suite(config).selected:
-        raise pytest.UsageError(f"no environment selected: pass --env or set $ENVIRONMENT; valid names: {valid_names()}")
+        raise pytest.UsageError(
+            f"no environment selected: pass --env or set $ENVIRONMENT; valid names: {valid_names()}"
+        )
     waivers = config.stash.get(WAIVERS_KEY, [])
     collected = {info for info in map(info_of, items) if info is not None}
     unknown = find_unknown(waivers, collected)
@@ -205,8 +207,11 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
-    report: pytest.TestReport = yield
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """Findings and unavailable sources are one line each, not a traceback."""
+    report = yield
     if call.excinfo is not None and report.failed and isinstance(call.excinfo.value, CheckFailed | EnvmatrixError):
         report.longrepr = str(call.excinfo.value)
-    return report  # type: ignore[return-value]
+    return report

@@ -12,7 +12,9 @@ _SECRET_NAME = re.compile(
     r"(SECRET|PASSWORD|PASSWD|TOKEN|API_?KEY|PRIVATE|CREDENTIAL|DSN|AUTHORIZATION|COOKIE|SESSION)",
     re.IGNORECASE,
 )
-URL_CREDENTIALS = _URL_USERINFO = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)(?P<user>[^:/@\s]*):(?P<pw>[^@/\s]+)@", re.IGNORECASE)
+URL_CREDENTIALS = _URL_USERINFO = re.compile(
+    r"(?P<scheme>[a-z][a-z0-9+.-]*://)(?P<user>[^:/@\s]*):(?P<pw>[^@/\s]+)@", re.IGNORECASE
+)
 _BEARER = re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{6,}")
 _JWT = re.compile(r"\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}")
 _AWS_SECRET = re.compile(r"(?i)(aws_secret_access_key|aws_session_token)(\W+)[A-Za-z0-9/+=]{16,}")

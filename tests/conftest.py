@@ -54,7 +54,9 @@ class Project:
 
     def run(self, *args: str) -> Outcome:
         junit = self.path / "junit.xml"
-        result = self.pytester.runpytest_inprocess("-p", "no:cacheprovider", "-p", "no:hypothesispytest", f"--junitxml={junit}", *args)
+        result = self.pytester.runpytest_inprocess(
+            "-p", "no:cacheprovider", "-p", "no:hypothesispytest", f"--junitxml={junit}", *args
+        )
         return read_outcome(junit, result.ret, "\n".join(result.outlines + result.errlines))
 
 

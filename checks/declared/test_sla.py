@@ -127,9 +127,10 @@ def test_auto_scaling(env: Environment) -> None:
     tfvars = env.tfvars
     for service in ("api", "worker"):
         low, high = getattr(tfvars, f"{service}_min_capacity"), getattr(tfvars, f"{service}_max_capacity")
+        scales = low < high
         env.expect(TFVARS, f"{service}_min_capacity..{service}_max_capacity",
                    "a scaling range (min < max)" if env.spec.auto_scaling else "no scaling range (min = max)",
-                   f"{low}..{high}", ok=lambda _want, _got: (low < high) == env.spec.auto_scaling)
+                   f"{low}..{high}", ok=lambda _want, _got, scales=scales: scales == env.spec.auto_scaling)
 
 
 @check("NET-AVAILABILITY-ZONES", layer="declared", area="sla", row="uptime_sla", applies=_needs_zones)
