@@ -1,6 +1,6 @@
 # envmatrix: the quick start is `make audit` (the whole suite, every environment,
 # against the embedded sandbox) and `make test` (the project's own tests).
-PYTHON ?= python3.11
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
