@@ -1,0 +1,1 @@
+"""Live checks: the read-only AWS snapshot of each environment against the documented matrix."""

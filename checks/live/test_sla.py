@@ -1,0 +1,177 @@
+"""Live SLA-related settings: database, cache, service capacity, auto scaling, availability zones."""
+
+from __future__ import annotations
+
+from envmatrix import Environment, check
+from envmatrix.aws.checking import live, present, task_definition
+from envmatrix.aws.rds import DbInstance
+from envmatrix.spec import EnvironmentSpec
+
+
+def _has_replica(spec: EnvironmentSpec) -> bool:
+    return spec.database.replica is not None
+
+
+def _needs_zones(spec: EnvironmentSpec) -> bool:
+    return spec.sla.min_availability_zones is not None
+
+
+def _primary(env: Environment) -> tuple[str, DbInstance]:
+    resource = f"rds:{live(env).names['db']}"
+    return resource, present(env, live(env).section("rds").primary, resource)
+
+
+@check("DB-INSTANCE-CLASS", layer="live", area="sla", row="database")
+def test_db_instance_class(env: Environment) -> None:
+    """RDS primary instance class."""
+    resource, db = _primary(env)
+    env.expect(resource, "DBInstanceClass", env.spec.database.instance_class, db.instance_class)
+
+
+@check("DB-STORAGE", layer="live", area="sla", row="database", severity="medium")
+def test_db_storage(env: Environment) -> None:
+    """RDS allocated storage (GB)."""
+    resource, db = _primary(env)
+    env.expect(resource, "AllocatedStorage", env.spec.database.allocated_storage_gb, db.allocated_storage)
+
+
+@check("DB-MAX-STORAGE", layer="live", area="sla", row="database", severity="medium")
+def test_db_max_storage(env: Environment) -> None:
+    """RDS storage autoscaling ceiling (GB)."""
+    resource, db = _primary(env)
+    env.expect(resource, "MaxAllocatedStorage", env.spec.database.max_allocated_storage_gb, db.max_allocated_storage)
+
+
+@check("DB-MULTI-AZ", layer="live", area="sla", row="database", severity="critical")
+def test_db_multi_az(env: Environment) -> None:
+    """RDS Multi-AZ per the matrix's Database row."""
+    resource, db = _primary(env)
+    env.expect(resource, "MultiAZ", env.spec.database.multi_az, db.multi_az)
+
+
+@check("DB-REPLICA", layer="live", area="sla", row="database", severity="high")
+def test_db_replica(env: Environment) -> None:
+    """A read replica exactly where the matrix says "with replica" (from ReadReplicaDBInstanceIdentifiers)."""
+    resource, db = _primary(env)
+    replicas = [r.identifier for r in live(env).section("rds").replicas]
+    wanted = env.spec.database.replica is not None
+    env.expect(resource, "ReadReplicaDBInstanceIdentifiers", "a read replica" if wanted else "no read replica",
+               replicas or db.read_replicas or "none", ok=lambda _w, got: (got != "none") == wanted)
+    env.expect(resource, "ReadReplicaDBInstanceIdentifiers", "every listed replica exists", replicas or "none",
+               ok=lambda _w, _g: len(replicas) == len(db.read_replicas))
+
+
+@check("DB-REPLICA-CLASS", layer="live", area="sla", row="database", applies=_has_replica)
+def test_db_replica_class(env: Environment) -> None:
+    """Read replica instance class."""
+    resource, _db = _primary(env)
+    replica_spec = env.spec.database.replica
+    assert replica_spec is not None  # guaranteed by applies=
+    replicas = live(env).section("rds").replicas
+    present(env, replicas[0] if replicas else None, f"{resource} read replica")
+    for replica in replicas:
+        env.expect(f"rds:{replica.identifier}", "DBInstanceClass", replica_spec.instance_class, replica.instance_class)
+
+
+def _cache(env: Environment):  # type: ignore[no-untyped-def]
+    resource = f"elasticache:{live(env).names['cache']}"
+    return resource, present(env, live(env).section("cache").group, resource)
+
+
+@check("CACHE-NODE-TYPE", layer="live", area="sla", row="database")
+def test_cache_node_type(env: Environment) -> None:
+    """ElastiCache node type."""
+    resource, group = _cache(env)
+    env.expect(resource, "CacheNodeType", env.spec.cache.node_type, group.node_type)
+
+
+@check("CACHE-NODE-COUNT", layer="live", area="sla", row="database")
+def test_cache_node_count(env: Environment) -> None:
+    """ElastiCache node count (members of the replication group)."""
+    resource, group = _cache(env)
+    env.expect(resource, "MemberClusters", env.spec.cache.num_nodes, len(group.members))
+
+
+@check("CACHE-FAILOVER", layer="live", area="sla", row="database", severity="critical")
+def test_cache_failover(env: Environment) -> None:
+    """ElastiCache automatic failover."""
+    resource, group = _cache(env)
+    expected = "enabled" if env.spec.cache.automatic_failover else "disabled"
+    env.expect(resource, "AutomaticFailover", expected, group.automatic_failover)
+
+
+@check("CACHE-MULTI-AZ", layer="live", area="sla", row="database", severity="high")
+def test_cache_multi_az(env: Environment) -> None:
+    """ElastiCache Multi-AZ wherever the cache fails over (the seed: "2 nodes, Multi-AZ", "3 nodes, Multi-AZ")."""
+    resource, group = _cache(env)
+    expected = "enabled" if env.spec.cache.automatic_failover else "disabled"
+    env.expect(resource, "MultiAZ", expected, group.multi_az)
+
+
+def _task_size_check(role: str):  # type: ignore[no-untyped-def]
+    @check(f"ECS-{role.upper()}-TASK-SIZE", layer="live", area="sla", row="auto_scaling")
+    def test(env: Environment) -> None:
+        expected = getattr(env.spec.services, role)
+        resource, definition = task_definition(env, role)
+        env.expect(resource, "cpu", str(expected.cpu), definition.cpu)
+        env.expect(resource, "memory", str(expected.memory), definition.memory)
+
+    test.__doc__ = f"{role} task definition cpu units and memory (MiB)."
+    return test
+
+
+def _capacity_check(role: str):  # type: ignore[no-untyped-def]
+    @check(f"ECS-{role.upper()}-CAPACITY", layer="live", area="sla", row="auto_scaling")
+    def test(env: Environment) -> None:
+        expected = getattr(env.spec.services, role)
+        snapshot = live(env)
+        resource = f"ecs-service:{snapshot.names['cluster']}/{snapshot.names[role + '_service']}"
+        service = present(env, snapshot.section("ecs").services.get(role), resource)
+        low, high = expected.min_capacity, expected.max_capacity
+        env.expect(resource, "desiredCount", f"within [{low}, {high}]", service.desired_count,
+                   ok=lambda _w, got: low <= got <= high)
+        scalable = snapshot.section("scaling").targets.get(role)
+        if scalable is None and not env.spec.auto_scaling:
+            return  # no scaling where the matrix says disabled: AUTO-SCALING checks that
+        label = f"scalable-target:{snapshot.names['cluster']}/{snapshot.names[role + '_service']}"
+        scalable = present(env, scalable, label)
+        env.expect(label, "MinCapacity", low, scalable.min_capacity)
+        env.expect(label, "MaxCapacity", high, scalable.max_capacity)
+
+    test.__doc__ = f"{role}: desired count within the documented range; scalable target min/max as documented."
+    return test
+
+
+test_ecs_api_task_size = _task_size_check("api")
+test_ecs_worker_task_size = _task_size_check("worker")
+test_ecs_api_capacity = _capacity_check("api")
+test_ecs_worker_capacity = _capacity_check("worker")
+
+
+@check("AUTO-SCALING", layer="live", area="sla", row="auto_scaling")
+def test_auto_scaling(env: Environment) -> None:
+    """Scalable targets with a range (min < max) where auto scaling is enabled; none where it is disabled."""
+    snapshot = live(env)
+    for role in ("api", "worker"):
+        target = snapshot.section("scaling").targets.get(role)
+        label = f"scalable-target:{snapshot.names['cluster']}/{snapshot.names[role + '_service']}"
+        shown = f"{target.min_capacity}..{target.max_capacity}" if target else "none"
+        if env.spec.auto_scaling:
+            env.expect(label, "MinCapacity..MaxCapacity", "a scaling range (min < max)", shown,
+                       ok=lambda _w, _g, t=target: t is not None and t.min_capacity < t.max_capacity)
+        else:
+            env.expect(label, "MinCapacity..MaxCapacity", "no scalable target (auto scaling disabled)", shown,
+                       ok=lambda _w, got: got == "none")
+
+
+@check("NET-AVAILABILITY-ZONES", layer="live", area="sla", row="uptime_sla", applies=_needs_zones)
+def test_net_availability_zones(env: Environment) -> None:
+    """The VPC's subnets span at least the availability zones the SLA needs."""
+    snapshot = live(env)
+    network = snapshot.section("network")
+    resource = f"vpc:{snapshot.names['vpc']}"
+    present(env, network.vpc, resource)
+    zones = sorted({subnet.availability_zone for subnet in network.subnets})
+    need = env.spec.sla.min_availability_zones or 0
+    env.expect(resource, "subnets.AvailabilityZone", f"at least {need} distinct zones", zones,
+               ok=lambda _w, got: len(got) >= need)
