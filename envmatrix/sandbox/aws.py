@@ -1,0 +1,171 @@
+"""The embedded AWS: a moto server on a free loopback port, provisioned with the three environments."""
+
+from __future__ import annotations
+
+import os
+import select
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from envmatrix.context import Suite
+from envmatrix.environments import ENVIRONMENTS
+from envmatrix.errors import EnvmatrixError
+from envmatrix.sandbox.moto_process import LOOPBACK, READY
+from envmatrix.sandbox.provision import SANDBOX_CREDENTIALS, ClientPool, Target, provision_env
+
+
+class SandboxError(EnvmatrixError):
+    """The embedded sandbox could not be started or provisioned."""
+
+
+@dataclass
+class RunningAws:
+    """A running, provisioned moto server. ``stop()`` shuts it down (idempotent)."""
+
+    endpoint: str
+    region: str
+    environments: tuple[str, ...]
+    provision_seconds: float = 0.0
+    _server: Any = field(default=None, repr=False)
+    _pool: ClientPool | None = field(default=None, repr=False)
+
+    @property
+    def clients(self) -> ClientPool:
+        if self._pool is None:
+            self._pool = ClientPool(self.endpoint)
+        return self._pool
+
+    def env_vars(self) -> dict[str, str]:
+        """What a process needs to use this sandbox through boto3 or the AWS CLI (fake credentials)."""
+        return {
+            "AWS_ENDPOINT_URL": self.endpoint,
+            "AWS_ACCESS_KEY_ID": SANDBOX_CREDENTIALS["aws_access_key_id"],
+            "AWS_SECRET_ACCESS_KEY": SANDBOX_CREDENTIALS["aws_secret_access_key"],
+            "AWS_DEFAULT_REGION": self.region,
+            "AWS_REGION": self.region,
+            "AWS_EC2_METADATA_DISABLED": "true",
+        }
+
+    def client(self, service: str, region: str | None = None) -> Any:
+        """A plain, writable boto3 client for this sandbox (provisioning and fault injection only)."""
+        return self.clients.client(service, region or self.region)
+
+    def reset(self) -> None:
+        """Forget every resource (moto's reset API); follow with ``provision``."""
+        request = urllib.request.Request(f"{self.endpoint}/moto-api/reset", method="POST")
+        with urllib.request.urlopen(request, timeout=10):  # noqa: S310 - loopback sandbox only
+            pass
+
+    def provision(self, suite: Suite, environments: Iterable[str] | None = None) -> float:
+        """Provision ``environments`` (default: all three); returns the wall time in seconds."""
+        envs = tuple(environments or ENVIRONMENTS)
+        started = time.perf_counter()
+        provision(suite, self.clients, envs)
+        self.environments = envs
+        self.provision_seconds = time.perf_counter() - started
+        return self.provision_seconds
+
+    def stop(self) -> None:
+        server, self._server = self._server, None
+        if server is not None:
+            server.stop()
+
+
+def _target(suite: Suite, env: str, clients: ClientPool) -> Target:
+    return Target(
+        env=env, clients=clients, spec=suite.spec.env(env), tfvars=suite.tfvars(env), env_file=suite.env_file(env),
+        project_tags=dict(suite.spec.defaults.tags), release=suite.spec.document.version,
+        placeholder=suite.spec.defaults.secret_placeholder,
+    )
+
+
+def provision(suite: Suite, clients: ClientPool, environments: Iterable[str]) -> None:
+    """Create every environment's resources through ``clients``, environments in parallel threads."""
+    targets = [_target(suite, env, clients) for env in environments]  # load inputs first: input errors are clear
+    with ThreadPoolExecutor(max_workers=max(1, len(targets))) as pool:
+        futures = {target.env: pool.submit(provision_env, target) for target in targets}
+    for env, future in futures.items():
+        try:
+            future.result()
+        except (ClientError, BotoCoreError) as exc:
+            raise SandboxError(f"sandbox: provisioning {env} failed: {exc}") from exc
+
+
+class MotoProcess:
+    """A moto server in a child process, serving on a loopback socket bound here (port known at once)."""
+
+    def __init__(self, region: str) -> None:
+        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind((LOOPBACK, 0))
+        listener.listen(128)
+        self.port: int = listener.getsockname()[1]
+        self._stderr = tempfile.TemporaryFile()
+        try:
+            self._process = subprocess.Popen(
+                [sys.executable, "-m", "envmatrix.sandbox.moto_process", str(listener.fileno()), region],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr,
+                pass_fds=[listener.fileno()], text=True,
+                env={**os.environ, "MOTO_EC2_LOAD_DEFAULT_AMIS": "false"},
+            )
+        finally:
+            listener.close()
+
+    def wait_ready(self, timeout: float) -> None:
+        assert self._process.stdout is not None
+        ready, _, _ = select.select([self._process.stdout], [], [], timeout)
+        line = self._process.stdout.readline().strip() if ready else ""
+        if line != READY:
+            self._stderr.seek(0)
+            tail = self._stderr.read().decode(errors="replace").strip().splitlines()[-3:]
+            self.stop()
+            reason = " / ".join(tail) or f"not ready within {timeout:.0f} s"
+            raise SandboxError(f"sandbox: the moto server did not start: {reason}")
+
+    def stop(self) -> None:
+        if self._process.poll() is None:
+            assert self._process.stdin is not None
+            self._process.stdin.close()  # the server's signal to stop
+            try:
+                self._process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait(timeout=5)
+        self._stderr.close()
+
+
+#: Every service provisioning touches; their clients are made while the server process boots.
+SERVICES = ("ec2", "elbv2", "acm", "wafv2", "rds", "elasticache", "s3", "secretsmanager", "logs", "sns",
+            "ecs", "application-autoscaling", "cloudwatch")
+START_TIMEOUT = 60.0
+
+
+def start_aws(suite: Suite, environments: Iterable[str] | None = None) -> RunningAws:
+    """Start a moto server on a free loopback port and provision the environments (default: all three)."""
+    envs = tuple(environments or ENVIRONMENTS)
+    region = suite.tfvars(envs[0]).aws_region
+    try:
+        server = MotoProcess(region)
+    except OSError as exc:
+        raise SandboxError(f"sandbox: cannot start the moto server on {LOOPBACK}: {exc}") from None
+    running = RunningAws(endpoint=f"http://{LOOPBACK}:{server.port}", region=region, environments=(),
+                         _server=server)
+    try:
+        for service in SERVICES:
+            running.client(service)
+        server.wait_ready(START_TIMEOUT)
+        running.provision(suite, envs)
+    except BaseException:
+        running.stop()
+        raise
+    return running

@@ -1,0 +1,62 @@
+"""The sandbox's moto server process: serves on a socket handed over by its parent until stdin closes.
+
+Run as ``python -m envmatrix.sandbox.moto_process <fd>``. The parent binds the loopback socket (so the
+port is known at once and never raced for), passes it down, and keeps this process's stdin open; when the
+parent exits for any reason, stdin reaches end-of-file and the server stops with it.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+from typing import Any
+
+LOOPBACK = "127.0.0.1"
+READY = "envmatrix-moto-ready"
+#: moto backends the sandbox uses: loaded before "ready" so the first real requests are fast.
+BACKENDS = ("ec2", "elbv2", "acm", "wafv2", "rds", "elasticache", "s3", "secretsmanager", "logs", "sns",
+            "ecs", "applicationautoscaling", "cloudwatch")
+ACCOUNT = "123456789012"
+
+
+def _warm(app: Any, region: str) -> None:
+    from moto.backends import get_backend
+
+    for name in BACKENDS:
+        app.app_instances[name] = app.create_app(name)
+        backends = get_backend(name)[ACCOUNT]  # type: ignore[call-overload]
+        backends[region if region in backends.regions else "aws"]  # s3 is partition-wide
+
+
+def serve(fd: int, region: str) -> None:
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+    from werkzeug.serving import make_server
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    app = DomainDispatcherApplication(create_backend_app)
+    _warm(app, region)
+    server = make_server(LOOPBACK, 0, app, threaded=True, request_handler=MotoRequestHandler, fd=fd)
+    thread = threading.Thread(target=server.serve_forever, name="moto-server", daemon=True)
+    thread.start()
+    print(READY, flush=True)
+    try:
+        sys.stdin.read()
+    except KeyboardInterrupt:
+        pass
+    server.shutdown()
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 2 or not argv[0].isdigit():
+        print("usage: python -m envmatrix.sandbox.moto_process <listening socket fd> <region>", file=sys.stderr)
+        return 2
+    try:
+        serve(int(argv[0]), argv[1])
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

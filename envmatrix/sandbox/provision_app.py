@@ -1,0 +1,171 @@
+"""Sandbox provisioning of the application tier: secrets, log groups, ECS, auto scaling, alarms."""
+
+from __future__ import annotations
+
+import json
+import secrets as random_secrets
+from typing import Any
+
+from envmatrix.redact import register_secret
+from envmatrix.sandbox.naming import SERVICES, secret_ref
+from envmatrix.sandbox.provision import Target
+from envmatrix.sandbox.provision_network import API_PORT
+
+ACCOUNT = "123456789012"  # moto's default account
+SCALABLE_DIMENSION = "ecs:service:DesiredCount"
+
+
+def secret_variables(target: Target) -> list[str]:
+    """Secret-class variables: the spec's from-secrets-manager list plus any placeholder in the env file."""
+    placeholder = target.placeholder
+    listed = list(target.spec.secrets.from_secrets_manager)
+    return listed + [key for key, value in target.env_file.values.items() if value == placeholder and key not in listed]
+
+
+def _secret_value(json_keys: list[str]) -> str:
+    if json_keys:
+        value = json.dumps({key: random_secrets.token_urlsafe(24) for key in json_keys})
+    else:
+        value = random_secrets.token_urlsafe(32)
+    register_secret(value)
+    return value
+
+
+def secrets(target: Target) -> None:
+    """One secret per Secrets Manager name, random values (never printed), rotation per the spec."""
+    sm = target.client("secretsmanager")
+    keys: dict[str, list[str]] = {name: [] for name in target.spec.secrets.rotation}
+    for variable in secret_variables(target):
+        ref = secret_ref(variable)
+        keys.setdefault(ref.name, [])
+        if ref.json_key:
+            keys[ref.name].append(ref.json_key)
+    for name, json_keys in keys.items():
+        if json_keys:  # an OAuth provider's secret holds both keys, whichever the env file references
+            json_keys = ["client_id", "client_secret"]
+        arn = sm.create_secret(
+            Name=f"taskmanager/{target.env}/{name}", SecretString=_secret_value(json_keys), Tags=target.tag_list(),
+        )["ARN"]
+        target.ids[f"secret:{name}"] = arn
+        days = target.spec.secrets.rotation.get(name, "manual")
+        if days != "manual":
+            sm.rotate_secret(SecretId=arn, RotationRules={"AutomaticallyAfterDays": days})
+
+
+def log_groups(target: Target) -> None:
+    logs = target.client("logs")
+    for service in SERVICES:
+        group = target.names.log_group(service)
+        logs.create_log_group(logGroupName=group, tags=target.tags)
+        logs.put_retention_policy(logGroupName=group, retentionInDays=target.tfvars.log_retention_days)
+
+
+def alert_topic(target: Target) -> None:
+    if target.spec.monitoring.alerting:
+        sns = target.client("sns")
+        target.ids["topic"] = sns.create_topic(Name=target.names.alerts_topic, Tags=target.tag_list())["TopicArn"]
+
+
+def _container(target: Target, service: str) -> dict[str, Any]:
+    secret_vars = secret_variables(target)
+    environment = [{"name": key, "value": value} for key, value in target.env_file.values.items()
+                   if key not in secret_vars]
+    refs = [secret_ref(variable) for variable in secret_vars]
+    container: dict[str, Any] = {
+        "name": service, "image": f"{ACCOUNT}.dkr.ecr.{target.region}.amazonaws.com/taskmanager-{service}:"
+                                  f"{target.release}",
+        "essential": True, "environment": environment,
+        "secrets": [{"name": ref.variable, "valueFrom": ref.value_from(target.ids[f"secret:{ref.name}"])}
+                    for ref in refs],
+        "logConfiguration": {"logDriver": "awslogs", "options": {
+            "awslogs-group": target.names.log_group(service), "awslogs-region": target.region,
+            "awslogs-stream-prefix": service,
+        }},
+    }
+    if service == "api":
+        container["portMappings"] = [{"containerPort": API_PORT, "protocol": "tcp"}]
+    else:
+        container["command"] = ["celery", "-A", "app.worker", "worker"]
+    return container
+
+
+def task_definitions(target: Target) -> None:
+    """Task definition families {env}-taskmanager-api/-worker: cpu/memory from tfvars, env file, secrets."""
+    ecs, tf = target.client("ecs"), target.tfvars
+    role = f"arn:aws:iam::{ACCOUNT}:role/{target.names.prefix}-task-execution"
+    for service, cpu, memory in (("api", tf.api_cpu, tf.api_memory), ("worker", tf.worker_cpu, tf.worker_memory)):
+        arn = ecs.register_task_definition(
+            family=target.names.family(service), cpu=cpu, memory=memory, networkMode="awsvpc",
+            requiresCompatibilities=["FARGATE"], executionRoleArn=role, taskRoleArn=role,
+            containerDefinitions=[_container(target, service)], tags=target.tag_list("key", "value"),
+        )["taskDefinition"]["taskDefinitionArn"]
+        target.ids[f"taskdef:{service}"] = arn
+
+
+def _capacity(target: Target, service: str) -> tuple[int, int, int]:
+    tf = target.tfvars
+    if service == "api":
+        return tf.api_desired_count, tf.api_min_capacity, tf.api_max_capacity
+    return tf.worker_desired_count, tf.worker_min_capacity, tf.worker_max_capacity
+
+
+def _service(target: Target, service: str) -> None:
+    ecs, names = target.client("ecs"), target.names
+    desired, low, high = _capacity(target, service)
+    network = {"awsvpcConfiguration": {"subnets": target.subnets, "securityGroups": [target.ids[f"sg:{service}"]],
+                                       "assignPublicIp": "DISABLED"}}
+    balancers = ([{"targetGroupArn": target.ids["target_group"], "containerName": "api", "containerPort": API_PORT}]
+                 if service == "api" else [])
+    ecs.create_service(
+        cluster=names.cluster, serviceName=service, taskDefinition=target.ids[f"taskdef:{service}"],
+        desiredCount=desired, launchType="FARGATE", networkConfiguration=network, loadBalancers=balancers,
+        tags=target.tag_list("key", "value"), propagateTags="SERVICE",
+    )
+    ecs.update_service(cluster=names.cluster, service=service, desiredCount=desired,
+                       deploymentConfiguration={"minimumHealthyPercent": 100, "maximumPercent": 200})
+    scaling = target.client("application-autoscaling")
+    resource = names.scalable_target(service)
+    scaling.register_scalable_target(
+        ServiceNamespace="ecs", ResourceId=resource, ScalableDimension=SCALABLE_DIMENSION,
+        MinCapacity=low, MaxCapacity=high, Tags=target.tags,
+    )
+
+
+def cluster_and_services(target: Target) -> None:
+    """Cluster (Container Insights per the spec), services api/worker, scalable targets from the tfvars."""
+    insights = "enabled" if target.spec.monitoring.container_insights else "disabled"
+    target.client("ecs").create_cluster(
+        clusterName=target.names.cluster, settings=[{"name": "containerInsights", "value": insights}],
+        tags=target.tag_list("key", "value"),
+    )
+    for service in SERVICES:
+        _service(target, service)
+
+
+def _alarm_metrics(target: Target) -> dict[str, tuple[str, str, list[dict[str, str]], float]]:
+    names = target.names
+    ecs_dims = [{"Name": "ClusterName", "Value": names.cluster}]
+    return {
+        "api-cpu-high": ("AWS/ECS", "CPUUtilization", [*ecs_dims, {"Name": "ServiceName", "Value": "api"}], 80.0),
+        "worker-cpu-high": ("AWS/ECS", "CPUUtilization", [*ecs_dims, {"Name": "ServiceName", "Value": "worker"}],
+                            80.0),
+        "db-cpu-high": ("AWS/RDS", "CPUUtilization", [{"Name": "DBInstanceIdentifier", "Value": names.db}], 80.0),
+        "cache-cpu-high": ("AWS/ElastiCache", "EngineCPUUtilization",
+                           [{"Name": "ReplicationGroupId", "Value": names.cache}], 75.0),
+        "alb-5xx": ("AWS/ApplicationELB", "HTTPCode_ELB_5XX_Count",
+                    [{"Name": "LoadBalancer", "Value": names.alb}], 10.0),
+    }
+
+
+def alarms(target: Target) -> None:
+    """CloudWatch alarms tagged with the environment, each notifying the SNS topic, where alerting is on."""
+    if not target.spec.monitoring.alerting:
+        return
+    cloudwatch = target.client("cloudwatch")
+    for suffix, (namespace, metric, dimensions, threshold) in _alarm_metrics(target).items():
+        cloudwatch.put_metric_alarm(
+            AlarmName=f"{target.names.prefix}-{suffix}", Namespace=namespace, MetricName=metric,
+            Dimensions=dimensions, Statistic="Average", Period=300, EvaluationPeriods=2, Threshold=threshold,
+            ComparisonOperator="GreaterThanThreshold", AlarmActions=[target.ids["topic"]],
+            OKActions=[target.ids["topic"]], Tags=target.tag_list(),
+        )

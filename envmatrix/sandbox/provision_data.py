@@ -1,0 +1,82 @@
+"""Sandbox provisioning of the data tier: RDS primary and replica, ElastiCache, S3 buckets."""
+
+from __future__ import annotations
+
+import secrets
+
+from envmatrix.redact import register_secret
+from envmatrix.sandbox.provision import Target
+
+DB_ENGINE = "postgres"
+DB_ENGINE_VERSION = "15.4"
+
+
+def database(target: Target) -> None:
+    """The primary from the tfvars (encrypted, private) and, where the tfvars create one, its read replica."""
+    rds, tf, names = target.client("rds"), target.tfvars, target.names
+    rds.create_db_subnet_group(
+        DBSubnetGroupName=f"{names.prefix}-db", DBSubnetGroupDescription=f"{names.prefix} database",
+        SubnetIds=target.subnets, Tags=target.tag_list(),
+    )
+    password = secrets.token_urlsafe(24)
+    register_secret(password)
+    rds.create_db_instance(
+        DBInstanceIdentifier=names.db, DBInstanceClass=tf.db_instance_class, Engine=DB_ENGINE,
+        EngineVersion=DB_ENGINE_VERSION, DBName="taskmanager", MasterUsername="taskmanager",
+        MasterUserPassword=password, AllocatedStorage=tf.db_allocated_storage,
+        MaxAllocatedStorage=tf.db_max_allocated_storage, MultiAZ=tf.db_multi_az,
+        BackupRetentionPeriod=tf.db_backup_retention_days, DeletionProtection=tf.db_deletion_protection,
+        StorageEncrypted=True, PubliclyAccessible=False, DBSubnetGroupName=f"{names.prefix}-db",
+        VpcSecurityGroupIds=[target.ids["sg:db"]], Tags=target.tag_list(),
+    )
+    if tf.db_create_replica:
+        rds.create_db_instance_read_replica(
+            DBInstanceIdentifier=names.db_replica, SourceDBInstanceIdentifier=names.db,
+            DBInstanceClass=tf.db_replica_instance_class or tf.db_instance_class,
+            PubliclyAccessible=False, VpcSecurityGroupIds=[target.ids["sg:db"]], Tags=target.tag_list(),
+        )
+
+
+def cache(target: Target) -> None:
+    """Redis replication group: one node group with N-1 replicas (moto counts members right this way)."""
+    elasticache, tf, names = target.client("elasticache"), target.tfvars, target.names
+    elasticache.create_cache_subnet_group(
+        CacheSubnetGroupName=f"{names.prefix}-cache", CacheSubnetGroupDescription=f"{names.prefix} cache",
+        SubnetIds=target.subnets, Tags=target.tag_list(),
+    )
+    elasticache.create_replication_group(
+        ReplicationGroupId=names.cache, ReplicationGroupDescription=f"{names.prefix} redis",
+        Engine="redis", CacheNodeType=tf.cache_node_type, NumNodeGroups=1,
+        ReplicasPerNodeGroup=tf.cache_num_nodes - 1, AutomaticFailoverEnabled=tf.cache_automatic_failover,
+        MultiAZEnabled=tf.cache_automatic_failover, AtRestEncryptionEnabled=True,
+        TransitEncryptionEnabled=True, CacheSubnetGroupName=f"{names.prefix}-cache",
+        SecurityGroupIds=[target.ids["sg:cache"]], Tags=target.tag_list(),
+    )
+
+
+def _private_bucket(target: Target, name: str) -> None:
+    s3 = target.client("s3")
+    s3.create_bucket(Bucket=name)
+    s3.put_bucket_tagging(Bucket=name, Tagging={"TagSet": target.tag_list()})
+    s3.put_public_access_block(Bucket=name, PublicAccessBlockConfiguration={
+        "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True, "RestrictPublicBuckets": True,
+    })
+    s3.put_bucket_encryption(Bucket=name, ServerSideEncryptionConfiguration={
+        "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms"}, "BucketKeyEnabled": True}],
+    })
+
+
+def buckets(target: Target) -> None:
+    """Backup bucket (versioned) and log archive bucket (lifecycle = log_archive_days) where the spec says."""
+    s3, security = target.client("s3"), target.spec.security
+    if security.backup_bucket:
+        _private_bucket(target, target.names.backups_bucket)
+        s3.put_bucket_versioning(Bucket=target.names.backups_bucket, VersioningConfiguration={"Status": "Enabled"})
+    if security.log_archive_bucket:
+        days = target.tfvars.log_archive_days or target.spec.logging.archive_days
+        _private_bucket(target, target.names.archive_bucket)
+        rule = {"ID": "expire-archived-logs", "Status": "Enabled", "Filter": {"Prefix": ""},
+                "Expiration": {"Days": days}}
+        s3.put_bucket_lifecycle_configuration(
+            Bucket=target.names.archive_bucket, LifecycleConfiguration={"Rules": [rule]},
+        )

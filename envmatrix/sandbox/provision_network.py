@@ -1,0 +1,112 @@
+"""Sandbox provisioning of the network: VPC, subnets, security groups, load balancer, certificate, WAF."""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Any
+
+from envmatrix.sandbox.naming import SECURITY_GROUPS
+from envmatrix.sandbox.provision import Target
+
+WORLD = "0.0.0.0/0"
+API_PORT = 8000
+DB_PORT = 5432
+CACHE_PORT = 6379
+SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+
+
+def network(target: Target) -> None:
+    """VPC (Name tag, tfvars CIDR), one subnet per availability zone, and the five security groups."""
+    ec2 = target.client("ec2")
+    vpc_id = ec2.create_vpc(
+        CidrBlock=target.tfvars.vpc_cidr, TagSpecifications=target.named_tag_spec("vpc", target.names.vpc),
+    )["Vpc"]["VpcId"]
+    target.ids["vpc"] = vpc_id
+    blocks = ipaddress.ip_network(target.tfvars.vpc_cidr).subnets(new_prefix=24)
+    for zone, block in zip(target.tfvars.availability_zones, blocks, strict=False):
+        subnet = ec2.create_subnet(
+            VpcId=vpc_id, CidrBlock=str(block), AvailabilityZone=zone,
+            TagSpecifications=target.named_tag_spec("subnet", f"{target.names.prefix}-{zone}"),
+        )
+        target.subnets.append(subnet["Subnet"]["SubnetId"])
+    for role in SECURITY_GROUPS:
+        name = target.names.security_group(role)
+        target.ids[f"sg:{role}"] = ec2.create_security_group(
+            GroupName=name, Description=f"{target.names.prefix} {role}", VpcId=vpc_id,
+            TagSpecifications=target.named_tag_spec("security-group", name),
+        )["GroupId"]
+    _ingress(target)
+
+
+def _from_groups(port: int, group_ids: list[str]) -> dict[str, Any]:
+    return {"IpProtocol": "tcp", "FromPort": port, "ToPort": port,
+            "UserIdGroupPairs": [{"GroupId": group_id} for group_id in group_ids]}
+
+
+def _ingress(target: Target) -> None:
+    """ALB open to the world on 80/443; api from the ALB; database and cache only from api and worker."""
+    ec2, sg = target.client("ec2"), target.ids
+    world = [{"IpProtocol": "tcp", "FromPort": port, "ToPort": port, "IpRanges": [{"CidrIp": WORLD}]}
+             for port in (80, 443)]
+    app_groups = [sg["sg:api"], sg["sg:worker"]]
+    rules = {
+        "alb": world,
+        "api": [_from_groups(API_PORT, [sg["sg:alb"]])],
+        "db": [_from_groups(DB_PORT, app_groups)],
+        "cache": [_from_groups(CACHE_PORT, app_groups)],
+    }
+    for role, permissions in rules.items():
+        ec2.authorize_security_group_ingress(GroupId=sg[f"sg:{role}"], IpPermissions=permissions)
+
+
+def _certificate(target: Target) -> str:
+    acm = target.client("acm")
+    arn: str = acm.request_certificate(
+        DomainName=target.tfvars.domain_name, SubjectAlternativeNames=[f"*.{target.tfvars.domain_name}"],
+        ValidationMethod="DNS", Tags=target.tag_list(),
+    )["CertificateArn"]
+    return arn
+
+
+def load_balancer(target: Target) -> None:
+    """ALB with an HTTPS listener on 443 (ACM certificate) and port 80 redirecting to 443."""
+    elb = target.client("elbv2")
+    alb_arn = elb.create_load_balancer(
+        Name=target.names.alb, Subnets=target.subnets, SecurityGroups=[target.ids["sg:alb"]],
+        Scheme="internet-facing", Type="application", Tags=target.tag_list(),
+    )["LoadBalancers"][0]["LoadBalancerArn"]
+    target.ids["alb"] = alb_arn
+    group_arn = elb.create_target_group(
+        Name=f"{target.names.prefix}-api", Protocol="HTTP", Port=API_PORT, VpcId=target.ids["vpc"],
+        TargetType="ip", HealthCheckPath="/health", Tags=target.tag_list(),
+    )["TargetGroups"][0]["TargetGroupArn"]
+    target.ids["target_group"] = group_arn
+    elb.create_listener(
+        LoadBalancerArn=alb_arn, Protocol="HTTPS", Port=443, SslPolicy=SSL_POLICY,
+        Certificates=[{"CertificateArn": _certificate(target)}],
+        DefaultActions=[{"Type": "forward", "TargetGroupArn": group_arn}], Tags=target.tag_list(),
+    )
+    redirect = {"Protocol": "HTTPS", "Port": "443", "StatusCode": "HTTP_301"}
+    elb.create_listener(
+        LoadBalancerArn=alb_arn, Protocol="HTTP", Port=80,
+        DefaultActions=[{"Type": "redirect", "RedirectConfig": redirect}], Tags=target.tag_list(),
+    )
+
+
+def waf(target: Target) -> None:
+    """A regional web ACL (AWS managed common rules) associated with the ALB, where the spec wants WAF."""
+    if not target.spec.security.waf:
+        return
+    wafv2 = target.client("wafv2")
+    visibility = {"SampledRequestsEnabled": True, "CloudWatchMetricsEnabled": True}
+    rule = {
+        "Name": "aws-common", "Priority": 0, "OverrideAction": {"None": {}},
+        "Statement": {"ManagedRuleGroupStatement": {"VendorName": "AWS", "Name": "AWSManagedRulesCommonRuleSet"}},
+        "VisibilityConfig": {**visibility, "MetricName": "aws-common"},
+    }
+    acl = wafv2.create_web_acl(
+        Name=target.names.waf, Scope="REGIONAL", DefaultAction={"Allow": {}}, Rules=[rule],
+        VisibilityConfig={**visibility, "MetricName": target.names.waf}, Tags=target.tag_list(),
+    )["Summary"]
+    target.ids["waf"] = acl["ARN"]
+    wafv2.associate_web_acl(WebACLArn=acl["ARN"], ResourceArn=target.ids["alb"])
