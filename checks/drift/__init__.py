@@ -1,0 +1,1 @@
+"""Drift checks: what terraform.tfvars and the env files declare against what is live, key by key."""

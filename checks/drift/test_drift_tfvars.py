@@ -1,0 +1,139 @@
+"""Drift: every terraform.tfvars variable with a live counterpart against the live value, key by key."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from envmatrix import Environment, check
+from envmatrix.aws.checking import live, present, task_definition
+from envmatrix.verdict import show
+
+#: tfvars key -> (env -> (live resource label, live value))
+Getter = Callable[[Environment], tuple[str, Any]]
+
+
+def _db(env: Environment, attribute: str) -> tuple[str, Any]:
+    resource = f"rds:{live(env).names['db']}"
+    return resource, getattr(present(env, live(env).section("rds").primary, resource), attribute)
+
+
+def _replica(env: Environment, attribute: str) -> tuple[str, Any]:
+    resource = f"rds:{live(env).names['db']}"
+    present(env, live(env).section("rds").primary, resource)
+    replicas = live(env).section("rds").replicas
+    if attribute == "exists":
+        return f"{resource}.ReadReplicaDBInstanceIdentifiers", bool(replicas)
+    return f"{resource} read replica", replicas[0].instance_class if replicas else None
+
+
+def _cache(env: Environment, read: Callable[[Any], Any]) -> tuple[str, Any]:
+    resource = f"elasticache:{live(env).names['cache']}"
+    return resource, read(present(env, live(env).section("cache").group, resource))
+
+
+def _task(env: Environment, role: str, attribute: str) -> tuple[str, Any]:
+    resource, definition = task_definition(env, role)
+    return resource, getattr(definition, attribute)
+
+
+def _service(env: Environment, role: str) -> tuple[str, Any]:
+    names = live(env).names
+    resource = f"ecs-service:{names['cluster']}/{names[role + '_service']}"
+    return resource, present(env, live(env).section("ecs").services.get(role), resource).desired_count
+
+
+def _scaling(env: Environment, role: str, attribute: str) -> tuple[str, Any]:
+    names = live(env).names
+    target = live(env).section("scaling").targets.get(role)
+    return f"scalable-target:{names['cluster']}/{names[role + '_service']}", getattr(target, attribute, None)
+
+
+def _log_retention(env: Environment) -> tuple[str, Any]:
+    groups = live(env).section("logs").groups
+    values = {role: group.retention_days if group else None for role, group in groups.items()}
+    label = "log-groups:" + ",".join(live(env).names[f"{role}_log_group"] for role in values)
+    distinct = set(values.values())
+    return label, distinct.pop() if len(distinct) == 1 else values
+
+
+def _archive(env: Environment) -> tuple[str, Any]:
+    resource = f"s3:{live(env).names['log_archive_bucket']}"
+    bucket = live(env).section("buckets").log_archive
+    days = sorted({r.expiration_days for r in bucket.lifecycle if r.enabled and r.expiration_days}) if bucket else []
+    return resource, days[0] if len(days) == 1 else (days or None)
+
+
+def _network(env: Environment, what: str) -> tuple[str, Any]:
+    resource = f"vpc:{live(env).names['vpc']}"
+    network = live(env).section("network")
+    vpc = present(env, network.vpc, resource)
+    return resource, vpc.cidr if what == "cidr" else sorted({s.availability_zone for s in network.subnets})
+
+
+def _services(role: str) -> dict[str, Getter]:
+    return {
+        f"{role}_cpu": lambda env: _task(env, role, "cpu"),
+        f"{role}_memory": lambda env: _task(env, role, "memory"),
+        f"{role}_desired_count": lambda env: _service(env, role),
+        f"{role}_min_capacity": lambda env: _scaling(env, role, "min_capacity"),
+        f"{role}_max_capacity": lambda env: _scaling(env, role, "max_capacity"),
+    }
+
+
+GROUPS: dict[str, tuple[str, str, dict[str, Getter]]] = {
+    "DRIFT-DATABASE": ("sla", "database", {
+        "db_instance_class": lambda env: _db(env, "instance_class"),
+        "db_allocated_storage": lambda env: _db(env, "allocated_storage"),
+        "db_max_allocated_storage": lambda env: _db(env, "max_allocated_storage"),
+        "db_multi_az": lambda env: _db(env, "multi_az"),
+        "db_create_replica": lambda env: _replica(env, "exists"),
+        "db_replica_instance_class": lambda env: _replica(env, "instance_class"),
+        "cache_node_type": lambda env: _cache(env, lambda g: g.node_type),
+        "cache_num_nodes": lambda env: _cache(env, lambda g: len(g.members)),
+        "cache_automatic_failover": lambda env: _cache(env, lambda g: g.automatic_failover == "enabled"),
+    }),
+    "DRIFT-BACKUPS": ("backups", "backups", {
+        "db_backup_retention_days": lambda env: _db(env, "backup_retention_days"),
+        "db_deletion_protection": lambda env: _db(env, "deletion_protection"),
+    }),
+    "DRIFT-SERVICES": ("sla", "auto_scaling", {**_services("api"), **_services("worker")}),
+    "DRIFT-LOGGING": ("logging", "log_level", {
+        "log_retention_days": _log_retention,
+        "log_archive_days": _archive,
+        "log_level": lambda env: (task_definition(env, "api")[0],
+                                  task_definition(env, "api")[1].containers[0].environment.get("LOG_LEVEL")),
+    }),
+    "DRIFT-NETWORK": ("security", "security", {
+        "vpc_cidr": lambda env: _network(env, "cidr"),
+        "availability_zones": lambda env: _network(env, "zones"),
+    }),
+}
+
+
+def _declared(env: Environment, key: str) -> Any:
+    value = getattr(env.tfvars, key)
+    return sorted(set(value)) if isinstance(value, list) else value
+
+
+def _drift_check(check_id: str):  # type: ignore[no-untyped-def]
+    area, row, getters = GROUPS[check_id]
+
+    @check(check_id, layer="drift", area=area, row=row)  # type: ignore[arg-type]
+    @pytest.mark.parametrize("key", list(getters))
+    def test(env: Environment, key: str) -> None:
+        resource, live_value = getters[key](env)
+        declared = _declared(env, key)
+        env.expect(resource, key, declared, live_value, expected_text=f"declared {show(declared)} (terraform.tfvars)")
+
+    test.__doc__ = f"terraform.tfvars vs live, key by key: {', '.join(getters)}."
+    return test
+
+
+test_drift_database = _drift_check("DRIFT-DATABASE")
+test_drift_backups = _drift_check("DRIFT-BACKUPS")
+test_drift_services = _drift_check("DRIFT-SERVICES")
+test_drift_logging = _drift_check("DRIFT-LOGGING")
+test_drift_network = _drift_check("DRIFT-NETWORK")
