@@ -50,7 +50,7 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: p
         if snapshot is None or snapshot.run_id != store.run_id:
             continue
         terminalreporter.write_line(f"envmatrix live: {env} snapshot {path} ({snapshot.api_calls} AWS calls, "
-                                    f"{snapshot.seconds:.2f} s)")
+                                    f"{snapshot.seconds:.2f} s, client setup {snapshot.setup_seconds:.2f} s)")
         for section, (resource, reason) in sorted(snapshot.unavailable.items()):
             terminalreporter.write_line(f"envmatrix live: {env} {section} UNAVAILABLE: cannot read {resource}: "
                                         f"{reason}", red=True)

@@ -16,14 +16,14 @@ from envmatrix.aws.alb import AlbInventory
 from envmatrix.aws.buckets import BucketsInventory
 from envmatrix.aws.ecs import EcsInventory
 from envmatrix.aws.elasticache import CacheInventory
+from envmatrix.aws.guard import calls
 from envmatrix.aws.logs import LogsInventory
+from envmatrix.aws.names import Names, as_dict
 from envmatrix.aws.network import NetworkInventory
 from envmatrix.aws.rds import RdsInventory
+from envmatrix.aws.reading import reason_of
 from envmatrix.aws.scaling import ScalingInventory
 from envmatrix.aws.secrets import SecretsInventory
-from envmatrix.aws.guard import calls
-from envmatrix.aws.names import Names, as_dict
-from envmatrix.aws.reading import reason_of
 from envmatrix.aws.target import Model, Target
 from envmatrix.errors import EnvmatrixError, InventoryUnavailable
 
@@ -48,7 +48,8 @@ class Snapshot(Model):
     run_id: str
     environment: str
     taken_at: str
-    seconds: float
+    seconds: float  # wall time of the fetch (all sections in parallel)
+    setup_seconds: float = 0.0  # making the guarded clients (loading botocore's service models)
     api_calls: int
     names: dict[str, str]
     rds: RdsInventory | None = None
@@ -86,8 +87,9 @@ def _fetch_one(target: Target, name: str) -> BaseModel | InventoryUnavailable:
 
 def take_snapshot(target: Target, run_id: str, *, workers: int = len(SECTIONS)) -> Snapshot:
     """Fetch every section in parallel; a section that fails is recorded as unavailable with its reason."""
-    started, before = time.perf_counter(), sum(calls().values())
+    setup_started = time.perf_counter()
     target.clients.prepare(tuple(service for _, services in SECTIONS.values() for service in services))
+    started, before = time.perf_counter(), sum(calls().values())
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"snapshot-{target.env}") as pool:
         results = dict(zip(SECTIONS, pool.map(lambda name: _fetch_one(target, name), SECTIONS), strict=True))
     sections = {name: result for name, result in results.items() if not isinstance(result, InventoryUnavailable)}
@@ -95,7 +97,8 @@ def take_snapshot(target: Target, run_id: str, *, workers: int = len(SECTIONS)) 
                    if isinstance(result, InventoryUnavailable)}
     return Snapshot(
         run_id=run_id, environment=target.env, taken_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        seconds=round(time.perf_counter() - started, 3), api_calls=sum(calls().values()) - before,
+        seconds=round(time.perf_counter() - started, 3), setup_seconds=round(started - setup_started, 3),
+        api_calls=sum(calls().values()) - before,
         names=as_dict(target.names), unavailable=unavailable, **sections,
     )
 

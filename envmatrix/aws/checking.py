@@ -1,0 +1,100 @@
+"""Helpers the live and drift checks share: presence, the app's container, secret names, tagged resources."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from envmatrix.aws.ecs import Container, TaskDefinition
+from envmatrix.aws.snapshot import Snapshot
+from envmatrix.context import Environment
+
+T = TypeVar("T")
+ROLES: tuple[str, ...] = ("api", "worker")
+#: Variables whose secret is shared: OAUTH_<P>_CLIENT_ID/SECRET -> oauth-<p> with JSON key client_id/client_secret.
+_SPECIAL = {"JWT_SECRET_KEY": "jwt-secret"}
+
+
+def present(env: Environment, found: T | None, resource: str) -> T:
+    """The resource, or a failure naming it when the snapshot did not find it."""
+    env.expect(resource, "exists", "present", "missing" if found is None else "present")
+    assert found is not None  # env.expect raised otherwise
+    return found
+
+
+def live(env: Environment) -> Snapshot:
+    snapshot: Snapshot = env.live
+    return snapshot
+
+
+def task_definition(env: Environment, role: str) -> tuple[str, TaskDefinition]:
+    """The role's task definition (latest revision of its family) and its resource label."""
+    snapshot = live(env)
+    family = snapshot.names[f"{role}_family"]
+    resource = f"ecs-task-definition:{family}"
+    return resource, present(env, snapshot.section("ecs").task_definitions.get(role), resource)
+
+
+def container(env: Environment, role: str) -> tuple[str, Container]:
+    """The application container of the role's task definition (the first container)."""
+    resource, definition = task_definition(env, role)
+    found = definition.containers[0] if definition.containers else None
+    return resource, present(env, found, f"{resource}/container")
+
+
+def secret_reference(variable: str) -> tuple[str, str | None]:
+    """DESIGN.md's secret for a variable: (short secret name, JSON key or None)."""
+    if variable in _SPECIAL:
+        return _SPECIAL[variable], None
+    parts = variable.lower().split("_")
+    if parts[0] == "oauth" and len(parts) == 4 and parts[2] == "client":
+        return f"oauth-{parts[1]}", f"client_{parts[3]}"
+    return "-".join(parts), None
+
+
+def tagged_resources(snapshot: Snapshot) -> list[tuple[str, dict[str, str]]]:
+    """(resource label, tags) of every taggable resource the snapshot found (scalable targets excluded)."""
+    found: list[tuple[str, dict[str, str]]] = []
+
+    def add(label: str, item: Any) -> None:
+        if item is not None:
+            found.append((label, item.tags))
+
+    for name in ("rds", "cache", "ecs", "logs", "secrets", "network", "alb", "buckets", "alarms"):
+        if name in snapshot.unavailable:
+            snapshot.section(name)  # raises with the original reason
+    rds, ecs = snapshot.rds, snapshot.ecs
+    if rds is not None:
+        for db in [rds.primary, *rds.replicas]:
+            add(f"rds:{db.identifier}" if db else "", db)
+    if snapshot.cache is not None:
+        add(f"elasticache:{snapshot.names['cache']}", snapshot.cache.group)
+    if ecs is not None:
+        add(f"ecs-cluster:{snapshot.names['cluster']}", ecs.cluster)
+        for role in ROLES:
+            add(f"ecs-service:{snapshot.names[role + '_service']}", ecs.services.get(role))
+            add(f"ecs-task-definition:{snapshot.names[role + '_family']}", ecs.task_definitions.get(role))
+    found.extend(_more_tagged(snapshot))
+    return found
+
+
+def _more_tagged(snapshot: Snapshot) -> list[tuple[str, dict[str, str]]]:
+    items: list[tuple[str, Any]] = []
+    if snapshot.logs is not None:
+        items += [(f"log-group:{g.name}", g) for g in snapshot.logs.groups.values() if g]
+    if snapshot.secrets is not None:
+        items += [(f"secret:{s.name}", s) for s in snapshot.secrets.secrets.values()]
+    if snapshot.network is not None:
+        net = snapshot.network
+        items += [(f"vpc:{snapshot.names['vpc']}", net.vpc)] if net.vpc else []
+        items += [(f"subnet:{s.id}", s) for s in net.subnets]
+        items += [(f"security-group:{g.name}", g) for g in net.security_groups.values() if g]
+    if snapshot.alb is not None:
+        alb = snapshot.alb
+        items += [(f"load-balancer:{alb.load_balancer.name}", alb.load_balancer)] if alb.load_balancer else []
+        items += [(f"listener:{listener.protocol}:{listener.port}", listener) for listener in alb.listeners]
+        items += [(f"waf-web-acl:{alb.web_acl.name}", alb.web_acl)] if alb.web_acl else []
+    if snapshot.buckets is not None:
+        items += [(f"s3:{b.name}", b) for b in (snapshot.buckets.backup, snapshot.buckets.log_archive) if b]
+    if snapshot.alarms is not None:
+        items += [(f"alarm:{a.name}", a) for a in snapshot.alarms.alarms]
+    return [(label, item.tags) for label, item in items]
