@@ -87,8 +87,8 @@ def pytest_configure(config: pytest.Config) -> None:
         if unselected:
             raise pytest.UsageError(f"--env-layers names {', '.join(unselected)}, which --env does not select "
                                     f"(selected: {', '.join(suite.selected) or 'none'})")
-    if suite is None or hasattr(config, "workerinput"):
-        return
+    if suite is None or hasattr(config, "workerinput") or not _checks_requested(config):
+        return  # workers report to the controller; a session that audits no environment writes no report
     previous = config.stash.get(PREVIOUS_KEY, None)
     if previous is None and config.getoption("envmatrix_previous_snapshots"):
         # Not started through cmdline_main (e.g. an embedding runner): read them now.

@@ -1,0 +1,100 @@
+"""Allure results: every file parses, every check carries its labels and evidence, categories separate causes."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from .conftest import ReportProject
+
+REQUIRED_LABELS = ("parentSuite", "epic", "feature", "story", "severity", "check_id", "environment", "layer", "tag")
+
+
+def _load(results: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    tests, containers = [], []
+    for path in results.iterdir():
+        if path.name.endswith("-result.json"):
+            tests.append(json.loads(path.read_text()))
+        elif path.name.endswith("-container.json"):
+            containers.append(json.loads(path.read_text()))
+        elif path.name.endswith("-attachment.json"):
+            json.loads(path.read_text())
+    return tests, containers
+
+
+def _labels(result: dict[str, Any]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for label in result["labels"]:
+        out.setdefault(label["name"], []).append(label["value"])
+    return out
+
+
+def _category(categories: list[dict[str, Any]], result: dict[str, Any]) -> str:
+    """Allure's rule: the first category whose statuses and (whole-message) regex match."""
+    message = result.get("statusDetails", {}).get("message", "")
+    for category in categories:
+        if result["status"] not in category.get("matchedStatuses", []):
+            continue
+        pattern = category.get("messageRegex")
+        if pattern is None or re.fullmatch(pattern, message):
+            return str(category["name"])
+    return ""
+
+
+def test_results_directory_is_valid_and_labelled(report_project: ReportProject) -> None:
+    report_project.set_tfvar("production", "db_backup_retention_days", "7")
+    report_project.script(**{"smoke:APP-DEBUG[production]": "infra"})
+    report_project.run("--env=all", "-p", "xdist", "-n", "2")
+    results = report_project.reports / "allure-results"
+    tests, containers = _load(results)
+    assert len(tests) == 121 and containers
+    for result in tests:
+        labels = _labels(result)
+        missing = [name for name in REQUIRED_LABELS if name not in labels]
+        assert not missing, (result["name"], missing)
+        check_id, env = labels["check_id"][0], labels["environment"][0]
+        assert result["name"].startswith(f"{check_id} [{env}] ")
+        assert labels["parentSuite"] == [env] and labels["epic"] == [env]
+        assert labels["layer"][0] in labels["tag"]
+        assert labels["severity"][0] in ("blocker", "critical", "normal", "minor")
+        for attachment in result.get("attachments", []):
+            assert (results / attachment["source"]).is_file()
+    retention = next(t for t in tests if t["name"].startswith("DB-BACKUP-RETENTION [production]")
+                     and _labels(t)["layer"] == ["declared"])
+    assert _labels(retention)["story"] == ["Backups"] and _labels(retention)["feature"] == ["backups"]
+    evidence = json.loads((results / retention["attachments"][0]["source"]).read_text())
+    assert evidence[0]["expected"] == "30" and evidence[0]["actual"] == "7" and evidence[0]["passed"] is False
+
+    categories = json.loads((results / "categories.json").read_text())
+    by_category: dict[str, set[str]] = {}
+    for result in tests:
+        if result["status"] != "passed":
+            by_category.setdefault(_category(categories, result), set()).add(result["name"].split(" ")[0])
+    assert by_category["Misconfiguration (the environment differs from the documented matrix)"] == {
+        "DB-BACKUP-RETENTION"}
+    assert by_category["Infrastructure problem (could not reach AWS or the service)"] == {"APP-DEBUG"}
+    assert by_category["Waived findings (known, accepted until the waiver expires)"] == {
+        "AUTO-SCALING", "ECS-WORKER-CAPACITY", "SECRETS-NO-LITERALS", "PARITY-ENV-KEYS"}
+
+    properties = dict(line.split("=", 1) for line in (results / "environment.properties").read_text().splitlines())
+    assert properties["environments"] == "dev, staging, production"
+    assert properties["spec.digest"] == report_project.matrix()["meta"]["spec_digest"]
+    assert {"spec.path", "tfvars.root", "target", "run.time", "envmatrix.version"} <= properties.keys()
+
+
+def test_a_new_run_replaces_the_previous_results(report_project: ReportProject) -> None:
+    report_project.run("--env=production")
+    first = {p.name for p in (report_project.reports / "allure-results").iterdir()}
+    report_project.run("--env=production")
+    second = {p.name for p in (report_project.reports / "allure-results").iterdir()}
+    assert len(second) == len(first) and not (first & second - {"categories.json", "environment.properties"})
+
+
+def test_allure_can_be_turned_off_or_redirected(report_project: ReportProject) -> None:
+    report_project.run("--env=production", "--no-allure")
+    assert not (report_project.reports / "allure-results").exists()
+    report_project.run("--env=production", f"--alluredir={report_project.path / 'elsewhere'}")
+    assert (report_project.path / "elsewhere" / "categories.json").is_file()
+    assert not (report_project.reports / "allure-results").exists()

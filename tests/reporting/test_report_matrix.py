@@ -1,0 +1,109 @@
+"""The conformance-matrix report: right statuses per cell, failures linked, xdist-merged, redacted, atomic."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from envmatrix.catalog import ROWS
+
+from .conftest import ReportProject
+
+
+def test_conforming_run_shows_the_documented_matrix(report_project: ReportProject) -> None:
+    result = report_project.run("--env=all", "--no-allure")
+    result.assert_outcomes(passed=116, xfailed=5)
+    model = report_project.matrix()
+    assert model["environments"] == ["dev", "staging", "production"]
+    assert [row["id"] for row in model["rows"]] == list(ROWS)
+    backups = report_project.cell("backups", "production")
+    assert backups["documented"] == "30 days" and backups["status"] == "pass"
+    assert {e["layer_label"] for e in backups["entries"]} == {"declared", "live", "drift"}
+    live = next(e for e in backups["entries"] if e["layer"] == "live")
+    assert live["values"][0] == {"setting": "rds:production-taskmanager-db.BackupRetentionPeriod",
+                                 "expected": "30", "actual": "30", "passed": True}
+    assert report_project.cell("auto_scaling", "dev")["status"] == "waived"
+    assert report_project.cell("data", "dev")["status"] == "not-checked"
+    assert report_project.cell("debug_mode", "staging")["entries"][-1]["layer_label"] == "observed"
+    assert model["summary"] == {"checks": 121, "pass": 116, "fail": 0, "waived": 5, "error": 0, "skipped": 0}
+    waived = [f for f in model["failures"] if f["status"] == "waived"]
+    assert len(waived) == 5 and all(f["waiver"].startswith("waived:") for f in waived)
+    markdown = (report_project.reports / "matrix.md").read_text()
+    assert "| **Backups** | ✅ 7 days | ✅ 14 days | ✅ 30 days |" in markdown
+    result.stdout.fnmatch_lines(["envmatrix: reports in *: matrix.json, matrix.html, matrix.md"])
+
+
+def test_a_broken_value_turns_its_cell_red_and_links_the_message(report_project: ReportProject) -> None:
+    report_project.set_tfvar("production", "db_backup_retention_days", "7")
+    report_project.script(**{"live:DB-BACKUP-RETENTION[production]": "fail",
+                             "smoke:APP-DEBUG[staging]": "infra"})
+    result = report_project.run("--env=all", "--no-allure")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    cell = report_project.cell("backups", "production")
+    assert cell["status"] == "fail"
+    broken = [e for e in cell["entries"] if e["status"] != "pass"]
+    assert [(e["check_id"], e["layer"]) for e in broken] == [("DB-BACKUP-RETENTION", "declared"),
+                                                             ("DB-BACKUP-RETENTION", "live")]
+    failures = {f["anchor"]: f for f in report_project.matrix()["failures"]}
+    declared = failures[broken[0]["failure"]]
+    assert declared["message"] == ("production DB-BACKUP-RETENTION terraform.tfvars.db_backup_retention_days: "
+                                   "expected 30, got 7")
+    assert declared["kind"] == "misconfiguration"
+    assert failures[broken[1]["failure"]]["message"].endswith("expected 30, got WRONG")
+    infra = report_project.cell("debug_mode", "staging")
+    assert infra["status"] == "fail"
+    problem = failures[infra["entries"][-1]["failure"]]
+    assert (problem["status"], problem["kind"]) == ("error", "infrastructure")
+    assert "staging: cannot read GET /api/v1/does-not-exist: connect timeout" in problem["message"]
+    html = (report_project.reports / "matrix.html").read_text()
+    assert f'<li id="{broken[0]["failure"]}" data-status="fail">' in html
+    assert f'href="#{broken[0]["failure"]}"' in html
+
+
+def test_xdist_workers_merge_into_one_report(report_project: ReportProject) -> None:
+    report_project.script(**{"drift:DRIFT-DB-BACKUP-RETENTION[dev]": "fail"})
+    result = report_project.run("--env=all", "-p", "xdist", "-n", "2", "--no-allure")
+    result.assert_outcomes(passed=115, failed=1, xfailed=5)
+    model = report_project.matrix()
+    assert model["summary"]["checks"] == 121
+    assert len({r["nodeid"] for r in model["results"]}) == 121
+    assert report_project.cell("backups", "dev")["status"] == "fail"
+    assert all(r["evidence"] for r in model["results"] if r["status"] in ("pass", "fail"))
+
+
+def test_no_secret_reaches_the_reports(report_project: ReportProject) -> None:
+    report_project.script(**{"smoke:SECRET-TOKEN-ECHO[production]": "fail"})
+    report_project.run("--env=production")
+    token = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJzbW9rZSJ9.c2lnbmF0dXJlc2ln"
+    files = [p for p in report_project.reports.rglob("*") if p.is_file()]
+    assert any(p.name.endswith("-attachment.json") for p in files)
+    for path in files:
+        assert token not in path.read_text(errors="replace"), path
+        assert "dev-secret-key-change-me" not in path.read_text(errors="replace"), path
+
+
+def test_an_interrupted_run_leaves_no_report(report_project: ReportProject) -> None:
+    report_project.run("--env=production", "--no-allure")
+    assert (report_project.reports / "matrix.html").exists()
+    report_project.pytester.makeconftest(
+        "import pytest\n"
+        "def pytest_runtest_call(item):\n"
+        "    if 'APP-DEBUG' in item.nodeid or 'test_app_debug' in item.nodeid:\n"
+        "        raise KeyboardInterrupt\n")
+    result = report_project.pytester.runpytest_subprocess("-p", "no:cacheprovider", "--env=production",
+                                                          "--no-allure")
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    assert not list(report_project.reports.glob("matrix.*")), "a stale report must not survive a new run"
+    assert not [p for p in report_project.reports.iterdir() if p.name.endswith(".tmp")]
+    result.stdout.fnmatch_lines(["*run interrupted: no matrix report written*"])
+
+
+def test_matrix_json_round_trips_and_is_sorted(report_project: ReportProject) -> None:
+    report_project.run("--env=staging", "--no-allure")
+    model = report_project.matrix()
+    assert model["schema"] == "envmatrix.matrix/1"
+    assert model["environments"] == ["staging"]
+    assert model["meta"]["spec_digest"] and model["meta"]["suite_version"]
+    text = (report_project.reports / "matrix.json").read_text()
+    assert json.loads(text) == model
