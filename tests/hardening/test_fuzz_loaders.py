@@ -12,23 +12,26 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from envmatrix.config import load_config
 from envmatrix.declared import load_env_file, load_tfvars, parse_env_text
 from envmatrix.errors import InputError
-from envmatrix.config import load_config
 from envmatrix.spec import load_spec
 from envmatrix.waivers import load_waivers
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "fixtures"
-FUZZ = settings(max_examples=int(os.environ.get("ENVMATRIX_FUZZ_EXAMPLES", "60")), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+# ENVMATRIX_FUZZ_EXAMPLES=2000 for a deeper search; the default keeps the suite fast on 2 cores.
+FUZZ = settings(max_examples=int(os.environ.get("ENVMATRIX_FUZZ_EXAMPLES", "60")), deadline=None,
+                suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 # Text that looks like the real thing, so the fuzzer reaches past the first syntax error.
 _TFVARS_WORDS = ["aws_region", "=", '"us-east-1"', "db_multi_az", "true", "[", "]", "{", "}", ",", "\n", " ",
                  '"', "#", "//", "/*", "*/", "<<EOF", "EOF", "${", "null", "1e999", "-1", "0x10", "\\", "\t"]
 _ENV_WORDS = ["ENVIRONMENT", "=", "production", "DEBUG", "true", '"', "'", "#", " ", "\n", "export ", "\r",
               "DB_POOL_SIZE", "50", "-", "\x0b", "\u2028", "=\"a b\"", " # c", "\\"]
-_YAML_WORDS = ["environments:", "\n", "  ", "- ", "dev:", "production:", "{", "}", "[", "]", "&a", "*a", "!!python/object",
-               "!!binary", "---", "...", "? ", ": ", "null", "~", "1", "'", '"', "%YAML 1.2", "<<: *a", "\t"]
+_YAML_WORDS = ["environments:", "\n", "  ", "- ", "dev:", "production:", "{", "}", "[", "]", "&a", "*a",
+               "!!python/object", "!!binary", "---", "...", "? ", ": ",
+               "null", "~", "1", "'", '"', "%YAML 1.2", "<<: *a", "\t"]
 
 
 def _word_text(words: list[str]) -> st.SearchStrategy[str]:
