@@ -69,7 +69,10 @@ def _missing(results: Sequence[CheckResult], plan: Mapping[str, Sequence[str]], 
 def decide(results: Sequence[CheckResult], plan: Mapping[str, Sequence[str]], selected: Sequence[str],
            session_problem: str = "") -> GateVerdict:
     """PASS only if every required (environment, layer) ran and nothing failed, errored or skipped unwaived."""
-    blocking = [r for r in results if r.status in BLOCKING]
+    order = {layer: index for index, layer in enumerate(LAYERS)}
+    blocking = sorted((r for r in results if r.status in BLOCKING),
+                      key=lambda r: (list(selected).index(r.environment) if r.environment in selected else 99,
+                                     order.get(r.layer, 99), r.check_id))
     reasons = [f"{r.environment} {r.check_id} ({r.layer}) {r.status}: {r.message}" for r in blocking]
     missing = _missing(results, plan, selected)
     reasons += missing

@@ -49,7 +49,10 @@ def properties(report: pytest.TestReport) -> list[tuple[str, Any]]:
 
 def _message(report: pytest.TestReport) -> str:
     crash = getattr(report.longrepr, "reprcrash", None)
-    text = str(crash.message) if crash is not None else report.longreprtext
+    if isinstance(report.longrepr, tuple | list) and len(report.longrepr) == 3:  # a skip: (path, line, reason)
+        text = str(report.longrepr[2]).removeprefix("Skipped: ")
+    else:
+        text = str(crash.message) if crash is not None else report.longreprtext
     return redact_text(text.strip())[:2000]
 
 
