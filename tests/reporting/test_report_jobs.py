@@ -1,0 +1,113 @@
+"""The three jobs: tox environments run the right pytest command; CI workflows are valid GitHub workflows."""
+
+from __future__ import annotations
+
+import configparser
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from .conftest import ROOT, ReportProject
+
+WORKFLOWS = ROOT / ".github" / "workflows"
+CHECK_JSONSCHEMA = Path(sys.executable).with_name("check-jsonschema")
+
+
+def tox_command(name: str, environ: dict[str, str] | None = None) -> list[str]:
+    """The pytest arguments of tox env ``name``, with {env:X:default} and {posargs} substituted like tox does."""
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.read(ROOT / "tox.ini")
+    command = parser[f"testenv:{name}"]["commands"].replace("\\\n", " ").strip()
+
+    def env_value(match: re.Match[str]) -> str:
+        return (environ or {}).get(match["name"], match["default"] or "")
+
+    command = re.sub(r"\{env:(?P<name>[A-Z_]+)(?::(?P<default>[^}]*))?\}", env_value, command)
+    args = shlex.split(command.replace("{posargs}", ""))
+    assert args[0] == "pytest"
+    return args[1:]
+
+
+def test_gate_job_passes_on_conforming_inputs_and_fails_on_one_broken_value(report_project: ReportProject) -> None:
+    args = tox_command("gate")
+    assert "--gate" in args and "--env-layers=production=declared,parity" in args
+    ok = report_project.run(*args, "--no-allure")
+    assert ok.ret == pytest.ExitCode.OK
+    ok.stdout.fnmatch_lines(["GATE: PASS — * checks, 0 failures, 1 waived"])
+    assert (report_project.path / "reports" / "junit-gate.xml").is_file()
+    report_project.set_tfvar("production", "db_instance_class", '"db.t3.large"')
+    bad = report_project.run(*args, "--no-allure")
+    assert bad.ret == pytest.ExitCode.TESTS_FAILED
+    bad.stdout.fnmatch_lines(["*gate: production DB-INSTANCE-CLASS (declared) fail: *expected db.r6g.xlarge, "
+                              "got db.t3.large", "GATE: FAIL — * checks, 1 failures, 1 waived"])
+
+
+def test_drift_and_smoke_jobs_select_their_layers(report_project: ReportProject) -> None:
+    drift = report_project.run(*tox_command("drift"), "--no-allure")
+    assert drift.ret == pytest.ExitCode.OK
+    layers = {(r["environment"], r["layer"]) for r in report_project.matrix()["results"]}
+    assert layers == {(env, layer) for env in ("dev", "staging", "production") for layer in ("live", "drift")}
+    drift.stdout.fnmatch_lines(["*envmatrix: changes since the previous run*"])
+    smoke = report_project.run(*tox_command("smoke", {"ENVMATRIX_EXPECT_VERSION": "v1.2.3"}), "--no-allure")
+    assert smoke.ret == pytest.ExitCode.OK
+    assert {(r["environment"], r["layer"]) for r in report_project.matrix()["results"]} == {("production", "smoke")}
+
+
+def _workflow(name: str) -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load((WORKFLOWS / name).read_text())
+    data["on"] = data.pop(True, data.get("on"))  # YAML 1.1 reads the bare key `on` as True
+    return data
+
+
+def test_workflows_validate_against_the_github_schema() -> None:
+    files = sorted(str(path) for path in WORKFLOWS.glob("*.yml"))
+    assert len(files) == 3
+    done = subprocess.run([str(CHECK_JSONSCHEMA), "--builtin-schema", "vendor.github-workflows", *files],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_the_schema_check_rejects_a_broken_workflow(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.yml"
+    broken.write_text("name: broken\non: push\njobs:\n  x:\n    runs-on: ubuntu-latest\n    steps: oops\n")
+    done = subprocess.run([str(CHECK_JSONSCHEMA), "--builtin-schema", "vendor.github-workflows", str(broken)],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1
+
+
+def _runs(job: dict[str, Any]) -> str:
+    return "\n".join(str(step.get("run", "")) for step in job.get("steps", []))
+
+
+def test_promotion_gate_needs_approval_before_deploy() -> None:
+    workflow = _workflow("promotion-gate.yml")
+    gate, deploy, smoke = (workflow["jobs"][name] for name in ("gate", "deploy", "smoke"))
+    assert "tox -e gate" in _runs(gate)
+    assert "GITHUB_STEP_SUMMARY" in _runs(gate) and "reports/matrix.md" in _runs(gate)
+    assert deploy["needs"] == "gate" and deploy["environment"]["name"] == "production"
+    assert smoke["needs"] == "deploy" and smoke["uses"] == "./.github/workflows/post-release-smoke.yml"
+
+
+def test_nightly_drift_is_scheduled_compares_and_keeps_artifacts() -> None:
+    workflow = _workflow("nightly-drift.yml")
+    assert workflow["on"]["schedule"][0]["cron"]
+    job = workflow["jobs"]["drift"]
+    assert "tox -e drift" in _runs(job) and "gh run download" in _runs(job)
+    assert next(s for s in job["steps"] if "tox -e drift" in str(s.get("run")))["env"] == {
+        "ENVMATRIX_PREVIOUS_SNAPSHOTS": "previous-snapshots"}
+    uploads = [s["with"]["path"] for s in job["steps"] if str(s.get("uses", "")).startswith("actions/upload-artifact")]
+    assert uploads == ["reports/", "reports/snapshots/"]
+    assert "cat reports/matrix.md >> \"$GITHUB_STEP_SUMMARY\"" in _runs(job)
+
+
+def test_post_release_smoke_checks_the_released_version() -> None:
+    workflow = _workflow("post-release-smoke.yml")
+    assert {"workflow_call", "workflow_dispatch", "release"} <= set(workflow["on"])
+    step = next(s for s in workflow["jobs"]["smoke"]["steps"] if s.get("run") == "tox -e smoke")
+    assert "ENVMATRIX_EXPECT_VERSION" in step["env"]
