@@ -32,6 +32,8 @@ def test_drift_app_env(env: Environment, variable: str) -> None:
         resource, app = container(env, role)
         if variable in app.secrets:
             actual = FROM_SECRETS
+        elif declared == FROM_SECRETS and variable in app.environment:
+            actual = "<plain text in environment>"
         else:
             actual = app.environment.get(variable)
         env.expect(resource, variable, declared, actual,

@@ -34,15 +34,18 @@ def test_secrets_placeholders(env: Environment) -> None:
         resource, app = container(env, role)
         for name in env.spec.secrets.from_secrets_manager:
             short, key = secret_reference(name)
-            env.expect(resource, f"environment.{name}", "absent (delivered through secrets)",
-                       "present as plain text" if name in app.environment else "absent",
-                       ok=lambda _w, got: got == "absent")
-            wanted = f"{prefix}{short}" + (f" (JSON key {key})" if key else "")
+            wanted = f"{prefix}{short}" + (f" JSON key {key}" if key else "")
             value_from = app.secrets.get(name)
             secret = secrets.by_arn(value_from) if value_from else None
-            env.expect(resource, f"secrets.{name}.valueFrom", f"the ARN of {wanted}", value_from or "<missing>",
-                       ok=lambda _w, got, s=secret, k=key, n=short: s is not None and s.name == f"{prefix}{n}"
-                       and (k is None or got.endswith(f":{k}::")))
+            if name in app.environment:
+                seen = "<plain text in environment>"
+            elif value_from is None:
+                seen = "<missing>"
+            else:
+                seen = f"secrets valueFrom {secret.name if secret else value_from}"
+                seen += f" JSON key {value_from.split(':')[-3]}" if value_from.endswith("::") else ""
+            env.expect(f"{resource}[{name}]", "delivery", wanted, seen, expected_text=f"secrets valueFrom {wanted}",
+                       ok=lambda want, got: got == f"secrets valueFrom {want}")
 
 
 @check("SECRETS-NO-LITERALS", layer="live", area="security", row="security", severity="high")

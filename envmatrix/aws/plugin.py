@@ -6,6 +6,7 @@ import uuid
 
 import pytest
 
+from envmatrix.aws.session import forget_sessions
 from envmatrix.aws.store import SnapshotStore, read_snapshot, snapshot_path
 from envmatrix.config import ProjectConfig
 from envmatrix.plugin import CONFIG_KEY, SUITE_KEY
@@ -25,6 +26,7 @@ def _run_id(config: pytest.Config) -> str:
 @pytest.hookimpl(trylast=True)
 def pytest_configure(config: pytest.Config) -> None:
     config.stash[RUN_KEY] = _run_id(config)
+    forget_sessions()  # credentials and endpoint are read afresh for every run
     suite = config.stash.get(SUITE_KEY, None)
     if suite is None:
         return
