@@ -1,0 +1,83 @@
+"""Unit tests of the live layer's pure parts: names, secret references, redaction, reasons, the store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from botocore.exceptions import ClientError, EndpointConnectionError, NoCredentialsError
+
+from envmatrix.aws import store as store_module
+from envmatrix.aws.checking import secret_reference
+from envmatrix.aws.names import names_for
+from envmatrix.aws.reading import reason_of
+from envmatrix.aws.snapshot import Snapshot
+from envmatrix.aws.store import SnapshotStore, scrub
+from envmatrix.config import ProjectConfig
+from envmatrix.errors import ConfigError, InventoryUnavailable
+from tests.live.conftest import repo_suite
+
+
+def test_default_names_follow_design() -> None:
+    names = names_for("staging")
+    assert (names.db, names.cache, names.cluster) == ("staging-taskmanager-db", "staging-taskmanager-cache",
+                                                       "staging-taskmanager")
+    assert names.scalable_target("worker") == "service/staging-taskmanager/worker"
+    assert names.security_group("db") == "staging-taskmanager-db-sg"
+    assert names.log_group("api") == "/ecs/staging-taskmanager-api"
+
+
+def test_names_overridable_and_unknown_keys_rejected() -> None:
+    assert names_for("dev", {"db": "legacy-{env}-postgres"}).db == "legacy-dev-postgres"
+    with pytest.raises(ConfigError, match=r"environments.dev.names: unknown key\(s\) \['database'\]"):
+        names_for("dev", {"database": "x"})
+
+
+@pytest.mark.parametrize(("variable", "expected"), [
+    ("DATABASE_URL", ("database-url", None)),
+    ("JWT_SECRET_KEY", ("jwt-secret", None)),
+    ("OAUTH_GOOGLE_CLIENT_ID", ("oauth-google", "client_id")),
+    ("OAUTH_GITHUB_CLIENT_SECRET", ("oauth-github", "client_secret")),
+    ("SENTRY_DSN", ("sentry-dsn", None)),
+])
+def test_secret_reference(variable: str, expected: tuple[str, str | None]) -> None:
+    assert secret_reference(variable) == expected
+
+
+def test_scrub_removes_url_credentials() -> None:
+    data = {"environment": {"DATABASE_URL": "postgresql://admin:hunter22@db:5432/x"}, "n": [1, "redis://:pw1234@c"]}
+    text = repr(scrub(data))
+    assert "hunter22" not in text and "pw1234" not in text
+
+
+@pytest.mark.parametrize(("error", "fragment"), [
+    (NoCredentialsError(), "no AWS credentials found"),
+    (EndpointConnectionError(endpoint_url="http://127.0.0.1:9"), "endpoint unreachable"),
+    (ClientError({"Error": {"Code": "AccessDenied", "Message": "not allowed"},
+                  "ResponseMetadata": {"HTTPStatusCode": 403}}, "DescribeDBInstances"), "access denied: AccessDenied"),
+])
+def test_reason_of(error: Exception, fragment: str) -> None:
+    assert fragment in reason_of(error)
+
+
+def test_unavailable_section_raises_its_reason() -> None:
+    snapshot = Snapshot(run_id="r", environment="dev", taken_at="t", seconds=0, api_calls=0, names={},
+                        unavailable={"rds": ("RDS instance dev-taskmanager-db", "access denied: AccessDenied")})
+    with pytest.raises(InventoryUnavailable, match="dev: cannot read RDS instance dev-taskmanager-db: access denied"):
+        snapshot.section("rds")
+
+
+def test_store_reuses_the_runs_file_without_calling_aws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    suite = repo_suite(tmp_path)
+    taken: list[str] = []
+
+    def fake_take(self: SnapshotStore, env: str) -> Snapshot:
+        taken.append(env)
+        return Snapshot(run_id=self.run_id, environment=env, taken_at="t", seconds=0, api_calls=0, names={})
+
+    monkeypatch.setattr(store_module.SnapshotStore, "_take", fake_take)
+    SnapshotStore(suite, ProjectConfig(), "run-1").get("dev")
+    SnapshotStore(suite, ProjectConfig(), "run-1").get("dev")  # another worker of the same run
+    SnapshotStore(suite, ProjectConfig(), "run-2").get("dev")  # the next run fetches again
+    assert taken == ["dev", "dev"]
+    assert (tmp_path / "snapshots" / "dev.json").exists()
