@@ -1,1 +1,135 @@
 """pytest hooks of the smoke layer (HTTP client provider, --base-url and friends)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+
+import pytest
+
+from envmatrix.catalog import info_of
+from envmatrix.config import ProjectConfig
+from envmatrix.context import Environment, Suite
+from envmatrix.errors import UsageError
+from envmatrix.http.client import SmokeClient
+from envmatrix.http.contract import TaskLedger, smoke_login
+from envmatrix.http.settings import HttpOptions, parse_base_urls, parse_resolve, resolve_target
+from envmatrix.plugin import CONFIG_KEY, SUITE_KEY
+
+POOL_KEY = pytest.StashKey["ClientPool"]()
+LAST_CHECKS = ("APP-RATE-LIMITING",)  # bursts run last so their throttling cannot disturb other checks
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("envmatrix")
+    group.addoption("--base-url", action="append", dest="envmatrix_base_url", default=[], metavar="ENV=URL",
+                    help="service URL per environment (repeatable; a bare URL when one environment is selected); "
+                         "default https://<tfvars domain_name>")
+    group.addoption("--resolve", action="append", dest="envmatrix_resolve", default=[], metavar="HOST=ADDRESS",
+                    help="connect to ADDRESS for HOST, keeping HOST for the Host header, SNI and certificate check")
+    group.addoption("--ca-bundle", dest="envmatrix_ca_bundle", metavar="PATH",
+                    help="CA bundle to trust for the smoke layer (default $ENVMATRIX_CA_BUNDLE, $SSL_CERT_FILE, "
+                         "$SSL_CERT_DIR, then certifi)")
+    group.addoption("--expect-version", dest="envmatrix_expect_version", metavar="VERSION",
+                    help="the release /health must report (post-release check)")
+    group.addoption("--allow-user-creation", action="store_true", dest="envmatrix_allow_user_creation",
+                    help="run tests that register users also where the spec says real customer data lives")
+
+
+class ClientPool:
+    """One SmokeClient per environment per process, made on first use."""
+
+    def __init__(self, suite: Suite, options: HttpOptions, project: ProjectConfig) -> None:
+        self.suite, self.options, self.project = suite, options, project
+        self._clients: dict[str, SmokeClient] = {}
+        self._lock = threading.Lock()
+
+    def client(self, env: str) -> SmokeClient:
+        with self._lock:
+            if env not in self._clients:
+                domain = self.suite.tfvars(env).domain_name
+                target = resolve_target(env, self.options, self.project, domain)
+                required = self.suite.spec.env(env).security.basic_auth
+                self._clients[env] = SmokeClient(target, basic_auth_required=required)
+            return self._clients[env]
+
+    def close(self) -> None:
+        for client in self._clients.values():
+            client.close()
+        self._clients.clear()
+
+
+def _options(config: pytest.Config, suite: Suite) -> HttpOptions:
+    try:
+        return HttpOptions(
+            base_urls=parse_base_urls(config.getoption("envmatrix_base_url"), suite.selected),
+            resolve=parse_resolve(config.getoption("envmatrix_resolve")),
+            ca_bundle=config.getoption("envmatrix_ca_bundle"),
+            expect_version=config.getoption("envmatrix_expect_version"),
+            allow_user_creation=bool(config.getoption("envmatrix_allow_user_creation")),
+        )
+    except UsageError as exc:
+        raise pytest.UsageError(str(exc)) from None
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_configure(config: pytest.Config) -> None:
+    suite = config.stash.get(SUITE_KEY, None)
+    if suite is None:
+        return
+    pool = ClientPool(suite, _options(config, suite), config.stash.get(CONFIG_KEY, ProjectConfig()))
+    config.stash[POOL_KEY] = pool
+    suite.providers["http"] = pool.client
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    pool = config.stash.get(POOL_KEY, None)
+    if pool is not None:
+        pool.close()
+
+
+def _env_of(item: pytest.Item) -> str | None:
+    callspec = getattr(item, "callspec", None)
+    return callspec.params.get("_envmatrix_env") if callspec else None
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    pool = config.stash.get(POOL_KEY, None)
+    if pool is None:
+        return
+    keep, dropped = [], []
+    for item in items:
+        env = _env_of(item)
+        real = env in pool.suite.spec.environments and pool.suite.spec.env(env).data.real_customer_data
+        if item.get_closest_marker("creates_users") and real and not pool.options.allow_user_creation:
+            dropped.append(item)
+        else:
+            keep.append(item)
+    last = [item for item in keep if (info := info_of(item)) and info.layer == "smoke" and info.id in LAST_CHECKS]
+    items[:] = [item for item in keep if item not in last] + last
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    pool = config.stash.get(POOL_KEY, None)
+    markexpr = str(config.getoption("markexpr", "") or "")
+    if pool is None or (markexpr and "smoke" not in markexpr):
+        return []
+    lines = []
+    for env in pool.suite.selected:
+        target = pool.client(env).target
+        via = f" via {target.resolve[target.host]}" if target.host in target.resolve else ""
+        lines.append(f"envmatrix smoke: {env} -> {target.base_url}{via} ({target.source}); trust: {target.ca_source}")
+    return lines
+
+
+@pytest.fixture
+def smoke_tasks(env: Environment) -> Iterator[TaskLedger]:
+    """A task ledger logged in with the smoke account; leftover tasks are deleted in teardown."""
+    client: SmokeClient = env.http
+    ledger = TaskLedger(client, smoke_login(client).access_token)
+    yield ledger
+    left = ledger.cleanup()
+    if left:
+        pytest.fail(f"{env.name}: could not delete smoke task(s) {left} at {client.base_url}", pytrace=False)

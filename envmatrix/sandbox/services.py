@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from envmatrix.context import Suite
 
 LOOPBACK = "127.0.0.1"
+PROBE_SOURCE = "127.0.0.2"
 CERT_DAYS = 90
 
 
@@ -125,4 +126,6 @@ def start_services(
         raise
     running.env_vars["ENVMATRIX_RESOLVE"] = ",".join(resolve)
     running.env_vars["ENVMATRIX_CA_BUNDLE"] = str(running.ca_bundle)
+    # The rate-limit burst comes from another loopback address so its throttling reaches no other check.
+    running.env_vars["ENVMATRIX_PROBE_SOURCE_ADDRESS"] = PROBE_SOURCE
     return running

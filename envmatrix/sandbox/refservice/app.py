@@ -121,22 +121,22 @@ def _add_task_routes(app: FastAPI, store: Store, user_dep: Any) -> None:
         return task
 
     @app.get("/api/v1/tasks")
-    def list_tasks(user: Annotated[str, user_dep]) -> list[dict[str, Any]]:
+    def list_tasks(user: str = user_dep) -> list[dict[str, Any]]:
         return [_public(task) for task in store.tasks.values() if task["owner"] == user]
 
     @app.post("/api/v1/tasks", status_code=201)
-    def create_task(body: NewTask, user: Annotated[str, user_dep]) -> dict[str, Any]:
+    def create_task(body: NewTask, user: str = user_dep) -> dict[str, Any]:
         task = {"id": uuid.uuid4().hex, "title": body.title, "description": body.description, "owner": user}
         with store.lock:
             store.tasks[task["id"]] = task
         return _public(task)
 
     @app.get("/api/v1/tasks/{task_id}")
-    def read_task(task_id: str, user: Annotated[str, user_dep]) -> dict[str, Any]:
+    def read_task(task_id: str, user: str = user_dep) -> dict[str, Any]:
         return _public(owned(task_id, user))
 
     @app.delete("/api/v1/tasks/{task_id}", status_code=204)
-    def delete_task(task_id: str, user: Annotated[str, user_dep]) -> Response:
+    def delete_task(task_id: str, user: str = user_dep) -> Response:
         owned(task_id, user)
         with store.lock:
             store.tasks.pop(task_id, None)

@@ -27,16 +27,22 @@ def check_password(password: str, stored: str) -> bool:
     return secrets.compare_digest(hash_password(password, bytes.fromhex(salt)), stored)
 
 
+def _key(settings: ServiceSettings) -> str:
+    # Short secrets (the seed's dev key) are stretched so the HMAC key meets RFC 7518's minimum length.
+    secret = settings.jwt_secret
+    return secret if len(secret) >= 64 else hashlib.sha512(secret.encode()).hexdigest()
+
+
 def issue_token(settings: ServiceSettings, subject: str, kind: str, lifetime_seconds: int) -> str:
     now = int(time.time())
     claims = {"sub": subject, "typ": kind, "iat": now, "exp": now + lifetime_seconds, "jti": secrets.token_hex(8)}
-    return jwt.encode(claims, settings.jwt_secret, algorithm=settings.jwt_algorithm)
+    return jwt.encode(claims, _key(settings), algorithm=settings.jwt_algorithm)
 
 
 def token_subject(settings: ServiceSettings, token: str) -> str | None:
     """The subject of a valid access token, or None (bad signature, expired, wrong type)."""
     try:
-        claims: dict[str, Any] = jwt.decode(token, settings.jwt_secret, algorithms=[settings.jwt_algorithm])
+        claims: dict[str, Any] = jwt.decode(token, _key(settings), algorithms=[settings.jwt_algorithm])
     except jwt.PyJWTError:
         return None
     return str(claims["sub"]) if claims.get("typ") == "access" else None

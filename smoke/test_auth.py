@@ -1,0 +1,61 @@
+"""Authentication: token lifetime and algorithm read from the token itself, refresh tokens, 401 without one."""
+
+from __future__ import annotations
+
+from envmatrix import Environment, check
+from envmatrix.context import MISSING
+from envmatrix.http.client import SmokeClient
+from envmatrix.http.contract import smoke_login
+from envmatrix.http.tokens import NotAJwt, decode_unverified, lifetime_seconds
+from envmatrix.spec import EnvironmentSpec
+
+
+def _has_refresh(spec: EnvironmentSpec) -> bool:
+    return spec.app.jwt.refresh_token_days is not None
+
+
+def _minutes(seconds: int | None) -> float | int | None:
+    if seconds is None:
+        return None
+    return seconds // 60 if seconds % 60 == 0 else round(seconds / 60, 2)
+
+
+@check("JWT-ACCESS-MINUTES", layer="smoke", area="flags", row="jwt_expiration", severity="high")
+def test_jwt_access_minutes(env: Environment) -> None:
+    """The smoke account's access token lives exp - iat = the spec's minutes, signed with the spec's alg."""
+    client: SmokeClient = env.http
+    tokens = smoke_login(client)
+    env.expect("login response", "token_type", "bearer", tokens.token_type.lower())
+    try:
+        header, claims = decode_unverified(tokens.access_token)
+    except NotAJwt as exc:
+        env.expect("access_token", "format", "JWT", f"not a JWT ({exc})", ok=lambda _w, _g: False)
+        return
+    jwt = env.spec.app.jwt
+    env.expect("access_token", "exp - iat (minutes)", jwt.access_token_minutes, _minutes(lifetime_seconds(claims)))
+    env.expect("access_token", "alg", jwt.algorithm, header.get("alg", MISSING))
+
+
+@check("JWT-REFRESH-DAYS", layer="smoke", area="flags", row="jwt_expiration", applies=_has_refresh)
+def test_jwt_refresh_days(env: Environment) -> None:
+    """Login returns a refresh token; when it is a JWT, it lives the spec's days."""
+    tokens = smoke_login(env.http)
+    env.expect("login response", "refresh_token", "present",
+               "present" if tokens.refresh_token else f"absent (keys {list(tokens.body_keys)})")
+    try:
+        _, claims = decode_unverified(str(tokens.refresh_token))
+    except NotAJwt:
+        return  # an opaque refresh token: its presence is all the contract can see
+    seconds = lifetime_seconds(claims)
+    days = seconds / 86400 if seconds is not None else None
+    env.expect("refresh_token", "exp - iat (days)", env.spec.app.jwt.refresh_token_days, days)
+
+
+@check("SMOKE-AUTH-REQUIRED", layer="smoke", area="security", row="security", severity="critical")
+def test_smoke_auth_required(env: Environment) -> None:
+    """The tasks API answers 401 without a token and with a token it did not issue."""
+    client: SmokeClient = env.http
+    resource = f"GET {client.url(client.paths.tasks)}"
+    env.expect(resource, "status_code (no token)", 401, client.request("GET", client.paths.tasks).status_code)
+    forged = client.request("GET", client.paths.tasks, token="envmatrix-not-a-token")
+    env.expect(resource, "status_code (invalid token)", 401, forged.status_code)
