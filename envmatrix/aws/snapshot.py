@@ -51,6 +51,7 @@ class Snapshot(Model):
     seconds: float  # wall time of the fetch (all sections in parallel)
     setup_seconds: float = 0.0  # making the guarded clients (loading botocore's service models)
     api_calls: int
+    section_seconds: dict[str, float] = {}
     names: dict[str, str]
     rds: RdsInventory | None = None
     cache: CacheInventory | None = None
@@ -73,8 +74,8 @@ class Snapshot(Model):
         return getattr(self, name)
 
 
-def _fetch_one(target: Target, name: str) -> BaseModel | InventoryUnavailable:
-    fetch = SECTIONS[name][0]
+def _fetch_one(target: Target, name: str, timings: dict[str, float]) -> BaseModel | InventoryUnavailable:
+    fetch, started = SECTIONS[name][0], time.perf_counter()
     try:
         return fetch(target)
     except InventoryUnavailable as exc:
@@ -83,6 +84,8 @@ def _fetch_one(target: Target, name: str) -> BaseModel | InventoryUnavailable:
         raise
     except Exception as exc:  # an unexpected answer shape is still "could not read", never "nothing there"
         return InventoryUnavailable(target.env, name, reason_of(exc))
+    finally:
+        timings[name] = round(time.perf_counter() - started, 3)
 
 
 def take_snapshot(target: Target, run_id: str, *, workers: int = len(SECTIONS)) -> Snapshot:
@@ -91,14 +94,15 @@ def take_snapshot(target: Target, run_id: str, *, workers: int = len(SECTIONS)) 
     target.clients.prepare(tuple(service for _, services in SECTIONS.values() for service in services))
     started, before = time.perf_counter(), sum(calls().values())
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"snapshot-{target.env}") as pool:
-        results = dict(zip(SECTIONS, pool.map(lambda name: _fetch_one(target, name), SECTIONS), strict=True))
+        timings: dict[str, float] = {}
+        results = dict(zip(SECTIONS, pool.map(lambda name: _fetch_one(target, name, timings), SECTIONS), strict=True))
     sections = {name: result for name, result in results.items() if not isinstance(result, InventoryUnavailable)}
     unavailable = {name: (result.resource, result.reason) for name, result in results.items()
                    if isinstance(result, InventoryUnavailable)}
     return Snapshot(
         run_id=run_id, environment=target.env, taken_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         seconds=round(time.perf_counter() - started, 3), setup_seconds=round(started - setup_started, 3),
-        api_calls=sum(calls().values()) - before,
+        api_calls=sum(calls().values()) - before, section_seconds=timings,
         names=as_dict(target.names), unavailable=unavailable, **sections,
     )
 
