@@ -104,10 +104,14 @@ def provision(suite: Suite, clients: ClientPool, environments: Iterable[str]) ->
 class MotoProcess:
     """A moto server in a child process, serving on a loopback socket bound here (port known at once)."""
 
-    def __init__(self, region: str) -> None:
+    def __init__(self, region: str, port: int = 0) -> None:
         listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind((LOOPBACK, 0))
+        try:
+            listener.bind((LOOPBACK, port))
+        except OSError:
+            listener.close()
+            raise
         listener.listen(128)
         self.port: int = listener.getsockname()[1]
         self._stderr = tempfile.TemporaryFile()
@@ -150,14 +154,19 @@ SERVICES = ("ec2", "elbv2", "acm", "wafv2", "rds", "elasticache", "s3", "secrets
 START_TIMEOUT = 60.0
 
 
-def start_aws(suite: Suite, environments: Iterable[str] | None = None) -> RunningAws:
-    """Start a moto server on a free loopback port and provision the environments (default: all three)."""
+def start_aws(suite: Suite, environments: Iterable[str] | None = None, *, port: int = 0) -> RunningAws:
+    """Start a moto server on a loopback port (default: a free one) and provision the environments.
+
+    ``environments`` defaults to all three. The server runs in a child process that stops when ``stop()``
+    is called or this process exits.
+    """
     envs = tuple(environments or ENVIRONMENTS)
     region = suite.tfvars(envs[0]).aws_region
     try:
-        server = MotoProcess(region)
+        server = MotoProcess(region, port)
     except OSError as exc:
-        raise SandboxError(f"sandbox: cannot start the moto server on {LOOPBACK}: {exc}") from None
+        where = f"{LOOPBACK}:{port}" if port else LOOPBACK
+        raise SandboxError(f"sandbox: cannot start the moto server on {where}: {exc.strerror or exc}") from None
     running = RunningAws(endpoint=f"http://{LOOPBACK}:{server.port}", region=region, environments=(),
                          _server=server)
     try:

@@ -1,0 +1,139 @@
+"""The ``envmatrix`` console script: ``envmatrix sandbox`` runs the embedded sandbox until Ctrl-C."""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import signal
+import sys
+import threading
+from pathlib import Path
+from types import FrameType
+
+from envmatrix.config import CONFIG_FILE, load_config, resolve
+from envmatrix.context import Paths, Suite
+from envmatrix.environments import parse_selection, valid_names
+from envmatrix.errors import EnvmatrixError, UsageError
+from envmatrix.spec import load_spec
+
+#: Exported service variables a user may print; smoke credentials (passwords, basic auth) never are.
+_PRINTABLE_PREFIXES = ("ENVMATRIX_BASE_URL_", "ENVMATRIX_RESOLVE", "ENVMATRIX_CA_BUNDLE")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="envmatrix", description="envmatrix: environment conformance tools")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sandbox = commands.add_parser(
+        "sandbox", help="run the embedded sandbox (moto server + reference services on loopback) until Ctrl-C",
+        description="Start the embedded sandbox, print how to reach it, and wait until Ctrl-C.",
+    )
+    sandbox.add_argument("--env", action="append", default=[], metavar="NAME",
+                         help=f"environment(s) to provision: {valid_names()} (default: all)")
+    for name, text in (("spec", "the documented matrix (YAML)"),
+                       ("tfvars-root", "folder holding <env>/terraform.tfvars"),
+                       ("env-root", "folder holding <env>.env application env files")):
+        sandbox.add_argument(f"--{name}", metavar="PATH", help=text)
+    sandbox.add_argument("--envmatrix-config", metavar="PATH", help=f"project config file (default: ./{CONFIG_FILE})")
+    sandbox.add_argument("--port", type=int, default=0, help="loopback port for the AWS endpoint (default: a free one)")
+    return parser
+
+
+def build_suite(args: argparse.Namespace, cwd: Path) -> Suite:
+    """The same inputs the pytest plugin loads: options, then $ENVMATRIX_*, then the config file, then defaults."""
+    config_path = Path(args.envmatrix_config) if args.envmatrix_config else cwd / CONFIG_FILE
+    if args.envmatrix_config and not config_path.exists():
+        raise UsageError(f"--envmatrix-config: {config_path} does not exist")
+    project = load_config(config_path)
+    given = {"spec": args.spec, "tfvars_root": args.tfvars_root, "env_root": args.env_root,
+             "waivers": None, "reports": None}
+    settings = {name: resolve(name, option, project, cwd=cwd, rootdir=cwd) for name, option in given.items()}
+    for name in ("spec", "tfvars_root", "env_root"):
+        if not Path(settings[name].value).exists():
+            raise UsageError(f"{name} path {settings[name].value} (from {settings[name].source}) does not exist")
+    paths = Paths(*(Path(settings[key].value) for key in ("spec", "tfvars_root", "env_root", "waivers", "reports")))
+    selected = parse_selection(args.env or ["all"])
+    suite = Suite(spec=load_spec(paths.spec), paths=paths, selected=selected, sandbox=True)
+    suite.load_selected()
+    return suite
+
+
+def _exports(variables: dict[str, str]) -> list[str]:
+    return [f"  export {key}={shlex.quote(value)}" for key, value in variables.items()]
+
+
+def describe(sandbox: object) -> list[str]:
+    """What the user needs: the endpoint, the export lines for the AWS CLI, the service URLs and the CA."""
+    aws = getattr(sandbox, "aws", None)
+    services = getattr(sandbox, "services", None)
+    if aws is None:
+        return []
+    lines = [f"envmatrix sandbox: AWS endpoint {aws.endpoint} (moto; {', '.join(aws.environments)} provisioned "
+             f"in {aws.provision_seconds:.1f} s)", "", "Use it from a shell (fake credentials), e.g. the AWS CLI:",
+             *_exports(aws.env_vars()), "  aws rds describe-db-instances", ""]
+    if services is not None:
+        lines.append("Reference services (HTTPS, CA below):")
+        lines += [f"  {env:<11} {url}" for env, url in sorted(services.base_urls.items())]
+        lines.append(f"  CA file: {services.ca_bundle}")
+        printable = {k: v for k, v in services.env_vars.items() if k.startswith(_PRINTABLE_PREFIXES)}
+        lines += ["", "Smoke-layer variables (smoke credentials are not printed):", *_exports(printable)]
+    env_file = _write_env_file(sandbox)
+    if env_file is not None:
+        lines += ["", f"Every variable, smoke credentials included (file mode 0600): source {env_file}", ""]
+    lines.append("Then run e.g.: pytest --env=all -m \"live or drift\"    (Ctrl-C here stops the sandbox)")
+    return lines
+
+
+def _write_env_file(sandbox: object) -> Path | None:
+    workdir: Path | None = getattr(sandbox, "workdir", None)
+    variables: dict[str, str] = {**getattr(getattr(sandbox, "aws", None), "env_vars", dict)()}
+    variables.update(getattr(getattr(sandbox, "services", None), "env_vars", {}))
+    if workdir is None:
+        return None
+    path = workdir / "sandbox.env"
+    path.touch(mode=0o600)
+    path.write_text("".join(f"export {key}={shlex.quote(value)}\n" for key, value in variables.items()))
+    return path
+
+
+def _wait_for_interrupt() -> None:
+    stop = threading.Event()
+
+    def _on_signal(_signum: int, _frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, _on_signal)
+    signal.signal(signal.SIGINT, _on_signal)
+    stop.wait()
+
+
+def run_sandbox(args: argparse.Namespace) -> int:
+    from envmatrix.sandbox.runner import start_sandbox
+
+    suite = build_suite(args, Path.cwd())
+    if not 0 <= args.port <= 65535:
+        raise UsageError(f"--port: {args.port} is not a TCP port (0-65535)")
+    print(f"envmatrix sandbox: starting ({', '.join(suite.selected)}) ...", flush=True)
+    sandbox = start_sandbox(suite, suite.selected, port=args.port)
+    try:
+        print("\n".join(describe(sandbox)), flush=True)
+        _wait_for_interrupt()
+    finally:
+        sandbox.stop()
+        print("envmatrix sandbox: stopped", flush=True)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_usage(sys.stderr)
+        print("envmatrix: error: a command is required (e.g. envmatrix sandbox)", file=sys.stderr)
+        return 2
+    try:
+        return run_sandbox(args)
+    except EnvmatrixError as exc:
+        print(f"envmatrix: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,143 @@
+"""Write helpers the fault catalogue uses to misconfigure one environment of a provisioned sandbox."""
+
+from __future__ import annotations
+
+import secrets as random_secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from envmatrix.redact import register_secret
+from envmatrix.sandbox.aws import RunningAws
+from envmatrix.sandbox.naming import Names
+
+WORLD = "0.0.0.0/0"
+TaskMutation = Callable[[dict[str, Any], dict[str, Any]], None]  # (task definition, its first container)
+
+
+@dataclass
+class FaultTarget:
+    """One provisioned environment of a running sandbox, as a fault sees it (plain, writable clients)."""
+
+    aws: RunningAws
+    env: str
+
+    @property
+    def names(self) -> Names:
+        return Names(self.env)
+
+    def client(self, service: str) -> Any:
+        return self.aws.client(service)
+
+    # --- RDS and ElastiCache -------------------------------------------------------------------
+    def modify_db(self, **changes: Any) -> None:
+        self.client("rds").modify_db_instance(DBInstanceIdentifier=self.names.db, ApplyImmediately=True, **changes)
+
+    def db_arn(self) -> str:
+        found = self.client("rds").describe_db_instances(DBInstanceIdentifier=self.names.db)["DBInstances"]
+        return str(found[0]["DBInstanceArn"])
+
+    def delete_replica(self) -> None:
+        rds = self.client("rds")
+        rds.modify_db_instance(DBInstanceIdentifier=self.names.db_replica, DeletionProtection=False,
+                               ApplyImmediately=True)
+        rds.delete_db_instance(DBInstanceIdentifier=self.names.db_replica, SkipFinalSnapshot=True)
+
+    def modify_cache(self, **changes: Any) -> None:
+        self.client("elasticache").modify_replication_group(
+            ReplicationGroupId=self.names.cache, ApplyImmediately=True, **changes)
+
+    def cache_arn(self) -> str:
+        groups = self.client("elasticache").describe_replication_groups(ReplicationGroupId=self.names.cache)
+        return str(groups["ReplicationGroups"][0]["ARN"])
+
+    # --- ECS ----------------------------------------------------------------------------------
+    def revise_task(self, role: str, mutate: TaskMutation) -> None:
+        """Register a new revision of the role's task definition, changed by ``mutate``, and deploy it."""
+        ecs = self.client("ecs")
+        answer = ecs.describe_task_definition(taskDefinition=self.names.family(role), include=["TAGS"])
+        current = answer["taskDefinition"]
+        keep = ("family", "taskRoleArn", "executionRoleArn", "networkMode", "containerDefinitions",
+                "requiresCompatibilities", "cpu", "memory")
+        definition = {key: current[key] for key in keep if key in current}
+        mutate(definition, definition["containerDefinitions"][0])
+        arn = ecs.register_task_definition(**definition, tags=answer.get("tags") or [])[
+            "taskDefinition"]["taskDefinitionArn"]
+        ecs.update_service(cluster=self.names.cluster, service=role, taskDefinition=arn)
+
+    def set_variable(self, role: str, name: str, value: str) -> None:
+        def mutate(_definition: dict[str, Any], container: dict[str, Any]) -> None:
+            container["environment"] = [e for e in container["environment"] if e["name"] != name]
+            container["environment"].append({"name": name, "value": value})
+        self.revise_task(role, mutate)
+
+    def secret_as_plain_text(self, role: str, name: str) -> None:
+        """Move a secret-class variable from ``secrets`` to a literal (random) value in ``environment``."""
+        literal = random_secrets.token_urlsafe(24)
+        register_secret(literal)
+
+        def mutate(_definition: dict[str, Any], container: dict[str, Any]) -> None:
+            container["secrets"] = [s for s in container["secrets"] if s["name"] != name]
+            container["environment"].append({"name": name, "value": literal})
+        self.revise_task(role, mutate)
+
+    def point_secret(self, role: str, name: str, other: str) -> None:
+        """Make ``name``'s valueFrom the ARN of another secret (the wrong secret)."""
+        arn = self.secret_arn(other)
+
+        def mutate(_definition: dict[str, Any], container: dict[str, Any]) -> None:
+            for item in container["secrets"]:
+                if item["name"] == name:
+                    item["valueFrom"] = arn
+        self.revise_task(role, mutate)
+
+    # --- network ------------------------------------------------------------------------------
+    def group_id(self, role: str) -> str:
+        groups = self.client("ec2").describe_security_groups(
+            Filters=[{"Name": "group-name", "Values": [self.names.security_group(role)]}])["SecurityGroups"]
+        return str(groups[0]["GroupId"])
+
+    def open_to_world(self, role: str, port: int) -> None:
+        self.client("ec2").authorize_security_group_ingress(GroupId=self.group_id(role), IpPermissions=[
+            {"IpProtocol": "tcp", "FromPort": port, "ToPort": port, "IpRanges": [{"CidrIp": WORLD}]}])
+
+    def alb_arn(self) -> str:
+        return str(self.client("elbv2").describe_load_balancers(Names=[self.names.alb])[
+            "LoadBalancers"][0]["LoadBalancerArn"])
+
+    def listener_arn(self, port: int) -> str:
+        listeners = self.client("elbv2").describe_listeners(LoadBalancerArn=self.alb_arn())["Listeners"]
+        return str(next(item["ListenerArn"] for item in listeners if item["Port"] == port))
+
+    def target_group_arn(self) -> str:
+        return str(self.client("elbv2").describe_target_groups(Names=[f"{self.names.prefix}-api"])[
+            "TargetGroups"][0]["TargetGroupArn"])
+
+    # --- secrets ------------------------------------------------------------------------------
+    def secret_id(self, short: str) -> str:
+        return f"taskmanager/{self.env}/{short}"
+
+    def secret_arn(self, short: str) -> str:
+        return str(self.client("secretsmanager").describe_secret(SecretId=self.secret_id(short))["ARN"])
+
+    def recreate_secret_without_rotation(self, short: str) -> None:
+        """Delete the secret and create it again, as an operator might, without its rotation rule."""
+        client = self.client("secretsmanager")
+        tags = client.describe_secret(SecretId=self.secret_id(short)).get("Tags", [])
+        client.delete_secret(SecretId=self.secret_id(short), ForceDeleteWithoutRecovery=True)
+        value = random_secrets.token_urlsafe(32)
+        register_secret(value)
+        client.create_secret(Name=self.secret_id(short), SecretString=value, Tags=tags)
+
+    # --- monitoring ---------------------------------------------------------------------------
+    def alarm(self, suffix: str) -> dict[str, Any]:
+        name = f"{self.names.prefix}-{suffix}"
+        found: dict[str, Any] = self.client("cloudwatch").describe_alarms(AlarmNames=[name])["MetricAlarms"][0]
+        return found
+
+    def put_alarm(self, alarm: dict[str, Any], **changes: Any) -> None:
+        keep = ("AlarmName", "Namespace", "MetricName", "Dimensions", "Statistic", "Period", "EvaluationPeriods",
+                "Threshold", "ComparisonOperator", "AlarmActions", "OKActions")
+        cloudwatch = self.client("cloudwatch")
+        tags = cloudwatch.list_tags_for_resource(ResourceARN=alarm["AlarmArn"])["Tags"]
+        cloudwatch.put_metric_alarm(**{**{key: alarm[key] for key in keep if key in alarm}, **changes}, Tags=tags)

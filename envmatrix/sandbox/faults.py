@@ -1,0 +1,120 @@
+"""The fault catalogue: single misconfigurations of a provisioned sandbox and the checks each must turn red.
+
+Each fault changes ONE thing in ONE environment with plain boto3 calls (the sandbox is the only place the
+project writes). ``expected`` lists every (layer, check id) that must fail in a ``-m "live or drift"`` run of
+that environment, and ``where`` is the ``<resource>.<setting>`` the main failure message must name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from envmatrix.sandbox.fault_actions import FaultTarget
+
+Action = Callable[[FaultTarget], None]
+
+
+@dataclass(frozen=True)
+class Fault:
+    id: str
+    env: str
+    description: str
+    apply: Action
+    expected: frozenset[tuple[str, str]]
+    where: str
+
+
+def live(*ids: str) -> set[tuple[str, str]]:
+    return {("live", check_id) for check_id in ids}
+
+
+def drift(*ids: str) -> set[tuple[str, str]]:
+    return {("drift", check_id) for check_id in ids}
+
+
+CATALOGUE: list[Fault] = []
+
+
+def fault(fault_id: str, env: str, description: str, expected: set[tuple[str, str]], where: str) -> Callable[
+        [Action], Action]:
+    """Register the decorated function as a fault (the function applies it)."""
+    def register(apply: Action) -> Action:
+        CATALOGUE.append(Fault(fault_id, env, description, apply, frozenset(expected), where))
+        return apply
+    return register
+
+
+def by_id(fault_id: str) -> Fault:
+    return next(item for item in CATALOGUE if item.id == fault_id)
+
+
+def _db(**changes: Any) -> Action:
+    return lambda target: target.modify_db(**changes)
+
+
+# --- database (RDS) ------------------------------------------------------------------------------
+fault("production-db-backup-retention-7", "production", "production backup retention set to 7 days",
+      live("DB-BACKUP-RETENTION") | drift("DRIFT-BACKUPS"),
+      "rds:production-taskmanager-db.BackupRetentionPeriod")(_db(BackupRetentionPeriod=7))
+fault("production-db-class-downsized", "production", "production database moved to a smaller class",
+      live("DB-INSTANCE-CLASS") | drift("DRIFT-DATABASE"),
+      "rds:production-taskmanager-db.DBInstanceClass")(_db(DBInstanceClass="db.r6g.large"))
+fault("staging-db-single-az", "staging", "staging database Multi-AZ turned off",
+      live("DB-MULTI-AZ") | drift("DRIFT-DATABASE"), "rds:staging-taskmanager-db.MultiAZ")(_db(MultiAZ=False))
+fault("dev-db-multi-az", "dev", "development database made Multi-AZ (documented: single AZ)",
+      live("DB-MULTI-AZ") | drift("DRIFT-DATABASE"), "rds:dev-taskmanager-db.MultiAZ")(_db(MultiAZ=True))
+fault("production-db-deletion-protection-off", "production", "production deletion protection disabled",
+      live("DB-DELETION-PROTECTION") | drift("DRIFT-BACKUPS"),
+      "rds:production-taskmanager-db.DeletionProtection")(_db(DeletionProtection=False))
+fault("staging-db-storage-grown", "staging", "staging allocated storage changed by hand",
+      live("DB-STORAGE") | drift("DRIFT-DATABASE"),
+      "rds:staging-taskmanager-db.AllocatedStorage")(_db(AllocatedStorage=100))
+fault("production-db-max-storage-lowered", "production", "production storage autoscaling ceiling lowered",
+      live("DB-MAX-STORAGE") | drift("DRIFT-DATABASE"),
+      "rds:production-taskmanager-db.MaxAllocatedStorage")(_db(MaxAllocatedStorage=500))
+fault("production-db-public", "production", "production database made publicly accessible",
+      live("DATA-ENCRYPTION"), "rds:production-taskmanager-db.PubliclyAccessible")(_db(PubliclyAccessible=True))
+
+
+@fault("production-db-replica-deleted", "production", "production read replica deleted",
+       live("DB-REPLICA", "DB-REPLICA-CLASS") | drift("DRIFT-DATABASE"),
+       "rds:production-taskmanager-db.ReadReplicaDBInstanceIdentifiers")
+def _replica_deleted(target: FaultTarget) -> None:
+    target.delete_replica()
+
+
+@fault("staging-db-untagged", "staging", "Environment tag removed from the staging database",
+       live("RESOURCE-TAGS"), "rds:staging-taskmanager-db.tags.Environment")
+def _db_untagged(target: FaultTarget) -> None:
+    target.client("rds").remove_tags_from_resource(ResourceName=target.db_arn(), TagKeys=["Environment"])
+
+
+# --- cache (ElastiCache) -------------------------------------------------------------------------
+@fault("staging-cache-failover-off", "staging", "staging cache automatic failover turned off",
+       live("CACHE-FAILOVER") | drift("DRIFT-DATABASE"), "elasticache:staging-taskmanager-cache.AutomaticFailover")
+def _cache_failover(target: FaultTarget) -> None:
+    target.modify_cache(AutomaticFailoverEnabled=False)
+
+
+@fault("production-cache-multi-az-off", "production", "production cache Multi-AZ turned off",
+       live("CACHE-MULTI-AZ"), "elasticache:production-taskmanager-cache.MultiAZ")
+def _cache_multi_az(target: FaultTarget) -> None:
+    target.modify_cache(MultiAZEnabled=False)
+
+
+@fault("staging-cache-node-type", "staging", "staging cache nodes resized",
+       live("CACHE-NODE-TYPE") | drift("DRIFT-DATABASE"), "elasticache:staging-taskmanager-cache.CacheNodeType")
+def _cache_node_type(target: FaultTarget) -> None:
+    target.modify_cache(CacheNodeType="cache.t3.small")
+
+
+@fault("production-cache-untagged", "production", "Environment tag removed from the production cache",
+       live("RESOURCE-TAGS"), "elasticache:production-taskmanager-cache.tags.Environment")
+def _cache_untagged(target: FaultTarget) -> None:
+    target.client("elasticache").remove_tags_from_resource(ResourceName=target.cache_arn(), TagKeys=["Environment"])
+
+
+# The other tiers register their faults on import; importing them here makes CATALOGUE complete.
+from envmatrix.sandbox import faults_app, faults_network  # noqa: E402,F401

@@ -1,0 +1,167 @@
+"""Fault catalogue, application tier: task definitions, services, auto scaling, logs, secrets, alarms."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from envmatrix.sandbox.fault_actions import FaultTarget
+from envmatrix.sandbox.faults import Action, drift, fault, live
+
+APP_ENV = drift("DRIFT-APP-ENV")
+
+
+def _variable(role: str, name: str, value: str) -> Action:
+    return lambda target: target.set_variable(role, name, value)
+
+
+# --- the task definitions' environment ------------------------------------------------------------
+fault("staging-log-level-debug", "staging", "staging api task definition LOG_LEVEL changed to DEBUG",
+      live("LOG-LEVEL") | APP_ENV | drift("DRIFT-LOGGING"),
+      "ecs-task-definition:staging-taskmanager-api.environment.LOG_LEVEL")(_variable("api", "LOG_LEVEL", "DEBUG"))
+fault("dev-debug-off", "dev", "development api task definition DEBUG=false",
+      live("APP-DEBUG") | APP_ENV, "ecs-task-definition:dev-taskmanager-api.environment.DEBUG")(
+    _variable("api", "DEBUG", "false"))
+fault("production-jwt-minutes-60", "production", "production access tokens live 60 minutes",
+      live("JWT-ACCESS-MINUTES") | APP_ENV,
+      "ecs-task-definition:production-taskmanager-api.environment.JWT_ACCESS_TOKEN_EXPIRE_MINUTES")(
+    _variable("api", "JWT_ACCESS_TOKEN_EXPIRE_MINUTES", "60"))
+fault("staging-rate-limiting-off", "staging", "staging rate limiting switched off",
+      live("APP-RATE-LIMITING") | APP_ENV,
+      "ecs-task-definition:staging-taskmanager-api.environment.ENABLE_RATE_LIMITING")(
+    _variable("api", "ENABLE_RATE_LIMITING", "false"))
+fault("production-email-verification-off", "production", "production email verification skipped",
+      live("APP-EMAIL-VERIFICATION") | APP_ENV,
+      "ecs-task-definition:production-taskmanager-api.environment.ENABLE_EMAIL_VERIFICATION")(
+    _variable("api", "ENABLE_EMAIL_VERIFICATION", "false"))
+fault("staging-registration-off", "staging", "staging registration closed",
+      live("APP-REGISTRATION") | APP_ENV,
+      "ecs-task-definition:staging-taskmanager-api.environment.ENABLE_REGISTRATION")(
+    _variable("api", "ENABLE_REGISTRATION", "false"))
+fault("production-cors-wildcard", "production", "production CORS opened to every origin",
+      live("APP-CORS-ORIGINS") | APP_ENV, "ecs-task-definition:production-taskmanager-api.environment.CORS_ORIGINS")(
+    _variable("api", "CORS_ORIGINS", "*"))
+fault("staging-pool-size", "staging", "staging database pool shrunk to 5",
+      live("APP-POOLS") | APP_ENV, "ecs-task-definition:staging-taskmanager-api.environment.DB_POOL_SIZE")(
+    _variable("api", "DB_POOL_SIZE", "5"))
+fault("production-environment-name", "production", "production containers say ENVIRONMENT=staging",
+      live("APP-ENVIRONMENT") | APP_ENV, "ecs-task-definition:production-taskmanager-api.environment.ENVIRONMENT")(
+    _variable("api", "ENVIRONMENT", "staging"))
+
+
+@fault("production-jwt-secret-plain-text", "production", "JWT_SECRET_KEY as plain text in the api task definition",
+       live("SECRETS-PLACEHOLDERS", "SECRETS-NO-LITERALS") | APP_ENV,
+       "ecs-task-definition:production-taskmanager-api.environment: expected no literal secrets")
+def _secret_plain_text(target: FaultTarget) -> None:
+    target.secret_as_plain_text("api", "JWT_SECRET_KEY")
+
+
+@fault("staging-secret-wrong-reference", "staging", "REDIS_URL read from the database-url secret",
+       live("SECRETS-PLACEHOLDERS"),
+       "taskmanager/staging/redis-url, got secrets valueFrom taskmanager/staging/database-url")
+def _secret_wrong(target: FaultTarget) -> None:
+    target.point_secret("api", "REDIS_URL", "database-url")
+
+
+@fault("production-worker-logs-elsewhere", "production", "production worker logs to the api log group",
+       live("LOG-DESTINATION"),
+       "ecs-task-definition:production-taskmanager-worker.logConfiguration.options.awslogs-group")
+def _worker_logs(target: FaultTarget) -> None:
+    def mutate(_definition: dict[str, Any], container: dict[str, Any]) -> None:
+        container["logConfiguration"]["options"]["awslogs-group"] = target.names.log_group("api")
+    target.revise_task("worker", mutate)
+
+
+# --- capacity ---------------------------------------------------------------------------------------
+@fault("production-api-task-cpu", "production", "production api task definition with half the cpu",
+       live("ECS-API-TASK-SIZE") | drift("DRIFT-SERVICES"), "ecs-task-definition:production-taskmanager-api.cpu")
+def _api_cpu(target: FaultTarget) -> None:
+    target.revise_task("api", lambda definition, _container: definition.update(cpu="512"))
+
+
+@fault("staging-worker-task-memory", "staging", "staging worker task definition with half the memory",
+       live("ECS-WORKER-TASK-SIZE") | drift("DRIFT-SERVICES"),
+       "ecs-task-definition:staging-taskmanager-worker.memory")
+def _worker_memory(target: FaultTarget) -> None:
+    target.revise_task("worker", lambda definition, _container: definition.update(memory="512"))
+
+
+@fault("staging-worker-desired-below-min", "staging", "staging worker desired count set below its minimum",
+       live("ECS-WORKER-CAPACITY") | drift("DRIFT-SERVICES"), "ecs-service:staging-taskmanager/worker.desiredCount")
+def _worker_desired(target: FaultTarget) -> None:
+    target.client("ecs").update_service(cluster=target.names.cluster, service="worker", desiredCount=1)
+
+
+@fault("production-api-scaling-max-changed", "production", "production api scalable target max lowered to 20",
+       live("ECS-API-CAPACITY") | drift("DRIFT-SERVICES"),
+       "scalable-target:production-taskmanager/api.MaxCapacity")
+def _scaling_max(target: FaultTarget) -> None:
+    scaling, resource = target.client("application-autoscaling"), target.names.scalable_target("api")
+    current = scaling.describe_scalable_targets(ServiceNamespace="ecs", ResourceIds=[resource])["ScalableTargets"][0]
+    scaling.register_scalable_target(ServiceNamespace="ecs", ResourceId=resource,
+                                     ScalableDimension="ecs:service:DesiredCount",
+                                     MinCapacity=current["MinCapacity"], MaxCapacity=20)
+
+
+# --- logs -------------------------------------------------------------------------------------------
+@fault("staging-log-retention-shortened", "staging", "staging api log group keeps 7 days instead of 30",
+       live("LOG-RETENTION") | drift("DRIFT-LOGGING"), "log-group:/ecs/staging-taskmanager-api.retentionInDays")
+def _log_retention(target: FaultTarget) -> None:
+    target.client("logs").put_retention_policy(logGroupName=target.names.log_group("api"), retentionInDays=7)
+
+
+@fault("production-log-archive-90-days", "production", "production log archive expires after 90 days",
+       live("LOG-ARCHIVE") | drift("DRIFT-LOGGING"),
+       "s3:production-taskmanager-log-archive.LifecycleConfiguration.Expiration.Days")
+def _archive_days(target: FaultTarget) -> None:
+    rule = {"ID": "expire-archived-logs", "Status": "Enabled", "Filter": {"Prefix": ""}, "Expiration": {"Days": 90}}
+    target.client("s3").put_bucket_lifecycle_configuration(
+        Bucket=target.names.archive_bucket, LifecycleConfiguration={"Rules": [rule]})
+
+
+# --- secrets rotation -------------------------------------------------------------------------------
+@fault("production-rotation-disabled", "production", "database-url secret re-created without rotation",
+       live("SECRETS-ROTATION"), "secret:taskmanager/production/database-url.RotationEnabled")
+def _rotation_disabled(target: FaultTarget) -> None:
+    target.recreate_secret_without_rotation("database-url")
+
+
+@fault("production-rotation-days-changed", "production", "jwt-secret rotates every 30 days instead of 90",
+       live("SECRETS-ROTATION"), "secret:taskmanager/production/jwt-secret.RotationRules.AutomaticallyAfterDays")
+def _rotation_days(target: FaultTarget) -> None:
+    target.client("secretsmanager").rotate_secret(
+        SecretId=target.secret_id("jwt-secret"), RotationRules={"AutomaticallyAfterDays": 30})
+
+
+@fault("production-manual-secret-rotated", "production", "oauth-google (manual) given automatic rotation",
+       live("SECRETS-ROTATION"), "secret:taskmanager/production/oauth-google.RotationEnabled")
+def _manual_rotated(target: FaultTarget) -> None:
+    target.client("secretsmanager").rotate_secret(
+        SecretId=target.secret_id("oauth-google"), RotationRules={"AutomaticallyAfterDays": 30})
+
+
+# --- monitoring -------------------------------------------------------------------------------------
+@fault("production-alarm-action-removed", "production", "production db CPU alarm notifies nobody",
+       live("MON-ALARMS"), "alarm:production-taskmanager-db-cpu-high.AlarmActions")
+def _alarm_action(target: FaultTarget) -> None:
+    target.put_alarm(target.alarm("db-cpu-high"), AlarmActions=[])
+
+
+@fault("production-alarm-untagged", "production", "Environment tag removed from a production alarm",
+       live("MON-ALARMS", "RESOURCE-TAGS"), "alarm:production-taskmanager-api-cpu-high.tags.Environment")
+def _alarm_untagged(target: FaultTarget) -> None:
+    target.client("cloudwatch").untag_resource(
+        ResourceARN=target.alarm("api-cpu-high")["AlarmArn"], TagKeys=["Environment"])
+
+
+@fault("production-container-insights-off", "production", "production Container Insights switched off",
+       live("MON-CONTAINER-INSIGHTS"), "ecs-cluster:production-taskmanager.settings.containerInsights")
+def _insights_off(target: FaultTarget) -> None:
+    target.client("ecs").update_cluster(
+        cluster=target.names.cluster, settings=[{"name": "containerInsights", "value": "disabled"}])
+
+
+@fault("dev-container-insights-on", "dev", "development Container Insights switched on (documented: basic)",
+       live("MON-CONTAINER-INSIGHTS"), "ecs-cluster:dev-taskmanager.settings.containerInsights")
+def _insights_on(target: FaultTarget) -> None:
+    target.client("ecs").update_cluster(
+        cluster=target.names.cluster, settings=[{"name": "containerInsights", "value": "enabled"}])

@@ -1,0 +1,44 @@
+"""pytest hooks of the embedded sandbox: with --sandbox, start moto + reference services once per run."""
+
+from __future__ import annotations
+
+import atexit
+
+import pytest
+
+from envmatrix.environments import ENVIRONMENTS
+from envmatrix.errors import EnvmatrixError
+from envmatrix.plugin import SUITE_KEY
+from envmatrix.sandbox.runner import Sandbox, start_sandbox
+
+SANDBOX_KEY = pytest.StashKey[Sandbox]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    suite = config.stash.get(SUITE_KEY, None)
+    if suite is None or not suite.sandbox or hasattr(config, "workerinput"):
+        return  # xdist workers inherit the controller's environment, pointing them at its sandbox
+    environments = list(suite.selected or ENVIRONMENTS)
+    try:
+        sandbox = start_sandbox(suite, environments)
+    except EnvmatrixError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    config.stash[SANDBOX_KEY] = sandbox
+    atexit.register(sandbox.stop)
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    sandbox = config.stash.get(SANDBOX_KEY, None)
+    if sandbox is None or sandbox.aws is None:
+        return []
+    aws = sandbox.aws
+    services = sorted(sandbox.services.base_urls.items()) if sandbox.services is not None else []
+    urls = ", ".join(f"{env}={url}" for env, url in services) or "not started"
+    return [f"envmatrix: sandbox AWS endpoint {aws.endpoint} (moto; {', '.join(aws.environments)} provisioned "
+            f"in {aws.provision_seconds:.1f} s); sandbox services: {urls}"]
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    sandbox = config.stash.get(SANDBOX_KEY, None)
+    if sandbox is not None:
+        sandbox.stop()
