@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -12,9 +13,22 @@ from envmatrix.verdict import show
 
 #: Keys that differ on every run by nature (when/how the snapshot was taken), not environment changes.
 VOLATILE_KEYS = frozenset({"taken_at", "fetched_at", "generated_at", "captured_at", "timestamp", "run_id",
-                           "duration", "duration_s", "duration_seconds", "elapsed", "elapsed_s", "api_calls"})
-_ID_KEYS = ("id", "name", "Name", "identifier", "Identifier", "arn", "Arn", "ARN", "key", "Key")
+                           "duration", "duration_s", "duration_seconds", "elapsed", "elapsed_s", "api_calls",
+                           "seconds", "setup_seconds"})
+#: Keys that name a list element, most stable first (generated ids and ARNs change when a resource is replaced).
+_VOLATILE_SUFFIX = re.compile(r"(^|_)(seconds|duration|elapsed|timings?)$")
+
+
+def volatile(key: str) -> bool:
+    """How/when a snapshot was taken (time stamps, durations, call counts), not what it saw."""
+    return key in VOLATILE_KEYS or bool(_VOLATILE_SUFFIX.search(key))
+
+
+_ID_KEYS = ("name", "Name", "family", "key", "Key", "port", "Port", "identifier", "Identifier", "id", "Id",
+            "arn", "Arn", "ARN")
 _MAX_VALUE = 200
+_IDENTIFIER_VALUE = re.compile(r"^(arn:aws|sg-|vpc-|subnet-|igw-|nat-|rtb-|eni-|i-)[\w:/.-]*$")
+_IDENTIFIER_KEYS = frozenset({"arn", "Arn", "ARN", "id", "Id"})
 
 
 def load_snapshots(directory: Path, environments: Sequence[str]) -> tuple[dict[str, Any], list[str]]:
@@ -32,14 +46,21 @@ def load_snapshots(directory: Path, environments: Sequence[str]) -> tuple[dict[s
     return found, notes
 
 
+def _unique(items: list[dict[str, Any]], key: str) -> bool:
+    values = [item.get(key) for item in items]
+    return all(isinstance(value, str | int) for value in values) and len(set(values)) == len(values)
+
+
 def _list_key(items: list[Any]) -> str | None:
+    """The key naming each element: a stable unique one if any (name, port, cidr...), else an id, else none."""
     if not items or not all(isinstance(item, dict) for item in items):
         return None
-    for key in _ID_KEYS:
-        values = [item.get(key) for item in items]
-        if all(isinstance(value, str) for value in values) and len(set(values)) == len(values):
-            return key
-    return None
+    stable = [key for key in _ID_KEYS if key not in _IDENTIFIER_KEYS]
+    others = sorted(str(key) for key in items[0] if key not in _ID_KEYS)
+    for key in [*stable, *others]:
+        if _unique(items, key) and not all(_identifier(key, item[key]) for item in items):
+            return str(key)
+    return next((str(key) for key in _ID_KEYS if key in _IDENTIFIER_KEYS and _unique(items, key)), None)
 
 
 def flatten(data: Any, prefix: str = "") -> dict[str, Any]:
@@ -47,14 +68,14 @@ def flatten(data: Any, prefix: str = "") -> dict[str, Any]:
     if isinstance(data, dict):
         out: dict[str, Any] = {}
         for key, value in data.items():
-            if key not in VOLATILE_KEYS:
+            if not volatile(str(key)):
                 out.update(flatten(value, f"{prefix}.{key}" if prefix else str(key)))
         return out or ({prefix: {}} if prefix else {})
     if isinstance(data, list):
         id_key = _list_key(data)
         out = {}
         for index, value in enumerate(data):
-            label = value[id_key] if id_key else str(index)
+            label = str(value[id_key]) if id_key else str(index)
             out.update(flatten(value, f"{prefix}[{label}]"))
         return out or ({prefix: []} if prefix else {})
     return {prefix: data}
@@ -65,19 +86,27 @@ def _shown(path: str, value: Any) -> str:
     return text if len(text) <= _MAX_VALUE else text[: _MAX_VALUE - 1] + "…"
 
 
+def _identifier(path: str, *values: Any) -> bool:
+    """An ARN or generated id: it changes when a resource is re-created, not when a setting does."""
+    last = path.rsplit(".", 1)[-1].split("[", 1)[0]
+    present = [v for v in values if v is not None]
+    return last in _IDENTIFIER_KEYS or bool(present) and all(
+        isinstance(v, str) and _IDENTIFIER_VALUE.match(v) for v in present)
+
+
 def diff(env: str, before: Any, after: Any) -> list[dict[str, str]]:
+    """Every key that was removed, added or changed; ``kind`` tells setting changes from re-created ids."""
     old, new = flatten(redact_data(before)), flatten(redact_data(after))
     items = []
     for path in sorted(old.keys() | new.keys()):
-        if path not in new:
-            items.append({"environment": env, "change": "removed", "path": path, "before": _shown(path, old[path]),
-                          "after": ""})
-        elif path not in old:
-            items.append({"environment": env, "change": "added", "path": path, "before": "",
-                          "after": _shown(path, new[path])})
-        elif old[path] != new[path]:
-            items.append({"environment": env, "change": "changed", "path": path,
-                          "before": _shown(path, old[path]), "after": _shown(path, new[path])})
+        was, now = old.get(path), new.get(path)
+        if path in old and path in new and was == now:
+            continue
+        change = "removed" if path not in new else "added" if path not in old else "changed"
+        items.append({"environment": env, "change": change, "path": path,
+                      "before": _shown(path, was) if path in old else "",
+                      "after": _shown(path, now) if path in new else "",
+                      "kind": "identifier" if _identifier(path, was, now) else "setting"})
     return items
 
 
@@ -93,6 +122,8 @@ def compare(previous: dict[str, Any], current: dict[str, Any], environments: Seq
         else:
             found = diff(env, previous[env], current[env])
             items += found
-            out_notes.append(f"{env}: {len(found)} change(s) since the previous run" if found
+            ids = sum(1 for item in found if item["kind"] == "identifier")
+            detail = f" ({len(found) - ids} setting(s), {ids} identifier(s) of re-created resources)" if ids else ""
+            out_notes.append(f"{env}: {len(found)} change(s) since the previous run{detail}" if found
                              else f"{env}: no change since the previous run")
     return {"notes": out_notes, "items": items, "count": len(items)}

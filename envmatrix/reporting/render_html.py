@@ -87,7 +87,7 @@ def _changes(model: dict[str, Any]) -> str:
         return ""
     rows = "".join(f'<tr><td>{escape(c["environment"])}</td><td>{escape(c["change"])}</td><td>{escape(c["path"])}</td>'
                    f'<td>{escape(str(c.get("before", "")))}</td><td>{escape(str(c.get("after", "")))}</td></tr>'
-                   for c in changes["items"])
+                   for c in sorted(changes["items"], key=lambda c: c.get("kind") != "setting"))
     notes = "".join(f"<li>{escape(note)}</li>" for note in changes["notes"])
     table = (f'<table class="changes" id="changes"><tr><th>env</th><th>change</th><th>path</th><th>before</th>'
              f"<th>after</th></tr>{rows}</table>") if rows else "<p>No change since the previous run.</p>"

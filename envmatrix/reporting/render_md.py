@@ -44,10 +44,14 @@ def _changes(model: dict[str, Any]) -> list[str]:
     if not changes:
         return []
     lines = ["", "## Changes since the previous run", ""] + [f"- {_text(note)}" for note in changes["notes"]]
-    if changes["items"]:
+    settings = [c for c in changes["items"] if c.get("kind", "setting") == "setting"]
+    if settings:
         lines += ["", "| env | change | path | before | after |", "| --- | --- | --- | --- | --- |"]
         lines += [f"| {c['environment']} | {c['change']} | `{_text(c['path'])}` | {_text(c.get('before', ''))} | "
-                  f"{_text(c.get('after', ''))} |" for c in changes["items"]]
+                  f"{_text(c.get('after', ''))} |" for c in settings]
+    if len(settings) < len(changes["items"]):
+        lines += ["", f"{len(changes['items']) - len(settings)} identifier change(s) of re-created resources: "
+                  "see changes.json."]
     return lines
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import platform
+import re
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +21,9 @@ from envmatrix.reporting.matrix import build_matrix
 from envmatrix.reporting.output import clear_previous, write_reports
 from envmatrix.reporting.results import ResultCollector
 
-_MAX_CHANGES_SHOWN = 40
+_MAX_CHANGES_SHOWN = 25
 _ACCOUNT_KEYS = ("account", "account_id", "AccountId", "aws_account")
+_ARN_ACCOUNT = re.compile(r"arn:aws[\w-]*:[\w-]+:[\w-]*:(\d{12}):")
 
 
 def _account(snapshots: dict[str, Any]) -> str:
@@ -31,6 +34,9 @@ def _account(snapshots: dict[str, Any]) -> str:
             for key in _ACCOUNT_KEYS:
                 if isinstance(holder, dict) and isinstance(holder.get(key), str | int):
                     return str(holder[key])
+    found = _ARN_ACCOUNT.search(json.dumps(snapshots, default=str))
+    if found:
+        return found.group(1)
     return os.environ.get("AWS_ACCOUNT_ID", "(from the ambient credentials)")
 
 
@@ -120,17 +126,26 @@ class ReportBuilder:
             "run.time": self.started.isoformat(timespec="seconds"), "envmatrix.version": envmatrix.__version__,
             "python.version": platform.python_version(), "pytest.version": pytest.__version__})
 
+    def _write_changes(self, terminalreporter: Any) -> None:
+        assert self.changes is not None
+        write = terminalreporter.write_line
+        terminalreporter.section("envmatrix: changes since the previous run")
+        for note in self.changes["notes"]:
+            write(note)
+        settings = sorted((i for i in self.changes["items"] if i["kind"] == "setting"),
+                          key=lambda item: item["change"] != "changed")
+        for item in settings[:_MAX_CHANGES_SHOWN]:
+            write(f"  {item['environment']} {item['change']} {item['path']}: "
+                  f"{item['before'] or '-'} -> {item['after'] or '-'}")
+        hidden = self.changes["count"] - min(len(settings), _MAX_CHANGES_SHOWN)
+        if hidden:
+            write(f"  ... {hidden} more (other changes, ids of re-created resources) in "
+                  f"{self.reports / 'changes.json'} and matrix.html")
+
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         write = terminalreporter.write_line
         if self.changes is not None:
-            terminalreporter.section("envmatrix: changes since the previous run")
-            for note in self.changes["notes"]:
-                write(note)
-            for item in self.changes["items"][:_MAX_CHANGES_SHOWN]:
-                write(f"  {item['environment']} {item['change']} {item['path']}: "
-                      f"{item['before'] or '-'} -> {item['after'] or '-'}")
-            if self.changes["count"] > _MAX_CHANGES_SHOWN:
-                write(f"  ... {self.changes['count'] - _MAX_CHANGES_SHOWN} more in {self.reports / 'changes.json'}")
+            self._write_changes(terminalreporter)
         if self.skipped_writing:
             write(f"envmatrix: {self.skipped_writing}")
         elif self.written:

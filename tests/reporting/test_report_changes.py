@@ -41,7 +41,7 @@ def test_diff_reports_changed_added_removed_and_redacts() -> None:
     items = {(i["change"], i["path"]): i for i in diff("production", BEFORE, after)}
     assert items[("changed", "rds.primary.BackupRetentionPeriod")] == {
         "environment": "production", "change": "changed", "path": "rds.primary.BackupRetentionPeriod",
-        "before": "30", "after": "7"}
+        "before": "30", "after": "7", "kind": "setting"}
     assert ("added", "rds.primary.StorageEncrypted") in items
     assert ("removed", "ecs.services[worker].desiredCount") in items
     assert "s3cr3t" not in json.dumps(list(items.values()))
