@@ -52,6 +52,9 @@ def _reports_dir(config: pytest.Config) -> Path | None:
 
 
 def _checks_requested(config: pytest.Config) -> bool:
+    """A run that audits environments (not --collect-only, not the project's own tests) gets reports."""
+    if config.option.collectonly:
+        return False
     return bool(config.getoption("envmatrix_env") or os.environ.get("ENVIRONMENT"))
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
@@ -46,10 +47,11 @@ def _category(categories: list[dict[str, Any]], result: dict[str, Any]) -> str:
 def test_results_directory_is_valid_and_labelled(report_project: ReportProject) -> None:
     report_project.set_tfvar("production", "db_backup_retention_days", "7")
     report_project.script(**{"smoke:APP-DEBUG[production]": "infra"})
-    report_project.run("--env=all", "-p", "xdist", "-n", "2")
+    report_project.run("--env=all", "-p", "xdist", "-n", "2", "--junitxml=reports/junit.xml")
     results = report_project.reports / "allure-results"
     tests, containers = _load(results)
     assert len(tests) == 121 and containers
+    _consistent_with_junit_and_matrix(report_project, tests)
     for result in tests:
         labels = _labels(result)
         missing = [name for name in REQUIRED_LABELS if name not in labels]
@@ -82,6 +84,24 @@ def test_results_directory_is_valid_and_labelled(report_project: ReportProject) 
     assert properties["environments"] == "dev, staging, production"
     assert properties["spec.digest"] == report_project.matrix()["meta"]["spec_digest"]
     assert {"spec.path", "tfvars.root", "target", "run.time", "envmatrix.version"} <= properties.keys()
+
+
+def _consistent_with_junit_and_matrix(project: ReportProject, tests: list[dict[str, Any]]) -> None:
+    """JUnit XML, allure results and matrix.json tell the same story, check by check."""
+    status = {"passed": "pass", "failed": "fail", "broken": "error", "skipped": "waived"}
+    allure = sorted((_labels(t)["check_id"][0], _labels(t)["environment"][0], _labels(t)["layer"][0],
+                     status[t["status"]]) for t in tests)
+    matrix = sorted((r["check_id"], r["environment"], r["layer"], r["status"]) for r in project.matrix()["results"])
+    assert allure == matrix
+    junit: dict[str, int] = {"pass": 0, "fail": 0, "error": 0, "waived": 0}
+    for case in ET.parse(project.reports / "junit.xml").getroot().iter("testcase"):
+        kind = "fail" if case.find("failure") is not None else "error" if case.find("error") is not None \
+            else "waived" if case.find("skipped") is not None else "pass"
+        junit[kind] += 1
+    summary = project.matrix()["summary"]
+    # pytest's JUnit calls an exception in a check a <failure>; the matrix tells misconfiguration from error.
+    assert junit == {"pass": summary["pass"], "fail": summary["fail"] + summary["error"], "error": 0,
+                     "waived": summary["waived"]}
 
 
 def test_a_new_run_replaces_the_previous_results(report_project: ReportProject) -> None:

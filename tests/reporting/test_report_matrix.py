@@ -107,3 +107,10 @@ def test_matrix_json_round_trips_and_is_sorted(report_project: ReportProject) ->
     assert model["meta"]["spec_digest"] and model["meta"]["suite_version"]
     text = (report_project.reports / "matrix.json").read_text()
     assert json.loads(text) == model
+
+
+def test_collect_only_and_the_projects_own_runs_write_no_report(report_project: ReportProject) -> None:
+    result = report_project.run("--env=all", "--collect-only", "-q")
+    assert result.ret == pytest.ExitCode.OK
+    report_project.run("-m", "declared", "-k", "nothing-matches")  # no --env, no $ENVIRONMENT: not an audit
+    assert not report_project.reports.exists()
