@@ -172,7 +172,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         )
     waivers = config.stash.get(WAIVERS_KEY, [])
     collected = {info for info in map(info_of, items) if info is not None}
-    unknown = find_unknown(waivers, collected)
+    complete = config.args_source == pytest.Config.ArgsSource.TESTPATHS
+    unknown = find_unknown(waivers, collected, complete=complete)
     if unknown:
         ids = ", ".join(f"{w.check}[{w.env}]" for w in unknown)
         raise pytest.UsageError(f"waivers: no check has the id of waiver(s) {ids}; valid ids: "

@@ -81,16 +81,21 @@ def load_waivers(path: Path) -> list[Waiver]:
     return parsed.waivers
 
 
-def find_unknown(waivers: Iterable[Waiver], registered: Iterable[CheckInfo]) -> list[Waiver]:
-    """Waivers naming a check id that no collected check has (within the layers collected)."""
-    infos = list(registered)
+def find_unknown(waivers: Iterable[Waiver], collected: Iterable[CheckInfo], *, complete: bool) -> list[Waiver]:
+    """Waivers naming a check id that no collected check has.
+
+    ``complete`` says the whole catalogue was collected (no path arguments); otherwise only
+    waivers pinned to a collected layer can be judged, the rest may name checks left out.
+    """
+    infos = list(collected)
     ids = {(info.layer, info.id) for info in infos}
     layers = {info.layer for info in infos}
     unknown = []
     for waiver in waivers:
-        wanted = [waiver.layer] if waiver.layer else sorted(layers)
-        if waiver.layer and waiver.layer not in layers:
-            continue  # that layer's checks are not part of this run
-        if not any((layer, waiver.check) in ids for layer in wanted):
+        if waiver.layer is not None:
+            judged, wanted = waiver.layer in layers, [waiver.layer]
+        else:
+            judged, wanted = complete, sorted(layers)
+        if judged and not any((layer, waiver.check) in ids for layer in wanted):
             unknown.append(waiver)
     return unknown
