@@ -9,15 +9,37 @@ from typing import Any
 
 MASK = "***"
 _SECRET_NAME = re.compile(
-    r"(SECRET|PASSWORD|PASSWD|TOKEN|API_?KEY|PRIVATE|CREDENTIAL|DSN|AUTHORIZATION|COOKIE|SESSION)",
+    r"(SECRET|PASSWORD|PASSWD|PASSPHRASE|(?:^|[_.-])(?:PASS|PWD)(?:$|[_.-])|TOKEN|API[_-]?KEY|ACCESS[_-]?KEY"
+    r"|(?:SIGNING|ENCRYPTION|MASTER|PRIVATE)[_-]?KEY|PRIVATE|CREDENTIAL|DSN|AUTHORIZATION|COOKIE|SESSION)",
     re.IGNORECASE,
 )
-URL_CREDENTIALS = _URL_USERINFO = re.compile(
-    r"(?P<scheme>[a-z][a-z0-9+.-]*://)(?P<user>[^:/@\s]*):(?P<pw>[^@/\s]+)@", re.IGNORECASE
+#: Settings about a secret, not the secret itself (JWT_ACCESS_TOKEN_EXPIRE_MINUTES, token_type, SESSION_TTL).
+_NOT_SECRET_NAME = re.compile(
+    r"(_EXPIRE|_MINUTES|_DAYS|_SECONDS|_TTL|_ALGORITHM|_LENGTH|TYPE$|ARN$|NAME$)", re.IGNORECASE
 )
-_BEARER = re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{6,}")
-_JWT = re.compile(r"\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}")
+URL_CREDENTIALS = _URL_USERINFO = re.compile(
+    # The password runs to the last "@" before the host (passwords may contain "@"; hosts may not).
+    r"(?<![a-z0-9+.-])(?P<scheme>[a-z][a-z0-9+.-]*://)(?P<user>[^:/@\s]*):(?P<pw>[^/\s]+)@(?=[^@/\s]*(?:[/\s]|$))",
+    re.IGNORECASE,
+)
+#: A user part alone is a credential too (Sentry DSN keys, tokens in git URLs): https://TOKEN@host/.
+_URL_USER_ONLY = re.compile(
+    r"(?<![a-z0-9+.-])(?P<scheme>[a-z][a-z0-9+.-]*://)(?P<user>[^:/@\s*]{8,})@", re.IGNORECASE
+)
+_AUTH_SCHEME = re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{6,}")
+_JWT = re.compile(r"\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*")
 _AWS_SECRET = re.compile(r"(?i)(aws_secret_access_key|aws_session_token)(\W+)[A-Za-z0-9/+=]{16,}")
+_PEM = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)", re.DOTALL)
+# Each pattern starts where a name or scheme starts (the look-behinds): linear time on hostile text.
+# name=value (query strings, form bodies, env lines, cookies) and "name": "value" (JSON, Python reprs).
+_ASSIGNMENT = re.compile(
+    r"(?<![A-Za-z0-9_.-])(?P<key>[A-Za-z_][A-Za-z0-9_.-]*)(?P<sep>=)(?P<value>\"[^\"\n]*\"|'[^'\n]*'|[^\s&;,\"'<>]+)"
+)
+_QUOTED_PAIR = re.compile(
+    r"(?P<key>[\"'][A-Za-z_][A-Za-z0-9_.-]*[\"'])(?P<sep>\s*:\s*)(?P<value>\"(?:[^\"\\]|\\.)*\"|'[^']*')"
+)
+# HTTP header lines (evidence of requests and responses): "X-Api-Key: value" up to the end of the line.
+_HEADER_LINE = re.compile(r"(?im)^(?P<key>[ \t]*[A-Za-z][A-Za-z0-9-]*)(?P<sep>[ \t]*:[ \t]*)(?P<value>[^\r\n]+)")
 
 _known: set[str] = set()
 _lock = threading.Lock()
@@ -29,7 +51,10 @@ def register_secret(*values: str | None) -> None:
         _known.update(value for value in values if value and len(value) >= 4)
 
 
-_NOT_SECRET_NAME = re.compile(r"(_EXPIRE|_MINUTES|_DAYS|_SECONDS|_TTL|_ALGORITHM|_LENGTH)", re.IGNORECASE)
+def known_secrets() -> list[str]:
+    """The registered secret values, longest first (to hand to another process, e.g. an xdist worker)."""
+    with _lock:
+        return sorted(_known, key=len, reverse=True)
 
 
 def is_secret_name(name: str) -> bool:
@@ -37,15 +62,32 @@ def is_secret_name(name: str) -> bool:
     return bool(_SECRET_NAME.search(name)) and not _NOT_SECRET_NAME.search(name)
 
 
+_SCHEME_PREFIX = re.compile(r"(?i)^(?:bearer|basic|token|digest|negotiate|aws4-hmac-sha256)\s+")
+
+
+def _mask_pair(match: re.Match[str]) -> str:
+    key, value = match["key"].strip().strip("\"'"), match["value"]
+    quote = value[0] if value[:1] in ("'", '"') and value[-1:] == value[:1] and len(value) > 1 else ""
+    inner = value[1:-1] if quote else value
+    scheme = _SCHEME_PREFIX.match(inner)  # keep "Bearer" in "Authorization: Bearer ***": it tells the kind
+    secret = inner[scheme.end():] if scheme else inner
+    if not is_secret_name(key) or _is_placeholder(secret) or secret.strip() in ("", MASK):
+        return match.group(0)
+    return f"{match['key']}{match['sep']}{quote}{scheme.group(0) if scheme else ''}{MASK}{quote}"
+
+
 def redact_text(text: str) -> str:
     """Scrub credentials from free text (messages, HTTP evidence, logs)."""
+    text = _PEM.sub(MASK, text)
     text = _URL_USERINFO.sub(lambda m: f"{m['scheme']}{m['user']}:{MASK}@", text)
-    text = _BEARER.sub(lambda m: f"{m.group(1)} {MASK}", text)
+    text = _URL_USER_ONLY.sub(lambda m: f"{m['scheme']}{MASK}@", text)
+    text = _AUTH_SCHEME.sub(lambda m: f"{m.group(1)} {MASK}", text)
     text = _JWT.sub(MASK, text)
     text = _AWS_SECRET.sub(lambda m: f"{m.group(1)}{m.group(2)}{MASK}", text)
-    with _lock:
-        known = sorted(_known, key=len, reverse=True)
-    for value in known:
+    text = _HEADER_LINE.sub(_mask_pair, text)
+    text = _QUOTED_PAIR.sub(_mask_pair, text)
+    text = _ASSIGNMENT.sub(_mask_pair, text)
+    for value in known_secrets():
         if value in text:
             text = text.replace(value, MASK)
     return text
