@@ -23,11 +23,10 @@ def secret_variables(target: Target) -> list[str]:
 
 
 def _secret_value(json_keys: list[str]) -> str:
-    if json_keys:
-        value = json.dumps({key: random_secrets.token_urlsafe(24) for key in json_keys})
-    else:
-        value = random_secrets.token_urlsafe(32)
-    register_secret(value)
+    """A random value (JSON with one random value per key for OAuth); every part is registered for redaction."""
+    parts = {key: random_secrets.token_urlsafe(24) for key in json_keys}
+    value = json.dumps(parts) if json_keys else random_secrets.token_urlsafe(32)
+    register_secret(value, *parts.values())
     return value
 
 

@@ -77,7 +77,7 @@ def _read_junit(path: Path) -> tuple[list[Failure], int]:
 
 #: Inner runs need neither reports nor assertion rewriting nor hypothesis: leaving them out halves their time.
 _LEAN = ("-q", "-p", "no:randomly", "-p", "no:xdist", "-p", "no:hypothesispytest", "-p", "no:envmatrix_reports",
-         "--assert=plain")
+         "-p", "no:envmatrix_smoke", "--assert=plain")
 
 
 def run_checks(aws: RunningAws, env: str, pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> Run:

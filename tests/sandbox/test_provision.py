@@ -1,0 +1,203 @@
+"""start_aws: a real moto server process provisioned with DESIGN.md's names, from the tfvars, env files and spec."""
+
+from __future__ import annotations
+
+import json
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from envmatrix.context import Paths, Suite
+from envmatrix.environments import ENVIRONMENTS
+from envmatrix.sandbox.aws import RunningAws, SandboxError, start_aws
+from envmatrix.sandbox.naming import Names, secret_ref
+from envmatrix.spec import load_spec
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def repo_suite(reports: Path) -> Suite:
+    paths = Paths(ROOT / "fixtures/matrix.yaml", ROOT / "fixtures/tfvars", ROOT / "fixtures/env",
+                  ROOT / "fixtures/waivers.yaml", reports)
+    return Suite(spec=load_spec(paths.spec), paths=paths, selected=list(ENVIRONMENTS))
+
+
+@pytest.fixture(scope="module")
+def suite(tmp_path_factory: pytest.TempPathFactory) -> Suite:
+    return repo_suite(tmp_path_factory.mktemp("provision"))
+
+
+@pytest.fixture(scope="module")
+def aws(suite: Suite) -> Iterator[RunningAws]:
+    running = start_aws(suite)
+    yield running
+    running.stop()
+
+
+@pytest.mark.parametrize(("variable", "name", "key"), [
+    ("DATABASE_URL", "database-url", None),
+    ("JWT_SECRET_KEY", "jwt-secret", None),
+    ("OAUTH_GOOGLE_CLIENT_ID", "oauth-google", "client_id"),
+    ("OAUTH_GITHUB_CLIENT_SECRET", "oauth-github", "client_secret"),
+    ("SMTP_PASSWORD", "smtp-password", None),
+    ("DATABASE_READER_URL", "database-reader-url", None),
+])
+def test_secret_names_follow_design(variable: str, name: str, key: str | None) -> None:
+    ref = secret_ref(variable)
+    assert (ref.name, ref.json_key) == (name, key)
+    assert ref.value_from("arn:x") == ("arn:x" + (f":{key}::" if key else ""))
+
+
+def test_endpoint_is_loopback_and_env_vars_are_fake(aws: RunningAws) -> None:
+    assert aws.endpoint.startswith("http://127.0.0.1:")
+    variables = aws.env_vars()
+    assert variables["AWS_ENDPOINT_URL"] == aws.endpoint
+    assert variables["AWS_ACCESS_KEY_ID"] == "testing" and variables["AWS_EC2_METADATA_DISABLED"] == "true"
+    assert aws.environments == ENVIRONMENTS and aws.provision_seconds > 0
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_database_and_cache(aws: RunningAws, suite: Suite, env: str) -> None:
+    names, tf = Names(env), suite.tfvars(env)
+    db = aws.client("rds").describe_db_instances(DBInstanceIdentifier=names.db)["DBInstances"][0]
+    assert (db["DBInstanceClass"], db["AllocatedStorage"], db["MaxAllocatedStorage"]) == (
+        tf.db_instance_class, tf.db_allocated_storage, tf.db_max_allocated_storage)
+    assert (db["MultiAZ"], db["BackupRetentionPeriod"], db["DeletionProtection"]) == (
+        tf.db_multi_az, tf.db_backup_retention_days, tf.db_deletion_protection)
+    assert db["StorageEncrypted"] and not db["PubliclyAccessible"]
+    assert db["ReadReplicaDBInstanceIdentifiers"] == ([names.db_replica] if tf.db_create_replica else [])
+    group = aws.client("elasticache").describe_replication_groups(ReplicationGroupId=names.cache)[
+        "ReplicationGroups"][0]
+    assert len(group["MemberClusters"]) == tf.cache_num_nodes
+    assert group["AutomaticFailover"] == ("enabled" if tf.cache_automatic_failover else "disabled")
+    assert group["AtRestEncryptionEnabled"] and group["TransitEncryptionEnabled"]
+
+
+def _container(aws: RunningAws, family: str) -> dict[str, Any]:
+    answer = aws.client("ecs").describe_task_definition(taskDefinition=family)["taskDefinition"]
+    return dict(answer["containerDefinitions"][0])
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_task_definitions_deliver_secrets_through_secrets_manager(aws: RunningAws, suite: Suite, env: str) -> None:
+    names, spec = Names(env), suite.spec.env(env)
+    for role in ("api", "worker"):
+        container = _container(aws, names.family(role))
+        environment = {item["name"]: item["value"] for item in container["environment"]}
+        secrets = {item["name"]: item["valueFrom"] for item in container["secrets"]}
+        assert set(secrets) == set(spec.secrets.from_secrets_manager)
+        assert not set(environment) & set(secrets)
+        assert "<from-secrets-manager>" not in environment.values()
+        assert environment["ENVIRONMENT"] == spec.long_name and environment["LOG_LEVEL"] == spec.logging.level
+        for variable, value_from in secrets.items():
+            ref = secret_ref(variable)
+            assert f":secret:taskmanager/{env}/{ref.name}" in value_from
+            assert value_from.endswith(f":{ref.json_key}::") == bool(ref.json_key)
+        assert container["logConfiguration"]["options"]["awslogs-group"] == names.log_group(role)
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_services_scaling_and_logs(aws: RunningAws, suite: Suite, env: str) -> None:
+    names, tf = Names(env), suite.tfvars(env)
+    ecs = aws.client("ecs")
+    cluster = ecs.describe_clusters(clusters=[names.cluster], include=["SETTINGS"])["clusters"][0]
+    insights = "enabled" if suite.spec.env(env).monitoring.container_insights else "disabled"
+    assert cluster["settings"] == [{"name": "containerInsights", "value": insights}]
+    services = {s["serviceName"]: s for s in ecs.describe_services(cluster=names.cluster,
+                                                                  services=["api", "worker"])["services"]}
+    assert services["api"]["desiredCount"] == tf.api_desired_count
+    assert services["worker"]["deploymentConfiguration"]["minimumHealthyPercent"] == 100
+    targets = aws.client("application-autoscaling").describe_scalable_targets(
+        ServiceNamespace="ecs", ResourceIds=[names.scalable_target("api"), names.scalable_target("worker")])
+    ranges = {t["ResourceId"]: (t["MinCapacity"], t["MaxCapacity"]) for t in targets["ScalableTargets"]}
+    assert ranges == {names.scalable_target("api"): (tf.api_min_capacity, tf.api_max_capacity),
+                      names.scalable_target("worker"): (tf.worker_min_capacity, tf.worker_max_capacity)}
+    groups = aws.client("logs").describe_log_groups(logGroupNamePrefix=f"/ecs/{names.prefix}-")["logGroups"]
+    assert {g["logGroupName"]: g["retentionInDays"] for g in groups} == {
+        names.log_group("api"): tf.log_retention_days, names.log_group("worker"): tf.log_retention_days}
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_secret_rotation_follows_the_spec(aws: RunningAws, suite: Suite, env: str) -> None:
+    listed = aws.client("secretsmanager").list_secrets(
+        Filters=[{"Key": "name", "Values": [f"taskmanager/{env}/"]}])["SecretList"]
+    found = {s["Name"].rsplit("/", 1)[1]: s for s in listed}
+    wanted = {secret_ref(v).name for v in suite.spec.env(env).secrets.from_secrets_manager}
+    assert set(found) == wanted | set(suite.spec.env(env).secrets.rotation)
+    for name, rule in suite.spec.env(env).secrets.rotation.items():
+        if rule == "manual":
+            assert not found[name].get("RotationEnabled")
+        else:
+            assert found[name]["RotationRules"]["AutomaticallyAfterDays"] == rule
+    for secret in found.values():
+        assert {t["Key"]: t["Value"] for t in secret["Tags"]} == {"Environment": env, "Project": "taskmanager"}
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_network_edge(aws: RunningAws, suite: Suite, env: str) -> None:
+    names, spec = Names(env), suite.spec.env(env)
+    ec2, elb = aws.client("ec2"), aws.client("elbv2")
+    vpc = ec2.describe_vpcs(Filters=[{"Name": "tag:Name", "Values": [names.vpc]}])["Vpcs"][0]
+    assert vpc["CidrBlock"] == spec.network.vpc_cidr
+    groups = ec2.describe_security_groups(Filters=[{"Name": "vpc-id", "Values": [vpc["VpcId"]]}])["SecurityGroups"]
+    world = {g["GroupName"]: sorted(p["FromPort"] for p in g["IpPermissions"]
+                                    if any(r["CidrIp"] == "0.0.0.0/0" for r in p.get("IpRanges", [])))
+             for g in groups}
+    assert {name: ports for name, ports in world.items() if ports} == {names.security_group("alb"): [80, 443]}
+    alb = elb.describe_load_balancers(Names=[names.alb])["LoadBalancers"][0]["LoadBalancerArn"]
+    listeners = {item["Port"]: item for item in elb.describe_listeners(LoadBalancerArn=alb)["Listeners"]}
+    assert listeners[443]["Protocol"] == "HTTPS" and listeners[443]["Certificates"]
+    assert listeners[80]["DefaultActions"][0]["RedirectConfig"]["Port"] == "443"
+    acl = aws.client("wafv2").get_web_acl_for_resource(ResourceArn=alb).get("WebACL")
+    assert (acl["Name"] if acl else None) == (names.waf if spec.security.waf else None)
+
+
+def test_production_buckets_and_alarms(aws: RunningAws, suite: Suite) -> None:
+    names, s3 = Names("production"), aws.client("s3")
+    assert s3.get_bucket_versioning(Bucket=names.backups_bucket)["Status"] == "Enabled"
+    assert all(s3.get_public_access_block(Bucket=names.backups_bucket)["PublicAccessBlockConfiguration"].values())
+    rules = s3.get_bucket_lifecycle_configuration(Bucket=names.archive_bucket)["Rules"]
+    assert rules[0]["Expiration"]["Days"] == suite.tfvars("production").log_archive_days
+    buckets = {b["Name"] for b in s3.list_buckets()["Buckets"]}
+    assert buckets == {names.backups_bucket, names.archive_bucket}  # staging and dev have none
+    alarms = aws.client("cloudwatch").describe_alarms()["MetricAlarms"]
+    assert alarms and all(a["AlarmName"].startswith("production-") for a in alarms)
+    assert all(a["AlarmActions"] and ":sns:" in a["AlarmActions"][0] for a in alarms)
+
+
+def test_generated_secret_values_are_registered_for_redaction(aws: RunningAws) -> None:
+    from envmatrix.redact import redact_text
+
+    # The provisioning code's own client may read values (the suite's guarded clients never can).
+    value = aws.client("secretsmanager").get_secret_value(SecretId="taskmanager/production/oauth-google")
+    document = json.loads(value["SecretString"])
+    assert set(document) == {"client_id", "client_secret"}
+    assert document["client_secret"] not in redact_text(f"leak: {document['client_secret']}")
+
+
+def test_busy_port_is_a_clear_error(suite: Suite) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        port = busy.getsockname()[1]
+        with pytest.raises(SandboxError, match=rf"cannot start the moto server on 127.0.0.1:{port}"):
+            start_aws(suite, ["dev"], port=port)
+
+
+def test_reset_and_provision_again(suite: Suite) -> None:
+    running = start_aws(suite, ["dev"])
+    try:
+        rds = running.client("rds")
+        assert [d["DBInstanceIdentifier"] for d in rds.describe_db_instances()["DBInstances"]] == ["dev-taskmanager-db"]
+        running.reset()
+        assert rds.describe_db_instances()["DBInstances"] == []
+        running.provision(suite, ["staging"])
+        found = sorted(d["DBInstanceIdentifier"] for d in rds.describe_db_instances()["DBInstances"])
+        assert found == ["staging-taskmanager-db", "staging-taskmanager-db-replica"]
+    finally:
+        running.stop()
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", int(running.endpoint.rsplit(":", 1)[1])), timeout=2).close()
