@@ -203,3 +203,22 @@ def test_runs_once_under_xdist_and_never_writes(aws_env: dict[str, str], live_sa
     assert len(operations) == len(calls)
     writes = [op for op in operations if not op.startswith(("Describe", "List", "Get", "GET ", "HEAD "))]
     assert writes == [] and "GetSecretValue" not in operations
+
+
+def test_one_unreadable_service_fails_only_its_checks(pytester: pytest.Pytester, aws_env: dict[str, str],
+                                                      monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from envmatrix.aws import snapshot
+    from envmatrix.errors import InventoryUnavailable
+
+    def denied(target: Any) -> Any:
+        raise InventoryUnavailable(target.env, "load balancer production-taskmanager-alb",
+                                   "access denied: AccessDenied: not authorized to perform DescribeLoadBalancers")
+
+    monkeypatch.setitem(snapshot.SECTIONS, "alb", (denied, ("elbv2",)))
+    result = pytester.runpytest(*suite_args(tmp_path, "--env=production", "-m", "live"))
+    failed = _failed_messages(result)
+    assert set(failed) == {"test_alb_https[production]", "test_waf_associated[production]",
+                           "test_resource_tags[production]"}
+    assert set(failed.values()) == {"production: cannot read load balancer production-taskmanager-alb: access denied: "
+                                    "AccessDenied: not authorized to perform DescribeLoadBalancers"}
+    assert result.parseoutcomes()["passed"] > 30
