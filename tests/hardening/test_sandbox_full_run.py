@@ -1,0 +1,158 @@
+"""One run of every layer against the sandbox, with canaries planted: no secret leaves, nothing is written."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import shutil
+import subprocess
+import sys
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+from envmatrix.aws.guard import is_allowed
+from envmatrix.context import Paths, Suite
+from envmatrix.environments import ENVIRONMENTS
+from envmatrix.redact import known_secrets
+from envmatrix.sandbox.fault_actions import FaultTarget
+from envmatrix.sandbox.runner import Sandbox, start_sandbox
+from envmatrix.spec import load_spec
+from tests.hardening import canaries
+
+ROOT = Path(__file__).resolve().parents[2]
+# Secret-named variables the spec does not list: the sandbox puts them into the task definitions as plain text.
+TASKDEF_LINES = {
+    "STRIPE_API_KEY": f"STRIPE_API_KEY={canaries.API_KEY}",
+    "ANALYTICS_URL": f"ANALYTICS_URL=https://collector:{canaries.BASIC_PASSWORD}@analytics.internal/ingest",
+}
+OFFLINE = {"AWS_EC2_METADATA_DISABLED": "true", "AWS_CONFIG_FILE": "/nonexistent/envmatrix",
+           "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent/envmatrix"}
+
+
+@dataclass
+class FullRun:
+    root: Path
+    sandbox: Sandbox
+    returncode: int
+    output: str
+    generated: list[str]  # secrets the sandbox generated (smoke/basic-auth passwords, JWT and SM values)
+    calls: list[dict[str, str]]
+    recorded: list[str]
+
+
+def _plant(root: Path) -> None:
+    for env in ENVIRONMENTS:
+        path = root / "fixtures" / "env" / f"{env}.env"
+        lines = [line for line in path.read_text().splitlines()
+                 if line.split("=", 1)[0] not in canaries.ENV_LINES]
+        path.write_text("\n".join([*lines, *canaries.ENV_LINES.values(), *TASKDEF_LINES.values()]) + "\n")
+
+
+def _recorder(endpoint: str, action: str) -> bytes:
+    method = "GET" if action == "download-recording" else "POST"
+    request = urllib.request.Request(f"{endpoint}/moto-api/recorder/{action}", method=method)
+    with urllib.request.urlopen(request, timeout=30) as answer:  # noqa: S310 - loopback sandbox
+        return bytes(answer.read())
+
+
+def recorded_operations(recording: str) -> list[str]:
+    """Operation names of the requests moto recorded (query, JSON, RPC-v2 and REST protocols)."""
+    operations = []
+    for line in filter(None, recording.splitlines()):
+        entry = json.loads(line)
+        headers = {k.lower(): v for k, v in entry["headers"].items()}
+        body = entry.get("body") or ""
+        if entry.get("body_encoded"):
+            body = base64.b64decode(body).decode("utf-8", "replace")
+        path = urlparse(entry["url"]).path
+        if "x-amz-target" in headers:
+            operations.append(headers["x-amz-target"].split(".")[-1])
+        elif "/operation/" in path:
+            operations.append(path.rsplit("/", 1)[-1])
+        elif "Action=" in body:
+            operations.append(parse_qs(body)["Action"][0])
+        else:
+            operations.append(f"{entry['method']} {path}")
+    return operations
+
+
+@pytest.fixture(scope="module")
+def full_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FullRun]:
+    root = tmp_path_factory.mktemp("full-run")
+    for folder in ("fixtures", "checks", "smoke"):
+        shutil.copytree(ROOT / folder, root / folder, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "pyproject.toml", root / "pyproject.toml")
+    _plant(root)
+    with pytest.MonkeyPatch.context() as patch:
+        for key, value in OFFLINE.items():
+            patch.setenv(key, value)
+        patch.delenv("ENVIRONMENT", raising=False)
+        paths = Paths(root / "fixtures/matrix.yaml", root / "fixtures/tfvars", root / "fixtures/env",
+                      root / "fixtures/waivers.yaml", root / "reports")
+        suite = Suite(spec=load_spec(paths.spec), paths=paths, selected=list(ENVIRONMENTS))
+        sandbox = start_sandbox(suite, list(ENVIRONMENTS))
+        try:
+            assert sandbox.aws is not None
+            # A canary as a stored secret value: the suite must never ask for it.
+            FaultTarget(sandbox.aws, "production").client("secretsmanager").put_secret_value(
+                SecretId="taskmanager/production/jwt-secret", SecretString=canaries.JWT_SECRET)
+            yield _run(root, sandbox)
+        finally:
+            sandbox.stop()
+
+
+def _run(root: Path, sandbox: Sandbox) -> FullRun:
+    assert sandbox.aws is not None
+    endpoint, log = sandbox.aws.endpoint, root / "aws-calls.jsonl"
+    for action in ("reset-recording", "start-recording"):
+        _recorder(endpoint, action)
+    try:
+        run = subprocess.run(
+            [sys.executable, "-m", "pytest", "checks", "smoke", "--env=all", "-p", "xdist", "-n", "2",
+             f"--reports-dir={root / 'reports'}", f"--junitxml={root / 'reports' / 'junit.xml'}",
+             "-vv", "-rA", "--tb=long", "-p", "no:cacheprovider", "-p", "no:randomly"],
+            cwd=root, capture_output=True, text=True, timeout=400,
+            env={**os.environ, "ENVMATRIX_AWS_CALL_LOG": str(log), "PYTHONDONTWRITEBYTECODE": "1"},
+        )
+    finally:
+        recording = _recorder(endpoint, "download-recording").decode("utf-8", "replace")
+        _recorder(endpoint, "stop-recording")
+    calls = [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
+    return FullRun(root, sandbox, run.returncode, run.stdout + run.stderr, known_secrets(), calls,
+                   recorded_operations(recording))
+
+
+def test_every_layer_ran_and_the_planted_canaries_made_checks_fail(full_run: FullRun) -> None:
+    assert full_run.returncode == 1, full_run.output[-4000:]
+    for fragment in ("FAILED checks/declared/test_security.py::test_secrets_placeholders[production]",
+                     "live/test_security.py::", "smoke/", "drift/", "parity/"):
+        assert fragment in full_run.output, full_run.output[-4000:]
+    assert "INTERNALERROR" not in full_run.output and "Traceback" not in full_run.output
+
+
+def test_no_canary_or_generated_secret_in_any_output(full_run: FullRun) -> None:
+    generated = tuple(value for value in full_run.generated if len(value) >= 12)
+    assert len(generated) >= 6  # smoke and basic-auth passwords, JWT secrets, Secrets Manager values
+    texts: dict[str, str | bytes] = {"stdout/stderr": full_run.output,
+                                     **canaries.outputs_under(full_run.root, skip=("fixtures", "checks", "smoke"))}
+    texts.pop("aws-calls.jsonl", None)  # the test's own call log (parameters only, checked below)
+    reports = full_run.root / "reports"
+    assert (reports / "matrix.json").exists() and (reports / "snapshots" / "production.json").exists()
+    assert any((reports / "allure-results").glob("*-attachment*"))
+    leaks = canaries.find_leaks(texts, canaries.ALL + generated)
+    assert not leaks, "\n".join(f"{leak.where}: ...{leak.context}..." for leak in leaks[:10])
+
+
+def test_only_reads_reached_aws(full_run: FullRun) -> None:
+    operations = [(call["service"], call["operation"]) for call in full_run.calls]
+    assert len(operations) > 30, "the live layer did not run"
+    assert [op for op in operations if not is_allowed(*op)] == []
+    assert len(full_run.recorded) == len(operations), (len(full_run.recorded), len(operations))
+    writes = [op for op in full_run.recorded if not op.startswith(("Describe", "List", "Get", "GET ", "HEAD "))]
+    assert writes == [] and "GetSecretValue" not in full_run.recorded
