@@ -18,7 +18,7 @@ from tests.conftest import Project
 
 # Tight but ordinary settings (envmatrix.toml [aws]) so the bound is quick to prove; the bound scales with them.
 AWS_TOML = "[aws]\nmax_attempts = 2\nconnect_timeout = 2\nread_timeout = 2\n"
-BOUND_SECONDS = 30.0  # whole run, three environments, every live check, on 2 busy cores
+BOUND_SECONDS = 45.0  # whole run, three environments, every live check, on 2 busy cores (measured: 22 s)
 
 
 @pytest.fixture
