@@ -93,6 +93,8 @@ def full_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FullRun]:
         for key, value in OFFLINE.items():
             patch.setenv(key, value)
         patch.delenv("ENVIRONMENT", raising=False)
+        # moto writes its recording to the working directory unless told otherwise: keep the repo clean.
+        patch.setenv("MOTO_RECORDER_FILEPATH", str(tmp_path_factory.mktemp("recorder") / "moto_recording"))
         paths = Paths(root / "fixtures/matrix.yaml", root / "fixtures/tfvars", root / "fixtures/env",
                       root / "fixtures/waivers.yaml", root / "reports")
         suite = Suite(spec=load_spec(paths.spec), paths=paths, selected=list(ENVIRONMENTS))
