@@ -5,7 +5,12 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup audit test lint types ci clean
+# Every layer; the main job adds --sandbox so it needs no cloud account.
+LAYERS := declared or parity or live or drift or smoke
+VERSION ?=
+ARGS ?=
+
+.PHONY: setup audit test lint types ci clean gate drift smoke sandbox allure
 
 $(STAMP): pyproject.toml scripts/setup-system.sh
 	bash scripts/setup-system.sh
@@ -18,7 +23,27 @@ setup: $(STAMP)
 
 ## The main job: every environment, every layer, against the embedded sandbox; writes reports/.
 audit: $(STAMP)
-	$(BIN)/pytest --env=all -m "declared or parity" --junitxml=reports/junit.xml
+	$(BIN)/pytest --env=all --sandbox -m "$(LAYERS)" --junitxml=reports/junit.xml $(ARGS)
+
+## The three jobs, against the environments your configuration points at (add ARGS=--sandbox to try locally).
+gate: $(STAMP)
+	$(BIN)/pytest --env=staging,production --env-layers=staging=declared,live,drift,smoke \
+	    --env-layers=production=declared,parity --gate --junitxml=reports/junit-gate.xml $(ARGS)
+
+drift: $(STAMP)
+	$(BIN)/pytest --env=all -m "live or drift" --previous-snapshots=$${ENVMATRIX_PREVIOUS_SNAPSHOTS:-reports/snapshots} \
+	    --junitxml=reports/junit-drift.xml $(ARGS)
+
+smoke: $(STAMP)
+	$(BIN)/pytest --env=production -m smoke --expect-version=$(VERSION) --junitxml=reports/junit-smoke.xml $(ARGS)
+
+## The embedded sandbox on its own, to explore with the AWS CLI (Ctrl-C stops it).
+sandbox: $(STAMP)
+	$(BIN)/envmatrix sandbox
+
+## Render the allure results (needs Java 17 and npx).
+allure:
+	npx --yes allure-commandline generate reports/allure-results -o reports/allure-report --clean
 
 ## The project's own tests.
 test: $(STAMP)

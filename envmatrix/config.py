@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, StrictInt, StrictStr, ValidationError
 
 from envmatrix.errors import ConfigError
+from envmatrix.inputs import read_input_text
 
 CONFIG_FILE = "envmatrix.toml"
 DEFAULT_PATHS: dict[str, str] = {
@@ -54,10 +55,13 @@ class ProjectConfig(BaseModel):
 def load_config(path: Path) -> ProjectConfig:
     if not path.exists():
         return ProjectConfig()
+    text = read_input_text(path, ConfigError)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
         raise ConfigError(path, f"not valid TOML: {exc}") from None
+    except RecursionError:
+        raise ConfigError(path, "not valid TOML: nested too deeply") from None
     try:
         config = ProjectConfig.model_validate(data)
     except ValidationError as exc:

@@ -20,9 +20,8 @@ from pydantic import (
     ValidationError,
 )
 
-from envmatrix.errors import EnvFileError, InputError, TfvarsError
-
-MAX_INPUT_BYTES = 1_000_000  # a tfvars or env file larger than this is not a config file
+from envmatrix.errors import EnvFileError, TfvarsError
+from envmatrix.inputs import read_input_text
 
 
 class Tfvars(BaseModel):
@@ -118,21 +117,6 @@ class EnvFile:
         return self.lines.get(key)
 
 
-def _read_text(path: Path, error: type[InputError]) -> str:
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise error(path, f"cannot read: {exc.strerror or exc}") from None
-    if len(raw) > MAX_INPUT_BYTES:
-        raise error(path, f"file is {len(raw)} bytes; more than {MAX_INPUT_BYTES} is not a config file")
-    if b"\x00" in raw:
-        raise error(path, "binary data (NUL bytes) - not a text config file")
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise error(path, f"not UTF-8 text (byte {exc.start})") from None
-
-
 def _validation_problem(exc: ValidationError) -> tuple[str, str]:
     first = exc.errors()[0]
     key = ".".join(str(part) for part in first["loc"])
@@ -158,7 +142,7 @@ def _tfvars_lines(text: str) -> dict[str, list[int]]:
 def load_tfvars(path: Path | str) -> Tfvars:
     """Parse a terraform.tfvars file; raise TfvarsError naming file, line and key on any problem."""
     path = Path(path)
-    text = _read_text(path, TfvarsError)
+    text = read_input_text(path, TfvarsError)
     if not text.strip():
         raise TfvarsError(path, "file is empty")
     options = hcl2.SerializationOptions(strip_string_quotes=True, with_comments=False)
@@ -220,7 +204,7 @@ def parse_env_text(text: str, path: Path) -> tuple[dict[str, str], dict[str, int
 def load_env_file(path: Path | str) -> EnvFile:
     """Parse a KEY=value env file; raise EnvFileError naming file, line and key on any problem."""
     path = Path(path)
-    text = _read_text(path, EnvFileError)
+    text = read_input_text(path, EnvFileError)
     values, lines = parse_env_text(text, path)
     if not values:
         raise EnvFileError(path, "no variables found")

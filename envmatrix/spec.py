@@ -22,6 +22,7 @@ from pydantic import (
 
 from envmatrix.environments import ENVIRONMENTS, LONG_NAMES
 from envmatrix.errors import SpecError
+from envmatrix.inputs import read_input_text
 
 
 class _Model(BaseModel):
@@ -237,16 +238,17 @@ def _field_path(loc: tuple[int | str, ...]) -> str:
 def load_spec(path: Path | str) -> Spec:
     """Read and validate the spec; raise SpecError naming the file and field on any problem."""
     path = Path(path)
+    text = read_input_text(path, SpecError)
+    raw_bytes = text.encode("utf-8")
     try:
-        raw_bytes = path.read_bytes()
-    except OSError as exc:
-        raise SpecError(path, f"cannot read: {exc.strerror or exc}") from None
-    try:
-        data = yaml.safe_load(raw_bytes)
+        data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
-        raise SpecError(path, f"not valid YAML: {getattr(exc, 'problem', exc)}", line=line) from None
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise SpecError(path, f"not valid YAML: {problem}", line=line) from None
+    except RecursionError:
+        raise SpecError(path, "not valid YAML: nested too deeply") from None
     if not isinstance(data, dict):
         raise SpecError(path, "must be a YAML mapping with document, defaults, parity, environments")
     data.pop("digest", None)

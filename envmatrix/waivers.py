@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, StrictStr, ValidationError, field_va
 from envmatrix.catalog import LAYERS, CheckInfo
 from envmatrix.environments import ENVIRONMENTS, canonical
 from envmatrix.errors import UsageError, WaiverError
+from envmatrix.inputs import read_input_text
 
 
 class Waiver(BaseModel):
@@ -63,10 +64,11 @@ class _WaiverFile(BaseModel):
 
 def load_waivers(path: Path) -> list[Waiver]:
     """Read the waiver file; a missing file means no waivers only when it is the default path."""
+    text = read_input_text(path, WaiverError)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise WaiverError(path, f"cannot read: {exc.strerror or exc}") from None
+        data = yaml.safe_load(text)
+    except RecursionError:
+        raise WaiverError(path, "not valid YAML: nested too deeply") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise WaiverError(path, "not valid YAML", line=mark.line + 1 if mark else None) from None

@@ -6,6 +6,8 @@ import json
 import os
 import threading
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import boto3
@@ -24,6 +26,8 @@ ALLOWED: frozenset[tuple[str, str]] = frozenset({("sts", "AssumeRole"), ("sts", 
 CALL_LOG_VARIABLE = "ENVMATRIX_AWS_CALL_LOG"
 
 _calls: Counter[tuple[str, str, str]] = Counter()
+_calls_by_scope: Counter[str] = Counter()
+_scope = threading.local()  # which environment's snapshot the current thread is fetching
 _lock = threading.Lock()
 
 
@@ -53,6 +57,7 @@ def _record(service: str, operation: str, params: dict[str, Any]) -> None:
     key = json.dumps(params, sort_keys=True, default=str)
     with _lock:
         _calls[(service, operation, key)] += 1
+        _calls_by_scope[getattr(_scope, "env", "")] += 1
     path = os.environ.get(CALL_LOG_VARIABLE)
     if path:
         line = json.dumps({"service": service, "operation": operation, "params": key, "pid": os.getpid()})
@@ -72,6 +77,24 @@ def calls() -> Counter[tuple[str, str, str]]:
         return Counter(_calls)
 
 
+@contextmanager
+def scoped(env: str) -> Iterator[None]:
+    """Attribute the calls this thread makes to ``env`` (environments are fetched side by side)."""
+    previous = getattr(_scope, "env", "")
+    _scope.env = env
+    try:
+        yield
+    finally:
+        _scope.env = previous
+
+
+def calls_for(env: str) -> int:
+    """How many calls this process made for ``env``'s snapshots."""
+    with _lock:
+        return _calls_by_scope[env]
+
+
 def reset_calls() -> None:
     with _lock:
         _calls.clear()
+        _calls_by_scope.clear()

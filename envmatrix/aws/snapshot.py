@@ -16,7 +16,7 @@ from envmatrix.aws.alb import AlbInventory
 from envmatrix.aws.buckets import BucketsInventory
 from envmatrix.aws.ecs import EcsInventory
 from envmatrix.aws.elasticache import CacheInventory
-from envmatrix.aws.guard import calls
+from envmatrix.aws.guard import calls_for, scoped
 from envmatrix.aws.logs import LogsInventory
 from envmatrix.aws.names import Names, as_dict
 from envmatrix.aws.network import NetworkInventory
@@ -77,7 +77,8 @@ class Snapshot(Model):
 def _fetch_one(target: Target, name: str, timings: dict[str, float]) -> BaseModel | InventoryUnavailable:
     fetch, started = SECTIONS[name][0], time.perf_counter()
     try:
-        return fetch(target)
+        with scoped(target.env):
+            return fetch(target)
     except InventoryUnavailable as exc:
         return exc
     except EnvmatrixError:
@@ -92,7 +93,7 @@ def take_snapshot(target: Target, run_id: str, *, workers: int = len(SECTIONS)) 
     """Fetch every section in parallel; a section that fails is recorded as unavailable with its reason."""
     setup_started = time.perf_counter()
     target.clients.prepare(tuple(service for _, services in SECTIONS.values() for service in services))
-    started, before = time.perf_counter(), sum(calls().values())
+    started, before = time.perf_counter(), calls_for(target.env)
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"snapshot-{target.env}") as pool:
         timings: dict[str, float] = {}
         results = dict(zip(SECTIONS, pool.map(lambda name: _fetch_one(target, name, timings), SECTIONS), strict=True))
@@ -102,7 +103,7 @@ def take_snapshot(target: Target, run_id: str, *, workers: int = len(SECTIONS)) 
     return Snapshot(
         run_id=run_id, environment=target.env, taken_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         seconds=round(time.perf_counter() - started, 3), setup_seconds=round(started - setup_started, 3),
-        api_calls=sum(calls().values()) - before, section_seconds=timings,
+        api_calls=calls_for(target.env) - before, section_seconds=timings,
         names=as_dict(target.names), unavailable=unavailable, **sections,
     )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -52,9 +53,16 @@ class SnapshotStore:
         self._lock = threading.Lock()
 
     def get(self, env: str) -> Snapshot:
+        """The environment's snapshot; the first call takes every selected environment's at once.
+
+        Environments are fetched side by side so that a silent endpoint costs one timeout
+        budget for the run, not one per environment.
+        """
         with self._lock:
             if env not in self._memo:
-                self._memo[env] = self._shared(env)
+                wanted = [name for name in dict.fromkeys([env, *self.suite.selected]) if name not in self._memo]
+                with ThreadPoolExecutor(max_workers=len(wanted), thread_name_prefix="envmatrix-env") as pool:
+                    self._memo.update(zip(wanted, pool.map(self._shared, wanted), strict=True))
             return self._memo[env]
 
     def _shared(self, env: str) -> Snapshot:

@@ -9,8 +9,6 @@ import pytest
 
 from tests.conftest import Project
 
-KNOWN = "reported to lead"
-
 
 @dataclass(frozen=True)
 class Case:
@@ -101,9 +99,7 @@ CASES = [
     Case("waivers-not-a-list", _write(WAIVERS, "waivers: everything\n"), (), ("waivers", "waivers.yaml", "waivers")),
     Case("waivers-missing-explicit", _nothing, ("--waivers=nowhere.yaml",), ("waivers", "nowhere.yaml", "cannot read")),
     Case("waivers-is-a-directory", _nothing, ("--waivers=fixtures",), ("waivers", "fixtures", "cannot read")),
-    Case("waivers-not-utf8", _write(WAIVERS, b"waivers:\n  - check: \xff\n"), (), ("waivers", "waivers.yaml"),
-         (pytest.mark.xfail(reason=f"waivers.load_waivers: UnicodeDecodeError escapes as INTERNALERROR; {KNOWN}",
-                            strict=True),)),
+    Case("waivers-not-utf8", _write(WAIVERS, b"waivers:\n  - check: \xff\n"), (), ("waivers", "waivers.yaml")),
     # project config and command line
     Case("config-not-toml", _write("envmatrix.toml", "[paths\n"), (), ("config", "envmatrix.toml", "not valid TOML")),
     Case("config-unknown-key", _write("envmatrix.toml", "[aws]\nretries = 3\n"), (),
