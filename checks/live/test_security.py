@@ -5,7 +5,8 @@ from __future__ import annotations
 import ipaddress
 
 from envmatrix import Environment, check
-from envmatrix.aws.checking import ROLES, container, live, present, secret_reference, tagged_resources
+from envmatrix.aws.checking import ROLES, container, live, present, tagged_resources
+from envmatrix.aws.names import secret_reference
 from envmatrix.redact import URL_CREDENTIALS, is_secret_name
 from envmatrix.spec import EnvironmentSpec
 

@@ -11,9 +11,6 @@ from envmatrix.context import Environment
 T = TypeVar("T")
 ROLES: tuple[str, ...] = ("api", "worker")
 #: Variables whose secret is shared: OAUTH_<P>_CLIENT_ID/SECRET -> oauth-<p> with JSON key client_id/client_secret.
-_SPECIAL = {"JWT_SECRET_KEY": "jwt-secret"}
-
-
 def present(env: Environment, found: T | None, resource: str) -> T:
     """The resource, or a failure naming it when the snapshot did not find it."""
     env.expect(resource, "exists", "present", "missing" if found is None else "present")
@@ -39,16 +36,6 @@ def container(env: Environment, role: str) -> tuple[str, Container]:
     resource, definition = task_definition(env, role)
     found = definition.containers[0] if definition.containers else None
     return resource, present(env, found, f"{resource}/container")
-
-
-def secret_reference(variable: str) -> tuple[str, str | None]:
-    """DESIGN.md's secret for a variable: (short secret name, JSON key or None)."""
-    if variable in _SPECIAL:
-        return _SPECIAL[variable], None
-    parts = variable.lower().split("_")
-    if parts[0] == "oauth" and len(parts) == 4 and parts[2] == "client":
-        return f"oauth-{parts[1]}", f"client_{parts[3]}"
-    return "-".join(parts), None
 
 
 def tagged_resources(snapshot: Snapshot) -> list[tuple[str, dict[str, str]]]:

@@ -84,5 +84,23 @@ def names_for(env: str, overrides: Mapping[str, str] | None = None, *, source: s
     return replace(names, **applied) if applied else names
 
 
+#: Variables whose secret does not follow the kebab-case rule.
+_SPECIAL_SECRETS: dict[str, str] = {"JWT_SECRET_KEY": "jwt-secret"}
+
+
+def secret_reference(variable: str) -> tuple[str, str | None]:
+    """DESIGN.md's secret for a variable: (short secret name, JSON key or None).
+
+    DATABASE_URL -> database-url; JWT_SECRET_KEY -> jwt-secret;
+    OAUTH_GOOGLE_CLIENT_ID -> oauth-google, JSON key client_id.
+    """
+    if variable in _SPECIAL_SECRETS:
+        return _SPECIAL_SECRETS[variable], None
+    parts = variable.lower().split("_")
+    if parts[0] == "oauth" and len(parts) == 4 and parts[2] == "client":
+        return f"oauth-{parts[1]}", f"client_{parts[3]}"
+    return "-".join(parts), None
+
+
 def as_dict(names: Names) -> dict[str, str]:
     return {field.name: str(getattr(names, field.name)) for field in fields(names)}

@@ -1,20 +1,16 @@
-"""Sandbox resource names (DESIGN.md's table) and the secret-class variable -> Secrets Manager mapping."""
+"""Sandbox resource names: the live layer's default names (one source of truth) plus the sandbox's own extras."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
+
+from envmatrix.aws.names import SECURITY_GROUP_ROLES, names_for, secret_reference
+from envmatrix.aws.names import Names as LiveNames
 
 PROJECT = "taskmanager"
 SERVICES: tuple[str, ...] = ("api", "worker")
-SECURITY_GROUPS: tuple[str, ...] = ("alb", "api", "worker", "db", "cache")
-#: Variables whose secret does not follow the kebab-case rule: (secret name, JSON key or None).
-_SPECIAL: dict[str, tuple[str, str | None]] = {
-    "JWT_SECRET_KEY": ("jwt-secret", None),
-    "OAUTH_GOOGLE_CLIENT_ID": ("oauth-google", "client_id"),
-    "OAUTH_GOOGLE_CLIENT_SECRET": ("oauth-google", "client_secret"),
-    "OAUTH_GITHUB_CLIENT_ID": ("oauth-github", "client_id"),
-    "OAUTH_GITHUB_CLIENT_SECRET": ("oauth-github", "client_secret"),
-}
+SECURITY_GROUPS: tuple[str, ...] = SECURITY_GROUP_ROLES
 
 
 @dataclass(frozen=True)
@@ -26,7 +22,7 @@ class SecretRef:
     json_key: str | None
 
     def secret_id(self, env: str) -> str:
-        return f"{PROJECT}/{env}/{self.name}"
+        return names_for(env).secret(self.name)
 
     def value_from(self, arn: str) -> str:
         """The task definition ``valueFrom``: the ARN, or ``<arn>:<key>::`` for one JSON key."""
@@ -34,72 +30,77 @@ class SecretRef:
 
 
 def secret_ref(variable: str) -> SecretRef:
-    """DATABASE_URL -> database-url; JWT_SECRET_KEY -> jwt-secret; OAUTH_GOOGLE_CLIENT_ID -> oauth-google:client_id."""
-    name, key = _SPECIAL.get(variable, (variable.lower().replace("_", "-"), None))
+    """The variable's secret, by the same rule the live checks expect."""
+    name, key = secret_reference(variable)
     return SecretRef(variable, name, key)
 
 
 @dataclass(frozen=True)
 class Names:
-    """Every resource name of one environment."""
+    """Every resource name of one environment: what the live layer looks for by default."""
 
     env: str
 
+    @cached_property
+    def live(self) -> LiveNames:
+        return names_for(self.env)
+
     @property
     def prefix(self) -> str:
+        """Prefix of the sandbox's auxiliary resources (subnets, subnet groups, roles) DESIGN.md does not name."""
         return f"{self.env}-{PROJECT}"
 
     @property
     def db(self) -> str:
-        return f"{self.prefix}-db"
+        return self.live.db
 
     @property
     def db_replica(self) -> str:
-        return f"{self.prefix}-db-replica"
+        return f"{self.live.db}-replica"
 
     @property
     def cache(self) -> str:
-        return f"{self.prefix}-cache"
+        return self.live.cache
 
     @property
     def cluster(self) -> str:
-        return self.prefix
+        return self.live.cluster
 
     @property
     def vpc(self) -> str:
-        return f"{self.prefix}-vpc"
+        return self.live.vpc
 
     @property
     def alb(self) -> str:
-        return f"{self.prefix}-alb"
+        return self.live.alb
 
     @property
     def waf(self) -> str:
-        return f"{self.prefix}-waf"
+        return self.live.waf
 
     @property
     def backups_bucket(self) -> str:
-        return f"{self.prefix}-backups"
+        return self.live.backup_bucket
 
     @property
     def archive_bucket(self) -> str:
-        return f"{self.prefix}-log-archive"
+        return self.live.log_archive_bucket
 
     @property
     def alerts_topic(self) -> str:
-        return f"{self.prefix}-alerts"
+        return f"{self.live.alarm_prefix}alerts"
 
     def family(self, service: str) -> str:
-        return f"{self.prefix}-{service}"
+        return self.live.family(service)
 
     def log_group(self, service: str) -> str:
-        return f"/ecs/{self.prefix}-{service}"
+        return self.live.log_group(service)
 
     def scalable_target(self, service: str) -> str:
-        return f"service/{self.cluster}/{service}"
+        return self.live.scalable_target(service)
 
     def security_group(self, role: str) -> str:
-        return f"{self.prefix}-{role}-sg"
+        return self.live.security_group(role)
 
     def tags(self, project_tags: dict[str, str]) -> dict[str, str]:
         """Environment=<short name> plus the spec's project tags (Project=taskmanager)."""

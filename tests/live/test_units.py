@@ -8,8 +8,7 @@ import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError, NoCredentialsError
 
 from envmatrix.aws import store as store_module
-from envmatrix.aws.checking import secret_reference
-from envmatrix.aws.names import names_for
+from envmatrix.aws.names import names_for, secret_reference
 from envmatrix.aws.reading import reason_of
 from envmatrix.aws.snapshot import Snapshot
 from envmatrix.aws.store import SnapshotStore, scrub
