@@ -5,6 +5,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from envmatrix.aws.guard import scoped
 from envmatrix.aws.reading import or_none, reading, tag_dict
 from envmatrix.aws.target import Model, Target
 
@@ -57,11 +58,16 @@ def _bucket(target: Target, name: str) -> Bucket | None:
     )
 
 
+def _bucket_in_scope(target: Target, name: str) -> Bucket | None:
+    with scoped(target.env):  # this pool's threads count their calls for the environment too
+        return _bucket(target, name)
+
+
 def fetch(target: Target) -> BucketsInventory:
     """Both buckets side by side (each is five calls in a row)."""
     wants, names = target.wants, target.names
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix=f"buckets-{target.env}") as pool:
-        backup = pool.submit(_bucket, target, names.backup_bucket) if wants.backup_bucket else None
-        archive = pool.submit(_bucket, target, names.log_archive_bucket) if wants.log_archive_bucket else None
+        backup = pool.submit(_bucket_in_scope, target, names.backup_bucket) if wants.backup_bucket else None
+        archive = pool.submit(_bucket_in_scope, target, names.log_archive_bucket) if wants.log_archive_bucket else None
         return BucketsInventory(backup=backup.result() if backup else None,
                                 log_archive=archive.result() if archive else None)
