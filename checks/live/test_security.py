@@ -104,10 +104,11 @@ def test_net_data_ingress(env: Environment) -> None:
 @check("NET-WORLD-INGRESS", layer="live", area="security", row="security", severity="critical")
 def test_net_world_ingress(env: Environment) -> None:
     """Nothing is open to the world except the load balancer's ports 80 and 443."""
-    network = live(env).section("network")
-    for role, group in sorted(network.security_groups.items()):
-        if group is None:
-            continue
+    snapshot = live(env)
+    network = snapshot.section("network")
+    present(env, network.vpc, f"vpc:{snapshot.names['vpc']}")
+    for role, found in sorted(network.security_groups.items()):
+        group = present(env, found, f"security-group:{snapshot.names['sg_prefix']}{role}-sg")
         open_ports = sorted({f"{rule.protocol}:{rule.from_port}-{rule.to_port}" for rule in group.ingress
                              if any(cidr in WORLD for cidr in rule.cidrs)
                              and not (role == "alb" and rule.protocol == "tcp" and rule.from_port == rule.to_port

@@ -61,3 +61,9 @@ def _versioning(target: FaultTarget) -> None:
        live("BACKUP-BUCKET"), "s3:production-taskmanager-backups.ServerSideEncryption")
 def _encryption(target: FaultTarget) -> None:
     target.client("s3").delete_bucket_encryption(Bucket=target.names.backups_bucket)
+
+
+@fault("staging-worker-sg-deleted", "staging", "the worker security group deleted (no longer where it is looked for)",
+       live("NET-WORLD-INGRESS"), "security-group:staging-taskmanager-worker-sg.exists")
+def _worker_group_deleted(target: FaultTarget) -> None:
+    target.client("ec2").delete_security_group(GroupId=target.group_id("worker"))
