@@ -168,6 +168,9 @@ def test_data_encryption(env: Environment) -> None:
 def test_resource_tags(env: Environment) -> None:
     """Environment and Project tags on every resource found."""
     wanted = {"Environment": env.name, **env.suite.spec.defaults.tags}
-    for resource, tags in tagged_resources(live(env)):
+    found = tagged_resources(live(env))
+    env.expect("taggable resources", "count", "at least one resource found", len(found),
+               ok=lambda _w, got: got > 0)
+    for resource, tags in found:
         for key, value in wanted.items():
             env.expect(resource, f"tags.{key}", value, tags.get(key))

@@ -134,3 +134,25 @@ def test_catalogue_is_well_formed() -> None:
     for item in CATALOGUE:
         assert item.env in ENVIRONMENTS and item.expected and item.where, item.id
         assert all(layer in ("live", "drift") for layer, _ in item.expected), item.id
+
+
+#: (layer, check id, environment) that may pass on an account holding nothing: only checks whose spec value is
+#: "nothing there" (no log archive to drift from outside production).
+EMPTY_ACCOUNT_PASSES = {("drift", "DRIFT-LOGGING", "dev"), ("drift", "DRIFT-LOGGING", "staging")}
+
+
+def test_empty_account_passes_nothing(fault_sandbox: tuple[RunningAws, Suite], pytester: pytest.Pytester,
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fail closed: with no resource at all, no live or drift check passes by finding nothing to look at."""
+    aws, _suite = fault_sandbox
+    aws.reset()
+    run = run_checks(aws, "all", pytester, monkeypatch)
+    junit = ET.parse(pytester.path / "junit.xml").getroot()
+    passed = set()
+    for case in junit.iter("testcase"):
+        if case.find("failure") is None and case.find("error") is None and case.find("skipped") is None:
+            props = {p.get("name"): p.get("value") or "" for p in case.iter("property")}
+            passed.add((props.get("layer", "?"), props.get("check_id", "?"), props.get("environment", "?"),
+                        case.get("name", "?")))
+    assert run.returncode == 1
+    assert {item[:3] for item in passed} <= EMPTY_ACCOUNT_PASSES, sorted(passed)
