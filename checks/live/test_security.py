@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 
 from envmatrix import Environment, check
-from envmatrix.aws.checking import ROLES, container, live, present, tagged_resources
+from envmatrix.aws.checking import ROLES, container, live, present, tagged_resources, task_definition
 from envmatrix.aws.names import secret_reference
 from envmatrix.redact import URL_CREDENTIALS, is_secret_name
 from envmatrix.spec import EnvironmentSpec
@@ -51,12 +51,14 @@ def test_secrets_placeholders(env: Environment) -> None:
 
 @check("SECRETS-NO-LITERALS", layer="live", area="security", row="security", severity="high")
 def test_secrets_no_literals(env: Environment) -> None:
-    """No secret-like variable and no URL with credentials in a container's plain environment."""
+    """No secret-like variable and no URL with credentials in any container's plain environment (sidecars too)."""
     for role in ROLES:
-        resource, app = container(env, role)
-        literals = sorted(name for name, value in app.environment.items()
-                          if is_secret_name(name) or URL_CREDENTIALS.search(value))
-        env.expect(resource, "environment", "no literal secrets", literals or "none", ok=lambda _w, got: got == "none")
+        resource, _app = container(env, role)
+        for index, item in enumerate(task_definition(env, role)[1].containers):
+            literals = sorted(name for name, value in item.environment.items()
+                              if is_secret_name(name) or URL_CREDENTIALS.search(value))
+            env.expect(resource if index == 0 else f"{resource}/container:{item.name}", "environment",
+                       "no literal secrets", literals or "none", ok=lambda _w, got: got == "none")
 
 
 @check("SECRETS-ROTATION", layer="live", area="security", row="security", severity="high", applies=_rotates)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
+from envmatrix.redact import register_secret
 from envmatrix.sandbox.fault_actions import FaultTarget
 from envmatrix.sandbox.faults import Action, drift, fault, live
 
@@ -53,6 +55,20 @@ fault("production-environment-name", "production", "production containers say EN
        "ecs-task-definition:production-taskmanager-api.environment: expected no literal secrets")
 def _secret_plain_text(target: FaultTarget) -> None:
     target.secret_as_plain_text("api", "JWT_SECRET_KEY")
+
+
+@fault("production-sidecar-literal-api-key", "production", "a worker sidecar container with a literal DD_API_KEY",
+       live("SECRETS-NO-LITERALS"),
+       "ecs-task-definition:production-taskmanager-worker/container:datadog-agent.environment: expected no literal")
+def _sidecar_literal(target: FaultTarget) -> None:
+    literal = secrets.token_urlsafe(24)
+    register_secret(literal)
+
+    def mutate(definition: dict[str, Any], _container: dict[str, Any]) -> None:
+        definition["containerDefinitions"].append({
+            "name": "datadog-agent", "image": "public.ecr.aws/datadog/agent:7", "essential": False,
+            "environment": [{"name": "DD_API_KEY", "value": literal}, {"name": "DD_SITE", "value": "datadoghq.com"}]})
+    target.revise_task("worker", mutate)
 
 
 @fault("staging-secret-wrong-reference", "staging", "REDIS_URL read from the database-url secret",
