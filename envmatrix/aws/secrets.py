@@ -19,9 +19,14 @@ class SecretsInventory(Model):
     secrets: dict[str, Secret]  # by short name: taskmanager/<env>/<short name>
 
     def by_arn(self, arn: str) -> Secret | None:
-        base = arn.split(":secret:")[-1] if ":secret:" in arn else arn
+        """The secret a valueFrom names exactly: its full ARN, a partial ARN or its name (then ``:json-key::``).
+
+        Never a prefix match: ``.../jwt-secret-old-AbCdEf`` is not ``jwt-secret``.
+        """
+        head = ":".join(arn.split(":")[:7]) if arn.startswith("arn:") else arn.split(":")[0]
+        name = head.split(":secret:")[-1]
         for secret in self.secrets.values():
-            if arn.startswith(secret.arn) or base.startswith(secret.name):
+            if head == secret.arn or name == secret.name:
                 return secret
         return None
 

@@ -78,6 +78,19 @@ def _secret_wrong(target: FaultTarget) -> None:
     target.point_secret("api", "REDIS_URL", "database-url")
 
 
+@fault("production-secret-lookalike-reference", "production",
+       "JWT_SECRET_KEY read from a look-alike secret (jwt-secret-old) instead of jwt-secret",
+       live("SECRETS-PLACEHOLDERS"),
+       "taskmanager/production/jwt-secret, got secrets valueFrom taskmanager/production/jwt-secret-old")
+def _secret_lookalike(target: FaultTarget) -> None:
+    client = target.client("secretsmanager")
+    tags = client.describe_secret(SecretId=target.secret_id("jwt-secret")).get("Tags", [])
+    value = secrets.token_urlsafe(32)
+    register_secret(value)
+    client.create_secret(Name=target.secret_id("jwt-secret-old"), SecretString=value, Tags=tags)
+    target.point_secret("api", "JWT_SECRET_KEY", "jwt-secret-old")
+
+
 @fault("production-worker-logs-elsewhere", "production", "production worker logs to the api log group",
        live("LOG-DESTINATION"),
        "ecs-task-definition:production-taskmanager-worker.logConfiguration.options.awslogs-group")

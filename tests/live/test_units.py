@@ -81,3 +81,24 @@ def test_store_reuses_the_runs_file_without_calling_aws(tmp_path: Path, monkeypa
     # The first call takes every selected environment side by side, once per run.
     assert sorted(taken) == sorted(suite.selected * 2)
     assert (tmp_path / "snapshots" / "dev.json").exists()
+
+
+_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:taskmanager/production/jwt-secret-AbCdEf"
+
+
+@pytest.mark.parametrize(("value_from", "found"), [
+    (_ARN, "jwt-secret"),
+    (f"{_ARN}:client_id::", "jwt-secret"),
+    ("arn:aws:secretsmanager:us-east-1:123456789012:secret:taskmanager/production/jwt-secret", "jwt-secret"),
+    ("taskmanager/production/jwt-secret", "jwt-secret"),
+    ("arn:aws:secretsmanager:us-east-1:123456789012:secret:taskmanager/production/jwt-secret-old-XyZ123", None),
+    ("taskmanager/production/jwt-secret-old", None),
+    ("arn:aws:secretsmanager:us-east-1:123456789012:secret:taskmanager/staging/jwt-secret-AbCdEf", None),
+])
+def test_secret_by_arn_matches_exactly(value_from: str, found: str | None) -> None:
+    from envmatrix.aws.secrets import Secret, SecretsInventory
+
+    secret = Secret(name="taskmanager/production/jwt-secret", arn=_ARN, rotation_enabled=False, rotation_days=None,
+                    kms_key_id=None, tags={})
+    match = SecretsInventory(secrets={"jwt-secret": secret}).by_arn(value_from)
+    assert (match.name.rsplit("/", 1)[-1] if match else None) == found
