@@ -67,6 +67,9 @@ def test_app_rate_limiting(env: Environment) -> None:
     resource = f"GET {client.url(client.paths.tasks)} x{count}"
     if not env.spec.app.rate_limit.enabled:
         env.expect(resource, "HTTP 429 responses", 0, len(limited))
+        # Unthrottled means every request got the tasks API's own answer without a token (401), not some other
+        # refusal (a WAF rate rule's 403, a proxy's 503) or an error.
+        env.expect(resource, "status codes (anonymous)", [401], sorted({r.status_code for r in responses}))
         return
     seen = f"first 429 after {len(responses)} requests" if limited else f"no 429 in {len(responses)} requests"
     env.expect(resource, "rate limit", f"HTTP 429 within {count} requests", seen, ok=lambda _w, _g: bool(limited))
