@@ -31,5 +31,5 @@ def fetch(target: Target) -> AlarmsInventory:
                 tags = cloudwatch.list_tags_for_resource(ResourceARN=raw["AlarmArn"]).get("Tags", [])
                 found.append(Alarm(name=raw["AlarmName"], arn=raw["AlarmArn"], tags=tag_dict(tags),
                                    actions=list(raw.get("AlarmActions", [])),
-                                   actions_enabled=bool(raw.get("ActionsEnabled", True))))
+                                   actions_enabled=raw.get("ActionsEnabled") is True))
     return AlarmsInventory(alarms=found)

@@ -102,3 +102,20 @@ def test_secret_by_arn_matches_exactly(value_from: str, found: str | None) -> No
                     kms_key_id=None, tags={})
     match = SecretsInventory(secrets={"jwt-secret": secret}).by_arn(value_from)
     assert (match.name.rsplit("/", 1)[-1] if match else None) == found
+
+
+@pytest.mark.parametrize(("raw", "enabled"), [({"ActionsEnabled": True}, True), ({"ActionsEnabled": False}, False),
+                                              ({}, False)])
+def test_alarm_actions_enabled_only_when_aws_says_so(raw: dict[str, bool], enabled: bool) -> None:
+    from types import SimpleNamespace
+
+    from envmatrix.aws import alarms
+
+    alarm = {"AlarmName": "production-taskmanager-db-cpu-high", "AlarmArn": "arn:alarm", **raw,
+             "AlarmActions": ["arn:aws:sns:us-east-1:123456789012:alerts"]}
+    cloudwatch = SimpleNamespace(
+        get_paginator=lambda _name: SimpleNamespace(paginate=lambda **_kw: [{"MetricAlarms": [alarm]}]),
+        list_tags_for_resource=lambda **_kw: {"Tags": []})
+    target = SimpleNamespace(env="production", wants=SimpleNamespace(alarms=True),
+                             names=names_for("production"), clients=SimpleNamespace(client=lambda _s: cloudwatch))
+    assert alarms.fetch(target).alarms[0].actions_enabled is enabled  # type: ignore[arg-type]
