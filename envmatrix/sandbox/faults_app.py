@@ -148,8 +148,9 @@ def _archive_days(target: FaultTarget) -> None:
 
 
 # --- secrets rotation -------------------------------------------------------------------------------
+# Re-creating the secret also gives it a new ARN: the task definitions still name the deleted one's ARN.
 @fault("production-rotation-disabled", "production", "database-url secret re-created without rotation",
-       live("SECRETS-ROTATION"), "secret:taskmanager/production/database-url.RotationEnabled")
+       live("SECRETS-ROTATION", "SECRETS-PLACEHOLDERS"), "secret:taskmanager/production/database-url.RotationEnabled")
 def _rotation_disabled(target: FaultTarget) -> None:
     target.recreate_secret_without_rotation("database-url")
 
