@@ -20,7 +20,12 @@ def _flag(value: bool) -> str:
 
 
 def _same_text(want: object, got: object) -> bool:
-    return isinstance(got, str) and got.strip().lower() == str(want).lower()
+    """Equal as the application reads it: booleans in any case, everything else exactly (HS256 is not hs256)."""
+    if not isinstance(got, str):
+        return False
+    if isinstance(want, bool):
+        return got.strip().lower() == _flag(want)
+    return got.strip() == str(want)
 
 
 def _expect_variables(env: Environment, expected: dict[str, object]) -> None:

@@ -119,3 +119,15 @@ def test_alarm_actions_enabled_only_when_aws_says_so(raw: dict[str, bool], enabl
     target = SimpleNamespace(env="production", wants=SimpleNamespace(alarms=True),
                              names=names_for("production"), clients=SimpleNamespace(client=lambda _s: cloudwatch))
     assert alarms.fetch(target).alarms[0].actions_enabled is enabled  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("want", "got", "same"),
+    [(True, "true", True), (True, "True", True), (False, "FALSE", True), (True, "yes", False),
+     ("production", "production", True), ("production", "Production", False), ("HS256", "hs256", False),
+     (15, "15", True), (15, " 15 ", True), (15, None, False)],
+)
+def test_live_variables_compare_as_the_application_reads_them(want: object, got: object, same: bool) -> None:
+    from checks.live.test_flags import _same_text
+
+    assert _same_text(want, got) is same
