@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import json
 import os
 import shutil
@@ -12,7 +11,6 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import parse_qs, urlparse
 
 import pytest
 
@@ -24,6 +22,7 @@ from envmatrix.sandbox.fault_actions import FaultTarget
 from envmatrix.sandbox.runner import Sandbox, start_sandbox
 from envmatrix.spec import load_spec
 from tests.hardening import canaries
+from tests.moto_recording import recorded_operations
 
 ROOT = Path(__file__).resolve().parents[2]
 # Secret-named variables the spec does not list: the sandbox puts them into the task definitions as plain text.
@@ -59,27 +58,6 @@ def _recorder(endpoint: str, action: str) -> bytes:
     request = urllib.request.Request(f"{endpoint}/moto-api/recorder/{action}", method=method)
     with urllib.request.urlopen(request, timeout=30) as answer:  # noqa: S310 - loopback sandbox
         return bytes(answer.read())
-
-
-def recorded_operations(recording: str) -> list[str]:
-    """Operation names of the requests moto recorded (query, JSON, RPC-v2 and REST protocols)."""
-    operations = []
-    for line in filter(None, recording.splitlines()):
-        entry = json.loads(line)
-        headers = {k.lower(): v for k, v in entry["headers"].items()}
-        body = entry.get("body") or ""
-        if entry.get("body_encoded"):
-            body = base64.b64decode(body).decode("utf-8", "replace")
-        path = urlparse(entry["url"]).path
-        if "x-amz-target" in headers:
-            operations.append(headers["x-amz-target"].split(".")[-1])
-        elif "/operation/" in path:
-            operations.append(path.rsplit("/", 1)[-1])
-        elif "Action=" in body:
-            operations.append(parse_qs(body)["Action"][0])
-        else:
-            operations.append(f"{entry['method']} {path}")
-    return operations
 
 
 @pytest.fixture(scope="module")

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from tests.live.conftest import ROOT, offline_aws, suite_args
+from tests.moto_recording import recorded_operations
 
 WAIVED = {"test_auto_scaling[dev]", "test_ecs_worker_capacity[production]", "test_secrets_no_literals[dev]"}
 
@@ -154,30 +155,6 @@ def test_missing_credentials_fail_with_the_reason(pytester: pytest.Pytester, aws
     assert all("no AWS credentials found" in text for text in failed.values())
 
 
-def _recorded_operations(recording: str) -> list[str]:
-    """Operation names of every request the moto server recorded (query, JSON, RPC-v2 and REST protocols)."""
-    import base64
-    from urllib.parse import parse_qs, urlparse
-
-    operations = []
-    for line in filter(None, recording.splitlines()):
-        entry = json.loads(line)
-        headers = {k.lower(): v for k, v in entry["headers"].items()}
-        body = entry.get("body") or ""
-        if entry.get("body_encoded"):
-            body = base64.b64decode(body).decode("utf-8", "replace")
-        path = urlparse(entry["url"]).path
-        if "x-amz-target" in headers:
-            operations.append(headers["x-amz-target"].split(".")[-1])
-        elif "/operation/" in path:
-            operations.append(path.rsplit("/", 1)[-1])
-        elif "Action=" in body:
-            operations.append(parse_qs(body)["Action"][0])
-        else:
-            operations.append(f"{entry['method']} {path}")
-    return operations
-
-
 def test_runs_once_under_xdist_and_never_writes(aws_env: dict[str, str], live_sandbox: Any, tmp_path: Path,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     import urllib.request
@@ -199,7 +176,7 @@ def test_runs_once_under_xdist_and_never_writes(aws_env: dict[str, str], live_sa
     assert max(keys.values()) == 1, [k for k, n in keys.items() if n > 1]
     assert len(calls) <= 3 * 40
     recording = urllib.request.urlopen(f"{endpoint}/moto-api/recorder/download-recording").read().decode()
-    operations = _recorded_operations(recording)
+    operations = recorded_operations(recording)
     assert len(operations) == len(calls)
     writes = [op for op in operations if not op.startswith(("Describe", "List", "Get", "GET ", "HEAD "))]
     assert writes == [] and "GetSecretValue" not in operations
