@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import shutil
+import sys
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -79,6 +82,24 @@ def read_outcome(junit: Path, returncode: int, output: str) -> Outcome:
             else:
                 passed.add(key)
     return Outcome(returncode, failed, passed, xfailed, output)
+
+
+def load_check_module(relative: str) -> ModuleType:
+    """Import one shipped check module under a private name, to call its helpers directly.
+
+    Importing it as ``checks.…`` or ``smoke.…`` would pin those package names to this
+    checkout and break the in-process pytester runs of scratch copies ("import file mismatch").
+    """
+    path = ROOT / relative
+    name = "_envmatrix_shipped_" + relative.replace("/", "_").removesuffix(".py")
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from envmatrix.aws.snapshot import Snapshot
 from envmatrix.aws.store import SnapshotStore, scrub
 from envmatrix.config import ProjectConfig
 from envmatrix.errors import ConfigError, InventoryUnavailable
+from tests.conftest import load_check_module
 from tests.live.conftest import repo_suite
 
 
@@ -128,6 +129,5 @@ def test_alarm_actions_enabled_only_when_aws_says_so(raw: dict[str, bool], enabl
      (15, "15", True), (15, " 15 ", True), (15, None, False)],
 )
 def test_live_variables_compare_as_the_application_reads_them(want: object, got: object, same: bool) -> None:
-    from checks.live.test_flags import _same_text
-
-    assert _same_text(want, got) is same
+    same_text = load_check_module("checks/live/test_flags.py")._same_text
+    assert same_text(want, got) is same

@@ -12,7 +12,9 @@ from envmatrix.context import Environment, Paths, Suite
 from envmatrix.http.client import SmokePaths
 from envmatrix.spec import load_spec
 from envmatrix.verdict import CheckFailed
-from smoke.test_flags import test_app_rate_limiting as app_rate_limiting
+from tests.conftest import load_check_module
+
+app_rate_limiting = load_check_module("smoke/test_flags.py").test_app_rate_limiting
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 
