@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterable
 from typing import Any
 
 MASK = "***"
@@ -118,7 +117,3 @@ def redact_data(data: Any, *, key: str = "") -> Any:
     if isinstance(data, list | tuple):
         return [redact_data(item, key=key) for item in data]
     return redact_value(key, data) if key else (redact_text(data) if isinstance(data, str) else data)
-
-
-def redact_all(values: Iterable[tuple[str, Any]]) -> dict[str, Any]:
-    return {name: redact_value(name, value) for name, value in values}

@@ -9,14 +9,11 @@ from typing import Any
 
 from envmatrix.redact import redact_text, redact_value
 
-MISSING: Any = object()
-_MISSING = MISSING
-
 
 def show(value: Any) -> str:
-    """Render a value for a message: JSON-ish scalars, lists as lists, missing as <missing>."""
-    if value is _MISSING or value is None:
-        return "<missing>" if value is _MISSING else "null"
+    """Render a value for a message: JSON-ish scalars, lists as lists, None as null."""
+    if value is None:
+        return "null"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
