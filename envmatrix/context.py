@@ -13,7 +13,7 @@ from envmatrix.declared import EnvFile, Tfvars, load_env_file, load_tfvars
 from envmatrix.environments import LONG_NAMES
 from envmatrix.errors import EnvmatrixError
 from envmatrix.spec import EnvironmentSpec, Spec
-from envmatrix.verdict import CheckFailed, Evidence, compare
+from envmatrix.verdict import MISSING, CheckFailed, Evidence, compare
 
 
 @dataclass
@@ -125,4 +125,4 @@ class Environment:
             raise CheckFailed(evidence.message, evidence)
 
 
-__all__ = ["Environment", "Paths", "Suite"]
+__all__ = ["MISSING", "Environment", "Paths", "Suite"]

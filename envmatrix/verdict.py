@@ -9,11 +9,13 @@ from typing import Any
 
 from envmatrix.redact import redact_text, redact_value
 
+MISSING: Any = object()  # "the service/resource did not say": shown as <missing>, never equal to a value
+
 
 def show(value: Any) -> str:
-    """Render a value for a message: JSON-ish scalars, lists as lists, None as null."""
-    if value is None:
-        return "null"
+    """Render a value for a message: JSON-ish scalars, lists as lists, missing as <missing>."""
+    if value is MISSING or value is None:
+        return "<missing>" if value is MISSING else "null"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
