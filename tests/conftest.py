@@ -63,6 +63,17 @@ class Project:
         return read_outcome(junit, result.ret, "\n".join(result.outlines + result.errlines))
 
 
+def assert_one_usage_error(outcome: Outcome, fragments: tuple[str, ...]) -> None:
+    """Bad input: exit 4, exactly one ERROR line holding every fragment, no traceback, no canary value."""
+    assert outcome.returncode == pytest.ExitCode.USAGE_ERROR, outcome.output
+    errors = [line for line in outcome.output.splitlines() if line.startswith("ERROR:")]
+    assert len(errors) == 1, outcome.output
+    for fragment in fragments:
+        assert fragment in errors[0], errors[0]
+    assert "Traceback" not in outcome.output and "INTERNALERROR" not in outcome.output
+    assert "hunter2" not in outcome.output
+
+
 def read_outcome(junit: Path, returncode: int, output: str) -> Outcome:
     failed: dict[str, str] = {}
     passed: set[str] = set()

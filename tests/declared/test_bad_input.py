@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Project
+from tests.conftest import Project, assert_one_usage_error
 
 
 @dataclass(frozen=True)
@@ -71,13 +71,7 @@ def _apply(project: Project, case: BadInput) -> None:
 def test_bad_input_gives_one_clear_message(project: Project, case: BadInput) -> None:
     _apply(project, case)
     args = case.args if any(a.startswith("--env") for a in case.args) else ("--env=all", *case.args)
-    outcome = project.run(*args, "-m", "declared or parity")
-    assert outcome.returncode == pytest.ExitCode.USAGE_ERROR, outcome.output
-    errors = [line for line in outcome.output.splitlines() if line.startswith("ERROR:")]
-    assert len(errors) == 1, outcome.output
-    for fragment in case.message:
-        assert fragment in errors[0], errors[0]
-    assert "Traceback" not in outcome.output
+    assert_one_usage_error(project.run(*args, "-m", "declared or parity"), case.message)
 
 
 @pytest.mark.parametrize(
