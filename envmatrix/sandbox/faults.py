@@ -26,6 +26,16 @@ class Fault:
     where: str
 
 
+@dataclass(frozen=True)
+class Variant:
+    """A real-world shape that is fine: applied to a clean environment, every live and drift check stays green."""
+
+    id: str
+    env: str
+    description: str
+    apply: Action
+
+
 def live(*ids: str) -> set[tuple[str, str]]:
     return {("live", check_id) for check_id in ids}
 
@@ -42,6 +52,17 @@ def fault(fault_id: str, env: str, description: str, expected: set[tuple[str, st
     """Register the decorated function as a fault (the function applies it)."""
     def register(apply: Action) -> Action:
         CATALOGUE.append(Fault(fault_id, env, description, apply, frozenset(expected), where))
+        return apply
+    return register
+
+
+VARIANTS: list[Variant] = []
+
+
+def conforming(variant_id: str, env: str, description: str) -> Callable[[Action], Action]:
+    """Register the decorated function as a conforming variant (the function applies it)."""
+    def register(apply: Action) -> Action:
+        VARIANTS.append(Variant(variant_id, env, description, apply))
         return apply
     return register
 
@@ -114,6 +135,12 @@ def _cache_node_type(target: FaultTarget) -> None:
        live("RESOURCE-TAGS"), "elasticache:production-taskmanager-cache.tags.Environment")
 def _cache_untagged(target: FaultTarget) -> None:
     target.client("elasticache").remove_tags_from_resource(ResourceName=target.cache_arn(), TagKeys=["Environment"])
+
+
+@conforming("staging-db-extra-tags", "staging", "the database carries tags of the account's own beside ours")
+def _db_extra_tags(target: FaultTarget) -> None:
+    target.client("rds").add_tags_to_resource(ResourceName=target.db_arn(), Tags=[
+        {"Key": "CostCenter", "Value": "4711"}, {"Key": "aws:cloudformation:stack-name", "Value": "data"}])
 
 
 # The other tiers register their faults on import; importing them here makes CATALOGUE complete.

@@ -18,7 +18,7 @@ from envmatrix.context import Paths, Suite
 from envmatrix.environments import ENVIRONMENTS
 from envmatrix.sandbox.aws import RunningAws, start_aws
 from envmatrix.sandbox.fault_actions import FaultTarget
-from envmatrix.sandbox.faults import CATALOGUE, Fault
+from envmatrix.sandbox.faults import CATALOGUE, VARIANTS, Fault, Variant
 from envmatrix.spec import load_spec
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -117,6 +117,18 @@ def test_fault_turns_exactly_its_checks_red(fault: Fault, fault_sandbox: tuple[R
     assert any(fault.where in failure.message for failure in run.failures), _describe(run)
 
 
+@pytest.mark.parametrize("variant", VARIANTS, ids=[item.id for item in VARIANTS])
+def test_conforming_variant_stays_green(variant: Variant, fault_sandbox: tuple[RunningAws, Suite],
+                                        pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A legitimate real-world shape (a sidecar first, an autoscaled value, ...) raises no false alarm."""
+    aws, suite = fault_sandbox
+    aws.reset()
+    aws.provision(suite, [variant.env])
+    variant.apply(FaultTarget(aws, variant.env))
+    run = run_checks(aws, variant.env, pytester, monkeypatch)
+    assert run.passed > 0 and run.failures == [], _describe(run)
+
+
 def test_clean_sandbox_is_green(fault_sandbox: tuple[RunningAws, Suite], pytester: pytest.Pytester,
                                 monkeypatch: pytest.MonkeyPatch) -> None:
     aws, suite = fault_sandbox
@@ -131,6 +143,8 @@ def test_catalogue_is_well_formed() -> None:
     ids = [item.id for item in CATALOGUE]
     assert len(CATALOGUE) >= 30
     assert len(ids) == len(set(ids))
+    variant_ids = [item.id for item in VARIANTS]
+    assert len(variant_ids) == len(set(variant_ids)) and not set(variant_ids) & set(ids)
     for item in CATALOGUE:
         assert item.env in ENVIRONMENTS and item.expected and item.where, item.id
         assert all(layer in ("live", "drift") for layer, _ in item.expected), item.id
