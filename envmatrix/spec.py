@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
+import re
 from pathlib import Path
 from typing import Literal
 
@@ -189,6 +190,35 @@ class ByDesign(_Model):
         return value
 
 
+#: A documented settings default as the spec holds it (lists as tuples, so the model stays frozen).
+SettingDefault = StrictBool | StrictInt | StrictStr | tuple[StrictStr, ...]
+
+
+class SettingsClass(_Model):
+    """One of the application's pydantic-settings classes: the environments it serves and its defaults.
+
+    ``defaults`` is keyed by the environment variable each field reads (the field name upper-cased).
+    """
+
+    source: StrictStr
+    environments: tuple[StrictStr, ...]
+    case_sensitive: StrictBool
+    defaults: dict[StrictStr, SettingDefault]
+
+    @field_validator("environments")
+    @classmethod
+    def _known(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return ByDesign._known(value)
+
+    @field_validator("defaults")
+    @classmethod
+    def _variable_names(cls, value: dict[str, SettingDefault]) -> dict[str, SettingDefault]:
+        bad = [name for name in value if not re.fullmatch(r"[A-Z][A-Z0-9_]*", name)]
+        if bad:
+            raise ValueError(f"keys must be upper-case environment variable names, got {bad}")
+        return value
+
+
 class Parity(_Model):
     tfvars: dict[StrictStr, ByDesign]
     env: dict[StrictStr, ByDesign]
@@ -213,7 +243,20 @@ class Spec(_Model):
     defaults: Defaults
     parity: Parity
     environments: dict[StrictStr, EnvironmentSpec]
+    #: The application's settings classes by name; absent: no documented defaults (absent variables fail).
+    app_settings: dict[StrictStr, SettingsClass] = Field(default_factory=dict)
     digest: StrictStr = ""
+
+    @field_validator("app_settings")
+    @classmethod
+    def _one_class_per_environment(cls, value: dict[str, SettingsClass]) -> dict[str, SettingsClass]:
+        seen: dict[str, str] = {}
+        for name, settings in value.items():
+            for env in settings.environments:
+                if env in seen:
+                    raise ValueError(f"{env} is served by both {seen[env]} and {name}")
+                seen[env] = name
+        return value
 
     @field_validator("environments")
     @classmethod
