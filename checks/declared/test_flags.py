@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from envmatrix import Environment, check
+from envmatrix.appsettings import AppSettings, Found
 from envmatrix.spec import EnvironmentSpec
 
 
@@ -12,6 +13,16 @@ def _has_refresh(spec: EnvironmentSpec) -> bool:
 
 def _has_cors(spec: EnvironmentSpec) -> bool:
     return spec.app.cors_origins is not None
+
+
+def _setting(env: Environment, name: str) -> Found:
+    """The env file's variable as the app reads it: in any case, else its documented default."""
+    return AppSettings.of(env.suite.spec, env.name).find(name, env.env_file.values)
+
+
+def _expect_setting(env: Environment, name: str, want: object, found: Found) -> None:
+    shown = sorted(want) if isinstance(want, tuple | list) else want
+    env.expect(env.env_file.path.name, name, shown, found.shown(want), ok=lambda _want, _got: found.agrees(want))
 
 
 @check("APP-ENVIRONMENT", layer="declared", area="flags", row="deployment", severity="critical")
@@ -58,21 +69,18 @@ def test_app_registration(env: Environment) -> None:
 
 @check("APP-RATE-LIMITING", layer="declared", area="flags", row="rate_limiting", severity="high")
 def test_app_rate_limiting(env: Environment) -> None:
-    """Rate limiting on or off, and its per-minute limit where the env file sets one."""
-    typed = env.env_file.typed
+    """Rate limiting on or off, and its per-minute limit where the env file sets one or a default is documented."""
     env.expect(env.env_file.path.name, "ENABLE_RATE_LIMITING", env.spec.app.rate_limit.enabled,
-               typed.ENABLE_RATE_LIMITING)
-    if typed.RATE_LIMIT_PER_MINUTE is not None:
-        env.expect(env.env_file.path.name, "RATE_LIMIT_PER_MINUTE", env.spec.app.rate_limit.per_minute,
-                   typed.RATE_LIMIT_PER_MINUTE)
+               env.env_file.typed.ENABLE_RATE_LIMITING)
+    found = _setting(env, "RATE_LIMIT_PER_MINUTE")
+    if found.source != "absent":  # no limit set and none documented: the app's own default, unknown here
+        _expect_setting(env, "RATE_LIMIT_PER_MINUTE", env.spec.app.rate_limit.per_minute, found)
 
 
 @check("APP-CORS-ORIGINS", layer="declared", area="security", row="security", applies=_has_cors)
 def test_app_cors_origins(env: Environment) -> None:
-    """CORS origins exactly the documented list (no wildcard)."""
-    raw = env.env_file.typed.CORS_ORIGINS
-    origins = sorted(o.strip() for o in raw.split(",")) if raw is not None else None
-    env.expect(env.env_file.path.name, "CORS_ORIGINS", sorted(env.spec.app.cors_origins or ()), origins)
+    """CORS origins exactly the documented set (no wildcard): a JSON array or a comma list, else the default."""
+    _expect_setting(env, "CORS_ORIGINS", env.spec.app.cors_origins, _setting(env, "CORS_ORIGINS"))
 
 
 @check("APP-POOLS", layer="declared", area="sla", row="deployment", severity="low")

@@ -5,12 +5,11 @@ from __future__ import annotations
 import pytest
 
 from envmatrix import Environment, check
+from envmatrix.appsettings import AppSettings, Found, equivalent
 from envmatrix.aws.checking import ROLES, container
 from envmatrix.plugin import get_suite
 from envmatrix.redact import redact_value
 from envmatrix.verdict import show
-
-FROM_SECRETS = "<delivered through secrets>"
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -22,19 +21,37 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     metafunc.parametrize("variable", keys)
 
 
+def _declared(env: Environment, settings: AppSettings, variable: str) -> Found:
+    """The env file's side: a placeholder (delivered through secrets), the (redacted) text, or the default."""
+    raw = env.env_file.values.get(variable)
+    if raw == env.suite.spec.defaults.secret_placeholder:
+        return Found("secrets", names=(variable,))
+    values = {variable: redact_value(variable, raw)} if raw is not None else {}
+    return settings.find(variable, values)
+
+
+def _agree(declared: Found, actual: Found, settings: AppSettings, variable: str) -> bool:
+    """Both sides read alike by the app (a default counts as set); both absent, or both secrets, agree too."""
+    if declared.source in ("absent", "secrets") or actual.source in ("absent", "secrets"):
+        return declared.source == actual.source
+    return (declared.raw is not None and actual.raw is not None
+            and equivalent(declared.raw, actual.raw, settings.like(variable)))
+
+
 @check("DRIFT-APP-ENV", layer="drift", area="flags", row="deployment")
 def test_drift_app_env(env: Environment, variable: str) -> None:
-    """The env file's value in each container: the same text, or a placeholder delivered through ``secrets``."""
-    placeholder = env.suite.spec.defaults.secret_placeholder
-    raw = env.env_file.values.get(variable)
-    declared = FROM_SECRETS if raw == placeholder else redact_value(variable, raw)
+    """The env file's value in each container as the app reads it, or a placeholder delivered through ``secrets``.
+
+    A list agrees with the same items in any order or notation (JSON array, comma list); a variable absent on
+    one side agrees when the other side holds its documented default.
+    """
+    settings = AppSettings.of(env.suite.spec, env.name)
+    declared = _declared(env, settings, variable)
     for role in ROLES:
         resource, app = container(env, role)
-        if variable in app.secrets:
-            actual = FROM_SECRETS
-        elif declared == FROM_SECRETS and variable in app.environment:
-            actual = "<plain text in environment>"
-        else:
-            actual = app.environment.get(variable)
-        env.expect(resource, variable, declared, actual,
-                   expected_text=f"declared {show(declared)} ({env.env_file.path.name})")
+        actual = settings.find(variable, app.environment, app.secrets)
+        plain = declared.source == "secrets" and actual.source in ("environment", "ambiguous")
+        agree = _agree(declared, actual, settings, variable)
+        env.expect(resource, variable, declared.shown(), "<plain text in environment>" if plain else actual.shown(),
+                   ok=lambda _d, _a, agree=agree: agree,
+                   expected_text=f"declared {show(declared.shown())} ({env.env_file.path.name})")

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from envmatrix import Environment, check
+from envmatrix.appsettings import AppSettings, Found, same
 from envmatrix.aws.checking import ROLES, container
+from envmatrix.aws.ecs import Container
 from envmatrix.spec import EnvironmentSpec
 
 
@@ -21,20 +23,26 @@ def _flag(value: bool) -> str:
 
 def _same_text(want: object, got: object) -> bool:
     """Equal as the application reads it: booleans in any case, everything else exactly (HS256 is not hs256)."""
-    if not isinstance(got, str):
-        return False
-    if isinstance(want, bool):
-        return got.strip().lower() == _flag(want)
-    return got.strip() == str(want)
+    return isinstance(got, str) and same(want, got)
+
+
+def _setting(env: Environment, app: Container, name: str) -> Found:
+    """The variable as the app reads it: any case, from ``environment``/``secrets``, else its documented default."""
+    return AppSettings.of(env.suite.spec, env.name).find(name, app.environment, app.secrets)
+
+
+def _expect_setting(env: Environment, resource: str, name: str, want: object, found: Found) -> None:
+    shown = sorted(want) if isinstance(want, tuple | list) else want
+    env.expect(resource, f"environment.{name}", shown, found.shown(want), ok=lambda _want, _got: found.agrees(want),
+               expected_text=_flag(want) if isinstance(want, bool) else None)
 
 
 def _expect_variables(env: Environment, expected: dict[str, object]) -> None:
-    """Each variable, in each service's container environment, equal to the spec's value (as text)."""
+    """Each variable, in each service's container (absent: its documented default), read as the spec's value."""
     for role in ROLES:
         resource, app = container(env, role)
         for name, value in expected.items():
-            env.expect(resource, f"environment.{name}", value, app.environment.get(name), ok=_same_text,
-                       expected_text=_flag(value) if isinstance(value, bool) else str(value))
+            _expect_setting(env, resource, name, value, _setting(env, app, name))
 
 
 @check("APP-ENVIRONMENT", layer="live", area="flags", row="deployment", severity="critical")
@@ -77,13 +85,13 @@ def test_app_registration(env: Environment) -> None:
 
 @check("APP-RATE-LIMITING", layer="live", area="flags", row="rate_limiting", severity="high")
 def test_app_rate_limiting(env: Environment) -> None:
-    """Rate limiting on or off; its per-minute limit where a container sets one."""
+    """Rate limiting on or off; its per-minute limit where a container sets one or a default is documented."""
     _expect_variables(env, {"ENABLE_RATE_LIMITING": env.spec.app.rate_limit.enabled})
     for role in ROLES:
         resource, app = container(env, role)
-        if "RATE_LIMIT_PER_MINUTE" in app.environment:
-            env.expect(resource, "environment.RATE_LIMIT_PER_MINUTE", env.spec.app.rate_limit.per_minute,
-                       app.environment["RATE_LIMIT_PER_MINUTE"], ok=_same_text)
+        found = _setting(env, app, "RATE_LIMIT_PER_MINUTE")
+        if found.source != "absent":  # no limit set and none documented: the app's own default, unknown here
+            _expect_setting(env, resource, "RATE_LIMIT_PER_MINUTE", env.spec.app.rate_limit.per_minute, found)
 
 
 @check("APP-POOLS", layer="live", area="sla", row="deployment", severity="low")
@@ -96,9 +104,5 @@ def test_app_pools(env: Environment) -> None:
 
 @check("APP-CORS-ORIGINS", layer="live", area="security", row="security", applies=_has_cors)
 def test_app_cors_origins(env: Environment) -> None:
-    """CORS origins exactly the documented list (no wildcard)."""
-    for role in ROLES:
-        resource, app = container(env, role)
-        raw = app.environment.get("CORS_ORIGINS")
-        origins = sorted(o.strip() for o in raw.split(",")) if raw is not None else None
-        env.expect(resource, "environment.CORS_ORIGINS", sorted(env.spec.app.cors_origins or ()), origins)
+    """CORS origins exactly the documented set (no wildcard): a JSON array or a comma list."""
+    _expect_variables(env, {"CORS_ORIGINS": env.spec.app.cors_origins})
