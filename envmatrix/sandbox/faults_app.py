@@ -7,7 +7,7 @@ from typing import Any
 
 from envmatrix.redact import register_secret
 from envmatrix.sandbox.fault_actions import FaultTarget
-from envmatrix.sandbox.faults import Action, drift, fault, live
+from envmatrix.sandbox.faults import Action, conforming, drift, fault, live
 
 APP_ENV = drift("DRIFT-APP-ENV")
 
@@ -49,6 +49,30 @@ fault("production-environment-name", "production", "production containers say EN
       live("APP-ENVIRONMENT") | APP_ENV, "ecs-task-definition:production-taskmanager-api.environment.ENVIRONMENT")(
     _variable("api", "ENVIRONMENT", "staging"))
 
+
+
+# --- settings as the application reads them (pydantic-settings) -----------------------------------
+fault("production-cors-json-extra-origin", "production",
+      "production CORS_ORIGINS a JSON array (as pydantic-settings reads it) with an extra origin",
+      live("APP-CORS-ORIGINS") | APP_ENV, "ecs-task-definition:production-taskmanager-api.environment.CORS_ORIGINS")(
+    _variable("api", "CORS_ORIGINS", '["https://taskmanager.com", "https://www.taskmanager.com", '
+                                     '"https://preview.taskmanager.dev"]'))
+
+
+@conforming("production-cors-json-array", "production",
+            "production CORS_ORIGINS written as a JSON array, the notation pydantic-settings decodes")
+def _cors_json(target: FaultTarget) -> None:
+    for role in ("api", "worker"):
+        target.set_variable(role, "CORS_ORIGINS", '["https://www.taskmanager.com", "https://taskmanager.com"]')
+
+
+@conforming("production-rate-limit-default", "production",
+            "production RATE_LIMIT_PER_MINUTE not set: ProductionSettings' documented default (60) applies")
+def _rate_limit_default(target: FaultTarget) -> None:
+    def mutate(_definition: dict[str, Any], container: dict[str, Any]) -> None:
+        container["environment"] = [e for e in container["environment"] if e["name"] != "RATE_LIMIT_PER_MINUTE"]
+    for role in ("api", "worker"):
+        target.revise_task(role, mutate)
 
 @fault("production-jwt-secret-plain-text", "production", "JWT_SECRET_KEY as plain text in the api task definition",
        live("SECRETS-PLACEHOLDERS", "SECRETS-NO-LITERALS") | APP_ENV,
