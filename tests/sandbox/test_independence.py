@@ -1,6 +1,7 @@
 """The sandbox plays the deployment, not the auditor: a spec changed in one expected value turns exactly its checks red.
 
-One sandbox is provisioned from the unchanged tfvars, env files and world file; only the spec copy changes.
+One sandbox is provisioned from the unchanged tfvars, env files and world file, and handed a spec with every
+case's change applied at once: provisioning must not follow it. Only the spec the checks read changes per case.
 """
 
 from __future__ import annotations
@@ -12,7 +13,10 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.live.conftest import ROOT, offline_aws, repo_suite, suite_args
+from envmatrix.context import Paths, Suite
+from envmatrix.environments import ENVIRONMENTS
+from envmatrix.spec import load_spec
+from tests.live.conftest import ROOT, offline_aws, suite_args
 
 #: (environment, path in the spec, new value) -> the checks that must fail, and nothing else.
 CASES: list[tuple[str, tuple[str, ...], Any, set[str]]] = [
@@ -28,25 +32,48 @@ CASES: list[tuple[str, tuple[str, ...], Any, set[str]]] = [
 ]
 
 
+def _changed_spec(folder: Path, changes: list[tuple[str, tuple[str, ...], Any]]) -> Path:
+    spec = yaml.safe_load((ROOT / "fixtures/matrix.yaml").read_text())
+    for env, path, value in changes:
+        node = spec["environments"][env]
+        for key in path[:-1]:
+            node = node[key]
+        assert node[path[-1]] != value
+        node[path[-1]] = value
+    copy = folder / "matrix.yaml"
+    copy.write_text(yaml.safe_dump(spec, sort_keys=False))
+    return copy
+
+
 @pytest.fixture(scope="module")
 def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """The sandbox, provisioned by a Suite whose spec differs in every case's value (it must not matter)."""
     from envmatrix.sandbox.aws import start_aws
 
-    running = start_aws(repo_suite(tmp_path_factory.mktemp("independence")))
+    folder = tmp_path_factory.mktemp("independence")
+    decoy = _changed_spec(folder, [case[:3] for case in CASES])
+    paths = Paths(decoy, ROOT / "fixtures/tfvars", ROOT / "fixtures/env", ROOT / "fixtures/waivers.yaml",
+                  folder / "reports")
+    running = start_aws(Suite(spec=load_spec(decoy), paths=paths, selected=list(ENVIRONMENTS)))
     yield running
     running.stop()
 
 
-def _changed_spec(tmp_path: Path, env: str, path: tuple[str, ...], value: Any) -> Path:
-    spec = yaml.safe_load((ROOT / "fixtures/matrix.yaml").read_text())
-    node = spec["environments"][env]
-    for key in path[:-1]:
-        node = node[key]
-    assert node[path[-1]] != value
-    node[path[-1]] = value
-    copy = tmp_path / "matrix.yaml"
-    copy.write_text(yaml.safe_dump(spec, sort_keys=False))
-    return copy
+def _failed_run(pytester: pytest.Pytester, sandbox: Any, monkeypatch: pytest.MonkeyPatch, reports: Path,
+                *args: str) -> tuple[set[str], pytest.RunResult]:
+    offline_aws(monkeypatch)
+    for name, setting in sandbox.env_vars().items():
+        monkeypatch.setenv(name, setting)
+    result = pytester.runpytest(*suite_args(reports, *args, "-m", "live or drift"))
+    reports_ = result.reprec.getfailures()  # type: ignore[attr-defined]
+    return {report.nodeid.split("::")[-1] for report in reports_ if report.when == "call"}, result
+
+
+def test_the_unchanged_spec_is_green(pytester: pytest.Pytester, sandbox: Any, monkeypatch: pytest.MonkeyPatch,
+                                     tmp_path: Path) -> None:
+    failed, result = _failed_run(pytester, sandbox, monkeypatch, tmp_path / "reports", "--env=all")
+    assert failed == set(), result.stdout.str()[-3000:]
+    assert result.parseoutcomes().get("passed", 0) > 250
 
 
 @pytest.mark.parametrize(("env", "path", "value", "red"), CASES, ids=[f"{c[0]}-{'.'.join(c[1])}" for c in CASES])
@@ -54,13 +81,8 @@ def test_a_changed_expectation_turns_exactly_its_checks_red(
     pytester: pytest.Pytester, sandbox: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
     env: str, path: tuple[str, ...], value: Any, red: set[str],
 ) -> None:
-    offline_aws(monkeypatch)
-    for name, setting in sandbox.env_vars().items():
-        monkeypatch.setenv(name, setting)
-    spec = _changed_spec(tmp_path, env, path, value)
-    result = pytester.runpytest(*suite_args(tmp_path / "reports", f"--env={env}", f"--spec={spec}",
-                                            "-m", "live or drift"))
-    reports = result.reprec.getfailures()  # type: ignore[attr-defined]
-    failed = {report.nodeid.split("::")[-1] for report in reports if report.when == "call"}
+    spec = _changed_spec(tmp_path, [(env, path, value)])
+    failed, result = _failed_run(pytester, sandbox, monkeypatch, tmp_path / "reports", f"--env={env}",
+                                 f"--spec={spec}")
     assert failed == red, result.stdout.str()[-3000:]
     assert result.parseoutcomes().get("passed", 0) > 20

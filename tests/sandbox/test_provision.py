@@ -141,7 +141,7 @@ def test_secret_rotation_follows_the_world(aws: RunningAws, suite: Suite, env: s
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
 def test_network_edge(aws: RunningAws, suite: Suite, env: str) -> None:
-    names, world = Names(env), default_world().env(env)
+    names, deployed = Names(env), default_world().env(env)
     ec2, elb = aws.client("ec2"), aws.client("elbv2")
     vpc = ec2.describe_vpcs(Filters=[{"Name": "tag:Name", "Values": [names.vpc]}])["Vpcs"][0]
     assert vpc["CidrBlock"] == suite.tfvars(env).vpc_cidr
@@ -153,10 +153,10 @@ def test_network_edge(aws: RunningAws, suite: Suite, env: str) -> None:
     alb = elb.describe_load_balancers(Names=[names.alb])["LoadBalancers"][0]["LoadBalancerArn"]
     listeners = {item["Port"]: item for item in elb.describe_listeners(LoadBalancerArn=alb)["Listeners"]}
     assert listeners[443]["Protocol"] == "HTTPS" and listeners[443]["Certificates"]
-    assert listeners[443]["SslPolicy"] == world.tls_policy
+    assert listeners[443]["SslPolicy"] == deployed.tls_policy
     assert listeners[80]["DefaultActions"][0]["RedirectConfig"]["Port"] == "443"
     acl = aws.client("wafv2").get_web_acl_for_resource(ResourceArn=alb).get("WebACL")
-    assert (acl["Name"] if acl else None) == (names.waf if world.waf else None)
+    assert (acl["Name"] if acl else None) == (names.waf if deployed.waf else None)
 
 
 def test_production_buckets_and_alarms(aws: RunningAws, suite: Suite) -> None:
