@@ -60,20 +60,27 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 
 
 def _failed_run(pytester: pytest.Pytester, sandbox: Any, monkeypatch: pytest.MonkeyPatch, reports: Path,
-                *args: str) -> tuple[set[str], pytest.RunResult]:
+                *args: str, layers: str = "live or drift") -> tuple[set[str], pytest.RunResult]:
     offline_aws(monkeypatch)
     for name, setting in sandbox.env_vars().items():
         monkeypatch.setenv(name, setting)
-    result = pytester.runpytest(*suite_args(reports, *args, "-m", "live or drift"))
+    result = pytester.runpytest(*suite_args(reports, *args, "-m", layers))
     reports_ = result.reprec.getfailures()  # type: ignore[attr-defined]
     return {report.nodeid.split("::")[-1] for report in reports_ if report.when == "call"}, result
 
 
-def test_the_unchanged_spec_is_green(pytester: pytest.Pytester, sandbox: Any, monkeypatch: pytest.MonkeyPatch,
-                                     tmp_path: Path) -> None:
-    failed, result = _failed_run(pytester, sandbox, monkeypatch, tmp_path / "reports", "--env=all")
+def test_the_unchanged_spec_is_green_with_the_seed_contradictions_waived(
+    pytester: pytest.Pytester, sandbox: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+) -> None:
+    failed, result = _failed_run(pytester, sandbox, monkeypatch, tmp_path / "reports", "--env=all",
+                                 layers="declared or live or drift")
     assert failed == set(), result.stdout.str()[-3000:]
-    assert result.parseoutcomes().get("passed", 0) > 250
+    assert result.parseoutcomes().get("passed", 0) > 300
+    logged = result.reprec.getreports("pytest_runtest_logreport")  # type: ignore[attr-defined]
+    waived = {report.nodeid.split("checks/")[-1] for report in logged if hasattr(report, "wasxfail")}
+    # The dev tfvars' scaling ranges, deployed, are scalable targets: the matrix's "Disabled" fails live too.
+    assert {"declared/test_sla.py::test_auto_scaling[dev]", "live/test_sla.py::test_auto_scaling[dev]",
+            "live/test_sla.py::test_ecs_worker_capacity[production]"} <= waived
 
 
 @pytest.mark.parametrize(("env", "path", "value", "red"), CASES, ids=[f"{c[0]}-{'.'.join(c[1])}" for c in CASES])
