@@ -33,7 +33,6 @@ OPERATIONS: tuple[tuple[str, str], ...] = (
     ("s3", "GetBucketTagging"),
     ("s3", "GetBucketVersioning"),
     ("s3", "GetPublicAccessBlock"),
-    ("s3", "HeadBucket"),
     ("s3control", "GetPublicAccessBlock"),
     ("secretsmanager", "ListSecrets"),
     ("sts", "GetCallerIdentity"),
