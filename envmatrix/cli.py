@@ -1,4 +1,5 @@
-"""The ``envmatrix`` console script: ``envmatrix sandbox`` runs the embedded sandbox until Ctrl-C."""
+"""The ``envmatrix`` console script: ``envmatrix sandbox`` runs the embedded sandbox until Ctrl-C;
+``envmatrix iam-policy`` prints the least-privilege IAM policy the suite needs."""
 
 from __future__ import annotations
 
@@ -35,6 +36,11 @@ def _parser() -> argparse.ArgumentParser:
         sandbox.add_argument(f"--{name}", metavar="PATH", help=text)
     sandbox.add_argument("--envmatrix-config", metavar="PATH", help=f"project config file (default: ./{CONFIG_FILE})")
     sandbox.add_argument("--port", type=int, default=0, help="loopback port for the AWS endpoint (default: a free one)")
+    commands.add_parser(
+        "iam-policy", help="print the least-privilege IAM policy the suite needs (JSON)",
+        description="Print the IAM policy granting exactly the read actions envmatrix calls "
+                    "(iam/envmatrix-readonly.json).",
+    )
     return parser
 
 
@@ -130,6 +136,11 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_usage(sys.stderr)
         print("envmatrix: error: a command is required (e.g. envmatrix sandbox)", file=sys.stderr)
         return 2
+    if args.command == "iam-policy":
+        from envmatrix.iam import policy_json
+
+        sys.stdout.write(policy_json())
+        return 0
     try:
         return run_sandbox(args)
     except EnvmatrixError as exc:

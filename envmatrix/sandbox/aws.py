@@ -22,6 +22,7 @@ from envmatrix.environments import ENVIRONMENTS
 from envmatrix.errors import EnvmatrixError
 from envmatrix.sandbox.moto_process import LOOPBACK, READY
 from envmatrix.sandbox.provision import SANDBOX_CREDENTIALS, ClientPool, Target, provision_env
+from envmatrix.sandbox.world import World, default_world
 
 
 class SandboxError(EnvmatrixError):
@@ -81,17 +82,19 @@ class RunningAws:
             server.stop()
 
 
-def _target(suite: Suite, env: str, clients: ClientPool) -> Target:
-    return Target(
-        env=env, clients=clients, spec=suite.spec.env(env), tfvars=suite.tfvars(env), env_file=suite.env_file(env),
-        project_tags=dict(suite.spec.defaults.tags), release=suite.spec.document.version,
-        placeholder=suite.spec.defaults.secret_placeholder,
-    )
+def _target(suite: Suite, env: str, clients: ClientPool, world: World) -> Target:
+    """The deployment's inputs: tfvars and env file (from the suite's paths) and the world; not the spec."""
+    target = Target(env=env, clients=clients, tfvars=suite.tfvars(env), env_file=suite.env_file(env),
+                    world=world.env(env), secret_marker=world.secret_marker)
+    if target.world.buckets.log_archive and target.tfvars.log_archive_days is None:
+        raise SandboxError(f"sandbox: the world gives {env} a log archive bucket, its tfvars no log_archive_days")
+    return target
 
 
-def provision(suite: Suite, clients: ClientPool, environments: Iterable[str]) -> None:
+def provision(suite: Suite, clients: ClientPool, environments: Iterable[str], world: World | None = None) -> None:
     """Create every environment's resources through ``clients``, environments in parallel threads."""
-    targets = [_target(suite, env, clients) for env in environments]  # load inputs first: input errors are clear
+    world = world or default_world()
+    targets = [_target(suite, env, clients, world) for env in environments]  # inputs first: clear input errors
     with ThreadPoolExecutor(max_workers=max(1, len(targets))) as pool:
         futures = {target.env: pool.submit(provision_env, target) for target in targets}
     for env, future in futures.items():

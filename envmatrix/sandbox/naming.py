@@ -103,5 +103,5 @@ class Names:
         return self.live.security_group(role)
 
     def tags(self, project_tags: dict[str, str]) -> dict[str, str]:
-        """Environment=<short name> plus the spec's project tags (Project=taskmanager)."""
+        """Environment=<short name> plus the world's project tags (Project=taskmanager)."""
         return {"Environment": self.env, **project_tags}

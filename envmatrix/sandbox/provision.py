@@ -17,7 +17,7 @@ from botocore.config import Config
 
 from envmatrix.declared import EnvFile, Tfvars
 from envmatrix.sandbox.naming import Names
-from envmatrix.spec import EnvironmentSpec
+from envmatrix.sandbox.world import WorldEnv
 
 #: Fake credentials: the sandbox accepts anything, and real ones must never be sent to it.
 SANDBOX_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}  # noqa: S105
@@ -52,16 +52,18 @@ class ClientPool:
 
 @dataclass
 class Target:
-    """One environment being provisioned: its inputs, its clients and the ids created so far."""
+    """One environment being provisioned: its inputs, its clients and the ids created so far.
+
+    The inputs are what a real deployment is built from: the tfvars (Terraform), the env file (the
+    pipeline) and the sandbox's world description; never the spec the suite checks against.
+    """
 
     env: str
     clients: ClientPool
-    spec: EnvironmentSpec
     tfvars: Tfvars
     env_file: EnvFile
-    project_tags: dict[str, str]
-    release: str
-    placeholder: str
+    world: WorldEnv
+    secret_marker: str
     names: Names = field(init=False)
     ids: dict[str, str] = field(default_factory=dict)
     subnets: list[str] = field(default_factory=list)
@@ -78,7 +80,7 @@ class Target:
 
     @property
     def tags(self) -> dict[str, str]:
-        return self.names.tags(self.project_tags)
+        return self.names.tags(dict(self.world.tags))
 
     def tag_list(self, key: str = "Key", value: str = "Value") -> list[dict[str, str]]:
         """Tags in the list shape most AWS APIs take (``[{"Key": k, "Value": v}]``, ECS: key/value)."""

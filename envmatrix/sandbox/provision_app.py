@@ -16,10 +16,8 @@ SCALABLE_DIMENSION = "ecs:service:DesiredCount"
 
 
 def secret_variables(target: Target) -> list[str]:
-    """Secret-class variables: the spec's from-secrets-manager list plus any placeholder in the env file."""
-    placeholder = target.placeholder
-    listed = list(target.spec.secrets.from_secrets_manager)
-    return listed + [key for key, value in target.env_file.values.items() if value == placeholder and key not in listed]
+    """Secret-class variables: those the pipeline's env file marks as delivered from Secrets Manager."""
+    return [key for key, value in target.env_file.values.items() if value == target.secret_marker]
 
 
 def _secret_value(json_keys: list[str]) -> str:
@@ -31,9 +29,9 @@ def _secret_value(json_keys: list[str]) -> str:
 
 
 def secrets(target: Target) -> None:
-    """One secret per Secrets Manager name, random values (never printed), rotation per the spec."""
+    """One secret per Secrets Manager name, random values (never printed), rotation per the world file."""
     sm = target.client("secretsmanager")
-    keys: dict[str, list[str]] = {name: [] for name in target.spec.secrets.rotation}
+    keys: dict[str, list[str]] = {name: [] for name in target.world.rotation}
     for variable in secret_variables(target):
         ref = secret_ref(variable)
         keys.setdefault(ref.name, [])
@@ -46,8 +44,8 @@ def secrets(target: Target) -> None:
             Name=f"taskmanager/{target.env}/{name}", SecretString=_secret_value(json_keys), Tags=target.tag_list(),
         )["ARN"]
         target.ids[f"secret:{name}"] = arn
-        days = target.spec.secrets.rotation.get(name, "manual")
-        if days != "manual":
+        days = target.world.rotation.get(name)
+        if days is not None:  # a secret the world does not list is rotated by hand
             sm.rotate_secret(SecretId=arn, RotationRules={"AutomaticallyAfterDays": days})
 
 
@@ -60,9 +58,10 @@ def log_groups(target: Target) -> None:
 
 
 def alert_topic(target: Target) -> None:
-    if target.spec.monitoring.alerting:
+    alerting = target.world.alerting
+    if alerting is not None:
         sns = target.client("sns")
-        target.ids["topic"] = sns.create_topic(Name=target.names.alerts_topic, Tags=target.tag_list())["TopicArn"]
+        target.ids["topic"] = sns.create_topic(Name=alerting.topic, Tags=target.tag_list())["TopicArn"]
 
 
 def _container(target: Target, service: str) -> dict[str, Any]:
@@ -72,7 +71,7 @@ def _container(target: Target, service: str) -> dict[str, Any]:
     refs = [secret_ref(variable) for variable in secret_vars]
     container: dict[str, Any] = {
         "name": service, "image": f"{ACCOUNT}.dkr.ecr.{target.region}.amazonaws.com/taskmanager-{service}:"
-                                  f"{target.release}",
+                                  f"{target.world.image_tag}",
         "essential": True, "environment": environment,
         "secrets": [{"name": ref.variable, "valueFrom": ref.value_from(target.ids[f"secret:{ref.name}"])}
                     for ref in refs],
@@ -131,8 +130,8 @@ def _service(target: Target, service: str) -> None:
 
 
 def cluster_and_services(target: Target) -> None:
-    """Cluster (Container Insights per the spec), services api/worker, scalable targets from the tfvars."""
-    insights = "enabled" if target.spec.monitoring.container_insights else "disabled"
+    """Cluster (Container Insights per the world file), services api/worker, scalable targets from the tfvars."""
+    insights = "enabled" if target.world.container_insights else "disabled"
     target.client("ecs").create_cluster(
         clusterName=target.names.cluster, settings=[{"name": "containerInsights", "value": insights}],
         tags=target.tag_list("key", "value"),
@@ -141,30 +140,25 @@ def cluster_and_services(target: Target) -> None:
         _service(target, service)
 
 
-def _alarm_metrics(target: Target) -> dict[str, tuple[str, str, list[dict[str, str]], float]]:
+def _dimensions(target: Target, resource: str) -> list[dict[str, str]]:
+    """The CloudWatch dimensions naming the resource an alarm watches."""
     names = target.names
-    ecs_dims = [{"Name": "ClusterName", "Value": names.cluster}]
-    return {
-        "api-cpu-high": ("AWS/ECS", "CPUUtilization", [*ecs_dims, {"Name": "ServiceName", "Value": "api"}], 80.0),
-        "worker-cpu-high": ("AWS/ECS", "CPUUtilization", [*ecs_dims, {"Name": "ServiceName", "Value": "worker"}],
-                            80.0),
-        "db-cpu-high": ("AWS/RDS", "CPUUtilization", [{"Name": "DBInstanceIdentifier", "Value": names.db}], 80.0),
-        "cache-cpu-high": ("AWS/ElastiCache", "EngineCPUUtilization",
-                           [{"Name": "ReplicationGroupId", "Value": names.cache}], 75.0),
-        "alb-5xx": ("AWS/ApplicationELB", "HTTPCode_ELB_5XX_Count",
-                    [{"Name": "LoadBalancer", "Value": names.alb}], 10.0),
-    }
+    if resource in SERVICES:
+        return [{"Name": "ClusterName", "Value": names.cluster}, {"Name": "ServiceName", "Value": resource}]
+    name, value = {"db": ("DBInstanceIdentifier", names.db), "cache": ("ReplicationGroupId", names.cache),
+                   "alb": ("LoadBalancer", names.alb)}[resource]
+    return [{"Name": name, "Value": value}]
 
 
 def alarms(target: Target) -> None:
-    """CloudWatch alarms tagged with the environment, each notifying the SNS topic, where alerting is on."""
-    if not target.spec.monitoring.alerting:
+    """The world's CloudWatch alarms, tagged with the environment, each notifying its SNS topic."""
+    if target.world.alerting is None:
         return
     cloudwatch = target.client("cloudwatch")
-    for suffix, (namespace, metric, dimensions, threshold) in _alarm_metrics(target).items():
+    for alarm in target.world.alerting.alarms:
         cloudwatch.put_metric_alarm(
-            AlarmName=f"{target.names.prefix}-{suffix}", Namespace=namespace, MetricName=metric,
-            Dimensions=dimensions, Statistic="Average", Period=300, EvaluationPeriods=2, Threshold=threshold,
-            ComparisonOperator="GreaterThanThreshold", AlarmActions=[target.ids["topic"]],
+            AlarmName=f"{target.names.prefix}-{alarm.name}", Namespace=alarm.namespace, MetricName=alarm.metric,
+            Dimensions=_dimensions(target, alarm.resource), Statistic="Average", Period=300, EvaluationPeriods=2,
+            Threshold=alarm.threshold, ComparisonOperator="GreaterThanThreshold", AlarmActions=[target.ids["topic"]],
             OKActions=[target.ids["topic"]], Tags=target.tag_list(),
         )

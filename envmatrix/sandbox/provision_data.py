@@ -67,13 +67,15 @@ def _private_bucket(target: Target, name: str) -> None:
 
 
 def buckets(target: Target) -> None:
-    """Backup bucket (versioned) and log archive bucket (lifecycle = log_archive_days) where the spec says."""
-    s3, security = target.client("s3"), target.spec.security
-    if security.backup_bucket:
+    """Backup bucket (versioned) and log archive bucket (lifecycle = log_archive_days) where the world has them."""
+    s3, buckets = target.client("s3"), target.world.buckets
+    if buckets.backups:
         _private_bucket(target, target.names.backups_bucket)
         s3.put_bucket_versioning(Bucket=target.names.backups_bucket, VersioningConfiguration={"Status": "Enabled"})
-    if security.log_archive_bucket:
-        days = target.tfvars.log_archive_days or target.spec.logging.archive_days
+    if buckets.log_archive:
+        days = target.tfvars.log_archive_days
+        if days is None:  # Terraform would refuse to plan an archive bucket without its expiry
+            raise ValueError(f"{target.env}: the world has a log archive bucket but the tfvars no log_archive_days")
         _private_bucket(target, target.names.archive_bucket)
         rule = {"ID": "expire-archived-logs", "Status": "Enabled", "Filter": {"Prefix": ""},
                 "Expiration": {"Days": days}}

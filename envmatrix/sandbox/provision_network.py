@@ -12,7 +12,6 @@ WORLD = "0.0.0.0/0"
 API_PORT = 8000
 DB_PORT = 5432
 CACHE_PORT = 6379
-SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 
 
 def network(target: Target) -> None:
@@ -82,7 +81,7 @@ def load_balancer(target: Target) -> None:
     )["TargetGroups"][0]["TargetGroupArn"]
     target.ids["target_group"] = group_arn
     elb.create_listener(
-        LoadBalancerArn=alb_arn, Protocol="HTTPS", Port=443, SslPolicy=SSL_POLICY,
+        LoadBalancerArn=alb_arn, Protocol="HTTPS", Port=443, SslPolicy=target.world.tls_policy,
         Certificates=[{"CertificateArn": _certificate(target)}],
         DefaultActions=[{"Type": "forward", "TargetGroupArn": group_arn}], Tags=target.tag_list(),
     )
@@ -94,8 +93,8 @@ def load_balancer(target: Target) -> None:
 
 
 def waf(target: Target) -> None:
-    """A regional web ACL (AWS managed common rules) associated with the ALB, where the spec wants WAF."""
-    if not target.spec.security.waf:
+    """A regional web ACL (AWS managed common rules) associated with the ALB, where the world has one."""
+    if not target.world.waf:
         return
     wafv2 = target.client("wafv2")
     visibility = {"SampledRequestsEnabled": True, "CloudWatchMetricsEnabled": True}

@@ -22,6 +22,7 @@ import envmatrix
 from envmatrix.environments import ENVIRONMENTS
 from envmatrix.redact import register_secret
 from envmatrix.sandbox.refservice import Extras, TlsServer, create_app, settings_from_env
+from envmatrix.sandbox.world import default_world
 
 if TYPE_CHECKING:
     from envmatrix.context import Suite
@@ -75,12 +76,12 @@ def _cert_files(ca: trustme.CA, domain: str, days: int, workdir: Path, env: str)
     return certfile, keyfile
 
 
-def _extras(suite: Suite, env: str, domain: str, fault: Fault) -> Extras:
-    spec = suite.spec.env(env)
+def _extras(env: str, domain: str, fault: Fault) -> Extras:
+    edge = default_world().env(env).edge  # the deployment's edge (world file), never the spec
     smoke = (f"envmatrix-smoke@{domain}", secrets.token_urlsafe(18))
-    basic = spec.security.basic_auth if fault.basic_auth is None else fault.basic_auth
+    basic = edge.basic_auth if fault.basic_auth is None else fault.basic_auth
     basic_auth = ("envmatrix", secrets.token_urlsafe(18)) if basic else None
-    hsts = spec.security.hsts if fault.hsts is None else fault.hsts
+    hsts = edge.hsts if fault.hsts is None else fault.hsts
     register_secret(smoke[1], basic_auth[1] if basic_auth else None)
     return Extras(smoke_account=smoke, basic_auth=basic_auth, hsts=hsts,
                   version=fault.version or f"{envmatrix.__version__}-sandbox")
@@ -109,9 +110,9 @@ def start_services(
         for env in envs or suite.selected or list(ENVIRONMENTS):
             fault = (faults or {}).get(env, Fault())
             domain = suite.tfvars(env).domain_name
-            extras = _extras(suite, env, domain, fault)
+            extras = _extras(env, domain, fault)
             values = {**suite.env_file(env).values, **fault.env_values}
-            settings = settings_from_env(values, extras, placeholder=suite.spec.defaults.secret_placeholder)
+            settings = settings_from_env(values, extras, placeholder=default_world().secret_marker)
             register_secret(settings.jwt_secret)
             certfile, keyfile = _cert_files(ca, domain, fault.cert_days or CERT_DAYS, workdir, env)
             server = TlsServer(create_app(settings), certfile, keyfile, host=LOOPBACK).start()

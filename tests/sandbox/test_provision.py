@@ -1,4 +1,4 @@
-"""start_aws: a real moto server process provisioned with DESIGN.md's names, from the tfvars, env files and spec."""
+"""start_aws: a real moto server process provisioned with DESIGN.md's names, from the tfvars, env files and world."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from envmatrix.context import Paths, Suite
 from envmatrix.environments import ENVIRONMENTS
 from envmatrix.sandbox.aws import RunningAws, SandboxError, start_aws
 from envmatrix.sandbox.naming import Names, secret_ref
+from envmatrix.sandbox.world import default_world
 from envmatrix.spec import load_spec
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -83,15 +84,16 @@ def _container(aws: RunningAws, family: str) -> dict[str, Any]:
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
 def test_task_definitions_deliver_secrets_through_secrets_manager(aws: RunningAws, suite: Suite, env: str) -> None:
-    names, spec = Names(env), suite.spec.env(env)
+    names, shipped = Names(env), suite.env_file(env).values
+    marked = {key for key, value in shipped.items() if value == default_world().secret_marker}
     for role in ("api", "worker"):
         container = _container(aws, names.family(role))
         environment = {item["name"]: item["value"] for item in container["environment"]}
         secrets = {item["name"]: item["valueFrom"] for item in container["secrets"]}
-        assert set(secrets) == set(spec.secrets.from_secrets_manager)
+        assert set(secrets) == marked
         assert not set(environment) & set(secrets)
         assert "<from-secrets-manager>" not in environment.values()
-        assert environment["ENVIRONMENT"] == spec.long_name and environment["LOG_LEVEL"] == spec.logging.level
+        assert environment == {key: value for key, value in shipped.items() if key not in marked}
         for variable, value_from in secrets.items():
             ref = secret_ref(variable)
             assert f":secret:taskmanager/{env}/{ref.name}" in value_from
@@ -104,7 +106,7 @@ def test_services_scaling_and_logs(aws: RunningAws, suite: Suite, env: str) -> N
     names, tf = Names(env), suite.tfvars(env)
     ecs = aws.client("ecs")
     cluster = ecs.describe_clusters(clusters=[names.cluster], include=["SETTINGS"])["clusters"][0]
-    insights = "enabled" if suite.spec.env(env).monitoring.container_insights else "disabled"
+    insights = "enabled" if default_world().env(env).container_insights else "disabled"
     assert cluster["settings"] == [{"name": "containerInsights", "value": insights}]
     services = {s["serviceName"]: s for s in ecs.describe_services(cluster=names.cluster,
                                                                   services=["api", "worker"])["services"]}
@@ -121,27 +123,28 @@ def test_services_scaling_and_logs(aws: RunningAws, suite: Suite, env: str) -> N
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
-def test_secret_rotation_follows_the_spec(aws: RunningAws, suite: Suite, env: str) -> None:
+def test_secret_rotation_follows_the_world(aws: RunningAws, suite: Suite, env: str) -> None:
     listed = aws.client("secretsmanager").list_secrets(
         Filters=[{"Key": "name", "Values": [f"taskmanager/{env}/"]}])["SecretList"]
     found = {s["Name"].rsplit("/", 1)[1]: s for s in listed}
-    wanted = {secret_ref(v).name for v in suite.spec.env(env).secrets.from_secrets_manager}
-    assert set(found) == wanted | set(suite.spec.env(env).secrets.rotation)
-    for name, rule in suite.spec.env(env).secrets.rotation.items():
-        if rule == "manual":
-            assert not found[name].get("RotationEnabled")
-        else:
-            assert found[name]["RotationRules"]["AutomaticallyAfterDays"] == rule
+    marker, rotation = default_world().secret_marker, default_world().env(env).rotation
+    wanted = {secret_ref(key).name for key, value in suite.env_file(env).values.items() if value == marker}
+    assert set(found) == wanted | set(rotation)
+    for name, secret in found.items():
+        if name in rotation:
+            assert secret["RotationRules"]["AutomaticallyAfterDays"] == rotation[name]
+        else:  # rotated by hand
+            assert not secret.get("RotationEnabled")
     for secret in found.values():
         assert {t["Key"]: t["Value"] for t in secret["Tags"]} == {"Environment": env, "Project": "taskmanager"}
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
 def test_network_edge(aws: RunningAws, suite: Suite, env: str) -> None:
-    names, spec = Names(env), suite.spec.env(env)
+    names, deployed = Names(env), default_world().env(env)
     ec2, elb = aws.client("ec2"), aws.client("elbv2")
     vpc = ec2.describe_vpcs(Filters=[{"Name": "tag:Name", "Values": [names.vpc]}])["Vpcs"][0]
-    assert vpc["CidrBlock"] == spec.network.vpc_cidr
+    assert vpc["CidrBlock"] == suite.tfvars(env).vpc_cidr
     groups = ec2.describe_security_groups(Filters=[{"Name": "vpc-id", "Values": [vpc["VpcId"]]}])["SecurityGroups"]
     world = {g["GroupName"]: sorted(p["FromPort"] for p in g["IpPermissions"]
                                     if any(r["CidrIp"] == "0.0.0.0/0" for r in p.get("IpRanges", [])))
@@ -150,9 +153,10 @@ def test_network_edge(aws: RunningAws, suite: Suite, env: str) -> None:
     alb = elb.describe_load_balancers(Names=[names.alb])["LoadBalancers"][0]["LoadBalancerArn"]
     listeners = {item["Port"]: item for item in elb.describe_listeners(LoadBalancerArn=alb)["Listeners"]}
     assert listeners[443]["Protocol"] == "HTTPS" and listeners[443]["Certificates"]
+    assert listeners[443]["SslPolicy"] == deployed.tls_policy
     assert listeners[80]["DefaultActions"][0]["RedirectConfig"]["Port"] == "443"
     acl = aws.client("wafv2").get_web_acl_for_resource(ResourceArn=alb).get("WebACL")
-    assert (acl["Name"] if acl else None) == (names.waf if spec.security.waf else None)
+    assert (acl["Name"] if acl else None) == (names.waf if deployed.waf else None)
 
 
 def test_production_buckets_and_alarms(aws: RunningAws, suite: Suite) -> None:
@@ -164,7 +168,9 @@ def test_production_buckets_and_alarms(aws: RunningAws, suite: Suite) -> None:
     buckets = {b["Name"] for b in s3.list_buckets()["Buckets"]}
     assert buckets == {names.backups_bucket, names.archive_bucket}  # staging and dev have none
     alarms = aws.client("cloudwatch").describe_alarms()["MetricAlarms"]
-    assert alarms and all(a["AlarmName"].startswith("production-") for a in alarms)
+    alerting = default_world().env("production").alerting
+    assert alerting is not None and len(alarms) == len(alerting.alarms)
+    assert all(a["AlarmName"].startswith("production-") for a in alarms)
     assert all(a["AlarmActions"] and ":sns:" in a["AlarmActions"][0] for a in alarms)
 
 

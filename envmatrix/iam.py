@@ -1,0 +1,80 @@
+"""The suite's least-privilege IAM policy: every read it calls, as IAM actions, and nothing else."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+#: Every AWS operation the suite calls, as (botocore service name, operation name). Keep it in step with
+#: the inventory modules under envmatrix/aws/; tests/live/test_iam_policy.py proves a whole run stays inside.
+OPERATIONS: tuple[tuple[str, str], ...] = (
+    ("application-autoscaling", "DescribeScalableTargets"),
+    ("cloudwatch", "DescribeAlarms"),
+    ("cloudwatch", "ListTagsForResource"),
+    ("ec2", "DescribeSecurityGroups"),
+    ("ec2", "DescribeSubnets"),
+    ("ec2", "DescribeVpcs"),
+    ("ecs", "DescribeClusters"),
+    ("ecs", "DescribeServices"),
+    ("ecs", "DescribeTaskDefinition"),
+    ("ecs", "DescribeTaskSets"),
+    ("elasticache", "DescribeReplicationGroups"),
+    ("elasticache", "ListTagsForResource"),
+    ("elbv2", "DescribeListeners"),
+    ("elbv2", "DescribeLoadBalancers"),
+    ("elbv2", "DescribeRules"),
+    ("elbv2", "DescribeSSLPolicies"),
+    ("elbv2", "DescribeTags"),
+    ("logs", "DescribeLogGroups"),
+    ("logs", "ListTagsLogGroup"),
+    ("rds", "DescribeDBInstances"),
+    ("s3", "GetBucketEncryption"),
+    ("s3", "GetBucketLifecycleConfiguration"),
+    ("s3", "GetBucketTagging"),
+    ("s3", "GetBucketVersioning"),
+    ("s3", "GetPublicAccessBlock"),
+    ("s3control", "GetPublicAccessBlock"),
+    ("secretsmanager", "ListSecrets"),
+    ("sts", "GetCallerIdentity"),
+    ("wafv2", "GetWebACLForResource"),
+    ("wafv2", "ListTagsForResource"),
+)
+
+#: IAM's service prefix where it differs from botocore's service name.
+_PREFIXES: dict[str, str] = {"elbv2": "elasticloadbalancing", "s3control": "s3"}
+
+#: The one table of API operations whose IAM action is not named after the operation (S3 mostly).
+_RENAMED: dict[tuple[str, str], str] = {
+    ("s3", "GetBucketEncryption"): "s3:GetEncryptionConfiguration",
+    ("s3", "GetBucketLifecycleConfiguration"): "s3:GetLifecycleConfiguration",
+    ("s3", "GetPublicAccessBlock"): "s3:GetBucketPublicAccessBlock",
+    ("s3", "HeadBucket"): "s3:ListBucket",
+    ("s3control", "GetPublicAccessBlock"): "s3:GetAccountPublicAccessBlock",
+}
+
+#: Not granted by this policy: taking a configured role is the caller's permission (its own identity
+#: policy plus the role's trust policy), not one of the reads made with the role.
+CALLER_SIDE: frozenset[tuple[str, str]] = frozenset({("sts", "AssumeRole")})
+
+POLICY_SID = "EnvmatrixReadOnly"
+
+
+def iam_action(service: str, operation: str) -> str:
+    """The IAM action authorising ``operation`` of botocore service ``service``."""
+    return _RENAMED.get((service, operation)) or f"{_PREFIXES.get(service, service)}:{operation}"
+
+
+def actions() -> list[str]:
+    """The policy's actions, sorted and without duplicates."""
+    return sorted({iam_action(service, operation) for service, operation in OPERATIONS})
+
+
+def policy() -> dict[str, Any]:
+    """The IAM policy document: allow exactly the suite's reads (most Describe/List calls take no resource ARN)."""
+    return {"Version": "2012-10-17",
+            "Statement": [{"Sid": POLICY_SID, "Effect": "Allow", "Action": actions(), "Resource": "*"}]}
+
+
+def policy_json() -> str:
+    """The policy as shipped in iam/envmatrix-readonly.json."""
+    return json.dumps(policy(), indent=2) + "\n"
