@@ -55,8 +55,9 @@ def _line(cell: dict[str, Any]) -> str:
 def _cell(env: str, row: str, cell: dict[str, Any]) -> str:
     status = escape(cell["status"])
     first = cell["first_failure"]
+    line = str(first["message"]).removeprefix(f"{env} ") if first else ""  # the column already names the env
     failing = (f'<a class="first" href="#{escape(first["anchor"])}" title="{escape(first["message"])}">'
-               f'{escape(first["message"])}</a>') if first else ""
+               f"{escape(line)}</a>") if first else ""
     return (f'<td class="cell s-{status}" data-env="{escape(env)}" data-row="{escape(row)}" data-status="{status}" '
             f'data-checks="{cell["checks"]}" data-figure="{escape(cell["figure"])}">'
             f"<details><summary>{_line(cell)}</summary>{_evidence(cell['entries'])}</details>{failing}</td>")

@@ -25,7 +25,7 @@ def _check(entry: dict[str, Any]) -> str:
     return f"[{entry['check_id']}](#{entry['failure']})" if entry["failure"] else entry["check_id"]
 
 
-def _cell(cell: dict[str, Any]) -> str:
+def _cell(env: str, cell: dict[str, Any]) -> str:
     """One line: icon, documented value, figure, number of checks, and the first failing line's link."""
     parts = [f"{look(cell['status']).icon} **{_text(cell['documented']) or '—'}**"]
     if cell["figure"]:
@@ -33,7 +33,8 @@ def _cell(cell: dict[str, Any]) -> str:
     parts.append(f"{cell['checks']} check{'' if cell['checks'] == 1 else 's'}")
     first = cell["first_failure"]
     if first:
-        parts.append(f"[{_text(first['check_id'])}](#{first['anchor']}): {_text(first['message'])}")
+        line = str(first["message"]).removeprefix(f"{env} {first['check_id']} ")  # the column names the env
+        parts.append(f"[{_text(first['check_id'])}](#{first['anchor']}): {_text(line)}")
     return " · ".join(parts)
 
 
@@ -43,7 +44,7 @@ def _table(model: dict[str, Any]) -> list[str]:
              "| --- |" + " --- |" * len(envs)]
     for row in model["rows"]:
         lines.append(f"| <a id=\"{row['anchor']}\"></a>**{_text(row['title'])}** | "
-                     + " | ".join(_cell(row["cells"][e]) for e in envs) + " |")
+                     + " | ".join(_cell(e, row["cells"][e]) for e in envs) + " |")
     return lines
 
 

@@ -37,7 +37,8 @@ out.rows=[...document.querySelectorAll("#matrix tbody tr")].filter(shown).map(r=
 const ev=document.querySelector('td[data-row="backups"][data-env="production"] .ev');
 out.evidence=shown(ev)?ev.innerText:"";
 out.text=document.body.innerText.length;
-const p=document.createElement("pre");p.id="probe";p.textContent=JSON.stringify(out);document.body.append(p)});
+const p=document.createElement("pre");p.id="probe";p.hidden=true;p.textContent=JSON.stringify(out);
+document.body.append(p)});
 """
 
 
