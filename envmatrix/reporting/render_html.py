@@ -94,7 +94,7 @@ def _filter(model: dict[str, Any]) -> str:
 
 def _empty(model: dict[str, Any]) -> str:
     """What a filter shows when no cell has its status (e.g. no cell is backed only by declared files yet)."""
-    return "".join(f'<p class="empty" id="empty-{escape(s["status"])}">No cell is {escape(s["legend"])}.</p>'
+    return "".join(f'<p class="empty" id="empty-{escape(s["status"])}">No cell is {escape(s["filter"])}.</p>'
                    for s in model["statuses"] if s["filter"] and not s["cells"])
 
 

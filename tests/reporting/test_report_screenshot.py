@@ -93,7 +93,7 @@ def measure(html: Path, action: str, where: Path, shot: Path | None = None) -> d
         assert done.returncode == 0, done.stderr[-2000:]
     dom = _chromium(where / f"profile-{action}", "--dump-dom", size, page.as_uri())
     assert dom.returncode == 0, dom.stderr[-2000:]
-    found = re.search(r'<pre id="probe">(.*?)</pre>', dom.stdout, re.S)
+    found = re.search(r'<pre id="probe"[^>]*>(.*?)</pre>', dom.stdout, re.S)
     assert found, "the probe did not run: " + dom.stdout[-500:]
     result: dict[str, Any] = json.loads(found[1].replace("&quot;", '"').replace("&amp;", "&")
                                         .replace("&lt;", "<").replace("&gt;", ">"))
