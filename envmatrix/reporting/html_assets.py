@@ -31,6 +31,7 @@ a.first{display:block;font-size:.75rem;white-space:nowrap;overflow:hidden;text-o
 .ev h4{margin:.15rem 0 0;font-size:.72rem;text-transform:uppercase;letter-spacing:.04em;color:#4a5160}
 .ev ul{margin:0;padding-left:1rem}.ev li{margin:.05rem 0}.ev .v{display:block;color:#3b4250}
 .check{font-family:ui-monospace,Menlo,monospace;font-size:.72rem}
+.matrix tr:target>th,ol.failures li:target{background:#ffe9a8}
 .empty{display:none;color:#4a5160;font-style:italic}
 ol.failures{padding-left:1.6rem}ol.failures li{margin:.25rem 0}
 .failures .msg{font-family:ui-monospace,Menlo,monospace;font-size:.75rem}

@@ -73,7 +73,7 @@ class ReportBuilder:
         regions = sorted({self.suite.spec.env(env).region for env in self.suite.selected})
         account = _account(current)
         endpoint = os.environ.get("AWS_ENDPOINT_URL")
-        return ", ".join(part for part in (f"account {account}" if account else "", "/".join(regions),
+        return ", ".join(part for part in (f"account {account}" if account else "", f"region {'/'.join(regions)}",
                                            f"endpoint {endpoint}" if endpoint else "") if part)
 
     def _meta(self, current: dict[str, Any], exitstatus: int) -> dict[str, Any]:

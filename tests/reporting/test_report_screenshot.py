@@ -32,6 +32,7 @@ if(act==="print"){dispatchEvent(new Event("beforeprint"));
  dispatchEvent(new Event("afterprint"))}
 out.details=document.querySelectorAll("details").length;out.open=document.querySelectorAll("details[open]").length;
 out.viewport=[innerWidth,innerHeight];
+out.sticky=["#matrix thead th","#matrix tbody th"].map(q=>getComputedStyle(document.querySelector(q)).position);
 const t=document.getElementById("matrix").getBoundingClientRect();out.table=[t.right+scrollX,t.bottom+scrollY];
 out.rows=[...document.querySelectorAll("#matrix tbody tr")].filter(shown).map(r=>r.dataset.row);
 const ev=document.querySelector('td[data-row="backups"][data-env="production"] .ev');
@@ -136,6 +137,7 @@ def test_one_screen_shows_the_whole_matrix_with_evidence_folded(rendered: tuple[
     seen = measure(html, "none", tmp_path, shot)
     assert seen["viewport"][0] == VIEWPORT[0]  # the layout depends on the width only (nothing is sized by height)
     assert seen["open"] == 0 and seen["details"] == 14 * 3
+    assert seen["sticky"] == ["sticky", "sticky"], "header row and first column stay in view while scrolling"
     assert seen["table"][0] <= VIEWPORT[0] and seen["table"][1] <= VIEWPORT[1], seen["table"]
     assert seen["rows"] == [row["id"] for row in project.matrix()["rows"]]
     assert seen["evidence"] == "" and seen["text"] < 6000, seen["text"]
