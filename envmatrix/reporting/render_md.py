@@ -18,7 +18,8 @@ def _text(value: Any) -> str:
 
 
 def _code(value: Any) -> str:
-    return "`" + _text(value).replace("`", "'") + "`"
+    """A code span outside the table (no pipe escaping there: it would show as a backslash)."""
+    return "`" + str(value).replace("\n", " ").replace("`", "'") + "`"
 
 
 def _check(entry: dict[str, Any]) -> str:

@@ -122,6 +122,10 @@ def test_cells_are_one_line_with_the_first_failure_and_folded_evidence(spec: Spe
     markdown = render_markdown(model)
     assert ("❌ **30 days** · 30 d · 2 checks · [DB-BACKUP-RETENTION](#f-1): terraform.tfvars.db_backup_retention_days:"
             " expected 30, got 7 |") in markdown
+    evidence = markdown[markdown.index("<details><summary>Backups ▫️ ▫️ ❌</summary>"):]
+    assert ("  - declared: ❌ [DB-BACKUP-RETENTION](#f-1) fail "
+            "`terraform.tfvars.db_backup_retention_days = 7 (expected 7)`\n"
+            "  - live: ✅ DB-BACKUP-RETENTION `rds:db.BackupRetentionPeriod = 30`") in evidence
 
 
 def test_the_header_says_what_was_checked_where(spec: Spec) -> None:
