@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from envmatrix.catalog import LAYERS, ROWS
 from envmatrix.environments import ENVIRONMENTS
+from envmatrix.reporting.figures import figure
 from envmatrix.reporting.results import CheckResult, summarize
+from envmatrix.reporting.statuses import legend
 from envmatrix.spec import EnvironmentSpec, Spec
 
 SCHEMA = "envmatrix.matrix/1"
@@ -15,6 +18,8 @@ SCHEMA = "envmatrix.matrix/1"
 LAYER_LABELS: dict[str, str] = {"declared": "declared", "live": "live", "drift": "drift",
                                 "parity": "parity", "smoke": "observed"}
 CELL_STATUSES: tuple[str, ...] = ("pass", "fail", "waived", "not-checked")
+#: Result statuses a cell's first failing line is taken from (a waiver is not a failure).
+_FAILING = ("fail", "error", "skipped")
 _SECURITY_CONTROLS: dict[str, str] = {"waf": "WAF", "backup_bucket": "backup bucket",
                                       "log_archive_bucket": "log archive", "hsts": "HSTS", "basic_auth": "basic auth"}
 
@@ -75,20 +80,53 @@ def failures(results: Sequence[CheckResult], environments: Sequence[str]) -> lis
     return out
 
 
+def _first_failure(entries: Sequence[dict[str, Any]]) -> dict[str, str] | None:
+    entry = next((e for e in entries if e["status"] in _FAILING), None)
+    if entry is None:
+        return None
+    return {"check_id": entry["check_id"], "layer": entry["layer"], "message": entry["message"],
+            "anchor": entry["failure"] or ""}
+
+
+def _cell(spec: EnvironmentSpec, row: str, here: Sequence[CheckResult], anchors: dict[str, str]) -> dict[str, Any]:
+    entries = [_entry(result, anchors.get(result.nodeid)) for result in here]
+    return {"documented": documented(spec, row), "status": cell_status(here), "checks": len(entries),
+            "figure": figure(row, here), "first_failure": _first_failure(entries), "entries": entries}
+
+
+def _layers(results: Sequence[CheckResult], envs: Sequence[str]) -> dict[str, list[str]]:
+    """The layers that ran per environment: what the header says was checked where."""
+    return {env: [layer for layer in LAYERS if any(r.environment == env and r.layer == layer for r in results)]
+            for env in envs}
+
+
 def build_matrix(results: Sequence[CheckResult], spec: Spec, environments: Sequence[str],
                  meta: dict[str, Any]) -> dict[str, Any]:
     """The whole report model; matrix.json is exactly this, the HTML and Markdown render it."""
     envs = [env for env in ENVIRONMENTS if env in environments] or list(ENVIRONMENTS)
     failed = failures(results, envs)
     anchors = {item["nodeid"]: item["anchor"] for item in failed}
-    rows = []
+    rows: list[dict[str, Any]] = []
     for row, title in ROWS.items():
-        cells = {}
-        for env in envs:
-            here = _ordered([r for r in results if r.row == row and r.environment == env], envs)
-            cells[env] = {"documented": documented(spec.env(env), row), "status": cell_status(here),
-                          "entries": [_entry(result, anchors.get(result.nodeid)) for result in here]}
-        rows.append({"id": row, "title": title, "cells": cells})
-    return {"schema": SCHEMA, "meta": dict(meta), "environments": envs, "summary": summarize(results),
-            "rows": rows, "failures": failed, "results": [r.as_dict() for r in _ordered(results, envs)],
-            "gate": None, "changes": None}
+        cells = {env: _cell(spec.env(env), row, _ordered([r for r in results if r.row == row
+                                                          and r.environment == env], envs), anchors)
+                 for env in envs}
+        rows.append({"id": row, "anchor": "row-" + row.replace("_", "-"), "title": title, "cells": cells})
+    counts = Counter(cell["status"] for row in rows for cell in row["cells"].values())
+    return {"schema": SCHEMA, "meta": dict(meta), "environments": envs, "layers": _layers(results, envs),
+            "summary": summarize(results), "statuses": legend(dict(counts)), "rows": rows, "failures": failed,
+            "results": [r.as_dict() for r in _ordered(results, envs)], "gate": None, "changes": None}
+
+
+def header_facts(model: dict[str, Any]) -> list[tuple[str, str]]:
+    """What was checked where: target, spec digest, document, layers per environment, when (both headers)."""
+    meta = model["meta"]
+    layers = model.get("layers", {})
+    same: dict[str, list[str]] = {}  # environments that ran the same layers share one entry
+    for env in model["environments"]:
+        names = ", ".join(LAYER_LABELS.get(x, x) for x in layers.get(env, [])) or "none"
+        same.setdefault(names, []).append(env)
+    ran = "; ".join(f'{", ".join(envs)}: {names}' for names, envs in same.items())
+    when = str(meta.get("generated_at", "")).replace("T", " ").replace("+00:00", " UTC")
+    return [("target", str(meta.get("target", ""))), ("spec", str(meta.get("spec_digest", ""))),
+            ("document", str(meta.get("document", ""))), ("layers", ran), ("when", when)]

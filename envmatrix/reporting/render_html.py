@@ -1,57 +1,66 @@
-"""matrix.html: the conformance matrix as one self-contained page (inline CSS, no scripts, no network)."""
+"""matrix.html: the conformance matrix on one screen, evidence folded a click away (self-contained, printable)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from html import escape
 from typing import Any
 
 from envmatrix.environments import LONG_NAMES
+from envmatrix.reporting.html_assets import CSS, SCRIPT, script_hash
+from envmatrix.reporting.matrix import header_facts
+from envmatrix.reporting.statuses import look
 
-_CSS = """
-body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:1.5rem;color:#1d2330;background:#fff}
-h1{font-size:1.4rem;margin:0 0 .3rem}h2{font-size:1.1rem;margin-top:1.6rem}
-.meta{color:#555;font-size:.85rem;margin:.2rem 0}
-.verdict{font-weight:700;padding:.4rem .7rem;border-radius:4px;display:inline-block;margin:.5rem 0}
-.verdict.pass{background:#c8ecc8}.verdict.fail{background:#f6c1c1}
-table.matrix{border-collapse:collapse;width:100%;table-layout:fixed}
-.matrix th,.matrix td{border:1px solid #c9ced6;padding:.45rem;vertical-align:top;text-align:left;font-size:.85rem;
-overflow-wrap:anywhere}
-.matrix thead th{background:#2f3a4c;color:#fff}.matrix th.row{background:#eef1f5;width:11rem}
-td.pass{background:#e3f6e3}td.fail{background:#fbe1e1}td.waived{background:#fff3cf}td.not-checked{background:#f1f1f1}
-.documented{font-weight:600;display:block;margin-bottom:.3rem}
-.badge{font-size:.7rem;text-transform:uppercase;letter-spacing:.04em;padding:0 .3rem;border-radius:3px;float:right}
-.badge.pass{background:#4c9a4c;color:#fff}.badge.fail{background:#c0392b;color:#fff}
-.badge.waived{background:#c99700;color:#fff}.badge.not-checked{background:#999;color:#fff}
-.entry{margin:.15rem 0;font-size:.78rem;line-height:1.25}.entry .layer{color:#555;font-style:italic}
-.entry.fail,.entry.error,.entry.skipped{color:#8e1b10}.entry.waived{color:#7a5b00}
-.check{font-family:ui-monospace,Menlo,monospace;font-size:.74rem}
-ol.failures li{margin:.35rem 0}.failures .msg{font-family:ui-monospace,Menlo,monospace;font-size:.8rem}
-.legend span{display:inline-block;padding:0 .5rem;margin-right:.4rem;border:1px solid #c9ced6}
-table.changes{border-collapse:collapse}
-.changes td,.changes th{border:1px solid #c9ced6;padding:.25rem .5rem;font-size:.8rem}
-"""
-_MARK = {"pass": "✓", "fail": "✗", "error": "!", "skipped": "–", "waived": "~"}
+#: A result's own status shown with the look of the cell status it counts as (errors and skips fail a cell).
+_AS_CELL = {"error": "fail", "skipped": "fail"}
+#: Nothing may load from anywhere; inline style, and only the one inline script whose hash is listed.
+_CSP = f"default-src 'none'; style-src 'unsafe-inline'; script-src {script_hash()}"
+_LAYER_ORDER = ("declared", "live", "drift", "parity", "observed")
 
 
-def _values(entry: dict[str, Any]) -> str:
-    shown = [f"{v['setting']} = {v['actual']}" for v in entry["values"]]
-    return "; ".join(shown) if shown else entry["message"] or entry["status"]
+def _sym(status: str) -> str:
+    return f'<span class="sym" title="{escape(status)}">{escape(look(status).symbol)}</span>'
 
 
-def _entry(entry: dict[str, Any]) -> str:
-    link = f' <a href="#{entry["failure"]}">{escape(entry["status"])}</a>' if entry["failure"] else ""
-    return (f'<div class="entry {escape(entry["status"])}" data-check="{escape(entry["check_id"])}" '
-            f'data-layer="{escape(entry["layer"])}" data-status="{escape(entry["status"])}">'
-            f'{_MARK.get(entry["status"], "?")} <span class="layer">{escape(entry["layer_label"])}</span> '
-            f'<span class="check">{escape(entry["check_id"])}</span> {escape(_values(entry))}{link}</div>')
+def _check(entry: dict[str, Any]) -> str:
+    name = f'<span class="check">{escape(entry["check_id"])}</span>'
+    return f'<a href="#{escape(entry["failure"])}">{name}</a>' if entry["failure"] else name
+
+
+def _evidence_item(entry: dict[str, Any]) -> str:
+    status = _AS_CELL.get(entry["status"], entry["status"])
+    values = [f'{v["setting"]} = {v["actual"]}' + ("" if v["passed"] else f' (expected {v["expected"]})')
+              for v in entry["values"]] or [entry["message"] or entry["status"]]
+    shown = "".join(f'<span class="v">{escape(text)}</span>' for text in values)
+    word = "" if entry["status"] == "pass" else f' {escape(entry["status"])}'
+    return f'<li class="s-{escape(status)}">{_sym(status)} {_check(entry)}{word}{shown}</li>'
+
+
+def _evidence(entries: Sequence[dict[str, Any]]) -> str:
+    """The cell's evidence grouped by layer (declared / live / drift / parity / observed), in that order."""
+    labels = sorted({e["layer_label"] for e in entries},
+                    key=lambda label: _LAYER_ORDER.index(label) if label in _LAYER_ORDER else 99)
+    groups = [f'<h4>{escape(label)}</h4><ul>{"".join(_evidence_item(e) for e in entries if e["layer_label"] == label)}'
+              "</ul>" for label in labels]
+    return f'<div class="ev">{"".join(groups)}</div>' if groups else '<div class="ev">no check ran here</div>'
+
+
+def _line(cell: dict[str, Any]) -> str:
+    """The cell's one line: symbol, documented value, the live or observed figure, how many checks."""
+    figure = f' <span class="fig">· {escape(cell["figure"])}</span>' if cell["figure"] else ""
+    count = f' <span class="n">{cell["checks"]} check{"" if cell["checks"] == 1 else "s"}</span>'
+    return f'{_sym(cell["status"])} <span class="doc">{escape(cell["documented"]) or "—"}</span>{figure}{count}'
 
 
 def _cell(env: str, row: str, cell: dict[str, Any]) -> str:
     status = escape(cell["status"])
-    entries = "".join(_entry(entry) for entry in cell["entries"])
-    return (f'<td class="cell {status}" data-env="{escape(env)}" data-row="{escape(row)}" data-status="{status}">'
-            f'<span class="badge {status}">{status}</span>'
-            f'<span class="documented">{escape(cell["documented"]) or "&nbsp;"}</span>{entries}</td>')
+    first = cell["first_failure"]
+    line = str(first["message"]).removeprefix(f"{env} ") if first else ""  # the column already names the env
+    failing = (f'<a class="first" href="#{escape(first["anchor"])}" title="{escape(first["message"])}">'
+               f"{escape(line)}</a>") if first else ""
+    return (f'<td class="cell s-{status}" data-env="{escape(env)}" data-row="{escape(row)}" data-status="{status}" '
+            f'data-checks="{cell["checks"]}" data-figure="{escape(cell["figure"])}">'
+            f"<details><summary>{_line(cell)}</summary>{_evidence(cell['entries'])}</details>{failing}</td>")
 
 
 def _table(model: dict[str, Any]) -> str:
@@ -60,24 +69,54 @@ def _table(model: dict[str, Any]) -> str:
                    for e in envs)
     body = []
     for row in model["rows"]:
+        statuses = " ".join(sorted({row["cells"][env]["status"] for env in envs}))
         cells = "".join(_cell(env, row["id"], row["cells"][env]) for env in envs)
-        body.append(f'<tr data-row="{escape(row["id"])}"><th scope="row" class="row">{escape(row["title"])}</th>'
-                    f"{cells}</tr>")
+        body.append(f'<tr id="{escape(row["anchor"])}" data-row="{escape(row["id"])}" data-statuses="{statuses}">'
+                    f'<th scope="row"><a href="#{escape(row["anchor"])}">{escape(row["title"])}</a></th>{cells}</tr>')
     return (f'<table class="matrix" id="matrix"><thead><tr><th scope="col">Feature</th>{head}</tr></thead>'
             f'<tbody>{"".join(body)}</tbody></table>')
+
+
+def _filter(model: dict[str, Any]) -> str:
+    """Status filter (CSS only: radio buttons and :has) built from matrix.json's statuses; doubles as legend."""
+    choices = ['<label><input type="radio" name="show" id="show-all" checked>all</label>']
+    legend = []
+    for item in model["statuses"]:
+        if item["filter"]:
+            choices.append(f'<label class="s-{escape(item["status"])}"><input type="radio" name="show" '
+                           f'id="show-{escape(item["status"])}">{_sym(item["status"])}{escape(item["filter"])} '
+                           f'({item["cells"]})</label>')
+        else:
+            legend.append(f'<span class="s-{escape(item["status"])}">{_sym(item["status"])}{escape(item["legend"])} '
+                          f'({item["cells"]})</span>')
+    return f'<form class="bar filter" id="filter"><b>Show</b>{"".join(choices)}{"".join(legend)}</form>'
+
+
+def _empty(model: dict[str, Any]) -> str:
+    """What a filter shows when no cell has its status (e.g. no cell is backed only by declared files yet)."""
+    return "".join(f'<p class="empty" id="empty-{escape(s["status"])}">No cell is {escape(s["filter"])}.</p>'
+                   for s in model["statuses"] if s["filter"] and not s["cells"])
+
+
+def _own(item: dict[str, Any]) -> str:
+    """The message without its leading "<env> <CHECK-ID> ", which the entry already shows in bold."""
+    return str(item["message"]).removeprefix(f'{item["environment"]} {item["check_id"]} ')
 
 
 def _failures(model: dict[str, Any]) -> str:
     if not model["failures"]:
         return '<h2>Findings</h2><p id="no-findings">None: every check that ran passed.</p>'
+    rows = {row["id"]: row for row in model["rows"]}
     items = []
     for item in model["failures"]:
-        waiver = f'<br><em>{escape(item["waiver"])}</em>' if item["status"] == "waived" else ""
+        row = rows.get(item["row"])
+        where = f' <a href="#{escape(row["anchor"])}">{escape(row["title"])}</a>' if row else ""
+        waiver = f' <em>{escape(item["waiver"])}</em>' if item["status"] == "waived" else ""
         kind = f', {escape(item["kind"])}' if item["kind"] else ""
         items.append(f'<li id="{escape(item["anchor"])}" data-status="{escape(item["status"])}">'
                      f'<strong>{escape(item["environment"])} {escape(item["check_id"])}</strong> '
-                     f'({escape(item["layer"])}, {escape(item["status"])}{kind}): '
-                     f'<span class="msg">{escape(item["message"])}</span>{waiver}</li>')
+                     f'({escape(item["layer"])}, {escape(item["status"])}{kind}){where}: '
+                     f'<span class="msg">{escape(_own(item))}</span>{waiver}</li>')
     return f'<h2>Findings</h2><ol class="failures" id="failures">{"".join(items)}</ol>'
 
 
@@ -94,27 +133,30 @@ def _changes(model: dict[str, Any]) -> str:
     return f'<h2>Changes since the previous run</h2><ul>{notes}</ul>{table}'
 
 
-def render_html(model: dict[str, Any]) -> str:
-    meta, summary, gate = model["meta"], model["summary"], model.get("gate")
+def _header(model: dict[str, Any]) -> str:
+    meta, gate = model["meta"], model.get("gate")
+    facts = " · ".join(f'{name} <b data-fact="{name}">{escape(value)}</b>' for name, value in header_facts(model))
+    counts = ", ".join(f"{value} {name}" for name, value in model["summary"].items() if value or name == "checks")
     verdict = (f'<div class="verdict {"pass" if gate["passed"] else "fail"}" id="gate">{escape(gate["line"])}</div>'
                if gate else "")
-    legend = "".join(f'<span class="{s}">{s}</span>' for s in ("pass", "fail", "waived", "not-checked"))
-    counts = ", ".join(f"{value} {name}" for name, value in summary.items())
+    where = f'spec {meta.get("spec_path", "")}; envmatrix {meta.get("suite_version", "")}'
+    return (f'<h1>Environment conformance matrix</h1><p class="meta" id="header" title="{escape(where)}">'
+            f'{facts}</p><p class="meta" id="summary">{escape(counts)}</p>{verdict}')
+
+
+def render_html(model: dict[str, Any]) -> str:
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
-<title>Environment conformance matrix</title><style>{_CSS}</style></head>
+<meta http-equiv="Content-Security-Policy" content="{_CSP}">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Environment conformance matrix</title><style>{CSS}</style></head>
 <body>
-<h1>Environment conformance matrix</h1>
-<p class="meta">{escape(meta.get("document", ""))} &middot; spec {escape(str(meta.get("spec_path", "")))}
-(digest {escape(str(meta.get("spec_digest", "")))})
-&middot; target {escape(str(meta.get("target", "")))} &middot; envmatrix {escape(str(meta.get("suite_version", "")))}
-&middot; generated {escape(str(meta.get("generated_at", "")))}</p>
-<p class="meta" id="summary">{escape(counts)}</p>
-{verdict}
-<p class="legend meta">{legend}</p>
+{_header(model)}
+{_filter(model)}
 {_table(model)}
+{_empty(model)}
 {_failures(model)}
 {_changes(model)}
+<script>{SCRIPT}</script>
 </body></html>
 """

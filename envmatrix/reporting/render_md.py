@@ -1,22 +1,42 @@
-"""matrix.md: the conformance matrix for a CI job summary (GitHub-flavoured Markdown)."""
+"""matrix.md: the conformance matrix for a CI job summary (GitHub-flavoured Markdown), evidence in <details>."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from envmatrix.environments import LONG_NAMES
+from envmatrix.reporting.matrix import header_facts
+from envmatrix.reporting.statuses import look
 
-_ICON = {"pass": "✅", "fail": "❌", "waived": "⚠️", "not-checked": "▫️"}
+_AS_CELL = {"error": "fail", "skipped": "fail"}
+_LAYER_ORDER = ("declared", "live", "drift", "parity", "observed")
 
 
 def _text(value: Any) -> str:
     return str(value).replace("|", "\\|").replace("\n", " ")
 
 
-def _cell(cell: dict[str, Any]) -> str:
-    links = [f"[{e['check_id']}](#{e['failure']})" for e in cell["entries"] if e["failure"]]
-    suffix = f" ({', '.join(links)})" if links else ""
-    return f"{_ICON[cell['status']]} {_text(cell['documented'])}{suffix}"
+def _code(value: Any) -> str:
+    """A code span outside the table (no pipe escaping there: it would show as a backslash)."""
+    return "`" + str(value).replace("\n", " ").replace("`", "'") + "`"
+
+
+def _check(entry: dict[str, Any]) -> str:
+    return f"[{entry['check_id']}](#{entry['failure']})" if entry["failure"] else entry["check_id"]
+
+
+def _cell(env: str, cell: dict[str, Any]) -> str:
+    """One line: icon, documented value, figure, number of checks, and the first failing line's link."""
+    parts = [f"{look(cell['status']).icon} **{_text(cell['documented']) or '—'}**"]
+    if cell["figure"]:
+        parts.append(_text(cell["figure"]))
+    parts.append(f"{cell['checks']} check{'' if cell['checks'] == 1 else 's'}")
+    first = cell["first_failure"]
+    if first:
+        line = str(first["message"]).removeprefix(f"{env} {first['check_id']} ")  # the column names the env
+        parts.append(f"[{_text(first['check_id'])}](#{first['anchor']}): {_text(line)}")
+    return " · ".join(parts)
 
 
 def _table(model: dict[str, Any]) -> list[str]:
@@ -24,7 +44,37 @@ def _table(model: dict[str, Any]) -> list[str]:
     lines = ["| Feature | " + " | ".join(LONG_NAMES.get(e, e).title() for e in envs) + " |",
              "| --- |" + " --- |" * len(envs)]
     for row in model["rows"]:
-        lines.append(f"| **{_text(row['title'])}** | " + " | ".join(_cell(row["cells"][e]) for e in envs) + " |")
+        lines.append(f"| <a id=\"{row['anchor']}\"></a>**{_text(row['title'])}** | "
+                     + " | ".join(_cell(e, row["cells"][e]) for e in envs) + " |")
+    return lines
+
+
+def _item(entry: dict[str, Any]) -> str:
+    values = [f"{v['setting']} = {v['actual']}" + ("" if v["passed"] else f" (expected {v['expected']})")
+              for v in entry["values"]] or [entry["message"] or entry["status"]]
+    word = "" if entry["status"] == "pass" else f" {entry['status']}"
+    return f"{look(_AS_CELL.get(entry['status'], entry['status'])).icon} {_check(entry)}{word} " + \
+        "; ".join(_code(value) for value in values)
+
+
+def _layers(entries: Sequence[dict[str, Any]]) -> list[str]:
+    labels = sorted({e["layer_label"] for e in entries},
+                    key=lambda label: _LAYER_ORDER.index(label) if label in _LAYER_ORDER else 99)
+    return [f"  - {label}: " + " · ".join(_item(e) for e in entries if e["layer_label"] == label)
+            for label in labels]
+
+
+def _evidence(model: dict[str, Any]) -> list[str]:
+    """Each row's evidence folded: per environment, grouped by layer, check ids linking to their finding."""
+    lines = ["", "## Evidence", ""]
+    for row in model["rows"]:
+        cells = [(env, row["cells"][env]) for env in model["environments"]]
+        icons = " ".join(look(cell["status"]).icon for _, cell in cells)
+        lines += [f"<details><summary>{row['title']} {icons}</summary>", ""]
+        for env, cell in cells:
+            lines.append(f"- **{LONG_NAMES.get(env, env).title()}**" + ("" if cell["entries"] else ": no check ran"))
+            lines += _layers(cell["entries"])
+        lines += ["", "</details>"]
     return lines
 
 
@@ -56,13 +106,12 @@ def _changes(model: dict[str, Any]) -> list[str]:
 
 
 def render_markdown(model: dict[str, Any]) -> str:
-    meta, summary, gate = model["meta"], model["summary"], model.get("gate")
+    summary, gate = model["summary"], model.get("gate")
     head = ["# Environment conformance matrix", ""]
     if gate:
         head += [f"**{gate['line']}**", ""]
-    head += [f"Spec `{meta.get('spec_path', '')}` (digest `{meta.get('spec_digest', '')}`), target "
-             f"{meta.get('target', '')}, envmatrix {meta.get('suite_version', '')}, generated "
-             f"{meta.get('generated_at', '')}.", "",
+    head += [" · ".join(f"{name} **{_text(value)}**" for name, value in header_facts(model)), "",
              "Checks: " + ", ".join(f"{value} {name}" for name, value in summary.items()) + ".", ""]
-    legend = ["", "Legend: " + ", ".join(f"{icon} {name}" for name, icon in _ICON.items()), ""]
-    return "\n".join(head + _table(model) + legend + ["## Findings", ""] + _findings(model) + _changes(model)) + "\n"
+    legend = ["", "Legend: " + ", ".join(f"{s['icon']} {s['legend']} ({s['cells']})" for s in model["statuses"]), ""]
+    return "\n".join(head + _table(model) + legend + ["## Findings", ""] + _findings(model) + _changes(model)
+                     + _evidence(model)) + "\n"

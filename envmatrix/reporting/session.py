@@ -27,6 +27,7 @@ _ARN_ACCOUNT = re.compile(r"arn:aws[\w-]*:[\w-]+:[\w-]*:(\d{12}):")
 
 
 def _account(snapshots: dict[str, Any]) -> str:
+    """The account the snapshots say they were read from ("" when they do not say: never a guess)."""
     for data in snapshots.values():
         if not isinstance(data, dict):
             continue
@@ -35,9 +36,7 @@ def _account(snapshots: dict[str, Any]) -> str:
                 if isinstance(holder, dict) and isinstance(holder.get(key), str | int):
                     return str(holder[key])
     found = _ARN_ACCOUNT.search(json.dumps(snapshots, default=str))
-    if found:
-        return found.group(1)
-    return os.environ.get("AWS_ACCOUNT_ID", "(from the ambient credentials)")
+    return found.group(1) if found else ""
 
 
 class ReportBuilder:
@@ -68,12 +67,14 @@ class ReportBuilder:
         return load_snapshots(self.reports / "snapshots", self.suite.selected)[0]
 
     def _target(self, current: dict[str, Any]) -> str:
+        """"sandbox", or the account (when the snapshots name it) and region(s) the run read."""
         if self.suite.sandbox:
-            return f"sandbox (AWS emulator at {os.environ.get('AWS_ENDPOINT_URL', 'loopback')})"
+            return "sandbox"
         regions = sorted({self.suite.spec.env(env).region for env in self.suite.selected})
+        account = _account(current)
         endpoint = os.environ.get("AWS_ENDPOINT_URL")
-        where = f", endpoint {endpoint}" if endpoint else ""
-        return f"AWS account {_account(current)}, region {', '.join(regions) or '-'}{where}"
+        return ", ".join(part for part in (f"account {account}" if account else "", f"region {'/'.join(regions)}",
+                                           f"endpoint {endpoint}" if endpoint else "") if part)
 
     def _meta(self, current: dict[str, Any], exitstatus: int) -> dict[str, Any]:
         doc = self.suite.spec.document

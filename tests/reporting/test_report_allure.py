@@ -5,8 +5,11 @@ from __future__ import annotations
 import json
 import re
 import xml.etree.ElementTree as ET
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
+
+from envmatrix.reporting.statuses import look
 
 from .conftest import ReportProject
 
@@ -102,6 +105,59 @@ def _consistent_with_junit_and_matrix(project: ReportProject, tests: list[dict[s
     # pytest's JUnit calls an exception in a check a <failure>; the matrix tells misconfiguration from error.
     assert junit == {"pass": summary["pass"], "fail": summary["fail"] + summary["error"], "error": 0,
                      "waived": summary["waived"]}
+    _renderings_match_the_matrix(project, sum(junit.values()))
+
+
+class _Page(HTMLParser):
+    """matrix.html's cells (status, check count, figure, first-failure link) and its finding entries."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.cells: dict[tuple[str, str], dict[str, str]] = {}
+        self.findings: list[tuple[str, str]] = []
+        self._cell: dict[str, str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attr = {name: value or "" for name, value in attrs}
+        if tag == "td" and "data-row" in attr:
+            self._cell = {"status": attr["data-status"], "checks": attr["data-checks"],
+                          "figure": attr["data-figure"], "first": ""}
+            self.cells[(attr["data-row"], attr["data-env"])] = self._cell
+        elif tag == "a" and attr.get("class") == "first" and self._cell is not None:
+            self._cell["first"] = attr["href"].removeprefix("#")
+        elif tag == "li" and attr.get("id", "").startswith("f-"):
+            self.findings.append((attr["id"], attr["data-status"]))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "td":
+            self._cell = None
+
+
+def _renderings_match_the_matrix(project: ReportProject, junit_cases: int) -> None:
+    """matrix.html and matrix.md show matrix.json's cells: status, check count, figure, first failure, findings."""
+    model = project.matrix()
+    cells = {(row["id"], env): cell for row in model["rows"] for env, cell in row["cells"].items()}
+    page = _Page()
+    page.feed((project.reports / "matrix.html").read_text())
+    assert page.cells == {key: {"status": c["status"], "checks": str(c["checks"]), "figure": c["figure"],
+                                "first": (c["first_failure"] or {}).get("anchor", "")} for key, c in cells.items()}
+    assert sum(c["checks"] for c in cells.values()) == len(model["results"]) == junit_cases
+    assert page.findings == [(f["anchor"], f["status"]) for f in model["failures"]]
+    assert len(page.findings) == junit_cases - model["summary"]["pass"]
+    counts = {s["status"]: s["cells"] for s in model["statuses"]}
+    assert all(counts[c["status"]] == sum(x["status"] == c["status"] for x in cells.values()) for c in cells.values())
+    markdown = (project.reports / "matrix.md").read_text()
+    for row in model["rows"]:
+        line = next(text for text in markdown.splitlines() if text.startswith(f'| <a id="{row["anchor"]}"></a>'))
+        shown = line.split(" | ")[1:]
+        for text, env in zip(shown, model["environments"], strict=True):
+            cell = row["cells"][env]
+            assert text.startswith(look(cell["status"]).icon + " ") and f" · {cell['checks']} check" in text
+            assert (f" · {cell['figure']} · " in text) == bool(cell["figure"])
+            first = cell["first_failure"]
+            assert (f"](#{first['anchor']}): " in text) if first else "](#" not in text
+    assert markdown.count('<a id="f-') == len(model["failures"])
+    assert markdown.count("<details><summary>") == len(model["rows"])
 
 
 def test_a_new_run_replaces_the_previous_results(report_project: ReportProject) -> None:

@@ -29,8 +29,14 @@ def test_conforming_run_shows_the_documented_matrix(report_project: ReportProjec
     assert model["summary"] == {"checks": 121, "pass": 116, "fail": 0, "waived": 5, "error": 0, "skipped": 0}
     waived = [f for f in model["failures"] if f["status"] == "waived"]
     assert len(waived) == 5 and all(f["waiver"].startswith("waived:") for f in waived)
+    assert (backups["checks"], backups["figure"], backups["first_failure"]) == (len(backups["entries"]), "30 d", None)
+    assert model["layers"]["production"] == ["declared", "live", "drift", "parity", "smoke"]
+    statuses = {s["status"]: s["cells"] for s in model["statuses"]}
+    assert statuses["declared"] == 0 and sum(statuses.values()) == 14 * 3
     markdown = (report_project.reports / "matrix.md").read_text()
-    assert "| **Backups** | ✅ 7 days | ✅ 14 days | ✅ 30 days |" in markdown
+    assert ('| <a id="row-backups"></a>**Backups** | ✅ **7 days** · 7 d · 5 checks | ✅ **14 days** · 14 d · 5 checks '
+            '| ✅ **30 days** · 30 d · 5 checks |') in markdown
+    assert "<details><summary>Backups ✅ ✅ ✅</summary>" in markdown
     result.stdout.fnmatch_lines(["envmatrix: reports in *: matrix.json, matrix.html, matrix.md"])
 
 
@@ -51,6 +57,9 @@ def test_a_broken_value_turns_its_cell_red_and_links_the_message(report_project:
                                    "expected 30, got 7")
     assert declared["kind"] == "misconfiguration"
     assert failures[broken[1]["failure"]]["message"].endswith("expected 30, got WRONG")
+    assert cell["first_failure"] == {"check_id": "DB-BACKUP-RETENTION", "layer": "declared",
+                                     "message": declared["message"], "anchor": broken[0]["failure"]}
+    assert cell["figure"] == "WRONG d", "the figure is what was seen, right or wrong"
     infra = report_project.cell("debug_mode", "staging")
     assert infra["status"] == "fail"
     problem = failures[infra["entries"][-1]["failure"]]
