@@ -73,6 +73,15 @@ class FaultTarget:
             ecs.update_service(cluster=self.names.cluster, service=role, taskDefinition=arn)
         return arn
 
+    def redeploy_service(self, role: str) -> None:
+        """Create the role's service again as it is: a fresh rolling deployment whose tasks are not yet running."""
+        ecs = self.client("ecs")
+        found = ecs.describe_services(cluster=self.names.cluster, services=[role], include=["TAGS"])["services"][0]
+        keep = ("taskDefinition", "desiredCount", "launchType", "networkConfiguration", "loadBalancers",
+                "propagateTags", "tags")
+        ecs.create_service(cluster=self.names.cluster, serviceName=role,
+                           **{key: found[key] for key in keep if found.get(key)})
+
     def set_variable(self, role: str, name: str, value: str) -> None:
         def mutate(_definition: dict[str, Any], container: dict[str, Any]) -> None:
             container["environment"] = [e for e in container["environment"] if e["name"] != name]
