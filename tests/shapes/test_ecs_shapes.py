@@ -322,3 +322,40 @@ def test_without_a_scalable_target_desired_count_is_exact() -> None:
     assert not drift.passed and "expected declared 5 (terraform.tfvars), got 17" in drift.message
     live = judge(SLA, "ECS-API-CAPACITY", ENV, snapshot)
     assert not live.passed and ".desiredCount: expected 5" in live.message
+
+
+# --- the dev auto-scaling contradiction, whichever way a world resolves it --------------------------------
+def _dev(desired: int, targets: dict[str, tuple[int, int]]) -> Any:
+    names = names_for("dev")
+    services = {role: ecs.Service(name=role, arn=f"arn:aws:ecs:{REGION}:{ACCOUNT}:service/{names.cluster}/{role}",
+                                  status="ACTIVE", desired_count=desired, running_count=desired, tags={},
+                                  task_definition=f"{names.family(role)}:1") for role in ("api", "worker")}
+    inventory = EcsInventory(cluster=None, services=services, task_definitions={"api": None, "worker": None})
+    found: dict[str, scaling.ScalableTarget | None] = dict.fromkeys(("api", "worker"))
+    for role, (low, high) in targets.items():
+        found[role] = scaling.ScalableTarget(resource_id=names.scalable_target(role), min_capacity=low,
+                                             max_capacity=high)
+    return snapshot_of("dev", ecs=inventory, scaling=ScalingInventory(targets=found))
+
+
+def test_dev_with_scalable_targets_reports_the_contradiction() -> None:
+    """The dev tfvars give ranges (the world follows them): AUTO-SCALING says so; desired within range passes."""
+    snapshot = _dev(2, {"api": (2, 5), "worker": (1, 10)})
+    verdict = judge(SLA, "AUTO-SCALING", "dev", snapshot)
+    assert not verdict.passed and verdict.message.startswith(
+        "dev AUTO-SCALING scalable-target:dev-taskmanager/api.MinCapacity..MaxCapacity: "
+        "expected no scalable target (auto scaling disabled), got 2..5")
+    assert judge(SLA, "ECS-API-CAPACITY", "dev", snapshot).passed
+    assert judge(DRIFT, "DRIFT-SERVICES", "dev", snapshot, key="api_desired_count").passed
+
+
+def test_dev_without_scalable_targets_reports_the_contradiction_in_drift() -> None:
+    """The world follows the matrix (no scaling): live passes exactly; drift against the tfvars ranges says so."""
+    snapshot = _dev(2, {})
+    assert judge(SLA, "AUTO-SCALING", "dev", snapshot).passed
+    assert judge(SLA, "ECS-API-CAPACITY", "dev", snapshot).passed
+    assert judge(DRIFT, "DRIFT-SERVICES", "dev", snapshot, key="api_desired_count").passed
+    verdict = judge(DRIFT, "DRIFT-SERVICES", "dev", snapshot, key="api_min_capacity")
+    assert not verdict.passed and verdict.message.startswith(
+        "dev DRIFT-SERVICES scalable-target:dev-taskmanager/api.api_min_capacity: expected declared 2 "
+        "(terraform.tfvars), got ")
