@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from envmatrix import Environment, check
-from envmatrix.aws.checking import live, present, task_definition
+from envmatrix.aws.checking import container, live, present, task_definition
 from envmatrix.verdict import show
 
 #: tfvars key -> (env -> (live resource label, live value))
@@ -49,6 +49,18 @@ def _scaling(env: Environment, role: str, attribute: str) -> tuple[str, Any]:
     names = live(env).names
     target = live(env).section("scaling").targets.get(role)
     return f"scalable-target:{names['cluster']}/{names[role + '_service']}", getattr(target, attribute, None)
+
+
+def _managed_range(env: Environment, key: str) -> tuple[int, int] | None:
+    """The scalable target's [min, max] where Application Auto Scaling owns the live value, else None.
+
+    Terraform users write ``ignore_changes = [desired_count]`` on such services: scaling, not the tfvars, sets it.
+    """
+    role, _, setting = key.partition("_")
+    if setting != "desired_count":
+        return None
+    target = live(env).section("scaling").targets.get(role)
+    return (target.min_capacity, target.max_capacity) if target is not None else None
 
 
 def _log_retention(env: Environment) -> tuple[str, Any]:
@@ -103,8 +115,7 @@ GROUPS: dict[str, tuple[str, str, dict[str, Getter]]] = {
     "DRIFT-LOGGING": ("logging", "log_level", {
         "log_retention_days": _log_retention,
         "log_archive_days": _archive,
-        "log_level": lambda env: (task_definition(env, "api")[0],
-                                  task_definition(env, "api")[1].containers[0].environment.get("LOG_LEVEL")),
+        "log_level": lambda env: (container(env, "api")[0], container(env, "api")[1].environment.get("LOG_LEVEL")),
     }),
     "DRIFT-NETWORK": ("security", "security", {
         "vpc_cidr": lambda env: _network(env, "cidr"),
@@ -126,7 +137,15 @@ def _drift_check(check_id: str):  # type: ignore[no-untyped-def]
     def test(env: Environment, key: str) -> None:
         resource, live_value = getters[key](env)
         declared = _declared(env, key)
-        env.expect(resource, key, declared, live_value, expected_text=f"declared {show(declared)} (terraform.tfvars)")
+        managed = _managed_range(env, key)
+        if managed is None:
+            env.expect(resource, key, declared, live_value,
+                       expected_text=f"declared {show(declared)} (terraform.tfvars)")
+            return
+        low, high = managed
+        env.expect(resource, key, declared, live_value, ok=lambda _d, got: low <= got <= high,
+                   expected_text=f"declared {show(declared)} (terraform.tfvars), managed by Application Auto Scaling; "
+                                 f"ignore_changes: within [{low}, {high}]")
 
     test.__doc__ = f"terraform.tfvars vs live, key by key: {', '.join(getters)}."
     return test

@@ -53,11 +53,11 @@ def test_secrets_placeholders(env: Environment) -> None:
 def test_secrets_no_literals(env: Environment) -> None:
     """No secret-like variable and no URL with credentials in any container's plain environment (sidecars too)."""
     for role in ROLES:
-        resource, _app = container(env, role)
-        for index, item in enumerate(task_definition(env, role)[1].containers):
+        resource, app = container(env, role)
+        for item in task_definition(env, role)[1].containers:
             literals = sorted(name for name, value in item.environment.items()
                               if is_secret_name(name) or URL_CREDENTIALS.search(value))
-            env.expect(resource if index == 0 else f"{resource}/container:{item.name}", "environment",
+            env.expect(resource if item is app else f"{resource}/container:{item.name}", "environment",
                        "no literal secrets", literals or "none", ok=lambda _w, got: got == "none")
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from envmatrix.aws.ecs import Container, TaskDefinition
+from envmatrix.aws.ecs import Container, Service, TaskDefinition
 from envmatrix.aws.snapshot import Snapshot
 from envmatrix.context import Environment
 
@@ -23,19 +23,62 @@ def live(env: Environment) -> Snapshot:
     return snapshot
 
 
-def task_definition(env: Environment, role: str) -> tuple[str, TaskDefinition]:
-    """The role's task definition (latest revision of its family) and its resource label."""
+def service(env: Environment, role: str) -> tuple[str, Service]:
+    """The role's ECS service and its resource label; a failure naming it when the snapshot did not find it."""
     snapshot = live(env)
-    family = snapshot.names[f"{role}_family"]
-    resource = f"ecs-task-definition:{family}"
+    resource = f"ecs-service:{snapshot.names['cluster']}/{snapshot.names[role + '_service']}"
+    return resource, present(env, snapshot.section("ecs").services.get(role), resource)
+
+
+def task_definition(env: Environment, role: str) -> tuple[str, TaskDefinition]:
+    """The revision the role's service runs (never merely the family's latest) and its resource label."""
+    service(env, role)  # without a service nothing runs: fail naming the missing service
+    snapshot = live(env)
+    resource = f"ecs-task-definition:{snapshot.names[role + '_family']}"
     return resource, present(env, snapshot.section("ecs").task_definitions.get(role), resource)
 
 
+#: Name or image fragments of the sidecars real task definitions carry beside the application.
+SIDECAR_MARKERS: tuple[str, ...] = (
+    "datadog", "dd-agent", "log_router", "log-router", "firelens", "fluent-bit", "fluentbit", "fluentd",
+    "envoy", "appmesh", "aws-otel", "otel-collector", "xray", "x-ray", "cloudwatch-agent",
+)
+
+
+def is_sidecar(item: Container) -> bool:
+    text = f"{item.name} {item.image}".lower()
+    return item.firelens or any(marker in text for marker in SIDECAR_MARKERS)
+
+
+def app_container(containers: list[Container], configured: str, likely: tuple[str, ...]) -> Container | str:
+    """The application container, or why it cannot be told: the configured name; else one named like the
+    service or role (``likely``); else the only container that is not a known sidecar."""
+    if configured:
+        named = [c for c in containers if c.name == configured]
+        return named[0] if named else f"no container named {configured} among {[c.name for c in containers]}"
+    for name in likely:
+        named = [c for c in containers if c.name.lower() == name.lower()]
+        if named:
+            return named[0]
+    apps = [c for c in containers if not is_sidecar(c)]
+    if len(apps) == 1:
+        return apps[0]
+    return f"cannot tell the application container among {[c.name for c in containers]}"
+
+
 def container(env: Environment, role: str) -> tuple[str, Container]:
-    """The application container of the role's task definition (the first container)."""
+    """The application container of the role's running task definition (found by name, not position)."""
     resource, definition = task_definition(env, role)
-    found = definition.containers[0] if definition.containers else None
-    return resource, present(env, found, f"{resource}/container")
+    names = live(env).names
+    configured = names.get(f"{role}_container", "")
+    found = app_container(definition.containers, configured,
+                          (names[f"{role}_service"], role, names[f"{role}_family"]))
+    if isinstance(found, str):
+        wanted = configured or f"named {names[role + '_service']} or the only non-sidecar"
+        env.expect(f"{resource}/container", "name", f"the application container ({wanted})",
+                   f"{found}; set names.{role}_container", ok=lambda _w, _g: False)
+    assert isinstance(found, Container)  # env.expect raised otherwise
+    return resource, found
 
 
 def tagged_resources(snapshot: Snapshot) -> list[tuple[str, dict[str, str]]]:

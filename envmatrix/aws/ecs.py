@@ -1,4 +1,4 @@
-"""ECS inventory: the cluster, the api/worker services and their task definition families."""
+"""ECS inventory: the cluster, the api/worker services, the task definition each runs and its family's latest."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from envmatrix.aws.target import Model, Target
 from envmatrix.redact import redact_value
 
 ROLES: tuple[str, ...] = ("api", "worker")
+#: Deployment controllers whose running revision lives in task sets, not in deployments.
+TASK_SET_CONTROLLERS: frozenset[str] = frozenset({"CODE_DEPLOY", "EXTERNAL"})
 
 
 class Cluster(Model):
@@ -19,17 +21,37 @@ class Cluster(Model):
     tags: dict[str, str]
 
 
+class Rollout(Model):
+    """One deployment (ECS controller) or task set (CODE_DEPLOY / EXTERNAL controller) of a service."""
+
+    kind: str  # "deployment" or "task set"
+    id: str
+    status: str  # PRIMARY, ACTIVE (being replaced), INACTIVE / DRAINING
+    task_definition: str
+    desired_count: int
+    running_count: int
+    rollout_state: str | None = None  # deployments: COMPLETED, IN_PROGRESS, FAILED (absent on old services)
+    stability_status: str | None = None  # task sets: STEADY_STATE, STABILIZING
+
+
 class Service(Model):
     name: str
     arn: str
     status: str
     desired_count: int
-    task_definition: str
+    task_definition: str  # the service's own field; ``running_task_definition`` is what its PRIMARY runs
     tags: dict[str, str]
+    controller: str = "ECS"
+    running_count: int = 0
+    pending_count: int = 0
+    rollouts: list[Rollout] = []
+    running_task_definition: str | None = None
 
 
 class Container(Model):
     name: str
+    image: str = ""
+    firelens: bool = False  # a FireLens log router (firelensConfiguration set)
     environment: dict[str, str]  # values redacted at fetch time
     secrets: dict[str, str]  # name -> valueFrom (an ARN, never a value)
     log_driver: str | None
@@ -49,7 +71,10 @@ class TaskDefinition(Model):
 class EcsInventory(Model):
     cluster: Cluster | None
     services: dict[str, Service | None]
+    #: role -> the revision its service runs (None without a service, or when that revision is gone)
     task_definitions: dict[str, TaskDefinition | None]
+    #: role -> the family's latest registered revision, deployed or not (recorded, never judged)
+    latest_task_definitions: dict[str, TaskDefinition | None] = {}
 
 
 def _cluster(target: Target) -> Cluster | None:
@@ -64,6 +89,52 @@ def _cluster(target: Target) -> Cluster | None:
                    container_insights=settings.get("containerInsights"), tags=tag_dict(raw.get("tags")))
 
 
+def _deployment(raw: dict[str, Any]) -> Rollout:
+    return Rollout(kind="deployment", id=raw.get("id", ""), status=raw.get("status", ""),
+                   task_definition=raw.get("taskDefinition", ""), desired_count=int(raw.get("desiredCount", 0)),
+                   running_count=int(raw.get("runningCount", 0)), rollout_state=raw.get("rolloutState"))
+
+
+def _task_set(raw: dict[str, Any]) -> Rollout:
+    return Rollout(kind="task set", id=raw.get("id", ""), status=raw.get("status", ""),
+                   task_definition=raw.get("taskDefinition", ""),
+                   desired_count=int(raw.get("computedDesiredCount", 0)),
+                   running_count=int(raw.get("runningCount", 0)), stability_status=raw.get("stabilityStatus"))
+
+
+def _task_sets(target: Target, raw: dict[str, Any]) -> list[dict[str, Any]]:
+    """The service's task sets: in DescribeServices' answer, else from DescribeTaskSets."""
+    if "taskSets" in raw:
+        return list(raw["taskSets"])
+    answer = target.clients.client("ecs").describe_task_sets(cluster=target.names.cluster,
+                                                             service=raw["serviceArn"])
+    return list(answer.get("taskSets", []))
+
+
+def _rollouts(target: Target, raw: dict[str, Any], controller: str) -> list[Rollout]:
+    if controller in TASK_SET_CONTROLLERS:
+        return [_task_set(item) for item in _task_sets(target, raw)]
+    return [_deployment(item) for item in raw.get("deployments", [])]
+
+
+def running_revision(service_task_definition: str, rollouts: list[Rollout]) -> str | None:
+    """The ARN the PRIMARY deployment / task set runs; the service's own taskDefinition when none says."""
+    primary = next((r.task_definition for r in rollouts if r.status == "PRIMARY" and r.task_definition), None)
+    return primary or service_task_definition or None
+
+
+def _service(target: Target, raw: dict[str, Any]) -> Service:
+    controller = (raw.get("deploymentController") or {}).get("type", "ECS")
+    rollouts = _rollouts(target, raw, controller)
+    task_definition = raw.get("taskDefinition", "")
+    return Service(
+        name=raw["serviceName"], arn=raw["serviceArn"], status=raw.get("status", ""),
+        desired_count=int(raw.get("desiredCount", 0)), task_definition=task_definition,
+        tags=tag_dict(raw.get("tags")), controller=controller, running_count=int(raw.get("runningCount", 0)),
+        pending_count=int(raw.get("pendingCount", 0)), rollouts=rollouts,
+        running_task_definition=running_revision(task_definition, rollouts))
+
+
 def _services(target: Target) -> dict[str, Service | None]:
     client = target.clients.client("ecs")
     names = {target.names.service(role): role for role in ROLES}
@@ -72,10 +143,7 @@ def _services(target: Target) -> dict[str, Service | None]:
     found: dict[str, Service | None] = dict.fromkeys(ROLES)
     for raw in (answer or {}).get("services", []):
         if raw.get("serviceName") in names and raw.get("status") != "INACTIVE":
-            found[names[raw["serviceName"]]] = Service(
-                name=raw["serviceName"], arn=raw["serviceArn"], status=raw.get("status", ""),
-                desired_count=int(raw.get("desiredCount", 0)), task_definition=raw.get("taskDefinition", ""),
-                tags=tag_dict(raw.get("tags")))
+            found[names[raw["serviceName"]]] = _service(target, raw)
     return found
 
 
@@ -83,6 +151,8 @@ def _container(raw: dict[str, Any]) -> Container:
     log = raw.get("logConfiguration") or {}
     return Container(
         name=raw.get("name", ""),
+        image=raw.get("image", ""),
+        firelens=bool(raw.get("firelensConfiguration")),
         environment={e["name"]: str(redact_value(e["name"], e.get("value", ""))) for e in raw.get("environment", [])},
         secrets={s["name"]: s.get("valueFrom", "") for s in raw.get("secrets", [])},
         log_driver=log.get("logDriver"),
@@ -90,28 +160,43 @@ def _container(raw: dict[str, Any]) -> Container:
     )
 
 
-def _task_definition(target: Target, family: str) -> TaskDefinition | None:
+def _task_definition(target: Target, name: str) -> TaskDefinition | None:
+    """``name`` is a family (its latest ACTIVE revision) or a full task definition ARN (that revision)."""
     client = target.clients.client("ecs")
-    answer = or_none(lambda: client.describe_task_definition(taskDefinition=family, include=["TAGS"]),
+    answer = or_none(lambda: client.describe_task_definition(taskDefinition=name, include=["TAGS"]),
                      "ClientException")
     if answer is None:
         return None
     raw = answer["taskDefinition"]
     return TaskDefinition(
-        family=raw.get("family", family), revision=int(raw.get("revision", 0)),
+        family=raw.get("family", name), revision=int(raw.get("revision", 0)),
         arn=raw.get("taskDefinitionArn", ""), cpu=raw.get("cpu"), memory=raw.get("memory"),
         containers=[_container(c) for c in raw.get("containerDefinitions", [])],
         tags=tag_dict(answer.get("tags")),
     )
 
 
+def _revisions(target: Target, role: str, service: Service | None) -> tuple[TaskDefinition | None,
+                                                                            TaskDefinition | None]:
+    """(the revision the service runs, the family's latest): one call when they are the same revision."""
+    latest = _task_definition(target, target.names.family(role))
+    running_arn = service.running_task_definition if service else None
+    if running_arn is None:
+        return None, latest
+    if latest is not None and running_arn in (latest.arn, f"{latest.family}:{latest.revision}"):
+        return latest, latest
+    return _task_definition(target, running_arn), latest
+
+
 def fetch(target: Target) -> EcsInventory:
-    """Cluster (with settings and tags), both services in one call, the latest revision of each family."""
+    """Cluster, both services in one call, the revision each service runs and its family's latest revision."""
     with reading(target.env, f"ECS cluster {target.names.cluster}"):
         cluster = _cluster(target)
         services = _services(target) if cluster else dict.fromkeys(ROLES)
-    definitions: dict[str, TaskDefinition | None] = {}
+    running: dict[str, TaskDefinition | None] = {}
+    latest: dict[str, TaskDefinition | None] = {}
     for role in ROLES:
         with reading(target.env, f"ECS task definition {target.names.family(role)}"):
-            definitions[role] = _task_definition(target, target.names.family(role))
-    return EcsInventory(cluster=cluster, services=services, task_definitions=definitions)
+            running[role], latest[role] = _revisions(target, role, services[role])
+    return EcsInventory(cluster=cluster, services=services, task_definitions=running,
+                        latest_task_definitions=latest)

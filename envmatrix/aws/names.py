@@ -26,6 +26,9 @@ DEFAULTS: dict[str, str] = {
     "backup_bucket": "{env}-taskmanager-backups",
     "log_archive_bucket": "{env}-taskmanager-log-archive",
     "alarm_prefix": "{env}-taskmanager-",
+    # The application container of each task definition; empty: found by name (see aws/checking.py).
+    "api_container": "",
+    "worker_container": "",
 }
 SECURITY_GROUP_ROLES: tuple[str, ...] = ("alb", "api", "worker", "db", "cache")
 
@@ -52,12 +55,18 @@ class Names:
     backup_bucket: str
     log_archive_bucket: str
     alarm_prefix: str
+    api_container: str = ""
+    worker_container: str = ""
 
     def service(self, role: str) -> str:
         return str(getattr(self, f"{role}_service"))
 
     def family(self, role: str) -> str:
         return str(getattr(self, f"{role}_family"))
+
+    def container(self, role: str) -> str:
+        """The configured application container name of the role's task definition ("" when not configured)."""
+        return str(getattr(self, f"{role}_container"))
 
     def log_group(self, role: str) -> str:
         return str(getattr(self, f"{role}_log_group"))

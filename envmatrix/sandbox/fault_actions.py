@@ -12,7 +12,7 @@ from envmatrix.sandbox.aws import RunningAws
 from envmatrix.sandbox.naming import Names
 
 WORLD = "0.0.0.0/0"
-TaskMutation = Callable[[dict[str, Any], dict[str, Any]], None]  # (task definition, its first container)
+TaskMutation = Callable[[dict[str, Any], dict[str, Any]], None]  # (task definition, its app container)
 
 
 @dataclass
@@ -52,18 +52,35 @@ class FaultTarget:
         return str(groups["ReplicationGroups"][0]["ARN"])
 
     # --- ECS ----------------------------------------------------------------------------------
-    def revise_task(self, role: str, mutate: TaskMutation) -> None:
-        """Register a new revision of the role's task definition, changed by ``mutate``, and deploy it."""
+    def running_task(self, role: str) -> str:
+        """The task definition ARN the role's service runs (not merely the family's latest revision)."""
+        found = self.client("ecs").describe_services(cluster=self.names.cluster, services=[role])["services"]
+        return str(found[0]["taskDefinition"])
+
+    def revise_task(self, role: str, mutate: TaskMutation, *, deploy: bool = True) -> str:
+        """Register a new revision of the role's running task definition, changed by ``mutate`` (given the
+        application container, found by name), and deploy it unless ``deploy`` is false. Returns its ARN."""
         ecs = self.client("ecs")
-        answer = ecs.describe_task_definition(taskDefinition=self.names.family(role), include=["TAGS"])
+        answer = ecs.describe_task_definition(taskDefinition=self.running_task(role), include=["TAGS"])
         current = answer["taskDefinition"]
         keep = ("family", "taskRoleArn", "executionRoleArn", "networkMode", "containerDefinitions",
                 "requiresCompatibilities", "cpu", "memory")
         definition = {key: current[key] for key in keep if key in current}
-        mutate(definition, definition["containerDefinitions"][0])
-        arn = ecs.register_task_definition(**definition, tags=answer.get("tags") or [])[
-            "taskDefinition"]["taskDefinitionArn"]
-        ecs.update_service(cluster=self.names.cluster, service=role, taskDefinition=arn)
+        mutate(definition, next(c for c in definition["containerDefinitions"] if c["name"] == role))
+        arn = str(ecs.register_task_definition(**definition, tags=answer.get("tags") or [])[
+            "taskDefinition"]["taskDefinitionArn"])
+        if deploy:
+            ecs.update_service(cluster=self.names.cluster, service=role, taskDefinition=arn)
+        return arn
+
+    def redeploy_service(self, role: str) -> None:
+        """Create the role's service again as it is: a fresh rolling deployment whose tasks are not yet running."""
+        ecs = self.client("ecs")
+        found = ecs.describe_services(cluster=self.names.cluster, services=[role], include=["TAGS"])["services"][0]
+        keep = ("taskDefinition", "desiredCount", "launchType", "networkConfiguration", "loadBalancers",
+                "propagateTags", "tags")
+        ecs.create_service(cluster=self.names.cluster, serviceName=role,
+                           **{key: found[key] for key in keep if found.get(key)})
 
     def set_variable(self, role: str, name: str, value: str) -> None:
         def mutate(_definition: dict[str, Any], container: dict[str, Any]) -> None:

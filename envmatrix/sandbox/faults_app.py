@@ -219,3 +219,77 @@ def _insights_off(target: FaultTarget) -> None:
 def _insights_on(target: FaultTarget) -> None:
     target.client("ecs").update_cluster(
         cluster=target.names.cluster, settings=[{"name": "containerInsights", "value": "enabled"}])
+
+
+# --- what runs: the running revision, the application container, the rollout --------------------------
+def _variable_value(target: FaultTarget, role: str, name: str) -> str:
+    definition = target.client("ecs").describe_task_definition(taskDefinition=target.running_task(role))
+    app = next(c for c in definition["taskDefinition"]["containerDefinitions"] if c["name"] == role)
+    return str(next(e["value"] for e in app["environment"] if e["name"] == name))
+
+
+@fault("staging-runs-old-revision", "staging",
+       "staging api runs a revision with LOG_LEVEL=DEBUG; a newer, right revision is registered but not deployed",
+       live("LOG-LEVEL") | APP_ENV | drift("DRIFT-LOGGING"),
+       "ecs-task-definition:staging-taskmanager-api.environment.LOG_LEVEL")
+def _old_revision(target: FaultTarget) -> None:
+    right = _variable_value(target, "api", "LOG_LEVEL")
+    target.set_variable("api", "LOG_LEVEL", "DEBUG")
+
+    def restore(_definition: dict[str, Any], container: dict[str, Any]) -> None:
+        container["environment"] = [e for e in container["environment"] if e["name"] != "LOG_LEVEL"]
+        container["environment"].append({"name": "LOG_LEVEL", "value": right})
+    target.revise_task("api", restore, deploy=False)
+
+
+@fault("production-app-container-unknown", "production",
+       "production api containers renamed (web, migrate): no container is named like the service",
+       live("LOG-LEVEL", "LOG-DESTINATION", "APP-DEBUG", "APP-ENVIRONMENT", "APP-RATE-LIMITING",
+            "APP-EMAIL-VERIFICATION", "APP-REGISTRATION", "APP-CORS-ORIGINS", "APP-POOLS", "JWT-ACCESS-MINUTES",
+            "JWT-REFRESH-DAYS", "SECRETS-PLACEHOLDERS", "SECRETS-NO-LITERALS") | APP_ENV | drift("DRIFT-LOGGING"),
+       "ecs-task-definition:production-taskmanager-api/container.name: expected the application container")
+def _container_unknown(target: FaultTarget) -> None:
+    def mutate(definition: dict[str, Any], container: dict[str, Any]) -> None:
+        container["name"] = "web"
+        definition["containerDefinitions"].append({
+            "name": "migrate", "image": container["image"], "essential": False, "command": ["alembic", "upgrade"]})
+    target.revise_task("api", mutate)
+
+
+@fault("staging-worker-rollout-in-progress", "staging",
+       "staging worker redeployed and its tasks not yet running (rollout in progress)",
+       live("ECS-ROLLOUT"), "ecs-service:staging-taskmanager/worker.runningCount: expected desiredCount")
+def _rollout_in_progress(target: FaultTarget) -> None:
+    target.redeploy_service("worker")
+
+
+@conforming("production-sidecars-first", "production",
+            "production api task definition lists a Datadog agent and a FireLens log router before the app")
+def _sidecars_first(target: FaultTarget) -> None:
+    def mutate(definition: dict[str, Any], _container: dict[str, Any]) -> None:
+        definition["containerDefinitions"][:0] = [
+            {"name": "datadog-agent", "image": "public.ecr.aws/datadog/agent:7", "essential": False,
+             "environment": [{"name": "DD_SITE", "value": "datadoghq.com"}, {"name": "ECS_FARGATE", "value": "true"}]},
+            {"name": "log_router", "image": "public.ecr.aws/aws-observability/aws-for-fluent-bit:stable",
+             "essential": True, "firelensConfiguration": {"type": "fluentbit"}}]
+    target.revise_task("api", mutate)
+
+
+@conforming("staging-newer-revision-not-deployed", "staging",
+            "a newer staging api revision (DEBUG, half the cpu) registered but not deployed")
+def _newer_not_deployed(target: FaultTarget) -> None:
+    def mutate(definition: dict[str, Any], container: dict[str, Any]) -> None:
+        definition["cpu"] = str(int(definition["cpu"]) // 2)
+        container["environment"] = [e for e in container["environment"] if e["name"] != "LOG_LEVEL"]
+        container["environment"].append({"name": "LOG_LEVEL", "value": "DEBUG"})
+    target.revise_task("api", mutate, deploy=False)
+
+
+@conforming("production-desired-count-autoscaled", "production",
+            "Application Auto Scaling moved the production api desired count within its scalable range")
+def _desired_autoscaled(target: FaultTarget) -> None:
+    resource = target.names.scalable_target("api")
+    scalable = target.client("application-autoscaling").describe_scalable_targets(
+        ServiceNamespace="ecs", ResourceIds=[resource])["ScalableTargets"][0]
+    desired = (scalable["MinCapacity"] + scalable["MaxCapacity"]) // 2
+    target.client("ecs").update_service(cluster=target.names.cluster, service="api", desiredCount=desired)

@@ -91,8 +91,9 @@ def test_database_open_to_the_world_is_red(pytester: pytest.Pytester, aws_env: d
 def test_secret_as_plain_text_is_red(pytester: pytest.Pytester, aws_env: dict[str, str], live_sandbox: Any,
                                      tmp_path: Path) -> None:
     ecs = live_sandbox.client("ecs")
-    family = "staging-taskmanager-worker"
-    described = ecs.describe_task_definition(taskDefinition=family, include=["TAGS"])
+    cluster = "staging-taskmanager"
+    running = ecs.describe_services(cluster=cluster, services=["worker"])["services"][0]["taskDefinition"]
+    described = ecs.describe_task_definition(taskDefinition=running, include=["TAGS"])
     current = described["taskDefinition"]
     containers = [dict(c) for c in current["containerDefinitions"]]
     containers[0]["secrets"] = [s for s in containers[0]["secrets"] if s["name"] != "JWT_SECRET_KEY"]
@@ -101,9 +102,11 @@ def test_secret_as_plain_text_is_red(pytester: pytest.Pytester, aws_env: dict[st
     new = ecs.register_task_definition(containerDefinitions=containers, tags=described["tags"],
                                        **{k: current[k] for k in keep if k in current})
     arn = new["taskDefinition"]["taskDefinitionArn"]
+    ecs.update_service(cluster=cluster, service="worker", taskDefinition=arn)  # the checks read what runs
     try:
         result = pytester.runpytest(*suite_args(tmp_path, "--env=staging", "-m", "live or drift"))
     finally:
+        ecs.update_service(cluster=cluster, service="worker", taskDefinition=running)
         ecs.deregister_task_definition(taskDefinition=arn)
         ecs.delete_task_definitions(taskDefinitions=[arn])
     failed = _failed_messages(result)

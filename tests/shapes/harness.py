@@ -97,15 +97,17 @@ class Verdict:
     evidence: list[Evidence] = field(default_factory=list)
 
 
-def judge(module: str, check_id: str, env: str, snapshot: Snapshot, *, suite: Suite | None = None) -> Verdict:
-    """Run shipped check ``check_id`` of ``module`` (a path under the project) on ``snapshot``."""
+def judge(module: str, check_id: str, env: str, snapshot: Snapshot, *, suite: Suite | None = None,
+          **params: Any) -> Verdict:
+    """Run shipped check ``check_id`` of ``module`` (a path under the project) on ``snapshot``; ``params`` are
+    a parametrized check's arguments (e.g. ``key="api_desired_count"`` of a drift check)."""
     function = getattr(load_check_module(module), test_name_for(check_id))
     info = next(mark.args[0] for mark in function.pytestmark if mark.name == "envmatrix_check")
     suite = suite or repo_suite()
     suite.providers["live"] = lambda _env: snapshot
     environment = Environment(suite, env, info)
     try:
-        function(environment)
+        function(environment, **params)
     except CheckFailed as failure:
         return Verdict(False, str(failure), environment.evidence)
     return Verdict(True, "", environment.evidence)
