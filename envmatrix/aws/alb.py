@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import threading
 import weakref
+from collections.abc import Callable, Hashable
 from concurrent.futures import Future
-from typing import Any
+from typing import Any, TypeVar
 
 from envmatrix.aws.reading import or_none, reading, tag_dict
 from envmatrix.aws.target import Model, Target
 
+T = TypeVar("T")
 #: Listener protocols that terminate TLS (their SslPolicy matters; moto reports one on plain HTTP listeners too).
 SECURE_PROTOCOLS = ("HTTPS", "TLS")
 
@@ -54,8 +56,39 @@ class AlbInventory(Model):
     ssl_policies: dict[str, list[str]] = {}
 
 
-_LOCK = threading.Lock()
-_LOOKUPS: dict[int, Future[dict[str, Any] | None]] = {}
+class _Once:
+    """Answers asked once per key and shared by every thread that wants them meanwhile; failures are not kept."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._futures: dict[Hashable, Future[Any]] = {}
+
+    def get(self, key: Hashable, call: Callable[[], T], lifetime: object) -> T:
+        """``call()``'s answer for ``key``, kept while ``lifetime`` lives."""
+        with self._lock:
+            future = self._futures.get(key)
+            mine = future is None
+            if future is None:
+                future = self._futures[key] = Future()
+                weakref.finalize(lifetime, self._forget, key)
+        if mine:
+            try:
+                future.set_result(call())
+            except BaseException as exc:
+                self._forget(key)
+                future.set_exception(exc)
+        result: T = future.result()
+        return result
+
+    def _forget(self, key: Hashable) -> None:
+        with self._lock:
+            self._futures.pop(key, None)
+
+
+#: The ALB and WAF sections run in parallel threads and both need the load balancer: one lookup per target.
+_BALANCERS = _Once()
+#: AWS's predefined TLS policies are the same for every environment read through one client: described once.
+_POLICIES = _Once()
 
 
 def _describe(target: Target) -> dict[str, Any] | None:
@@ -67,23 +100,8 @@ def _describe(target: Target) -> dict[str, Any] | None:
 
 
 def find_load_balancer(target: Target) -> dict[str, Any] | None:
-    """The ALB's DescribeLoadBalancers entry (None if absent), asked once per target.
-
-    The ALB and WAF sections run in parallel threads and both need it; the first asks, the other waits for
-    the same answer (or the same InventoryUnavailable), so AWS is asked once.
-    """
-    with _LOCK:
-        future = _LOOKUPS.get(id(target))
-        owner = future is None
-        if future is None:
-            future = _LOOKUPS[id(target)] = Future()
-            weakref.finalize(target, _LOOKUPS.pop, id(target), None)
-    if owner:
-        try:
-            future.set_result(_describe(target))
-        except BaseException as exc:
-            future.set_exception(exc)
-    return future.result()
+    """The ALB's DescribeLoadBalancers entry (None if absent), asked once per target (shared with the WAF)."""
+    return _BALANCERS.get(id(target), lambda: _describe(target), target)
 
 
 def _action(raw: dict[str, Any]) -> Action:
@@ -117,8 +135,10 @@ def _ssl_policies(elb: Any, listeners: list[Listener]) -> dict[str, list[str]]:
     names = sorted({item.ssl_policy for item in listeners if item.ssl_policy})
     if not names:
         return {}
-    policies = _pages(elb, "describe_ssl_policies", "SslPolicies", Names=names)
-    return {policy["Name"]: list(policy.get("SslProtocols", [])) for policy in policies if "Name" in policy}
+    def describe() -> dict[str, list[str]]:
+        policies = _pages(elb, "describe_ssl_policies", "SslPolicies", Names=names)
+        return {policy["Name"]: list(policy.get("SslProtocols", [])) for policy in policies if "Name" in policy}
+    return _POLICIES.get((id(elb), tuple(names)), describe, elb)
 
 
 def fetch(target: Target) -> AlbInventory:
