@@ -210,6 +210,16 @@ def test_waf_nonexistent_item_means_no_web_acl() -> None:
             "got none") in result.message
 
 
+def test_an_empty_answer_also_means_no_web_acl() -> None:
+    """GetWebACLForResource may also answer 200 without a WebACL member (it is optional in the model)."""
+    clients = _waf_clients()
+    clients.stub("wafv2").add_response("get_web_acl_for_resource", {}, {"ResourceArn": ALB_ARN})
+    inventory = waf.fetch(target(ENV, clients))
+    clients.verify()
+    result = judge(SECURITY, "WAF-ASSOCIATED", ENV, snapshot_of(ENV, waf=inventory))
+    assert not result.passed and "WebACL: expected production-taskmanager-waf, got none" in result.message
+
+
 def test_an_associated_web_acl_is_green() -> None:
     clients = _waf_clients()
     answer = _acl()
