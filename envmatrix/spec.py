@@ -154,6 +154,8 @@ class Security(_Model):
     log_archive_bucket: StrictBool
     hsts: StrictBool
     basic_auth: StrictBool
+    #: Oldest TLS protocol the load balancer's HTTPS listener may accept (an ``SslProtocols`` name).
+    min_tls_version: Literal["TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"]
 
 
 class EnvironmentSpec(_Model):

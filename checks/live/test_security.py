@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import ipaddress
+import ssl
+from collections.abc import Callable
+from typing import Any
 
 from envmatrix import Environment, check
+from envmatrix.aws.alb import SECURE_PROTOCOLS, Action, Listener
 from envmatrix.aws.checking import ROLES, container, live, present, tagged_resources, task_definition
 from envmatrix.aws.names import secret_reference
 from envmatrix.redact import URL_CREDENTIALS, is_secret_name
@@ -78,34 +82,38 @@ def test_secrets_rotation(env: Environment) -> None:
 
 @check("NET-VPC-CIDR", layer="live", area="security", row="security", severity="high")
 def test_net_vpc_cidr(env: Environment) -> None:
-    """The VPC's CIDR as documented."""
+    """The VPC's primary CIDR as documented (secondary CIDR associations are fine)."""
     resource = f"vpc:{live(env).names['vpc']}"
     vpc = present(env, live(env).section("network").vpc, resource)
     env.expect(resource, "CidrBlock", env.spec.network.vpc_cidr, vpc.cidr)
 
 
-def _inside(cidr: str, vpc: ipaddress.IPv4Network | ipaddress.IPv6Network) -> bool:
+def _inside(cidr: str, vpc_cidrs: list[str]) -> bool:
     network = ipaddress.ip_network(cidr, strict=False)
-    return network.version == vpc.version and network.subnet_of(vpc)  # type: ignore[arg-type]
+    for block in map(ipaddress.ip_network, vpc_cidrs):
+        if network.version == block.version and network.subnet_of(block):  # type: ignore[arg-type]
+            return True
+    return False
 
 
 @check("NET-DATA-INGRESS", layer="live", area="security", row="security", severity="critical")
 def test_net_data_ingress(env: Environment) -> None:
-    """Database and cache security groups admit traffic only from inside the VPC."""
+    """Database and cache security groups admit traffic only from inside the VPC (any of its CIDRs) or from
+    security groups; a prefix list is not proven inside, so it counts as a source outside."""
     network = live(env).section("network")
     vpc = present(env, network.vpc, f"vpc:{live(env).names['vpc']}")
-    inside = ipaddress.ip_network(vpc.cidr)
     for role in ("db", "cache"):
         resource = f"security-group:{live(env).names['sg_prefix']}{role}-sg"
         group = present(env, network.security_groups.get(role), resource)
-        outside = sorted({cidr for rule in group.ingress for cidr in rule.cidrs if not _inside(cidr, inside)})
-        env.expect(resource, "IpPermissions", f"sources inside {vpc.cidr} only", outside or "none",
-                   ok=lambda _w, got: got == "none")
+        outside = {cidr for rule in group.ingress for cidr in rule.cidrs if not _inside(cidr, vpc.cidrs)}
+        outside |= {f"prefix-list:{item}" for rule in group.ingress for item in rule.prefix_lists}
+        env.expect(f"security-group:{group.name}", "IpPermissions", f"sources inside {', '.join(vpc.cidrs)} only",
+                   sorted(outside) or "none", ok=lambda _w, got: got == "none")
 
 
 @check("NET-WORLD-INGRESS", layer="live", area="security", row="security", severity="critical")
 def test_net_world_ingress(env: Environment) -> None:
-    """Nothing is open to the world except the load balancer's ports 80 and 443."""
+    """Nothing is open to the world (0.0.0.0/0 or ::/0) except the load balancer's ports 80 and 443."""
     snapshot = live(env)
     network = snapshot.section("network")
     present(env, network.vpc, f"vpc:{snapshot.names['vpc']}")
@@ -120,9 +128,38 @@ def test_net_world_ingress(env: Environment) -> None:
                    ok=lambda _w, got: got == "none")
 
 
+def _holds(verdict: bool) -> Callable[[Any, Any], bool]:
+    """An ``ok`` for env.expect when the verdict was reached on the structured value, not on its text."""
+    return lambda _want, _got: verdict
+
+
+def _shown(actions: list[Action]) -> str:
+    return " then ".join(f"redirect {a.redirect_protocol}:{a.redirect_port}" if a.type == "redirect" else a.type
+                         for a in actions) or "none"
+
+
+def _never_forwards(actions: list[Action]) -> bool:
+    """Plain HTTP may only be answered: a redirect to HTTPS or a fixed response, never passed on."""
+    return bool(actions) and all((a.type == "redirect" and a.redirect_protocol == "HTTPS") or a.type == "fixed-response"
+                                 for a in actions)
+
+
+def _plain_http(env: Environment, resource: str, listener: Listener) -> None:
+    where = f"{resource}/listener:{listener.port}"
+    wanted = "redirect to HTTPS or fixed-response"
+    safe = _never_forwards(listener.actions)
+    env.expect(where, "DefaultActions", wanted, _shown(listener.actions), ok=_holds(safe))
+    for rule in listener.rules:
+        if not rule.is_default:  # the default rule repeats DefaultActions
+            safe = _never_forwards(rule.actions)
+            env.expect(f"{where}/rule:{rule.priority}", "Actions", wanted, _shown(rule.actions),
+                       ok=_holds(safe))
+
+
 @check("ALB-HTTPS", layer="live", area="security", row="security", severity="critical")
 def test_alb_https(env: Environment) -> None:
-    """An HTTPS listener on 443 with a certificate; port 80 only redirects to HTTPS 443."""
+    """An HTTPS listener on 443 with a certificate; nothing forwards plain HTTP, whatever the default action:
+    on every HTTP listener the default action and every rule redirect to HTTPS or answer a fixed response."""
     balancer = live(env).section("alb")
     resource = f"load-balancer:{live(env).names['alb']}"
     present(env, balancer.load_balancer, resource)
@@ -131,21 +168,47 @@ def test_alb_https(env: Environment) -> None:
     env.expect(f"{resource}/listener:443", "Protocol", "HTTPS", https.protocol)
     env.expect(f"{resource}/listener:443", "Certificates", "a certificate", https.certificates or "none",
                ok=lambda _w, got: got != "none")
-    http = next((item for item in balancer.listeners if item.port == 80), None)
-    if http is None:
-        return  # no plain HTTP listener at all is fine
-    action = http.actions[0] if http.actions else None
-    shown = f"{action.type} {action.redirect_protocol}:{action.redirect_port}" if action else "none"
-    env.expect(f"{resource}/listener:80", "DefaultActions", "redirect HTTPS:443", shown)
+    for listener in balancer.listeners:
+        if listener.protocol == "HTTP":
+            _plain_http(env, resource, listener)
+
+
+def _tls_rank(protocol: str) -> int:
+    """An SslProtocols name (TLSv1.2) in the order of ssl.TLSVersion; an unknown name ranks lowest."""
+    try:
+        return int(ssl.TLSVersion[protocol.replace(".", "_")])
+    except KeyError:
+        return -1
+
+
+@check("ALB-TLS-POLICY", layer="live", area="security", row="security", severity="high")
+def test_alb_tls_policy(env: Environment) -> None:
+    """Every HTTPS listener's TLS policy accepts no protocol older than the spec's minimum (its SslProtocols)."""
+    balancer = live(env).section("alb")
+    resource = f"load-balancer:{live(env).names['alb']}"
+    present(env, balancer.load_balancer, resource)
+    secure = [item for item in balancer.listeners if item.protocol in SECURE_PROTOCOLS]
+    env.expect(resource, "Listeners", "an HTTPS listener", len(secure), ok=lambda _w, got: got > 0)
+    for listener in secure:
+        _tls_policy(env, f"{resource}/listener:{listener.port}", listener.ssl_policy,
+                    balancer.ssl_policies.get(listener.ssl_policy or "", []))
+
+
+def _tls_policy(env: Environment, where: str, policy: str | None, protocols: list[str]) -> None:
+    minimum = env.spec.security.min_tls_version
+    oldest = min(protocols, key=_tls_rank) if protocols else None  # a policy AWS did not describe: unknown
+    meets = oldest is not None and _tls_rank(oldest) >= _tls_rank(minimum)
+    env.expect(where, "SslPolicy", minimum, f"{policy} (oldest protocol {oldest or 'unknown'})",
+               expected_text=f"{minimum} or newer", ok=_holds(meets))
 
 
 @check("WAF-ASSOCIATED", layer="live", area="security", row="security", severity="critical", applies=_has_waf)
 def test_waf_associated(env: Environment) -> None:
-    """The WAF web ACL is associated with the load balancer."""
-    balancer = live(env).section("alb")
+    """The WAF web ACL is associated with the load balancer (read in its own section, apart from the ALB's)."""
+    waf = live(env).section("waf")
     resource = f"load-balancer:{live(env).names['alb']}"
-    present(env, balancer.load_balancer, resource)
-    acl = balancer.web_acl
+    present(env, waf.load_balancer_arn, resource)
+    acl = waf.web_acl
     env.expect(resource, "WebACL", live(env).names["waf"], acl.name if acl else "none")
 
 

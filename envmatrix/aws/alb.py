@@ -1,11 +1,19 @@
-"""Load balancer inventory: the ALB, its listeners and tags, and the WAF web ACL associated with it."""
+"""Load balancer inventory: the ALB, every listener with every rule, the TLS policies in use, and the ALB's tags."""
 
 from __future__ import annotations
 
-from typing import Any
+import threading
+import weakref
+from collections.abc import Callable, Hashable
+from concurrent.futures import Future
+from typing import Any, TypeVar
 
 from envmatrix.aws.reading import or_none, reading, tag_dict
 from envmatrix.aws.target import Model, Target
+
+T = TypeVar("T")
+#: Listener protocols that terminate TLS (their SslPolicy matters; moto reports one on plain HTTP listeners too).
+SECURE_PROTOCOLS = ("HTTPS", "TLS")
 
 
 class Action(Model):
@@ -15,19 +23,22 @@ class Action(Model):
     status_code: str | None
 
 
+class ListenerRule(Model):
+    """One rule of a listener as DescribeRules gives it (the default rule included, priority "default")."""
+
+    priority: str
+    is_default: bool
+    actions: list[Action]
+
+
 class Listener(Model):
     arn: str
     port: int
     protocol: str
     certificates: list[str]
-    actions: list[Action]
-    tags: dict[str, str]
-
-
-class WebAcl(Model):
-    name: str
-    arn: str
-    tags: dict[str, str]
+    ssl_policy: str | None  # only on HTTPS / TLS listeners
+    actions: list[Action]  # the default actions
+    rules: list[ListenerRule]
 
 
 class LoadBalancer(Model):
@@ -41,7 +52,56 @@ class LoadBalancer(Model):
 class AlbInventory(Model):
     load_balancer: LoadBalancer | None
     listeners: list[Listener]
-    web_acl: WebAcl | None
+    #: SSL policy name -> its SslProtocols (DescribeSSLPolicies, once, for the policies the listeners use)
+    ssl_policies: dict[str, list[str]] = {}
+
+
+class _Once:
+    """Answers asked once per key and shared by every thread that wants them meanwhile; failures are not kept."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._futures: dict[Hashable, Future[Any]] = {}
+
+    def get(self, key: Hashable, call: Callable[[], T], lifetime: object) -> T:
+        """``call()``'s answer for ``key``, kept while ``lifetime`` lives."""
+        with self._lock:
+            future = self._futures.get(key)
+            mine = future is None
+            if future is None:
+                future = self._futures[key] = Future()
+                weakref.finalize(lifetime, self._forget, key)
+        if mine:
+            try:
+                future.set_result(call())
+            except BaseException as exc:
+                self._forget(key)
+                future.set_exception(exc)
+        result: T = future.result()
+        return result
+
+    def _forget(self, key: Hashable) -> None:
+        with self._lock:
+            self._futures.pop(key, None)
+
+
+#: The ALB and WAF sections run in parallel threads and both need the load balancer: one lookup per target.
+_BALANCERS = _Once()
+#: AWS's predefined TLS policies are the same for every environment read through one client: described once.
+_POLICIES = _Once()
+
+
+def _describe(target: Target) -> dict[str, Any] | None:
+    elb = target.clients.client("elbv2")
+    with reading(target.env, f"load balancer {target.names.alb}"):
+        answer = or_none(lambda: elb.describe_load_balancers(Names=[target.names.alb]), "LoadBalancerNotFound")
+    found: list[dict[str, Any]] = (answer or {}).get("LoadBalancers") or []
+    return found[0] if found else None
+
+
+def find_load_balancer(target: Target) -> dict[str, Any] | None:
+    """The ALB's DescribeLoadBalancers entry (None if absent), asked once per target (shared with the WAF)."""
+    return _BALANCERS.get(id(target), lambda: _describe(target), target)
 
 
 def _action(raw: dict[str, Any]) -> Action:
@@ -50,34 +110,50 @@ def _action(raw: dict[str, Any]) -> Action:
                   redirect_port=redirect.get("Port"), status_code=redirect.get("StatusCode"))
 
 
-def _web_acl(target: Target, lb_arn: str) -> WebAcl | None:
-    waf = target.clients.client("wafv2")
-    with reading(target.env, f"WAF web ACL of {target.names.alb}"):
-        acl = waf.get_web_acl_for_resource(ResourceArn=lb_arn).get("WebACL")
-        if not acl:
-            return None
-        tags = waf.list_tags_for_resource(ResourceARN=acl["ARN"]).get("TagInfoForResource", {}).get("TagList", [])
-    return WebAcl(name=acl.get("Name", ""), arn=acl["ARN"], tags=tag_dict(tags))
+def _actions(raw: list[dict[str, Any]]) -> list[Action]:
+    return [_action(item) for item in sorted(raw, key=lambda item: item.get("Order", 0))]
+
+
+def _pages(client: Any, operation: str, key: str, **params: Any) -> list[dict[str, Any]]:
+    return [item for page in client.get_paginator(operation).paginate(**params) for item in page.get(key, [])]
+
+
+def _listener(elb: Any, raw: dict[str, Any]) -> Listener:
+    rules = _pages(elb, "describe_rules", "Rules", ListenerArn=raw["ListenerArn"])
+    protocol = raw.get("Protocol", "")
+    return Listener(
+        arn=raw["ListenerArn"], port=int(raw.get("Port", 0)), protocol=protocol,
+        certificates=[c.get("CertificateArn", "") for c in raw.get("Certificates", [])],
+        ssl_policy=raw.get("SslPolicy") if protocol in SECURE_PROTOCOLS else None,
+        actions=_actions(raw.get("DefaultActions", [])),
+        rules=[ListenerRule(priority=str(rule.get("Priority", "")), is_default=bool(rule.get("IsDefault")),
+                            actions=_actions(rule.get("Actions", []))) for rule in rules],
+    )
+
+
+def _ssl_policies(elb: Any, listeners: list[Listener]) -> dict[str, list[str]]:
+    names = sorted({item.ssl_policy for item in listeners if item.ssl_policy})
+    if not names:
+        return {}
+    def describe() -> dict[str, list[str]]:
+        policies = _pages(elb, "describe_ssl_policies", "SslPolicies", Names=names)
+        return {policy["Name"]: list(policy.get("SslProtocols", [])) for policy in policies if "Name" in policy}
+    return _POLICIES.get((id(elb), tuple(names)), describe, elb)
 
 
 def fetch(target: Target) -> AlbInventory:
-    """The ALB by name, its listeners, the tags of both in one call, then its WAF association."""
+    """The ALB by name, every listener and every rule of each, the TLS policies in use, the ALB's tags."""
+    raw = find_load_balancer(target)
+    if raw is None:
+        return AlbInventory(load_balancer=None, listeners=[])
     elb = target.clients.client("elbv2")
-    with reading(target.env, f"load balancer {target.names.alb}"):
-        answer = or_none(lambda: elb.describe_load_balancers(Names=[target.names.alb]), "LoadBalancerNotFound")
-        if answer is None or not answer.get("LoadBalancers"):
-            return AlbInventory(load_balancer=None, listeners=[], web_acl=None)
-        raw = answer["LoadBalancers"][0]
-        raw_listeners = elb.describe_listeners(LoadBalancerArn=raw["LoadBalancerArn"]).get("Listeners", [])
-        arns = [raw["LoadBalancerArn"], *(item["ListenerArn"] for item in raw_listeners)]
-        described = elb.describe_tags(ResourceArns=arns).get("TagDescriptions", [])
+    with reading(target.env, f"listeners of load balancer {target.names.alb}"):
+        listeners = [_listener(elb, item) for item in
+                     _pages(elb, "describe_listeners", "Listeners", LoadBalancerArn=raw["LoadBalancerArn"])]
+        policies = _ssl_policies(elb, listeners)
+        described = elb.describe_tags(ResourceArns=[raw["LoadBalancerArn"]]).get("TagDescriptions", [])
     tags = {item["ResourceArn"]: tag_dict(item.get("Tags")) for item in described}
-    listeners = [Listener(
-        arn=item["ListenerArn"], port=int(item.get("Port", 0)), protocol=item.get("Protocol", ""),
-        certificates=[c.get("CertificateArn", "") for c in item.get("Certificates", [])],
-        actions=[_action(a) for a in item.get("DefaultActions", [])], tags=tags.get(item["ListenerArn"], {}),
-    ) for item in raw_listeners]
     balancer = LoadBalancer(name=raw["LoadBalancerName"], arn=raw["LoadBalancerArn"], scheme=raw.get("Scheme", ""),
                             security_groups=list(raw.get("SecurityGroups", [])),
                             tags=tags.get(raw["LoadBalancerArn"], {}))
-    return AlbInventory(load_balancer=balancer, listeners=listeners, web_acl=_web_acl(target, balancer.arn))
+    return AlbInventory(load_balancer=balancer, listeners=listeners, ssl_policies=policies)

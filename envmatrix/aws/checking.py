@@ -82,14 +82,23 @@ def container(env: Environment, role: str) -> tuple[str, Container]:
 
 
 def tagged_resources(snapshot: Snapshot) -> list[tuple[str, dict[str, str]]]:
-    """(resource label, tags) of every taggable resource the snapshot found (scalable targets excluded)."""
+    """(resource label, tags) of every top-level resource the snapshot found that tag rules cover.
+
+    Covered: the resource types an AWS Config ``required-tags`` rule evaluates (RDS DB instances, VPCs,
+    subnets, security groups, load balancers, S3 buckets; docs.aws.amazon.com/config/latest/developerguide/
+    required-tags.html) and those an AWS Organizations tag policy enforces tags on (also ElastiCache, ECS
+    clusters, services and task definitions, log groups, secrets, CloudWatch alarms, WAF web ACLs;
+    docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_supported-resources-enforcement.html).
+    Not covered: sub-resources (load balancer listeners and listener rules carry tags only if someone adds
+    them, and neither rule asks for them) and scalable targets.
+    """
     found: list[tuple[str, dict[str, str]]] = []
 
     def add(label: str, item: Any) -> None:
         if item is not None:
             found.append((label, item.tags))
 
-    for name in ("rds", "cache", "ecs", "logs", "secrets", "network", "alb", "buckets", "alarms"):
+    for name in ("rds", "cache", "ecs", "logs", "secrets", "network", "alb", "waf", "buckets", "alarms"):
         if name in snapshot.unavailable:
             snapshot.section(name)  # raises with the original reason
     rds, ecs = snapshot.rds, snapshot.ecs
@@ -121,8 +130,8 @@ def _more_tagged(snapshot: Snapshot) -> list[tuple[str, dict[str, str]]]:
     if snapshot.alb is not None:
         alb = snapshot.alb
         items += [(f"load-balancer:{alb.load_balancer.name}", alb.load_balancer)] if alb.load_balancer else []
-        items += [(f"listener:{listener.protocol}:{listener.port}", listener) for listener in alb.listeners]
-        items += [(f"waf-web-acl:{alb.web_acl.name}", alb.web_acl)] if alb.web_acl else []
+    if snapshot.waf is not None and snapshot.waf.web_acl is not None:
+        items += [(f"waf-web-acl:{snapshot.waf.web_acl.name}", snapshot.waf.web_acl)]
     if snapshot.buckets is not None:
         items += [(f"s3:{b.name}", b) for b in (snapshot.buckets.backup, snapshot.buckets.log_archive) if b]
     if snapshot.alarms is not None:

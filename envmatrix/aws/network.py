@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from envmatrix.aws.names import SECURITY_GROUP_ROLES
 from envmatrix.aws.reading import reading, tag_dict
 from envmatrix.aws.target import Model, Target
 
+#: Terraform's ``name_prefix`` appends a unique suffix of 26 characters: an 18-digit UTC timestamp and an
+#: 8-hex-digit counter (terraform-plugin-sdk ``id.PrefixedUniqueId``, ``UniqueIdSuffixLength = 26``).
+TERRAFORM_SUFFIX = r"-?\d{18}[0-9a-f]{8}"
+
 
 class Vpc(Model):
     id: str
-    cidr: str
+    cidr: str  # the primary CIDR (CidrBlock)
+    #: further CIDRs associated with the VPC (CidrBlockAssociationSet, Ipv6CidrBlockAssociationSet)
+    secondary_cidrs: list[str] = []
     tags: dict[str, str]
+
+    @property
+    def cidrs(self) -> list[str]:
+        return [self.cidr, *self.secondary_cidrs]
 
 
 class Subnet(Model):
@@ -28,6 +39,7 @@ class Rule(Model):
     to_port: int | None
     cidrs: list[str]
     source_groups: list[str]
+    prefix_lists: list[str] = []
 
     def covers(self, port: int) -> bool:
         if self.protocol == "-1" or self.from_port is None:
@@ -51,20 +63,44 @@ class NetworkInventory(Model):
 def _rule(raw: dict[str, Any]) -> Rule:
     cidrs = [r["CidrIp"] for r in raw.get("IpRanges", [])] + [r["CidrIpv6"] for r in raw.get("Ipv6Ranges", [])]
     return Rule(protocol=str(raw.get("IpProtocol", "-1")), from_port=raw.get("FromPort"), to_port=raw.get("ToPort"),
-                cidrs=cidrs, source_groups=[g["GroupId"] for g in raw.get("UserIdGroupPairs", []) if "GroupId" in g])
+                cidrs=cidrs, source_groups=[g["GroupId"] for g in raw.get("UserIdGroupPairs", []) if "GroupId" in g],
+                prefix_lists=[p["PrefixListId"] for p in raw.get("PrefixListIds", []) if "PrefixListId" in p])
+
+
+def _role_of(group_name: str, patterns: dict[str, re.Pattern[str]]) -> str | None:
+    return next((role for role, pattern in patterns.items() if pattern.fullmatch(group_name)), None)
 
 
 def _groups(target: Target, vpc_id: str) -> dict[str, SecurityGroup | None]:
-    roles = {target.names.security_group(role): role for role in SECURITY_GROUP_ROLES}
-    answer = target.clients.client("ec2").describe_security_groups(
-        Filters=[{"Name": "vpc-id", "Values": [vpc_id]}, {"Name": "group-name", "Values": list(roles)}])
+    """Each role's group by its name, or by that name used as Terraform's ``name_prefix`` (the newest then)."""
+    names = {role: target.names.security_group(role) for role in SECURITY_GROUP_ROLES}
+    patterns = {role: re.compile(re.escape(name) + f"(?:{TERRAFORM_SUFFIX})?") for role, name in names.items()}
+    wildcards = [f"{name}*" for name in names.values()]  # EC2 filters take * wildcards
+    pages = target.clients.client("ec2").get_paginator("describe_security_groups").paginate(
+        Filters=[{"Name": "vpc-id", "Values": [vpc_id]}, {"Name": "group-name", "Values": wildcards}])
     found: dict[str, SecurityGroup | None] = dict.fromkeys(SECURITY_GROUP_ROLES)
-    for raw in answer.get("SecurityGroups", []):
-        if raw.get("GroupName") in roles:
-            found[roles[raw["GroupName"]]] = SecurityGroup(
+    # the exact name first, then prefixed names newest first (the suffix starts with a timestamp)
+    raws = sorted((raw for page in pages for raw in page.get("SecurityGroups", [])),
+                  key=lambda raw: str(raw.get("GroupName", "")), reverse=True)
+    raws.sort(key=lambda raw: raw.get("GroupName") not in names.values())
+    for raw in raws:
+        role = _role_of(raw.get("GroupName", ""), patterns)
+        if role is not None and found[role] is None:
+            found[role] = SecurityGroup(
                 id=raw["GroupId"], name=raw["GroupName"], ingress=[_rule(r) for r in raw.get("IpPermissions", [])],
                 tags=tag_dict(raw.get("Tags")))
     return found
+
+
+def _vpc(raw: dict[str, Any]) -> Vpc:
+    """The primary CIDR and every other associated one (a disassociated or failed association is not the VPC's)."""
+    primary = raw.get("CidrBlock", "")
+    ipv4 = [item.get("CidrBlock", "") for item in raw.get("CidrBlockAssociationSet", [])
+            if item.get("CidrBlockState", {}).get("State", "associated") == "associated"]
+    ipv6 = [item.get("Ipv6CidrBlock", "") for item in raw.get("Ipv6CidrBlockAssociationSet", [])
+            if item.get("Ipv6CidrBlockState", {}).get("State", "associated") == "associated"]
+    secondary = [cidr for cidr in dict.fromkeys(ipv4 + ipv6) if cidr and cidr != primary]
+    return Vpc(id=raw["VpcId"], cidr=primary, secondary_cidrs=secondary, tags=tag_dict(raw.get("Tags")))
 
 
 def fetch(target: Target) -> NetworkInventory:
@@ -74,8 +110,7 @@ def fetch(target: Target) -> NetworkInventory:
         vpcs = ec2.describe_vpcs(Filters=[{"Name": "tag:Name", "Values": [target.names.vpc]}]).get("Vpcs", [])
         if not vpcs:
             return NetworkInventory(vpc=None, subnets=[], security_groups=dict.fromkeys(SECURITY_GROUP_ROLES))
-        raw_vpc = vpcs[0]
-        vpc = Vpc(id=raw_vpc["VpcId"], cidr=raw_vpc.get("CidrBlock", ""), tags=tag_dict(raw_vpc.get("Tags")))
+        vpc = _vpc(vpcs[0])
         raw_subnets = ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc.id]}]).get("Subnets", [])
         groups = _groups(target, vpc.id)
     subnets = [Subnet(id=s["SubnetId"], availability_zone=s.get("AvailabilityZone", ""), cidr=s.get("CidrBlock", ""),

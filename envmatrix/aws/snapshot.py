@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from envmatrix.aws import alarms, alb, buckets, ecs, elasticache, logs, network, rds, scaling, secrets
+from envmatrix.aws import alarms, alb, buckets, ecs, elasticache, logs, network, rds, scaling, secrets, waf
 from envmatrix.aws.alarms import AlarmsInventory
 from envmatrix.aws.alb import AlbInventory
 from envmatrix.aws.buckets import BucketsInventory
@@ -25,6 +25,7 @@ from envmatrix.aws.reading import reason_of
 from envmatrix.aws.scaling import ScalingInventory
 from envmatrix.aws.secrets import SecretsInventory
 from envmatrix.aws.target import Model, Target
+from envmatrix.aws.waf import WafInventory
 from envmatrix.errors import EnvmatrixError, InventoryUnavailable
 
 #: section name -> (fetch function, the boto3 services it uses)
@@ -36,7 +37,8 @@ SECTIONS: dict[str, tuple[Callable[[Target], BaseModel], tuple[str, ...]]] = {
     "logs": (logs.fetch, ("logs",)),
     "secrets": (secrets.fetch, ("secretsmanager",)),
     "network": (network.fetch, ("ec2",)),
-    "alb": (alb.fetch, ("elbv2", "wafv2")),
+    "alb": (alb.fetch, ("elbv2",)),
+    "waf": (waf.fetch, ("elbv2", "wafv2")),  # its own section: a WAF failure leaves the ALB's checks alone
     "buckets": (buckets.fetch, ("s3",)),
     "alarms": (alarms.fetch, ("cloudwatch",)),
 }
@@ -61,6 +63,7 @@ class Snapshot(Model):
     secrets: SecretsInventory | None = None
     network: NetworkInventory | None = None
     alb: AlbInventory | None = None
+    waf: WafInventory | None = None
     buckets: BucketsInventory | None = None
     alarms: AlarmsInventory | None = None
     #: section -> [resource, reason] for every section that could not be read

@@ -24,10 +24,12 @@ class Wants:
     backup_bucket: bool
     log_archive_bucket: bool
     alarms: bool
+    waf: bool = False
 
     @classmethod
     def from_spec(cls, spec: EnvironmentSpec) -> Wants:
-        return cls(spec.security.backup_bucket, spec.security.log_archive_bucket, spec.monitoring.alerting)
+        return cls(spec.security.backup_bucket, spec.security.log_archive_bucket, spec.monitoring.alerting,
+                   spec.security.waf)
 
 
 @dataclass(frozen=True)

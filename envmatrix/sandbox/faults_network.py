@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from envmatrix.sandbox.fault_actions import FaultTarget
-from envmatrix.sandbox.faults import fault, live
+from envmatrix.sandbox.faults import conforming, fault, live
+
+#: Terraform's name_prefix suffix: an 18-digit UTC timestamp and an 8-hex-digit counter.
+TERRAFORM_SUFFIX = "20261125101530123400000001"
 
 
 @fault("production-db-port-open-to-world", "production", "database port 5432 opened to 0.0.0.0/0",
@@ -33,7 +38,7 @@ def _http_forward(target: FaultTarget) -> None:
 
 
 @fault("staging-https-listener-removed", "staging", "the HTTPS listener on 443 deleted",
-       live("ALB-HTTPS"), "load-balancer:staging-taskmanager-alb/listener:443")
+       live("ALB-HTTPS", "ALB-TLS-POLICY"), "load-balancer:staging-taskmanager-alb/listener:443")
 def _https_removed(target: FaultTarget) -> None:
     target.client("elbv2").delete_listener(ListenerArn=target.listener_arn(443))
 
@@ -67,3 +72,51 @@ def _encryption(target: FaultTarget) -> None:
        live("NET-WORLD-INGRESS"), "security-group:staging-taskmanager-worker-sg.exists")
 def _worker_group_deleted(target: FaultTarget) -> None:
     target.client("ec2").delete_security_group(GroupId=target.group_id("worker"))
+
+
+@fault("production-http-rule-forwards", "production", "a rule on port 80 forwards /api/* (default redirects)",
+       live("ALB-HTTPS"), "load-balancer:production-taskmanager-alb/listener:80/rule:10.Actions")
+def _http_rule_forwards(target: FaultTarget) -> None:
+    target.client("elbv2").create_rule(
+        ListenerArn=target.listener_arn(80), Priority=10,
+        Conditions=[{"Field": "path-pattern", "PathPatternConfig": {"Values": ["/api/*"]}}],
+        Actions=[{"Type": "forward", "TargetGroupArn": target.target_group_arn()}])
+
+
+@fault("staging-tls-policy-old", "staging", "the HTTPS listener moved to ELBSecurityPolicy-2016-08 (TLS 1.0)",
+       live("ALB-TLS-POLICY"), "load-balancer:staging-taskmanager-alb/listener:443.SslPolicy")
+def _tls_policy_old(target: FaultTarget) -> None:
+    target.client("elbv2").modify_listener(ListenerArn=target.listener_arn(443), SslPolicy="ELBSecurityPolicy-2016-08")
+
+
+@conforming("staging-security-group-name-prefix", "staging",
+            "the worker security group made with Terraform's name_prefix (name + a 26-character unique suffix)")
+def _group_name_prefix(target: FaultTarget) -> None:
+    ec2 = target.client("ec2")
+    old = ec2.describe_security_groups(GroupIds=[target.group_id("worker")])["SecurityGroups"][0]
+    ec2.delete_security_group(GroupId=old["GroupId"])
+    name = f"{target.names.security_group('worker')}-{TERRAFORM_SUFFIX}"
+    ec2.create_security_group(GroupName=name, Description=old["Description"], VpcId=old["VpcId"],
+                              TagSpecifications=[{"ResourceType": "security-group", "Tags": old.get("Tags", [])}])
+
+
+@conforming("production-vpc-secondary-cidr", "production",
+            "a secondary VPC CIDR with a subnet of its own, from which the database admits traffic")
+def _secondary_cidr(target: FaultTarget) -> None:
+    ec2 = target.client("ec2")
+    vpc: dict[str, Any] = ec2.describe_vpcs(
+        Filters=[{"Name": "tag:Name", "Values": [target.names.vpc]}])["Vpcs"][0]
+    ec2.associate_vpc_cidr_block(VpcId=vpc["VpcId"], CidrBlock="100.64.0.0/16")
+    subnets = ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc["VpcId"]]}])["Subnets"]
+    tags = [tag for tag in vpc.get("Tags", []) if tag["Key"] != "Name"]
+    ec2.create_subnet(VpcId=vpc["VpcId"], CidrBlock="100.64.1.0/24", AvailabilityZone=subnets[0]["AvailabilityZone"],
+                      TagSpecifications=[{"ResourceType": "subnet", "Tags": tags}])
+    ec2.authorize_security_group_ingress(GroupId=target.group_id("db"), IpPermissions=[
+        {"IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432, "IpRanges": [{"CidrIp": "100.64.1.0/24"}]}])
+
+
+@conforming("production-listener-untagged", "production",
+            "the load balancer's listeners carry no tags (sub-resources; tag rules do not ask for them)")
+def _listener_untagged(target: FaultTarget) -> None:
+    arns = [target.listener_arn(port) for port in (80, 443)]
+    target.client("elbv2").remove_tags(ResourceArns=arns, TagKeys=["Environment", "Project"])

@@ -197,8 +197,25 @@ def test_one_unreadable_service_fails_only_its_checks(pytester: pytest.Pytester,
     monkeypatch.setitem(snapshot.SECTIONS, "alb", (denied, ("elbv2",)))
     result = pytester.runpytest(*suite_args(tmp_path, "--env=production", "-m", "live"))
     failed = _failed_messages(result)
-    assert set(failed) == {"test_alb_https[production]", "test_waf_associated[production]",
-                           "test_resource_tags[production]"}
+    assert set(failed) == {"test_alb_https[production]", "test_alb_tls_policy[production]",
+                           "test_resource_tags[production]"}  # WAF is its own section: its check still runs
     assert set(failed.values()) == {"production: cannot read load balancer production-taskmanager-alb: access denied: "
                                     "AccessDenied: not authorized to perform DescribeLoadBalancers"}
+    assert result.parseoutcomes()["passed"] > 30
+
+
+def test_an_unreadable_waf_leaves_the_load_balancer_checks_alone(pytester: pytest.Pytester, aws_env: dict[str, str],
+                                                                   monkeypatch: pytest.MonkeyPatch,
+                                                                   tmp_path: Path) -> None:
+    from envmatrix.aws import snapshot
+    from envmatrix.errors import InventoryUnavailable
+
+    def throttled(target: Any) -> Any:
+        raise InventoryUnavailable(target.env, "WAF web ACL of production-taskmanager-alb",
+                                   "AWS error (HTTP 400): WAFInternalErrorException: try again")
+
+    monkeypatch.setitem(snapshot.SECTIONS, "waf", (throttled, ("wafv2",)))
+    result = pytester.runpytest(*suite_args(tmp_path, "--env=production", "-m", "live"))
+    failed = _failed_messages(result)
+    assert set(failed) == {"test_waf_associated[production]", "test_resource_tags[production]"}
     assert result.parseoutcomes()["passed"] > 30
