@@ -149,7 +149,7 @@ def _plain_http(env: Environment, resource: str, listener: Listener) -> None:
     wanted = "redirect to HTTPS or fixed-response"
     safe = _never_forwards(listener.actions)
     env.expect(where, "DefaultActions", wanted, _shown(listener.actions), ok=_holds(safe))
-    for rule in listener.rules:
+    for rule in listener.rules or []:  # a plain listener's rules are always read (None only behind TLS)
         if not rule.is_default:  # the default rule repeats DefaultActions
             safe = _never_forwards(rule.actions)
             env.expect(f"{where}/rule:{rule.priority}", "Actions", wanted, _shown(rule.actions),

@@ -38,7 +38,8 @@ class Listener(Model):
     certificates: list[str]
     ssl_policy: str | None  # only on HTTPS / TLS listeners
     actions: list[Action]  # the default actions
-    rules: list[ListenerRule]
+    #: every rule of a plain (HTTP/TCP) listener; behind TLS no rule decides a verdict, so they are not read (None)
+    rules: list[ListenerRule] | None
 
 
 class LoadBalancer(Model):
@@ -118,16 +119,21 @@ def _pages(client: Any, operation: str, key: str, **params: Any) -> list[dict[st
     return [item for page in client.get_paginator(operation).paginate(**params) for item in page.get(key, [])]
 
 
+def _rules(elb: Any, listener_arn: str) -> list[ListenerRule]:
+    return [ListenerRule(priority=str(rule.get("Priority", "")), is_default=bool(rule.get("IsDefault")),
+                         actions=_actions(rule.get("Actions", [])))
+            for rule in _pages(elb, "describe_rules", "Rules", ListenerArn=listener_arn)]
+
+
 def _listener(elb: Any, raw: dict[str, Any]) -> Listener:
-    rules = _pages(elb, "describe_rules", "Rules", ListenerArn=raw["ListenerArn"])
     protocol = raw.get("Protocol", "")
+    secure = protocol in SECURE_PROTOCOLS
     return Listener(
         arn=raw["ListenerArn"], port=int(raw.get("Port", 0)), protocol=protocol,
         certificates=[c.get("CertificateArn", "") for c in raw.get("Certificates", [])],
-        ssl_policy=raw.get("SslPolicy") if protocol in SECURE_PROTOCOLS else None,
+        ssl_policy=raw.get("SslPolicy") if secure else None,
         actions=_actions(raw.get("DefaultActions", [])),
-        rules=[ListenerRule(priority=str(rule.get("Priority", "")), is_default=bool(rule.get("IsDefault")),
-                            actions=_actions(rule.get("Actions", []))) for rule in rules],
+        rules=None if secure else _rules(elb, raw["ListenerArn"]),
     )
 
 
@@ -142,7 +148,7 @@ def _ssl_policies(elb: Any, listeners: list[Listener]) -> dict[str, list[str]]:
 
 
 def fetch(target: Target) -> AlbInventory:
-    """The ALB by name, every listener and every rule of each, the TLS policies in use, the ALB's tags."""
+    """The ALB by name, every listener and every rule of each plain one, the TLS policies in use, the ALB's tags."""
     raw = find_load_balancer(target)
     if raw is None:
         return AlbInventory(load_balancer=None, listeners=[])

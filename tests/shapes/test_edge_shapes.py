@@ -70,12 +70,15 @@ def _policy(name: str, protocols: list[str]) -> dict[str, Any]:
 
 def _stub_alb(clients: StubbedClients, listeners: list[dict[str, Any]], rules: dict[int, list[list[dict[str, Any]]]],
               policies: dict[str, list[str]]) -> None:
-    """Queue one ALB read: DescribeLoadBalancers, DescribeListeners, DescribeRules (pages) per listener,
-    DescribeSSLPolicies for the policies asked for, DescribeTags of the load balancer only."""
+    """Queue one ALB read: DescribeLoadBalancers, DescribeListeners, DescribeRules (pages) per plain listener
+    (rules behind TLS decide nothing and are not read), DescribeSSLPolicies for the policies asked for,
+    DescribeTags of the load balancer only."""
     elb = clients.stub("elbv2")
     elb.add_response("describe_load_balancers", _balancer(), {"Names": [ALB_NAME]})
     elb.add_response("describe_listeners", {"Listeners": listeners}, {"LoadBalancerArn": ALB_ARN})
     for item in listeners:
+        if item["Protocol"] in ("HTTPS", "TLS"):
+            continue
         pages = rules[item["Port"]]
         for index, page in enumerate(pages):
             answer: dict[str, Any] = {"Rules": page}
