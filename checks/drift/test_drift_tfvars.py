@@ -9,6 +9,7 @@ import pytest
 
 from envmatrix import Environment, check
 from envmatrix.aws.checking import live, present, task_definition
+from envmatrix.aws.rds import storage_within
 from envmatrix.verdict import show
 
 #: tfvars key -> (env -> (live resource label, live value))
@@ -18,6 +19,24 @@ Getter = Callable[[Environment], tuple[str, Any]]
 def _db(env: Environment, attribute: str) -> tuple[str, Any]:
     resource = f"rds:{live(env).names['db']}"
     return resource, getattr(present(env, live(env).section("rds").primary, resource), attribute)
+
+
+def _storage(env: Environment) -> tuple[str, Any, bool, str]:
+    """Terraform's convention for autoscaled storage: ``ignore_changes = [allocated_storage]`` where
+    max_allocated_storage is set, so growth up to the declared ceiling is no drift (shrinking or passing it is)."""
+    resource = f"rds:{live(env).names['db']}"
+    db = present(env, live(env).section("rds").primary, resource)
+    declared, ceiling = env.tfvars.db_allocated_storage, env.tfvars.db_max_allocated_storage
+    text = f"declared {declared} (terraform.tfvars)"
+    if not ceiling:
+        return resource, db.allocated_storage, db.allocated_storage == declared, text
+    ok, shown = storage_within(db, declared, ceiling)
+    return resource, shown, ok, (f"{text}, or grown by storage autoscaling up to db_max_allocated_storage "
+                                 f"{ceiling} (Terraform: ignore_changes = [allocated_storage])")
+
+
+#: Keys whose live value AWS manages itself within a declared range: (resource, shown live value, ok, expected text)
+JUDGED: dict[str, Callable[[Environment], tuple[str, Any, bool, str]]] = {"db_allocated_storage": _storage}
 
 
 def _replica(env: Environment, attribute: str) -> tuple[str, Any]:
@@ -124,8 +143,12 @@ def _drift_check(check_id: str):  # type: ignore[no-untyped-def]
     @check(check_id, layer="drift", area=area, row=row)  # type: ignore[arg-type]
     @pytest.mark.parametrize("key", list(getters))
     def test(env: Environment, key: str) -> None:
-        resource, live_value = getters[key](env)
         declared = _declared(env, key)
+        if key in JUDGED:
+            resource, shown, ok, text = JUDGED[key](env)
+            env.expect(resource, key, declared, shown, ok=lambda _w, _g: ok, expected_text=text)
+            return
+        resource, live_value = getters[key](env)
         env.expect(resource, key, declared, live_value, expected_text=f"declared {show(declared)} (terraform.tfvars)")
 
     test.__doc__ = f"terraform.tfvars vs live, key by key: {', '.join(getters)}."

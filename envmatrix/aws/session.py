@@ -70,11 +70,19 @@ class Clients:
     _made: dict[str, Any] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def client(self, service: str) -> Any:
+    @property
+    def region(self) -> str:
+        """The region the environment is read in (a resource elsewhere is read with ``client(..., region)``)."""
+        return str(self.config.region_name)
+
+    def client(self, service: str, region: str | None = None) -> Any:
+        """The guarded client of ``service`` in the session's region, or in ``region`` (a cross-region replica)."""
+        key = f"{service}@{region}" if region and region != self.region else service
         with self._lock:
-            if service not in self._made:
-                self._made[service] = self.session.client(service, config=self.config)  # type: ignore[call-overload]
-            return self._made[service]
+            if key not in self._made:
+                config = self.config.merge(Config(region_name=region)) if key != service else self.config
+                self._made[key] = self.session.client(service, config=config)  # type: ignore[call-overload]
+            return self._made[key]
 
     def prepare(self, services: tuple[str, ...]) -> None:
         for service in services:
