@@ -153,6 +153,8 @@ class Security(_Model):
     log_archive_bucket: StrictBool
     hsts: StrictBool
     basic_auth: StrictBool
+    #: the weakest default bucket encryption accepted; the seed names none, so SSE-S3 (what AWS gives every bucket)
+    bucket_encryption: Literal["AES256", "aws:kms"] = "AES256"
 
 
 class EnvironmentSpec(_Model):

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from envmatrix import Environment, check
+from envmatrix.aws.buckets import expiration_days
 from envmatrix.aws.checking import live, present, task_definition
 from envmatrix.aws.rds import storage_within
 from envmatrix.verdict import show
@@ -81,7 +82,7 @@ def _log_retention(env: Environment) -> tuple[str, Any]:
 def _archive(env: Environment) -> tuple[str, Any]:
     resource = f"s3:{live(env).names['log_archive_bucket']}"
     bucket = live(env).section("buckets").log_archive
-    days = sorted({r.expiration_days for r in bucket.lifecycle if r.enabled and r.expiration_days}) if bucket else []
+    days = expiration_days(bucket) if bucket else []
     return resource, days[0] if len(days) == 1 else (days or None)
 
 

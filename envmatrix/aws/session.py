@@ -6,6 +6,7 @@ import os
 import threading
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import boto3
 from botocore.config import Config
@@ -73,7 +74,7 @@ class Clients:
     @property
     def region(self) -> str:
         """The region the environment is read in (a resource elsewhere is read with ``client(..., region)``)."""
-        return str(self.config.region_name)
+        return str(getattr(self.config, "region_name", None) or self.session.region_name)
 
     def client(self, service: str, region: str | None = None) -> Any:
         """The guarded client of ``service`` in the session's region, or in ``region`` (a cross-region replica)."""
@@ -82,11 +83,23 @@ class Clients:
             if key not in self._made:
                 config = self.config.merge(Config(region_name=region)) if key != service else self.config
                 self._made[key] = self.session.client(service, config=config)  # type: ignore[call-overload]
+                if service == "s3control" and os.environ.get("AWS_ENDPOINT_URL"):
+                    self._made[key].meta.events.register("before-send.s3-control", _emulator_host)
             return self._made[key]
 
     def prepare(self, services: tuple[str, ...]) -> None:
         for service in services:
             self.client(service)
+
+
+def _emulator_host(request: Any, **_: Any) -> None:
+    """S3 Control puts the account id in the host (``<account>.<endpoint>``), which an emulator on a loopback
+    address cannot answer: send the request to the configured endpoint itself, as the emulator expects."""
+    endpoint = urlsplit(os.environ.get("AWS_ENDPOINT_URL", ""))
+    parts = urlsplit(request.url)
+    if endpoint.netloc and parts.netloc.endswith("." + endpoint.netloc):
+        request.url = urlunsplit(parts._replace(netloc=endpoint.netloc))
+        request.headers["Host"] = endpoint.netloc
 
 
 _cache: dict[tuple[str | None, ...], Clients] = {}
