@@ -82,17 +82,21 @@ def test_secrets_rotation(env: Environment) -> None:
 
 
 def _rotation_period(env: Environment, resource: str, secret: Secret, days: int) -> dt.timedelta:
-    """The rule's longest interval, at most the documented days; an unreadable schedule fails naming it."""
-    setting = "RotationRules.ScheduleExpression" if secret.rotation_schedule else "RotationRules.AutomaticallyAfterDays"
+    """The rule's period: a fixed one (AutomaticallyAfterDays, rate(...)) is the documented days exactly, as
+    before; a calendar one (cron(...)) cannot say "N days" exactly, so it must never let more than N days pass.
+    An unreadable schedule fails naming it."""
+    schedule = secret.rotation_schedule
+    setting = "RotationRules.ScheduleExpression" if schedule else "RotationRules.AutomaticallyAfterDays"
+    fixed = not schedule or schedule.strip().startswith("rate(")
+    period = dt.timedelta(days=days)
     try:
         interval = rotation_interval(secret)
-        shown: object = secret.rotation_days
-        if secret.rotation_schedule and interval is not None:
-            shown = f"{secret.rotation_schedule} (up to {_days(interval)} days apart)"
+        shown: object = schedule if fixed else f"{schedule} (up to {_days(interval or period)} days apart)"
     except UnreadableSchedule:
-        interval, shown = None, f"{secret.rotation_schedule} (a schedule envmatrix cannot read)"
-    env.expect(resource, setting, days, shown, expected_text=f"rotation at least every {days} days",
-               ok=lambda _w, _g: interval is not None and interval <= dt.timedelta(days=days))
+        interval, shown = None, f"{schedule} (a schedule envmatrix cannot read)"
+    wanted = None if not schedule else f"every {days} days" if fixed else f"rotation at least every {days} days"
+    env.expect(resource, setting, days, shown if schedule else secret.rotation_days, expected_text=wanted,
+               ok=lambda _w, _g: interval is not None and (interval == period if fixed else interval <= period))
     assert interval is not None  # env.expect failed otherwise
     return interval
 

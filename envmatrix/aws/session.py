@@ -84,7 +84,7 @@ class Clients:
                 config = self.config.merge(Config(region_name=region)) if key != service else self.config
                 self._made[key] = self.session.client(service, config=config)  # type: ignore[call-overload]
                 if service == "s3control" and os.environ.get("AWS_ENDPOINT_URL"):
-                    self._made[key].meta.events.register("before-send.s3-control", _emulator_host)
+                    use_emulator_endpoint(self._made[key], os.environ["AWS_ENDPOINT_URL"])
             return self._made[key]
 
     def prepare(self, services: tuple[str, ...]) -> None:
@@ -92,14 +92,18 @@ class Clients:
             self.client(service)
 
 
-def _emulator_host(request: Any, **_: Any) -> None:
+def use_emulator_endpoint(client: Any, endpoint: str) -> None:
     """S3 Control puts the account id in the host (``<account>.<endpoint>``), which an emulator on a loopback
-    address cannot answer: send the request to the configured endpoint itself, as the emulator expects."""
-    endpoint = urlsplit(os.environ.get("AWS_ENDPOINT_URL", ""))
-    parts = urlsplit(request.url)
-    if endpoint.netloc and parts.netloc.endswith("." + endpoint.netloc):
-        request.url = urlunsplit(parts._replace(netloc=endpoint.netloc))
-        request.headers["Host"] = endpoint.netloc
+    address cannot answer: send ``client``'s requests to the emulator's endpoint itself, as it expects."""
+    target = urlsplit(endpoint).netloc
+
+    def rewrite(request: Any, **_: Any) -> None:
+        parts = urlsplit(request.url)
+        if target and parts.netloc.endswith("." + target):
+            request.url = urlunsplit(parts._replace(netloc=target))
+            request.headers["Host"] = target
+
+    client.meta.events.register("before-send.s3-control", rewrite, unique_id="envmatrix-emulator-s3control")
 
 
 _cache: dict[tuple[str | None, ...], Clients] = {}

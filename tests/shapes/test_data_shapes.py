@@ -170,29 +170,45 @@ def _rotation_verdict(database_url: dict[str, Any], *, partition: str = "aws", r
 @pytest.mark.parametrize("rules", [
     {"ScheduleExpression": "rate(30 days)", "Duration": "4h"},
     {"AutomaticallyAfterDays": 30, "ScheduleExpression": "rate(30 days)"},
-    {"ScheduleExpression": "rate(12 hours)"},
+    {"ScheduleExpression": "rate(720 hours)"},
     {"ScheduleExpression": "cron(0 16 1,15 * ? *)", "Duration": "2h"},
     {"ScheduleExpression": "cron(0 8 ? * MON *)"},
 ], ids=["rate-30-days", "rate-with-days", "rate-hours", "cron-twice-monthly", "cron-weekly"])
-def test_rotation_schedules_within_the_documented_days_pass(rules: dict[str, Any]) -> None:
+def test_rotation_schedules_meeting_the_documented_days_pass(rules: dict[str, Any]) -> None:
     verdict = _rotation_verdict(_rotating("database-url", rules))
     assert verdict.passed, verdict.message
 
 
-@pytest.mark.parametrize(("expression", "shown"), [
-    ("rate(90 days)", "rate(90 days) (up to 90 days apart)"),
-    ("cron(0 16 1 * ? *)", "cron(0 16 1 * ? *) (up to 31 days apart)"),
-    ("cron(0 16 ? * 6L *)", "cron(0 16 ? * 6L *) (up to 35 days apart)"),
-], ids=["rate-90-days", "cron-monthly", "cron-last-friday"])
-def test_rotation_schedules_longer_than_documented_are_red(expression: str, shown: str) -> None:
+@pytest.mark.parametrize(("expression", "expected", "shown"), [
+    ("rate(90 days)", "every 30 days", "rate(90 days)"),
+    ("rate(7 days)", "every 30 days", "rate(7 days)"),
+    ("cron(0 16 1 * ? *)", "rotation at least every 30 days", "cron(0 16 1 * ? *) (up to 31 days apart)"),
+    ("cron(0 16 ? * 6L *)", "rotation at least every 30 days", "cron(0 16 ? * 6L *) (up to 35 days apart)"),
+], ids=["rate-90-days", "rate-7-days", "cron-monthly", "cron-last-friday"])
+def test_rotation_schedules_other_than_documented_are_red(expression: str, expected: str, shown: str) -> None:
     verdict = _rotation_verdict(_rotating("database-url", {"ScheduleExpression": expression}))
     assert not verdict.passed
     assert (f"{ENV} SECRETS-ROTATION secret:taskmanager/{ENV}/database-url.RotationRules.ScheduleExpression: "
-            f"expected rotation at least every 30 days, got {shown}") in verdict.message
+            f"expected {expected}, got {shown}") in verdict.message
+
+
+def test_automatically_after_days_other_than_documented_is_red() -> None:
+    verdict = _rotation_verdict(_rotating("database-url", {"AutomaticallyAfterDays": 90}))
+    assert not verdict.passed
+    assert "database-url.RotationRules.AutomaticallyAfterDays: expected 30, got 90" in verdict.message
 
 
 def test_cron_monthly_meets_a_longer_period() -> None:
-    assert longest_interval("cron(0 16 1 * ? *)") == dt.timedelta(days=31) <= dt.timedelta(days=90)
+    """The jwt-secret's 90 days: a monthly cron never lets more than 31 days pass."""
+    assert longest_interval("cron(0 16 1 * ? *)") == dt.timedelta(days=31)
+    rules = {"ScheduleExpression": "cron(0 16 1 * ? *)"}
+    clients = StubbedClients(ENV)
+    clients.stub("secretsmanager").add_response("list_secrets", {"SecretList": [
+        _rotating("database-url", {"AutomaticallyAfterDays": 30}), _rotating("jwt-secret", rules),
+        _secret("oauth-google")]})
+    snapshot = snapshot_of(ENV, secrets=secrets.fetch(target(ENV, clients)))
+    verdict = judge("checks/live/test_security.py", "SECRETS-ROTATION", ENV, snapshot)
+    assert verdict.passed, verdict.message
 
 
 @pytest.mark.parametrize("expression", ["cron(0 16 1 * * *)", "rate(2 weeks)", "at(2026-12-01T00:00:00)",
