@@ -53,21 +53,6 @@ class FaultTarget:
             DBInstanceIdentifier=self.names.db_replica, SourceDBInstanceIdentifier=self.db_arn(),
             DBInstanceClass=replica["DBInstanceClass"], PubliclyAccessible=False, Tags=replica.get("TagList", []))
 
-    def recreate_cache(self, **changes: Any) -> None:
-        """Re-create the replication group as it was, with ``changes`` (moto keeps some settings only on create)."""
-        elasticache = self.client("elasticache")
-        group = elasticache.describe_replication_groups(ReplicationGroupId=self.names.cache)["ReplicationGroups"][0]
-        tags = elasticache.list_tags_for_resource(ResourceName=group["ARN"])["TagList"]
-        elasticache.delete_replication_group(ReplicationGroupId=self.names.cache)
-        elasticache.create_replication_group(**{
-            "ReplicationGroupId": self.names.cache, "ReplicationGroupDescription": group["Description"],
-            "Engine": "redis", "CacheNodeType": group["CacheNodeType"], "NumNodeGroups": 1,
-            "ReplicasPerNodeGroup": len(group["MemberClusters"]) - 1,
-            "AutomaticFailoverEnabled": group["AutomaticFailover"] == "enabled",
-            "MultiAZEnabled": group["MultiAZ"] == "enabled", "AtRestEncryptionEnabled": True,
-            "TransitEncryptionEnabled": True, "CacheSubnetGroupName": f"{self.names.prefix}-cache",
-            "SecurityGroupIds": [self.group_id("cache")], "Tags": tags, **changes})
-
     def account_public_access_block(self, **flags: bool) -> None:
         """Set the account-level S3 Block Public Access (s3control; the account is the sandbox's own)."""
         account = self.client("sts").get_caller_identity()["Account"]
