@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from envmatrix import catalog
-from envmatrix.aws import buckets, elasticache, identity, rds, secrets
+from envmatrix.aws import alarms, buckets, elasticache, identity, rds, secrets
 from envmatrix.aws.arn import parse_arn
 from envmatrix.aws.rotation import UnreadableSchedule, longest_interval
 from envmatrix.aws.target import Wants
@@ -414,3 +414,21 @@ def test_lifecycle_filtered_to_part_of_the_bucket_is_red(scope: dict[str, Any], 
     assert not verdict.passed
     assert (f"{ENV} LOG-ARCHIVE s3:{ENV}-taskmanager-log-archive.LifecycleConfiguration.Expiration.Days: expected "
             f'365 (a rule covering the whole bucket), got ["{shown}"]') in verdict.message
+
+
+@pytest.mark.parametrize(("partition", "region"), [("aws-cn", "cn-north-1"), ("aws-us-gov", "us-gov-west-1")])
+def test_alarm_actions_in_other_partitions_are_sns_topics(partition: str, region: str) -> None:
+    clients = StubbedClients(ENV, region=region)
+    name = f"{ENV}-taskmanager-db-cpu-high"
+    arn = f"arn:{partition}:cloudwatch:{region}:{ACCOUNT}:alarm:{name}"
+    clients.stub("cloudwatch").add_response("describe_alarms", {"MetricAlarms": [{
+        "AlarmName": name, "AlarmArn": arn, "ActionsEnabled": True, "StateValue": "OK",
+        "AlarmActions": [f"arn:{partition}:sns:{region}:{ACCOUNT}:{ENV}-taskmanager-alerts"],
+        "MetricName": "CPUUtilization", "Namespace": "AWS/RDS", "Statistic": "Average", "Period": 300,
+        "EvaluationPeriods": 2, "Threshold": 80.0, "ComparisonOperator": "GreaterThanThreshold"}]},
+        {"AlarmNamePrefix": f"{ENV}-taskmanager-", "AlarmTypes": ["MetricAlarm"]})
+    clients.stub("cloudwatch").add_response("list_tags_for_resource", {"Tags": TAGS}, {"ResourceARN": arn})
+    snapshot = snapshot_of(ENV, alarms=alarms.fetch(target(ENV, clients)))
+    clients.verify()
+    verdict = judge("checks/live/test_monitoring.py", "MON-ALARMS", ENV, snapshot)
+    assert verdict.passed, verdict.message
