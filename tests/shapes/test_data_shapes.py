@@ -198,6 +198,15 @@ def test_automatically_after_days_other_than_documented_is_red() -> None:
     assert "database-url.RotationRules.AutomaticallyAfterDays: expected 30, got 90" in verdict.message
 
 
+@pytest.mark.parametrize(("expression", "days"), [
+    ("rate(1 day)", 1), ("rate(4 hours)", 4 / 24), ("cron(0 16 1,15 * ? *)", 17), ("cron(0 8 ? * MON-FRI *)", 3),
+    ("cron(0 0 L * ? *)", 31), ("cron(0 0 LW * ? *)", 33), ("cron(0 0 15W * ? *)", 32), ("cron(0 0 ? * 3#2 *)", 35),
+    ("cron(0 0 1 JAN,JUL ? *)", 184), ("cron(0 0 1 */3 ? *)", 92), ("cron(0 0 ? * SUN *)", 7),
+])
+def test_longest_interval_of_aws_schedules(expression: str, days: float) -> None:
+    assert longest_interval(expression).total_seconds() == days * 86400
+
+
 def test_cron_monthly_meets_a_longer_period() -> None:
     """The jwt-secret's 90 days: a monthly cron never lets more than 31 days pass."""
     assert longest_interval("cron(0 16 1 * ? *)") == dt.timedelta(days=31)
