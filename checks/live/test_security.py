@@ -66,8 +66,9 @@ def test_secrets_no_literals(env: Environment) -> None:
 
 @check("SECRETS-ROTATION", layer="live", area="security", row="security", severity="high", applies=_rotates)
 def test_secrets_rotation(env: Environment) -> None:
-    """Secrets Manager rotation: at least every N days (AutomaticallyAfterDays, rate(...) or cron(...)) and
-    running (a secret never rotated must be younger than its period), or off where the spec says manual."""
+    """Secrets Manager rotation every N days (AutomaticallyAfterDays or rate(...) exactly; a cron(...) schedule
+    never more than N days apart) and running (a secret never rotated must be younger than its period), or off
+    where the spec says manual."""
     secrets = live(env).section("secrets")
     prefix = live(env).names["secret_prefix"]
     for short, rule in sorted(env.spec.secrets.rotation.items()):
@@ -109,7 +110,7 @@ def _rotation_running(env: Environment, resource: str, secret: Secret, interval:
     age = taken - secret.created if secret.created else None
     due = age is not None and age > interval
     shown = "never rotated, CreatedDate unknown" if age is None else (
-        f"never rotated, created {_days(age)} days ago" + ("" if due else ": not yet due"))
+        f"never rotated, created {age.days} days ago" + ("" if due else ": not yet due"))
     env.expect(resource, "LastRotatedDate", f"a rotation within {_days(interval)} days of creation", shown,
                ok=lambda _w, _g: age is not None and not due)
 
