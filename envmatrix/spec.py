@@ -156,6 +156,8 @@ class Security(_Model):
     basic_auth: StrictBool
     #: Oldest TLS protocol the load balancer's HTTPS listener may accept (an ``SslProtocols`` name).
     min_tls_version: Literal["TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"]
+    #: the weakest default bucket encryption accepted; the seed names none, so SSE-S3 (what AWS gives every bucket)
+    bucket_encryption: Literal["AES256", "aws:kms"] = "AES256"
 
 
 class EnvironmentSpec(_Model):

@@ -8,7 +8,9 @@ from typing import Any
 import pytest
 
 from envmatrix import Environment, check
+from envmatrix.aws.buckets import expiration_days
 from envmatrix.aws.checking import container, live, present, task_definition
+from envmatrix.aws.rds import storage_within
 from envmatrix.verdict import show
 
 #: tfvars key -> (env -> (live resource label, live value))
@@ -18,6 +20,21 @@ Getter = Callable[[Environment], tuple[str, Any]]
 def _db(env: Environment, attribute: str) -> tuple[str, Any]:
     resource = f"rds:{live(env).names['db']}"
     return resource, getattr(present(env, live(env).section("rds").primary, resource), attribute)
+
+
+def _storage(env: Environment) -> tuple[str, Any, bool, str]:
+    """Terraform's convention for autoscaled storage: ``ignore_changes = [allocated_storage]`` where
+    max_allocated_storage is set, so growth up to the declared ceiling is no drift (shrinking or passing it is)."""
+    resource = f"rds:{live(env).names['db']}"
+    db = present(env, live(env).section("rds").primary, resource)
+    declared, ceiling = env.tfvars.db_allocated_storage, env.tfvars.db_max_allocated_storage
+    text = f"declared {declared} (terraform.tfvars)"
+    if not ceiling:
+        return resource, db.allocated_storage, db.allocated_storage == declared, text
+    ok, shown = storage_within(db, declared, ceiling)
+    return resource, shown, ok, (f"{text}, or grown by storage autoscaling up to db_max_allocated_storage "
+                                 f"{ceiling} (Terraform: ignore_changes = [allocated_storage])")
+
 
 
 def _replica(env: Environment, attribute: str) -> tuple[str, Any]:
@@ -51,16 +68,26 @@ def _scaling(env: Environment, role: str, attribute: str) -> tuple[str, Any]:
     return f"scalable-target:{names['cluster']}/{names[role + '_service']}", getattr(target, attribute, None)
 
 
-def _managed_range(env: Environment, key: str) -> tuple[int, int] | None:
-    """The scalable target's [min, max] where Application Auto Scaling owns the live value, else None.
+def _desired(role: str) -> Callable[[Environment], tuple[str, Any, bool, str]]:
+    """Where Application Auto Scaling owns the live desiredCount, Terraform users write
+    ``ignore_changes = [desired_count]``: any value within the scalable target's range is no drift."""
+    def judge(env: Environment) -> tuple[str, Any, bool, str]:
+        resource, live_value = _service(env, role)
+        declared = getattr(env.tfvars, f"{role}_desired_count")
+        text = f"declared {show(declared)} (terraform.tfvars)"
+        target = live(env).section("scaling").targets.get(role)
+        if target is None:
+            return resource, live_value, live_value == declared, text
+        low, high = target.min_capacity, target.max_capacity
+        return resource, live_value, low <= live_value <= high, (
+            f"{text}, managed by Application Auto Scaling; ignore_changes: within [{low}, {high}]")
+    return judge
 
-    Terraform users write ``ignore_changes = [desired_count]`` on such services: scaling, not the tfvars, sets it.
-    """
-    role, _, setting = key.partition("_")
-    if setting != "desired_count":
-        return None
-    target = live(env).section("scaling").targets.get(role)
-    return (target.min_capacity, target.max_capacity) if target is not None else None
+
+#: Keys whose live value AWS manages itself within a declared range: (resource, shown live value, ok, expected text)
+JUDGED: dict[str, Callable[[Environment], tuple[str, Any, bool, str]]] = {
+    "db_allocated_storage": _storage, "api_desired_count": _desired("api"), "worker_desired_count": _desired("worker"),
+}
 
 
 def _log_retention(env: Environment) -> tuple[str, Any]:
@@ -74,7 +101,7 @@ def _log_retention(env: Environment) -> tuple[str, Any]:
 def _archive(env: Environment) -> tuple[str, Any]:
     resource = f"s3:{live(env).names['log_archive_bucket']}"
     bucket = live(env).section("buckets").log_archive
-    days = sorted({r.expiration_days for r in bucket.lifecycle if r.enabled and r.expiration_days}) if bucket else []
+    days = expiration_days(bucket) if bucket else []
     return resource, days[0] if len(days) == 1 else (days or None)
 
 
@@ -135,17 +162,13 @@ def _drift_check(check_id: str):  # type: ignore[no-untyped-def]
     @check(check_id, layer="drift", area=area, row=row)  # type: ignore[arg-type]
     @pytest.mark.parametrize("key", list(getters))
     def test(env: Environment, key: str) -> None:
-        resource, live_value = getters[key](env)
         declared = _declared(env, key)
-        managed = _managed_range(env, key)
-        if managed is None:
-            env.expect(resource, key, declared, live_value,
-                       expected_text=f"declared {show(declared)} (terraform.tfvars)")
+        if key in JUDGED:
+            resource, shown, ok, text = JUDGED[key](env)
+            env.expect(resource, key, declared, shown, ok=lambda _w, _g: ok, expected_text=text)
             return
-        low, high = managed
-        env.expect(resource, key, declared, live_value, ok=lambda _d, got: low <= got <= high,
-                   expected_text=f"declared {show(declared)} (terraform.tfvars), managed by Application Auto Scaling; "
-                                 f"ignore_changes: within [{low}, {high}]")
+        resource, live_value = getters[key](env)
+        env.expect(resource, key, declared, live_value, expected_text=f"declared {show(declared)} (terraform.tfvars)")
 
     test.__doc__ = f"terraform.tfvars vs live, key by key: {', '.join(getters)}."
     return test

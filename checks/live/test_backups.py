@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 from envmatrix import Environment, check
+from envmatrix.aws.buckets import FLAGS
 from envmatrix.aws.checking import live, present
 from envmatrix.spec import EnvironmentSpec
+
+#: default encryption algorithms that meet what the spec requires (aws:kms:dsse is KMS with two layers)
+ACCEPTED = {"AES256": ("AES256", "aws:kms", "aws:kms:dsse"), "aws:kms": ("aws:kms", "aws:kms:dsse")}
+ENCRYPTION_TEXT = {"AES256": "default encryption SSE-S3 (AES256) or SSE-KMS (spec: bucket_encryption AES256)",
+                   "aws:kms": "default encryption SSE-KMS (aws:kms) (spec: bucket_encryption aws:kms)"}
 
 
 def _has_backup_bucket(spec: EnvironmentSpec) -> bool:
@@ -33,16 +39,20 @@ def test_backup_bucket(env: Environment) -> None:
     resource = f"s3:{live(env).names['backup_bucket']}"
     bucket = present(env, live(env).section("buckets").backup, resource)
     env.expect(resource, "Versioning", "Enabled", bucket.versioning)
-    env.expect(resource, "ServerSideEncryption", "an encryption rule (AES256 or aws:kms)", bucket.encryption or "none",
-               ok=lambda _w, got: got != "none" and all(algorithm for algorithm in got))
+    wanted = env.spec.security.bucket_encryption
+    env.expect(resource, "ServerSideEncryption", wanted, bucket.encryption or "none",
+               expected_text=ENCRYPTION_TEXT[wanted], ok=lambda want, got: got != "none" and all(
+                   algorithm in ACCEPTED[want] for algorithm in got))
 
 
 @check("BACKUP-BUCKET-PUBLIC-ACCESS", layer="live", area="security", row="backups", severity="critical",
        applies=_has_backup_bucket)
 def test_backup_bucket_public_access(env: Environment) -> None:
-    """The backup bucket blocks every kind of public access."""
+    """The backup bucket blocks every kind of public access, at bucket or account level (S3 merges them per flag)."""
     resource = f"s3:{live(env).names['backup_bucket']}"
-    bucket = present(env, live(env).section("buckets").backup, resource)
-    block = bucket.public_access_block or {}
-    for setting in ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets"):
-        env.expect(resource, f"PublicAccessBlock.{setting}", True, block.get(setting, False))
+    buckets = live(env).section("buckets")
+    bucket = present(env, buckets.backup, resource)
+    for flag in FLAGS:
+        on, where = buckets.blocks(bucket, flag)
+        env.expect(resource, f"PublicAccessBlock.{flag}", True, f"true ({where} level)" if on else f"false ({where})",
+                   expected_text="true (bucket or account level)", ok=lambda _w, _g, on=on: on)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from envmatrix import Environment, check
+from envmatrix.aws.arn import parse_arn
 from envmatrix.aws.checking import live, present
 from envmatrix.spec import EnvironmentSpec
 
@@ -30,6 +31,6 @@ def test_mon_alarms(env: Environment) -> None:
     for alarm in alarms:
         resource = f"alarm:{alarm.name}"
         env.expect(resource, "tags.Environment", env.name, alarm.tags.get("Environment"))
-        sns = [action for action in alarm.actions if action.startswith("arn:aws:sns:")]
+        sns = [action for action in alarm.actions if (arn := parse_arn(action)) and arn.service == "sns"]
         env.expect(resource, "AlarmActions", "an SNS topic", sns or "none", ok=lambda _w, got: got != "none")
         env.expect(resource, "ActionsEnabled", True, alarm.actions_enabled)

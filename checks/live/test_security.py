@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import ipaddress
 import ssl
 from collections.abc import Callable
@@ -11,6 +12,8 @@ from envmatrix import Environment, check
 from envmatrix.aws.alb import SECURE_PROTOCOLS, Action, Listener
 from envmatrix.aws.checking import ROLES, container, live, present, tagged_resources, task_definition
 from envmatrix.aws.names import secret_reference
+from envmatrix.aws.rotation import UnreadableSchedule
+from envmatrix.aws.secrets import Secret, rotation_interval
 from envmatrix.redact import URL_CREDENTIALS, is_secret_name
 from envmatrix.spec import EnvironmentSpec
 
@@ -67,7 +70,9 @@ def test_secrets_no_literals(env: Environment) -> None:
 
 @check("SECRETS-ROTATION", layer="live", area="security", row="security", severity="high", applies=_rotates)
 def test_secrets_rotation(env: Environment) -> None:
-    """Secrets Manager rotation: enabled every N days, or off where the spec says manual."""
+    """Secrets Manager rotation every N days (AutomaticallyAfterDays or rate(...) exactly; a cron(...) schedule
+    never more than N days apart) and running (a secret never rotated must be younger than its period), or off
+    where the spec says manual."""
     secrets = live(env).section("secrets")
     prefix = live(env).names["secret_prefix"]
     for short, rule in sorted(env.spec.secrets.rotation.items()):
@@ -75,9 +80,47 @@ def test_secrets_rotation(env: Environment) -> None:
         secret = present(env, secrets.secrets.get(short), resource)
         if rule == "manual":
             env.expect(resource, "RotationEnabled", False, secret.rotation_enabled, expected_text="false (manual)")
-        else:
-            env.expect(resource, "RotationEnabled", True, secret.rotation_enabled)
-            env.expect(resource, "RotationRules.AutomaticallyAfterDays", rule, secret.rotation_days)
+            continue
+        env.expect(resource, "RotationEnabled", True, secret.rotation_enabled)
+        interval = _rotation_period(env, resource, secret, rule)
+        _rotation_running(env, resource, secret, interval)
+
+
+def _rotation_period(env: Environment, resource: str, secret: Secret, days: int) -> dt.timedelta:
+    """The rule's period: a fixed one (AutomaticallyAfterDays, rate(...)) is the documented days exactly, as
+    before; a calendar one (cron(...)) cannot say "N days" exactly, so it must never let more than N days pass.
+    An unreadable schedule fails naming it."""
+    schedule = secret.rotation_schedule
+    setting = "RotationRules.ScheduleExpression" if schedule else "RotationRules.AutomaticallyAfterDays"
+    fixed = not schedule or schedule.strip().startswith("rate(")
+    period = dt.timedelta(days=days)
+    try:
+        interval = rotation_interval(secret)
+        shown: object = schedule if fixed else f"{schedule} (up to {_days(interval or period)} days apart)"
+    except UnreadableSchedule:
+        interval, shown = None, f"{schedule} (a schedule envmatrix cannot read)"
+    wanted = None if not schedule else f"every {days} days" if fixed else f"rotation at least every {days} days"
+    env.expect(resource, setting, days, shown if schedule else secret.rotation_days, expected_text=wanted,
+               ok=lambda _w, _g: interval is not None and (interval == period if fixed else interval <= period))
+    assert interval is not None  # env.expect failed otherwise
+    return interval
+
+
+def _rotation_running(env: Environment, resource: str, secret: Secret, interval: dt.timedelta) -> None:
+    """Enabled but never run (no LastRotatedDate): a finding once the secret is older than its period."""
+    if secret.last_rotated is not None:
+        return
+    taken = dt.datetime.fromisoformat(live(env).taken_at)
+    age = taken - secret.created if secret.created else None
+    due = age is not None and age > interval
+    shown = "never rotated, CreatedDate unknown" if age is None else (
+        f"never rotated, created {age.days} days ago" + ("" if due else ": not yet due"))
+    env.expect(resource, "LastRotatedDate", f"a rotation within {_days(interval)} days of creation", shown,
+               ok=lambda _w, _g: age is not None and not due)
+
+
+def _days(span: dt.timedelta) -> str:
+    return f"{span.total_seconds() / 86400:g}" if span.seconds else str(span.days)
 
 
 @check("NET-VPC-CIDR", layer="live", area="security", row="security", severity="high")
@@ -227,6 +270,9 @@ def test_data_encryption(env: Environment) -> None:
     group = present(env, snapshot.section("cache").group, cache_resource)
     env.expect(cache_resource, "AtRestEncryptionEnabled", True, group.at_rest_encryption)
     env.expect(cache_resource, "TransitEncryptionEnabled", True, group.transit_encryption)
+    mode = group.transit_encryption_mode or "<absent: required on engines without modes>"
+    env.expect(cache_resource, "TransitEncryptionMode", "required", mode,
+               ok=lambda _w, _g: group.transit_encryption_required)
 
 
 @check("RESOURCE-TAGS", layer="live", area="security", row="security", severity="medium")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from envmatrix import Environment, check
 from envmatrix.aws.checking import live, present, service, task_definition
-from envmatrix.aws.rds import DbInstance
+from envmatrix.aws.rds import DbInstance, storage_within
 from envmatrix.spec import EnvironmentSpec
 
 
@@ -30,9 +30,12 @@ def test_db_instance_class(env: Environment) -> None:
 
 @check("DB-STORAGE", layer="live", area="sla", row="database", severity="medium")
 def test_db_storage(env: Environment) -> None:
-    """RDS allocated storage (GB)."""
+    """RDS allocated storage (GB): as documented, or grown from it by storage autoscaling up to the ceiling."""
     resource, db = _primary(env)
-    env.expect(resource, "AllocatedStorage", env.spec.database.allocated_storage_gb, db.allocated_storage)
+    low, high = env.spec.database.allocated_storage_gb, env.spec.database.max_allocated_storage_gb
+    ok, shown = storage_within(db, low, high)
+    env.expect(resource, "AllocatedStorage", low, shown, ok=lambda _w, _g: ok,
+               expected_text=f"{low}, or grown by storage autoscaling up to MaxAllocatedStorage {high}")
 
 
 @check("DB-MAX-STORAGE", layer="live", area="sla", row="database", severity="medium")

@@ -16,6 +16,13 @@ class ReplicationGroup(Model):
     at_rest_encryption: bool
     transit_encryption: bool
     tags: dict[str, str]
+    #: "required" or "preferred" (a migration state that still accepts plain connections); absent before Redis 7
+    transit_encryption_mode: str | None = None
+
+    @property
+    def transit_encryption_required(self) -> bool:
+        """Encryption in transit enforced: enabled, and mode required (an older engine without modes enforces it)."""
+        return self.transit_encryption and (self.transit_encryption_mode or "required") == "required"
 
 
 class CacheInventory(Model):
@@ -42,5 +49,6 @@ def fetch(target: Target) -> CacheInventory:
         multi_az=str(raw.get("MultiAZ", "disabled")),
         at_rest_encryption=bool(raw.get("AtRestEncryptionEnabled", False)),
         transit_encryption=bool(raw.get("TransitEncryptionEnabled", False)),
+        transit_encryption_mode=raw.get("TransitEncryptionMode"),
         tags=tag_dict(tags),
     ))

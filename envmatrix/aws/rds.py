@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from envmatrix.aws.arn import parse_arn
 from envmatrix.aws.reading import or_none, reading, tag_dict
 from envmatrix.aws.target import Model, Target
 
@@ -25,6 +26,7 @@ class DbInstance(Model):
     read_replicas: list[str]
     replica_of: str | None
     tags: dict[str, str]
+    region: str | None = None  # where it was read, when not the environment's region (a cross-region replica)
 
 
 class RdsInventory(Model):
@@ -51,21 +53,42 @@ def _instance(raw: dict[str, Any]) -> DbInstance:
     )
 
 
-def _describe(target: Target, identifier: str) -> DbInstance | None:
-    client = target.clients.client("rds")
-    with reading(target.env, f"RDS instance {identifier}"):
+def _describe(target: Target, identifier: str, region: str | None = None) -> DbInstance | None:
+    client = target.clients.client("rds", region) if region else target.clients.client("rds")
+    where = f" in {region}" if region else ""
+    with reading(target.env, f"RDS instance {identifier}{where}"):
         answer = or_none(lambda: client.describe_db_instances(DBInstanceIdentifier=identifier), *MISSING)
     if answer is None or not answer.get("DBInstances"):
         return None
-    return _instance(answer["DBInstances"][0])
+    found = _instance(answer["DBInstances"][0])
+    return found.model_copy(update={"region": region}) if region else found
+
+
+def _replica(target: Target, listed: str) -> DbInstance | None:
+    """A listed replica: a plain identifier lives in our region; an ARN (cross-region) is read in its own region."""
+    arn = parse_arn(listed)
+    if arn is None:
+        return _describe(target, listed)
+    elsewhere = arn.region and arn.region != target.clients.region
+    return _describe(target, arn.resource_name, arn.region if elsewhere else None)
 
 
 def fetch(target: Target) -> RdsInventory:
     """The primary by name, then each replica it lists (ReadReplicaDBInstanceIdentifiers)."""
     primary = _describe(target, target.names.db)
-    replicas = []
-    for identifier in primary.read_replicas if primary else []:
-        replica = _describe(target, identifier.split(":")[-1])
-        if replica is not None:
-            replicas.append(replica)
+    replicas = [found for found in (_replica(target, listed) for listed in (primary.read_replicas if primary else []))
+                if found is not None]
     return RdsInventory(primary=primary, replicas=replicas)
+
+
+def storage_within(db: DbInstance, declared: int, ceiling: int) -> tuple[bool, str]:
+    """Whether AllocatedStorage is the declared size or grew from it by storage autoscaling, and how to show it.
+
+    RDS grows AllocatedStorage by itself where MaxAllocatedStorage is set, never shrinks it, and never past the
+    ceiling: declared <= live <= ceiling is expected there; anywhere else the live size must be the declared one.
+    """
+    live = db.allocated_storage
+    if live == declared:
+        return True, str(live)
+    grown = db.max_allocated_storage is not None and declared < live <= min(ceiling, db.max_allocated_storage)
+    return grown, f"{live} (grown by storage autoscaling)" if grown else str(live)

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import replace
+from typing import Any
+
+from envmatrix.aws.arn import parse_arn
 from envmatrix.aws.reading import reading, tag_dict
+from envmatrix.aws.rotation import longest_interval
 from envmatrix.aws.target import Model, Target
 
 
@@ -10,25 +16,44 @@ class Secret(Model):
     name: str
     arn: str
     rotation_enabled: bool
-    rotation_days: int | None
+    rotation_days: int | None  # RotationRules.AutomaticallyAfterDays
     kms_key_id: str | None
     tags: dict[str, str]
+    rotation_schedule: str | None = None  # RotationRules.ScheduleExpression: rate(...) or cron(...)
+    created: dt.datetime | None = None
+    last_rotated: dt.datetime | None = None
 
 
 class SecretsInventory(Model):
     secrets: dict[str, Secret]  # by short name: taskmanager/<env>/<short name>
 
-    def by_arn(self, arn: str) -> Secret | None:
-        """The secret a valueFrom names exactly: its full ARN, a partial ARN or its name (then ``:json-key::``).
+    def by_arn(self, reference: str) -> Secret | None:
+        """The secret a valueFrom names exactly: its full ARN (any partition), a partial ARN or its name, each
+        optionally followed by ``:json-key:stage:version``.
 
         Never a prefix match: ``.../jwt-secret-old-AbCdEf`` is not ``jwt-secret``.
         """
-        head = ":".join(arn.split(":")[:7]) if arn.startswith("arn:") else arn.split(":")[0]
-        name = head.split(":secret:")[-1]
+        arn = parse_arn(reference)
+        if arn is not None:
+            if arn.service != "secretsmanager" or not arn.resource.startswith("secret:"):
+                return None
+            name = arn.resource.split(":")[1]
+            head = str(replace(arn, resource=f"secret:{name}"))
+        else:
+            name = head = reference.split(":")[0]
         for secret in self.secrets.values():
             if head == secret.arn or name == secret.name:
                 return secret
         return None
+
+
+def _secret(raw: dict[str, Any]) -> Secret:
+    rules = raw.get("RotationRules") or {}
+    return Secret(
+        name=raw["Name"], arn=raw.get("ARN", ""), rotation_enabled=bool(raw.get("RotationEnabled", False)),
+        rotation_days=rules.get("AutomaticallyAfterDays"), rotation_schedule=rules.get("ScheduleExpression"),
+        kms_key_id=raw.get("KmsKeyId"), tags=tag_dict(raw.get("Tags")),
+        created=raw.get("CreatedDate"), last_rotated=raw.get("LastRotatedDate"))
 
 
 def fetch(target: Target) -> SecretsInventory:
@@ -41,11 +66,17 @@ def fetch(target: Target) -> SecretsInventory:
         for page in pages:
             for raw in page.get("SecretList", []):
                 name = raw.get("Name", "")
-                if not name.startswith(prefix) or raw.get("DeletedDate"):
-                    continue
-                rules = raw.get("RotationRules") or {}
-                found[name[len(prefix):]] = Secret(
-                    name=name, arn=raw.get("ARN", ""), rotation_enabled=bool(raw.get("RotationEnabled", False)),
-                    rotation_days=rules.get("AutomaticallyAfterDays"), kms_key_id=raw.get("KmsKeyId"),
-                    tags=tag_dict(raw.get("Tags")))
+                if name.startswith(prefix) and not raw.get("DeletedDate"):
+                    found[name[len(prefix):]] = _secret(raw)
     return SecretsInventory(secrets=found)
+
+
+def rotation_interval(secret: Secret) -> dt.timedelta | None:
+    """The longest time the secret's rotation rule lets pass between rotations (None: no rule at all).
+
+    A ScheduleExpression wins over AutomaticallyAfterDays (AWS may report both); UnreadableSchedule if the
+    expression cannot be read.
+    """
+    if secret.rotation_schedule:
+        return longest_interval(secret.rotation_schedule)
+    return dt.timedelta(days=secret.rotation_days) if secret.rotation_days else None

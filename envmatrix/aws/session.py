@@ -6,6 +6,7 @@ import os
 import threading
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import boto3
 from botocore.config import Config
@@ -70,15 +71,39 @@ class Clients:
     _made: dict[str, Any] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def client(self, service: str) -> Any:
+    @property
+    def region(self) -> str:
+        """The region the environment is read in (a resource elsewhere is read with ``client(..., region)``)."""
+        return str(getattr(self.config, "region_name", None) or self.session.region_name)
+
+    def client(self, service: str, region: str | None = None) -> Any:
+        """The guarded client of ``service`` in the session's region, or in ``region`` (a cross-region replica)."""
+        key = f"{service}@{region}" if region and region != self.region else service
         with self._lock:
-            if service not in self._made:
-                self._made[service] = self.session.client(service, config=self.config)  # type: ignore[call-overload]
-            return self._made[service]
+            if key not in self._made:
+                config = self.config.merge(Config(region_name=region)) if key != service else self.config
+                self._made[key] = self.session.client(service, config=config)  # type: ignore[call-overload]
+                if service == "s3control" and os.environ.get("AWS_ENDPOINT_URL"):
+                    use_emulator_endpoint(self._made[key], os.environ["AWS_ENDPOINT_URL"])
+            return self._made[key]
 
     def prepare(self, services: tuple[str, ...]) -> None:
         for service in services:
             self.client(service)
+
+
+def use_emulator_endpoint(client: Any, endpoint: str) -> None:
+    """S3 Control puts the account id in the host (``<account>.<endpoint>``), which an emulator on a loopback
+    address cannot answer: send ``client``'s requests to the emulator's endpoint itself, as it expects."""
+    target = urlsplit(endpoint).netloc
+
+    def rewrite(request: Any, **_: Any) -> None:
+        parts = urlsplit(request.url)
+        if target and parts.netloc.endswith("." + target):
+            request.url = urlunsplit(parts._replace(netloc=target))
+            request.headers["Host"] = target
+
+    client.meta.events.register("before-send.s3-control", rewrite, unique_id="envmatrix-emulator-s3control")
 
 
 _cache: dict[tuple[str | None, ...], Clients] = {}

@@ -17,6 +17,8 @@ from envmatrix.aws.buckets import BucketsInventory
 from envmatrix.aws.ecs import EcsInventory
 from envmatrix.aws.elasticache import CacheInventory
 from envmatrix.aws.guard import calls_for, scoped
+from envmatrix.aws.identity import Identity
+from envmatrix.aws.identity import fetch as fetch_identity
 from envmatrix.aws.logs import LogsInventory
 from envmatrix.aws.names import Names, as_dict
 from envmatrix.aws.network import NetworkInventory
@@ -41,6 +43,7 @@ SECTIONS: dict[str, tuple[Callable[[Target], BaseModel], tuple[str, ...]]] = {
     "waf": (waf.fetch, ("elbv2", "wafv2")),  # its own section: a WAF failure leaves the ALB's checks alone
     "buckets": (buckets.fetch, ("s3",)),
     "alarms": (alarms.fetch, ("cloudwatch",)),
+    "identity": (fetch_identity, ("sts",)),
 }
 
 
@@ -66,6 +69,7 @@ class Snapshot(Model):
     waf: WafInventory | None = None
     buckets: BucketsInventory | None = None
     alarms: AlarmsInventory | None = None
+    identity: Identity | None = None
     #: section -> [resource, reason] for every section that could not be read
     unavailable: dict[str, tuple[str, str]] = {}
 

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from envmatrix.aws.session import use_emulator_endpoint
 from envmatrix.redact import register_secret
 from envmatrix.sandbox.aws import RunningAws
 from envmatrix.sandbox.naming import Names
@@ -42,6 +43,22 @@ class FaultTarget:
         rds.modify_db_instance(DBInstanceIdentifier=self.names.db_replica, DeletionProtection=False,
                                ApplyImmediately=True)
         rds.delete_db_instance(DBInstanceIdentifier=self.names.db_replica, SkipFinalSnapshot=True)
+
+    def move_replica(self, region: str) -> None:
+        """Replace the read replica by one in another region (the primary then lists it by ARN)."""
+        replica = self.client("rds").describe_db_instances(DBInstanceIdentifier=self.names.db_replica)[
+            "DBInstances"][0]
+        self.delete_replica()
+        self.aws.client("rds", region).create_db_instance_read_replica(
+            DBInstanceIdentifier=self.names.db_replica, SourceDBInstanceIdentifier=self.db_arn(),
+            DBInstanceClass=replica["DBInstanceClass"], PubliclyAccessible=False, Tags=replica.get("TagList", []))
+
+    def account_public_access_block(self, **flags: bool) -> None:
+        """Set the account-level S3 Block Public Access (s3control; the account is the sandbox's own)."""
+        account = self.client("sts").get_caller_identity()["Account"]
+        control = self.client("s3control")
+        use_emulator_endpoint(control, self.aws.endpoint)
+        control.put_public_access_block(AccountId=account, PublicAccessBlockConfiguration=flags)
 
     def modify_cache(self, **changes: Any) -> None:
         self.client("elasticache").modify_replication_group(

@@ -89,9 +89,13 @@ fault("dev-db-multi-az", "dev", "development database made Multi-AZ (documented:
 fault("production-db-deletion-protection-off", "production", "production deletion protection disabled",
       live("DB-DELETION-PROTECTION") | drift("DRIFT-BACKUPS"),
       "rds:production-taskmanager-db.DeletionProtection")(_db(DeletionProtection=False))
-fault("staging-db-storage-grown", "staging", "staging allocated storage changed by hand",
+conforming("staging-db-storage-grown", "staging", "staging storage grown by autoscaling (100 GB, ceiling 200 GB)")(
+    _db(AllocatedStorage=100))
+fault("staging-db-storage-shrunk", "staging", "staging allocated storage below the declared 50 GB",
       live("DB-STORAGE") | drift("DRIFT-DATABASE"),
-      "rds:staging-taskmanager-db.AllocatedStorage")(_db(AllocatedStorage=100))
+      "rds:staging-taskmanager-db.AllocatedStorage")(_db(AllocatedStorage=20))
+# Storage past the ceiling has no fault here: moto then drops MaxAllocatedStorage (two things wrong, not one);
+# tests/shapes/test_data_shapes.py proves it red.
 fault("production-db-max-storage-lowered", "production", "production storage autoscaling ceiling lowered",
       live("DB-MAX-STORAGE") | drift("DRIFT-DATABASE"),
       "rds:production-taskmanager-db.MaxAllocatedStorage")(_db(MaxAllocatedStorage=500))
@@ -110,6 +114,12 @@ def _replica_deleted(target: FaultTarget) -> None:
        live("RESOURCE-TAGS"), "rds:staging-taskmanager-db.tags.Environment")
 def _db_untagged(target: FaultTarget) -> None:
     target.client("rds").remove_tags_from_resource(ResourceName=target.db_arn(), TagKeys=["Environment"])
+
+
+@conforming("production-db-replica-cross-region", "production",
+            "the read replica lives in another region (the primary lists it by ARN)")
+def _replica_cross_region(target: FaultTarget) -> None:
+    target.move_replica("eu-west-1")
 
 
 # --- cache (ElastiCache) -------------------------------------------------------------------------
@@ -137,11 +147,43 @@ def _cache_untagged(target: FaultTarget) -> None:
     target.client("elasticache").remove_tags_from_resource(ResourceName=target.cache_arn(), TagKeys=["Environment"])
 
 
+# TransitEncryptionMode "preferred" has no fault here: moto keeps the mode only from CreateReplicationGroup and
+# never removes a deleted group, so it cannot be set on a provisioned cache; tests/shapes/test_data_shapes.py does.
+
+
 @conforming("staging-db-extra-tags", "staging", "the database carries tags of the account's own beside ours")
 def _db_extra_tags(target: FaultTarget) -> None:
     target.client("rds").add_tags_to_resource(ResourceName=target.db_arn(), Tags=[
         {"Key": "CostCenter", "Value": "4711"}, {"Key": "aws:cloudformation:stack-name", "Value": "data"}])
 
+
+# --- S3 (data at rest) --------------------------------------------------------------------------------
+@conforming("production-backup-account-level-block", "production",
+            "public access blocked at account level only (no bucket-level block on the backup bucket)")
+def _account_level_block(target: FaultTarget) -> None:
+    target.client("s3").delete_public_access_block(Bucket=target.names.backups_bucket)
+    target.account_public_access_block(BlockPublicAcls=True, IgnorePublicAcls=True, BlockPublicPolicy=True,
+                                       RestrictPublicBuckets=True)
+
+
+@conforming("production-backup-sse-s3", "production", "backup bucket on SSE-S3 (AES256), AWS's default encryption")
+def _sse_s3(target: FaultTarget) -> None:
+    target.client("s3").put_bucket_encryption(Bucket=target.names.backups_bucket, ServerSideEncryptionConfiguration={
+        "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]})
+
+
+@fault("production-log-archive-prefix-only", "production", "log archive lifecycle filtered to the logs/ prefix only",
+       live("LOG-ARCHIVE") | drift("DRIFT-LOGGING"),
+       "s3:production-taskmanager-log-archive.LifecycleConfiguration.Expiration.Days")
+def _archive_prefix_only(target: FaultTarget) -> None:
+    rule = {"ID": "expire-archived-logs", "Status": "Enabled", "Filter": {"Prefix": "logs/"},
+            "Expiration": {"Days": 365}}
+    target.client("s3").put_bucket_lifecycle_configuration(
+        Bucket=target.names.archive_bucket, LifecycleConfiguration={"Rules": [rule]})
+
+
+# Secrets Manager rotation by ScheduleExpression (rate/cron) has no fault here: moto ignores a ScheduleExpression
+# (it stores AutomaticallyAfterDays 0 and RotationEnabled false); tests/shapes/test_data_shapes.py proves it.
 
 # The other tiers register their faults on import; importing them here makes CATALOGUE complete.
 from envmatrix.sandbox import faults_app, faults_network  # noqa: E402,F401

@@ -1,0 +1,23 @@
+"""Who read the environment: the account id, ARN partition and region of the snapshot (sts:GetCallerIdentity)."""
+
+from __future__ import annotations
+
+from envmatrix.aws.arn import parse_arn
+from envmatrix.aws.reading import reading
+from envmatrix.aws.target import Model, Target
+
+
+class Identity(Model):
+    account: str
+    partition: str
+    region: str
+
+
+def fetch(target: Target) -> Identity:
+    """GetCallerIdentity needs no permission and returns no secret; the partition is read from the caller's ARN."""
+    with reading(target.env, "caller identity (sts:GetCallerIdentity)"):
+        answer = target.clients.client("sts").get_caller_identity()
+    arn = parse_arn(str(answer.get("Arn", "")))
+    if arn is None:  # an answer without a readable ARN is "could not read", never a guessed partition
+        raise ValueError(f"sts:GetCallerIdentity returned no ARN of a known partition: {answer.get('Arn')!r}")
+    return Identity(account=str(answer["Account"]), partition=arn.partition, region=target.clients.region)
