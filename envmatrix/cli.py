@@ -10,8 +10,8 @@ import threading
 from pathlib import Path
 from types import FrameType
 
-from envmatrix.config import CONFIG_FILE, load_config, resolve
-from envmatrix.context import Paths, Suite
+from envmatrix.config import CONFIG_FILE, config_path, load_config, project_root, resolve, short_names
+from envmatrix.context import Suite, build_paths
 from envmatrix.environments import parse_selection, valid_names
 from envmatrix.errors import EnvmatrixError, UsageError
 from envmatrix.spec import load_spec
@@ -40,19 +40,17 @@ def _parser() -> argparse.ArgumentParser:
 
 def build_suite(args: argparse.Namespace, cwd: Path) -> Suite:
     """The same inputs the pytest plugin loads: options, then $ENVMATRIX_*, then the config file, then defaults."""
-    config_path = Path(args.envmatrix_config) if args.envmatrix_config else cwd / CONFIG_FILE
-    if args.envmatrix_config and not config_path.exists():
-        raise UsageError(f"--envmatrix-config: {config_path} does not exist")
-    project = load_config(config_path)
-    given = {"spec": args.spec, "tfvars_root": args.tfvars_root, "env_root": args.env_root,
-             "waivers": None, "reports": None}
-    settings = {name: resolve(name, option, project, cwd=cwd, rootdir=cwd) for name, option in given.items()}
-    for name in ("spec", "tfvars_root", "env_root"):
-        if not Path(settings[name].value).exists():
-            raise UsageError(f"{name} path {settings[name].value} (from {settings[name].source}) does not exist")
-    paths = Paths(*(Path(settings[key].value) for key in ("spec", "tfvars_root", "env_root", "waivers", "reports")))
-    selected = parse_selection(args.env or ["all"])
-    suite = Suite(spec=load_spec(paths.spec), paths=paths, selected=selected, sandbox=True)
+    path = config_path(args.envmatrix_config, cwd)
+    if args.envmatrix_config and not path.exists():
+        raise UsageError(f"--envmatrix-config: {path} does not exist")
+    project = load_config(path)
+    given = {"spec": getattr(args, "spec", None), "tfvars_root": getattr(args, "tfvars_root", None),
+             "env_root": getattr(args, "env_root", None), "waivers": None, "reports": None}
+    root = project_root(cwd)
+    settings = {name: resolve(name, option, project, cwd=cwd, rootdir=root) for name, option in given.items()}
+    paths = build_paths(settings, project)
+    selected = parse_selection(args.env or ["all"], short_names(project))
+    suite = Suite(spec=load_spec(paths.spec), paths=paths, selected=selected, sandbox=True, project=project)
     suite.load_selected()
     return suite
 
