@@ -47,9 +47,9 @@ class Paths:
         return self._from_template(self.env_root, env) or self.env_root / f"{env}.env"
 
 
-def build_paths(settings: Mapping[str, Setting], project: ProjectConfig) -> Paths:
+def build_paths(settings: Mapping[str, Setting], project: ProjectConfig, *, check: bool = True) -> Paths:
     """The run's Paths from the resolved settings and the config's per-environment files; missing roots fail."""
-    for name in ("spec", "tfvars_root", "env_root"):
+    for name in ("spec", "tfvars_root", "env_root") if check else ():
         value = settings[name].value
         if "{" not in value and not Path(value).exists():
             raise UsageError(f"{name} path {value} (from {settings[name].source}) does not exist")
