@@ -3,55 +3,11 @@
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import pytest
 
 from tests.conftest import Project, assert_one_usage_error
-
-ACME_CONFIG = """\
-[project]
-name = "acme"
-
-[tags]
-environment = "env"
-project = "app"
-
-[paths]
-tfvars_root = "infra/envs/{short_name}/terraform.tfvars"
-env_root = "app/config/{short_name}.env"
-
-[names]
-api_service = "{project}-api"
-worker_service = "{project}-worker"
-
-[environments.production]
-short_name = "prod"
-app_environment = "prod"
-
-[environments.staging]
-short_name = "stage"
-app_environment = "stage"
-"""
-
-
-def acme_layout(project: Project, folder: str = "acme") -> Path:
-    """The acme repository beside the checkout: infra/envs/<short>/terraform.tfvars, app/config/<short>.env."""
-    root = project.path / folder
-    for env, short in (("dev", "dev"), ("staging", "stage"), ("production", "prod")):
-        tfvars = root / "infra" / "envs" / short / "terraform.tfvars"
-        tfvars.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(project.tfvars(env), tfvars)
-        env_file = root / "app" / "config" / f"{short}.env"
-        env_file.parent.mkdir(parents=True, exist_ok=True)
-        text = project.env_file(env).read_text()
-        env_file.write_text(text.replace(f"ENVIRONMENT={'development' if env == 'dev' else env}",
-                                         f"ENVIRONMENT={'development' if env == 'dev' else short}"))
-    (root / "envmatrix.toml").write_text(ACME_CONFIG)
-    # The checkout's own env files must not be what is read: remove them.
-    shutil.rmtree(project.path / "fixtures" / "env")
-    shutil.rmtree(project.path / "fixtures" / "tfvars")
-    return root
+from tests.live.acme_account import acme_layout
 
 
 def test_acme_declared_green_with_configuration_only(project: Project) -> None:
