@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from envmatrix.catalog import info_of
-from envmatrix.config import CONFIG_FILE, load_config, resolve
+from envmatrix.config import config_path, load_config, project_root, resolve
 from envmatrix.environments import ENVIRONMENTS
 from envmatrix.errors import EnvmatrixError
 from envmatrix.plugin import SUITE_KEY
@@ -42,13 +42,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def _reports_dir(config: pytest.Config) -> Path | None:
     """The reports folder as the core plugin will resolve it (before it runs), or None if config is bad."""
-    path = Path(config.getoption("envmatrix_config") or Path(config.rootpath) / CONFIG_FILE)
+    cwd = Path(config.invocation_params.dir)
     try:
-        project = load_config(path)
+        project = load_config(config_path(config.getoption("envmatrix_config"), cwd))
     except EnvmatrixError:
         return None
     return Path(resolve("reports", config.getoption("envmatrix_reports_dir"), project,
-                        cwd=Path(config.invocation_params.dir), rootdir=Path(config.rootpath)).value)
+                        cwd=cwd, rootdir=project_root(cwd)).value)
 
 
 def _checks_requested(config: pytest.Config) -> bool:
