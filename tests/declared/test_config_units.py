@@ -86,7 +86,8 @@ def test_path_templates_and_per_environment_files(tmp_path: Path) -> None:
     assert paths.tfvars("production") == tmp_path / "infra/prod/terraform.tfvars"
     assert paths.env_file("staging") == tmp_path / "app/staging.env" and paths.env_file("dev") == tmp_path / "dev.env"
     plain = Paths(tmp_path, tmp_path / "tf", tmp_path / "env", tmp_path, tmp_path)
-    assert plain.tfvars("dev") == tmp_path / "tf/dev/terraform.tfvars" and plain.env_file("dev") == tmp_path / "env/dev.env"
+    assert plain.tfvars("dev") == tmp_path / "tf/dev/terraform.tfvars"
+    assert plain.env_file("dev") == tmp_path / "env/dev.env"
 
 
 def test_config_paths_are_relative_to_the_config_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
