@@ -52,8 +52,11 @@ def _outside(tmp_path_factory: pytest.TempPathFactory, project: Project, option:
     fixtures = project.path / "fixtures"
     sources = {"spec": fixtures / "matrix.yaml", "tfvars-root": fixtures / "tfvars", "env-root": fixtures / "env",
                "waivers": fixtures / "waivers.yaml"}
-    if option == "reports-dir":
+    if option in ("reports-dir", "previous-snapshots"):
         return str(outside)  # an existing folder: what moved pytest's rootdir
+    if option == "ca-bundle":
+        (outside / "ca.pem").write_text("")  # only its location matters here: no smoke check runs
+        return str(outside / "ca.pem")
     if option == "envmatrix-config":
         (outside / "envmatrix.toml").write_text('[project]\nname = "taskmanager"\n')
         return str(outside / "envmatrix.toml")
@@ -67,7 +70,8 @@ def _outside(tmp_path_factory: pytest.TempPathFactory, project: Project, option:
 
 
 @pytest.mark.parametrize("form", ["separate", "equals"])
-@pytest.mark.parametrize("option", ["spec", "tfvars-root", "env-root", "waivers", "reports-dir", "envmatrix-config"])
+@pytest.mark.parametrize("option", ["spec", "tfvars-root", "env-root", "waivers", "reports-dir", "envmatrix-config",
+                                    "previous-snapshots", "ca-bundle"])
 def test_path_option_does_not_move_the_defaults(
     project: Project, tmp_path_factory: pytest.TempPathFactory, option: str, form: str,
 ) -> None:
