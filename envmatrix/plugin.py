@@ -55,9 +55,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help=f"project config file (default: {CONFIG_FILE} in the project root)")
 
 
+def project_folder(config: pytest.Config) -> Path:
+    """Where defaults and envmatrix.toml are looked for: pytest's rootdir only when the user named it.
+
+    pytest otherwise guesses its rootdir from arguments that exist as paths, option values included
+    (``--reports-dir /tmp/out``), which would move every default.
+    """
+    if config.getoption("rootdir", None) or config.getoption("inifilename", None):
+        return Path(config.rootpath)
+    return project_root(Path(config.invocation_params.dir))
+
+
 def _settings(config: pytest.Config, project: ProjectConfig) -> dict[str, Setting]:
     cwd = Path(config.invocation_params.dir)
-    root = project_root(cwd)
+    root = project_folder(config)
     options = {"spec": "spec", "tfvars_root": "tfvars_root", "env_root": "env_root",
                "waivers": "waivers", "reports": "reports_dir"}
     return {
@@ -75,7 +86,7 @@ def _selected(config: pytest.Config, project: ProjectConfig) -> list[str]:
 
 def _load(config: pytest.Config) -> Suite:
     option = config.getoption("envmatrix_config")
-    path = config_path(option, Path(config.invocation_params.dir))
+    path = config_path(option, Path(config.invocation_params.dir)) if option else project_folder(config) / CONFIG_FILE
     if option and not path.exists():
         raise UsageError(f"--envmatrix-config: {path} does not exist")
     project = load_config(path)
