@@ -1,4 +1,4 @@
-"""The ``envmatrix`` console script: ``sandbox`` (the embedded sandbox), ``names`` and ``init`` (configuration)."""
+"""The ``envmatrix`` console script: ``envmatrix sandbox`` runs the embedded sandbox until Ctrl-C."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ _PRINTABLE_PREFIXES = ("ENVMATRIX_BASE_URL_", "ENVMATRIX_RESOLVE", "ENVMATRIX_CA
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="envmatrix", description="envmatrix: environment conformance tools")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    _add_config_commands(commands)  # envmatrix init / names: configuration helpers
     sandbox = commands.add_parser(
         "sandbox", help="run the embedded sandbox (moto server + reference services on loopback) until Ctrl-C",
         description="Start the embedded sandbox, print how to reach it, and wait until Ctrl-C.",
@@ -37,7 +38,6 @@ def _parser() -> argparse.ArgumentParser:
         sandbox.add_argument(f"--{name}", metavar="PATH", help=text)
     sandbox.add_argument("--envmatrix-config", metavar="PATH", help=f"project config file (default: ./{CONFIG_FILE})")
     sandbox.add_argument("--port", type=int, default=0, help="loopback port for the AWS endpoint (default: a free one)")
-    _add_config_commands(commands)
     return parser
 
 
@@ -165,17 +165,25 @@ def run_sandbox(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run_config_command(args: argparse.Namespace) -> int:
+    try:
+        return run_names(args, Path.cwd()) if args.command == "names" else run_init(args, Path.cwd())
+    except EnvmatrixError as exc:
+        print(f"envmatrix: error: {exc}", file=sys.stderr)
+        return 2
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
+    if args.command in ("names", "init"):
+        return _run_config_command(args)
     if args.command is None:
         parser.print_usage(sys.stderr)
         print("envmatrix: error: a command is required (e.g. envmatrix sandbox)", file=sys.stderr)
         return 2
-    commands = {"sandbox": lambda: run_sandbox(args), "names": lambda: run_names(args, Path.cwd()),
-                "init": lambda: run_init(args, Path.cwd())}
     try:
-        return commands[args.command]()
+        return run_sandbox(args)
     except EnvmatrixError as exc:
         print(f"envmatrix: error: {exc}", file=sys.stderr)
         return 2
