@@ -11,11 +11,13 @@ import threading
 from pathlib import Path
 from types import FrameType
 
-from envmatrix.config import CONFIG_FILE, load_config, resolve
-from envmatrix.context import Paths, Suite
+from envmatrix.aws.names import DEFAULT_PROJECT
+from envmatrix.config import CONFIG_FILE, DEFAULT_PATHS, config_path, load_config, project_root, resolve, short_names
+from envmatrix.context import Suite, build_paths
 from envmatrix.environments import parse_selection, valid_names
 from envmatrix.errors import EnvmatrixError, UsageError
 from envmatrix.spec import load_spec
+from envmatrix.starter import names_report, parse_short_names, starter_config, write_starter
 
 #: Exported service variables a user may print; smoke credentials (passwords, basic auth) never are.
 _PRINTABLE_PREFIXES = ("ENVMATRIX_BASE_URL_", "ENVMATRIX_RESOLVE", "ENVMATRIX_CA_BUNDLE")
@@ -24,6 +26,7 @@ _PRINTABLE_PREFIXES = ("ENVMATRIX_BASE_URL_", "ENVMATRIX_RESOLVE", "ENVMATRIX_CA
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="envmatrix", description="envmatrix: environment conformance tools")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    _add_config_commands(commands)  # envmatrix init / names: configuration helpers
     sandbox = commands.add_parser(
         "sandbox", help="run the embedded sandbox (moto server + reference services on loopback) until Ctrl-C",
         description="Start the embedded sandbox, print how to reach it, and wait until Ctrl-C.",
@@ -44,21 +47,60 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _add_config_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    names = commands.add_parser("names", help="print each environment's effective resource names and their source",
+                                description="Print the names the live layer looks for, each with its source.")
+    names.add_argument("--env", action="append", default=[], metavar="NAME",
+                       help="environment(s) (canonical, long or configured short name; default: all)")
+    names.add_argument("--envmatrix-config", metavar="PATH", help=f"project config file (default: ./{CONFIG_FILE})")
+    init = commands.add_parser("init", help="write a starting, commented envmatrix.toml from a few answers",
+                               description="Write a starting envmatrix.toml; check it with `envmatrix names`.")
+    init.add_argument("--project", default=DEFAULT_PROJECT, help="project name ({project} in resource names)")
+    init.add_argument("--env", action="append", default=[], metavar="ENV=SHORT",
+                      help="an environment's short name, e.g. production=prod (repeatable)")
+    init.add_argument("--environment-tag", default="Environment", help="tag key holding the environment short name")
+    init.add_argument("--project-tag", default="Project", help="tag key holding the project name")
+    init.add_argument("--tfvars", default="infra/envs/{short_name}/terraform.tfvars",
+                      help="tfvars path template ({env}: canonical name, {short_name}: short name)")
+    init.add_argument("--env-file", default="app/config/{short_name}.env", help="env file path template")
+    init.add_argument("--output", default=CONFIG_FILE, metavar="PATH", help=f"file to write (default: {CONFIG_FILE})")
+    init.add_argument("--force", action="store_true", help="overwrite an existing file")
+
+
+def run_names(args: argparse.Namespace, cwd: Path) -> int:
+    path = config_path(args.envmatrix_config, cwd)
+    if args.envmatrix_config and not path.exists():
+        raise UsageError(f"--envmatrix-config: {path} does not exist")
+    project = load_config(path)
+    root = project_root(cwd)
+    settings = {name: resolve(name, None, project, cwd=cwd, rootdir=root) for name in DEFAULT_PATHS}
+    selected = parse_selection(args.env or ["all"], short_names(project))
+    print("\n".join(names_report(project, build_paths(settings, project, check=False), selected)))
+    return 0
+
+
+def run_init(args: argparse.Namespace, cwd: Path) -> int:
+    text = starter_config(args.project, parse_short_names(args.env), environment_tag=args.environment_tag,
+                          project_tag=args.project_tag, tfvars=args.tfvars, env_file=args.env_file)
+    output = cwd / args.output
+    write_starter(output, text, force=args.force)
+    print(f"envmatrix init: wrote {output}; next: `envmatrix names`, then pytest --env=all -m declared")
+    return 0
+
+
 def build_suite(args: argparse.Namespace, cwd: Path) -> Suite:
     """The same inputs the pytest plugin loads: options, then $ENVMATRIX_*, then the config file, then defaults."""
-    config_path = Path(args.envmatrix_config) if args.envmatrix_config else cwd / CONFIG_FILE
-    if args.envmatrix_config and not config_path.exists():
-        raise UsageError(f"--envmatrix-config: {config_path} does not exist")
-    project = load_config(config_path)
-    given = {"spec": args.spec, "tfvars_root": args.tfvars_root, "env_root": args.env_root,
-             "waivers": None, "reports": None}
-    settings = {name: resolve(name, option, project, cwd=cwd, rootdir=cwd) for name, option in given.items()}
-    for name in ("spec", "tfvars_root", "env_root"):
-        if not Path(settings[name].value).exists():
-            raise UsageError(f"{name} path {settings[name].value} (from {settings[name].source}) does not exist")
-    paths = Paths(*(Path(settings[key].value) for key in ("spec", "tfvars_root", "env_root", "waivers", "reports")))
-    selected = parse_selection(args.env or ["all"])
-    suite = Suite(spec=load_spec(paths.spec), paths=paths, selected=selected, sandbox=True)
+    path = config_path(args.envmatrix_config, cwd)
+    if args.envmatrix_config and not path.exists():
+        raise UsageError(f"--envmatrix-config: {path} does not exist")
+    project = load_config(path)
+    given = {"spec": getattr(args, "spec", None), "tfvars_root": getattr(args, "tfvars_root", None),
+             "env_root": getattr(args, "env_root", None), "waivers": None, "reports": None}
+    root = project_root(cwd)
+    settings = {name: resolve(name, option, project, cwd=cwd, rootdir=root) for name, option in given.items()}
+    paths = build_paths(settings, project)
+    selected = parse_selection(args.env or ["all"], short_names(project))
+    suite = Suite(spec=load_spec(paths.spec), paths=paths, selected=selected, sandbox=True, project=project)
     suite.load_selected()
     return suite
 
@@ -129,9 +171,19 @@ def run_sandbox(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run_config_command(args: argparse.Namespace) -> int:
+    try:
+        return run_names(args, Path.cwd()) if args.command == "names" else run_init(args, Path.cwd())
+    except EnvmatrixError as exc:
+        print(f"envmatrix: error: {exc}", file=sys.stderr)
+        return 2
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
+    if args.command in ("names", "init"):
+        return _run_config_command(args)
     if args.command is None:
         parser.print_usage(sys.stderr)
         print("envmatrix: error: a command is required (e.g. envmatrix sandbox)", file=sys.stderr)

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import os
+import string
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, StrictInt, StrictStr, ValidationError
+from pydantic import BaseModel, ConfigDict, PrivateAttr, StrictInt, StrictStr, StringConstraints, ValidationError
 
+from envmatrix.aws.names import DEFAULT_PROJECT, Names, check_templates, effective_names
+from envmatrix.environments import ENVIRONMENTS, LONG_NAMES
 from envmatrix.errors import ConfigError
 from envmatrix.inputs import read_input_text
 
@@ -21,38 +24,128 @@ DEFAULT_PATHS: dict[str, str] = {
     "waivers": "fixtures/waivers.yaml",
     "reports": "reports",
 }
+#: What marks the project folder, looked for from the working directory upwards (pytest's own config files).
+PROJECT_MARKERS: tuple[str, ...] = (CONFIG_FILE, "pytest.ini", "pyproject.toml", "tox.ini", "setup.cfg")
+#: Placeholders a path template may hold: the canonical environment name and its short name.
+PATH_FIELDS: frozenset[str] = frozenset({"env", "short_name"})
+
+Identifier = Annotated[str, StringConstraints(strict=True, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
 
 
-class EnvConfig(BaseModel):
-    """Per-environment access and naming overrides."""
-
+class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class EnvConfig(_Section):
+    """Per-environment access, identity, layout and naming exceptions."""
 
     profile: StrictStr | None = None
     role_arn: StrictStr | None = None
     external_id: StrictStr | None = None
     region: StrictStr | None = None
     base_url: StrictStr | None = None
+    short_name: Identifier | None = None
+    app_environment: StrictStr | None = None
+    tfvars: StrictStr | None = None
+    env_file: StrictStr | None = None
     names: dict[StrictStr, StrictStr] = {}
 
 
-class AwsConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+class AwsConfig(_Section):
     max_attempts: StrictInt = 3
     connect_timeout: StrictInt = 3
     read_timeout: StrictInt = 10
 
 
-class ProjectConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class ProjectSection(_Section):
+    name: Identifier = DEFAULT_PROJECT
 
-    paths: dict[StrictStr, StrictStr] = {}
+
+class TagsConfig(_Section):
+    """The tag keys every tag check reads: one holds the environment's short name, one the project name."""
+
+    environment: Identifier = "Environment"
+    project: Identifier = "Project"
+
+
+class PathsConfig(_Section):
+    spec: StrictStr | None = None
+    tfvars_root: StrictStr | None = None
+    env_root: StrictStr | None = None
+    waivers: StrictStr | None = None
+    reports: StrictStr | None = None
+
+
+class ProjectConfig(_Section):
+    project: ProjectSection = ProjectSection()
+    tags: TagsConfig = TagsConfig()
+    paths: PathsConfig = PathsConfig()
+    names: dict[StrictStr, StrictStr] = {}
     aws: AwsConfig = AwsConfig()
     environments: dict[StrictStr, EnvConfig] = {}
+    _source: Path | None = PrivateAttr(default=None)
+
+    @property
+    def source(self) -> Path | None:
+        """The file this config was read from (None: no file, every default)."""
+        return self._source
+
+    def label(self) -> str:
+        return str(self._source) if self._source else CONFIG_FILE
+
+    def base_dir(self, default: Path) -> Path:
+        """Paths written in the config file are relative to that file's folder."""
+        return self._source.parent if self._source else default
+
+    def env(self, name: str) -> EnvConfig:
+        return self.environments.get(name, EnvConfig())
+
+    def short_name(self, env: str) -> str:
+        return self.env(env).short_name or env
+
+    def app_environment(self, env: str) -> str:
+        return self.env(env).app_environment or LONG_NAMES[env]
+
+
+_SECTIONS: dict[tuple[str, ...], type[BaseModel]] = {
+    (): ProjectConfig, ("project",): ProjectSection, ("tags",): TagsConfig, ("paths",): PathsConfig,
+    ("aws",): AwsConfig, ("environments", "*"): EnvConfig,
+}
+
+
+def _problem(exc: ValidationError) -> str:
+    """One line: the key, what is wrong, and for an unknown key the valid keys of its table."""
+    first = exc.errors()[0]
+    loc = tuple(map(str, first["loc"]))
+    key = ".".join(loc)
+    table = loc[:-1] if loc[:1] != ("environments",) or len(loc) < 3 else ("environments", "*")
+    if first["type"] == "extra_forbidden" and table in _SECTIONS:
+        return f"{key}: unknown key; valid keys: {', '.join(_SECTIONS[table].model_fields)}"
+    return f"{key}: {first['msg']}"
+
+
+def project_root(cwd: Path) -> Path:
+    """The project folder: the nearest folder from ``cwd`` upwards holding a config file, else ``cwd``.
+
+    pytest's own rootdir is not used: pytest picks it from any argument that exists as a path,
+    so an option value such as ``--reports-dir /tmp/out`` would move every default.
+    """
+    for folder in (cwd, *cwd.parents):
+        if any((folder / marker).is_file() for marker in PROJECT_MARKERS):
+            return folder
+    return cwd
+
+
+def config_path(option: Any, cwd: Path) -> Path:
+    """``--envmatrix-config`` (relative to ``cwd``) or the project folder's envmatrix.toml."""
+    if option:
+        path = Path(str(option)).expanduser()
+        return path if path.is_absolute() else cwd / path
+    return project_root(cwd) / CONFIG_FILE
 
 
 def load_config(path: Path) -> ProjectConfig:
+    """Read and validate the whole config file; ConfigError (file, key, valid keys) on the first problem."""
     if not path.exists():
         return ProjectConfig()
     text = read_input_text(path, ConfigError)
@@ -65,12 +158,80 @@ def load_config(path: Path) -> ProjectConfig:
     try:
         config = ProjectConfig.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        raise ConfigError(path, f"{'.'.join(map(str, first['loc']))}: {first['msg']}") from None
-    unknown = set(config.paths) - set(DEFAULT_PATHS)
-    if unknown:
-        raise ConfigError(path, f"paths: unknown key(s) {sorted(unknown)}; valid: {sorted(DEFAULT_PATHS)}")
+        raise ConfigError(path, _problem(exc)) from None
+    config._source = path
+    _check_environments(config, path)
+    _check_paths(config, path)
+    check_templates("names", config.names, str(path))
+    for env, env_config in config.environments.items():
+        check_templates(f"environments.{env}.names", env_config.names, str(path))
     return config
+
+
+def short_names(config: ProjectConfig) -> dict[str, str]:
+    """Configured short name -> canonical name (what --env accepts beside the canonical and long names)."""
+    return {config.short_name(env): env for env in ENVIRONMENTS}
+
+
+def name_sources(config: ProjectConfig, env: str) -> dict[str, tuple[str, str]]:
+    """Each resource name of ``env`` with its source: default template, [names] or [environments.<env>.names]."""
+    label = config.label()
+    layers = [(f"{label} [names]", config.names), (f"{label} [environments.{env}.names]", config.env(env).names)]
+    return effective_names(env, layers, project=config.project.name, short_name=config.short_name(env))
+
+
+def env_names(config: ProjectConfig, env: str) -> Names:
+    """Where ``env``'s resources are found under this config."""
+    return Names(env=env, **{key: value for key, (value, _source) in name_sources(config, env).items()})
+
+
+def wanted_tags(config: ProjectConfig, env: str, spec_tags: dict[str, str]) -> dict[str, str]:
+    """The tags every resource of ``env`` must carry: the spec's shared tags with the configured keys.
+
+    The spec's ``Project`` tag documents DESIGN.md's project; the configured project tag
+    key and ``[project] name`` take its place (``Environment`` likewise takes the short name).
+    """
+    shared = {key: value for key, value in spec_tags.items() if key not in ("Environment", "Project")}
+    project = config.project.name if "name" in config.project.model_fields_set else spec_tags.get(
+        "Project", config.project.name)
+    return {config.tags.environment: config.short_name(env), config.tags.project: project, **shared}
+
+
+def _check_environments(config: ProjectConfig, path: Path) -> None:
+    for name in config.environments:
+        if name not in ENVIRONMENTS:
+            raise ConfigError(path, f"environments.{name}: not an environment; valid keys: {', '.join(ENVIRONMENTS)}"
+                              f" (a short name goes in short_name = \"{name}\" under [environments.<canonical>])")
+    owners: dict[str, str] = {}
+    for env in ENVIRONMENTS:
+        for alias in {env, config.short_name(env)}:
+            if owners.setdefault(alias, env) != env:
+                raise ConfigError(path, f"environments.{env}.short_name: {alias!r} already names {owners[alias]}")
+
+
+def template_fields(template: str) -> set[str]:
+    """The placeholders of a ``str.format`` template (ValueError when it is not one)."""
+    return {field for _text, field, _spec, _conv in string.Formatter().parse(template) if field is not None}
+
+
+def _check_paths(config: ProjectConfig, path: Path) -> None:
+    base = config.base_dir(path.parent)
+    given = {f"paths.{key}": value for key, value in config.paths.model_dump().items() if value}
+    for env, env_config in config.environments.items():
+        given.update({f"environments.{env}.{key}": getattr(env_config, key)
+                      for key in ("tfvars", "env_file") if getattr(env_config, key)})
+    for key, raw in given.items():
+        try:
+            fields = template_fields(raw)
+        except ValueError as exc:
+            raise ConfigError(path, f"{key}: not a path template ({exc}): {raw!r}") from None
+        if fields - PATH_FIELDS:
+            raise ConfigError(path, f"{key}: unknown placeholder(s) {sorted(fields - PATH_FIELDS)} in {raw!r}; "
+                              f"valid: {', '.join('{' + f + '}' for f in sorted(PATH_FIELDS))}")
+        if key in ("paths.reports", "paths.waivers") or fields:
+            continue  # the reports folder is created; templates are checked per environment when read
+        if not (base / Path(raw).expanduser()).exists():
+            raise ConfigError(path, f"{key}: {base / raw} does not exist")
 
 
 @dataclass(frozen=True)
@@ -82,16 +243,17 @@ class Setting:
 def resolve(name: str, option: Any, config: ProjectConfig, *, cwd: Path, rootdir: Path) -> Setting:
     """First of: --option, ENVMATRIX_<NAME>, config file, package default; made absolute.
 
-    Command-line and environment values are relative to the working directory;
-    config-file values and defaults to the project root.
+    Command-line and environment values are relative to the working directory, config-file
+    values to the config file's folder, and defaults to the project folder ``rootdir``.
     """
     env_name = f"ENVMATRIX_{name.upper()}"
+    configured = getattr(config.paths, name)
     if option:
         raw, source, base = str(option), "command line", cwd
     elif os.environ.get(env_name):
         raw, source, base = os.environ[env_name], f"${env_name}", cwd
-    elif name in config.paths:
-        raw, source, base = config.paths[name], CONFIG_FILE, rootdir
+    elif configured:
+        raw, source, base = configured, config.label(), config.base_dir(rootdir)
     else:
         raw, source, base = DEFAULT_PATHS[name], "default", rootdir
     path = Path(raw).expanduser()

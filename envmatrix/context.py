@@ -2,33 +2,69 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from envmatrix.aws.names import Names
 from envmatrix.catalog import CheckInfo
+from envmatrix.config import ProjectConfig, Setting, env_names, wanted_tags
 from envmatrix.declared import EnvFile, Tfvars, load_env_file, load_tfvars
-from envmatrix.environments import LONG_NAMES
-from envmatrix.errors import EnvmatrixError
+from envmatrix.environments import ENVIRONMENTS, LONG_NAMES
+from envmatrix.errors import EnvmatrixError, UsageError
 from envmatrix.spec import EnvironmentSpec, Spec
 from envmatrix.verdict import MISSING, CheckFailed, Evidence, compare
 
 
 @dataclass
 class Paths:
+    """Where the run's inputs are. A root holding ``{env}`` or ``{short_name}`` is a template of the file itself."""
+
     spec: Path
     tfvars_root: Path
     env_root: Path
     waivers: Path
     reports: Path
+    tfvars_files: dict[str, Path] = field(default_factory=dict)
+    env_files: dict[str, Path] = field(default_factory=dict)
+    short_names: dict[str, str] = field(default_factory=dict)
+
+    def _from_template(self, root: Path, env: str) -> Path | None:
+        if "{" not in str(root):
+            return None
+        return Path(str(root).format(env=env, short_name=self.short_names.get(env, env)))
 
     def tfvars(self, env: str) -> Path:
-        return self.tfvars_root / env / "terraform.tfvars"
+        if env in self.tfvars_files:
+            return self.tfvars_files[env]
+        return self._from_template(self.tfvars_root, env) or self.tfvars_root / env / "terraform.tfvars"
 
     def env_file(self, env: str) -> Path:
-        return self.env_root / f"{env}.env"
+        if env in self.env_files:
+            return self.env_files[env]
+        return self._from_template(self.env_root, env) or self.env_root / f"{env}.env"
+
+
+def build_paths(settings: Mapping[str, Setting], project: ProjectConfig, *, check: bool = True) -> Paths:
+    """The run's Paths from the resolved settings and the config's per-environment files; missing roots fail."""
+    for name in ("spec", "tfvars_root", "env_root") if check else ():
+        value = settings[name].value
+        if "{" not in value and not Path(value).exists():
+            raise UsageError(f"{name} path {value} (from {settings[name].source}) does not exist")
+    base = project.base_dir(Path.cwd())
+    shorts = {env: project.short_name(env) for env in ENVIRONMENTS}
+    files: dict[str, dict[str, Path]] = {"tfvars": {}, "env_file": {}}
+    for env in ENVIRONMENTS:
+        for key, chosen in files.items():
+            raw = getattr(project.env(env), key)
+            if raw:
+                chosen[env] = base / Path(raw.format(env=env, short_name=shorts[env])).expanduser()
+    spec, tfvars_root, env_root, waivers, reports = (
+        Path(settings[key].value) for key in ("spec", "tfvars_root", "env_root", "waivers", "reports"))
+    return Paths(spec, tfvars_root, env_root, waivers, reports,
+                 tfvars_files=files["tfvars"], env_files=files["env_file"], short_names=shorts)
 
 
 @dataclass
@@ -39,6 +75,7 @@ class Suite:
     paths: Paths
     selected: list[str]
     sandbox: bool = False
+    project: ProjectConfig = field(default_factory=ProjectConfig)
     settings: dict[str, Any] = field(default_factory=dict)
     providers: dict[str, Callable[[str], Any]] = field(default_factory=dict)
     _tfvars: dict[str, Tfvars] = field(default_factory=dict)
@@ -83,6 +120,25 @@ class Environment:
     @property
     def spec(self) -> EnvironmentSpec:
         return self.suite.spec.env(self.name)
+
+    @property
+    def short_name(self) -> str:
+        """The name resources and tags use (``[environments.<env>] short_name``; the canonical name by default)."""
+        return self.suite.project.short_name(self.name)
+
+    @property
+    def app_environment(self) -> str:
+        """The value the application's ENVIRONMENT variable holds (``app_environment``; the long name by default)."""
+        return self.suite.project.app_environment(self.name)
+
+    @property
+    def names(self) -> Names:
+        return env_names(self.suite.project, self.name)
+
+    @property
+    def tags(self) -> dict[str, str]:
+        """The tags every resource of this environment must carry (configured keys, spec values)."""
+        return wanted_tags(self.suite.project, self.name, self.suite.spec.defaults.tags)
 
     @property
     def tfvars(self) -> Tfvars:

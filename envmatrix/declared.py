@@ -86,7 +86,7 @@ class AppEnv(BaseModel):
 
     model_config = ConfigDict(extra="allow", frozen=True)
 
-    ENVIRONMENT: Literal["development", "staging", "production"]
+    ENVIRONMENT: StrictStr  # which value is right is per environment (app_environment), checked by APP-ENVIRONMENT
     DEBUG: EnvBool
     LOG_LEVEL: Literal["DEBUG", "INFO", "WARNING", "ERROR"]
     DB_POOL_SIZE: EnvInt

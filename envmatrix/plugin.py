@@ -10,8 +10,17 @@ from pathlib import Path
 import pytest
 
 from envmatrix.catalog import MARKERS, info_of, test_name_for
-from envmatrix.config import CONFIG_FILE, ProjectConfig, Setting, load_config, resolve
-from envmatrix.context import Environment, Paths, Suite
+from envmatrix.config import (
+    CONFIG_FILE,
+    ProjectConfig,
+    Setting,
+    config_path,
+    load_config,
+    project_root,
+    resolve,
+    short_names,
+)
+from envmatrix.context import Environment, Suite, build_paths
 from envmatrix.environments import parse_selection, valid_names
 from envmatrix.errors import EnvmatrixError, UsageError
 from envmatrix.spec import load_spec
@@ -46,8 +55,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help=f"project config file (default: {CONFIG_FILE} in the project root)")
 
 
+def project_folder(config: pytest.Config) -> Path:
+    """Where defaults and envmatrix.toml are looked for: pytest's rootdir only when the user named it.
+
+    pytest otherwise guesses its rootdir from arguments that exist as paths, option values included
+    (``--reports-dir /tmp/out``), which would move every default.
+    """
+    if config.getoption("rootdir", None) or config.getoption("inifilename", None):
+        return Path(config.rootpath)
+    return project_root(Path(config.invocation_params.dir))
+
+
 def _settings(config: pytest.Config, project: ProjectConfig) -> dict[str, Setting]:
-    cwd, root = Path(config.invocation_params.dir), Path(config.rootpath)
+    cwd = Path(config.invocation_params.dir)
+    root = project_folder(config)
     options = {"spec": "spec", "tfvars_root": "tfvars_root", "env_root": "env_root",
                "waivers": "waivers", "reports": "reports_dir"}
     return {
@@ -56,25 +77,23 @@ def _settings(config: pytest.Config, project: ProjectConfig) -> dict[str, Settin
     }
 
 
-def _selected(config: pytest.Config) -> list[str]:
+def _selected(config: pytest.Config, project: ProjectConfig) -> list[str]:
     values = list(config.getoption("envmatrix_env"))
     if not values and os.environ.get("ENVIRONMENT"):
         values = [os.environ["ENVIRONMENT"]]
-    return parse_selection(values)
+    return parse_selection(values, short_names(project))
 
 
 def _load(config: pytest.Config) -> Suite:
-    config_path = Path(config.getoption("envmatrix_config") or Path(config.rootpath) / CONFIG_FILE)
-    if config.getoption("envmatrix_config") and not config_path.exists():
-        raise UsageError(f"--envmatrix-config: {config_path} does not exist")
-    project = load_config(config_path)
+    option = config.getoption("envmatrix_config")
+    path = config_path(option, Path(config.invocation_params.dir)) if option else project_folder(config) / CONFIG_FILE
+    if option and not path.exists():
+        raise UsageError(f"--envmatrix-config: {path} does not exist")
+    project = load_config(path)
     settings = _settings(config, project)
-    for name in ("spec", "tfvars_root", "env_root"):
-        if not Path(settings[name].value).exists():
-            raise UsageError(f"{name} path {settings[name].value} (from {settings[name].source}) does not exist")
-    paths = Paths(*(Path(settings[key].value) for key in ("spec", "tfvars_root", "env_root", "waivers", "reports")))
-    suite = Suite(spec=load_spec(paths.spec), paths=paths, selected=_selected(config),
-                  sandbox=bool(config.getoption("envmatrix_sandbox")))
+    paths = build_paths(settings, project)
+    suite = Suite(spec=load_spec(paths.spec), paths=paths, selected=_selected(config, project),
+                  sandbox=bool(config.getoption("envmatrix_sandbox")), project=project)
     suite.load_selected()
     waivers_file = paths.waivers
     explicit = settings["waivers"].source != "default"
@@ -117,6 +136,10 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
         return []
     lines = [f"envmatrix: environments {', '.join(suite.selected) or '(none selected)'}; "
              f"spec digest {suite.spec.digest}"]
+    project = config.stash[CONFIG_KEY]
+    who = ", ".join(f"{env}={project.short_name(env)}" for env in suite.selected)
+    lines.append(f"envmatrix: project {project.project.name}; short names {who or '-'}; tags "
+                 f"{project.tags.environment}=<short name>, {project.tags.project}=<project> ({project.label()})")
     for name, setting in config.stash[SETTINGS_KEY].items():
         lines.append(f"envmatrix: {name} = {setting.value} ({setting.source})")
     return lines

@@ -17,6 +17,6 @@ def test_smoke_health(env: Environment) -> None:
     env.expect(resource, "status_code", 200, response.status_code)
     body = json_object(response)
     env.expect(resource, "status", "ok", body.get("status", MISSING))
-    env.expect(resource, "environment", env.spec.long_name, body.get("environment", MISSING))
+    env.expect(resource, "environment", env.app_environment, body.get("environment", MISSING))
     if client.target.expect_version is not None:
         env.expect(resource, "version", client.target.expect_version, body.get("version", MISSING))

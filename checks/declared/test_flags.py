@@ -27,8 +27,8 @@ def _expect_setting(env: Environment, name: str, want: object, found: Found) -> 
 
 @check("APP-ENVIRONMENT", layer="declared", area="flags", row="deployment", severity="critical")
 def test_app_environment(env: Environment) -> None:
-    """ENVIRONMENT holds the environment's long name."""
-    env.expect(env.env_file.path.name, "ENVIRONMENT", env.long_name, env.env_file.typed.ENVIRONMENT)
+    """ENVIRONMENT holds the environment's app_environment (the long name by default)."""
+    env.expect(env.env_file.path.name, "ENVIRONMENT", env.app_environment, env.env_file.typed.ENVIRONMENT)
 
 
 @check("APP-DEBUG", layer="declared", area="flags", row="debug_mode", severity="critical")

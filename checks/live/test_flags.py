@@ -47,8 +47,8 @@ def _expect_variables(env: Environment, expected: dict[str, object]) -> None:
 
 @check("APP-ENVIRONMENT", layer="live", area="flags", row="deployment", severity="critical")
 def test_app_environment(env: Environment) -> None:
-    """ENVIRONMENT holds the environment's long name."""
-    _expect_variables(env, {"ENVIRONMENT": env.long_name})
+    """ENVIRONMENT holds the environment's app_environment (the long name by default)."""
+    _expect_variables(env, {"ENVIRONMENT": env.app_environment})
 
 
 @check("APP-DEBUG", layer="live", area="flags", row="debug_mode", severity="critical")

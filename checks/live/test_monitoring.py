@@ -30,7 +30,8 @@ def test_mon_alarms(env: Environment) -> None:
     env.expect(f"alarms:{prefix}*", "count", "at least one alarm", len(alarms), ok=lambda _w, got: got > 0)
     for alarm in alarms:
         resource = f"alarm:{alarm.name}"
-        env.expect(resource, "tags.Environment", env.name, alarm.tags.get("Environment"))
+        key = env.suite.project.tags.environment
+        env.expect(resource, f"tags.{key}", env.short_name, alarm.tags.get(key))
         sns = [action for action in alarm.actions if (arn := parse_arn(action)) and arn.service == "sns"]
         env.expect(resource, "AlarmActions", "an SNS topic", sns or "none", ok=lambda _w, got: got != "none")
         env.expect(resource, "ActionsEnabled", True, alarm.actions_enabled)

@@ -1,31 +1,32 @@
-"""Resource names of one environment: DESIGN.md's defaults, overridable per environment in the project config."""
+"""Resource names of one environment: DESIGN.md's templates, overridable project-wide or per environment."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, fields, replace
+import string
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields
 
 from envmatrix.errors import ConfigError
 
-#: name -> template; ``{env}`` is the short environment name.
+#: name -> template; ``{env}`` is the environment's short name, ``{project}`` the project name.
 DEFAULTS: dict[str, str] = {
-    "db": "{env}-taskmanager-db",
-    "cache": "{env}-taskmanager-cache",
-    "cluster": "{env}-taskmanager",
+    "db": "{env}-{project}-db",
+    "cache": "{env}-{project}-cache",
+    "cluster": "{env}-{project}",
     "api_service": "api",
     "worker_service": "worker",
-    "api_family": "{env}-taskmanager-api",
-    "worker_family": "{env}-taskmanager-worker",
-    "api_log_group": "/ecs/{env}-taskmanager-api",
-    "worker_log_group": "/ecs/{env}-taskmanager-worker",
-    "secret_prefix": "taskmanager/{env}/",
-    "vpc": "{env}-taskmanager-vpc",
-    "sg_prefix": "{env}-taskmanager-",
-    "alb": "{env}-taskmanager-alb",
-    "waf": "{env}-taskmanager-waf",
-    "backup_bucket": "{env}-taskmanager-backups",
-    "log_archive_bucket": "{env}-taskmanager-log-archive",
-    "alarm_prefix": "{env}-taskmanager-",
+    "api_family": "{env}-{project}-api",
+    "worker_family": "{env}-{project}-worker",
+    "api_log_group": "/ecs/{env}-{project}-api",
+    "worker_log_group": "/ecs/{env}-{project}-worker",
+    "secret_prefix": "{project}/{env}/",
+    "vpc": "{env}-{project}-vpc",
+    "sg_prefix": "{env}-{project}-",
+    "alb": "{env}-{project}-alb",
+    "waf": "{env}-{project}-waf",
+    "backup_bucket": "{env}-{project}-backups",
+    "log_archive_bucket": "{env}-{project}-log-archive",
+    "alarm_prefix": "{env}-{project}-",
     # The application container of each task definition; empty: found by name (see aws/checking.py).
     "api_container": "",
     "worker_container": "",
@@ -81,16 +82,48 @@ class Names:
         return f"service/{self.cluster}/{self.service(role)}"
 
 
-def names_for(env: str, overrides: Mapping[str, str] | None = None, *, source: str = "envmatrix.toml") -> Names:
-    """The default names for ``env`` with the config's ``[environments.<env>.names]`` applied."""
-    overrides = dict(overrides or {})
-    unknown = sorted(set(overrides) - set(DEFAULTS))
+#: DESIGN.md's project name.
+DEFAULT_PROJECT = "taskmanager"
+#: The placeholders a name template may hold.
+NAME_FIELDS: frozenset[str] = frozenset({"env", "project"})
+DEFAULT_SOURCE = "default template"
+
+
+def check_templates(where: str, templates: Mapping[str, str], source: str) -> None:
+    """Unknown keys or placeholders in a ``names`` table are a ConfigError naming the key and the valid ones."""
+    unknown = sorted(set(templates) - set(DEFAULTS))
     if unknown:
-        raise ConfigError(source, f"environments.{env}.names: unknown key(s) {unknown}; valid: {sorted(DEFAULTS)}")
-    values = {key: template.format(env=env) for key, template in DEFAULTS.items()}
-    names = Names(env=env, **values)
-    applied = {key: value.format(env=env) for key, value in overrides.items()}
-    return replace(names, **applied) if applied else names
+        raise ConfigError(source, f"{where}.{unknown[0]}: unknown key; valid keys: {', '.join(DEFAULTS)}")
+    for key, template in templates.items():
+        try:
+            fields = {f for _text, f, _spec, _conv in string.Formatter().parse(template) if f is not None}
+        except ValueError as exc:
+            raise ConfigError(source, f"{where}.{key}: not a name template ({exc}): {template!r}") from None
+        if fields - NAME_FIELDS:
+            raise ConfigError(source, f"{where}.{key}: unknown placeholder(s) {sorted(fields - NAME_FIELDS)}; "
+                              f"valid: {{env}} (short name), {{project}}")
+
+
+def effective_names(
+    env: str, layers: Sequence[tuple[str, Mapping[str, str]]], *, project: str, short_name: str | None = None,
+) -> dict[str, tuple[str, str]]:
+    """Each name key -> (name, where it came from): the default template, then each layer in order."""
+    chosen = {key: (template, DEFAULT_SOURCE) for key, template in DEFAULTS.items()}
+    for source, templates in layers:
+        chosen.update({key: (template, source) for key, template in templates.items()})
+    values = {"env": short_name or env, "project": project}
+    return {key: (template.format(**values), source) for key, (template, source) in chosen.items()}
+
+
+def names_for(
+    env: str, overrides: Mapping[str, str] | None = None, *, source: str = "envmatrix.toml",
+    project: str = DEFAULT_PROJECT, short_name: str | None = None,
+) -> Names:
+    """The names for ``env`` (short name ``short_name``) with the config's ``[environments.<env>.names]`` applied."""
+    overrides = dict(overrides or {})
+    check_templates(f"environments.{env}.names", overrides, source)
+    chosen = effective_names(env, [(source, overrides)], project=project, short_name=short_name)
+    return Names(env=env, **{key: value for key, (value, _source) in chosen.items()})
 
 
 #: Variables whose secret does not follow the kebab-case rule.

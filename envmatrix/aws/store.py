@@ -12,11 +12,10 @@ from typing import Any
 from filelock import FileLock, Timeout
 from pydantic import ValidationError
 
-from envmatrix.aws.names import names_for
 from envmatrix.aws.session import clients_for
 from envmatrix.aws.snapshot import Snapshot, take_snapshot, unavailable_snapshot
 from envmatrix.aws.target import Target, Wants
-from envmatrix.config import EnvConfig, ProjectConfig
+from envmatrix.config import ProjectConfig, env_names
 from envmatrix.context import Suite
 from envmatrix.errors import EnvmatrixError, InventoryUnavailable
 from envmatrix.redact import redact_text
@@ -80,8 +79,8 @@ class SnapshotStore:
             raise EnvmatrixError(f"{env}: timed out waiting for the snapshot lock {path}.lock") from None
 
     def _take(self, env: str) -> Snapshot:
-        target_config = self.project.environments.get(env, EnvConfig())
-        names = names_for(env, target_config.names)
+        target_config = self.project.env(env)
+        names = env_names(self.project, env)
         region = target_config.region or self.suite.tfvars(env).aws_region
         try:
             clients = clients_for(env, target_config, self.project.aws, region)

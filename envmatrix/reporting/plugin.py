@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 
 from envmatrix.catalog import info_of
-from envmatrix.config import CONFIG_FILE, load_config, resolve
+from envmatrix.config import CONFIG_FILE, config_path, load_config, resolve
 from envmatrix.environments import ENVIRONMENTS
 from envmatrix.errors import EnvmatrixError
-from envmatrix.plugin import SUITE_KEY
+from envmatrix.plugin import SUITE_KEY, project_folder
 from envmatrix.reporting import allure_support
 from envmatrix.reporting.changes import load_snapshots
 from envmatrix.reporting.gate import parse_plan
@@ -42,13 +42,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def _reports_dir(config: pytest.Config) -> Path | None:
     """The reports folder as the core plugin will resolve it (before it runs), or None if config is bad."""
-    path = Path(config.getoption("envmatrix_config") or Path(config.rootpath) / CONFIG_FILE)
+    cwd, root = Path(config.invocation_params.dir), project_folder(config)
+    option = config.getoption("envmatrix_config")
     try:
-        project = load_config(path)
+        project = load_config(config_path(option, cwd) if option else root / CONFIG_FILE)
     except EnvmatrixError:
         return None
-    return Path(resolve("reports", config.getoption("envmatrix_reports_dir"), project,
-                        cwd=Path(config.invocation_params.dir), rootdir=Path(config.rootpath)).value)
+    return Path(resolve("reports", config.getoption("envmatrix_reports_dir"), project, cwd=cwd, rootdir=root).value)
 
 
 def _checks_requested(config: pytest.Config) -> bool:

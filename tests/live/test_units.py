@@ -29,7 +29,7 @@ def test_default_names_follow_design() -> None:
 
 def test_names_overridable_and_unknown_keys_rejected() -> None:
     assert names_for("dev", {"db": "legacy-{env}-postgres"}).db == "legacy-dev-postgres"
-    with pytest.raises(ConfigError, match=r"environments.dev.names: unknown key\(s\) \['database'\]"):
+    with pytest.raises(ConfigError, match=r"environments.dev.names.database: unknown key; valid keys: db, cache"):
         names_for("dev", {"database": "x"})
 
 

@@ -1,0 +1,276 @@
+"""A new user's account, provisioned in a moto server by the test itself: project acme, prod/stage, tags env/app.
+
+Deliberately independent of envmatrix/sandbox/: the names, tags and layout here are written out by hand
+from issue 16, so the suite can only find them through configuration. Values come from the shipped
+tfvars, env files and spec, so the account conforms to the shipped spec.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import secrets as random_secrets
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+from envmatrix.aws.names import SECURITY_GROUP_ROLES, secret_reference
+from envmatrix.declared import EnvFile, Tfvars
+from envmatrix.spec import EnvironmentSpec
+from tests.conftest import Project
+
+ACCOUNT = "123456789012"  # moto's default account
+PROJECT = "acme"
+WORLD = "0.0.0.0/0"
+PORTS = {"api": 8000, "db": 5432, "cache": 6379}
+ROLES = ("api", "worker")
+
+
+ACME_CONFIG = """\
+[project]
+name = "acme"
+
+[tags]
+environment = "env"
+project = "app"
+
+[paths]
+tfvars_root = "infra/envs/{short_name}/terraform.tfvars"
+env_root = "app/config/{short_name}.env"
+
+[names]
+api_service = "{project}-api"
+worker_service = "{project}-worker"
+
+[environments.production]
+short_name = "prod"
+app_environment = "prod"
+
+[environments.staging]
+short_name = "stage"
+app_environment = "stage"
+"""
+
+
+def acme_layout(project: Project, folder: str = "acme") -> Path:
+    """The acme repository beside the checkout: infra/envs/<short>/terraform.tfvars, app/config/<short>.env."""
+    root = project.path / folder
+    for env, short in (("dev", "dev"), ("staging", "stage"), ("production", "prod")):
+        tfvars = root / "infra" / "envs" / short / "terraform.tfvars"
+        tfvars.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(project.tfvars(env), tfvars)
+        env_file = root / "app" / "config" / f"{short}.env"
+        env_file.parent.mkdir(parents=True, exist_ok=True)
+        text = project.env_file(env).read_text()
+        env_file.write_text(text.replace(f"ENVIRONMENT={'development' if env == 'dev' else env}",
+                                         f"ENVIRONMENT={'development' if env == 'dev' else short}"))
+    (root / "envmatrix.toml").write_text(ACME_CONFIG)
+    # The checkout's own env files must not be what is read: remove them.
+    shutil.rmtree(project.path / "fixtures" / "env")
+    shutil.rmtree(project.path / "fixtures" / "tfvars")
+    return root
+
+
+@dataclass
+class AcmeEnv:
+    """One acme environment being provisioned: ``short`` is its name in resources and tags (prod, stage)."""
+
+    short: str
+    endpoint: str
+    spec: EnvironmentSpec
+    tfvars: Tfvars
+    env_file: EnvFile
+    placeholder: str
+    ids: dict[str, str] = field(default_factory=dict)
+    subnets: list[str] = field(default_factory=list)
+
+    def client(self, service: str) -> Any:
+        return boto3.client(service, region_name=self.tfvars.aws_region, endpoint_url=self.endpoint,  # type: ignore[call-overload]
+                            aws_access_key_id="testing", aws_secret_access_key="testing")  # noqa: S106
+
+    def name(self, suffix: str) -> str:
+        return f"{self.short}-{PROJECT}-{suffix}" if suffix else f"{self.short}-{PROJECT}"
+
+    @property
+    def tags(self) -> dict[str, str]:
+        return {"env": self.short, "app": PROJECT}
+
+    def tag_list(self, key: str = "Key", value: str = "Value") -> list[dict[str, str]]:
+        return [{key: k, value: v} for k, v in self.tags.items()]
+
+    def named(self, kind: str, name: str) -> list[dict[str, Any]]:
+        return [{"ResourceType": kind, "Tags": [*self.tag_list(), {"Key": "Name", "Value": name}]}]
+
+
+def network(env: AcmeEnv) -> None:
+    ec2 = env.client("ec2")
+    vpc = ec2.create_vpc(CidrBlock=env.tfvars.vpc_cidr, TagSpecifications=env.named("vpc", env.name("vpc")))
+    env.ids["vpc"] = vpc["Vpc"]["VpcId"]
+    blocks = ipaddress.ip_network(env.tfvars.vpc_cidr).subnets(new_prefix=24)
+    for zone, block in zip(env.tfvars.availability_zones, blocks, strict=False):
+        subnet = ec2.create_subnet(VpcId=env.ids["vpc"], CidrBlock=str(block), AvailabilityZone=zone,
+                                   TagSpecifications=env.named("subnet", env.name(zone)))
+        env.subnets.append(subnet["Subnet"]["SubnetId"])
+    for role in SECURITY_GROUP_ROLES:
+        name = env.name(f"{role}-sg")
+        env.ids[f"sg:{role}"] = ec2.create_security_group(
+            GroupName=name, Description=name, VpcId=env.ids["vpc"],
+            TagSpecifications=env.named("security-group", name))["GroupId"]
+    sg = env.ids
+
+    def rule(port: int, *groups: str) -> dict[str, Any]:
+        return {"IpProtocol": "tcp", "FromPort": port, "ToPort": port,
+                "UserIdGroupPairs": [{"GroupId": sg[f"sg:{g}"]} for g in groups]}
+
+    world = [{"IpProtocol": "tcp", "FromPort": p, "ToPort": p, "IpRanges": [{"CidrIp": WORLD}]} for p in (80, 443)]
+    rules = {"alb": world, "api": [rule(PORTS["api"], "alb")], "db": [rule(PORTS["db"], *ROLES)],
+             "cache": [rule(PORTS["cache"], *ROLES)]}
+    for role, permissions in rules.items():
+        ec2.authorize_security_group_ingress(GroupId=sg[f"sg:{role}"], IpPermissions=permissions)
+
+
+def load_balancer(env: AcmeEnv) -> None:
+    elb, domain = env.client("elbv2"), env.tfvars.domain_name
+    env.ids["alb"] = elb.create_load_balancer(
+        Name=env.name("alb"), Subnets=env.subnets, SecurityGroups=[env.ids["sg:alb"]], Scheme="internet-facing",
+        Type="application", Tags=env.tag_list())["LoadBalancers"][0]["LoadBalancerArn"]
+    env.ids["target_group"] = elb.create_target_group(
+        Name=env.name("api"), Protocol="HTTP", Port=PORTS["api"], VpcId=env.ids["vpc"], TargetType="ip",
+        HealthCheckPath="/health", Tags=env.tag_list())["TargetGroups"][0]["TargetGroupArn"]
+    certificate = env.client("acm").request_certificate(DomainName=domain, ValidationMethod="DNS")["CertificateArn"]
+    elb.create_listener(LoadBalancerArn=env.ids["alb"], Protocol="HTTPS", Port=443,
+                        SslPolicy="ELBSecurityPolicy-TLS13-1-2-2021-06", Certificates=[{"CertificateArn": certificate}],
+                        DefaultActions=[{"Type": "forward", "TargetGroupArn": env.ids["target_group"]}],
+                        Tags=env.tag_list())
+    redirect = {"Protocol": "HTTPS", "Port": "443", "StatusCode": "HTTP_301"}
+    elb.create_listener(LoadBalancerArn=env.ids["alb"], Protocol="HTTP", Port=80,
+                        DefaultActions=[{"Type": "redirect", "RedirectConfig": redirect}], Tags=env.tag_list())
+    if env.spec.security.waf:
+        wafv2 = env.client("wafv2")
+        visibility = {"SampledRequestsEnabled": True, "CloudWatchMetricsEnabled": True, "MetricName": "acme"}
+        acl = wafv2.create_web_acl(Name=env.name("waf"), Scope="REGIONAL", DefaultAction={"Allow": {}}, Rules=[],
+                                   VisibilityConfig=visibility, Tags=env.tag_list())["Summary"]
+        wafv2.associate_web_acl(WebACLArn=acl["ARN"], ResourceArn=env.ids["alb"])
+
+
+def data(env: AcmeEnv) -> None:
+    rds, tf = env.client("rds"), env.tfvars
+    rds.create_db_subnet_group(DBSubnetGroupName=env.name("db"), DBSubnetGroupDescription="acme",
+                               SubnetIds=env.subnets)
+    rds.create_db_instance(
+        DBInstanceIdentifier=env.name("db"), DBInstanceClass=tf.db_instance_class, Engine="postgres",
+        EngineVersion="15.4", MasterUsername="acme", MasterUserPassword=random_secrets.token_urlsafe(24),
+        AllocatedStorage=tf.db_allocated_storage, MaxAllocatedStorage=tf.db_max_allocated_storage,
+        MultiAZ=tf.db_multi_az, BackupRetentionPeriod=tf.db_backup_retention_days,
+        DeletionProtection=tf.db_deletion_protection, StorageEncrypted=True, PubliclyAccessible=False,
+        DBSubnetGroupName=env.name("db"), VpcSecurityGroupIds=[env.ids["sg:db"]], Tags=env.tag_list())
+    if tf.db_create_replica:
+        rds.create_db_instance_read_replica(
+            DBInstanceIdentifier=env.name("db-replica"), SourceDBInstanceIdentifier=env.name("db"),
+            DBInstanceClass=tf.db_replica_instance_class or tf.db_instance_class, PubliclyAccessible=False,
+            Tags=env.tag_list())
+    cache = env.client("elasticache")
+    cache.create_cache_subnet_group(CacheSubnetGroupName=env.name("cache"), CacheSubnetGroupDescription="acme",
+                                    SubnetIds=env.subnets)
+    cache.create_replication_group(
+        ReplicationGroupId=env.name("cache"), ReplicationGroupDescription="acme", Engine="redis",
+        CacheNodeType=tf.cache_node_type, NumNodeGroups=1, ReplicasPerNodeGroup=tf.cache_num_nodes - 1,
+        AutomaticFailoverEnabled=tf.cache_automatic_failover, MultiAZEnabled=tf.cache_automatic_failover,
+        AtRestEncryptionEnabled=True, TransitEncryptionEnabled=True, CacheSubnetGroupName=env.name("cache"),
+        SecurityGroupIds=[env.ids["sg:cache"]], Tags=env.tag_list())
+    for wanted, bucket in ((env.spec.security.backup_bucket, env.name("backups")),
+                           (env.spec.security.log_archive_bucket, env.name("log-archive"))):
+        if wanted:
+            _bucket(env, bucket)
+
+
+def _bucket(env: AcmeEnv, name: str) -> None:
+    s3 = env.client("s3")
+    s3.create_bucket(Bucket=name)
+    s3.put_bucket_tagging(Bucket=name, Tagging={"TagSet": env.tag_list()})
+    s3.put_public_access_block(Bucket=name, PublicAccessBlockConfiguration={
+        "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True, "RestrictPublicBuckets": True})
+    s3.put_bucket_encryption(Bucket=name, ServerSideEncryptionConfiguration={
+        "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms"}}]})
+    if name.endswith("backups"):
+        s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
+    else:
+        days = env.tfvars.log_archive_days or env.spec.logging.archive_days
+        rule = {"ID": "expire", "Status": "Enabled", "Filter": {"Prefix": ""}, "Expiration": {"Days": days}}
+        s3.put_bucket_lifecycle_configuration(Bucket=name, LifecycleConfiguration={"Rules": [rule]})
+
+
+def _secret_variables(env: AcmeEnv) -> list[str]:
+    listed = list(env.spec.secrets.from_secrets_manager)
+    return listed + [k for k, v in env.env_file.values.items() if v == env.placeholder and k not in listed]
+
+
+def secrets(env: AcmeEnv) -> dict[str, str]:
+    """Secrets under acme/<short>/; returns variable -> valueFrom."""
+    sm, refs, arns = env.client("secretsmanager"), {}, {}
+    names = {secret_reference(variable)[0] for variable in _secret_variables(env)} | set(env.spec.secrets.rotation)
+    for name in sorted(names):
+        value = json.dumps({"client_id": "x", "client_secret": "y"}) if name.startswith("oauth-") else "s3cr3t-value"
+        arns[name] = sm.create_secret(Name=f"{PROJECT}/{env.short}/{name}", SecretString=value,
+                                      Tags=env.tag_list())["ARN"]
+        days = env.spec.secrets.rotation.get(name, "manual")
+        if days != "manual":
+            sm.rotate_secret(SecretId=arns[name], RotationRules={"AutomaticallyAfterDays": days})
+    for variable in _secret_variables(env):
+        name, key = secret_reference(variable)
+        refs[variable] = f"{arns[name]}:{key}::" if key else arns[name]
+    return refs
+
+
+def application(env: AcmeEnv) -> None:
+    """Log groups, task definitions (one container each, no sidecar), cluster, services acme-api/acme-worker."""
+    refs, tf = secrets(env), env.tfvars
+    logs, ecs, scaling = env.client("logs"), env.client("ecs"), env.client("application-autoscaling")
+    cluster = env.name("")
+    ecs.create_cluster(clusterName=cluster, tags=env.tag_list("key", "value"), settings=[
+        {"name": "containerInsights", "value": "enabled" if env.spec.monitoring.container_insights else "disabled"}])
+    sizes = {"api": (tf.api_cpu, tf.api_memory, tf.api_desired_count, tf.api_min_capacity, tf.api_max_capacity),
+             "worker": (tf.worker_cpu, tf.worker_memory, tf.worker_desired_count, tf.worker_min_capacity,
+                        tf.worker_max_capacity)}
+    for role, (cpu, memory, desired, low, high) in sizes.items():
+        group = f"/ecs/{env.name(role)}"
+        logs.create_log_group(logGroupName=group, tags=env.tags)
+        logs.put_retention_policy(logGroupName=group, retentionInDays=tf.log_retention_days)
+        container = {
+            "name": f"{PROJECT}-{role}", "image": f"{ACCOUNT}.dkr.ecr.{tf.aws_region}.amazonaws.com/acme-{role}:v1.0.0",
+            "essential": True,
+            "environment": [{"name": k, "value": v} for k, v in env.env_file.values.items() if k not in refs],
+            "secrets": [{"name": k, "valueFrom": v} for k, v in refs.items()],
+            "logConfiguration": {"logDriver": "awslogs", "options": {
+                "awslogs-group": group, "awslogs-region": tf.aws_region, "awslogs-stream-prefix": role}}}
+        arn = ecs.register_task_definition(
+            family=env.name(role), cpu=cpu, memory=memory, networkMode="awsvpc", requiresCompatibilities=["FARGATE"],
+            containerDefinitions=[container], tags=env.tag_list("key", "value"),
+        )["taskDefinition"]["taskDefinitionArn"]
+        service = f"{PROJECT}-{role}"
+        ecs.create_service(cluster=cluster, serviceName=service, taskDefinition=arn, desiredCount=desired,
+                           launchType="FARGATE", tags=env.tag_list("key", "value"), networkConfiguration={
+                               "awsvpcConfiguration": {"subnets": env.subnets,
+                                                       "securityGroups": [env.ids[f"sg:{role}"]]}})
+        scaling.register_scalable_target(
+            ServiceNamespace="ecs", ResourceId=f"service/{cluster}/{service}", Tags=env.tags,
+            ScalableDimension="ecs:service:DesiredCount", MinCapacity=low, MaxCapacity=high)
+
+
+def alarms(env: AcmeEnv) -> None:
+    if not env.spec.monitoring.alerting:
+        return
+    topic = env.client("sns").create_topic(Name=env.name("alerts"), Tags=env.tag_list())["TopicArn"]
+    env.client("cloudwatch").put_metric_alarm(
+        AlarmName=env.name("db-cpu-high"), Namespace="AWS/RDS", MetricName="CPUUtilization",
+        Dimensions=[{"Name": "DBInstanceIdentifier", "Value": env.name("db")}], Statistic="Average", Period=300,
+        EvaluationPeriods=2, Threshold=80.0, ComparisonOperator="GreaterThanThreshold", AlarmActions=[topic],
+        Tags=env.tag_list())
+
+
+def provision(env: AcmeEnv) -> None:
+    for step in (network, load_balancer, data, application, alarms):
+        step(env)
