@@ -94,7 +94,12 @@ def compose(results: Sequence[CheckResult], changes: Mapping[str, Any] | None, e
     others = int((changes or {}).get("count", 0)) - len(settings)
     lines += [f"Re-created resources (changed identifiers): {others}"] if others > 0 else []
     lines.append(f"Report: {location}")
-    return redact_text("\n".join(lines))
+    return slack_escape(redact_text("\n".join(lines)))
+
+
+def slack_escape(text: str) -> str:
+    """Slack reads <...> as links and mentions: escape the three control characters as its docs ask."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def newsworthy(results: Sequence[CheckResult], changes: Mapping[str, Any] | None) -> bool:

@@ -93,6 +93,8 @@ def pytest_configure(config: pytest.Config) -> None:
     except EnvmatrixError as exc:
         raise pytest.UsageError(str(exc)) from None
     config.stash[PLAN_KEY] = plan
+    if config.getoption("envmatrix_notify_always") and not config.getoption("envmatrix_notify_webhook"):
+        raise pytest.UsageError("--notify-always needs --notify-webhook ENV_VAR (the variable holding the URL)")
     suite = config.stash.get(SUITE_KEY, None)
     if plan and suite is not None:
         unselected = [env for env in plan if env not in suite.selected]

@@ -117,6 +117,11 @@ class ReportBuilder:
         self._write_allure(current)
         self._notify(results)
 
+    def pytest_report_header(self, config: pytest.Config) -> list[str]:
+        variable = config.getoption("envmatrix_notify_webhook")
+        when = "always" if config.getoption("envmatrix_notify_always") else "when something failed or changed"
+        return [f"envmatrix notify: the webhook in ${variable}, {when}"] if variable else []
+
     def _notify(self, results: list[CheckResult]) -> None:
         variable = self.config.getoption("envmatrix_notify_webhook")
         if not variable:

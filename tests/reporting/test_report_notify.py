@@ -116,9 +116,14 @@ def test_the_summary_has_verdict_new_failures_changed_settings_and_the_report(
         "Still failing since the previous run: 1",
         "Fixed since the previous run: 1",
         "Changed settings since the previous run (1):",
-        "• production changed rds.primary.BackupRetentionPeriod: 30 -> 7",
+        "• production changed rds.primary.BackupRetentionPeriod: 30 -&gt; 7",
         "Re-created resources (changed identifiers): 1",
         "Report: https://github.com/owner/taskmanager/actions/runs/42 (artifact drift-reports-42)"])]
+
+
+def test_slack_control_characters_are_escaped(receiver: Receiver) -> None:
+    send(receiver, [result("dev", "A", "fail", "dev A x.y: expected <!channel> & co, got <missing>")], None)
+    assert "• dev A: dev A x.y: expected &lt;!channel&gt; &amp; co, got &lt;missing&gt;" in receiver.texts()[0]
 
 
 def test_without_previous_results_every_failure_is_listed_and_says_why(receiver: Receiver) -> None:
@@ -196,7 +201,8 @@ def test_the_drift_job_notifies_and_a_failing_webhook_changes_nothing_else(
     args = [*tox_command("drift"), "--no-allure", f"--notify-webhook={VARIABLE}"]
     first = report_project.run(*args)
     assert first.ret == pytest.ExitCode.OK and receiver.posts == []
-    first.stdout.fnmatch_lines(["envmatrix: no notification (nothing failed or changed)"])
+    first.stdout.fnmatch_lines([f"envmatrix notify: the webhook in ${VARIABLE}, when something failed or changed",
+                                "envmatrix: no notification (nothing failed or changed)"])
     shutil.copy(report_project.reports / "matrix.json", report_project.path / "previous-matrix.json")
     monkeypatch.setenv("ENVMATRIX_PREVIOUS_RESULTS", "previous-matrix.json")
     report_project.script(**{"live:DB-BACKUP-RETENTION[production]": "fail"})
@@ -233,3 +239,9 @@ def test_make_drift_passes_the_webhook_variable_through() -> None:
     assert "--notify-webhook=ENVMATRIX_SLACK_WEBHOOK_URL" in done.stdout, done.stdout + done.stderr
     plain = subprocess.run(["make", "-n", "drift"], cwd=ROOT, capture_output=True, text=True, timeout=30)
     assert "--notify-webhook" not in plain.stdout
+
+
+def test_notify_always_without_a_webhook_is_a_usage_error(report_project: ReportProject) -> None:
+    result = report_project.run(*tox_command("drift"), "--no-allure", "--notify-always")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*--notify-always needs --notify-webhook ENV_VAR*"])
