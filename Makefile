@@ -9,6 +9,10 @@ STAMP  := $(VENV)/.installed
 LAYERS := declared or parity or live or drift or smoke
 VERSION ?=
 ARGS ?=
+# Post-release smoke: seconds to wait for /health to show the release; nightly drift: the variable holding
+# the team's incoming-webhook URL (both empty: off).
+WAIT_HEALTHY ?=
+NOTIFY_WEBHOOK ?=
 
 .PHONY: setup audit test lint types ci clean gate drift smoke sandbox allure
 
@@ -32,10 +36,11 @@ gate: $(STAMP)
 
 drift: $(STAMP)
 	$(BIN)/pytest --env=all -m "live or drift" --previous-snapshots=$${ENVMATRIX_PREVIOUS_SNAPSHOTS:-reports/snapshots} \
-	    --junitxml=reports/junit-drift.xml $(ARGS)
+	    $(if $(NOTIFY_WEBHOOK),--notify-webhook=$(NOTIFY_WEBHOOK)) --junitxml=reports/junit-drift.xml $(ARGS)
 
 smoke: $(STAMP)
-	$(BIN)/pytest --env=production -m smoke --expect-version=$(VERSION) --junitxml=reports/junit-smoke.xml $(ARGS)
+	$(BIN)/pytest --env=production -m smoke --expect-version=$(VERSION) $(if $(WAIT_HEALTHY),--wait-healthy=$(WAIT_HEALTHY)) \
+	    --junitxml=reports/junit-smoke.xml $(ARGS)
 
 ## The embedded sandbox on its own, to explore with the AWS CLI (Ctrl-C stops it).
 sandbox: $(STAMP)

@@ -152,6 +152,14 @@ class SmokeClient:
             headers = {**self.basic_header(), **headers}
         return self._send(self._client, method, path, headers=headers, **kwargs)
 
+    def probe(self, path: str) -> httpx.Response | str:
+        """One GET that leaves no mark on the client (a rollout may refuse connections for a while):
+        the response, or why there was none."""
+        try:
+            return self._client.request("GET", path, headers=self.basic_header())
+        except httpx.TransportError as exc:
+            return self._reason(path, f"{type(exc).__name__}: {exc or 'no response'}")
+
     def _send(self, client: httpx.Client, method: str, path: str, **kwargs: Any) -> httpx.Response:
         if self._down is not None:
             raise ServiceUnavailable(self._down)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterator
 
@@ -10,10 +11,11 @@ import pytest
 from envmatrix.catalog import info_of
 from envmatrix.config import ProjectConfig
 from envmatrix.context import Environment, Suite
-from envmatrix.errors import UsageError
+from envmatrix.errors import EnvmatrixError, UsageError
 from envmatrix.http.client import SmokeClient
 from envmatrix.http.contract import TaskLedger, smoke_login
 from envmatrix.http.settings import HttpOptions, parse_base_urls, parse_resolve, resolve_target
+from envmatrix.http.wait import WAIT_VARIABLE, wait_healthy, wait_seconds
 from envmatrix.plugin import CONFIG_KEY, SUITE_KEY
 
 POOL_KEY = pytest.StashKey["ClientPool"]()
@@ -34,6 +36,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="the release /health must report (post-release check)")
     group.addoption("--allow-user-creation", action="store_true", dest="envmatrix_allow_user_creation",
                     help="run tests that register users also where the spec says real customer data lives")
+    group.addoption("--wait-healthy", dest="envmatrix_wait_healthy", metavar="SECONDS",
+                    help="before the smoke checks, poll /health (bounded backoff) until it answers 200 with the "
+                         "environment and the --expect-version release; past SECONDS every smoke check fails "
+                         f"with what was last seen (default ${WAIT_VARIABLE}, else no wait)")
 
 
 class ClientPool:
@@ -42,6 +48,7 @@ class ClientPool:
     def __init__(self, suite: Suite, options: HttpOptions, project: ProjectConfig) -> None:
         self.suite, self.options, self.project = suite, options, project
         self._clients: dict[str, SmokeClient] = {}
+        self._waited: dict[str, Exception | None] = {}
         self._lock = threading.Lock()
 
     def client(self, env: str) -> SmokeClient:
@@ -52,6 +59,25 @@ class ClientPool:
                 required = self.suite.spec.env(env).security.basic_auth
                 self._clients[env] = SmokeClient(target, basic_auth_required=required)
             return self._clients[env]
+
+    def ready(self, env: str) -> SmokeClient:
+        """The client, once /health shows the rollout done (with --wait-healthy); the same verdict for every
+        check of the environment, so a rollout that never finished fails each of them with one reason."""
+        client = self.client(env)
+        seconds = self.options.wait_healthy
+        if seconds is None:
+            return client
+        with self._lock:
+            if env not in self._waited:
+                try:
+                    wait_healthy(client, self.project.app_environment(env), client.target.expect_version, seconds)
+                    self._waited[env] = None
+                except EnvmatrixError as exc:
+                    self._waited[env] = exc
+        problem = self._waited[env]
+        if problem is not None:
+            raise problem.with_traceback(None)
+        return client
 
     def close(self) -> None:
         for client in self._clients.values():
@@ -67,6 +93,7 @@ def _options(config: pytest.Config, suite: Suite) -> HttpOptions:
             ca_bundle=config.getoption("envmatrix_ca_bundle"),
             expect_version=config.getoption("envmatrix_expect_version"),
             allow_user_creation=bool(config.getoption("envmatrix_allow_user_creation")),
+            wait_healthy=wait_seconds(config.getoption("envmatrix_wait_healthy"), os.environ),
         )
     except UsageError as exc:
         raise pytest.UsageError(str(exc)) from None
@@ -79,7 +106,7 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     pool = ClientPool(suite, _options(config, suite), config.stash.get(CONFIG_KEY, ProjectConfig()))
     config.stash[POOL_KEY] = pool
-    suite.providers["http"] = pool.client
+    suite.providers["http"] = pool.ready
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -121,6 +148,8 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
         target = pool.client(env).target
         via = f" via {target.resolve[target.host]}" if target.host in target.resolve else ""
         lines.append(f"envmatrix smoke: {env} -> {target.base_url}{via} ({target.source}); trust: {target.ca_source}")
+    if pool.options.wait_healthy is not None:
+        lines.append(f"envmatrix smoke: waiting up to {pool.options.wait_healthy:g}s for /health to show the rollout")
     return lines
 
 

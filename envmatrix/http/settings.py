@@ -24,6 +24,7 @@ class HttpOptions:
     ca_bundle: str | None = None
     expect_version: str | None = None
     allow_user_creation: bool = False
+    wait_healthy: float | None = None  # seconds to wait for /health to show the rollout (None: no wait)
 
 
 @dataclass(frozen=True)

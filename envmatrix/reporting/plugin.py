@@ -36,6 +36,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     "each listed layer must have run at least one check")
     group.addoption("--previous-snapshots", dest="envmatrix_previous_snapshots", metavar="DIR",
                     help="the previous run's snapshots (<env>.json); report what changed since")
+    group.addoption("--notify-webhook", dest="envmatrix_notify_webhook", metavar="ENV_VAR",
+                    help="after the run, post a short summary (verdict, new failures, changed settings, where the "
+                         "report is) to the Slack-compatible incoming webhook whose URL the variable ENV_VAR holds; "
+                         "only when something failed or changed, unless --notify-always")
+    group.addoption("--notify-always", action="store_true", dest="envmatrix_notify_always",
+                    help="with --notify-webhook: post also when nothing failed or changed")
+    group.addoption("--previous-results", dest="envmatrix_previous_results", metavar="MATRIX_JSON",
+                    help="the previous run's matrix.json, to tell new failures from old ones in the notification "
+                         "(default $ENVMATRIX_PREVIOUS_RESULTS)")
     group.addoption("--no-allure", action="store_true", dest="envmatrix_no_allure",
                     help="do not write allure results to <reports>/allure-results by default")
 
@@ -84,6 +93,8 @@ def pytest_configure(config: pytest.Config) -> None:
     except EnvmatrixError as exc:
         raise pytest.UsageError(str(exc)) from None
     config.stash[PLAN_KEY] = plan
+    if config.getoption("envmatrix_notify_always") and not config.getoption("envmatrix_notify_webhook"):
+        raise pytest.UsageError("--notify-always needs --notify-webhook ENV_VAR (the variable holding the URL)")
     suite = config.stash.get(SUITE_KEY, None)
     if plan and suite is not None:
         unselected = [env for env in plan if env not in suite.selected]

@@ -13,13 +13,14 @@ from typing import Any
 import pytest
 
 import envmatrix
+from envmatrix import notify
 from envmatrix.context import Suite
 from envmatrix.reporting import allure_support
 from envmatrix.reporting.changes import compare, load_snapshots
 from envmatrix.reporting.gate import GateVerdict, decide
 from envmatrix.reporting.matrix import build_matrix
 from envmatrix.reporting.output import clear_previous, write_reports
-from envmatrix.reporting.results import ResultCollector
+from envmatrix.reporting.results import CheckResult, ResultCollector
 
 _MAX_CHANGES_SHOWN = 25
 _ACCOUNT_KEYS = ("account", "account_id", "AccountId", "aws_account")
@@ -54,6 +55,7 @@ class ReportBuilder:
         self.changes: dict[str, Any] | None = None
         self.written: list[Path] = []
         self.skipped_writing = ""
+        self.notice = ""
         clear_previous(suite.paths.reports)
 
     @property
@@ -113,6 +115,22 @@ class ReportBuilder:
                 session.exitstatus = pytest.ExitCode.TESTS_FAILED
         self.written = write_reports(self.reports, model, self.gate.text() if self.gate else None)
         self._write_allure(current)
+        self._notify(results)
+
+    def pytest_report_header(self, config: pytest.Config) -> list[str]:
+        variable = config.getoption("envmatrix_notify_webhook")
+        when = "always" if config.getoption("envmatrix_notify_always") else "when something failed or changed"
+        return [f"envmatrix notify: the webhook in ${variable}, {when}"] if variable else []
+
+    def _notify(self, results: list[CheckResult]) -> None:
+        variable = self.config.getoption("envmatrix_notify_webhook")
+        if not variable:
+            return
+        previous = self.config.getoption("envmatrix_previous_results") or os.environ.get(
+            notify.PREVIOUS_RESULTS_VARIABLE)
+        request = notify.Request(variable, bool(self.config.getoption("envmatrix_notify_always")),
+                                 Path(self.config.invocation_params.dir, previous) if previous else None)
+        self.notice = notify.send(request, results, self.changes, self.suite.selected, self.reports)
 
     def _write_allure(self, current: dict[str, Any]) -> None:
         directory = self.config.option.allure_report_dir
@@ -151,6 +169,8 @@ class ReportBuilder:
             write(f"envmatrix: {self.skipped_writing}")
         elif self.written:
             write(f"envmatrix: reports in {self.reports}: " + ", ".join(p.name for p in self.written))
+        if self.notice:
+            write(self.notice)
         if self.gate is not None:
             for reason in self.gate.reasons:
                 write(f"  gate: {reason}")

@@ -52,6 +52,10 @@ class RunningServices:
     env_vars: dict[str, str] = field(default_factory=dict)
     servers: dict[str, TlsServer] = field(default_factory=dict)
 
+    def set_version(self, env: str, version: str) -> None:
+        """Switch the release ``env``'s /health reports, as a finished rollout would (tests of --wait-healthy)."""
+        self.servers[env].app.state.version = version
+
     def stop(self) -> None:
         """Stop every instance (idempotent)."""
         for server in self.servers.values():

@@ -99,8 +99,8 @@ def test_nightly_drift_is_scheduled_compares_and_keeps_artifacts() -> None:
     assert workflow["on"]["schedule"][0]["cron"]
     job = workflow["jobs"]["drift"]
     assert "tox -e drift" in _runs(job) and "gh run download" in _runs(job)
-    assert next(s for s in job["steps"] if "tox -e drift" in str(s.get("run")))["env"] == {
-        "ENVMATRIX_PREVIOUS_SNAPSHOTS": "previous-snapshots"}
+    assert next(s for s in job["steps"] if "tox -e drift" in str(s.get("run")))["env"][
+        "ENVMATRIX_PREVIOUS_SNAPSHOTS"] == "previous-snapshots"
     uploads = [s["with"]["path"] for s in job["steps"] if str(s.get("uses", "")).startswith("actions/upload-artifact")]
     assert uploads == ["reports/", "reports/snapshots/"]
     assert "cat reports/matrix.md >> \"$GITHUB_STEP_SUMMARY\"" in _runs(job)

@@ -84,9 +84,11 @@ def _add_routes(app: FastAPI, settings: ServiceSettings, store: Store) -> None:
     def root() -> dict[str, str]:
         return {"service": "taskmanager"}
 
+    app.state.version = settings.extras.version  # switched by tests that play a rollout (RunningServices)
+
     @app.get("/health")
     def health() -> dict[str, str]:
-        return {"status": "ok", "environment": settings.environment, "version": settings.extras.version}
+        return {"status": "ok", "environment": settings.environment, "version": str(app.state.version)}
 
     @app.post("/api/v1/auth/register", status_code=201)
     def register(body: Credentials) -> dict[str, Any]:

@@ -18,6 +18,7 @@ class TlsServer:
 
     def __init__(self, app: FastAPI, certfile: Path, keyfile: Path, *, host: str = "127.0.0.1") -> None:
         self.host = host
+        self.app = app
         self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         # Inherited by accepted connections: without it Nagle holds the body behind the headers (~40 ms).

@@ -1,0 +1,158 @@
+"""Tell the team after a drift run: a short, redacted summary posted to a Slack-compatible incoming webhook."""
+
+from __future__ import annotations
+
+import json
+import os
+import ssl
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import certifi
+import httpx
+
+from envmatrix.redact import redact_text, register_secret
+from envmatrix.reporting.results import CheckResult, summarize
+
+TIMEOUT = httpx.Timeout(10.0)
+PREVIOUS_RESULTS_VARIABLE = "ENVMATRIX_PREVIOUS_RESULTS"
+MAX_LINES = 10  # per section: a chat message, not a report; the report link has the rest
+MAX_MESSAGE = 200
+FAILING = ("fail", "error")
+
+
+@dataclass(frozen=True)
+class Request:
+    """What the run asked for: the variable holding the webhook URL, and whether to post without news."""
+
+    variable: str
+    always: bool = False
+    previous_results: Path | None = None
+
+
+def failing(results: Iterable[Mapping[str, Any]]) -> dict[tuple[str, str], str]:
+    """(environment, check id) -> message of every failed or errored check."""
+    return {(str(r.get("environment")), str(r.get("check_id"))): str(r.get("message", ""))
+            for r in results if r.get("status") in FAILING}
+
+
+def previous_failures(path: Path | None) -> tuple[set[tuple[str, str]] | None, str]:
+    """The previous run's failures from its matrix.json, or None and why they are unknown."""
+    if path is None:
+        return None, "no previous results given"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return set(failing(data["results"])), ""
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        return None, f"previous results {path} unreadable ({type(exc).__name__})"
+
+
+def _short(text: str) -> str:
+    text = redact_text(" ".join(text.split()))
+    return text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 1] + "…"
+
+
+def _bullets(lines: Sequence[str]) -> list[str]:
+    shown = [f"• {line}" for line in lines[:MAX_LINES]]
+    return shown + ([f"… {len(lines) - MAX_LINES} more in the report"] if len(lines) > MAX_LINES else [])
+
+
+def report_location(reports: Path, environ: Mapping[str, str]) -> str:
+    """The CI run page when running in GitHub Actions (the reports are its artifacts), else the local file."""
+    server, repo, run = (environ.get(k) for k in ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_RUN_ID"))
+    if server and repo and run:
+        return f"{server}/{repo}/actions/runs/{run} (artifact drift-reports-{run})"
+    return str(reports / "matrix.html")
+
+
+def compose(results: Sequence[CheckResult], changes: Mapping[str, Any] | None, environments: Sequence[str],
+            previous: set[tuple[str, str]] | None, location: str, note: str = "") -> str:
+    """The message: verdict, failures new since the previous run, changed settings, where the report is."""
+    counts = summarize(results)
+    now = failing(r.as_dict() for r in results)
+    verdict = "FAIL" if now else "PASS"
+    lines = [f"*envmatrix drift: {verdict}* — {counts['checks']} checks, {counts['fail']} failed, "
+             f"{counts['error']} could not run, {counts['waived']} waived ({', '.join(environments)})"]
+    new = sorted(key for key in now if previous is None or key not in previous)
+    title = "New failures since the previous run" if previous is not None else f"Failures ({note})"
+    if new:
+        lines += [f"{title} ({len(new)}):", *_bullets([f"{env} {check}: {_short(now[(env, check)])}"
+                                                       for env, check in new])]
+    if len(now) > len(new):
+        lines.append(f"Still failing since the previous run: {len(now) - len(new)}")
+    if previous is not None:
+        fixed = len(previous - set(now))
+        lines += [f"Fixed since the previous run: {fixed}"] if fixed else []
+    settings = [i for i in (changes or {}).get("items", []) if i.get("kind") == "setting"]
+    if settings:
+        lines += [f"Changed settings since the previous run ({len(settings)}):", *_bullets(
+            [_short(f"{i['environment']} {i['change']} {i['path']}: {i['before'] or '-'} -> {i['after'] or '-'}")
+             for i in settings])]
+    others = int((changes or {}).get("count", 0)) - len(settings)
+    lines += [f"Re-created resources (changed identifiers): {others}"] if others > 0 else []
+    lines.append(f"Report: {location}")
+    return slack_escape(redact_text("\n".join(lines)))
+
+
+def slack_escape(text: str) -> str:
+    """Slack reads <...> as links and mentions: escape the three control characters as its docs ask."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def newsworthy(results: Sequence[CheckResult], changes: Mapping[str, Any] | None) -> bool:
+    return any(r.status in FAILING for r in results) or bool((changes or {}).get("count"))
+
+
+def _trust(environ: Mapping[str, str]) -> ssl.SSLContext:
+    """The smoke layer's CA settings (a corporate proxy's CA, the tests' loopback CA), else certifi."""
+    for variable in ("ENVMATRIX_CA_BUNDLE", "SSL_CERT_FILE"):
+        if environ.get(variable):
+            return ssl.create_default_context(cafile=environ[variable])
+    if environ.get("SSL_CERT_DIR"):
+        return ssl.create_default_context(capath=environ["SSL_CERT_DIR"])
+    return ssl.create_default_context(cafile=certifi.where())
+
+
+def webhook_url(variable: str, environ: Mapping[str, str]) -> str:
+    """The URL held by ``variable``, registered as a secret; ValueError (never naming the URL) when unusable."""
+    url = environ.get(variable, "").strip()
+    if not url:
+        raise ValueError(f"${variable} is not set")
+    register_secret(url, urlsplit(url).path if len(urlsplit(url).path) > 1 else None)
+    if urlsplit(url).scheme != "https" or not urlsplit(url).hostname:
+        raise ValueError(f"${variable} does not hold an https URL")
+    return url
+
+
+def post(url: str, text: str, environ: Mapping[str, str]) -> str:
+    """POST {"text": ...}; "" when accepted, else one line saying why (the URL never appears in it)."""
+    try:
+        with httpx.Client(verify=_trust(environ), timeout=TIMEOUT, trust_env=False, follow_redirects=False) as c:
+            response = c.post(url, json={"text": text})
+    except httpx.HTTPError as exc:
+        return redact_text(f"{type(exc).__name__}: {exc}")
+    except (OSError, ssl.SSLError) as exc:  # an unreadable CA bundle
+        return redact_text(f"{type(exc).__name__}: {exc}")
+    if response.is_success:
+        return ""
+    return f"the webhook answered HTTP {response.status_code}"
+
+
+def send(request: Request, results: Sequence[CheckResult], changes: Mapping[str, Any] | None,
+         environments: Sequence[str], reports: Path, environ: Mapping[str, str] | None = None) -> str:
+    """Notify when something failed or changed (or always, when asked); return the one line to print."""
+    environ = os.environ if environ is None else environ
+    if not (request.always or newsworthy(results, changes)):
+        return "envmatrix: no notification (nothing failed or changed)"
+    try:
+        url = webhook_url(request.variable, environ)
+    except ValueError as exc:
+        return f"envmatrix: notification not sent: {exc}"
+    previous, note = previous_failures(request.previous_results)
+    text = compose(results, changes, environments, previous, report_location(reports, environ), note)
+    problem = post(url, text, environ)
+    where = f"the webhook in ${request.variable}"
+    return f"envmatrix: notification failed ({where}): {problem}" if problem else f"envmatrix: notified {where}"
