@@ -188,8 +188,8 @@ def env_claims(values: dict[str, str], groups: dict[str, str], placeholder: str)
               for key, (path, read) in ENV_FIELDS.items()]
     secret = sorted(key for key, value in values.items() if value == placeholder)
     monitoring = sorted(key for key, group in groups.items() if group == "monitoring")
-    claims.append(Claim("variables from Secrets Manager", ENV, "secrets.from_secrets_manager", secret,
+    claims.append(Claim(placeholder, ENV, "secrets.from_secrets_manager", secret,
                         ", ".join(secret) or ABSENT))
-    claims.append(Claim("# Monitoring variables", ENV, "monitoring.required_variables", monitoring,
+    claims.append(Claim("under # Monitoring", ENV, "monitoring.required_variables", monitoring,
                         ", ".join(monitoring) or ABSENT))
     return claims

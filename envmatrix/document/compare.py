@@ -103,14 +103,14 @@ def _label(claim: Claim) -> str:
     return claim.label if claim.source == MATRIX else f"{claim.source} {claim.label}"
 
 
-def _differ(env: str, claim: Claim, spec: Any) -> Disagreement:
-    if isinstance(spec, tuple | list) and isinstance(claim.value, list):
-        lacks = sorted(set(spec) - set(claim.value))
-        extra = sorted(set(claim.value) - set(spec))
-        return Disagreement(env, _label(claim), f"lists {', '.join(extra) or 'nothing more'}",
-                            f"lists {', '.join(lacks) or 'nothing more'}")
+def _differ(env: str, claim: Claim, spec: Any) -> list[Disagreement]:
+    if isinstance(spec, tuple | list) and isinstance(claim.value, list):  # one line per variable listed by one side
+        where = f"{claim.label} ({claim.path})"
+        return [Disagreement(env, f"{claim.source} {item}", f"{'' if item in claim.value else 'not '}{claim.label}",
+                             f"{'' if item in spec else 'not '}{where}")
+                for item in sorted(set(spec) ^ set(claim.value))]
     document = ABSENT if claim.raw == ABSENT else json.dumps(claim.raw, ensure_ascii=False)
-    return Disagreement(env, _label(claim), document, render(spec))
+    return [Disagreement(env, _label(claim), document, render(spec))]
 
 
 def _resolved(claim: Claim, claims: list[Claim], env: EnvironmentSpec) -> Contradiction | None:
@@ -182,7 +182,7 @@ def compare(doc: ParsedDocument, spec: Spec) -> Comparison:
                                        f"{rule.winner} ({rule.rule})")
                 continue
             seen.add((claim.source, claim.label))
-            result.disagreements.append(_differ(env, claim, expected))
+            result.disagreements += _differ(env, claim, expected)
         result.spec_only[env] = [leaf for leaf in _leaves(env_spec) if not _covered(leaf, claims)
                                  and spec_value(env_spec, leaf) not in (None, {}, ())]
     known = set(spec.environments)

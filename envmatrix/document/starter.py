@@ -8,11 +8,13 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from envmatrix.document.claims import ENV, INFRA, MATRIX, TFVARS
 from envmatrix.document.compare import canonical_or_none, claims_for
 from envmatrix.document.parse import DocumentError, ParsedDocument
 from envmatrix.environments import ENVIRONMENTS, LONG_NAMES
 from envmatrix.spec import Spec
 
+_PRECEDENCE = (MATRIX, ENV, TFVARS, INFRA)
 _TODO = "TODO: not in the document - check it"
 PLACEHOLDER = "<from-secrets-manager>"
 
@@ -61,10 +63,11 @@ def _environment(doc: ParsedDocument, env: str) -> tuple[dict[str, Any], set[str
     data = _fallback(env)
     derived: set[str] = set()
     claims, _missing = claims_for(doc, env, PLACEHOLDER)
-    for claim in claims:
+    # the most specific place wins: later sources overwrite earlier ones
+    for claim in sorted(claims, key=lambda c: _PRECEDENCE.index(c.source)):
         path, _, flag = claim.path.partition(":")
         if isinstance(claim.value, str) and claim.value == claim.raw and not path.startswith("matrix."):
-            if claim.source != "environment variables" and claim.source != "terraform.tfvars":
+            if claim.source not in (ENV, TFVARS):
                 continue  # a cell it could not read: leave the TODO
         if flag == "present":
             if not claim.value:
