@@ -6,7 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import SEED, SPEC, replace_once, sample_text
+from tests.document.conftest import SEED, SPEC, replace_once, sample_text
 
 from envmatrix.document import DocumentError, compare, read_document
 from envmatrix.spec import load_spec
