@@ -1,5 +1,6 @@
 """The ``envmatrix`` console script: ``envmatrix sandbox`` runs the embedded sandbox until Ctrl-C;
-``envmatrix iam-policy`` prints the least-privilege IAM policy the suite needs."""
+``envmatrix iam-policy`` prints the least-privilege IAM policy the suite needs; ``envmatrix spec check|init``
+proves the spec against the environment document or starts one from it."""
 
 from __future__ import annotations
 
@@ -12,7 +13,16 @@ from pathlib import Path
 from types import FrameType
 
 from envmatrix.aws.names import DEFAULT_PROJECT
-from envmatrix.config import CONFIG_FILE, DEFAULT_PATHS, config_path, load_config, project_root, resolve, resolve_doc, short_names
+from envmatrix.config import (
+    CONFIG_FILE,
+    DEFAULT_PATHS,
+    config_path,
+    load_config,
+    project_root,
+    resolve,
+    resolve_doc,
+    short_names,
+)
 from envmatrix.context import Suite, build_paths
 from envmatrix.environments import parse_selection, valid_names
 from envmatrix.errors import EnvmatrixError, UsageError
@@ -72,9 +82,10 @@ def _add_spec_commands(commands: argparse._SubParsersAction[argparse.ArgumentPar
     spec = commands.add_parser("spec", help="prove the spec against the environment document, or start one from it",
                                description="The spec (fixtures/matrix.yaml) and the environment document.")
     actions = spec.add_subparsers(dest="spec_command", metavar="ACTION", required=True)
-    check = actions.add_parser("check", help="compare the spec with the document, cell by cell (exit 1 on a difference)")
+    check = actions.add_parser("check", help="compare the spec with the document, cell by cell (exit 1 if they differ)",
+                               description="Compare the spec with the document; one line per disagreement.")
     check.add_argument("--doc", metavar="PATH", help="the Markdown document (default: $ENVMATRIX_DOC, [paths] doc)")
-    check.add_argument("--spec", metavar="PATH", help="the spec (default: $ENVMATRIX_SPEC, [paths] spec, package default)")
+    check.add_argument("--spec", metavar="PATH", help="the spec (default: $ENVMATRIX_SPEC, [paths] spec, fixtures/...)")
     check.add_argument("--envmatrix-config", metavar="PATH", help=f"project config file (default: ./{CONFIG_FILE})")
     init = actions.add_parser("init", help="write a starting spec from a document of the same shape")
     init.add_argument("--doc", metavar="PATH", required=True, help="the Markdown document")

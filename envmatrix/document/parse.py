@@ -1,4 +1,4 @@
-"""Read an environment document (Markdown) into its sections: the matrix, infrastructure tables, tfvars and env blocks."""
+"""Read an environment document (Markdown): its matrix, infrastructure tables, tfvars and env blocks."""
 
 from __future__ import annotations
 

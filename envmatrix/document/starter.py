@@ -1,4 +1,4 @@
-"""``envmatrix spec init``: a starting spec from a document of the seed's shape; what it cannot derive is marked TODO."""
+"""``envmatrix spec init``: a starting spec from a document of the seed's shape; underived values marked TODO."""
 
 from __future__ import annotations
 

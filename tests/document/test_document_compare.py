@@ -6,10 +6,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from tests.document.conftest import SEED, SPEC, replace_once, sample_text
 
 from envmatrix.document import DocumentError, compare, read_document
 from envmatrix.spec import load_spec
+from tests.document.conftest import SEED, SPEC, replace_once, sample_text
 
 
 def _lines(path: Path) -> list[str]:
