@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
 
 import pytest
@@ -27,6 +29,11 @@ def test_check_green_on_an_agreeing_document_and_the_header_names_it(project: Pr
     assert outcome.returncode == 0, outcome.output
     assert outcome.passed == {f"SPEC-MATCHES-DOC[{env}]" for env in ("dev", "staging", "production")}
     assert f"envmatrix: document = {path} (command line; sha256 " in outcome.output
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    meta = json.loads((project.path / "reports" / "matrix.json").read_text())["meta"]
+    assert meta["source_document"] == f"{path} (sha256 {digest})"
+    assert f'source document <b data-fact="source document">{path} (sha256 {digest})</b>' in \
+        (project.path / "reports" / "matrix.html").read_text()
 
 
 def test_check_red_naming_the_row_only_for_its_environment(project: Project) -> None:
