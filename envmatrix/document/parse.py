@@ -19,6 +19,7 @@ MATRIX_HEADING = "environment comparison matrix"
 INFRA_HEADING = "infrastructure configuration"
 ENV_VARS_HEADING = "environment variables"
 _TFVARS_CAPTION = re.compile(r"environments/([A-Za-z0-9_-]+)/terraform\.tfvars")
+_FACT = re.compile(r"^\*\*(Version|Last Updated)\*\*:\s*(\S+)", re.MULTILINE)
 _ENV_HEADING = re.compile(r"^(.+?)\s+environment$", re.IGNORECASE)
 
 
@@ -46,6 +47,7 @@ class ParsedDocument:
     path: Path
     digest: str
     title: str = ""
+    facts: dict[str, str] = field(default_factory=dict)  # "**Version**: 1.0.0" lines: version, last updated
     matrix: dict[str, dict[str, str]] = field(default_factory=dict)
     matrix_columns: list[str] = field(default_factory=list)
     sections: dict[str, EnvSections] = field(default_factory=dict)  # keyed by the name the document uses
@@ -163,6 +165,8 @@ def read_document(path: Path | str) -> ParsedDocument:
             walker.heading(int(token.tag[1:]), cell_text(tokens[index + 1]))
         elif token.type == "paragraph_open":
             walker.caption = tokens[index + 1].content
+            for name, value in _FACT.findall(walker.caption):
+                doc.facts.setdefault(name.lower(), value)
         elif token.type == "table_open":
             rows, index = _tables(tokens, index)
             walker.table(rows)

@@ -104,12 +104,16 @@ def _emit(data: dict[str, Any], derived: set[str], prefix: str, indent: int) -> 
     return lines
 
 
+def _facts(doc: ParsedDocument) -> list[str]:
+    found = [(key, doc.facts.get(name)) for key, name in (("version", "version"), ("last_updated", "last updated"))]
+    return [f"  {key}: {_scalar(value)}" if value else f"  {key}: '?'  # {_TODO}" for key, value in found]
+
+
 def starter_spec(doc: ParsedDocument) -> str:
     """The YAML text of a starting spec; raises DocumentError when even that does not validate."""
     lines = ["# A starting spec written by `envmatrix spec init` from " + doc.path.name + ".",
              "# Values marked TODO are not in the document: check each one before relying on the suite.",
-             "document:", f"  title: {_scalar(doc.title or doc.path.stem)}", "  version: 0.0.0  # " + _TODO,
-             "  last_updated: '1970-01-01'  # " + _TODO, "", "defaults:",
+             "document:", f"  title: {_scalar(doc.title or doc.path.stem)}", *_facts(doc), "", "defaults:",
              f"  secret_placeholder: {_scalar(PLACEHOLDER)}", "  certificate_min_days_valid: 14  # " + _TODO,
              "  tags: {Project: taskmanager}  # " + _TODO, "", "parity: {tfvars: {}, env: {}}  # " + _TODO, "",
              "environments:"]
