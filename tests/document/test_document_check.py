@@ -11,7 +11,7 @@ import pytest
 from envmatrix.cli import main
 from envmatrix.spec import load_spec
 from tests.conftest import Project
-from tests.document.conftest import SPEC, replace_once, sample_text
+from tests.document.samples import SPEC, replace_once, sample_text
 
 CHECK = "checks/declared/test_document.py"
 

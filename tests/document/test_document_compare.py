@@ -9,7 +9,7 @@ import pytest
 
 from envmatrix.document import DocumentError, compare, read_document
 from envmatrix.spec import load_spec
-from tests.document.conftest import SEED, SPEC, replace_once, sample_text
+from tests.document.samples import SEED, SPEC, replace_once, sample_text
 
 
 def _lines(path: Path) -> list[str]:
