@@ -10,7 +10,6 @@ from pydantic import BaseModel
 
 from envmatrix.document.claims import (
     ABSENT,
-    ENV,
     INFRA,
     MATRIX,
     TFVARS,
@@ -208,4 +207,4 @@ def report_lines(result: Comparison, doc: ParsedDocument, spec_label: str) -> li
     return lines
 
 
-__all__ = ["ENV", "Comparison", "Disagreement", "compare", "report_lines"]
+__all__ = ["Comparison", "Disagreement", "compare", "report_lines"]

@@ -12,6 +12,7 @@ import hcl2
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from envmatrix.declared import parse_env_text
 from envmatrix.errors import InputError
 from envmatrix.inputs import read_input_text
 
@@ -58,7 +59,7 @@ def cell_text(token: Token) -> str:
     return "".join(child.content for child in token.children or [] if child.type in ("text", "code_inline")).strip()
 
 
-def _tables(tokens: list[Token], start: int) -> tuple[list[list[str]], int]:
+def _table_rows(tokens: list[Token], start: int) -> tuple[list[list[str]], int]:
     rows: list[list[str]] = []
     row: list[str] = []
     index = start
@@ -81,8 +82,6 @@ def _heading_name(text: str) -> str | None:
 
 def parse_env_block(text: str) -> tuple[dict[str, str], dict[str, str]]:
     """KEY=value lines of a bash block, and for each key the ``# Heading`` comment it sits under."""
-    from envmatrix.declared import parse_env_text
-
     values, lines = parse_env_text(text, Path("<document>"))
     groups: dict[str, str] = {}
     group = ""
@@ -137,7 +136,8 @@ class _Walker:
     def fence(self, token: Token) -> None:
         language = token.info.strip().lower()
         caption = _TFVARS_CAPTION.search(self.caption)
-        if language == "hcl" and (caption or self.env is not None):
+        # an hcl block belongs to an environment by its caption, else by a "Terraform ..." sub-heading
+        if language == "hcl" and (caption or (self.env is not None and "terraform" in self.sub)):
             env = caption.group(1).lower() if caption else self.env
             assert env is not None
             section = self.doc.sections.setdefault(env, EnvSections())
@@ -168,7 +168,7 @@ def read_document(path: Path | str) -> ParsedDocument:
             for name, value in _FACT.findall(walker.caption):
                 doc.facts.setdefault(name.lower(), value)
         elif token.type == "table_open":
-            rows, index = _tables(tokens, index)
+            rows, index = _table_rows(tokens, index)
             walker.table(rows)
         elif token.type == "fence":
             walker.fence(token)

@@ -40,7 +40,7 @@ def test_check_red_naming_the_row_only_for_its_environment(project: Project) -> 
     text = replace_once(sample_text(), "| 30 days", "| 35 days", after="Environment Comparison Matrix")
     outcome = project.run(CHECK, "--env=all", f"--doc={_doc(project, text)}")
     assert set(outcome.failed) == {"SPEC-MATCHES-DOC[production]"}, outcome.failed
-    assert ('production SPEC-MATCHES-DOC document Backups.value: expected 30, got "35 days"'
+    assert ('production SPEC-MATCHES-DOC document.Backups: expected 30, got "35 days"'
             in outcome.failed["SPEC-MATCHES-DOC[production]"])
 
 
