@@ -1,5 +1,6 @@
 """The ``envmatrix`` console script: ``envmatrix sandbox`` runs the embedded sandbox until Ctrl-C;
-``envmatrix iam-policy`` prints the least-privilege IAM policy the suite needs."""
+``envmatrix iam-policy`` prints the least-privilege IAM policy the suite needs; ``envmatrix spec check|init``
+proves the spec against the environment document or starts one from it."""
 
 from __future__ import annotations
 
@@ -12,7 +13,16 @@ from pathlib import Path
 from types import FrameType
 
 from envmatrix.aws.names import DEFAULT_PROJECT
-from envmatrix.config import CONFIG_FILE, DEFAULT_PATHS, config_path, load_config, project_root, resolve, short_names
+from envmatrix.config import (
+    CONFIG_FILE,
+    DEFAULT_PATHS,
+    config_path,
+    load_config,
+    project_root,
+    resolve,
+    resolve_doc,
+    short_names,
+)
 from envmatrix.context import Suite, build_paths
 from envmatrix.environments import parse_selection, valid_names
 from envmatrix.errors import EnvmatrixError, UsageError
@@ -27,6 +37,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="envmatrix", description="envmatrix: environment conformance tools")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     _add_config_commands(commands)  # envmatrix init / names: configuration helpers
+    _add_spec_commands(commands)  # envmatrix spec check / init: the spec and the document
     sandbox = commands.add_parser(
         "sandbox", help="run the embedded sandbox (moto server + reference services on loopback) until Ctrl-C",
         description="Start the embedded sandbox, print how to reach it, and wait until Ctrl-C.",
@@ -65,6 +76,43 @@ def _add_config_commands(commands: argparse._SubParsersAction[argparse.ArgumentP
     init.add_argument("--env-file", default="app/config/{short_name}.env", help="env file path template")
     init.add_argument("--output", default=CONFIG_FILE, metavar="PATH", help=f"file to write (default: {CONFIG_FILE})")
     init.add_argument("--force", action="store_true", help="overwrite an existing file")
+
+
+def _add_spec_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    spec = commands.add_parser("spec", help="prove the spec against the environment document, or start one from it",
+                               description="The spec (fixtures/matrix.yaml) and the environment document.")
+    actions = spec.add_subparsers(dest="spec_command", metavar="ACTION", required=True)
+    check = actions.add_parser("check", help="compare the spec with the document, cell by cell (exit 1 if they differ)",
+                               description="Compare the spec with the document; one line per disagreement.")
+    check.add_argument("--doc", metavar="PATH", help="the Markdown document (default: $ENVMATRIX_DOC, [paths] doc)")
+    check.add_argument("--spec", metavar="PATH", help="the spec (default: $ENVMATRIX_SPEC, [paths] spec, fixtures/...)")
+    check.add_argument("--envmatrix-config", metavar="PATH", help=f"project config file (default: ./{CONFIG_FILE})")
+    init = actions.add_parser("init", help="write a starting spec from a document of the same shape")
+    init.add_argument("--doc", metavar="PATH", required=True, help="the Markdown document")
+    init.add_argument("--output", default="matrix.yaml", metavar="PATH", help="file to write (default: matrix.yaml)")
+    init.add_argument("--force", action="store_true", help="overwrite an existing file")
+
+
+def run_spec(args: argparse.Namespace, cwd: Path) -> int:
+    from envmatrix.document import compare, read_document, report_lines
+    from envmatrix.document.starter import write_spec
+
+    if args.spec_command == "init":
+        output = write_spec(read_document(cwd / args.doc), cwd / args.output, force=args.force)
+        print(f"envmatrix spec init: wrote {output}; review the values marked TODO, then "
+              f"`envmatrix spec check --doc {args.doc} --spec {args.output}`")
+        return 0
+    path = config_path(args.envmatrix_config, cwd)
+    project = load_config(path)
+    root = project_root(cwd)
+    doc = resolve_doc(args.doc, project, cwd=cwd, rootdir=root)
+    if doc is None:
+        raise UsageError("spec check: no document given (--doc PATH, $ENVMATRIX_DOC or [paths] doc)")
+    spec_path = resolve("spec", args.spec, project, cwd=cwd, rootdir=root).value
+    document = read_document(doc.value)
+    result = compare(document, load_spec(spec_path))
+    print("\n".join(report_lines(result, document, spec_path)))
+    return 0 if result.agree else 1
 
 
 def run_names(args: argparse.Namespace, cwd: Path) -> int:
@@ -173,7 +221,8 @@ def run_sandbox(args: argparse.Namespace) -> int:
 
 def _run_config_command(args: argparse.Namespace) -> int:
     try:
-        return run_names(args, Path.cwd()) if args.command == "names" else run_init(args, Path.cwd())
+        runner = {"names": run_names, "init": run_init, "spec": run_spec}[args.command]
+        return runner(args, Path.cwd())
     except EnvmatrixError as exc:
         print(f"envmatrix: error: {exc}", file=sys.stderr)
         return 2
@@ -182,7 +231,7 @@ def _run_config_command(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
-    if args.command in ("names", "init"):
+    if args.command in ("names", "init", "spec"):
         return _run_config_command(args)
     if args.command is None:
         parser.print_usage(sys.stderr)

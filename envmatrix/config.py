@@ -74,6 +74,8 @@ class PathsConfig(_Section):
     env_root: StrictStr | None = None
     waivers: StrictStr | None = None
     reports: StrictStr | None = None
+    #: the environment document the spec is proven against (SPEC-MATCHES-DOC); none by default
+    doc: StrictStr | None = None
 
 
 class ProjectConfig(_Section):
@@ -258,3 +260,10 @@ def resolve(name: str, option: Any, config: ProjectConfig, *, cwd: Path, rootdir
         raw, source, base = DEFAULT_PATHS[name], "default", rootdir
     path = Path(raw).expanduser()
     return Setting(str(path if path.is_absolute() else base / path), source)
+
+
+def resolve_doc(option: Any, config: ProjectConfig, *, cwd: Path, rootdir: Path) -> Setting | None:
+    """The environment document, when one is configured: --doc, $ENVMATRIX_DOC, then ``[paths] doc``; else None."""
+    if not (option or os.environ.get("ENVMATRIX_DOC") or config.paths.doc):
+        return None
+    return resolve("doc", option, config, cwd=cwd, rootdir=rootdir)

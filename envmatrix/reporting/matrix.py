@@ -128,5 +128,6 @@ def header_facts(model: dict[str, Any]) -> list[tuple[str, str]]:
         same.setdefault(names, []).append(env)
     ran = "; ".join(f'{", ".join(envs)}: {names}' for names, envs in same.items())
     when = str(meta.get("generated_at", "")).replace("T", " ").replace("+00:00", " UTC")
+    source = [("source document", str(meta["source_document"]))] if meta.get("source_document") else []
     return [("target", str(meta.get("target", ""))), ("spec", str(meta.get("spec_digest", ""))),
-            ("document", str(meta.get("document", ""))), ("layers", ran), ("when", when)]
+            ("document", str(meta.get("document", ""))), *source, ("layers", ran), ("when", when)]

@@ -87,7 +87,13 @@ class ReportBuilder:
                 "tfvars_root": str(self.suite.paths.tfvars_root), "env_root": str(self.suite.paths.env_root),
                 "environments": list(self.suite.selected), "target": self.target_text(current),
                 "sandbox": self.suite.sandbox, "pytest_exit_status": int(exitstatus),
-                "plan": {env: list(layers) for env, layers in self.plan.items()}}
+                "plan": {env: list(layers) for env, layers in self.plan.items()},
+                "source_document": self._source_document()}
+
+    def _source_document(self) -> str:
+        """The environment document SPEC-MATCHES-DOC read, with its digest; empty when none is configured."""
+        info = self.suite.settings.get("document")
+        return f"{info['path']} (sha256 {info['sha256'] or 'unreadable'})" if info else ""
 
     def target_text(self, current: dict[str, Any]) -> str:
         return self._target(current)
