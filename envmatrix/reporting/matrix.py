@@ -67,13 +67,13 @@ def cell_reason(row: str, status: str, results: Sequence[CheckResult],
     defined = None if catalogue is None else catalogue.get(row, [])
     observing = [name for name in defined or [] if name.partition(":")[0] in OBSERVING]
     if status == "declared":
-        return ("files only: no live or smoke evidence of this row ran here" if observing or defined is None
-                else "files only: no check observes this row yet")
+        return ("no live or smoke evidence of this row ran here" if observing or defined is None
+                else "no check observes this row yet, only files")
     if defined == []:
         return "no check is evidence of this row yet"
     supporting = len(results)
     ran = f" ({supporting} supporting check{'' if supporting == 1 else 's'} ran)" if supporting else ""
-    return "no evidence of this row ran here (not selected in this run, or none applies)" + ran
+    return "no evidence of this row ran here (not selected, or none applies)" + ran
 
 
 def _entry(result: CheckResult, anchor: str | None) -> dict[str, Any]:

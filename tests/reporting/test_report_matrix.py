@@ -24,7 +24,14 @@ def test_conforming_run_shows_the_documented_matrix(report_project: ReportProjec
     assert live["values"][0] == {"setting": "rds:production-taskmanager-db.BackupRetentionPeriod",
                                  "expected": "30", "actual": "30", "passed": True}
     assert report_project.cell("auto_scaling", "dev")["status"] == "waived"
-    assert report_project.cell("data", "dev")["status"] == "not-checked"
+    data = report_project.cell("data", "dev")
+    assert (data["status"], data["reason"]) == ("not-checked", "no check is evidence of this row yet")
+    cost = report_project.cell("cost_per_month", "production")
+    assert (cost["documented"], cost["status"]) == ("~$2,200-$5,500", "not-checked")
+    # Only declared files back the availability zones here (the scratch project has no live checks): not green.
+    sla = report_project.cell("uptime_sla", "production")
+    assert (sla["status"], sla["reason"]) == ("declared", "no check observes this row yet, only files")
+    assert report_project.cell("debug_mode", "staging")["status"] == "pass", "observed by the (fake) smoke check"
     assert report_project.cell("debug_mode", "staging")["entries"][-1]["layer_label"] == "observed"
     assert model["summary"] == {"checks": 121, "pass": 116, "fail": 0, "waived": 5, "error": 0, "skipped": 0}
     waived = [f for f in model["failures"] if f["status"] == "waived"]
@@ -32,7 +39,7 @@ def test_conforming_run_shows_the_documented_matrix(report_project: ReportProjec
     assert (backups["checks"], backups["figure"], backups["first_failure"]) == (len(backups["entries"]), "30 d", None)
     assert model["layers"]["production"] == ["declared", "live", "drift", "parity", "smoke"]
     statuses = {s["status"]: s["cells"] for s in model["statuses"]}
-    assert statuses["declared"] == 0 and sum(statuses.values()) == 14 * 3
+    assert statuses["declared"] == 23 and sum(statuses.values()) == len(ROWS) * 3 == 16 * 3
     markdown = (report_project.reports / "matrix.md").read_text()
     assert ('| <a id="row-backups"></a>**Backups** | ✅ **7 days** · 7 d · 5 checks | ✅ **14 days** · 14 d · 5 checks '
             '| ✅ **30 days** · 30 d · 5 checks |') in markdown
