@@ -45,6 +45,7 @@ def test_conforming_run_shows_the_documented_matrix(report_project: ReportProjec
             '| ✅ **30 days** · 30 d · 5 checks |') in markdown
     assert "<details><summary>Backups ✅ ✅ ✅</summary>" in markdown
     result.stdout.fnmatch_lines(["envmatrix: reports in *: matrix.json, matrix.html, matrix.md"])
+    assert (report_project.reports / "junit.xml").is_file(), "a plain run writes JUnit beside the other reports"
 
 
 def test_a_broken_value_turns_its_cell_red_and_links_the_message(report_project: ReportProject) -> None:
