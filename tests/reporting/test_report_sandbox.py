@@ -72,7 +72,7 @@ def _cells_say_what_was_observed(model: dict[str, Any]) -> None:
     """Staging ran every layer: its observed rows are green. Production ran files only: never green."""
     cells = {row["id"]: row["cells"] for row in model["rows"]}
     assert list(cells) == list(ROWS) and cells["cost_per_month"]["production"]["documented"] == "~$2,200-$5,500"
-    staging = {row: cell["status"] for row, cell in cells.items() if row in OBSERVED_ON_STAGING}
+    staging = {row: cell["staging"]["status"] for row, cell in cells.items() if row in OBSERVED_ON_STAGING}
     assert staging == dict.fromkeys(OBSERVED_ON_STAGING, "pass"), staging
     for row in ("data", "deployment", "cost_per_month"):
         assert (cells[row]["staging"]["status"], cells[row]["staging"]["reason"]) == (
