@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 
 import pytest
 
-from envmatrix.catalog import ROWS
+from envmatrix.catalog import REGISTRY, ROWS, check, evidence_catalogue
+from envmatrix.spec import MatrixCells
 
-from .conftest import ReportProject
+from .conftest import ROOT, ReportProject
 
 
 def test_conforming_run_shows_the_documented_matrix(report_project: ReportProject) -> None:
@@ -131,3 +133,32 @@ def test_collect_only_and_the_projects_own_runs_write_no_report(report_project: 
     assert result.ret == pytest.ExitCode.OK
     report_project.run("-m", "declared", "-k", "nothing-matches")  # no --env, no $ENVIRONMENT: not an audit
     assert not report_project.reports.exists()
+
+
+def _shipped_catalogue() -> dict[str, list[str]]:
+    for path in sorted((ROOT / "checks").rglob("test_*.py")) + sorted((ROOT / "smoke").rglob("test_*.py")):
+        importlib.import_module(".".join(path.relative_to(ROOT).with_suffix("").parts))
+    return evidence_catalogue()
+
+
+def test_the_rows_are_the_documents_then_our_own() -> None:
+    document = list(MatrixCells.model_fields)
+    assert list(ROWS)[:len(document)] == document and document[-1] == "cost_per_month" and len(document) == 13
+    assert list(ROWS)[len(document):] == ["security", "configuration", "config_structure"]
+
+
+def test_evidence_is_catalogue_data_not_the_row_alone() -> None:
+    catalogue = _shipped_catalogue()
+    # The region and the domain prove no uptime; ENVIRONMENT and the pools prove nothing about how it is deployed.
+    assert not {"declared:ENV-REGION", "declared:ENV-DOMAIN"} & set(catalogue.get("uptime_sla", []))
+    assert {"declared:ENV-REGION", "declared:ENV-DOMAIN", "live:APP-ENVIRONMENT", "live:APP-POOLS"} <= set(
+        catalogue["configuration"])
+    assert {(layer, info.row) for (layer, cid), info in REGISTRY.items() if cid == "SMOKE-HEALTH"} == {
+        ("smoke", "deployment")} and not REGISTRY[("smoke", "SMOKE-HEALTH")].evidence  # supporting only
+    assert "live:DB-MULTI-AZ" in catalogue["database"] and "live:DB-INSTANCE-CLASS" not in catalogue["database"]
+    assert not REGISTRY[("live", "DB-INSTANCE-CLASS")].evidence
+
+
+def test_a_check_names_a_known_row() -> None:
+    with pytest.raises(ValueError, match="unknown matrix row 'cost'"):
+        check("X-COST", layer="live", area="sla", row="cost")
