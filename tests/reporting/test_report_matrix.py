@@ -89,6 +89,9 @@ def test_xdist_workers_merge_into_one_report(report_project: ReportProject) -> N
     assert len({r["nodeid"] for r in model["results"]}) == 121
     assert report_project.cell("backups", "dev")["status"] == "fail"
     assert all(r["evidence"] for r in model["results"] if r["status"] in ("pass", "fail"))
+    # The controller collects nothing: the workers send which checks are evidence of which row.
+    assert "live:DB-BACKUP-RETENTION" in model["evidence_catalogue"]["backups"]
+    assert report_project.cell("data", "dev")["reason"] == "no check is evidence of this row yet"
 
 
 def test_no_secret_reaches_the_reports(report_project: ReportProject) -> None:
