@@ -1,4 +1,4 @@
-"""The check decorator and registry: every check has a stable id, a layer, an area and a matrix row."""
+"""The check decorator and registry: each check's id, layer, area, matrix row and whether it is that row's evidence."""
 
 from __future__ import annotations
 
@@ -31,7 +31,8 @@ MARKERS: dict[str, str] = {
     "creates_users": "smoke test that registers new users (not run where real customer data lives)",
 }
 
-#: Matrix rows of the report, in the document's order, plus the security controls.
+#: Matrix rows of the report: the document's "Environment Comparison Matrix" in its order (13 rows), then rows
+#: of our own for checks that prove something the document's rows do not claim.
 ROWS: dict[str, str] = {
     "uptime_sla": "Uptime SLA",
     "data": "Data",
@@ -45,9 +46,15 @@ ROWS: dict[str, str] = {
     "monitoring": "Monitoring",
     "backups": "Backups",
     "deployment": "Deployment",
+    "cost_per_month": "Cost/Month",
     "security": "Security controls",
+    "configuration": "Configuration",
     "config_structure": "Config structure (parity)",
 }
+#: Layers that observe the environment itself (AWS as it is, the service as it answers). A cell is green only
+#: when evidence of its row passed in one of these; evidence from files alone (declared, and drift/parity,
+#: which judge files against each other or against AWS) makes it "declared only".
+OBSERVING: tuple[str, ...] = ("live", "smoke")
 
 Applies = Callable[[EnvironmentSpec], bool]
 F = TypeVar("F", bound=Callable[..., None])
@@ -66,6 +73,7 @@ class CheckInfo:
     severity: Severity
     title: str
     applies: Applies = field(default=_always, compare=False)
+    evidence: bool = False
 
 
 #: Every check defined so far, by (layer, id).
@@ -85,13 +93,21 @@ def check(
     row: str,
     severity: Severity = "high",
     applies: Applies = _always,
+    evidence: bool = False,
 ) -> Callable[[F], F]:
-    """Mark a test function as envmatrix check ``check_id`` (parametrized by environment)."""
+    """Mark a test function as envmatrix check ``check_id`` (parametrized by environment).
+
+    ``row`` is where the check's result is listed; ``evidence=True`` says the check proves the row's claim (the
+    words of the document's cell, e.g. "Multi-AZ, with replica"), so its passing in a live or smoke run can make
+    the cell green. A check that only supports the row (sizes beside "Multi-AZ", a health probe beside
+    "Manual approval") keeps the default: its failure still turns the cell red, its success proves nothing.
+    """
     if row not in ROWS:
         raise ValueError(f"{check_id}: unknown matrix row {row!r}; rows: {list(ROWS)}")
 
     def decorate(function: F) -> F:
-        info = CheckInfo(check_id, layer, area, row, severity, (function.__doc__ or check_id).strip(), applies)
+        info = CheckInfo(check_id, layer, area, row, severity, (function.__doc__ or check_id).strip(), applies,
+                         evidence)
         REGISTRY[(layer, check_id)] = info
         function.__name__ = test_name_for(check_id)
         marked = pytest.mark.envmatrix_check(info)(function)
@@ -99,6 +115,15 @@ def check(
         return getattr(pytest.mark, area)(marked)  # type: ignore[no-any-return]
 
     return decorate
+
+
+def evidence_catalogue() -> dict[str, list[str]]:
+    """Per row, the checks (``layer:ID``) defined as its evidence: what the report can say was not run."""
+    rows: dict[str, list[str]] = {}
+    for (layer, check_id), info in sorted(REGISTRY.items()):
+        if info.evidence:
+            rows.setdefault(info.row, []).append(f"{layer}:{check_id}")
+    return rows
 
 
 def info_of(item: pytest.Item) -> CheckInfo | None:

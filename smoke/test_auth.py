@@ -20,7 +20,7 @@ def _minutes(seconds: int | None) -> float | int | None:
     return seconds // 60 if seconds % 60 == 0 else round(seconds / 60, 2)
 
 
-@check("JWT-ACCESS-MINUTES", layer="smoke", area="flags", row="jwt_expiration", severity="high")
+@check("JWT-ACCESS-MINUTES", layer="smoke", area="flags", row="jwt_expiration", evidence=True, severity="high")
 def test_jwt_access_minutes(env: Environment) -> None:
     """The smoke account's access token lives exp - iat = the spec's minutes, signed with the spec's alg."""
     client: SmokeClient = env.http
@@ -53,7 +53,7 @@ def test_jwt_refresh_days(env: Environment) -> None:
     env.expect("refresh_token", "exp - iat (days)", env.spec.app.jwt.refresh_token_days, days)
 
 
-@check("SMOKE-AUTH-REQUIRED", layer="smoke", area="security", row="security", severity="critical")
+@check("SMOKE-AUTH-REQUIRED", layer="smoke", area="security", row="security", evidence=True, severity="critical")
 def test_smoke_auth_required(env: Environment) -> None:
     """The tasks API answers 401 without a token and with a token it did not issue."""
     client: SmokeClient = env.http

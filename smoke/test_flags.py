@@ -38,7 +38,7 @@ def test_app_registration(env: Environment) -> None:
 
 
 @pytest.mark.creates_users
-@check("APP-EMAIL-VERIFICATION", layer="smoke", area="flags", row="email_verification", severity="high",
+@check("APP-EMAIL-VERIFICATION", layer="smoke", area="flags", row="email_verification", evidence=True, severity="high",
        applies=_registration_open)
 def test_app_email_verification(env: Environment) -> None:
     """A new, unverified user cannot log in where verification is required (403), and can where skipped."""
@@ -57,7 +57,7 @@ def _burst_size(env: Environment) -> int:
     return (limit or 0) + BURST_EXTRA
 
 
-@check("APP-RATE-LIMITING", layer="smoke", area="flags", row="rate_limiting", severity="high")
+@check("APP-RATE-LIMITING", layer="smoke", area="flags", row="rate_limiting", evidence=True, severity="high")
 def test_app_rate_limiting(env: Environment) -> None:
     """A burst beyond the per-minute limit gets 429 with Retry-After where enabled, and none where disabled."""
     client: SmokeClient = env.http
@@ -82,7 +82,7 @@ def _internals(text: str) -> list[str]:
     return [name for name, pattern in _INTERNALS.items() if pattern.search(text)]
 
 
-@check("APP-DEBUG", layer="smoke", area="flags", row="debug_mode", severity="critical")
+@check("APP-DEBUG", layer="smoke", area="flags", row="debug_mode", evidence=True, severity="critical")
 def test_app_debug(env: Environment) -> None:
     """Error bodies (unknown route, malformed JSON) carry no traceback or internals unless debug is on."""
     client: SmokeClient = env.http

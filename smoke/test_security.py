@@ -26,7 +26,7 @@ def _allowed(client: SmokeClient, origin: str) -> bool:
     return response.status_code < 400 and allow in (origin, "*")
 
 
-@check("APP-CORS-ORIGINS", layer="smoke", area="security", row="security", applies=_has_cors)
+@check("APP-CORS-ORIGINS", layer="smoke", area="security", row="security", evidence=True, applies=_has_cors)
 def test_app_cors_origins(env: Environment) -> None:
     """A preflight is allowed exactly for the spec's origins; a foreign origin is refused."""
     client: SmokeClient = env.http
@@ -35,7 +35,8 @@ def test_app_cors_origins(env: Environment) -> None:
     env.expect(f"OPTIONS {client.url(client.paths.tasks)}", "allowed origins", documented, allowed)
 
 
-@check("SMOKE-BASIC-AUTH", layer="smoke", area="security", row="security", severity="high", applies=_basic_auth)
+@check("SMOKE-BASIC-AUTH", layer="smoke", area="security", row="security",
+       evidence=True, severity="high", applies=_basic_auth)
 def test_smoke_basic_auth(env: Environment) -> None:
     """A request without credentials meets HTTP basic auth (401 with a Basic challenge)."""
     client: SmokeClient = env.http

@@ -17,7 +17,7 @@ def _hsts(spec: EnvironmentSpec) -> bool:
     return spec.security.hsts
 
 
-@check("SMOKE-TLS", layer="smoke", area="security", row="security", severity="critical")
+@check("SMOKE-TLS", layer="smoke", area="security", row="security", evidence=True, severity="critical")
 def test_smoke_tls(env: Environment) -> None:
     """HTTPS with a certificate valid for the host and not expiring within the spec's threshold."""
     client: SmokeClient = env.http
@@ -41,7 +41,7 @@ def test_smoke_tls(env: Environment) -> None:
                expected_text=f">= {minimum} (notAfter {certificate.get('notAfter')})")
 
 
-@check("SMOKE-HSTS", layer="smoke", area="security", row="security", severity="high", applies=_hsts)
+@check("SMOKE-HSTS", layer="smoke", area="security", row="security", evidence=True, severity="high", applies=_hsts)
 def test_smoke_hsts(env: Environment) -> None:
     """Strict-Transport-Security with a positive max-age where the spec requires HSTS."""
     client: SmokeClient = env.http

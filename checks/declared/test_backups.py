@@ -7,7 +7,7 @@ from envmatrix import Environment, check
 TFVARS = "terraform.tfvars"
 
 
-@check("DB-BACKUP-RETENTION", layer="declared", area="backups", row="backups", severity="critical")
+@check("DB-BACKUP-RETENTION", layer="declared", area="backups", row="backups", evidence=True, severity="critical")
 def test_db_backup_retention(env: Environment) -> None:
     """RDS automated backup retention (days) per the matrix's Backups row."""
     env.expect(TFVARS, "db_backup_retention_days", env.spec.database.backup_retention_days,

@@ -25,19 +25,19 @@ def _expect_setting(env: Environment, name: str, want: object, found: Found) -> 
     env.expect(env.env_file.path.name, name, shown, found.shown(want), ok=lambda _want, _got: found.agrees(want))
 
 
-@check("APP-ENVIRONMENT", layer="declared", area="flags", row="deployment", severity="critical")
+@check("APP-ENVIRONMENT", layer="declared", area="flags", row="configuration", evidence=True, severity="critical")
 def test_app_environment(env: Environment) -> None:
     """ENVIRONMENT holds the environment's app_environment (the long name by default)."""
     env.expect(env.env_file.path.name, "ENVIRONMENT", env.app_environment, env.env_file.typed.ENVIRONMENT)
 
 
-@check("APP-DEBUG", layer="declared", area="flags", row="debug_mode", severity="critical")
+@check("APP-DEBUG", layer="declared", area="flags", row="debug_mode", evidence=True, severity="critical")
 def test_app_debug(env: Environment) -> None:
     """Debug mode per the matrix."""
     env.expect(env.env_file.path.name, "DEBUG", env.spec.app.debug, env.env_file.typed.DEBUG)
 
 
-@check("JWT-ACCESS-MINUTES", layer="declared", area="flags", row="jwt_expiration", severity="high")
+@check("JWT-ACCESS-MINUTES", layer="declared", area="flags", row="jwt_expiration", evidence=True, severity="high")
 def test_jwt_access_minutes(env: Environment) -> None:
     """Access-token lifetime (minutes) and signing algorithm."""
     typed = env.env_file.typed
@@ -53,7 +53,8 @@ def test_jwt_refresh_days(env: Environment) -> None:
                env.env_file.typed.JWT_REFRESH_TOKEN_EXPIRE_DAYS)
 
 
-@check("APP-EMAIL-VERIFICATION", layer="declared", area="flags", row="email_verification", severity="high")
+@check("APP-EMAIL-VERIFICATION", layer="declared", area="flags", row="email_verification",
+       evidence=True, severity="high")
 def test_app_email_verification(env: Environment) -> None:
     """Email verification required or skipped per the matrix."""
     env.expect(env.env_file.path.name, "ENABLE_EMAIL_VERIFICATION", env.spec.app.email_verification,
@@ -67,7 +68,7 @@ def test_app_registration(env: Environment) -> None:
                env.env_file.typed.ENABLE_REGISTRATION)
 
 
-@check("APP-RATE-LIMITING", layer="declared", area="flags", row="rate_limiting", severity="high")
+@check("APP-RATE-LIMITING", layer="declared", area="flags", row="rate_limiting", evidence=True, severity="high")
 def test_app_rate_limiting(env: Environment) -> None:
     """Rate limiting on or off, and its per-minute limit where the env file sets one or a default is documented."""
     env.expect(env.env_file.path.name, "ENABLE_RATE_LIMITING", env.spec.app.rate_limit.enabled,
@@ -77,13 +78,13 @@ def test_app_rate_limiting(env: Environment) -> None:
         _expect_setting(env, "RATE_LIMIT_PER_MINUTE", env.spec.app.rate_limit.per_minute, found)
 
 
-@check("APP-CORS-ORIGINS", layer="declared", area="security", row="security", applies=_has_cors)
+@check("APP-CORS-ORIGINS", layer="declared", area="security", row="security", evidence=True, applies=_has_cors)
 def test_app_cors_origins(env: Environment) -> None:
     """CORS origins exactly the documented set (no wildcard): a JSON array or a comma list, else the default."""
     _expect_setting(env, "CORS_ORIGINS", env.spec.app.cors_origins, _setting(env, "CORS_ORIGINS"))
 
 
-@check("APP-POOLS", layer="declared", area="sla", row="deployment", severity="low")
+@check("APP-POOLS", layer="declared", area="sla", row="configuration", evidence=True, severity="low")
 def test_app_pools(env: Environment) -> None:
     """Database pool size/overflow and Celery worker concurrency."""
     typed, app, name = env.env_file.typed, env.spec.app, env.env_file.path.name

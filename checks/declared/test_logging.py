@@ -12,7 +12,7 @@ def _archives(spec: EnvironmentSpec) -> bool:
     return spec.logging.archive_days is not None
 
 
-@check("LOG-LEVEL", layer="declared", area="logging", row="log_level", severity="medium")
+@check("LOG-LEVEL", layer="declared", area="logging", row="log_level", evidence=True, severity="medium")
 def test_log_level(env: Environment) -> None:
     """Log level in the tfvars and in the application env file."""
     env.expect(TFVARS, "log_level", env.spec.logging.level, env.tfvars.log_level)

@@ -10,7 +10,7 @@ def _needs_variables(spec: EnvironmentSpec) -> bool:
     return bool(spec.monitoring.required_variables)
 
 
-@check("MON-VARIABLES", layer="declared", area="monitoring", row="monitoring", applies=_needs_variables)
+@check("MON-VARIABLES", layer="declared", area="monitoring", row="monitoring", evidence=True, applies=_needs_variables)
 def test_mon_variables(env: Environment) -> None:
     """Monitoring integrations (Sentry, Datadog) configured where the matrix says Full + Alerting."""
     for name in env.spec.monitoring.required_variables:

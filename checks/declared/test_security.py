@@ -14,7 +14,7 @@ def _uses_secrets_manager(spec: EnvironmentSpec) -> bool:
     return bool(spec.secrets.from_secrets_manager)
 
 
-@check("SECRETS-PLACEHOLDERS", layer="declared", area="security", row="security", severity="critical",
+@check("SECRETS-PLACEHOLDERS", layer="declared", area="security", row="security", evidence=True, severity="critical",
        applies=_uses_secrets_manager)
 def test_secrets_placeholders(env: Environment) -> None:
     """Every secret-class variable is present and only a Secrets Manager placeholder, never a literal."""
@@ -24,7 +24,7 @@ def test_secrets_placeholders(env: Environment) -> None:
         env.expect(env.env_file.path.name, name, placeholder, values.get(name, "<missing>"))
 
 
-@check("NET-VPC-CIDR", layer="declared", area="security", row="security", severity="high")
+@check("NET-VPC-CIDR", layer="declared", area="security", row="security", evidence=True, severity="high")
 def test_net_vpc_cidr(env: Environment) -> None:
     """VPC CIDR as documented, a valid private network, overlapping no other environment."""
     cidr = env.tfvars.vpc_cidr
@@ -40,7 +40,7 @@ def test_net_vpc_cidr(env: Environment) -> None:
                ok=lambda _w, got: got == "none")
 
 
-@check("SECRETS-NO-LITERALS", layer="declared", area="security", row="security", severity="high")
+@check("SECRETS-NO-LITERALS", layer="declared", area="security", row="security", evidence=True, severity="high")
 def test_secrets_no_literals(env: Environment) -> None:
     """No literal credential in the env file: no password inside a URL, no literal secret-like value."""
     placeholder = env.suite.spec.defaults.secret_placeholder

@@ -38,13 +38,13 @@ def test_db_max_storage(env: Environment) -> None:
                tfvars.db_max_allocated_storage, ok=lambda _want, got: got > tfvars.db_allocated_storage)
 
 
-@check("DB-MULTI-AZ", layer="declared", area="sla", row="database", severity="critical")
+@check("DB-MULTI-AZ", layer="declared", area="sla", row="database", evidence=True, severity="critical")
 def test_db_multi_az(env: Environment) -> None:
     """RDS Multi-AZ per the matrix's Database row."""
     env.expect(TFVARS, "db_multi_az", env.spec.database.multi_az, env.tfvars.db_multi_az)
 
 
-@check("DB-REPLICA", layer="declared", area="sla", row="database", severity="high")
+@check("DB-REPLICA", layer="declared", area="sla", row="database", evidence=True, severity="high")
 def test_db_replica(env: Environment) -> None:
     """A read replica exactly where the matrix says "with replica"."""
     env.expect(TFVARS, "db_create_replica", env.spec.database.replica is not None, env.tfvars.db_create_replica)
@@ -121,7 +121,7 @@ test_ecs_api_bounds = _bounds_check("api")
 test_ecs_worker_bounds = _bounds_check("worker")
 
 
-@check("AUTO-SCALING", layer="declared", area="sla", row="auto_scaling")
+@check("AUTO-SCALING", layer="declared", area="sla", row="auto_scaling", evidence=True)
 def test_auto_scaling(env: Environment) -> None:
     """Auto scaling per the matrix: a capacity range when enabled, none (min = max) when disabled."""
     tfvars = env.tfvars
@@ -133,7 +133,7 @@ def test_auto_scaling(env: Environment) -> None:
                    f"{low}..{high}", ok=lambda _want, _got, scales=scales: scales == env.spec.auto_scaling)
 
 
-@check("NET-AVAILABILITY-ZONES", layer="declared", area="sla", row="uptime_sla", applies=_needs_zones)
+@check("NET-AVAILABILITY-ZONES", layer="declared", area="sla", row="uptime_sla", evidence=True, applies=_needs_zones)
 def test_net_availability_zones(env: Environment) -> None:
     """At least the availability zones the SLA needs, distinct and in the environment's region."""
     zones = env.tfvars.availability_zones
@@ -144,13 +144,13 @@ def test_net_availability_zones(env: Environment) -> None:
                ok=lambda _want, got: all(zone.startswith(env.tfvars.aws_region) for zone in got))
 
 
-@check("ENV-REGION", layer="declared", area="sla", row="uptime_sla", severity="medium")
+@check("ENV-REGION", layer="declared", area="sla", row="configuration", evidence=True, severity="medium")
 def test_env_region(env: Environment) -> None:
     """AWS region."""
     env.expect(TFVARS, "aws_region", env.spec.region, env.tfvars.aws_region)
 
 
-@check("ENV-DOMAIN", layer="declared", area="sla", row="uptime_sla", severity="medium")
+@check("ENV-DOMAIN", layer="declared", area="sla", row="configuration", evidence=True, severity="medium")
 def test_env_domain(env: Environment) -> None:
     """The public domain name (the smoke layer's base URL)."""
     env.expect(TFVARS, "domain_name", env.spec.domain_name, env.tfvars.domain_name)

@@ -38,7 +38,7 @@ def _agree(declared: Found, actual: Found, settings: AppSettings, variable: str)
             and equivalent(declared.raw, actual.raw, settings.like(variable)))
 
 
-@check("DRIFT-APP-ENV", layer="drift", area="flags", row="deployment")
+@check("DRIFT-APP-ENV", layer="drift", area="flags", row="configuration", evidence=True)
 def test_drift_app_env(env: Environment, variable: str) -> None:
     """The env file's value in each container as the app reads it, or a placeholder delivered through ``secrets``.
 

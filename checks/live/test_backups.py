@@ -17,7 +17,7 @@ def _has_backup_bucket(spec: EnvironmentSpec) -> bool:
     return spec.security.backup_bucket
 
 
-@check("DB-BACKUP-RETENTION", layer="live", area="backups", row="backups", severity="critical")
+@check("DB-BACKUP-RETENTION", layer="live", area="backups", row="backups", evidence=True, severity="critical")
 def test_db_backup_retention(env: Environment) -> None:
     """RDS automated backup retention (days) per the matrix's Backups row."""
     resource = f"rds:{live(env).names['db']}"

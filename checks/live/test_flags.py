@@ -45,19 +45,19 @@ def _expect_variables(env: Environment, expected: dict[str, object]) -> None:
             _expect_setting(env, resource, name, value, _setting(env, app, name))
 
 
-@check("APP-ENVIRONMENT", layer="live", area="flags", row="deployment", severity="critical")
+@check("APP-ENVIRONMENT", layer="live", area="flags", row="configuration", evidence=True, severity="critical")
 def test_app_environment(env: Environment) -> None:
     """ENVIRONMENT holds the environment's app_environment (the long name by default)."""
     _expect_variables(env, {"ENVIRONMENT": env.app_environment})
 
 
-@check("APP-DEBUG", layer="live", area="flags", row="debug_mode", severity="critical")
+@check("APP-DEBUG", layer="live", area="flags", row="debug_mode", evidence=True, severity="critical")
 def test_app_debug(env: Environment) -> None:
     """Debug mode per the matrix."""
     _expect_variables(env, {"DEBUG": env.spec.app.debug})
 
 
-@check("JWT-ACCESS-MINUTES", layer="live", area="flags", row="jwt_expiration", severity="high")
+@check("JWT-ACCESS-MINUTES", layer="live", area="flags", row="jwt_expiration", evidence=True, severity="high")
 def test_jwt_access_minutes(env: Environment) -> None:
     """Access-token lifetime (minutes) and signing algorithm."""
     jwt = env.spec.app.jwt
@@ -71,7 +71,7 @@ def test_jwt_refresh_days(env: Environment) -> None:
     _expect_variables(env, {"JWT_REFRESH_TOKEN_EXPIRE_DAYS": env.spec.app.jwt.refresh_token_days})
 
 
-@check("APP-EMAIL-VERIFICATION", layer="live", area="flags", row="email_verification", severity="high")
+@check("APP-EMAIL-VERIFICATION", layer="live", area="flags", row="email_verification", evidence=True, severity="high")
 def test_app_email_verification(env: Environment) -> None:
     """Email verification required or skipped per the matrix."""
     _expect_variables(env, {"ENABLE_EMAIL_VERIFICATION": env.spec.app.email_verification})
@@ -83,7 +83,7 @@ def test_app_registration(env: Environment) -> None:
     _expect_variables(env, {"ENABLE_REGISTRATION": env.spec.app.registration})
 
 
-@check("APP-RATE-LIMITING", layer="live", area="flags", row="rate_limiting", severity="high")
+@check("APP-RATE-LIMITING", layer="live", area="flags", row="rate_limiting", evidence=True, severity="high")
 def test_app_rate_limiting(env: Environment) -> None:
     """Rate limiting on or off; its per-minute limit where a container sets one or a default is documented."""
     _expect_variables(env, {"ENABLE_RATE_LIMITING": env.spec.app.rate_limit.enabled})
@@ -94,7 +94,7 @@ def test_app_rate_limiting(env: Environment) -> None:
             _expect_setting(env, resource, "RATE_LIMIT_PER_MINUTE", env.spec.app.rate_limit.per_minute, found)
 
 
-@check("APP-POOLS", layer="live", area="sla", row="deployment", severity="low")
+@check("APP-POOLS", layer="live", area="sla", row="configuration", evidence=True, severity="low")
 def test_app_pools(env: Environment) -> None:
     """Database pool size/overflow and Celery worker concurrency."""
     app = env.spec.app
@@ -102,7 +102,7 @@ def test_app_pools(env: Environment) -> None:
                             "CELERY_WORKER_CONCURRENCY": app.worker_concurrency})
 
 
-@check("APP-CORS-ORIGINS", layer="live", area="security", row="security", applies=_has_cors)
+@check("APP-CORS-ORIGINS", layer="live", area="security", row="security", evidence=True, applies=_has_cors)
 def test_app_cors_origins(env: Environment) -> None:
     """CORS origins exactly the documented set (no wildcard): a JSON array or a comma list."""
     _expect_variables(env, {"CORS_ORIGINS": env.spec.app.cors_origins})

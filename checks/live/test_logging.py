@@ -12,7 +12,7 @@ def _archives(spec: EnvironmentSpec) -> bool:
     return spec.logging.archive_days is not None and spec.security.log_archive_bucket
 
 
-@check("LOG-LEVEL", layer="live", area="logging", row="log_level", severity="medium")
+@check("LOG-LEVEL", layer="live", area="logging", row="log_level", evidence=True, severity="medium")
 def test_log_level(env: Environment) -> None:
     """LOG_LEVEL in the api and worker task definitions."""
     for role in ROLES:

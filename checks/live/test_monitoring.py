@@ -12,7 +12,7 @@ def _alerts(spec: EnvironmentSpec) -> bool:
     return spec.monitoring.alerting
 
 
-@check("MON-CONTAINER-INSIGHTS", layer="live", area="monitoring", row="monitoring", severity="medium")
+@check("MON-CONTAINER-INSIGHTS", layer="live", area="monitoring", row="monitoring", evidence=True, severity="medium")
 def test_mon_container_insights(env: Environment) -> None:
     """ECS Container Insights on where the matrix says Full monitoring, off where Basic."""
     resource = f"ecs-cluster:{live(env).names['cluster']}"
@@ -22,7 +22,7 @@ def test_mon_container_insights(env: Environment) -> None:
                ok=lambda want, got: (got in ("enabled", "enhanced")) == (want == "enabled"))
 
 
-@check("MON-ALARMS", layer="live", area="monitoring", row="monitoring", severity="high", applies=_alerts)
+@check("MON-ALARMS", layer="live", area="monitoring", row="monitoring", evidence=True, severity="high", applies=_alerts)
 def test_mon_alarms(env: Environment) -> None:
     """CloudWatch alarms exist, tagged with the environment, each notifying an SNS topic."""
     alarms = live(env).section("alarms").alarms

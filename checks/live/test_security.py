@@ -32,7 +32,7 @@ def _has_waf(spec: EnvironmentSpec) -> bool:
     return spec.security.waf
 
 
-@check("SECRETS-PLACEHOLDERS", layer="live", area="security", row="security", severity="critical",
+@check("SECRETS-PLACEHOLDERS", layer="live", area="security", row="security", evidence=True, severity="critical",
        applies=_uses_secrets_manager)
 def test_secrets_placeholders(env: Environment) -> None:
     """Every secret-class variable comes from its Secrets Manager secret (``secrets``), never plain ``environment``."""
@@ -56,7 +56,7 @@ def test_secrets_placeholders(env: Environment) -> None:
                        ok=lambda want, got: got == f"secrets valueFrom {want}")
 
 
-@check("SECRETS-NO-LITERALS", layer="live", area="security", row="security", severity="high")
+@check("SECRETS-NO-LITERALS", layer="live", area="security", row="security", evidence=True, severity="high")
 def test_secrets_no_literals(env: Environment) -> None:
     """No secret-like variable and no URL with credentials in any container's plain environment (sidecars too)."""
     for role in ROLES:
@@ -68,7 +68,8 @@ def test_secrets_no_literals(env: Environment) -> None:
                        "no literal secrets", literals or "none", ok=lambda _w, got: got == "none")
 
 
-@check("SECRETS-ROTATION", layer="live", area="security", row="security", severity="high", applies=_rotates)
+@check("SECRETS-ROTATION", layer="live", area="security", row="security",
+       evidence=True, severity="high", applies=_rotates)
 def test_secrets_rotation(env: Environment) -> None:
     """Secrets Manager rotation every N days (AutomaticallyAfterDays or rate(...) exactly; a cron(...) schedule
     never more than N days apart) and running (a secret never rotated must be younger than its period), or off
@@ -123,7 +124,7 @@ def _days(span: dt.timedelta) -> str:
     return f"{span.total_seconds() / 86400:g}" if span.seconds else str(span.days)
 
 
-@check("NET-VPC-CIDR", layer="live", area="security", row="security", severity="high")
+@check("NET-VPC-CIDR", layer="live", area="security", row="security", evidence=True, severity="high")
 def test_net_vpc_cidr(env: Environment) -> None:
     """The VPC's primary CIDR as documented (secondary CIDR associations are fine)."""
     resource = f"vpc:{live(env).names['vpc']}"
@@ -139,7 +140,7 @@ def _inside(cidr: str, vpc_cidrs: list[str]) -> bool:
     return False
 
 
-@check("NET-DATA-INGRESS", layer="live", area="security", row="security", severity="critical")
+@check("NET-DATA-INGRESS", layer="live", area="security", row="security", evidence=True, severity="critical")
 def test_net_data_ingress(env: Environment) -> None:
     """Database and cache security groups admit traffic only from inside the VPC (any of its CIDRs) or from
     security groups; a prefix list is not proven inside, so it counts as a source outside."""
@@ -154,7 +155,7 @@ def test_net_data_ingress(env: Environment) -> None:
                    sorted(outside) or "none", ok=lambda _w, got: got == "none")
 
 
-@check("NET-WORLD-INGRESS", layer="live", area="security", row="security", severity="critical")
+@check("NET-WORLD-INGRESS", layer="live", area="security", row="security", evidence=True, severity="critical")
 def test_net_world_ingress(env: Environment) -> None:
     """Nothing is open to the world (0.0.0.0/0 or ::/0) except the load balancer's ports 80 and 443."""
     snapshot = live(env)
@@ -199,7 +200,7 @@ def _plain_http(env: Environment, resource: str, listener: Listener) -> None:
                        ok=_holds(safe))
 
 
-@check("ALB-HTTPS", layer="live", area="security", row="security", severity="critical")
+@check("ALB-HTTPS", layer="live", area="security", row="security", evidence=True, severity="critical")
 def test_alb_https(env: Environment) -> None:
     """An HTTPS listener on 443 with a certificate; nothing forwards plain HTTP, whatever the default action:
     on every HTTP listener the default action and every rule redirect to HTTPS or answer a fixed response."""
@@ -224,7 +225,7 @@ def _tls_rank(protocol: str) -> int:
         return -1
 
 
-@check("ALB-TLS-POLICY", layer="live", area="security", row="security", severity="high")
+@check("ALB-TLS-POLICY", layer="live", area="security", row="security", evidence=True, severity="high")
 def test_alb_tls_policy(env: Environment) -> None:
     """Every HTTPS listener's TLS policy accepts no protocol older than the spec's minimum (its SslProtocols)."""
     balancer = live(env).section("alb")
@@ -245,7 +246,8 @@ def _tls_policy(env: Environment, where: str, policy: str | None, protocols: lis
                expected_text=f"{minimum} or newer", ok=_holds(meets))
 
 
-@check("WAF-ASSOCIATED", layer="live", area="security", row="security", severity="critical", applies=_has_waf)
+@check("WAF-ASSOCIATED", layer="live", area="security", row="security",
+       evidence=True, severity="critical", applies=_has_waf)
 def test_waf_associated(env: Environment) -> None:
     """The WAF web ACL is associated with the load balancer (read in its own section, apart from the ALB's)."""
     waf = live(env).section("waf")
@@ -255,7 +257,7 @@ def test_waf_associated(env: Environment) -> None:
     env.expect(resource, "WebACL", live(env).names["waf"], acl.name if acl else "none")
 
 
-@check("DATA-ENCRYPTION", layer="live", area="security", row="security", severity="critical")
+@check("DATA-ENCRYPTION", layer="live", area="security", row="security", evidence=True, severity="critical")
 def test_data_encryption(env: Environment) -> None:
     """Database storage encrypted and not publicly accessible; cache encrypted at rest and in transit."""
     snapshot = live(env)
@@ -275,7 +277,7 @@ def test_data_encryption(env: Environment) -> None:
                ok=lambda _w, _g: group.transit_encryption_required)
 
 
-@check("RESOURCE-TAGS", layer="live", area="security", row="security", severity="medium")
+@check("RESOURCE-TAGS", layer="live", area="security", row="security", evidence=True, severity="medium")
 def test_resource_tags(env: Environment) -> None:
     """The environment and project tags (keys from [tags]) on every resource found."""
     wanted = env.tags

@@ -45,14 +45,14 @@ def test_db_max_storage(env: Environment) -> None:
     env.expect(resource, "MaxAllocatedStorage", env.spec.database.max_allocated_storage_gb, db.max_allocated_storage)
 
 
-@check("DB-MULTI-AZ", layer="live", area="sla", row="database", severity="critical")
+@check("DB-MULTI-AZ", layer="live", area="sla", row="database", evidence=True, severity="critical")
 def test_db_multi_az(env: Environment) -> None:
     """RDS Multi-AZ per the matrix's Database row."""
     resource, db = _primary(env)
     env.expect(resource, "MultiAZ", env.spec.database.multi_az, db.multi_az)
 
 
-@check("DB-REPLICA", layer="live", area="sla", row="database", severity="high")
+@check("DB-REPLICA", layer="live", area="sla", row="database", evidence=True, severity="high")
 def test_db_replica(env: Environment) -> None:
     """A read replica exactly where the matrix says "with replica" (from ReadReplicaDBInstanceIdentifiers)."""
     resource, db = _primary(env)
@@ -159,7 +159,7 @@ test_ecs_api_capacity = _capacity_check("api")
 test_ecs_worker_capacity = _capacity_check("worker")
 
 
-@check("AUTO-SCALING", layer="live", area="sla", row="auto_scaling")
+@check("AUTO-SCALING", layer="live", area="sla", row="auto_scaling", evidence=True)
 def test_auto_scaling(env: Environment) -> None:
     """Scalable targets with a range (min < max) where auto scaling is enabled; none where it is disabled."""
     snapshot = live(env)
@@ -175,7 +175,7 @@ def test_auto_scaling(env: Environment) -> None:
                        ok=lambda _w, got: got == "none")
 
 
-@check("NET-AVAILABILITY-ZONES", layer="live", area="sla", row="uptime_sla", applies=_needs_zones)
+@check("NET-AVAILABILITY-ZONES", layer="live", area="sla", row="uptime_sla", evidence=True, applies=_needs_zones)
 def test_net_availability_zones(env: Environment) -> None:
     """The VPC's subnets span at least the availability zones the SLA needs."""
     snapshot = live(env)

@@ -7,7 +7,7 @@ from envmatrix.environments import ENVIRONMENTS
 from envmatrix.parity import parity_gaps
 
 
-@check("PARITY-TFVARS-KEYS", layer="parity", area="sla", row="config_structure", severity="medium")
+@check("PARITY-TFVARS-KEYS", layer="parity", area="sla", row="config_structure", evidence=True, severity="medium")
 def test_parity_tfvars_keys(env: Environment) -> None:
     """terraform.tfvars sets the same variables as the other environments."""
     keys = {name: set(env.suite.tfvars(name).model_fields_set) for name in ENVIRONMENTS}
@@ -16,7 +16,7 @@ def test_parity_tfvars_keys(env: Environment) -> None:
                ok=lambda _want, got: got == "at parity")
 
 
-@check("PARITY-ENV-KEYS", layer="parity", area="sla", row="config_structure", severity="medium")
+@check("PARITY-ENV-KEYS", layer="parity", area="sla", row="config_structure", evidence=True, severity="medium")
 def test_parity_env_keys(env: Environment) -> None:
     """The application env file has the same variable names as the other environments."""
     keys = {name: set(env.suite.env_file(name).values) for name in ENVIRONMENTS}

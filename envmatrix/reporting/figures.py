@@ -56,6 +56,9 @@ def _throttled(value: str) -> str:
 
 
 #: Per matrix row, the parts of its figure; each part is the first source found (observed before live).
+#: A new check shows its figure by adding a Source here: its id, the setting of its evidence (env.expect's
+#: `setting`) whose actual value is the figure, and how to word it (e.g. a cost check whose evidence setting
+#: "last month" holds "$362 of ~$380": `"cost_per_month": ((Source("COST-MONTHLY", "last month", _same),),)`).
 FIGURES: dict[str, tuple[tuple[Source, ...], ...]] = {
     "uptime_sla": ((Source("NET-AVAILABILITY-ZONES", "subnets.AvailabilityZone", _count("AZs")),),),
     "database": ((Source("DB-MULTI-AZ", "MultiAZ", _word("Multi-AZ", "Single AZ")),),

@@ -26,6 +26,8 @@ text-align:left;overflow-wrap:anywhere}
 .sym{font-weight:700;display:inline-block;width:1em;text-align:center}
 summary{cursor:pointer;list-style-position:outside;margin-left:.9rem}
 .doc{font-weight:600}.fig{color:#2b3340}.n{color:#6a7180;font-size:.75rem;white-space:nowrap}
+.why{display:block;font-size:.72rem;color:#555c68;font-style:italic;white-space:nowrap;overflow:hidden;
+text-overflow:ellipsis}.sup{font-size:.68rem;color:#6a7180;border:1px solid #c9ced6;border-radius:3px;padding:0 .2rem}
 a.first{display:block;font-size:.75rem;white-space:nowrap;overflow:hidden;text-overflow:ellipsis;color:#8e1b10}
 .ev{margin:.2rem 0 .1rem;font-size:.75rem;background:#fff;border:1px solid #d9dde3;padding:.2rem .35rem}
 .ev h4{margin:.15rem 0 0;font-size:.72rem;text-transform:uppercase;letter-spacing:.04em;color:#4a5160}

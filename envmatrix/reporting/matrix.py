@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from envmatrix.catalog import LAYERS, ROWS
+from envmatrix.catalog import LAYERS, OBSERVING, ROWS
 from envmatrix.environments import ENVIRONMENTS
 from envmatrix.reporting.figures import figure
 from envmatrix.reporting.results import CheckResult, summarize
@@ -17,7 +17,7 @@ SCHEMA = "envmatrix.matrix/1"
 #: How each layer is named in a cell; smoke is what the running service was *observed* to do.
 LAYER_LABELS: dict[str, str] = {"declared": "declared", "live": "live", "drift": "drift",
                                 "parity": "parity", "smoke": "observed"}
-CELL_STATUSES: tuple[str, ...] = ("pass", "fail", "waived", "not-checked")
+CELL_STATUSES: tuple[str, ...] = ("pass", "fail", "waived", "not-checked", "declared")
 #: Result statuses a cell's first failing line is taken from (a waiver is not a failure).
 _FAILING = ("fail", "error", "skipped")
 _SECURITY_CONTROLS: dict[str, str] = {"waf": "WAF", "backup_bucket": "backup bucket",
@@ -34,19 +34,46 @@ def documented(spec: EnvironmentSpec, row: str) -> str:
         if spec.secrets.from_secrets_manager:
             controls.append("secrets in Secrets Manager")
         return ", ".join(controls) or "baseline"
+    if row == "configuration":
+        return f"{spec.region}, {spec.domain_name}"
     if row == "config_structure":
         return "Same config structure"
     return ""
 
 
 def cell_status(results: Sequence[CheckResult]) -> str:
-    """fail beats waived beats pass; errors and skips count as fail (the check could not prove anything)."""
-    if not results:
-        return "not-checked"
+    """fail beats waived beats the rest; errors and skips count as fail (the check could not prove anything).
+
+    Otherwise the cell is "pass" only when a check that is evidence of the row (catalogue: evidence=True) ran in
+    an observing layer (live, smoke); "declared" when its evidence came from files only; "not-checked" when no
+    evidence of it ran at all, whatever supporting checks passed.
+    """
     statuses = {result.status for result in results}
     if statuses & {"fail", "error", "skipped"}:
         return "fail"
-    return "waived" if "waived" in statuses else "pass"
+    if "waived" in statuses:
+        return "waived"
+    proven = {result.layer for result in results if result.proves}
+    if proven & set(OBSERVING):
+        return "pass"
+    return "declared" if proven else "not-checked"
+
+
+def cell_reason(row: str, status: str, results: Sequence[CheckResult],
+                catalogue: dict[str, list[str]] | None) -> str:
+    """Why a cell is "declared only" or "not checked", from what ran and what the catalogue holds for the row."""
+    if status not in ("declared", "not-checked"):
+        return ""
+    defined = None if catalogue is None else catalogue.get(row, [])
+    observing = [name for name in defined or [] if name.partition(":")[0] in OBSERVING]
+    if status == "declared":
+        return ("no live or smoke evidence of this row ran here" if observing or defined is None
+                else "no check observes this row yet, only files")
+    if defined == []:
+        return "no check is evidence of this row yet"
+    supporting = len(results)
+    ran = f" ({supporting} supporting check{'' if supporting == 1 else 's'} ran)" if supporting else ""
+    return "no evidence of this row ran here (not selected, or none applies)" + ran
 
 
 def _entry(result: CheckResult, anchor: str | None) -> dict[str, Any]:
@@ -54,7 +81,7 @@ def _entry(result: CheckResult, anchor: str | None) -> dict[str, Any]:
                "actual": ev.get("actual", ""), "passed": bool(ev.get("passed"))} for ev in result.evidence]
     return {"check_id": result.check_id, "layer": result.layer, "layer_label": LAYER_LABELS.get(result.layer,
             result.layer), "status": result.status, "kind": result.kind, "values": values,
-            "message": result.message, "waiver": result.waiver, "failure": anchor}
+            "message": result.message, "waiver": result.waiver, "failure": anchor, "proves": result.proves}
 
 
 def _ordered(results: Iterable[CheckResult], environments: Sequence[str]) -> list[CheckResult]:
@@ -88,10 +115,14 @@ def _first_failure(entries: Sequence[dict[str, Any]]) -> dict[str, str] | None:
             "anchor": entry["failure"] or ""}
 
 
-def _cell(spec: EnvironmentSpec, row: str, here: Sequence[CheckResult], anchors: dict[str, str]) -> dict[str, Any]:
+def _cell(spec: EnvironmentSpec, row: str, here: Sequence[CheckResult], anchors: dict[str, str],
+          catalogue: dict[str, list[str]] | None) -> dict[str, Any]:
     entries = [_entry(result, anchors.get(result.nodeid)) for result in here]
-    return {"documented": documented(spec, row), "status": cell_status(here), "checks": len(entries),
-            "figure": figure(row, here), "first_failure": _first_failure(entries), "entries": entries}
+    status = cell_status(here)
+    reason = cell_reason(row, status, here, catalogue)
+    return {"documented": documented(spec, row), "status": status, "reason": reason, "checks": len(entries),
+            "evidence_checks": sum(1 for e in entries if e["proves"]), "figure": figure(row, here),
+            "first_failure": _first_failure(entries), "entries": entries}
 
 
 def _layers(results: Sequence[CheckResult], envs: Sequence[str]) -> dict[str, list[str]]:
@@ -101,21 +132,26 @@ def _layers(results: Sequence[CheckResult], envs: Sequence[str]) -> dict[str, li
 
 
 def build_matrix(results: Sequence[CheckResult], spec: Spec, environments: Sequence[str],
-                 meta: dict[str, Any]) -> dict[str, Any]:
-    """The whole report model; matrix.json is exactly this, the HTML and Markdown render it."""
+                 meta: dict[str, Any], catalogue: dict[str, list[str]] | None = None) -> dict[str, Any]:
+    """The whole report model; matrix.json is exactly this, the HTML and Markdown render it.
+
+    ``catalogue`` is catalog.evidence_catalogue() of the collecting process(es): which checks exist as evidence of
+    each row, so a cell can say whether its evidence was not selected or does not exist yet (None: unknown).
+    """
     envs = [env for env in ENVIRONMENTS if env in environments] or list(ENVIRONMENTS)
     failed = failures(results, envs)
     anchors = {item["nodeid"]: item["anchor"] for item in failed}
     rows: list[dict[str, Any]] = []
     for row, title in ROWS.items():
         cells = {env: _cell(spec.env(env), row, _ordered([r for r in results if r.row == row
-                                                          and r.environment == env], envs), anchors)
+                                                          and r.environment == env], envs), anchors, catalogue)
                  for env in envs}
         rows.append({"id": row, "anchor": "row-" + row.replace("_", "-"), "title": title, "cells": cells})
     counts = Counter(cell["status"] for row in rows for cell in row["cells"].values())
     return {"schema": SCHEMA, "meta": dict(meta), "environments": envs, "layers": _layers(results, envs),
             "summary": summarize(results), "statuses": legend(dict(counts)), "rows": rows, "failures": failed,
-            "results": [r.as_dict() for r in _ordered(results, envs)], "gate": None, "changes": None}
+            "results": [r.as_dict() for r in _ordered(results, envs)], "gate": None, "changes": None,
+            "evidence_catalogue": catalogue}
 
 
 def header_facts(model: dict[str, Any]) -> list[tuple[str, str]]:

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from envmatrix.catalog import info_of
+from envmatrix.catalog import evidence_catalogue, info_of
 from envmatrix.config import CONFIG_FILE, config_path, load_config, resolve
 from envmatrix.environments import ENVIRONMENTS
 from envmatrix.errors import EnvmatrixError
@@ -17,13 +17,14 @@ from envmatrix.plugin import SUITE_KEY, project_folder
 from envmatrix.reporting import allure_support
 from envmatrix.reporting.changes import load_snapshots
 from envmatrix.reporting.gate import parse_plan
-from envmatrix.reporting.results import KIND_PROPERTY, Kind
-from envmatrix.reporting.session import ReportBuilder
+from envmatrix.reporting.results import KIND_PROPERTY, PROVES_PROPERTY, Kind
+from envmatrix.reporting.session import CATALOGUE_KEY, CATALOGUE_OUTPUT, ReportBuilder
 from envmatrix.verdict import CheckFailed
 
 PLAN_KEY = pytest.StashKey[dict[str, tuple[str, ...]]]()
 PREVIOUS_KEY = pytest.StashKey[tuple[dict[str, Any], list[str]]]()
 BUILDER_NAME = "envmatrix-reports"
+JUNIT_FILE = "junit.xml"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -77,9 +78,13 @@ def pytest_cmdline_main(config: pytest.Config) -> None:
             config.stash[PREVIOUS_KEY] = load_snapshots(directory, ENVIRONMENTS)
         else:
             config.stash[PREVIOUS_KEY] = ({}, [f"previous snapshots: {directory} does not exist (first run?)"])
-    if config.option.allure_report_dir or config.getoption("envmatrix_no_allure") or not _checks_requested(config):
+    if not _checks_requested(config):
         return
     reports = _reports_dir(config)
+    if reports is not None and not config.option.xmlpath:
+        config.option.xmlpath = str(reports / JUNIT_FILE)  # a plain run writes JUnit beside the other reports
+    if config.option.allure_report_dir or config.getoption("envmatrix_no_allure"):
+        return
     if reports is not None:
         results = reports / allure_support.RESULTS_DIR
         allure_support.clean_results(results)
@@ -125,6 +130,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if "check_id" not in props:
             keep.append(item)
         elif _in_plan(props, plan):
+            info = info_of(item)
+            item.user_properties.append((PROVES_PROPERTY, "true" if info is not None and info.evidence else "false"))
             allure_support.decorate(item, props)
             keep.append(item)
         else:
@@ -132,6 +139,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = keep
+    # Every check module imported so far, selected or not: what the report can say exists but did not run.
+    config.stash[CATALOGUE_KEY] = evidence_catalogue()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None and CATALOGUE_KEY in session.config.stash:
+        workeroutput[CATALOGUE_OUTPUT] = session.config.stash[CATALOGUE_KEY]
 
 
 def failure_kind(item: pytest.Item, error: BaseException) -> Kind:

@@ -33,7 +33,9 @@ def _evidence_item(entry: dict[str, Any]) -> str:
               for v in entry["values"]] or [entry["message"] or entry["status"]]
     shown = "".join(f'<span class="v">{escape(text)}</span>' for text in values)
     word = "" if entry["status"] == "pass" else f' {escape(entry["status"])}'
-    return f'<li class="s-{escape(status)}">{_sym(status)} {_check(entry)}{word}{shown}</li>'
+    # A check listed in the row without proving its claim: its failure counts, its success proves nothing.
+    support = "" if entry.get("proves") else ' <span class="sup">supporting</span>'
+    return f'<li class="s-{escape(status)}">{_sym(status)} {_check(entry)}{word}{support}{shown}</li>'
 
 
 def _evidence(entries: Sequence[dict[str, Any]]) -> str:
@@ -58,9 +60,11 @@ def _cell(env: str, row: str, cell: dict[str, Any]) -> str:
     line = str(first["message"]).removeprefix(f"{env} ") if first else ""  # the column already names the env
     failing = (f'<a class="first" href="#{escape(first["anchor"])}" title="{escape(first["message"])}">'
                f"{escape(line)}</a>") if first else ""
+    reason = str(cell.get("reason", ""))
+    why = f'<span class="why" title="{escape(reason)}">{escape(reason)}</span>' if reason else ""
     return (f'<td class="cell s-{status}" data-env="{escape(env)}" data-row="{escape(row)}" data-status="{status}" '
             f'data-checks="{cell["checks"]}" data-figure="{escape(cell["figure"])}">'
-            f"<details><summary>{_line(cell)}</summary>{_evidence(cell['entries'])}</details>{failing}</td>")
+            f"<details><summary>{_line(cell)}</summary>{_evidence(cell['entries'])}</details>{failing}{why}</td>")
 
 
 def _table(model: dict[str, Any]) -> str:

@@ -36,6 +36,8 @@ def _cell(env: str, cell: dict[str, Any]) -> str:
     if first:
         line = str(first["message"]).removeprefix(f"{env} {first['check_id']} ")  # the column names the env
         parts.append(f"[{_text(first['check_id'])}](#{first['anchor']}): {_text(line)}")
+    if cell.get("reason"):
+        parts.append(f"_{_text(cell['reason'])}_")
     return " · ".join(parts)
 
 
@@ -53,6 +55,7 @@ def _item(entry: dict[str, Any]) -> str:
     values = [f"{v['setting']} = {v['actual']}" + ("" if v["passed"] else f" (expected {v['expected']})")
               for v in entry["values"]] or [entry["message"] or entry["status"]]
     word = "" if entry["status"] == "pass" else f" {entry['status']}"
+    word += "" if entry.get("proves") else " (supporting)"  # listed in the row, not evidence of its claim
     return f"{look(_AS_CELL.get(entry['status'], entry['status'])).icon} {_check(entry)}{word} " + \
         "; ".join(_code(value) for value in values)
 

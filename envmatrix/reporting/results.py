@@ -16,6 +16,8 @@ Status = Literal["pass", "fail", "waived", "error", "skipped"]
 Kind = Literal["misconfiguration", "infrastructure", "waiver", "error", ""]
 KIND_PROPERTY = "envmatrix_failure_kind"
 EVIDENCE_PROPERTY = "envmatrix_evidence"
+#: user property saying the check is evidence of its row (travels with the report, so xdist needs no catalogue)
+PROVES_PROPERTY = "row_evidence"
 _XPASS_PREFIX = "[XPASS(strict)]"
 _RANK: dict[str, int] = {"pass": 0, "waived": 1, "skipped": 2, "fail": 3, "error": 4}
 
@@ -37,6 +39,8 @@ class CheckResult:
     waiver: str = ""
     duration: float = 0.0
     evidence: list[dict[str, Any]] = field(default_factory=list)
+    #: The check is evidence of its row's claim (catalogue: @check(..., evidence=True)), not only listed there.
+    proves: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -79,7 +83,8 @@ class ResultCollector:
         if result is None:
             result = CheckResult(report.nodeid, str(props["check_id"]), str(props.get("environment", "")),
                                  str(props.get("layer", "")), str(props.get("area", "")), str(props.get("row", "")),
-                                 str(props.get("severity", "")))
+                                 str(props.get("severity", "")),
+                                 proves=str(props.get(PROVES_PROPERTY, "")).lower() == "true")
             self._results[report.nodeid] = result
         result.waiver = str(props.get("waiver", ""))
         result.duration += float(getattr(report, "duration", 0.0) or 0.0)

@@ -23,6 +23,10 @@ from envmatrix.reporting.output import clear_previous, write_reports
 from envmatrix.reporting.results import CheckResult, ResultCollector
 
 _MAX_CHANGES_SHOWN = 25
+#: The evidence catalogue (catalog.evidence_catalogue()) of what this process collected.
+CATALOGUE_KEY = pytest.StashKey[dict[str, list[str]]]()
+#: How an xdist worker hands its catalogue to the controller (which collects nothing itself).
+CATALOGUE_OUTPUT = "envmatrix_evidence_catalogue"
 _ACCOUNT_KEYS = ("account", "account_id", "AccountId", "aws_account")
 _ARN_ACCOUNT = re.compile(r"arn:aws[\w-]*:[\w-]+:[\w-]*:(\d{12}):")
 
@@ -56,6 +60,7 @@ class ReportBuilder:
         self.written: list[Path] = []
         self.skipped_writing = ""
         self.notice = ""
+        self.catalogue: dict[str, list[str]] | None = None  # merged from xdist workers, if any
         clear_previous(suite.paths.reports)
 
     @property
@@ -64,6 +69,19 @@ class ReportBuilder:
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         self.collector.add(report)
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node: Any, error: Any) -> None:
+        """xdist: each worker sends the evidence catalogue of the checks it collected."""
+        sent = getattr(node, "workeroutput", {}).get(CATALOGUE_OUTPUT)
+        if isinstance(sent, dict):
+            merged = self.catalogue if self.catalogue is not None else {}
+            for row, names in sent.items():
+                merged[row] = sorted(set(merged.get(row, [])) | set(names))
+            self.catalogue = merged
+
+    def _catalogue(self) -> dict[str, list[str]] | None:
+        return self.config.stash.get(CATALOGUE_KEY, None) if self.catalogue is None else self.catalogue
 
     def _snapshots(self) -> dict[str, Any]:
         return load_snapshots(self.reports / "snapshots", self.suite.selected)[0]
@@ -110,7 +128,8 @@ class ReportBuilder:
             return
         results = self.collector.results
         current = self._snapshots()
-        model = build_matrix(results, self.suite.spec, self.suite.selected, self._meta(current, exitstatus))
+        model = build_matrix(results, self.suite.spec, self.suite.selected, self._meta(current, exitstatus),
+                             self._catalogue())
         if self.previous is not None:
             self.changes = compare(self.previous[0], current, self.suite.selected, self.previous[1])
             model["changes"] = self.changes

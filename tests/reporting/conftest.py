@@ -42,7 +42,8 @@ def _run(env: Environment, resource: str, setting: str, expected: object) -> Non
     env.expect(resource, setting, expected, expected if mode == "pass" else "WRONG")
 
 
-@check("DB-BACKUP-RETENTION", layer="live", area="backups", row="backups", severity="critical")
+@check("DB-BACKUP-RETENTION", layer="live", area="backups", row="backups", severity="critical",
+       evidence=True)
 def test_db_backup_retention(env: Environment) -> None:
     _run(env, f"rds:{env.name}-taskmanager-db", "BackupRetentionPeriod", env.spec.database.backup_retention_days)
 
@@ -52,12 +53,13 @@ def test_drift_db_backup_retention(env: Environment) -> None:
     _run(env, "db_backup_retention_days", "live", env.tfvars.db_backup_retention_days)
 
 
-@check("APP-DEBUG", layer="smoke", area="flags", row="debug_mode", severity="high")
+@check("APP-DEBUG", layer="smoke", area="flags", row="debug_mode", severity="high", evidence=True)
 def test_app_debug(env: Environment) -> None:
     _run(env, "GET /api/v1/does-not-exist", "traceback_in_body", env.spec.app.debug)
 
 
-@check("SECRET-TOKEN-ECHO", layer="smoke", area="security", row="security", severity="critical")
+@check("SECRET-TOKEN-ECHO", layer="smoke", area="security", row="security", severity="critical",
+       evidence=True)
 def test_secret_token_echo(env: Environment) -> None:
     _run(env, "POST /api/v1/auth/login", "access_token", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJzbW9rZSJ9.c2lnbmF0dXJlc2ln")
 '''

@@ -9,6 +9,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
+from envmatrix.catalog import ROWS
 from envmatrix.reporting.statuses import look
 
 from .conftest import ReportProject
@@ -50,7 +51,7 @@ def _category(categories: list[dict[str, Any]], result: dict[str, Any]) -> str:
 def test_results_directory_is_valid_and_labelled(report_project: ReportProject) -> None:
     report_project.set_tfvar("production", "db_backup_retention_days", "7")
     report_project.script(**{"smoke:APP-DEBUG[production]": "infra"})
-    report_project.run("--env=all", "-p", "xdist", "-n", "2", "--junitxml=reports/junit.xml")
+    report_project.run("--env=all", "-p", "xdist", "-n", "2")  # JUnit goes to reports/junit.xml by default
     results = report_project.reports / "allure-results"
     tests, containers = _load(results)
     assert len(tests) == 121 and containers
@@ -97,14 +98,18 @@ def _consistent_with_junit_and_matrix(project: ReportProject, tests: list[dict[s
     matrix = sorted((r["check_id"], r["environment"], r["layer"], r["status"]) for r in project.matrix()["results"])
     assert allure == matrix
     junit: dict[str, int] = {"pass": 0, "fail": 0, "error": 0, "waived": 0}
+    proves: dict[tuple[str, str, str], bool] = {}
     for case in ET.parse(project.reports / "junit.xml").getroot().iter("testcase"):
         kind = "fail" if case.find("failure") is not None else "error" if case.find("error") is not None \
             else "waived" if case.find("skipped") is not None else "pass"
         junit[kind] += 1
+        props = {prop.get("name"): prop.get("value") for prop in case.iter("property")}
+        proves[(props["check_id"], props["environment"], props["layer"])] = props["row_evidence"] == "true"
     summary = project.matrix()["summary"]
     # pytest's JUnit calls an exception in a check a <failure>; the matrix tells misconfiguration from error.
     assert junit == {"pass": summary["pass"], "fail": summary["fail"] + summary["error"], "error": 0,
                      "waived": summary["waived"]}
+    assert proves == {(r["check_id"], r["environment"], r["layer"]): r["proves"] for r in project.matrix()["results"]}
     _renderings_match_the_matrix(project, sum(junit.values()))
 
 
@@ -121,10 +126,12 @@ class _Page(HTMLParser):
         attr = {name: value or "" for name, value in attrs}
         if tag == "td" and "data-row" in attr:
             self._cell = {"status": attr["data-status"], "checks": attr["data-checks"],
-                          "figure": attr["data-figure"], "first": ""}
+                          "figure": attr["data-figure"], "first": "", "reason": ""}
             self.cells[(attr["data-row"], attr["data-env"])] = self._cell
         elif tag == "a" and attr.get("class") == "first" and self._cell is not None:
             self._cell["first"] = attr["href"].removeprefix("#")
+        elif tag == "span" and attr.get("class") == "why" and self._cell is not None:
+            self._cell["reason"] = attr["title"]
         elif tag == "li" and attr.get("id", "").startswith("f-"):
             self.findings.append((attr["id"], attr["data-status"]))
 
@@ -140,7 +147,11 @@ def _renderings_match_the_matrix(project: ReportProject, junit_cases: int) -> No
     page = _Page()
     page.feed((project.reports / "matrix.html").read_text())
     assert page.cells == {key: {"status": c["status"], "checks": str(c["checks"]), "figure": c["figure"],
-                                "first": (c["first_failure"] or {}).get("anchor", "")} for key, c in cells.items()}
+                                "first": (c["first_failure"] or {}).get("anchor", ""), "reason": c["reason"]}
+                          for key, c in cells.items()}
+    assert [row["id"] for row in model["rows"]] == list(ROWS) and "cost_per_month" in ROWS
+    for cell in cells.values():
+        _status_follows_from_its_evidence(cell)
     assert sum(c["checks"] for c in cells.values()) == len(model["results"]) == junit_cases
     assert page.findings == [(f["anchor"], f["status"]) for f in model["failures"]]
     assert len(page.findings) == junit_cases - model["summary"]["pass"]
@@ -156,8 +167,22 @@ def _renderings_match_the_matrix(project: ReportProject, junit_cases: int) -> No
             assert (f" · {cell['figure']} · " in text) == bool(cell["figure"])
             first = cell["first_failure"]
             assert (f"](#{first['anchor']}): " in text) if first else "](#" not in text
+            assert (f" · _{cell['reason']}_" in text) == bool(cell["reason"])
     assert markdown.count('<a id="f-') == len(model["failures"])
     assert markdown.count("<details><summary>") == len(model["rows"])
+
+
+def _status_follows_from_its_evidence(cell: dict[str, Any]) -> None:
+    """A green cell was observed; a declared-only one had evidence from files only; a not-checked one had none."""
+    statuses = {entry["status"] for entry in cell["entries"]}
+    proving = {entry["layer"] for entry in cell["entries"] if entry["proves"]}
+    if statuses & {"fail", "error", "skipped"}:
+        assert cell["status"] == "fail"
+    elif "waived" in statuses:
+        assert cell["status"] == "waived"
+    else:
+        assert cell["status"] == ("pass" if proving & {"live", "smoke"} else "declared" if proving else "not-checked")
+    assert bool(cell["reason"]) == (cell["status"] in ("declared", "not-checked"))
 
 
 def test_a_new_run_replaces_the_previous_results(report_project: ReportProject) -> None:

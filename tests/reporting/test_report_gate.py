@@ -31,6 +31,12 @@ def test_gate_passes_on_the_conforming_environment(report_project: ReportProject
     layers = {(r["environment"], r["layer"]) for r in model["results"]}
     assert layers == {("staging", "declared"), ("staging", "live"), ("staging", "drift"), ("staging", "smoke"),
                       ("production", "declared"), ("production", "parity")}
+    # production ran files only (declared, parity): none of its cells may read as observed.
+    production = {row["id"]: row["cells"]["production"]["status"] for row in model["rows"]}
+    assert "pass" not in production.values()
+    assert production["backups"] == production["database"] == production["config_structure"] == "declared"
+    assert production["data"] == production["cost_per_month"] == "not-checked"
+    assert {row["id"]: row["cells"]["staging"]["status"] for row in model["rows"]}["backups"] == "pass"
 
 
 def test_gate_fails_with_a_clear_verdict_on_one_broken_production_value(report_project: ReportProject) -> None:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 
 import pytest
 
-from envmatrix.catalog import ROWS
+from envmatrix.catalog import REGISTRY, ROWS, check, evidence_catalogue
+from envmatrix.spec import MatrixCells
 
-from .conftest import ReportProject
+from .conftest import ROOT, ReportProject
 
 
 def test_conforming_run_shows_the_documented_matrix(report_project: ReportProject) -> None:
@@ -24,7 +26,14 @@ def test_conforming_run_shows_the_documented_matrix(report_project: ReportProjec
     assert live["values"][0] == {"setting": "rds:production-taskmanager-db.BackupRetentionPeriod",
                                  "expected": "30", "actual": "30", "passed": True}
     assert report_project.cell("auto_scaling", "dev")["status"] == "waived"
-    assert report_project.cell("data", "dev")["status"] == "not-checked"
+    data = report_project.cell("data", "dev")
+    assert (data["status"], data["reason"]) == ("not-checked", "no check is evidence of this row yet")
+    cost = report_project.cell("cost_per_month", "production")
+    assert (cost["documented"], cost["status"]) == ("~$2,200-$5,500", "not-checked")
+    # Only declared files back the availability zones here (the scratch project has no live checks): not green.
+    sla = report_project.cell("uptime_sla", "production")
+    assert (sla["status"], sla["reason"]) == ("declared", "no check observes this row yet, only files")
+    assert report_project.cell("debug_mode", "staging")["status"] == "pass", "observed by the (fake) smoke check"
     assert report_project.cell("debug_mode", "staging")["entries"][-1]["layer_label"] == "observed"
     assert model["summary"] == {"checks": 121, "pass": 116, "fail": 0, "waived": 5, "error": 0, "skipped": 0}
     waived = [f for f in model["failures"] if f["status"] == "waived"]
@@ -32,12 +41,13 @@ def test_conforming_run_shows_the_documented_matrix(report_project: ReportProjec
     assert (backups["checks"], backups["figure"], backups["first_failure"]) == (len(backups["entries"]), "30 d", None)
     assert model["layers"]["production"] == ["declared", "live", "drift", "parity", "smoke"]
     statuses = {s["status"]: s["cells"] for s in model["statuses"]}
-    assert statuses["declared"] == 0 and sum(statuses.values()) == 14 * 3
+    assert statuses["declared"] == 23 and sum(statuses.values()) == len(ROWS) * 3 == 16 * 3
     markdown = (report_project.reports / "matrix.md").read_text()
     assert ('| <a id="row-backups"></a>**Backups** | ✅ **7 days** · 7 d · 5 checks | ✅ **14 days** · 14 d · 5 checks '
             '| ✅ **30 days** · 30 d · 5 checks |') in markdown
     assert "<details><summary>Backups ✅ ✅ ✅</summary>" in markdown
     result.stdout.fnmatch_lines(["envmatrix: reports in *: matrix.json, matrix.html, matrix.md"])
+    assert (report_project.reports / "junit.xml").is_file(), "a plain run writes JUnit beside the other reports"
 
 
 def test_a_broken_value_turns_its_cell_red_and_links_the_message(report_project: ReportProject) -> None:
@@ -79,6 +89,9 @@ def test_xdist_workers_merge_into_one_report(report_project: ReportProject) -> N
     assert len({r["nodeid"] for r in model["results"]}) == 121
     assert report_project.cell("backups", "dev")["status"] == "fail"
     assert all(r["evidence"] for r in model["results"] if r["status"] in ("pass", "fail"))
+    # The controller collects nothing: the workers send which checks are evidence of which row.
+    assert "live:DB-BACKUP-RETENTION" in model["evidence_catalogue"]["backups"]
+    assert report_project.cell("data", "dev")["reason"] == "no check is evidence of this row yet"
 
 
 def test_no_secret_reaches_the_reports(report_project: ReportProject) -> None:
@@ -123,3 +136,32 @@ def test_collect_only_and_the_projects_own_runs_write_no_report(report_project: 
     assert result.ret == pytest.ExitCode.OK
     report_project.run("-m", "declared", "-k", "nothing-matches")  # no --env, no $ENVIRONMENT: not an audit
     assert not report_project.reports.exists()
+
+
+def _shipped_catalogue() -> dict[str, list[str]]:
+    for path in sorted((ROOT / "checks").rglob("test_*.py")) + sorted((ROOT / "smoke").rglob("test_*.py")):
+        importlib.import_module(".".join(path.relative_to(ROOT).with_suffix("").parts))
+    return evidence_catalogue()
+
+
+def test_the_rows_are_the_documents_then_our_own() -> None:
+    document = list(MatrixCells.model_fields)
+    assert list(ROWS)[:len(document)] == document and document[-1] == "cost_per_month" and len(document) == 13
+    assert list(ROWS)[len(document):] == ["security", "configuration", "config_structure"]
+
+
+def test_evidence_is_catalogue_data_not_the_row_alone() -> None:
+    catalogue = _shipped_catalogue()
+    # The region and the domain prove no uptime; ENVIRONMENT and the pools prove nothing about how it is deployed.
+    assert not {"declared:ENV-REGION", "declared:ENV-DOMAIN"} & set(catalogue.get("uptime_sla", []))
+    assert {"declared:ENV-REGION", "declared:ENV-DOMAIN", "live:APP-ENVIRONMENT", "live:APP-POOLS"} <= set(
+        catalogue["configuration"])
+    assert {(layer, info.row) for (layer, cid), info in REGISTRY.items() if cid == "SMOKE-HEALTH"} == {
+        ("smoke", "deployment")} and not REGISTRY[("smoke", "SMOKE-HEALTH")].evidence  # supporting only
+    assert "live:DB-MULTI-AZ" in catalogue["database"] and "live:DB-INSTANCE-CLASS" not in catalogue["database"]
+    assert not REGISTRY[("live", "DB-INSTANCE-CLASS")].evidence
+
+
+def test_a_check_names_a_known_row() -> None:
+    with pytest.raises(ValueError, match="unknown matrix row 'cost'"):
+        check("X-COST", layer="live", area="sla", row="cost")

@@ -30,11 +30,12 @@ def spec() -> Spec:
 
 
 def result(check_id: str, layer: str, row: str, evidence: list[tuple[str, str, str]], *, env: str = "production",
-           status: str = "pass", message: str = "") -> CheckResult:
+           status: str = "pass", message: str = "", proves: bool = True) -> CheckResult:
     values = [{"resource": r, "setting": s, "actual": a, "expected": a, "passed": status == "pass"}
               for r, s, a in evidence]
     return CheckResult(f"checks/{layer}/t.py::test_{check_id}[{env}]", check_id, env, layer, "sla", row, "high",
-                       status, "misconfiguration" if status == "fail" else "", message, "", 0.0, values)  # type: ignore[arg-type]
+                       status, "misconfiguration" if status == "fail" else "", message, "", 0.0, values,  # type: ignore[arg-type]
+                       proves)
 
 
 @pytest.mark.parametrize(("row", "results", "shown"), [
@@ -68,8 +69,7 @@ def _model(spec: Spec, results: list[CheckResult]) -> dict[str, Any]:
     return build_matrix(results, spec, ["dev", "staging", "production"], META)
 
 
-def test_a_declared_only_status_slots_in_from_the_one_table(spec: Spec, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The day a cell backed only by files gets its own status, it renders with no change to the renderers."""
+def test_a_cell_backed_only_by_files_is_declared_only_with_its_own_look(spec: Spec) -> None:
     retention = [("rds:db", "BackupRetentionPeriod", "30")]
     empty = _model(spec, [result("DB-BACKUP-RETENTION", "live", "backups", retention)])
     page = render_html(empty)
@@ -77,16 +77,57 @@ def test_a_declared_only_status_slots_in_from_the_one_table(spec: Spec, monkeypa
     assert '<p class="empty" id="empty-declared">No cell is declared only.</p>' in page
     assert 'body:has(#show-declared:checked) #empty-declared{display:block}' in page
 
-    original = matrix.cell_status
-    monkeypatch.setattr(matrix, "cell_status", lambda here: "declared" if here and all(
-        r.layer == "declared" for r in here) else original(here))
-    model = _model(spec, [result("DB-BACKUP-RETENTION", "declared", "backups",
-                                 [("terraform.tfvars", "db_backup_retention_days", "30")])])
+    catalogue = {"backups": ["declared:DB-BACKUP-RETENTION", "live:DB-BACKUP-RETENTION"]}
+    model = build_matrix([result("DB-BACKUP-RETENTION", "declared", "backups",
+                                 [("terraform.tfvars", "db_backup_retention_days", "30")])],
+                         spec, ["dev", "staging", "production"], META, catalogue)
+    cell = model["rows"][list(matrix.ROWS).index("backups")]["cells"]["production"]
+    assert (cell["status"], cell["reason"]) == ("declared", "no live or smoke evidence of this row ran here")
     page = render_html(model)
     assert 'class="cell s-declared" data-env="production" data-row="backups" data-status="declared"' in page
     assert f'{look("declared").symbol}</span>declared only (1)' in page and 'id="empty-declared"' not in page
     assert '<tr id="row-backups" data-row="backups" data-statuses="declared not-checked">' in page
-    assert f"{look('declared').icon} **30 days** · 1 check" in render_markdown(model)
+    assert ('<span class="why" title="no live or smoke evidence of this row ran here">no live or smoke evidence of '
+            'this row ran here</span></td>') in page
+    assert (f"{look('declared').icon} **30 days** · 1 check · _no live or smoke evidence of this row ran here_"
+            in render_markdown(model))
+
+
+@pytest.mark.parametrize(("results", "status"), [
+    ([], "not-checked"),
+    ([result("DB-BACKUP-RETENTION", "declared", "backups", [])], "declared"),
+    ([result("DB-BACKUP-RETENTION", "drift", "backups", [])], "declared"),  # drift judges files against AWS
+    ([result("DB-BACKUP-RETENTION", "declared", "backups", []), result("X", "live", "backups", [], proves=False)],
+     "declared"),  # a supporting live check observes something else
+    ([result("X", "live", "backups", [], proves=False), result("Y", "smoke", "backups", [], proves=False)],
+     "not-checked"),
+    ([result("DB-BACKUP-RETENTION", "live", "backups", [])], "pass"),
+    ([result("APP-DEBUG", "smoke", "debug_mode", [])], "pass"),
+    ([result("DB-BACKUP-RETENTION", "live", "backups", []), result("X", "declared", "backups", [], status="fail",
+                                                                   proves=False)], "fail"),
+    ([result("DB-BACKUP-RETENTION", "live", "backups", [], status="waived")], "waived"),
+    ([result("DB-BACKUP-RETENTION", "live", "backups", [], status="skipped")], "fail"),
+])
+def test_a_cell_is_green_only_on_observed_evidence(results: list[CheckResult], status: str) -> None:
+    assert matrix.cell_status(results) == status
+
+
+@pytest.mark.parametrize(("status", "ran", "catalogue", "reason"), [
+    ("pass", 1, {}, ""),
+    ("not-checked", 0, {}, "no check is evidence of this row yet"),
+    ("not-checked", 0, {"backups": ["live:DB-BACKUP-RETENTION"]},
+     "no evidence of this row ran here (not selected, or none applies)"),
+    ("not-checked", 2, {"backups": ["live:DB-BACKUP-RETENTION"]},
+     "no evidence of this row ran here (not selected, or none applies) (2 supporting checks ran)"),
+    ("not-checked", 0, None, "no evidence of this row ran here (not selected, or none applies)"),
+    ("declared", 1, {"backups": ["declared:DB-BACKUP-RETENTION", "live:DB-BACKUP-RETENTION"]},
+     "no live or smoke evidence of this row ran here"),
+    ("declared", 1, {"backups": ["declared:DB-BACKUP-RETENTION"]}, "no check observes this row yet, only files"),
+])
+def test_a_cell_says_why_it_is_not_green(status: str, ran: int, catalogue: dict[str, list[str]] | None,
+                                         reason: str) -> None:
+    results = [result(f"X{n}", "live", "backups", [], proves=False) for n in range(ran)]
+    assert matrix.cell_reason("backups", status, results, catalogue) == reason
 
 
 def test_every_filter_choice_comes_from_the_status_table(spec: Spec) -> None:
@@ -151,3 +192,12 @@ def test_the_page_loads_nothing_and_runs_only_its_own_script(spec: Spec) -> None
 def test_an_unknown_status_is_shown_plainly_never_hidden() -> None:
     unknown = look("flaky")
     assert (unknown.symbol, unknown.legend, unknown.filter) == ("?", "flaky", "flaky")
+
+
+def test_supporting_checks_are_marked_in_the_evidence(spec: Spec) -> None:
+    model = _model(spec, [result("ECS-ROLLOUT", "live", "deployment", [("ecs:api", "rolloutState", "COMPLETED")],
+                                 proves=False)])
+    cell = model["rows"][list(matrix.ROWS).index("deployment")]["cells"]["production"]
+    assert (cell["status"], cell["checks"], cell["evidence_checks"]) == ("not-checked", 1, 0)
+    assert '<span class="check">ECS-ROLLOUT</span> <span class="sup">supporting</span>' in render_html(model)
+    assert "✅ ECS-ROLLOUT (supporting) `ecs:api.rolloutState = COMPLETED`" in render_markdown(model)

@@ -8,8 +8,11 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+from envmatrix.catalog import ROWS
 
 from .conftest import ROOT
 from .test_report_jobs import tox_command
@@ -50,6 +53,7 @@ def test_gate_on_the_sandbox(shipped: Path) -> None:
     ran = {(r["environment"], r["layer"]) for r in json.loads((shipped / "reports/matrix.json").read_text())["results"]}
     assert ran == {("staging", "declared"), ("staging", "live"), ("staging", "drift"), ("staging", "smoke"),
                    ("production", "declared"), ("production", "parity")}
+    _cells_say_what_was_observed(json.loads((shipped / "reports/matrix.json").read_text()))
 
     _set(shipped, "production", "db_backup_retention_days", "7")
     bad = _run(shipped, *tox_command("gate"))
@@ -57,6 +61,40 @@ def test_gate_on_the_sandbox(shipped: Path) -> None:
     assert _verdict(shipped).startswith("GATE: FAIL — ") and ", 1 failures, " in _verdict(shipped)
     assert ("gate: production DB-BACKUP-RETENTION (declared) fail: production DB-BACKUP-RETENTION "
             "terraform.tfvars.db_backup_retention_days: expected 30, got 7") in bad.stdout
+
+
+#: Rows whose evidence the shipped live and smoke checks observe on staging (the others wait for their evidence).
+OBSERVED_ON_STAGING = ("database", "auto_scaling", "debug_mode", "log_level", "jwt_expiration", "email_verification",
+                       "rate_limiting", "backups", "security", "configuration")
+
+
+def _cells_say_what_was_observed(model: dict[str, Any]) -> None:
+    """Staging ran every layer: its observed rows are green. Production ran files only: never green."""
+    cells = {row["id"]: row["cells"] for row in model["rows"]}
+    assert list(cells) == list(ROWS) and cells["cost_per_month"]["production"]["documented"] == "~$2,200-$5,500"
+    staging = {row: cell["staging"]["status"] for row, cell in cells.items() if row in OBSERVED_ON_STAGING}
+    assert staging == dict.fromkeys(OBSERVED_ON_STAGING, "pass"), staging
+    for row in ("data", "deployment", "cost_per_month"):
+        assert (cells[row]["staging"]["status"], cells[row]["staging"]["reason"]) == (
+            "not-checked", "no check is evidence of this row yet"), row
+    production = {row: cell["production"]["status"] for row, cell in cells.items()}
+    assert "pass" not in production.values(), production
+    assert production["database"] == production["backups"] == production["debug_mode"] == "declared"
+    assert cells["backups"]["production"]["reason"] == "no live or smoke evidence of this row ran here"
+
+
+def test_a_declared_only_run_is_never_green(shipped: Path) -> None:
+    done = _run(shipped, "--env=all", "-m", "declared")
+    assert done.returncode == 0, done.stdout[-3000:]
+    model = json.loads((shipped / "reports" / "matrix.json").read_text())
+    statuses = {(row["id"], env): cell["status"] for row in model["rows"] for env, cell in row["cells"].items()}
+    assert len(statuses) == len(ROWS) * 3 and "pass" not in statuses.values()
+    assert statuses[("backups", "production")] == statuses[("database", "staging")] == "declared"
+    markdown = (shipped / "reports" / "matrix.md").read_text()
+    assert "| <a id=\"row-cost-per-month\"></a>**Cost/Month** | ▫️ **~$80** · 0 checks · " in markdown
+    assert "📄 **30 days** · 3 checks · _no live or smoke evidence of this row ran here_" in markdown
+    html = (shipped / "reports" / "matrix.html").read_text()
+    assert 'data-row="cost_per_month" data-status="not-checked"' in html and ">Cost/Month</a>" in html
 
 
 def test_drift_reports_what_changed_between_two_runs(shipped: Path) -> None:
