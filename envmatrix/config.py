@@ -30,6 +30,8 @@ PROJECT_MARKERS: tuple[str, ...] = (CONFIG_FILE, "pytest.ini", "pyproject.toml",
 PATH_FIELDS: frozenset[str] = frozenset({"env", "short_name"})
 
 Identifier = Annotated[str, StringConstraints(strict=True, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
+#: A GitHub repository, OWNER/NAME.
+Repository = Annotated[str, StringConstraints(strict=True, pattern=r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")]
 
 
 class _Section(BaseModel):
@@ -71,7 +73,7 @@ class TagsConfig(_Section):
 class GithubConfig(_Section):
     """Where approvals and peer review are read: the repository and the REST API's base URL (no token here)."""
 
-    repository: Annotated[str, StringConstraints(strict=True, pattern=r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")] | None = None
+    repository: Repository | None = None
     api_url: StrictStr | None = None
 
 

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from envmatrix import Environment, check
 from envmatrix.github import GithubSnapshot
-from envmatrix.github.evidence import approving_reviews, branch_protection, environment, reviewer_names, \
-    status_check_names
+from envmatrix.github.evidence import (
+    approving_reviews,
+    branch_protection,
+    environment,
+    reviewer_names,
+    status_check_names,
+)
 from envmatrix.spec import Approvals, EnvironmentSpec
 
 

@@ -90,7 +90,7 @@ def environment_json(api: str, repo: str, name: str, found: GithubEnvironment) -
 def protection_json(api: str, repo: str, branch: str, found: GithubBranch) -> dict[str, Any]:
     """GET /repos/{owner}/{repo}/branches/{branch}/protection as GitHub answers it (contexts mirror checks)."""
     url = f"{api}/repos/{repo}/branches/{branch}/protection"
-    checks = [{"context": name, "app_id": None} for name in found.contexts]
+    checks: list[dict[str, Any]] = [{"context": name, "app_id": None} for name in found.contexts]
     checks += [{"context": name, "app_id": ACTIONS_APP_ID} for name in found.checks]
     body: dict[str, Any] = {
         "url": url,

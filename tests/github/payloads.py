@@ -57,13 +57,15 @@ PROTECTION: dict[str, Any] = {
     "enforce_admins": {"url": f"{_PROTECTION_URL}/enforce_admins", "enabled": True},
     "required_pull_request_reviews": {
         "url": f"{_PROTECTION_URL}/required_pull_request_reviews",
-        "dismissal_restrictions": {"url": f"{_PROTECTION_URL}/dismissal_restrictions", "users": [user()], "teams": [team()]},
+        "dismissal_restrictions": {"url": f"{_PROTECTION_URL}/dismissal_restrictions", "users": [user()],
+                                   "teams": [team()]},
         "dismiss_stale_reviews": True, "require_code_owner_reviews": True, "required_approving_review_count": 2,
         "require_last_push_approval": True,
     },
     "restrictions": {"url": f"{_PROTECTION_URL}/restrictions", "users_url": f"{_PROTECTION_URL}/restrictions/users",
-                     "teams_url": f"{_PROTECTION_URL}/restrictions/teams", "apps_url": f"{_PROTECTION_URL}/restrictions/apps",
-                     "users": [user()], "teams": [team()], "apps": []},
+                     "teams_url": f"{_PROTECTION_URL}/restrictions/teams",
+                     "apps_url": f"{_PROTECTION_URL}/restrictions/apps", "users": [user()], "teams": [team()],
+                     "apps": []},
     "required_linear_history": {"enabled": True},
     "allow_force_pushes": {"enabled": True},
     "allow_deletions": {"enabled": True},
@@ -73,9 +75,11 @@ PROTECTION: dict[str, Any] = {
 }
 NOT_PROTECTED: dict[str, Any] = {
     "message": "Branch not protected",
-    "documentation_url": "https://docs.github.com/rest/branches/branch-protection#get-branch-protection", "status": "404",
+    "documentation_url": "https://docs.github.com/rest/branches/branch-protection#get-branch-protection",
+    "status": "404",
 }
-NOT_FOUND: dict[str, Any] = {"message": "Not Found", "documentation_url": "https://docs.github.com/rest", "status": "404"}
+NOT_FOUND: dict[str, Any] = {"message": "Not Found", "documentation_url": "https://docs.github.com/rest",
+                             "status": "404"}
 BAD_CREDENTIALS: dict[str, Any] = {"message": "Bad credentials", "documentation_url": "https://docs.github.com/rest",
                                    "status": "401"}
 FORBIDDEN: dict[str, Any] = {"message": "Resource not accessible by personal access token",

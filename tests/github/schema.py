@@ -23,6 +23,8 @@ def _document() -> dict[str, Any]:
 def problems(operation: str, status: int, body: Any) -> list[str]:
     """Every way ``body`` breaks the published schema of ``operation``'s ``status`` response (empty: valid)."""
     document = _document()
-    schema = {"$schema": document["$schema"], "$defs": document["$defs"], **document["operations"][operation][str(status)]}
+    response = document["operations"][operation][str(status)]
+    schema = {"$schema": document["$schema"], "$defs": document["$defs"], **response}
     validator = Draft202012Validator(schema)
-    return [f"{'/'.join(map(str, error.absolute_path))}: {error.message}" for error in validator.iter_errors(body)]
+    return [f"{'/'.join(map(str, error.absolute_path)) or '(body)'}: {error.message}"
+            for error in validator.iter_errors(body)]

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from envmatrix.errors import InventoryUnavailable, ReadOnlyViolation
+from envmatrix.config import ProjectConfig, load_config
+from envmatrix.errors import ConfigError, InventoryUnavailable, ReadOnlyViolation
 from envmatrix.github import GithubClient, GithubSettings, resolve_github, take_github_snapshot
-from envmatrix.config import ProjectConfig
 from tests.github import payloads as p
 from tests.github.schema import ENVIRONMENT_OP, PROTECTION_OP, problems
 from tests.shapes.harness import judge, repo_suite
@@ -49,6 +50,16 @@ def test_documented_examples_are_valid_and_green() -> None:
     assert problems(PROTECTION_OP, 200, p.PROTECTION) == []
     assert problems(PROTECTION_OP, 404, p.NOT_PROTECTED) == []
     assert verdicts() == dict.fromkeys(CHECKS, "")
+
+
+def test_schema_catches_a_wrong_shape() -> None:
+    """The trimmed schema is not a rubber stamp: GitHub's required fields and types are enforced."""
+    assert problems(ENVIRONMENT_OP, 200, p.changed(p.ENVIRONMENT, "id", ...)) == ["(body): 'id' is a required property"]
+    wrong = p.changed(p.PROTECTION, "required_status_checks.checks", [{"context": "tests"}])
+    assert problems(PROTECTION_OP, 200, wrong) == ["required_status_checks/checks/0: 'app_id' is a required property"]
+    too_many = p.changed(p.PROTECTION, "required_pull_request_reviews.required_approving_review_count", 7)
+    assert problems(PROTECTION_OP, 200, too_many) == [
+        "required_pull_request_reviews/required_approving_review_count: 7 is greater than the maximum of 6"]
 
 
 @pytest.mark.parametrize("protection", [
@@ -97,12 +108,13 @@ def test_reviews_not_required_is_red() -> None:
 
 
 def test_missing_security_scan_is_red() -> None:
-    status = {**p.PROTECTION["required_status_checks"], "contexts": ["tests"], "checks": [{"context": "tests", "app_id": None}]}
+    status = {**p.PROTECTION["required_status_checks"], "contexts": ["tests"],
+              "checks": [{"context": "tests", "app_id": None}]}
     protection = p.changed(p.PROTECTION, "required_status_checks", status)
     assert problems(PROTECTION_OP, 200, protection) == []
     assert _red(verdicts(protection=(200, protection)), "GH-BRANCH-STATUS-CHECKS") == (
         "production GH-BRANCH-STATUS-CHECKS github-branch:octocat/Hello-World/main.required_status_checks: "
-        "expected at least security-scan, tests, got ['tests']")
+        'expected at least security-scan, tests, got ["tests"]')
 
 
 def test_unprotected_branch_is_red_not_an_error() -> None:
@@ -187,3 +199,15 @@ def test_requests_carry_token_and_api_version() -> None:
     assert seen[0].headers["authorization"] == f"Bearer {TOKEN}"
     assert seen[0].headers["x-github-api-version"] == "2022-11-28"
     assert seen[0].method == "GET"
+
+
+def test_github_config_table_is_strict(tmp_path: Path) -> None:
+    config = tmp_path / "envmatrix.toml"
+    config.write_text('[github]\nrepository = "acme/taskmanager"\napi_url = "https://ghe.example.com/api/v3"\n')
+    assert load_config(config).github.repository == "acme/taskmanager"
+    config.write_text('[github]\ntoken = "ghp_x"\n')
+    with pytest.raises(ConfigError, match=r"github.token: unknown key; valid keys: repository, api_url"):
+        load_config(config)
+    config.write_text('[github]\nrepository = "just-a-name"\n')
+    with pytest.raises(ConfigError, match=r"github.repository"):
+        load_config(config)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import ssl
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -69,7 +70,8 @@ def test_answers_match_githubs_published_schemas(standin: dict[str, str]) -> Non
     base, repo, token = (standin[key] for key in ("ENVMATRIX_GITHUB_API_URL", "ENVMATRIX_GITHUB_REPOSITORY",
                                                    "ENVMATRIX_GITHUB_TOKEN"))
     headers = {"Authorization": f"Bearer {token}"}
-    with httpx.Client(base_url=base, verify=standin["ENVMATRIX_CA_BUNDLE"], headers=headers) as client:
+    trust = ssl.create_default_context(cafile=standin["ENVMATRIX_CA_BUNDLE"])
+    with httpx.Client(base_url=base, verify=trust, headers=headers) as client:
         for path, operation, status in [
             (f"/repos/{repo}/environments/production", ENVIRONMENT_OP, 200),
             (f"/repos/{repo}/environments/staging", ENVIRONMENT_OP, 200),
