@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import shutil
+import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -166,3 +169,27 @@ def start_github(repository: GithubRepository, ca: trustme.CA, workdir: Path, *,
     server = TlsServer(create_github_app(repository, token), certfile, keyfile, host=host).start()
     return server, {"ENVMATRIX_GITHUB_API_URL": f"https://{host}:{server.port}",
                     "ENVMATRIX_GITHUB_REPOSITORY": repository.repository, "ENVMATRIX_GITHUB_TOKEN": token}
+
+
+@dataclass
+class RunningGithub:
+    """A stand-in started on its own (its own CA): for runs of the live checks without the reference services."""
+
+    server: TlsServer
+    env_vars: dict[str, str]
+    workdir: Path
+
+    def stop(self) -> None:
+        self.server.stop()
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+def start_github_alone(repository: GithubRepository) -> RunningGithub:
+    """Start the stand-in with a CA made for it; ``env_vars`` include ``ENVMATRIX_CA_BUNDLE`` trusting it."""
+    workdir = Path(tempfile.mkdtemp(prefix="envmatrix-github-"))
+    ca = trustme.CA(organization_name="envmatrix GitHub stand-in CA")
+    bundle = workdir / "github-ca.pem"
+    ca.cert_pem.write_to_path(str(bundle))
+    server, env_vars = start_github(repository, ca, workdir)
+    server.wait_started()
+    return RunningGithub(server, {**env_vars, "ENVMATRIX_CA_BUNDLE": str(bundle)}, workdir)
