@@ -131,3 +131,17 @@ def test_session_against_standin_reports_and_never_shows_the_token(standin: dict
     assert token not in output
     for path in (path for path in reports.rglob("*") if path.is_file()):
         assert token not in path.read_text(encoding="utf-8", errors="replace"), path
+
+
+def test_sandbox_option_points_the_checks_at_the_standin(tmp_path: Path) -> None:
+    """``--sandbox`` starts the stand-in beside the reference services and exports where it is."""
+    environ = {key: value for key, value in os.environ.items() if not key.startswith(("ENVMATRIX_", "GITHUB_"))}
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", str(ROOT / MODULE), "--env=production", "--sandbox", "-p", "no:randomly",
+         "-p", "no:xdist", "--reports-dir", str(tmp_path / "reports"), "-rA"],
+        cwd=ROOT, env=environ, capture_output=True, text=True, timeout=180, check=False)
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-3000:]
+    assert "3 passed" in output
+    assert "envmatrix github: taskmanager-org/taskmanager ($ENVMATRIX_GITHUB_REPOSITORY) at https://127.0.0.1:" in output
+    assert "envmatrix github: snapshot" in output and "(2 GitHub calls" in output
