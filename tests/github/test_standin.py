@@ -143,5 +143,6 @@ def test_sandbox_option_points_the_checks_at_the_standin(tmp_path: Path) -> None
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-3000:]
     assert "3 passed" in output
-    assert "envmatrix github: taskmanager-org/taskmanager ($ENVMATRIX_GITHUB_REPOSITORY) at https://127.0.0.1:" in output
+    assert ("envmatrix github: taskmanager-org/taskmanager ($ENVMATRIX_GITHUB_REPOSITORY) at https://127.0.0.1:"
+            in output)
     assert "envmatrix github: snapshot" in output and "(2 GitHub calls" in output

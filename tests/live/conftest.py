@@ -41,23 +41,9 @@ def live_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     running.stop()
 
 
-@pytest.fixture(scope="session")
-def github_standin() -> Iterator[dict[str, str]]:
-    """The sandbox's GitHub stand-in (the approval checks' evidence), shared by the session."""
-    from envmatrix.sandbox.github_api import start_github_alone
-    from envmatrix.sandbox.world import default_world
-
-    assert default_world().github is not None
-    running = start_github_alone(default_world().github)
-    yield running.env_vars
-    running.stop()
-
-
 @pytest.fixture(autouse=True)
-def github_env(github_standin: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every run of the live checks here reads approvals from the stand-in (the smoke layer is not run here)."""
-    for name, value in github_standin.items():
-        monkeypatch.setenv(name, value)
+def _github_everywhere(github_env: None) -> None:
+    """Every run of the live checks here reads approvals from the GitHub stand-in (tests/conftest.py)."""
 
 
 @pytest.fixture
