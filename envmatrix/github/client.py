@@ -31,6 +31,11 @@ def _verify(settings: GithubSettings) -> ssl.SSLContext | bool:
     return ssl.create_default_context(cafile=settings.ca_bundle)
 
 
+def describe_error(exc: httpx.HTTPError) -> str:
+    """One redacted line for a transport failure (the URL is named by the caller)."""
+    return redact_text(f"{type(exc).__name__}: {exc}")
+
+
 class GithubClient:
     """GETs against one API base URL with the token; answers are (status, JSON body)."""
 
@@ -56,9 +61,6 @@ class GithubClient:
         except ValueError:
             body = None
         return response.status_code, body
-
-    def describe_error(self, exc: httpx.HTTPError) -> str:
-        return redact_text(f"{type(exc).__name__}: {exc}")
 
     def close(self) -> None:
         self._client.close()

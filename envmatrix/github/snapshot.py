@@ -10,7 +10,7 @@ from urllib.parse import quote
 import httpx
 from pydantic import BaseModel, ConfigDict
 
-from envmatrix.github.client import GithubClient
+from envmatrix.github.client import GithubClient, describe_error
 from envmatrix.github.settings import GithubSettings
 from envmatrix.spec import Approvals
 
@@ -61,7 +61,7 @@ def _read(client: GithubClient, path: str) -> Reading:
     try:
         status, body = client.get(path)
     except httpx.HTTPError as exc:
-        return Reading(endpoint=endpoint, error=client.describe_error(exc))
+        return Reading(endpoint=endpoint, error=describe_error(exc))
     return Reading(endpoint=endpoint, status=status, body=body)
 
 
