@@ -30,6 +30,8 @@ PROJECT_MARKERS: tuple[str, ...] = (CONFIG_FILE, "pytest.ini", "pyproject.toml",
 PATH_FIELDS: frozenset[str] = frozenset({"env", "short_name"})
 
 Identifier = Annotated[str, StringConstraints(strict=True, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
+#: A GitHub repository, OWNER/NAME.
+Repository = Annotated[str, StringConstraints(strict=True, pattern=r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")]
 
 
 class _Section(BaseModel):
@@ -68,6 +70,13 @@ class TagsConfig(_Section):
     project: Identifier = "Project"
 
 
+class GithubConfig(_Section):
+    """Where approvals and peer review are read: the repository and the REST API's base URL (no token here)."""
+
+    repository: Repository | None = None
+    api_url: StrictStr | None = None
+
+
 class PathsConfig(_Section):
     spec: StrictStr | None = None
     tfvars_root: StrictStr | None = None
@@ -84,6 +93,7 @@ class ProjectConfig(_Section):
     paths: PathsConfig = PathsConfig()
     names: dict[StrictStr, StrictStr] = {}
     aws: AwsConfig = AwsConfig()
+    github: GithubConfig = GithubConfig()
     environments: dict[StrictStr, EnvConfig] = {}
     _source: Path | None = PrivateAttr(default=None)
 
@@ -111,7 +121,7 @@ class ProjectConfig(_Section):
 
 _SECTIONS: dict[tuple[str, ...], type[BaseModel]] = {
     (): ProjectConfig, ("project",): ProjectSection, ("tags",): TagsConfig, ("paths",): PathsConfig,
-    ("aws",): AwsConfig, ("environments", "*"): EnvConfig,
+    ("aws",): AwsConfig, ("github",): GithubConfig, ("environments", "*"): EnvConfig,
 }
 
 

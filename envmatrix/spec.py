@@ -160,6 +160,17 @@ class Security(_Model):
     bucket_encryption: Literal["AES256", "aws:kms"] = "AES256"
 
 
+class Approvals(_Model):
+    """How a release reaches the environment through GitHub: reviewers on its deployment environment, peer
+    review and required checks on the branch it is built from ("Manual approval", "Peer review required")."""
+
+    environment: StrictStr
+    min_environment_reviewers: StrictInt = Field(ge=1)
+    branch: StrictStr
+    required_approving_reviews: StrictInt = Field(ge=1)
+    required_status_checks: tuple[StrictStr, ...]
+
+
 class EnvironmentSpec(_Model):
     """Everything the seed documents about one environment."""
 
@@ -179,6 +190,8 @@ class EnvironmentSpec(_Model):
     monitoring: Monitoring
     secrets: Secrets
     security: Security
+    #: None where nothing about approvals is observable (auto-deployed environments)
+    approvals: Approvals | None = None
 
 
 class ByDesign(_Model):

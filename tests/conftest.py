@@ -7,6 +7,7 @@ import re
 import shutil
 import sys
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -16,6 +17,26 @@ import pytest
 pytest_plugins = ["pytester"]
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def github_standin() -> Iterator[dict[str, str]]:
+    """The sandbox's GitHub stand-in on a CA of its own (the approval checks' evidence), shared by the session."""
+    from envmatrix.sandbox.github_api import start_github_alone
+    from envmatrix.sandbox.world import default_world
+
+    repository = default_world().github
+    assert repository is not None
+    running = start_github_alone(repository)
+    yield running.env_vars
+    running.stop()
+
+
+@pytest.fixture
+def github_env(github_standin: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Point runs of the shipped live checks at the stand-in (their smoke layer must not run: it sets the CA)."""
+    for name, value in github_standin.items():
+        monkeypatch.setenv(name, value)
 
 
 @dataclass

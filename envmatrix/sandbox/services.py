@@ -21,6 +21,7 @@ import trustme
 import envmatrix
 from envmatrix.environments import ENVIRONMENTS
 from envmatrix.redact import register_secret
+from envmatrix.sandbox.github_api import start_github
 from envmatrix.sandbox.refservice import Extras, TlsServer, create_app, settings_from_env
 from envmatrix.sandbox.world import default_world
 
@@ -124,6 +125,10 @@ def start_services(
             running.base_urls[env] = f"https://{domain}:{server.port}"
             running.env_vars.update(_env_vars_for(env, running.base_urls[env], extras))
             resolve.append(f"{domain}={LOOPBACK}")
+        github = default_world().github
+        if github is not None:  # the repository's settings, played by the GitHub stand-in
+            running.servers["github"], found = start_github(github, ca, workdir)
+            running.env_vars.update(found)
         for server in running.servers.values():
             server.wait_started()
     except BaseException:

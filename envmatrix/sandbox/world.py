@@ -4,10 +4,20 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, PositiveInt, StrictBool, StrictStr, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PositiveFloat,
+    PositiveInt,
+    StrictBool,
+    StrictStr,
+    StringConstraints,
+    ValidationError,
+)
 
 from envmatrix.environments import ENVIRONMENTS
 from envmatrix.errors import InputError
@@ -67,9 +77,40 @@ class WorldEnv(_Model):
     edge: Edge
 
 
+class GithubReviewer(_Model):
+    """A required reviewer of a deployment environment: a user (login) or a team (slug)."""
+
+    type: Literal["User", "Team"]
+    name: StrictStr
+
+
+class GithubEnvironment(_Model):
+    reviewers: tuple[GithubReviewer, ...] = ()
+    wait_timer: int = Field(default=0, ge=0)
+
+
+class GithubBranch(_Model):
+    """A protected branch; a branch not listed is not protected. ``required_approving_review_count`` None:
+    pull requests need no review; status checks as the repository's settings hold them (one shape or both)."""
+
+    required_approving_review_count: int | None = Field(ge=0, le=6)
+    contexts: tuple[StrictStr, ...] = ()
+    checks: tuple[StrictStr, ...] = ()
+    enforce_admins: StrictBool = True
+
+
+class GithubRepository(_Model):
+    """The repository the pipeline deploys from, as its settings stand (played by the sandbox's GitHub stand-in)."""
+
+    repository: Annotated[str, StringConstraints(strict=True, pattern=r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")]
+    environments: dict[StrictStr, GithubEnvironment]
+    branches: dict[StrictStr, GithubBranch]
+
+
 class World(_Model):
     secret_marker: StrictStr
     environments: dict[Literal["dev", "staging", "production"], WorldEnv]
+    github: GithubRepository | None = None
 
     def env(self, name: str) -> WorldEnv:
         return self.environments[name]  # type: ignore[index]

@@ -16,6 +16,9 @@ from envmatrix.aws.session import client_config, make_session
 from envmatrix.config import AwsConfig, EnvConfig
 from tests.conftest import Project
 
+# The approval checks read GitHub, not AWS: pointed at the stand-in, they stay out of this AWS-only verdict.
+pytestmark = pytest.mark.usefixtures("github_env")
+
 # Tight but ordinary settings (envmatrix.toml [aws]) so the bound is quick to prove; the bound scales with them.
 AWS_TOML = "[aws]\nmax_attempts = 2\nconnect_timeout = 2\nread_timeout = 2\n"
 BOUND_SECONDS = 45.0  # whole run, three environments, every live check, on 2 busy cores (measured: 22 s)

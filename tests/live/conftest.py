@@ -41,6 +41,11 @@ def live_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     running.stop()
 
 
+@pytest.fixture(autouse=True)
+def _github_everywhere(github_env: None) -> None:
+    """Every run of the live checks here reads approvals from the GitHub stand-in (tests/conftest.py)."""
+
+
 @pytest.fixture
 def aws_env(live_sandbox: object, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     """Point boto3 (this process and its children) at the sandbox, with fake credentials."""

@@ -18,6 +18,8 @@ from envmatrix.environments import ENVIRONMENTS
 from envmatrix.spec import load_spec
 from tests.live.conftest import ROOT, offline_aws, suite_args
 
+pytestmark = pytest.mark.usefixtures("github_env")  # the approval checks read the GitHub stand-in
+
 #: (environment, path in the spec, new value) -> the checks that must fail, and nothing else.
 CASES: list[tuple[str, tuple[str, ...], Any, set[str]]] = [
     ("production", ("database", "backup_retention_days"), 35, {"test_db_backup_retention[production]"}),

@@ -1,0 +1,56 @@
+"""pytest hooks of the GitHub evidence: the "github" snapshot provider and its summary line."""
+
+from __future__ import annotations
+
+import pytest
+
+from envmatrix.aws.plugin import RUN_KEY
+from envmatrix.config import ProjectConfig
+from envmatrix.errors import UsageError
+from envmatrix.github.settings import GithubSettings, resolve_github
+from envmatrix.github.snapshot import describe
+from envmatrix.github.store import GithubStore, github_snapshot_path, read_github_snapshot
+from envmatrix.plugin import CONFIG_KEY, SUITE_KEY
+
+STORE_KEY = pytest.StashKey[GithubStore]()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_configure(config: pytest.Config) -> None:
+    suite = config.stash.get(SUITE_KEY, None)
+    if suite is None:
+        return
+    project = config.stash.get(CONFIG_KEY, ProjectConfig())
+
+    def settings() -> GithubSettings:
+        return resolve_github(project)  # read when first needed: the sandbox exports its stand-in first
+
+    store = GithubStore(suite, settings, lambda: config.stash[RUN_KEY])
+    suite.providers["github"] = store.get
+    config.stash[STORE_KEY] = store
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    store = config.stash.get(STORE_KEY, None)
+    if store is None or not store.approvals():
+        return []
+    try:
+        found = resolve_github(config.stash.get(CONFIG_KEY, ProjectConfig()))
+    except UsageError as exc:
+        return [f"envmatrix github: {exc}"]
+    return [f"envmatrix github: {found.repository or '(no repository)'} ({found.repository_source}) at "
+            f"{found.api_url} ({found.api_url_source}); token {found.token_source}; trust: {found.ca_source}"]
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
+    store = config.stash.get(STORE_KEY, None)
+    if store is None or hasattr(config, "workerinput"):
+        return
+    path = github_snapshot_path(store.suite.paths.reports)
+    snapshot = read_github_snapshot(path) if path.exists() else None
+    if snapshot is None or snapshot.run_id != config.stash[RUN_KEY]:
+        return
+    terminalreporter.write_line(f"envmatrix github: snapshot {path} ({snapshot.api_calls} GitHub calls, "
+                                f"{snapshot.seconds:.2f} s)")
+    for line in [*snapshot.problems, *describe(snapshot.readings)]:
+        terminalreporter.write_line(f"envmatrix github: {line}")
