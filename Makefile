@@ -10,7 +10,7 @@ LAYERS := declared or parity or live or drift or smoke
 VERSION ?=
 ARGS ?=
 
-.PHONY: setup audit test lint types ci clean gate drift smoke sandbox allure
+.PHONY: setup audit test lint types ci clean gate drift smoke sandbox allure mutation
 
 $(STAMP): pyproject.toml scripts/setup-system.sh
 	bash scripts/setup-system.sh
@@ -48,6 +48,10 @@ allure:
 ## The project's own tests.
 test: $(STAMP)
 	$(BIN)/pytest tests -p xdist -n 2
+
+## Mutation testing of the safety core (tens of minutes on two cores; not part of ci).
+mutation: $(STAMP)
+	$(BIN)/python scripts/mutation.py $(ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check envmatrix checks smoke tests bench
