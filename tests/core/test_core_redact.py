@@ -104,6 +104,8 @@ READABLE = [
     'password: ""',
     '{"password": ""}',
     "PASSWORD=***",
+    "Authorization: Token <from-secrets-manager>",
+    "Authorization: Bearer ***",
     "Authorization: Bearer ***",
     "Authorization: ***",
     "SecretArn: arn:aws:secretsmanager:us-east-1:210987654321:secret:prod-db",
@@ -165,9 +167,21 @@ def test_known_secret_values_are_masked_anywhere() -> None:
 
 
 def test_known_secrets_longest_first() -> None:
-    redact.register_secret("abcd", "abcdefgh", "abcdef")
-    assert known_secrets() == ["abcdefgh", "abcdef", "abcd"]
-    assert redact_text("abcdefgh") == MASK  # the longest first: no "***efgh"
+    redact.register_secret("defg", "abcdefgh", "zz-top")
+    assert known_secrets() == ["abcdefgh", "zz-top", "defg"]
+    assert redact_text("abcdefgh") == MASK  # the longest first: no "abc***h"
+
+
+def test_a_lone_quote_is_a_value() -> None:
+    assert redact_text("Password: '") == "Password: ***"
+    assert redact_text("Password: ''") == "Password: ''"
+
+
+def test_key_is_judged_as_written_without_its_quotes() -> None:
+    # Only quotes are stripped from a key: SECRET_NAMEX is not SECRET_NAME (a setting), DB_PWDX is not DB_PWD.
+    assert redact_text("SECRET_NAMEX: abcdefgh") == "SECRET_NAMEX: ***"
+    assert redact_text('{"DB_PWDX": "abcdefgh"}') == '{"DB_PWDX": "abcdefgh"}'
+    assert redact_text("{'DB_PWD': 'abcdefgh'}") == "{'DB_PWD': '***'}"
 
 
 SECRET_NAMES = [
