@@ -131,7 +131,8 @@ def test_app_container_likely_names_in_order_any_case() -> None:
 def test_app_container_only_non_sidecar() -> None:
     app = box("taskapp")
     assert app_container([box("datadog-agent"), app, box("log_router")], "", ("prod-api",)) is app
-    assert app_container([box("a"), box("b")], "", ("prod-api",)) == "cannot tell the application container among ['a', 'b']"
+    assert app_container([box("a"), box("b")], "", ("prod-api",)) == (
+        "cannot tell the application container among ['a', 'b']")
     assert app_container([box("envoy")], "", ()) == "cannot tell the application container among ['envoy']"
 
 
