@@ -14,7 +14,7 @@ ARGS ?=
 WAIT_HEALTHY ?=
 NOTIFY_WEBHOOK ?=
 
-.PHONY: setup audit test lint types ci clean gate drift smoke sandbox allure
+.PHONY: setup audit test lint types ci clean gate drift smoke sandbox allure mutation
 
 $(STAMP): pyproject.toml scripts/setup-system.sh
 	bash scripts/setup-system.sh
@@ -53,6 +53,10 @@ allure:
 ## The project's own tests.
 test: $(STAMP)
 	$(BIN)/pytest tests -p xdist -n 2
+
+## Mutation testing of the safety core (tens of minutes on two cores; not part of ci).
+mutation: $(STAMP)
+	$(BIN)/python scripts/mutation.py $(ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check envmatrix checks smoke tests bench

@@ -37,8 +37,9 @@ _ASSIGNMENT = re.compile(
 _QUOTED_PAIR = re.compile(
     r"(?P<key>[\"'][A-Za-z_][A-Za-z0-9_.-]*[\"'])(?P<sep>\s*:\s*)(?P<value>\"(?:[^\"\\]|\\.)*\"|'[^']*')"
 )
-# HTTP header lines (evidence of requests and responses): "X-Api-Key: value" up to the end of the line.
-_HEADER_LINE = re.compile(r"(?im)^(?P<key>[ \t]*[A-Za-z][A-Za-z0-9-]*)(?P<sep>[ \t]*:[ \t]*)(?P<value>[^\r\n]+)")
+# HTTP header lines (evidence of requests and responses) and YAML keys ("X-Api-Key: value", "db_password: value")
+# up to the end of the line.
+_HEADER_LINE = re.compile(r"(?im)^(?P<key>[ \t]*[A-Za-z][A-Za-z0-9_-]*)(?P<sep>[ \t]*:[ \t]*)(?P<value>[^\r\n]+)")
 
 _known: set[str] = set()
 _lock = threading.Lock()
