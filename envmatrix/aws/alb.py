@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import threading
-import weakref
-from collections.abc import Callable, Hashable
-from concurrent.futures import Future
-from typing import Any, TypeVar
+from typing import Any
 
-from envmatrix.aws.reading import or_none, reading, tag_dict
+from envmatrix.aws.reading import Once, or_none, reading, tag_dict
 from envmatrix.aws.target import Model, Target
 
-T = TypeVar("T")
 #: Listener protocols that terminate TLS (their SslPolicy matters; moto reports one on plain HTTP listeners too).
 SECURE_PROTOCOLS = ("HTTPS", "TLS")
 
@@ -57,39 +52,10 @@ class AlbInventory(Model):
     ssl_policies: dict[str, list[str]] = {}
 
 
-class _Once:
-    """Answers asked once per key and shared by every thread that wants them meanwhile; failures are not kept."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._futures: dict[Hashable, Future[Any]] = {}
-
-    def get(self, key: Hashable, call: Callable[[], T], lifetime: object) -> T:
-        """``call()``'s answer for ``key``, kept while ``lifetime`` lives."""
-        with self._lock:
-            future = self._futures.get(key)
-            mine = future is None
-            if future is None:
-                future = self._futures[key] = Future()
-                weakref.finalize(lifetime, self._forget, key)
-        if mine:
-            try:
-                future.set_result(call())
-            except BaseException as exc:
-                self._forget(key)
-                future.set_exception(exc)
-        result: T = future.result()
-        return result
-
-    def _forget(self, key: Hashable) -> None:
-        with self._lock:
-            self._futures.pop(key, None)
-
-
 #: The ALB and WAF sections run in parallel threads and both need the load balancer: one lookup per target.
-_BALANCERS = _Once()
+_BALANCERS = Once()
 #: AWS's predefined TLS policies are the same for every environment read through one client: described once.
-_POLICIES = _Once()
+_POLICIES = Once()
 
 
 def _describe(target: Target) -> dict[str, Any] | None:

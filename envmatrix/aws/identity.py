@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from envmatrix.aws.arn import parse_arn
-from envmatrix.aws.reading import reading
+from envmatrix.aws.reading import Once, reading
 from envmatrix.aws.target import Model, Target
 
 
@@ -13,10 +13,15 @@ class Identity(Model):
     region: str
 
 
+#: Environments read through the same session share one caller: asked once per client, not per environment.
+_CALLERS = Once()
+
+
 def fetch(target: Target) -> Identity:
     """GetCallerIdentity needs no permission and returns no secret; the partition is read from the caller's ARN."""
+    sts = target.clients.client("sts")
     with reading(target.env, "caller identity (sts:GetCallerIdentity)"):
-        answer = target.clients.client("sts").get_caller_identity()
+        answer = _CALLERS.get(id(sts), sts.get_caller_identity, sts)
     arn = parse_arn(str(answer.get("Arn", "")))
     if arn is None:  # an answer without a readable ARN is "could not read", never a guessed partition
         raise ValueError(f"sts:GetCallerIdentity returned no ARN of a known partition: {answer.get('Arn')!r}")

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import threading
+import weakref
+from collections.abc import Callable, Hashable, Iterator
+from concurrent.futures import Future
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
@@ -75,3 +78,32 @@ def tag_dict(tags: list[dict[str, Any]] | None) -> dict[str, str]:
         if key is not None:
             result[str(key)] = str(tag.get("Value", tag.get("value", "")))
     return result
+
+
+class Once:
+    """Answers asked once per key and shared by every thread that wants them meanwhile; failures are not kept."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._futures: dict[Hashable, Future[Any]] = {}
+
+    def get(self, key: Hashable, call: Callable[[], T], lifetime: object) -> T:
+        """``call()``'s answer for ``key``, kept while ``lifetime`` lives."""
+        with self._lock:
+            future = self._futures.get(key)
+            mine = future is None
+            if future is None:
+                future = self._futures[key] = Future()
+                weakref.finalize(lifetime, self._forget, key)
+        if mine:
+            try:
+                future.set_result(call())
+            except BaseException as exc:
+                self._forget(key)
+                future.set_exception(exc)
+        result: T = future.result()
+        return result
+
+    def _forget(self, key: Hashable) -> None:
+        with self._lock:
+            self._futures.pop(key, None)

@@ -15,8 +15,8 @@ from envmatrix.verdict import show
 VOLATILE_KEYS = frozenset({"taken_at", "fetched_at", "generated_at", "captured_at", "timestamp", "run_id",
                            "duration", "duration_s", "duration_seconds", "elapsed", "elapsed_s", "api_calls",
                            "seconds", "setup_seconds"})
-#: Keys that name a list element, most stable first (generated ids and ARNs change when a resource is replaced).
-_VOLATILE_SUFFIX = re.compile(r"(^|_)(seconds|duration|elapsed|timings?)$")
+#: Durations, and the moments AWS records (a secret's creation and last rotation): when, not what.
+_VOLATILE_SUFFIX = re.compile(r"(^|_)(seconds|duration|elapsed|timings?|created|rotated)$")
 
 
 def volatile(key: str) -> bool:
@@ -24,6 +24,7 @@ def volatile(key: str) -> bool:
     return key in VOLATILE_KEYS or bool(_VOLATILE_SUFFIX.search(key))
 
 
+#: Keys that name a list element, most stable first (generated ids and ARNs change when a resource is replaced).
 _ID_KEYS = ("name", "Name", "family", "key", "Key", "port", "Port", "identifier", "Identifier", "id", "Id",
             "arn", "Arn", "ARN")
 _MAX_VALUE = 200

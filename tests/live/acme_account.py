@@ -255,6 +255,8 @@ def application(env: AcmeEnv) -> None:
                            launchType="FARGATE", tags=env.tag_list("key", "value"), networkConfiguration={
                                "awsvpcConfiguration": {"subnets": env.subnets,
                                                        "securityGroups": [env.ids[f"sg:{role}"]]}})
+        # A settled rolling deployment: moto starts the tasks (and finishes the deployment) on update only.
+        ecs.update_service(cluster=cluster, service=service, desiredCount=desired)
         scaling.register_scalable_target(
             ServiceNamespace="ecs", ResourceId=f"service/{cluster}/{service}", Tags=env.tags,
             ScalableDimension="ecs:service:DesiredCount", MinCapacity=low, MaxCapacity=high)
