@@ -7,7 +7,17 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, PositiveInt, StrictBool, StrictStr, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    NonNegativeInt,
+    PositiveFloat,
+    PositiveInt,
+    StrictBool,
+    StrictStr,
+    ValidationError,
+)
 
 from envmatrix.environments import ENVIRONMENTS
 from envmatrix.errors import InputError
@@ -52,6 +62,23 @@ class Edge(_Model):
     hsts: StrictBool
 
 
+class Traffic(_Model):
+    """What the load balancer served each day of the recent past (CloudWatch's AWS/ApplicationELB sums)."""
+
+    days: PositiveInt
+    requests_per_day: PositiveInt
+    elb_5xx_per_day: NonNegativeInt
+    target_5xx_per_day: NonNegativeInt
+
+
+class HealthCheck(_Model):
+    """The external health check on the environment's domain, and whether an alarm watches it."""
+
+    kind: Literal["route53", "canary"]
+    path: StrictStr
+    alarm: StrictBool
+
+
 class WorldEnv(_Model):
     """One environment's deployment facts outside the tfvars and env files."""
 
@@ -65,6 +92,8 @@ class WorldEnv(_Model):
     buckets: Buckets
     tls_policy: StrictStr
     edge: Edge
+    traffic: Traffic | None = None  # None: the load balancer served nothing
+    health_check: HealthCheck | None = None
 
 
 class World(_Model):
