@@ -40,7 +40,7 @@ OPERATIONS: tuple[tuple[str, str], ...] = (
     ("s3control", "GetPublicAccessBlock"),
     ("secretsmanager", "ListSecrets"),
     ("sts", "GetCallerIdentity"),
-    ("synthetics", "GetCanary"),
+    ("synthetics", "DescribeCanaries"),
     ("wafv2", "GetWebACLForResource"),
     ("wafv2", "ListTagsForResource"),
 )

@@ -120,7 +120,7 @@ def test_sla_observed_availability(env: Environment) -> None:
     assert sla is not None  # applies=
     resource, _balancer = _alb(env)
     seen = present(env, live(env).section("metrics").availability, f"{resource} CloudWatch metrics")
-    label = f"cloudwatch:{seen.load_balancer}"
+    label = f"cloudwatch:{live(env).names['alb']}"
     env.expect(label, "MetricDataResults.StatusCode", "Complete", seen.incomplete or "Complete")
     env.expect(label, "availability", f"at least {sla}% over {seen.days} d", observed(seen, sla),
                ok=lambda _w, _g: seen.ratio is not None and seen.ratio * 100 >= sla)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from envmatrix.aws.reading import or_none, reading, tag_dict
+from envmatrix.aws.reading import reading, tag_dict
 from envmatrix.aws.target import Model, Target
 
 #: ListTagsForResources takes at most 10 health check ids per call.
@@ -52,11 +52,14 @@ def _route53(target: Target, name: str) -> ExternalCheck | None:
 
 
 def _canary(target: Target, name: str) -> ExternalCheck | None:
+    """DescribeCanaries by name: absent is an empty list (GetCanary's not-found answer differs between AWS and
+    the emulator), and the answer is filtered by name again in case a service ignores the Names filter."""
     synthetics = target.clients.client("synthetics")
-    answer = or_none(lambda: synthetics.get_canary(Name=name), "ResourceNotFoundException")
-    if answer is None:
+    found = [item for item in synthetics.describe_canaries(Names=[name]).get("Canaries", [])
+             if item.get("Name") == name]
+    if not found:
         return None
-    canary = answer.get("Canary", {})
+    canary = found[0]
     return ExternalCheck(kind="canary", id=canary.get("Name", name), name=name,
                          state=(canary.get("Status") or {}).get("State"))
 

@@ -57,7 +57,8 @@ def _throttled(value: str) -> str:
 
 #: Per matrix row, the parts of its figure; each part is the first source found (observed before live).
 FIGURES: dict[str, tuple[tuple[Source, ...], ...]] = {
-    "uptime_sla": ((Source("NET-AVAILABILITY-ZONES", "subnets.AvailabilityZone", _count("AZs")),),),
+    "uptime_sla": ((Source("SLA-OBSERVED-AVAILABILITY", "availability", _same),),
+                   (Source("NET-AVAILABILITY-ZONES", "subnets.AvailabilityZone", _count("AZs")),)),
     "database": ((Source("DB-MULTI-AZ", "MultiAZ", _word("Multi-AZ", "Single AZ")),),
                  (Source("DB-REPLICA-CLASS", "DBInstanceClass", _prefix("replica "), "replica"),
                   Source("DB-REPLICA", "ReadReplicaDBInstanceIdentifiers", _replicas))),
