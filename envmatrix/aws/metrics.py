@@ -60,7 +60,7 @@ def _queries(dimension: str) -> list[dict[str, Any]]:
 
 def _collect(pages: Any) -> tuple[dict[str, float], set[str], str]:
     """Sums per query id, the days with data, and the last StatusCode of any query that was not Complete."""
-    sums, days, status = dict.fromkeys(METRICS, 0.0), set(), {}
+    sums, days, status = dict.fromkeys(METRICS, 0.0), set[str](), dict[str, str]()
     for page in pages:
         for result in page.get("MetricDataResults", []):
             query = result.get("Id", "")

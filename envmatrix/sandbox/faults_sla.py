@@ -38,7 +38,8 @@ def _health_path(target: FaultTarget) -> None:
 
 
 @fault("production-api-min-capacity-1", "production", "the api's scalable target may scale in to one task",
-       live("SLA-API-MIN-TASKS", "ECS-API-CAPACITY") | drift("DRIFT-SERVICES"), "scalable-target:production-taskmanager/api.MinCapacity")
+       live("SLA-API-MIN-TASKS", "ECS-API-CAPACITY") | drift("DRIFT-SERVICES"),
+       "scalable-target:production-taskmanager/api.MinCapacity")
 def _api_min_one(target: FaultTarget) -> None:
     target.client("application-autoscaling").register_scalable_target(
         ServiceNamespace="ecs", ResourceId=target.names.scalable_target("api"),

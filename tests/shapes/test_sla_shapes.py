@@ -11,7 +11,7 @@ from botocore.stub import ANY
 from envmatrix.aws import alb, healthchecks, metrics
 from envmatrix.aws.alarms import Alarm, AlarmsInventory
 from envmatrix.aws.snapshot import Snapshot
-from tests.shapes.harness import ACCOUNT, REGION, StubbedClients, judge, snapshot_of, target
+from tests.shapes.harness import ACCOUNT, REGION, StubbedClients, Verdict, judge, snapshot_of, target
 
 ENV = "production"
 CHECKS = "checks/live/test_availability.py"
@@ -20,6 +20,11 @@ ALB_ARN = f"arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT}:loadbalancer/app/{AL
 DIMENSION = f"app/{ALB_NAME}/50dc6c495c0c9188"
 TOPIC = f"arn:aws:sns:{REGION}:{ACCOUNT}:{ENV}-taskmanager-alerts"
 HEALTH = f"{ENV}-taskmanager-health"
+
+
+def _red(verdict: Verdict, check_id: str, message: str) -> None:
+    assert not verdict.passed and verdict.message.startswith(f"{ENV} {check_id} ") and message in verdict.message, \
+        verdict.message
 
 
 def _balancer() -> dict[str, Any]:
@@ -77,7 +82,7 @@ def test_target_group_health_checks_that_stay_green(overrides: dict[str, Any]) -
 def test_target_group_health_checks_that_go_red(overrides: dict[str, Any], message: str) -> None:
     verdict = judge(CHECKS, "SLA-TARGET-HEALTH-CHECK", ENV, _alb_snapshot(_group(f"{ENV}-taskmanager-api",
                                                                                   **overrides)))
-    assert not verdict.passed and verdict.message.startswith("production SLA-TARGET-HEALTH-CHECK ") and message in verdict.message
+    _red(verdict, "SLA-TARGET-HEALTH-CHECK", message)
 
 
 def test_no_target_group_is_red() -> None:
@@ -148,7 +153,7 @@ def test_days_without_errors_are_absent_not_zero() -> None:
 def test_observed_availability_that_goes_red(results: list[dict[str, Any]], message: str) -> None:
     snapshot, _seen = _metrics_snapshot([{"MetricDataResults": results, "Messages": []}])
     verdict = judge(CHECKS, "SLA-OBSERVED-AVAILABILITY", ENV, snapshot)
-    assert not verdict.passed and verdict.message.startswith("production SLA-OBSERVED-AVAILABILITY ") and message in verdict.message
+    _red(verdict, "SLA-OBSERVED-AVAILABILITY", message)
 
 
 def test_staging_is_judged_against_its_own_sla() -> None:
@@ -223,7 +228,7 @@ def test_route53_health_checks_that_go_red(check: dict[str, Any], alarms: str, m
     inventory = healthchecks.fetch(target(ENV, clients))
     snapshot = snapshot_of(ENV, healthchecks=inventory, alarms=_alarm("AWS/Route53", "HealthCheckId", alarms))
     verdict = judge(CHECKS, "SLA-EXTERNAL-HEALTH-CHECK", ENV, snapshot)
-    assert not verdict.passed and verdict.message.startswith("production SLA-EXTERNAL-HEALTH-CHECK ") and message in verdict.message
+    _red(verdict, "SLA-EXTERNAL-HEALTH-CHECK", message)
 
 
 def _canary(state: str) -> dict[str, Any]:
@@ -258,4 +263,4 @@ def test_a_running_canary_instead_of_a_route53_check_is_green() -> None:
 ], ids=["stopped", "unalarmed", "neither"])
 def test_canaries_that_go_red(state: str | None, alarmed: str, message: str) -> None:
     verdict = judge(CHECKS, "SLA-EXTERNAL-HEALTH-CHECK", ENV, _canary_snapshot(state, alarmed))
-    assert not verdict.passed and verdict.message.startswith("production SLA-EXTERNAL-HEALTH-CHECK ") and message in verdict.message
+    _red(verdict, "SLA-EXTERNAL-HEALTH-CHECK", message)
