@@ -37,6 +37,17 @@ def _health_path(target: FaultTarget) -> None:
     target.client("elbv2").modify_target_group(TargetGroupArn=target.target_group_arn(), HealthCheckPath="/")
 
 
+@fault("staging-api-one-zone", "staging", "the api service's tasks placed in one subnet (one availability zone)",
+       live("SLA-ZONES"), "ecs-service:staging-taskmanager/api.awsvpcConfiguration.subnets.AvailabilityZone")
+def _api_one_zone(target: FaultTarget) -> None:
+    ecs = target.client("ecs")
+    service = ecs.describe_services(cluster=target.names.cluster, services=[target.names.live.service("api")])[
+        "services"][0]
+    network = service["networkConfiguration"]["awsvpcConfiguration"]
+    ecs.update_service(cluster=target.names.cluster, service=service["serviceName"], networkConfiguration={
+        "awsvpcConfiguration": {**network, "subnets": network["subnets"][:1]}})
+
+
 @fault("production-api-min-capacity-1", "production", "the api's scalable target may scale in to one task",
        live("SLA-API-MIN-TASKS", "ECS-API-CAPACITY") | drift("DRIFT-SERVICES"),
        "scalable-target:production-taskmanager/api.MinCapacity")

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from botocore.stub import ANY
 
 from envmatrix.aws import alb, healthchecks, metrics
 from envmatrix.aws.alarms import Alarm, AlarmsInventory
 from envmatrix.aws.snapshot import Snapshot
-from tests.shapes.harness import ACCOUNT, REGION, StubbedClients, Verdict, judge, snapshot_of, target
+from envmatrix.errors import SpecError
+from envmatrix.spec import load_spec
+from tests.shapes.harness import ACCOUNT, REGION, ROOT, StubbedClients, Verdict, judge, snapshot_of, target
 
 ENV = "production"
 CHECKS = "checks/live/test_availability.py"
@@ -264,3 +268,22 @@ def test_a_running_canary_instead_of_a_route53_check_is_green() -> None:
 def test_canaries_that_go_red(state: str | None, alarmed: str, message: str) -> None:
     verdict = judge(CHECKS, "SLA-EXTERNAL-HEALTH-CHECK", ENV, _canary_snapshot(state, alarmed))
     _red(verdict, "SLA-EXTERNAL-HEALTH-CHECK", message)
+
+
+# --- the spec's grades ---------------------------------------------------------------------------------------------
+def test_each_documented_sla_has_its_grade_and_none_needs_nothing() -> None:
+    spec = load_spec(ROOT / "fixtures/matrix.yaml")
+    assert spec.sla_grade("dev") is None
+    staging, production = spec.sla_grade("staging"), spec.sla_grade("production")
+    assert staging is not None and production is not None
+    assert production.target_health_check.path == "/health" and production.min_api_tasks >= 2
+    assert [spec.env(env).sla.external_health_check for env in ("dev", "staging", "production")] == [False, False, True]
+
+
+def test_an_sla_without_a_grade_is_a_spec_error(tmp_path: Path) -> None:
+    data = yaml.safe_load((ROOT / "fixtures/matrix.yaml").read_text())
+    del data["sla_grades"]["99.9%"]
+    path = tmp_path / "matrix.yaml"
+    path.write_text(yaml.safe_dump(data))
+    with pytest.raises(SpecError, match="production: uptime SLA '99.9%' has no entry in sla_grades"):
+        load_spec(path)
