@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from envmatrix.sandbox.fault_actions import FaultTarget
-from envmatrix.sandbox.faults import drift, fault, live
+from envmatrix.sandbox.faults import conforming, drift, fault, live
 
 #: Production's 250,000 requests a day with 300 more 5XX a day: 99.86%, under the documented 99.9%.
 EXTRA_5XX_PER_DAY = 300.0
@@ -80,6 +80,26 @@ def _canary_not_started(target: FaultTarget) -> None:
         AlarmName=alarm["AlarmName"], Namespace="CloudWatchSynthetics", MetricName="SuccessPercent",
         Dimensions=[{"Name": "CanaryName", "Value": name}], Statistic="Minimum", Period=300, EvaluationPeriods=1,
         Threshold=90, ComparisonOperator="LessThanThreshold", AlarmActions=alarm["AlarmActions"])
+
+@conforming("staging-target-health-check-https", "staging",
+            "the api target group health-checks /health over HTTPS every 10 s (tasks terminate TLS themselves)")
+def _health_https(target: FaultTarget) -> None:
+    target.client("elbv2").modify_target_group(TargetGroupArn=target.target_group_arn(), HealthCheckProtocol="HTTPS",
+                                               HealthCheckIntervalSeconds=10, HealthyThresholdCount=3)
+
+
+@conforming("production-other-route53-health-checks", "production",
+            "the account holds other teams' Route 53 health checks (other domains, other Name tags, one untagged)")
+def _other_health_checks(target: FaultTarget) -> None:
+    route53 = target.client("route53")
+    for index in range(12):
+        made = route53.create_health_check(CallerReference=f"other-{index}", HealthCheckConfig={
+            "Type": "HTTPS", "FullyQualifiedDomainName": f"shop{index}.example.com", "ResourcePath": "/",
+            "Port": 443, "RequestInterval": 30, "FailureThreshold": 3})["HealthCheck"]["Id"]
+        if index:
+            route53.change_tags_for_resource(ResourceType="healthcheck", ResourceId=made,
+                                             AddTags=[{"Key": "Name", "Value": f"shop-{index}-health"}])
+
 
 # A Synthetics canary in the RUNNING state (the conforming alternative to a Route 53 health check) has no variant
 # here: moto creates canaries READY and does not implement StartCanary; tests/shapes/test_sla_shapes.py proves it.
