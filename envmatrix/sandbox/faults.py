@@ -83,7 +83,8 @@ fault("production-db-class-downsized", "production", "production database moved 
       live("DB-INSTANCE-CLASS") | drift("DRIFT-DATABASE"),
       "rds:production-taskmanager-db.DBInstanceClass")(_db(DBInstanceClass="db.r6g.large"))
 fault("staging-db-single-az", "staging", "staging database Multi-AZ turned off",
-      live("DB-MULTI-AZ", "SLA-DB-MULTI-AZ") | drift("DRIFT-DATABASE"), "rds:staging-taskmanager-db.MultiAZ")(_db(MultiAZ=False))
+      live("DB-MULTI-AZ", "SLA-DB-MULTI-AZ") | drift("DRIFT-DATABASE"),
+      "rds:staging-taskmanager-db.MultiAZ")(_db(MultiAZ=False))
 fault("dev-db-multi-az", "dev", "development database made Multi-AZ (documented: single AZ)",
       live("DB-MULTI-AZ") | drift("DRIFT-DATABASE"), "rds:dev-taskmanager-db.MultiAZ")(_db(MultiAZ=True))
 fault("production-db-deletion-protection-off", "production", "production deletion protection disabled",
