@@ -10,6 +10,7 @@ from typing import Any
 OPERATIONS: tuple[tuple[str, str], ...] = (
     ("application-autoscaling", "DescribeScalableTargets"),
     ("cloudwatch", "DescribeAlarms"),
+    ("cloudwatch", "GetMetricData"),
     ("cloudwatch", "ListTagsForResource"),
     ("ec2", "DescribeSecurityGroups"),
     ("ec2", "DescribeSubnets"),
@@ -25,9 +26,12 @@ OPERATIONS: tuple[tuple[str, str], ...] = (
     ("elbv2", "DescribeRules"),
     ("elbv2", "DescribeSSLPolicies"),
     ("elbv2", "DescribeTags"),
+    ("elbv2", "DescribeTargetGroups"),
     ("logs", "DescribeLogGroups"),
     ("logs", "ListTagsLogGroup"),
     ("rds", "DescribeDBInstances"),
+    ("route53", "ListHealthChecks"),
+    ("route53", "ListTagsForResources"),
     ("s3", "GetBucketEncryption"),
     ("s3", "GetBucketLifecycleConfiguration"),
     ("s3", "GetBucketTagging"),
@@ -36,6 +40,7 @@ OPERATIONS: tuple[tuple[str, str], ...] = (
     ("s3control", "GetPublicAccessBlock"),
     ("secretsmanager", "ListSecrets"),
     ("sts", "GetCallerIdentity"),
+    ("synthetics", "DescribeCanaries"),
     ("wafv2", "GetWebACLForResource"),
     ("wafv2", "ListTagsForResource"),
 )

@@ -51,6 +51,30 @@ class MatrixCells(_Model):
 class Sla(_Model):
     uptime_percent: float | None
     min_availability_zones: StrictInt | None = Field(ge=1)
+    #: The window observed availability is measured over (days of CloudWatch data, daily periods).
+    window_days: StrictInt = Field(default=30, ge=1, le=455)
+    #: a Route 53 health check or Synthetics canary on the domain, with an alarm (production)
+    external_health_check: StrictBool = False
+
+
+class TargetHealthCheck(_Model):
+    """The load balancer's target-group health check an SLA grade needs (the smoke contract's health path)."""
+
+    path: StrictStr
+    protocols: tuple[StrictStr, ...] = Field(min_length=1)
+    max_healthy_threshold: StrictInt = Field(ge=2, le=10)
+    max_unhealthy_threshold: StrictInt = Field(ge=2, le=10)
+    max_interval_seconds: StrictInt = Field(ge=5, le=300)
+
+
+class SlaGrade(_Model):
+    """What the design must have to carry one documented uptime SLA (keyed by the matrix cell, e.g. "99.9%")."""
+
+    min_availability_zones: StrictInt = Field(ge=1)
+    min_api_tasks: StrictInt = Field(ge=1)
+    multi_az_database: StrictBool
+    cache_failover: StrictBool
+    target_health_check: TargetHealthCheck
 
 
 class Data(_Model):
@@ -260,6 +284,8 @@ class Spec(_Model):
     defaults: Defaults
     parity: Parity
     environments: dict[StrictStr, EnvironmentSpec]
+    #: Design evidence per documented uptime SLA (the matrix's ``uptime_sla`` cell); no grade: no SLA.
+    sla_grades: dict[StrictStr, SlaGrade] = Field(default_factory=dict)
     #: The application's settings classes by name; absent: no documented defaults (absent variables fail).
     app_settings: dict[StrictStr, SettingsClass] = Field(default_factory=dict)
     digest: StrictStr = ""
@@ -287,8 +313,21 @@ class Spec(_Model):
                 raise ValueError(f"{short}.long_name must be {LONG_NAMES[short]!r}, got {env.long_name!r}")
         return value
 
+    @model_validator(mode="after")
+    def _graded_slas(self) -> Spec:
+        for short, env in self.environments.items():
+            if env.sla.uptime_percent is not None and env.matrix.uptime_sla not in self.sla_grades:
+                raise ValueError(f"{short}: uptime SLA {env.matrix.uptime_sla!r} has no entry in sla_grades "
+                                 f"(graded: {sorted(self.sla_grades)})")
+        return self
+
     def env(self, name: str) -> EnvironmentSpec:
         return self.environments[name]
+
+    def sla_grade(self, name: str) -> SlaGrade | None:
+        """The design an environment's documented SLA needs; None where the matrix documents no SLA."""
+        env = self.environments[name]
+        return self.sla_grades.get(env.matrix.uptime_sla) if env.sla.uptime_percent is not None else None
 
 
 def _field_path(loc: tuple[int | str, ...]) -> str:

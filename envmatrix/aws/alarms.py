@@ -12,6 +12,9 @@ class Alarm(Model):
     actions: list[str]
     actions_enabled: bool
     tags: dict[str, str]
+    namespace: str = ""
+    metric: str = ""
+    dimensions: dict[str, str] = {}  # what the alarm watches (e.g. HealthCheckId, CanaryName)
 
 
 class AlarmsInventory(Model):
@@ -31,5 +34,7 @@ def fetch(target: Target) -> AlarmsInventory:
                 tags = cloudwatch.list_tags_for_resource(ResourceARN=raw["AlarmArn"]).get("Tags", [])
                 found.append(Alarm(name=raw["AlarmName"], arn=raw["AlarmArn"], tags=tag_dict(tags),
                                    actions=list(raw.get("AlarmActions", [])),
-                                   actions_enabled=raw.get("ActionsEnabled") is True))
+                                   actions_enabled=raw.get("ActionsEnabled") is True,
+                                   namespace=raw.get("Namespace", ""), metric=raw.get("MetricName", ""),
+                                   dimensions={d["Name"]: d["Value"] for d in raw.get("Dimensions", [])}))
     return AlarmsInventory(alarms=found)

@@ -1,4 +1,4 @@
-"""Load balancer inventory: the ALB, every listener with every rule, the TLS policies in use, and the ALB's tags."""
+"""Load balancer inventory: the ALB (zones, tags), its listeners and rules, the TLS policies, its target groups."""
 
 from __future__ import annotations
 
@@ -43,6 +43,26 @@ class LoadBalancer(Model):
     scheme: str
     security_groups: list[str]
     tags: dict[str, str]
+    zones: list[str] = []  # the availability zones it is enabled in (AvailabilityZones[].ZoneName)
+
+    @property
+    def metric_id(self) -> str:
+        """CloudWatch's LoadBalancer dimension: the ARN's suffix after ``loadbalancer/`` (app/name/id)."""
+        return self.arn.split(":loadbalancer/", 1)[-1]
+
+
+class TargetGroup(Model):
+    """One target group of the ALB with its health check (DescribeTargetGroups)."""
+
+    name: str
+    arn: str
+    protocol: str | None
+    health_check_enabled: bool
+    health_check_protocol: str | None
+    health_check_path: str | None
+    healthy_threshold: int | None
+    unhealthy_threshold: int | None
+    interval_seconds: int | None
 
 
 class AlbInventory(Model):
@@ -50,6 +70,7 @@ class AlbInventory(Model):
     listeners: list[Listener]
     #: SSL policy name -> its SslProtocols (DescribeSSLPolicies, once, for the policies the listeners use)
     ssl_policies: dict[str, list[str]] = {}
+    target_groups: list[TargetGroup] = []
 
 
 #: The ALB and WAF sections run in parallel threads and both need the load balancer: one lookup per target.
@@ -113,6 +134,15 @@ def _ssl_policies(elb: Any, listeners: list[Listener]) -> dict[str, list[str]]:
     return _POLICIES.get((id(elb), tuple(names)), describe, elb)
 
 
+def _target_group(raw: dict[str, Any]) -> TargetGroup:
+    return TargetGroup(
+        name=raw.get("TargetGroupName", ""), arn=raw.get("TargetGroupArn", ""), protocol=raw.get("Protocol"),
+        health_check_enabled=raw.get("HealthCheckEnabled") is not False,  # absent on old answers: always on
+        health_check_protocol=raw.get("HealthCheckProtocol"), health_check_path=raw.get("HealthCheckPath"),
+        healthy_threshold=raw.get("HealthyThresholdCount"), unhealthy_threshold=raw.get("UnhealthyThresholdCount"),
+        interval_seconds=raw.get("HealthCheckIntervalSeconds"))
+
+
 def fetch(target: Target) -> AlbInventory:
     """The ALB by name, every listener and every rule of each plain one, the TLS policies in use, the ALB's tags."""
     raw = find_load_balancer(target)
@@ -124,8 +154,11 @@ def fetch(target: Target) -> AlbInventory:
                      _pages(elb, "describe_listeners", "Listeners", LoadBalancerArn=raw["LoadBalancerArn"])]
         policies = _ssl_policies(elb, listeners)
         described = elb.describe_tags(ResourceArns=[raw["LoadBalancerArn"]]).get("TagDescriptions", [])
+        groups = [_target_group(item) for item in
+                  _pages(elb, "describe_target_groups", "TargetGroups", LoadBalancerArn=raw["LoadBalancerArn"])]
     tags = {item["ResourceArn"]: tag_dict(item.get("Tags")) for item in described}
     balancer = LoadBalancer(name=raw["LoadBalancerName"], arn=raw["LoadBalancerArn"], scheme=raw.get("Scheme", ""),
                             security_groups=list(raw.get("SecurityGroups", [])),
-                            tags=tags.get(raw["LoadBalancerArn"], {}))
-    return AlbInventory(load_balancer=balancer, listeners=listeners, ssl_policies=policies)
+                            tags=tags.get(raw["LoadBalancerArn"], {}),
+                            zones=sorted(z["ZoneName"] for z in raw.get("AvailabilityZones", []) if "ZoneName" in z))
+    return AlbInventory(load_balancer=balancer, listeners=listeners, ssl_policies=policies, target_groups=groups)

@@ -46,6 +46,7 @@ class Service(Model):
     pending_count: int = 0
     rollouts: list[Rollout] = []
     running_task_definition: str | None = None
+    subnets: list[str] = []  # networkConfiguration.awsvpcConfiguration.subnets (awsvpc tasks)
 
 
 class Container(Model):
@@ -132,7 +133,8 @@ def _service(target: Target, raw: dict[str, Any]) -> Service:
         desired_count=int(raw.get("desiredCount", 0)), task_definition=task_definition,
         tags=tag_dict(raw.get("tags")), controller=controller, running_count=int(raw.get("runningCount", 0)),
         pending_count=int(raw.get("pendingCount", 0)), rollouts=rollouts,
-        running_task_definition=running_revision(task_definition, rollouts))
+        running_task_definition=running_revision(task_definition, rollouts),
+        subnets=list(((raw.get("networkConfiguration") or {}).get("awsvpcConfiguration") or {}).get("subnets", [])))
 
 
 def _services(target: Target) -> dict[str, Service | None]:

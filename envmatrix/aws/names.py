@@ -27,6 +27,7 @@ DEFAULTS: dict[str, str] = {
     "backup_bucket": "{env}-{project}-backups",
     "log_archive_bucket": "{env}-{project}-log-archive",
     "alarm_prefix": "{env}-{project}-",
+    "health_check": "{env}-{project}-health",  # Route 53 health check (tag Name) or Synthetics canary
     # The application container of each task definition; empty: found by name (see aws/checking.py).
     "api_container": "",
     "worker_container": "",
@@ -56,6 +57,7 @@ class Names:
     backup_bucket: str
     log_archive_bucket: str
     alarm_prefix: str
+    health_check: str = ""
     api_container: str = ""
     worker_container: str = ""
 

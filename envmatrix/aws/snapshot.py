@@ -10,16 +10,32 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from envmatrix.aws import alarms, alb, buckets, ecs, elasticache, logs, network, rds, scaling, secrets, waf
+from envmatrix.aws import (
+    alarms,
+    alb,
+    buckets,
+    ecs,
+    elasticache,
+    healthchecks,
+    logs,
+    metrics,
+    network,
+    rds,
+    scaling,
+    secrets,
+    waf,
+)
 from envmatrix.aws.alarms import AlarmsInventory
 from envmatrix.aws.alb import AlbInventory
 from envmatrix.aws.buckets import BucketsInventory
 from envmatrix.aws.ecs import EcsInventory
 from envmatrix.aws.elasticache import CacheInventory
 from envmatrix.aws.guard import calls_for, scoped
+from envmatrix.aws.healthchecks import HealthChecksInventory
 from envmatrix.aws.identity import Identity
 from envmatrix.aws.identity import fetch as fetch_identity
 from envmatrix.aws.logs import LogsInventory
+from envmatrix.aws.metrics import MetricsInventory
 from envmatrix.aws.names import Names, as_dict
 from envmatrix.aws.network import NetworkInventory
 from envmatrix.aws.rds import RdsInventory
@@ -44,6 +60,8 @@ SECTIONS: dict[str, tuple[Callable[[Target], BaseModel], tuple[str, ...]]] = {
     "buckets": (buckets.fetch, ("s3",)),
     "alarms": (alarms.fetch, ("cloudwatch",)),
     "identity": (fetch_identity, ("sts",)),
+    "metrics": (metrics.fetch, ("elbv2", "cloudwatch")),  # the ALB lookup is shared with the alb section
+    "healthchecks": (healthchecks.fetch, ("route53", "synthetics")),
 }
 
 
@@ -70,6 +88,8 @@ class Snapshot(Model):
     buckets: BucketsInventory | None = None
     alarms: AlarmsInventory | None = None
     identity: Identity | None = None
+    metrics: MetricsInventory | None = None
+    healthchecks: HealthChecksInventory | None = None
     #: section -> [resource, reason] for every section that could not be read
     unavailable: dict[str, tuple[str, str]] = {}
 

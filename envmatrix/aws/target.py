@@ -25,11 +25,15 @@ class Wants:
     log_archive_bucket: bool
     alarms: bool
     waf: bool = False
+    #: days of load balancer metrics to read (the SLA window); None where no SLA is documented
+    availability_days: int | None = None
+    health_check: bool = False  # an external health check (Route 53 or Synthetics) on the domain
 
     @classmethod
     def from_spec(cls, spec: EnvironmentSpec) -> Wants:
+        days = spec.sla.window_days if spec.sla.uptime_percent is not None else None
         return cls(spec.security.backup_bucket, spec.security.log_archive_bucket, spec.monitoring.alerting,
-                   spec.security.waf)
+                   spec.security.waf, days, spec.sla.external_health_check)
 
 
 @dataclass(frozen=True)

@@ -60,7 +60,8 @@ def _throttled(value: str) -> str:
 #: `setting`) whose actual value is the figure, and how to word it (e.g. a cost check whose evidence setting
 #: "last month" holds "$362 of ~$380": `"cost_per_month": ((Source("COST-MONTHLY", "last month", _same),),)`).
 FIGURES: dict[str, tuple[tuple[Source, ...], ...]] = {
-    "uptime_sla": ((Source("NET-AVAILABILITY-ZONES", "subnets.AvailabilityZone", _count("AZs")),),),
+    "uptime_sla": ((Source("SLA-OBSERVED-AVAILABILITY", "availability", _same),),
+                   (Source("NET-AVAILABILITY-ZONES", "subnets.AvailabilityZone", _count("AZs")),)),
     "database": ((Source("DB-MULTI-AZ", "MultiAZ", _word("Multi-AZ", "Single AZ")),),
                  (Source("DB-REPLICA-CLASS", "DBInstanceClass", _prefix("replica "), "replica"),
                   Source("DB-REPLICA", "ReadReplicaDBInstanceIdentifiers", _replicas))),

@@ -83,7 +83,8 @@ fault("production-db-class-downsized", "production", "production database moved 
       live("DB-INSTANCE-CLASS") | drift("DRIFT-DATABASE"),
       "rds:production-taskmanager-db.DBInstanceClass")(_db(DBInstanceClass="db.r6g.large"))
 fault("staging-db-single-az", "staging", "staging database Multi-AZ turned off",
-      live("DB-MULTI-AZ") | drift("DRIFT-DATABASE"), "rds:staging-taskmanager-db.MultiAZ")(_db(MultiAZ=False))
+      live("DB-MULTI-AZ", "SLA-DB-MULTI-AZ") | drift("DRIFT-DATABASE"),
+      "rds:staging-taskmanager-db.MultiAZ")(_db(MultiAZ=False))
 fault("dev-db-multi-az", "dev", "development database made Multi-AZ (documented: single AZ)",
       live("DB-MULTI-AZ") | drift("DRIFT-DATABASE"), "rds:dev-taskmanager-db.MultiAZ")(_db(MultiAZ=True))
 fault("production-db-deletion-protection-off", "production", "production deletion protection disabled",
@@ -124,7 +125,8 @@ def _replica_cross_region(target: FaultTarget) -> None:
 
 # --- cache (ElastiCache) -------------------------------------------------------------------------
 @fault("staging-cache-failover-off", "staging", "staging cache automatic failover turned off",
-       live("CACHE-FAILOVER") | drift("DRIFT-DATABASE"), "elasticache:staging-taskmanager-cache.AutomaticFailover")
+       live("CACHE-FAILOVER", "SLA-CACHE-FAILOVER") | drift("DRIFT-DATABASE"),
+       "elasticache:staging-taskmanager-cache.AutomaticFailover")
 def _cache_failover(target: FaultTarget) -> None:
     target.modify_cache(AutomaticFailoverEnabled=False)
 
@@ -186,4 +188,4 @@ def _archive_prefix_only(target: FaultTarget) -> None:
 # (it stores AutomaticallyAfterDays 0 and RotationEnabled false); tests/shapes/test_data_shapes.py proves it.
 
 # The other tiers register their faults on import; importing them here makes CATALOGUE complete.
-from envmatrix.sandbox import faults_app, faults_network  # noqa: E402,F401
+from envmatrix.sandbox import faults_app, faults_network, faults_sla  # noqa: E402,F401

@@ -11,6 +11,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    NonNegativeInt,
     PositiveFloat,
     PositiveInt,
     StrictBool,
@@ -62,6 +63,23 @@ class Edge(_Model):
     hsts: StrictBool
 
 
+class Traffic(_Model):
+    """What the load balancer served each day of the recent past (CloudWatch's AWS/ApplicationELB sums)."""
+
+    days: PositiveInt
+    requests_per_day: PositiveInt
+    elb_5xx_per_day: NonNegativeInt
+    target_5xx_per_day: NonNegativeInt
+
+
+class HealthCheck(_Model):
+    """The external health check on the environment's domain, and whether an alarm watches it."""
+
+    kind: Literal["route53", "canary"]
+    path: StrictStr
+    alarm: StrictBool
+
+
 class WorldEnv(_Model):
     """One environment's deployment facts outside the tfvars and env files."""
 
@@ -75,6 +93,8 @@ class WorldEnv(_Model):
     buckets: Buckets
     tls_policy: StrictStr
     edge: Edge
+    traffic: Traffic | None = None  # None: the load balancer served nothing
+    health_check: HealthCheck | None = None
 
 
 class GithubReviewer(_Model):

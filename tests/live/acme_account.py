@@ -7,6 +7,7 @@ tfvars, env files and spec, so the account conforms to the shipped spec.
 
 from __future__ import annotations
 
+import datetime as dt
 import ipaddress
 import json
 import secrets as random_secrets
@@ -273,6 +274,33 @@ def alarms(env: AcmeEnv) -> None:
         Tags=env.tag_list())
 
 
+def availability(env: AcmeEnv) -> None:
+    """30 days of load balancer traffic within the SLA; where the spec wants one, a Route 53 check with an alarm."""
+    if env.spec.sla.uptime_percent is None:
+        return
+    cloudwatch = env.client("cloudwatch")
+    dimensions = [{"Name": "LoadBalancer", "Value": env.ids["alb"].split(":loadbalancer/", 1)[-1]}]
+    noon = dt.datetime.now(dt.UTC).replace(hour=12, minute=0, second=0, microsecond=0)
+    cloudwatch.put_metric_data(Namespace="AWS/ApplicationELB", MetricData=[
+        {"MetricName": metric, "Dimensions": dimensions, "Timestamp": noon - dt.timedelta(days=day), "Value": value}
+        for day in range(1, env.spec.sla.window_days + 1)
+        for metric, value in (("RequestCount", 100_000.0), ("HTTPCode_Target_5XX_Count", 10.0))])
+    if not env.spec.sla.external_health_check:
+        return
+    route53 = env.client("route53")
+    check_id = route53.create_health_check(CallerReference=env.name("health"), HealthCheckConfig={
+        "Type": "HTTPS", "FullyQualifiedDomainName": env.tfvars.domain_name, "ResourcePath": "/health",
+        "Port": 443})["HealthCheck"]["Id"]
+    route53.change_tags_for_resource(ResourceType="healthcheck", ResourceId=check_id,
+                                     AddTags=[{"Key": "Name", "Value": env.name("health")}])
+    topic = env.client("sns").create_topic(Name=env.name("alerts"), Tags=env.tag_list())["TopicArn"]
+    cloudwatch.put_metric_alarm(
+        AlarmName=env.name("health-check-failing"), Namespace="AWS/Route53", MetricName="HealthCheckStatus",
+        Dimensions=[{"Name": "HealthCheckId", "Value": check_id}], Statistic="Minimum", Period=60,
+        EvaluationPeriods=2, Threshold=1.0, ComparisonOperator="LessThanThreshold", AlarmActions=[topic],
+        Tags=env.tag_list())
+
+
 def provision(env: AcmeEnv) -> None:
-    for step in (network, load_balancer, data, application, alarms):
+    for step in (network, load_balancer, data, application, alarms, availability):
         step(env)

@@ -36,7 +36,9 @@ def test_clean_sandbox_is_green(pytester: pytest.Pytester, aws_env: dict[str, st
     assert xfailed == WAIVED
     for env in ("dev", "staging", "production"):
         snapshot = json.loads((tmp_path / "snapshots" / f"{env}.json").read_text())
-        assert snapshot["unavailable"] == {} and snapshot["api_calls"] <= 40
+        # 44: production's 39 plus the Uptime SLA evidence (DescribeTargetGroups, GetMetricData, ListHealthChecks,
+        # ListTagsForResources, and the tags of the health check's alarm)
+        assert snapshot["unavailable"] == {} and snapshot["api_calls"] <= 44
         assert "password@" not in json.dumps(snapshot)  # dev's literal DATABASE_URL credentials are scrubbed
 
 
@@ -177,7 +179,7 @@ def test_runs_once_under_xdist_and_never_writes(aws_env: dict[str, str], live_sa
     calls = [json.loads(line) for line in log.read_text().splitlines()]
     keys = Counter((c["service"], c["operation"], c["params"]) for c in calls)
     assert max(keys.values()) == 1, [k for k, n in keys.items() if n > 1]
-    assert len(calls) <= 3 * 40
+    assert len(calls) <= 3 * 44
     recording = urllib.request.urlopen(f"{endpoint}/moto-api/recorder/download-recording").read().decode()
     operations = recorded_operations(recording)
     assert len(operations) == len(calls)

@@ -57,6 +57,12 @@ def result(check_id: str, layer: str, row: str, evidence: list[tuple[str, str, s
     ("uptime_sla", [result("NET-AVAILABILITY-ZONES", "live", "uptime_sla",
                            [("vpc:v", "subnets.AvailabilityZone", '["us-east-1a", "us-east-1b", "us-east-1a"]')])],
      "2 AZs"),
+    ("uptime_sla", [result("SLA-OBSERVED-AVAILABILITY", "live", "uptime_sla",
+                           [("cloudwatch:production-taskmanager-alb", "availability",
+                             "99.97% over 30 d, 70% of the error budget left")]),
+                    result("NET-AVAILABILITY-ZONES", "live", "uptime_sla",
+                           [("vpc:v", "subnets.AvailabilityZone", '["us-east-1a", "us-east-1b"]')])],
+     "99.97% over 30 d, 70% of the error budget left, 2 AZs"),
     ("backups", [result("DB-BACKUP-RETENTION", "declared", "backups",
                         [("terraform.tfvars", "BackupRetentionPeriod", "30")])], ""),  # a file is not a figure
     ("data", [], ""),

@@ -168,8 +168,9 @@ def test_production_buckets_and_alarms(aws: RunningAws, suite: Suite) -> None:
     buckets = {b["Name"] for b in s3.list_buckets()["Buckets"]}
     assert buckets == {names.backups_bucket, names.archive_bucket}  # staging and dev have none
     alarms = aws.client("cloudwatch").describe_alarms()["MetricAlarms"]
-    alerting = default_world().env("production").alerting
-    assert alerting is not None and len(alarms) == len(alerting.alarms)
+    alerting, health = default_world().env("production").alerting, default_world().env("production").health_check
+    extra = 1 if health is not None and health.alarm else 0  # the external health check's alarm
+    assert alerting is not None and len(alarms) == len(alerting.alarms) + extra
     assert all(a["AlarmName"].startswith("production-") for a in alarms)
     assert all(a["AlarmActions"] and ":sns:" in a["AlarmActions"][0] for a in alarms)
 
@@ -207,3 +208,14 @@ def test_reset_and_provision_again(suite: Suite) -> None:
         running.stop()
     with pytest.raises(OSError):
         socket.create_connection(("127.0.0.1", int(running.endpoint.rsplit(":", 1)[1])), timeout=2).close()
+
+
+def test_production_uptime_evidence(aws: RunningAws) -> None:
+    """The world's 30 days of ALB traffic are in CloudWatch; the Route 53 health check carries its Name tag."""
+    route53 = aws.client("route53")
+    ids = [item["Id"] for item in route53.list_health_checks()["HealthChecks"]]
+    tags = route53.list_tags_for_resources(ResourceType="healthcheck", ResourceIds=ids)["ResourceTagSets"]
+    assert any({"Key": "Name", "Value": "production-taskmanager-health"} in item["Tags"] for item in tags)
+    listed = aws.client("cloudwatch").list_metrics(Namespace="AWS/ApplicationELB", MetricName="RequestCount")
+    assert {d["Value"].split("/")[1] for m in listed["Metrics"] for d in m["Dimensions"]} >= {
+        "staging-taskmanager-alb", "production-taskmanager-alb"}

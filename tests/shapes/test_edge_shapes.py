@@ -94,6 +94,8 @@ def _stub_alb(clients: StubbedClients, listeners: list[dict[str, Any]], rules: d
                          {"Names": sorted(policies)})
     elb.add_response("describe_tags", {"TagDescriptions": [{"ResourceArn": ALB_ARN, "Tags": TAGS}]},
                      {"ResourceArns": [ALB_ARN]})
+    # the target groups' health checks are the Uptime SLA's (tests/shapes/test_sla_shapes.py)
+    elb.add_response("describe_target_groups", {"TargetGroups": []}, {"LoadBalancerArn": ALB_ARN})
 
 
 def _alb(listeners: list[dict[str, Any]], rules: dict[int, list[list[dict[str, Any]]]],
