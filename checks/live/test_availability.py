@@ -33,7 +33,8 @@ def _alb(env: Environment):  # type: ignore[no-untyped-def]
     return resource, present(env, live(env).section("alb").load_balancer, resource)
 
 
-@check("SLA-ZONES", layer="live", area="sla", row="uptime_sla", severity="critical", applies=_graded)
+@check("SLA-ZONES", layer="live", area="sla", row="uptime_sla", severity="critical", applies=_graded,
+       evidence=True)
 def test_sla_zones(env: Environment) -> None:
     """The load balancer and the api service's subnets each use at least the zones the SLA grade needs."""
     need = _grade(env).min_availability_zones
@@ -47,7 +48,8 @@ def test_sla_zones(env: Environment) -> None:
                ok=lambda _w, got: len([z for z in got if "(" not in z]) >= need and all("(" not in z for z in got))
 
 
-@check("SLA-API-MIN-TASKS", layer="live", area="sla", row="uptime_sla", severity="critical", applies=_graded)
+@check("SLA-API-MIN-TASKS", layer="live", area="sla", row="uptime_sla", severity="critical", applies=_graded,
+       evidence=True)
 def test_sla_api_min_tasks(env: Environment) -> None:
     """The api never runs fewer tasks than the grade needs: the scalable target's minimum, else the desired count."""
     need = _grade(env).min_api_tasks
@@ -62,7 +64,8 @@ def test_sla_api_min_tasks(env: Environment) -> None:
                ok=lambda _w, got: got >= need)
 
 
-@check("SLA-DB-MULTI-AZ", layer="live", area="sla", row="uptime_sla", severity="critical", applies=_graded)
+@check("SLA-DB-MULTI-AZ", layer="live", area="sla", row="uptime_sla", severity="critical", applies=_graded,
+       evidence=True)
 def test_sla_db_multi_az(env: Environment) -> None:
     """The database survives the loss of a zone where the grade needs it (RDS MultiAZ)."""
     resource = f"rds:{live(env).names['db']}"
@@ -71,7 +74,8 @@ def test_sla_db_multi_az(env: Environment) -> None:
         env.expect(resource, "MultiAZ", True, db.multi_az)
 
 
-@check("SLA-CACHE-FAILOVER", layer="live", area="sla", row="uptime_sla", severity="critical", applies=_graded)
+@check("SLA-CACHE-FAILOVER", layer="live", area="sla", row="uptime_sla", severity="critical", applies=_graded,
+       evidence=True)
 def test_sla_cache_failover(env: Environment) -> None:
     """The cache fails over automatically where the grade needs it."""
     resource = f"elasticache:{live(env).names['cache']}"
@@ -80,7 +84,7 @@ def test_sla_cache_failover(env: Environment) -> None:
         env.expect(resource, "AutomaticFailover", "enabled", group.automatic_failover)
 
 
-@check("SLA-TARGET-HEALTH-CHECK", layer="live", area="sla", row="uptime_sla", applies=_graded)
+@check("SLA-TARGET-HEALTH-CHECK", layer="live", area="sla", row="uptime_sla", applies=_graded, evidence=True)
 def test_sla_target_health_check(env: Environment) -> None:
     """Every target group of the load balancer checks the health path, often enough to take a bad task out."""
     wanted = _grade(env).target_health_check
@@ -113,7 +117,7 @@ def observed(seen: Availability, sla_percent: float) -> str:
 
 
 @check("SLA-OBSERVED-AVAILABILITY", layer="live", area="sla", row="uptime_sla", severity="critical",
-       applies=_graded)
+       applies=_graded, evidence=True)
 def test_sla_observed_availability(env: Environment) -> None:
     """1 - (ELB + target 5XX) / requests over the SLA window (CloudWatch, daily sums) meets the documented SLA."""
     sla = env.spec.sla.uptime_percent
@@ -132,7 +136,7 @@ def _watching(alarms: list[Alarm], found: ExternalCheck) -> list[str]:
             if alarm.namespace == namespace and alarm.dimensions.get(dimension) == found.id and alarm.actions]
 
 
-@check("SLA-EXTERNAL-HEALTH-CHECK", layer="live", area="sla", row="uptime_sla", applies=_external)
+@check("SLA-EXTERNAL-HEALTH-CHECK", layer="live", area="sla", row="uptime_sla", applies=_external, evidence=True)
 def test_sla_external_health_check(env: Environment) -> None:
     """A Route 53 health check (tag Name) on the domain and health path, or a running Synthetics canary; alarmed."""
     snapshot = live(env)
