@@ -54,14 +54,24 @@ def _line(cell: dict[str, Any]) -> str:
     return f'{_sym(cell["status"])} <span class="doc">{escape(cell["documented"]) or "—"}</span>{figure}{count}'
 
 
-def _cell(env: str, row: str, cell: dict[str, Any]) -> str:
+def _why(reason: str) -> str:
+    return f'<span class="why" title="{escape(reason)}">{escape(reason)}</span>' if reason else ""
+
+
+def _shared_reason(row: dict[str, Any], envs: list[str]) -> str:
+    """The reason every cell of the row gives, if they all give the same one (said once, beside the row's name)."""
+    reasons = {str(row["cells"][env].get("reason", "")) for env in envs}
+    return reasons.pop() if len(reasons) == 1 else ""
+
+
+def _cell(env: str, row: str, cell: dict[str, Any], shared: str = "") -> str:
     status = escape(cell["status"])
     first = cell["first_failure"]
     line = str(first["message"]).removeprefix(f"{env} ") if first else ""  # the column already names the env
     failing = (f'<a class="first" href="#{escape(first["anchor"])}" title="{escape(first["message"])}">'
                f"{escape(line)}</a>") if first else ""
     reason = str(cell.get("reason", ""))
-    why = f'<span class="why" title="{escape(reason)}">{escape(reason)}</span>' if reason else ""
+    why = _why(reason) if reason != shared else ""
     return (f'<td class="cell s-{status}" data-env="{escape(env)}" data-row="{escape(row)}" data-status="{status}" '
             f'data-checks="{cell["checks"]}" data-figure="{escape(cell["figure"])}">'
             f"<details><summary>{_line(cell)}</summary>{_evidence(cell['entries'])}</details>{failing}{why}</td>")
@@ -74,9 +84,11 @@ def _table(model: dict[str, Any]) -> str:
     body = []
     for row in model["rows"]:
         statuses = " ".join(sorted({row["cells"][env]["status"] for env in envs}))
-        cells = "".join(_cell(env, row["id"], row["cells"][env]) for env in envs)
+        shared = _shared_reason(row, envs)
+        cells = "".join(_cell(env, row["id"], row["cells"][env], shared) for env in envs)
         body.append(f'<tr id="{escape(row["anchor"])}" data-row="{escape(row["id"])}" data-statuses="{statuses}">'
-                    f'<th scope="row"><a href="#{escape(row["anchor"])}">{escape(row["title"])}</a></th>{cells}</tr>')
+                    f'<th scope="row"><a href="#{escape(row["anchor"])}">{escape(row["title"])}</a>{_why(shared)}'
+                    f'</th>{cells}</tr>')
     return (f'<table class="matrix" id="matrix"><thead><tr><th scope="col">Feature</th>{head}</tr></thead>'
             f'<tbody>{"".join(body)}</tbody></table>')
 
