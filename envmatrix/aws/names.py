@@ -27,6 +27,10 @@ DEFAULTS: dict[str, str] = {
     "backup_bucket": "{env}-{project}-backups",
     "log_archive_bucket": "{env}-{project}-log-archive",
     "alarm_prefix": "{env}-{project}-",
+    "codedeploy_application": "{env}-{project}",
+    "api_deployment_group": "{env}-{project}-api",
+    "api_repository": "{project}-api",
+    "worker_repository": "{project}-worker",
     # The application container of each task definition; empty: found by name (see aws/checking.py).
     "api_container": "",
     "worker_container": "",
@@ -58,6 +62,10 @@ class Names:
     alarm_prefix: str
     api_container: str = ""
     worker_container: str = ""
+    codedeploy_application: str = ""
+    api_deployment_group: str = ""
+    api_repository: str = ""
+    worker_repository: str = ""
 
     def service(self, role: str) -> str:
         return str(getattr(self, f"{role}_service"))
@@ -68,6 +76,9 @@ class Names:
     def container(self, role: str) -> str:
         """The configured application container name of the role's task definition ("" when not configured)."""
         return str(getattr(self, f"{role}_container"))
+
+    def repository(self, role: str) -> str:
+        return str(getattr(self, f"{role}_repository"))
 
     def log_group(self, role: str) -> str:
         return str(getattr(self, f"{role}_log_group"))

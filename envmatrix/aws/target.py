@@ -25,11 +25,14 @@ class Wants:
     log_archive_bucket: bool
     alarms: bool
     waf: bool = False
+    blue_green: bool = False  # production's CodeDeploy deployment group
+    images: bool = False  # the running images in ECR: digests, tags, scans
 
     @classmethod
     def from_spec(cls, spec: EnvironmentSpec) -> Wants:
         return cls(spec.security.backup_bucket, spec.security.log_archive_bucket, spec.monitoring.alerting,
-                   spec.security.waf)
+                   spec.security.waf, blue_green=spec.deployment.blue_green is not None,
+                   images=spec.deployment.images is not None)
 
 
 @dataclass(frozen=True)
