@@ -65,15 +65,19 @@ def _scanning(raw: dict[str, Any], registry: dict[str, Any]) -> str:
     return "none"
 
 
+def _one_repository(client: Any, name: str) -> list[dict[str, Any]]:
+    answer = or_none(lambda: client.describe_repositories(repositoryNames=[name]), "RepositoryNotFoundException")
+    return list((answer or {}).get("repositories", []))
+
+
 def _repositories(target: Target, names: list[str]) -> dict[str, Repository | None]:
     client = target.clients.client("ecr")
     registry = client.get_registry_scanning_configuration().get("scanningConfiguration") or {}
     found: dict[str, Repository | None] = dict.fromkeys(names)
     answer = or_none(lambda: client.describe_repositories(repositoryNames=names), "RepositoryNotFoundException")
-    raws = (answer or {}).get("repositories")
+    raws: list[dict[str, Any]] | None = (answer or {}).get("repositories")
     if raws is None:  # one of them is missing: AWS then answers for none, so ask one by one
-        raws = [r for name in names for r in (or_none(lambda n=name: client.describe_repositories(
-            repositoryNames=[n]), "RepositoryNotFoundException") or {}).get("repositories", [])]
+        raws = [r for name in names for r in _one_repository(client, name)]
     for raw in raws:
         found[raw["repositoryName"]] = Repository(
             name=raw["repositoryName"], tag_mutability=raw.get("imageTagMutability", "MUTABLE"),
