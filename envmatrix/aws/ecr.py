@@ -54,9 +54,13 @@ def _app_image(target: Target, ecs: EcsInventory, role: str) -> str | None:
     return (named or definition.containers)[0].image
 
 
-def _scanning(raw: dict[str, Any], registry: dict[str, Any]) -> str:
+def _scanning(client: Any, raw: dict[str, Any], registry: dict[str, Any]) -> str:
+    """How the repository's pushes are scanned; the registry's rules are read (once) only when the repository's
+    own scanOnPush is off (it is ignored under enhanced scanning, so the registry then decides)."""
     if (raw.get("imageScanningConfiguration") or {}).get("scanOnPush"):
         return "repository scanOnPush"
+    if not registry:
+        registry.update(client.get_registry_scanning_configuration().get("scanningConfiguration") or {})
     kind = registry.get("scanType", "BASIC")
     for rule in registry.get("rules") or []:
         filters = [f.get("filter", "") for f in rule.get("repositoryFilters") or []]
@@ -72,7 +76,7 @@ def _one_repository(client: Any, name: str) -> list[dict[str, Any]]:
 
 def _repositories(target: Target, names: list[str]) -> dict[str, Repository | None]:
     client = target.clients.client("ecr")
-    registry = client.get_registry_scanning_configuration().get("scanningConfiguration") or {}
+    registry: dict[str, Any] = {}
     found: dict[str, Repository | None] = dict.fromkeys(names)
     answer = or_none(lambda: client.describe_repositories(repositoryNames=names), "RepositoryNotFoundException")
     raws: list[dict[str, Any]] | None = (answer or {}).get("repositories")
@@ -81,7 +85,7 @@ def _repositories(target: Target, names: list[str]) -> dict[str, Repository | No
     for raw in raws:
         found[raw["repositoryName"]] = Repository(
             name=raw["repositoryName"], tag_mutability=raw.get("imageTagMutability", "MUTABLE"),
-            scanning=_scanning(raw, registry))
+            scanning=_scanning(client, raw, registry))
     return found
 
 
@@ -108,7 +112,12 @@ def _image(target: Target, reference: str) -> Image:
     details = (answer or {}).get("imageDetails") or []
     if not details:
         return Image(reference=reference, repository=repository, digest=None)
-    digest = details[0]["imageDigest"]
+    digest, summary = details[0]["imageDigest"], details[0].get("imageScanFindingsSummary")
+    status = (details[0].get("imageScanStatus") or {}).get("status")
+    if summary is not None and status is not None:  # AWS summarises the last scan here: no second call
+        counts = {str(k): int(v) for k, v in (summary.get("findingSeverityCounts") or {}).items()}
+        return Image(reference=reference, repository=repository, digest=digest,
+                     tags=sorted(details[0].get("imageTags") or []), scan_status=status, severity_counts=counts)
     scan = or_none(lambda: client.describe_image_scan_findings(**where, imageId={"imageDigest": digest}),
                    "ScanNotFoundException")
     status = (scan or {}).get("imageScanStatus", {}).get("status") if scan is not None else "NOT_SCANNED"
