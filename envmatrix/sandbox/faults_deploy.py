@@ -70,7 +70,7 @@ def _push(target: FaultTarget, service: str, tag: str, commit: str) -> str:
 
 @fault("production-runs-unpromoted-build", "production",
        "production's api runs a hotfix build (v1.0.1) that never went through main, so staging never ran it",
-       live("IMAGE-PROMOTED"), "imageTags: expected a build tag main-<sha>, got ['v1.0.1']")
+       live("IMAGE-PROMOTED"), 'imageTags: expected a build tag main-<sha>, got ["v1.0.1"]')
 def _unpromoted(target: FaultTarget) -> None:
     image = _push(target, "api", "v1.0.1", "hotfix9")
     target.revise_task("api", lambda _definition, container: container.update(image=image))

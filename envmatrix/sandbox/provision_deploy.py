@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
+from typing import Any
 
 from botocore.exceptions import ClientError
 
@@ -24,10 +25,12 @@ def repository(service: str) -> str:
 
 def manifest(service: str, commit: str) -> str:
     """A Docker v2 manifest that is the same for the same build: one build, one digest, however many tags."""
-    layer = hashlib.sha256(f"{service}@{commit}".encode()).hexdigest()
+    config, layer = (hashlib.sha256(f"{part}:{service}@{commit}".encode()).hexdigest() for part in ("config", "layer"))
+    # moto derives the digest from the layers' digests: one layer per build keeps builds apart
     return json.dumps({"schemaVersion": 2, "mediaType": MANIFEST_TYPE, "config": {
-        "mediaType": "application/vnd.docker.container.image.v1+json", "size": 1024, "digest": f"sha256:{layer}"},
-        "layers": []}, sort_keys=True)
+        "mediaType": "application/vnd.docker.container.image.v1+json", "size": 1024, "digest": f"sha256:{config}"},
+        "layers": [{"mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip", "size": 4096,
+                    "digest": f"sha256:{layer}"}]}, sort_keys=True)
 
 
 def _tolerate(call: Callable[[], object]) -> None:
@@ -39,21 +42,27 @@ def _tolerate(call: Callable[[], object]) -> None:
 
 
 def images(target: Target) -> None:
-    """The repositories (shared by every environment) and the build this environment runs, scanned as pushed."""
+    """The shared registry as the pipeline left it: both repositories and every build under each of its tags,
+    scanned as pushed. Every environment's provisioning makes sure of it (whichever comes first pushes)."""
     registry = target.registry
     if registry is None:
         return
-    ecr, tag = target.client("ecr"), target.world.image_tag
+    ecr = target.client("ecr")
     for service in SERVICES:
-        name, build = repository(service), manifest(service, registry.builds[tag])
+        name = repository(service)
         _tolerate(lambda: ecr.create_repository(
             repositoryName=name, imageTagMutability=registry.tag_mutability,  # noqa: B023 (called at once)
             imageScanningConfiguration={"scanOnPush": registry.scan_on_push},
             tags=[{"Key": "Project", "Value": "taskmanager"}]))
-        _tolerate(lambda: ecr.put_image(repositoryName=name, imageTag=tag, imageManifest=build,  # noqa: B023
-                                        imageManifestMediaType=MANIFEST_TYPE))
-        if registry.scan_on_push:  # moto does not scan on push by itself: play the push's scan
-            _tolerate(lambda: ecr.start_image_scan(repositoryName=name, imageId={"imageTag": tag}))  # noqa: B023
+        for tag, commit in registry.builds.items():
+            _push(ecr, name, tag, manifest(service, commit), scan=registry.scan_on_push)
+
+
+def _push(ecr: Any, name: str, tag: str, build: str, *, scan: bool) -> None:
+    _tolerate(lambda: ecr.put_image(repositoryName=name, imageTag=tag, imageManifest=build,
+                                    imageManifestMediaType=MANIFEST_TYPE))
+    if scan:  # moto does not scan on push by itself: play the push's scan
+        _tolerate(lambda: ecr.start_image_scan(repositoryName=name, imageId={"imageTag": tag}))
 
 
 def deployment_group(target: Target) -> None:
