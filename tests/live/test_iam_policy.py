@@ -17,7 +17,10 @@ SHIPPED = ROOT / "iam" / "envmatrix-readonly.json"
 NOT_NAMED_LIKE_READS = {"s3:ListBucket"}
 #: Calls other helpers add while this policy ships; the policy must already cover them.
 IN_FLIGHT = {"ecs:DescribeTaskSets", "elasticloadbalancing:DescribeRules", "elasticloadbalancing:DescribeSSLPolicies",
-             "sts:GetCallerIdentity", "s3:GetAccountPublicAccessBlock"}
+             "sts:GetCallerIdentity", "s3:GetAccountPublicAccessBlock",
+             # asked only when the sandbox's shapes do not need them: a custom deployment config, a deployment
+             # group under another name, a repository without scanOnPush (tests/shapes/test_deploy_shapes.py)
+             "codedeploy:GetDeploymentConfig", "codedeploy:ListDeploymentGroups", "ecr:GetRegistryScanningConfiguration"}
 
 
 def test_shipped_file_is_the_generated_policy() -> None:
