@@ -20,7 +20,8 @@ IN_FLIGHT = {"ecs:DescribeTaskSets", "elasticloadbalancing:DescribeRules", "elas
              "sts:GetCallerIdentity", "s3:GetAccountPublicAccessBlock",
              # asked only when the sandbox's shapes do not need them: a custom deployment config, a deployment
              # group under another name, a repository without scanOnPush (tests/shapes/test_deploy_shapes.py)
-             "codedeploy:GetDeploymentConfig", "codedeploy:ListDeploymentGroups", "ecr:GetRegistryScanningConfiguration"}
+             "codedeploy:GetDeploymentConfig", "codedeploy:ListDeploymentGroups",
+             "ecr:GetRegistryScanningConfiguration"}
 
 
 def test_shipped_file_is_the_generated_policy() -> None:
