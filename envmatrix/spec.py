@@ -195,6 +195,37 @@ class Approvals(_Model):
     required_status_checks: tuple[StrictStr, ...]
 
 
+class BlueGreen(_Model):
+    """The document's production rollout: blue/green by CodeDeploy, traffic shifted gradually and watched."""
+
+    #: As documented (10% -> 50% -> 100%). CodeDeploy's ECS configs shift in one canary step or equal linear
+    #: steps, so what is checked is the first step (at most this share) and the watch before full traffic.
+    traffic_steps_percent: tuple[StrictInt, ...] = Field(min_length=1)
+    watch_minutes: StrictInt = Field(gt=0)
+    rollback_on: tuple[Literal["DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_ALARM", "DEPLOYMENT_STOP_ON_REQUEST"],
+                       ...] = Field(min_length=1)
+    alarms: StrictBool
+
+
+class Images(_Model):
+    """What production may run: a build the main pipeline made (and staging ran), scanned, under fixed tags."""
+
+    #: The tag the main pipeline gives every build it deploys to staging ("main-<sha>").
+    build_tag_prefix: StrictStr = Field(min_length=1)
+    immutable_tags: StrictBool
+    #: A finding at or above this severity on the running digest fails the check.
+    block_severity: Literal["INFORMATIONAL", "LOW", "MEDIUM", "HIGH", "CRITICAL"]
+
+
+class Deployment(_Model):
+    """The Deployment row: how each environment is deployed and what its deployments may roll out."""
+
+    trigger: Literal["pr-merge", "main-push", "manual-approval"]
+    blue_green: BlueGreen | None
+    rolling_rollback: StrictBool
+    images: Images | None
+
+
 class EnvironmentSpec(_Model):
     """Everything the seed documents about one environment."""
 
@@ -216,6 +247,7 @@ class EnvironmentSpec(_Model):
     security: Security
     #: None where nothing about approvals is observable (auto-deployed environments)
     approvals: Approvals | None = None
+    deployment: Deployment
 
 
 class ByDesign(_Model):

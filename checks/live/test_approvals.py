@@ -35,7 +35,7 @@ def _protection(env: Environment) -> tuple[str, dict[str, object]]:
 
 
 @check("GH-ENVIRONMENT-REVIEWERS", layer="live", area="security", row="deployment", severity="critical",
-       applies=_has_approvals)
+       applies=_has_approvals, evidence=True)
 def test_gh_environment_reviewers(env: Environment) -> None:
     """The GitHub deployment environment has a required_reviewers rule naming at least the spec's reviewers."""
     snapshot, wanted = _github(env)
@@ -48,7 +48,7 @@ def test_gh_environment_reviewers(env: Environment) -> None:
 
 
 @check("GH-BRANCH-REVIEWS", layer="live", area="security", row="deployment", severity="critical",
-       applies=_has_approvals)
+       applies=_has_approvals, evidence=True)
 def test_gh_branch_reviews(env: Environment) -> None:
     """The release branch is protected and needs at least the spec's number of approving reviews."""
     _snapshot, wanted = _github(env)
@@ -61,7 +61,7 @@ def test_gh_branch_reviews(env: Environment) -> None:
 
 
 @check("GH-BRANCH-STATUS-CHECKS", layer="live", area="security", row="deployment", severity="critical",
-       applies=_has_approvals)
+       applies=_has_approvals, evidence=True)
 def test_gh_branch_status_checks(env: Environment) -> None:
     """The release branch requires the spec's status checks to pass (contexts or checks[].context)."""
     _snapshot, wanted = _github(env)

@@ -47,6 +47,9 @@ class Service(Model):
     rollouts: list[Rollout] = []
     running_task_definition: str | None = None
     subnets: list[str] = []  # networkConfiguration.awsvpcConfiguration.subnets (awsvpc tasks)
+    #: deploymentConfiguration.deploymentCircuitBreaker (None: absent, as on services that never set it)
+    circuit_breaker_enable: bool | None = None
+    circuit_breaker_rollback: bool | None = None
 
 
 class Container(Model):
@@ -128,13 +131,15 @@ def _service(target: Target, raw: dict[str, Any]) -> Service:
     controller = (raw.get("deploymentController") or {}).get("type", "ECS")
     rollouts = _rollouts(target, raw, controller)
     task_definition = raw.get("taskDefinition", "")
+    breaker = (raw.get("deploymentConfiguration") or {}).get("deploymentCircuitBreaker") or {}
     return Service(
         name=raw["serviceName"], arn=raw["serviceArn"], status=raw.get("status", ""),
         desired_count=int(raw.get("desiredCount", 0)), task_definition=task_definition,
         tags=tag_dict(raw.get("tags")), controller=controller, running_count=int(raw.get("runningCount", 0)),
         pending_count=int(raw.get("pendingCount", 0)), rollouts=rollouts,
         running_task_definition=running_revision(task_definition, rollouts),
-        subnets=list(((raw.get("networkConfiguration") or {}).get("awsvpcConfiguration") or {}).get("subnets", [])))
+        subnets=list(((raw.get("networkConfiguration") or {}).get("awsvpcConfiguration") or {}).get("subnets", [])),
+        circuit_breaker_enable=breaker.get("enable"), circuit_breaker_rollback=breaker.get("rollback"))
 
 
 def _services(target: Target) -> dict[str, Service | None]:

@@ -28,6 +28,10 @@ DEFAULTS: dict[str, str] = {
     "log_archive_bucket": "{env}-{project}-log-archive",
     "alarm_prefix": "{env}-{project}-",
     "health_check": "{env}-{project}-health",  # Route 53 health check (tag Name) or Synthetics canary
+    "codedeploy_application": "{env}-{project}",
+    "api_deployment_group": "{env}-{project}-api",
+    "api_repository": "{project}-api",
+    "worker_repository": "{project}-worker",
     # The application container of each task definition; empty: found by name (see aws/checking.py).
     "api_container": "",
     "worker_container": "",
@@ -60,6 +64,10 @@ class Names:
     health_check: str = ""
     api_container: str = ""
     worker_container: str = ""
+    codedeploy_application: str = ""
+    api_deployment_group: str = ""
+    api_repository: str = ""
+    worker_repository: str = ""
 
     def service(self, role: str) -> str:
         return str(getattr(self, f"{role}_service"))
@@ -70,6 +78,9 @@ class Names:
     def container(self, role: str) -> str:
         """The configured application container name of the role's task definition ("" when not configured)."""
         return str(getattr(self, f"{role}_container"))
+
+    def repository(self, role: str) -> str:
+        return str(getattr(self, f"{role}_repository"))
 
     def log_group(self, role: str) -> str:
         return str(getattr(self, f"{role}_log_group"))

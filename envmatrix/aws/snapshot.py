@@ -14,6 +14,8 @@ from envmatrix.aws import (
     alarms,
     alb,
     buckets,
+    codedeploy,
+    ecr,
     ecs,
     elasticache,
     healthchecks,
@@ -28,6 +30,8 @@ from envmatrix.aws import (
 from envmatrix.aws.alarms import AlarmsInventory
 from envmatrix.aws.alb import AlbInventory
 from envmatrix.aws.buckets import BucketsInventory
+from envmatrix.aws.codedeploy import CodeDeployInventory
+from envmatrix.aws.ecr import EcrInventory
 from envmatrix.aws.ecs import EcsInventory
 from envmatrix.aws.elasticache import CacheInventory
 from envmatrix.aws.guard import calls_for, scoped
@@ -62,6 +66,11 @@ SECTIONS: dict[str, tuple[Callable[[Target], BaseModel], tuple[str, ...]]] = {
     "identity": (fetch_identity, ("sts",)),
     "metrics": (metrics.fetch, ("elbv2", "cloudwatch")),  # the ALB lookup is shared with the alb section
     "healthchecks": (healthchecks.fetch, ("route53", "synthetics")),
+    "codedeploy": (codedeploy.fetch, ("codedeploy",)),
+}
+#: Sections that read what another section found, fetched once it has: name -> (fetch, services, the section).
+LATER: dict[str, tuple[Callable[[Target, Any], BaseModel], tuple[str, ...], str]] = {
+    "ecr": (ecr.fetch, ("ecr",), "ecs"),  # the images the running task definitions name
 }
 
 
@@ -90,6 +99,8 @@ class Snapshot(Model):
     identity: Identity | None = None
     metrics: MetricsInventory | None = None
     healthchecks: HealthChecksInventory | None = None
+    codedeploy: CodeDeployInventory | None = None
+    ecr: EcrInventory | None = None
     #: section -> [resource, reason] for every section that could not be read
     unavailable: dict[str, tuple[str, str]] = {}
 
@@ -101,11 +112,18 @@ class Snapshot(Model):
         return getattr(self, name)
 
 
-def _fetch_one(target: Target, name: str, timings: dict[str, float]) -> BaseModel | InventoryUnavailable:
-    fetch, started = SECTIONS[name][0], time.perf_counter()
+def _fetch_one(target: Target, name: str, timings: dict[str, float],
+               done: dict[str, BaseModel | InventoryUnavailable] | None = None) -> BaseModel | InventoryUnavailable:
+    started = time.perf_counter()
     try:
         with scoped(target.env):
-            return fetch(target)
+            if name in LATER:
+                fetch_later, _services, needs = LATER[name]
+                found = (done or {}).get(needs)
+                if not isinstance(found, BaseModel):  # what it builds on could not be read: the same reason
+                    return found or InventoryUnavailable(target.env, needs, "not fetched")
+                return fetch_later(target, found)
+            return SECTIONS[name][0](target)
     except InventoryUnavailable as exc:
         return exc
     except EnvmatrixError:
@@ -119,11 +137,14 @@ def _fetch_one(target: Target, name: str, timings: dict[str, float]) -> BaseMode
 def take_snapshot(target: Target, run_id: str, *, workers: int = len(SECTIONS)) -> Snapshot:
     """Fetch every section in parallel; a section that fails is recorded as unavailable with its reason."""
     setup_started = time.perf_counter()
-    target.clients.prepare(tuple(service for _, services in SECTIONS.values() for service in services))
+    target.clients.prepare(tuple(service for _, services in SECTIONS.values() for service in services)
+                           + tuple(service for _, services, _ in LATER.values() for service in services))
     started, before = time.perf_counter(), calls_for(target.env)
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"snapshot-{target.env}") as pool:
         timings: dict[str, float] = {}
         results = dict(zip(SECTIONS, pool.map(lambda name: _fetch_one(target, name, timings), SECTIONS), strict=True))
+        results.update(zip(LATER, pool.map(lambda name: _fetch_one(target, name, timings, results), LATER),
+                           strict=True))
     sections = {name: result for name, result in results.items() if not isinstance(result, InventoryUnavailable)}
     unavailable = {name: (result.resource, result.reason) for name, result in results.items()
                    if isinstance(result, InventoryUnavailable)}
@@ -140,5 +161,5 @@ def unavailable_snapshot(env: str, names: Names, run_id: str, error: InventoryUn
     return Snapshot(
         run_id=run_id, environment=env, taken_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         seconds=0.0, api_calls=0, names=as_dict(names),
-        unavailable={name: (error.resource, error.reason) for name in SECTIONS},
+        unavailable={name: (error.resource, error.reason) for name in [*SECTIONS, *LATER]},
     )

@@ -85,7 +85,7 @@ class RunningAws:
 def _target(suite: Suite, env: str, clients: ClientPool, world: World) -> Target:
     """The deployment's inputs: tfvars and env file (from the suite's paths) and the world; not the spec."""
     target = Target(env=env, clients=clients, tfvars=suite.tfvars(env), env_file=suite.env_file(env),
-                    world=world.env(env), secret_marker=world.secret_marker)
+                    world=world.env(env), secret_marker=world.secret_marker, registry=world.registry)
     if target.world.buckets.log_archive and target.tfvars.log_archive_days is None:
         raise SandboxError(f"sandbox: the world gives {env} a log archive bucket, its tfvars no log_archive_days")
     return target

@@ -98,6 +98,9 @@ class FaultTarget:
                 "propagateTags", "tags")
         ecs.create_service(cluster=self.names.cluster, serviceName=role,
                            **{key: found[key] for key in keep if found.get(key)})
+        if found.get("deploymentConfiguration"):  # AWS keeps it from CreateService; moto only from UpdateService
+            ecs.update_service(cluster=self.names.cluster, service=role,
+                               deploymentConfiguration=found["deploymentConfiguration"])
 
     def set_variable(self, role: str, name: str, value: str) -> None:
         def mutate(_definition: dict[str, Any], container: dict[str, Any]) -> None:

@@ -17,7 +17,7 @@ from botocore.config import Config
 
 from envmatrix.declared import EnvFile, Tfvars
 from envmatrix.sandbox.naming import Names
-from envmatrix.sandbox.world import WorldEnv
+from envmatrix.sandbox.world import Registry, WorldEnv
 
 #: Fake credentials: the sandbox accepts anything, and real ones must never be sent to it.
 SANDBOX_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}  # noqa: S105
@@ -67,6 +67,7 @@ class Target:
     names: Names = field(init=False)
     ids: dict[str, str] = field(default_factory=dict)
     subnets: list[str] = field(default_factory=list)
+    registry: Registry | None = None  # the one ECR registry all environments pull from (world.yaml)
 
     def __post_init__(self) -> None:
         self.names = Names(self.env)
@@ -99,14 +100,22 @@ Step = Callable[[Target], None]
 
 def _steps() -> tuple[tuple[Step, ...], ...]:
     """Stages run one after another; the steps inside a stage are independent and run in parallel."""
-    from envmatrix.sandbox import provision_app, provision_data, provision_network, provision_sla
+    from envmatrix.sandbox import (
+        provision_app,
+        provision_data,
+        provision_deploy,
+        provision_network,
+        provision_sla,
+    )
 
     return (
-        (provision_network.network, provision_app.secrets, provision_app.log_groups, provision_app.alert_topic),
+        (provision_network.network, provision_app.secrets, provision_app.log_groups, provision_app.alert_topic,
+         provision_deploy.images),
         (provision_network.load_balancer, provision_data.database, provision_data.cache,
          provision_data.buckets, provision_app.task_definitions),
         (provision_network.waf, provision_app.cluster_and_services, provision_app.alarms, provision_sla.traffic,
          provision_sla.external_check),
+        (provision_deploy.deployment_group, provision_deploy.circuit_breakers),
     )
 
 

@@ -118,6 +118,7 @@ def _service(target: Target, service: str) -> None:
         cluster=names.cluster, serviceName=service, taskDefinition=target.ids[f"taskdef:{service}"],
         desiredCount=desired, launchType="FARGATE", networkConfiguration=network, loadBalancers=balancers,
         tags=target.tag_list("key", "value"), propagateTags="SERVICE",
+        deploymentController={"type": target.world.deploy.api_controller if service == "api" else "ECS"},
     )
     ecs.update_service(cluster=names.cluster, service=service, desiredCount=desired,
                        deploymentConfiguration={"minimumHealthyPercent": 100, "maximumPercent": 200})

@@ -78,6 +78,34 @@ class HealthCheck(_Model):
     kind: Literal["route53", "canary"]
     path: StrictStr
     alarm: StrictBool
+class BlueGreen(_Model):
+    """A CodeDeploy blue/green deployment group for the api service (production's release pipeline)."""
+
+    config: StrictStr
+    rollback_events: tuple[Literal["DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_ALARM", "DEPLOYMENT_STOP_ON_REQUEST"],
+                           ...]
+    #: name suffixes of the environment's alarms (alerting.alarms) that stop a deployment
+    alarms: tuple[StrictStr, ...]
+    termination_wait_minutes: PositiveInt
+
+
+class Deploy(_Model):
+    """How the pipeline deploys the environment's services."""
+
+    #: the api service's ECS deployment controller (the worker always rolls: it has no load balancer to shift)
+    api_controller: Literal["ECS", "CODE_DEPLOY"]
+    blue_green: BlueGreen | None
+    #: the ECS deployment circuit breaker on rolling services (enable and rollback)
+    circuit_breaker: StrictBool
+
+
+class Registry(_Model):
+    """The one ECR registry all environments pull from: repositories and the builds pushed to them."""
+
+    tag_mutability: Literal["MUTABLE", "IMMUTABLE"]
+    scan_on_push: StrictBool
+    #: image tag -> the commit it was built from (one build is one manifest, so one digest, under several tags)
+    builds: dict[StrictStr, StrictStr] = Field(min_length=1)
 
 
 class WorldEnv(_Model):
@@ -95,6 +123,7 @@ class WorldEnv(_Model):
     edge: Edge
     traffic: Traffic | None = None  # None: the load balancer served nothing
     health_check: HealthCheck | None = None
+    deploy: Deploy
 
 
 class GithubReviewer(_Model):
@@ -129,6 +158,7 @@ class GithubRepository(_Model):
 
 class World(_Model):
     secret_marker: StrictStr
+    registry: Registry
     environments: dict[Literal["dev", "staging", "production"], WorldEnv]
     github: GithubRepository | None = None
 
@@ -151,6 +181,9 @@ def load_world(path: Path = WORLD_FILE) -> World:
     missing = sorted(set(ENVIRONMENTS) - set(world.environments))
     if missing:
         raise WorldError(path, f"no description of {', '.join(missing)}")
+    unbuilt = sorted(env for env, item in world.environments.items() if item.image_tag not in world.registry.builds)
+    if unbuilt:
+        raise WorldError(path, f"environments.{unbuilt[0]}.image_tag: not a build listed in registry.builds")
     return world
 
 

@@ -252,7 +252,9 @@ def application(env: AcmeEnv) -> None:
             containerDefinitions=[container], tags=env.tag_list("key", "value"),
         )["taskDefinition"]["taskDefinitionArn"]
         service = f"{PROJECT}-{role}"
+        blue_green = role == "api" and env.spec.deployment.blue_green is not None
         ecs.create_service(cluster=cluster, serviceName=service, taskDefinition=arn, desiredCount=desired,
+                           deploymentController={"type": "CODE_DEPLOY" if blue_green else "ECS"},
                            launchType="FARGATE", tags=env.tag_list("key", "value"), networkConfiguration={
                                "awsvpcConfiguration": {"subnets": env.subnets,
                                                        "securityGroups": [env.ids[f"sg:{role}"]]}})
@@ -301,6 +303,41 @@ def availability(env: AcmeEnv) -> None:
         Tags=env.tag_list())
 
 
+def deployment(env: AcmeEnv) -> None:
+    """The Deployment row: blue/green group, circuit breakers, the registry's scanned builds (all from the spec)."""
+    wanted, ecs, cluster = env.spec.deployment, env.client("ecs"), env.name("")
+    services = ecs.describe_services(cluster=cluster, services=[f"{PROJECT}-api", f"{PROJECT}-worker"])["services"]
+    for found in services:  # moto counts running tasks only from UpdateService; keep the desired count
+        changes: dict[str, Any] = {"desiredCount": found["desiredCount"]}
+        if wanted.rolling_rollback:
+            changes["deploymentConfiguration"] = {"maximumPercent": 200, "minimumHealthyPercent": 100,
+                                                  "deploymentCircuitBreaker": {"enable": True, "rollback": True}}
+        ecs.update_service(cluster=cluster, service=found["serviceName"], **changes)
+    if wanted.blue_green is not None:
+        codedeploy = env.client("codedeploy")
+        codedeploy.create_application(applicationName=env.name(""), computePlatform="ECS")
+        codedeploy.create_deployment_group(
+            applicationName=env.name(""), deploymentGroupName=env.name("api"),
+            serviceRoleArn=f"arn:aws:iam::{ACCOUNT}:role/acme-codedeploy",
+            deploymentConfigName="CodeDeployDefault.ECSCanary10Percent15Minutes",
+            ecsServices=[{"clusterName": env.name(""), "serviceName": f"{PROJECT}-api"}],
+            deploymentStyle={"deploymentType": "BLUE_GREEN", "deploymentOption": "WITH_TRAFFIC_CONTROL"},
+            autoRollbackConfiguration={"enabled": True, "events": list(wanted.blue_green.rollback_on)},
+            alarmConfiguration={"enabled": True, "alarms": [{"name": env.name("db-cpu-high")}]})
+    if wanted.images is not None:
+        ecr = env.client("ecr")
+        for role in ("api", "worker"):
+            ecr.create_repository(repositoryName=f"acme-{role}", imageTagMutability="IMMUTABLE",
+                                  imageScanningConfiguration={"scanOnPush": True})
+            layer = {"mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip", "size": 1,
+                     "digest": "sha256:" + f"{role}1".encode().hex().ljust(64, "0")}
+            manifest = json.dumps({"schemaVersion": 2, "layers": [layer],
+                                   "mediaType": "application/vnd.docker.distribution.manifest.v2+json"})
+            for tag in (f"{wanted.images.build_tag_prefix}abc1234", "v1.0.0"):
+                ecr.put_image(repositoryName=f"acme-{role}", imageTag=tag, imageManifest=manifest)
+            ecr.start_image_scan(repositoryName=f"acme-{role}", imageId={"imageTag": "v1.0.0"})
+
+
 def provision(env: AcmeEnv) -> None:
-    for step in (network, load_balancer, data, application, alarms, availability):
+    for step in (network, load_balancer, data, application, alarms, availability, deployment):
         step(env)

@@ -17,8 +17,12 @@ SHIPPED = ROOT / "iam" / "envmatrix-readonly.json"
 NOT_NAMED_LIKE_READS = {"s3:ListBucket"}
 #: Reads a clean sandbox run need not make: task sets are asked for only when DescribeServices omits them
 #: (CODE_DEPLOY / EXTERNAL), the account-level block only when a bucket's own block is incomplete, canaries
-#: only where no Route 53 health check is tagged (the sandbox's production has one).
-CONDITIONAL = {"ecs:DescribeTaskSets", "s3:GetAccountPublicAccessBlock", "synthetics:DescribeCanaries"}
+#: only where no Route 53 health check is tagged (the sandbox's production has one), a custom deployment config,
+#: a deployment group under another name, a registry scan rule where a repository has no scanOnPush
+#: (each proven in tests/shapes/).
+CONDITIONAL = {"ecs:DescribeTaskSets", "s3:GetAccountPublicAccessBlock", "synthetics:DescribeCanaries",
+               "codedeploy:GetDeploymentConfig", "codedeploy:ListDeploymentGroups",
+               "ecr:GetRegistryScanningConfiguration"}
 
 
 def test_shipped_file_is_the_generated_policy() -> None:
