@@ -120,18 +120,25 @@ class _Page(HTMLParser):
         super().__init__()
         self.cells: dict[tuple[str, str], dict[str, str]] = {}
         self.findings: list[tuple[str, str]] = []
+        self.shared: dict[str, str] = {}  # row -> the reason all its cells share (said once beside the row's name)
         self._cell: dict[str, str] | None = None
+        self._row = ""
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         attr = {name: value or "" for name, value in attrs}
-        if tag == "td" and "data-row" in attr:
+        if tag == "tr" and "data-row" in attr:
+            self._row = attr["data-row"]
+        elif tag == "td" and "data-row" in attr:
             self._cell = {"status": attr["data-status"], "checks": attr["data-checks"],
                           "figure": attr["data-figure"], "first": "", "reason": ""}
             self.cells[(attr["data-row"], attr["data-env"])] = self._cell
         elif tag == "a" and attr.get("class") == "first" and self._cell is not None:
             self._cell["first"] = attr["href"].removeprefix("#")
-        elif tag == "span" and attr.get("class") == "why" and self._cell is not None:
-            self._cell["reason"] = attr["title"]
+        elif tag == "span" and attr.get("class") == "why":
+            if self._cell is not None:
+                self._cell["reason"] = attr["title"]
+            else:
+                self.shared[self._row] = attr["title"]
         elif tag == "li" and attr.get("id", "").startswith("f-"):
             self.findings.append((attr["id"], attr["data-status"]))
 
@@ -146,6 +153,8 @@ def _renderings_match_the_matrix(project: ReportProject, junit_cases: int) -> No
     cells = {(row["id"], env): cell for row in model["rows"] for env, cell in row["cells"].items()}
     page = _Page()
     page.feed((project.reports / "matrix.html").read_text())
+    for (row_id, _env), shown in page.cells.items():
+        shown["reason"] = shown["reason"] or page.shared.get(row_id, "")
     assert page.cells == {key: {"status": c["status"], "checks": str(c["checks"]), "figure": c["figure"],
                                 "first": (c["first_failure"] or {}).get("anchor", ""), "reason": c["reason"]}
                           for key, c in cells.items()}
