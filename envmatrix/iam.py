@@ -9,6 +9,7 @@ from typing import Any
 #: the inventory modules under envmatrix/aws/; tests/live/test_iam_policy.py proves a whole run stays inside.
 OPERATIONS: tuple[tuple[str, str], ...] = (
     ("application-autoscaling", "DescribeScalableTargets"),
+    ("application-autoscaling", "DescribeScalingPolicies"),
     ("cloudwatch", "DescribeAlarms"),
     ("cloudwatch", "ListTagsForResource"),
     ("ec2", "DescribeSecurityGroups"),

@@ -78,6 +78,8 @@ class Database(_Model):
     multi_az: StrictBool
     replica: Replica | None
     backup_retention_days: StrictInt = Field(ge=0, le=35)
+    #: Backups happening: LatestRestorableTime at most this many minutes before the snapshot (None: not checked)
+    restorable_within_minutes: StrictInt | None = Field(gt=0)
     deletion_protection: StrictBool
     skip_final_snapshot: StrictBool
 

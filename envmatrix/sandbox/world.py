@@ -33,11 +33,26 @@ class Alarm(_Model):
     threshold: PositiveFloat
 
 
+class Subscription(_Model):
+    """Who the alert topic notifies (SNS protocol and endpoint; the on-call channel's address)."""
+
+    protocol: Literal["email", "https", "sqs", "lambda", "sms"]
+    endpoint: StrictStr
+
+
 class Alerting(_Model):
-    """The SNS topic alarms notify, and the alarms."""
+    """The SNS topic alarms notify, who it notifies, and the alarms."""
 
     topic: StrictStr
     alarms: tuple[Alarm, ...] = Field(min_length=1)
+    subscriptions: tuple[Subscription, ...] = ()
+
+
+class ScalingPolicy(_Model):
+    """The target-tracking policy Terraform puts on each scalable target (the seed: scale on CPU)."""
+
+    metric: Literal["ECSServiceAverageCPUUtilization", "ECSServiceAverageMemoryUtilization"]
+    target_percent: PositiveFloat
 
 
 class Buckets(_Model):
@@ -59,6 +74,8 @@ class WorldEnv(_Model):
     image_tag: StrictStr
     container_insights: StrictBool
     alerting: Alerting | None
+    #: None: no scaling policy (the scalable targets, if the tfvars register any, never scale)
+    scaling_policy: ScalingPolicy | None = None
     #: Secrets Manager secret name -> rotation days; a secret not listed is rotated by hand.
     rotation: dict[StrictStr, PositiveInt]
     waf: StrictBool

@@ -1,0 +1,64 @@
+"""Fault catalogue, operations: scaling policies and suspension, alert subscriptions and alarm signals."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from envmatrix.sandbox.fault_actions import FaultTarget
+from envmatrix.sandbox.faults import conforming, fault, live
+
+DIMENSION = "ecs:service:DesiredCount"
+
+
+def _reregister(target: FaultTarget, role: str, **changes: Any) -> None:
+    """Register the role's scalable target again with the same range and ``changes`` (e.g. SuspendedState)."""
+    scaling, resource = target.client("application-autoscaling"), target.names.scalable_target(role)
+    current = scaling.describe_scalable_targets(ServiceNamespace="ecs", ResourceIds=[resource])["ScalableTargets"][0]
+    scaling.register_scalable_target(ServiceNamespace="ecs", ResourceId=resource, ScalableDimension=DIMENSION,
+                                     MinCapacity=current["MinCapacity"], MaxCapacity=current["MaxCapacity"],
+                                     **changes)
+
+
+def _policies(target: FaultTarget, role: str) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = target.client("application-autoscaling").describe_scaling_policies(
+        ServiceNamespace="ecs", ResourceId=target.names.scalable_target(role))["ScalingPolicies"]
+    return found
+
+
+# --- auto scaling -------------------------------------------------------------------------------------
+@fault("production-api-no-scaling-policy", "production", "production api scalable target without a scaling policy",
+       live("AUTO-SCALING-POLICY"), "scalable-target:production-taskmanager/api.ScalingPolicies")
+def _no_policy(target: FaultTarget) -> None:
+    scaling = target.client("application-autoscaling")
+    for policy in _policies(target, "api"):
+        scaling.delete_scaling_policy(PolicyName=policy["PolicyName"], ServiceNamespace="ecs",
+                                      ResourceId=policy["ResourceId"], ScalableDimension=DIMENSION)
+
+
+@fault("staging-worker-scale-out-suspended", "staging", "staging worker scale-out suspended",
+       live("AUTO-SCALING-POLICY"), "scalable-target:staging-taskmanager/worker.SuspendedState")
+def _suspended(target: FaultTarget) -> None:
+    _reregister(target, "worker", SuspendedState={"DynamicScalingOutSuspended": True})
+
+
+@conforming("production-scheduled-scaling-suspended", "production",
+            "scheduled scaling suspended on the api (target tracking still scales it)")
+def _scheduled_suspended(target: FaultTarget) -> None:
+    _reregister(target, "api", SuspendedState={"ScheduledScalingSuspended": True})
+
+
+@conforming("staging-api-step-scaling", "staging", "staging api scales by a step policy instead of target tracking")
+def _step_policy(target: FaultTarget) -> None:
+    scaling = target.client("application-autoscaling")
+    for policy in _policies(target, "api"):
+        scaling.delete_scaling_policy(PolicyName=policy["PolicyName"], ServiceNamespace="ecs",
+                                      ResourceId=policy["ResourceId"], ScalableDimension=DIMENSION)
+    scaling.put_scaling_policy(
+        PolicyName="staging-taskmanager-api-step", ServiceNamespace="ecs",
+        ResourceId=target.names.scalable_target("api"), ScalableDimension=DIMENSION, PolicyType="StepScaling",
+        StepScalingPolicyConfiguration={"AdjustmentType": "ChangeInCapacity", "Cooldown": 60,
+                                        "StepAdjustments": [{"MetricIntervalLowerBound": 0.0, "ScalingAdjustment": 1}]})
+
+
+# RDS LatestRestorableTime has no fault: moto reports it as the time of the request, even with backups off
+# (tests/shapes/test_ops_shapes.py proves the stale and absent cases on AWS's own shape).
