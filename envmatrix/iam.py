@@ -36,6 +36,7 @@ OPERATIONS: tuple[tuple[str, str], ...] = (
     ("s3", "GetPublicAccessBlock"),
     ("s3control", "GetPublicAccessBlock"),
     ("secretsmanager", "ListSecrets"),
+    ("sns", "ListSubscriptionsByTopic"),
     ("sts", "GetCallerIdentity"),
     ("wafv2", "GetWebACLForResource"),
     ("wafv2", "ListTagsForResource"),

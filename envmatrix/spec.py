@@ -145,6 +145,23 @@ class Monitoring(_Model):
     required_variables: tuple[StrictStr, ...]
 
 
+class AlarmSignal(_Model):
+    """A signal an alarm must watch: one of the metrics (namespace/name) of one resource of the environment."""
+
+    namespace: StrictStr
+    metrics: tuple[StrictStr, ...] = Field(min_length=1)  # any one of them (e.g. the ELB's or the targets' 5XX)
+    resource: Literal["api", "worker", "db", "cache", "alb"]
+
+
+class MonitoringLevel(_Model):
+    """What one documented monitoring level ("Basic", "Full", "Full + Alerting") requires."""
+
+    container_insights: StrictBool
+    alerting: StrictBool
+    #: alarm_signals keys that need an alarm notifying a subscribed SNS topic
+    signals: tuple[StrictStr, ...] = ()
+
+
 class Secrets(_Model):
     from_secrets_manager: tuple[StrictStr, ...]
     rotation: dict[StrictStr, StrictInt | Literal["manual"]]
@@ -251,7 +268,29 @@ class Spec(_Model):
     environments: dict[StrictStr, EnvironmentSpec]
     #: The application's settings classes by name; absent: no documented defaults (absent variables fail).
     app_settings: dict[StrictStr, SettingsClass] = Field(default_factory=dict)
+    #: What each monitoring level requires, and the alarm signals the levels name.
+    monitoring_levels: dict[Literal["basic", "full", "full+alerting"], MonitoringLevel] = Field(default_factory=dict)
+    alarm_signals: dict[StrictStr, AlarmSignal] = Field(default_factory=dict)
     digest: StrictStr = ""
+
+    @model_validator(mode="after")
+    def _levels_agree(self) -> Spec:
+        """Every named signal is defined, and each environment's monitoring matches its level's definition."""
+        unknown = sorted({name for level in self.monitoring_levels.values() for name in level.signals}
+                         - set(self.alarm_signals))
+        if unknown:
+            raise ValueError(f"monitoring_levels name undefined alarm_signals {unknown}")
+        for short, env in self.environments.items():
+            level = self.monitoring_levels.get(env.monitoring.level)
+            if level is None:
+                continue
+            if (level.container_insights, level.alerting) != (env.monitoring.container_insights,
+                                                              env.monitoring.alerting):
+                raise ValueError(f"{short}.monitoring disagrees with monitoring_levels.{env.monitoring.level}")
+        return self
+
+    def monitoring_level(self, env: str) -> MonitoringLevel | None:
+        return self.monitoring_levels.get(self.env(env).monitoring.level)
 
     @field_validator("app_settings")
     @classmethod

@@ -42,7 +42,7 @@ SECTIONS: dict[str, tuple[Callable[[Target], BaseModel], tuple[str, ...]]] = {
     "alb": (alb.fetch, ("elbv2",)),
     "waf": (waf.fetch, ("elbv2", "wafv2")),  # its own section: a WAF failure leaves the ALB's checks alone
     "buckets": (buckets.fetch, ("s3",)),
-    "alarms": (alarms.fetch, ("cloudwatch",)),
+    "alarms": (alarms.fetch, ("cloudwatch", "sns")),
     "identity": (fetch_identity, ("sts",)),
 }
 

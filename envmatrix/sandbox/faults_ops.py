@@ -60,5 +60,42 @@ def _step_policy(target: FaultTarget) -> None:
                                         "StepAdjustments": [{"MetricIntervalLowerBound": 0.0, "ScalingAdjustment": 1}]})
 
 
+# --- alerting ---------------------------------------------------------------------------------------
+@fault("production-alerts-unsubscribed", "production", "production alert topic with no subscriber left",
+       live("MON-ALERT-SUBSCRIPTIONS"), "sns-topic:production-taskmanager-alerts.Subscriptions")
+def _unsubscribed(target: FaultTarget) -> None:
+    sns = target.client("sns")
+    topic = target.alarm("db-cpu-high")["AlarmActions"][0]
+    for subscription in sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]:
+        sns.unsubscribe(SubscriptionArn=subscription["SubscriptionArn"])
+
+
+@fault("production-free-storage-alarm-deleted", "production", "production database free-storage alarm deleted",
+       live("MON-ALARM-SIGNALS"), "alarms:production-taskmanager-*.signal.db-free-storage")
+def _free_storage_deleted(target: FaultTarget) -> None:
+    target.client("cloudwatch").delete_alarms(AlarmNames=[f"{target.names.prefix}-db-free-storage-low"])
+
+
+@fault("production-latency-alarm-other-balancer", "production", "production latency alarm watches another load balancer",
+       live("MON-ALARM-SIGNALS"), "alarms:production-taskmanager-*.signal.alb-latency")
+def _latency_elsewhere(target: FaultTarget) -> None:
+    target.put_alarm(target.alarm("alb-latency"),
+                     Dimensions=[{"Name": "LoadBalancer", "Value": "app/other-alb/0123456789abcdef"}])
+
+
+@conforming("production-5xx-alarm-on-targets", "production",
+            "the 5XX alarm watches the targets' 5XX (HTTPCode_Target_5XX_Count) instead of the load balancer's")
+def _target_5xx(target: FaultTarget) -> None:
+    target.put_alarm(target.alarm("alb-5xx"), MetricName="HTTPCode_Target_5XX_Count")
+
+
+@conforming("production-alerts-second-subscriber", "production", "a second subscriber (an SQS queue) on the alert topic")
+def _second_subscriber(target: FaultTarget) -> None:
+    queue = target.client("sqs").create_queue(QueueName="production-taskmanager-alerts-archive")["QueueUrl"]
+    arn = target.client("sqs").get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    target.client("sns").subscribe(TopicArn=target.alarm("db-cpu-high")["AlarmActions"][0], Protocol="sqs",
+                                   Endpoint=arn)
+
+
 # RDS LatestRestorableTime has no fault: moto reports it as the time of the request, even with backups off
 # (tests/shapes/test_ops_shapes.py proves the stale and absent cases on AWS's own shape).

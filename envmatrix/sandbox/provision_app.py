@@ -146,7 +146,7 @@ def _dimensions(target: Target, resource: str) -> list[dict[str, str]]:
     if resource in SERVICES:
         return [{"Name": "ClusterName", "Value": names.cluster}, {"Name": "ServiceName", "Value": resource}]
     name, value = {"db": ("DBInstanceIdentifier", names.db), "cache": ("ReplicationGroupId", names.cache),
-                   "alb": ("LoadBalancer", names.alb)}[resource]
+                   "alb": ("LoadBalancer", target.ids["alb"].split(":loadbalancer/", 1)[1])}[resource]  # app/<name>/<id>
     return [{"Name": name, "Value": value}]
 
 
@@ -159,6 +159,6 @@ def alarms(target: Target) -> None:
         cloudwatch.put_metric_alarm(
             AlarmName=f"{target.names.prefix}-{alarm.name}", Namespace=alarm.namespace, MetricName=alarm.metric,
             Dimensions=_dimensions(target, alarm.resource), Statistic="Average", Period=300, EvaluationPeriods=2,
-            Threshold=alarm.threshold, ComparisonOperator="GreaterThanThreshold", AlarmActions=[target.ids["topic"]],
+            Threshold=alarm.threshold, ComparisonOperator=alarm.comparison, AlarmActions=[target.ids["topic"]],
             OKActions=[target.ids["topic"]], Tags=target.tag_list(),
         )

@@ -31,6 +31,7 @@ class Alarm(_Model):
     metric: StrictStr
     resource: Literal["api", "worker", "db", "cache", "alb"]
     threshold: PositiveFloat
+    comparison: Literal["GreaterThanThreshold", "LessThanThreshold"] = "GreaterThanThreshold"
 
 
 class Subscription(_Model):
