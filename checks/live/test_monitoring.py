@@ -1,4 +1,4 @@
-"""Live monitoring: Container Insights where full; where alerting, alarms on the level's signals to subscribed topics."""
+"""Live monitoring: Container Insights where full; where alerting, alarms on the level's signals, subscribed."""
 
 from __future__ import annotations
 

@@ -76,7 +76,7 @@ def _free_storage_deleted(target: FaultTarget) -> None:
     target.client("cloudwatch").delete_alarms(AlarmNames=[f"{target.names.prefix}-db-free-storage-low"])
 
 
-@fault("production-latency-alarm-other-balancer", "production", "production latency alarm watches another load balancer",
+@fault("production-latency-alarm-other-balancer", "production", "production latency alarm on another load balancer",
        live("MON-ALARM-SIGNALS"), "alarms:production-taskmanager-*.signal.alb-latency")
 def _latency_elsewhere(target: FaultTarget) -> None:
     target.put_alarm(target.alarm("alb-latency"),
@@ -89,10 +89,11 @@ def _target_5xx(target: FaultTarget) -> None:
     target.put_alarm(target.alarm("alb-5xx"), MetricName="HTTPCode_Target_5XX_Count")
 
 
-@conforming("production-alerts-second-subscriber", "production", "a second subscriber (an SQS queue) on the alert topic")
+@conforming("production-alerts-second-subscriber", "production", "a second subscriber (SQS) on the alert topic")
 def _second_subscriber(target: FaultTarget) -> None:
     queue = target.client("sqs").create_queue(QueueName="production-taskmanager-alerts-archive")["QueueUrl"]
-    arn = target.client("sqs").get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    attributes = target.client("sqs").get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])
+    arn = attributes["Attributes"]["QueueArn"]
     target.client("sns").subscribe(TopicArn=target.alarm("db-cpu-high")["AlarmActions"][0], Protocol="sqs",
                                    Endpoint=arn)
 

@@ -145,8 +145,9 @@ def _dimensions(target: Target, resource: str) -> list[dict[str, str]]:
     names = target.names
     if resource in SERVICES:
         return [{"Name": "ClusterName", "Value": names.cluster}, {"Name": "ServiceName", "Value": resource}]
+    balancer = target.ids["alb"].split(":loadbalancer/", 1)[1]  # AWS's dimension value: app/<name>/<id>
     name, value = {"db": ("DBInstanceIdentifier", names.db), "cache": ("ReplicationGroupId", names.cache),
-                   "alb": ("LoadBalancer", target.ids["alb"].split(":loadbalancer/", 1)[1])}[resource]  # app/<name>/<id>
+                   "alb": ("LoadBalancer", balancer)}[resource]
     return [{"Name": name, "Value": value}]
 
 

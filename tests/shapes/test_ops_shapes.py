@@ -1,4 +1,4 @@
-"""Real shapes for the operations rows: scaling policies and suspension, RDS LatestRestorableTime."""
+"""Real shapes for the operations rows: scaling policies, RDS LatestRestorableTime, alarm signals, SNS subscriptions."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from envmatrix.aws import alarms as alarms_inventory
 from envmatrix.aws import rds, scaling
 from tests.shapes.harness import ACCOUNT, StubbedClients, judge, snapshot_of, target
 from tests.shapes.test_harness import _instance
@@ -67,7 +68,8 @@ def _policy(role: str, kind: str = "TargetTrackingScaling", resource: str | None
         "PolicyType": kind, "CreationTime": TAKEN - dt.timedelta(days=30)}
     if kind == "TargetTrackingScaling":
         policy["TargetTrackingScalingPolicyConfiguration"] = {
-            "TargetValue": 70.0, "PredefinedMetricSpecification": {"PredefinedMetricType": "ECSServiceAverageCPUUtilization"},
+            "TargetValue": 70.0,
+            "PredefinedMetricSpecification": {"PredefinedMetricType": "ECSServiceAverageCPUUtilization"},
             "ScaleOutCooldown": 60, "ScaleInCooldown": 300}
         policy["Alarms"] = [{"AlarmName": f"TargetTracking-{RESOURCES[role]}-AlarmHigh-0e",
                              "AlarmARN": f"arn:aws:cloudwatch:us-east-1:{ACCOUNT}:alarm:TargetTracking-0e"}]
@@ -86,7 +88,8 @@ def _scaling(targets: list[dict[str, Any]], *pages: list[dict[str, Any]]) -> Any
                        "ScalableDimension": "ecs:service:DesiredCount"})
     for number, page in enumerate(pages):
         last = number == len(pages) - 1
-        stub.add_response("describe_scaling_policies", {"ScalingPolicies": page, **({} if last else {"NextToken": "n"})},
+        more = {} if last else {"NextToken": "n"}
+        stub.add_response("describe_scaling_policies", {"ScalingPolicies": page, **more},
                           {"ServiceNamespace": "ecs", **({"NextToken": "n"} if number else {})})
     inventory = scaling.fetch(target(ENV, clients))
     clients.verify()
@@ -129,3 +132,121 @@ def test_no_scalable_target_is_red_without_asking_for_policies() -> None:
     verdict = _scaling([])
     assert not verdict.passed
     assert "scalable-target:production-taskmanager/api.exists: expected present, got missing" in verdict.message
+
+
+# --- CloudWatch alarms on the monitoring level's signals, SNS subscriptions --------------------------
+MON = "checks/live/test_monitoring.py"
+TOPIC = f"arn:aws:sns:us-east-1:{ACCOUNT}:production-taskmanager-alerts"
+ALB_DIMENSION = "app/production-taskmanager-alb/50dc6c495c0c9188"
+WATCHES: dict[str, tuple[str, str, dict[str, str]]] = {
+    "alb-5xx": ("AWS/ApplicationELB", "HTTPCode_ELB_5XX_Count", {"LoadBalancer": ALB_DIMENSION}),
+    "alb-latency": ("AWS/ApplicationELB", "TargetResponseTime", {"LoadBalancer": ALB_DIMENSION}),
+    "db-cpu": ("AWS/RDS", "CPUUtilization", {"DBInstanceIdentifier": DB}),
+    "db-free-storage": ("AWS/RDS", "FreeStorageSpace", {"DBInstanceIdentifier": DB}),
+    **{f"{role}-{kind}": ("AWS/ECS", metric, {"ClusterName": "production-taskmanager", "ServiceName": role})
+       for role in ("api", "worker") for kind, metric in (("cpu", "CPUUtilization"), ("memory", "MemoryUtilization"))},
+}
+
+
+def _alarm(key: str, **overrides: Any) -> dict[str, Any]:
+    """A DescribeAlarms MetricAlarms member as AWS returns it."""
+    namespace, metric, dims = WATCHES[key]
+    name = f"production-taskmanager-{key}"
+    return {"AlarmName": name, "AlarmArn": f"arn:aws:cloudwatch:us-east-1:{ACCOUNT}:alarm:{name}",
+            "ActionsEnabled": True, "AlarmActions": [TOPIC], "OKActions": [TOPIC], "InsufficientDataActions": [],
+            "StateValue": "OK", "StateUpdatedTimestamp": TAKEN, "MetricName": metric, "Namespace": namespace,
+            "Statistic": "Average", "Dimensions": [{"Name": k, "Value": v} for k, v in dims.items()],
+            "Period": 300, "EvaluationPeriods": 2, "Threshold": 80.0, "ComparisonOperator": "GreaterThanThreshold",
+            **overrides}
+
+
+def _math_alarm() -> dict[str, Any]:
+    """A metric-math 5XX rate alarm: no top-level metric, the metrics are in Metrics[].MetricStat."""
+    dims = [{"Name": "LoadBalancer", "Value": ALB_DIMENSION}]
+    stat = [{"Id": metric_id, "ReturnData": False, "MetricStat": {"Metric": {
+        "Namespace": "AWS/ApplicationELB", "MetricName": name, "Dimensions": dims}, "Period": 300, "Stat": "Sum"}}
+        for metric_id, name in (("errors", "HTTPCode_Target_5XX_Count"), ("requests", "RequestCount"))]
+    alarm = _alarm("alb-5xx", AlarmName="production-taskmanager-5xx-rate",
+                   Metrics=[*stat, {"Id": "rate", "Expression": "100*errors/requests", "ReturnData": True}])
+    for key in ("MetricName", "Namespace", "Statistic", "Dimensions", "Period"):
+        del alarm[key]
+    return alarm
+
+
+def _subscription(arn: str, protocol: str = "https") -> dict[str, Any]:
+    return {"SubscriptionArn": arn, "Owner": ACCOUNT, "Protocol": protocol, "Endpoint": "https://hooks.example/x",
+            "TopicArn": TOPIC}
+
+
+def _monitoring(alarms: list[dict[str, Any]], subscriptions: list[dict[str, Any]] | None = None,
+                check: str = "MON-ALARM-SIGNALS", topic_missing: bool = False) -> Any:
+    clients = StubbedClients(ENV)
+    cloudwatch = clients.stub("cloudwatch")
+    cloudwatch.add_response("describe_alarms", {"MetricAlarms": alarms},
+                            {"AlarmNamePrefix": "production-taskmanager-", "AlarmTypes": ["MetricAlarm"]})
+    for alarm in alarms:
+        cloudwatch.add_response("list_tags_for_resource", {"Tags": [{"Key": "Environment", "Value": ENV}]},
+                                {"ResourceARN": alarm["AlarmArn"]})
+    if topic_missing:
+        clients.stub("sns").add_client_error("list_subscriptions_by_topic", "NotFound", "Topic does not exist", 404)
+    elif any(alarm["AlarmActions"] for alarm in alarms):
+        clients.stub("sns").add_response("list_subscriptions_by_topic",
+                                         {"Subscriptions": subscriptions or []}, {"TopicArn": TOPIC})
+    inventory = alarms_inventory.fetch(target(ENV, clients))
+    clients.verify()
+    return judge(MON, check, ENV, snapshot_of(ENV, alarms=inventory))
+
+
+CONFIRMED = [_subscription(f"{TOPIC}:5f2a7a1e-3c1b-4a0e-9a55-0e4d1b6c2f11")]
+
+
+def test_every_signal_alarmed_is_green() -> None:
+    assert _monitoring([_alarm(key) for key in WATCHES], CONFIRMED).passed
+
+
+def test_metric_math_alarm_and_cluster_level_cache_alarm_are_green() -> None:
+    """A 5XX rate alarm by metric math covers the 5XX signal; an extra alarm on an unlisted signal is fine."""
+    others = [_alarm(key) for key in WATCHES if key != "alb-5xx"]
+    assert _monitoring([_math_alarm(), *others], CONFIRMED).passed
+
+
+def test_missing_signal_is_red() -> None:
+    verdict = _monitoring([_alarm(key) for key in WATCHES if key != "db-free-storage"], CONFIRMED)
+    assert not verdict.passed
+    assert ("production MON-ALARM-SIGNALS alarms:production-taskmanager-*.signal.db-free-storage: expected an enabled "
+            "alarm notifying SNS on AWS/RDS FreeStorageSpace of db, got none") in verdict.message
+
+
+def test_signal_on_another_resource_or_disabled_is_red() -> None:
+    moved = _alarm("api-memory", Dimensions=[{"Name": "ClusterName", "Value": "staging-taskmanager"},
+                                             {"Name": "ServiceName", "Value": "api"}])
+    disabled = _alarm("alb-latency", ActionsEnabled=False)
+    rest = [_alarm(key) for key in WATCHES if key not in ("api-memory", "alb-latency")]
+    verdict = _monitoring([moved, disabled, *rest], CONFIRMED)
+    assert not verdict.passed
+    assert "signal.alb-latency: expected an enabled alarm" in verdict.message
+
+
+def test_confirmed_subscription_is_green() -> None:
+    pending = _subscription("PendingConfirmation", "email")
+    assert _monitoring([_alarm("db-cpu")], [pending, *CONFIRMED], check="MON-ALERT-SUBSCRIPTIONS").passed
+
+
+def test_only_pending_subscriptions_are_red() -> None:
+    verdict = _monitoring([_alarm("db-cpu")], [_subscription("PendingConfirmation", "email")],
+                          check="MON-ALERT-SUBSCRIPTIONS")
+    assert not verdict.passed
+    assert ("production MON-ALERT-SUBSCRIPTIONS sns-topic:production-taskmanager-alerts.Subscriptions: expected at "
+            "least one confirmed subscription, got none (1 pending confirmation)") in verdict.message
+
+
+def test_deleted_topic_is_red() -> None:
+    verdict = _monitoring([_alarm("db-cpu")], check="MON-ALERT-SUBSCRIPTIONS", topic_missing=True)
+    assert not verdict.passed
+    assert "sns-topic:production-taskmanager-alerts.exists: expected present, got missing" in verdict.message
+
+
+def test_alarms_without_topics_are_red() -> None:
+    verdict = _monitoring([_alarm("db-cpu", AlarmActions=[])], check="MON-ALERT-SUBSCRIPTIONS")
+    assert not verdict.passed
+    assert "AlarmActions (SNS topics): expected at least one topic, got 0" in verdict.message
