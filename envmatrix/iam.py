@@ -10,6 +10,8 @@ from typing import Any
 OPERATIONS: tuple[tuple[str, str], ...] = (
     ("application-autoscaling", "DescribeScalableTargets"),
     ("application-autoscaling", "DescribeScalingPolicies"),
+    ("budgets", "DescribeBudget"),
+    ("budgets", "DescribeNotificationsForBudget"),
     ("cloudwatch", "DescribeAlarms"),
     ("cloudwatch", "ListTagsForResource"),
     ("ec2", "DescribeSecurityGroups"),
@@ -47,6 +49,8 @@ _PREFIXES: dict[str, str] = {"elbv2": "elasticloadbalancing", "s3control": "s3"}
 
 #: The one table of API operations whose IAM action is not named after the operation (S3 mostly).
 _RENAMED: dict[tuple[str, str], str] = {
+    ("budgets", "DescribeBudget"): "budgets:ViewBudget",
+    ("budgets", "DescribeNotificationsForBudget"): "budgets:ViewBudget",
     ("s3", "GetBucketEncryption"): "s3:GetEncryptionConfiguration",
     ("s3", "GetBucketLifecycleConfiguration"): "s3:GetLifecycleConfiguration",
     ("s3", "GetPublicAccessBlock"): "s3:GetBucketPublicAccessBlock",

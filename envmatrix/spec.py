@@ -179,6 +179,26 @@ class Security(_Model):
     bucket_encryption: Literal["AES256", "aws:kms"] = "AES256"
 
 
+class Cost(_Model):
+    """The documented monthly cost in USD (the infrastructure table's total; low = high where it gives one figure)."""
+
+    monthly_usd_low: StrictInt = Field(gt=0)
+    monthly_usd_high: StrictInt = Field(gt=0)
+    #: how far a budget's limit may sit from the documented figure (the document itself rounds: ~$77 vs ~$80)
+    tolerance_percent: StrictInt = Field(ge=0, le=100)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Cost:
+        if self.monthly_usd_low > self.monthly_usd_high:
+            raise ValueError("monthly_usd_low must not exceed monthly_usd_high")
+        return self
+
+    def bounds(self) -> tuple[float, float]:
+        """The accepted range: the documented one widened by the tolerance."""
+        share = self.tolerance_percent / 100
+        return self.monthly_usd_low * (1 - share), self.monthly_usd_high * (1 + share)
+
+
 class EnvironmentSpec(_Model):
     """Everything the seed documents about one environment."""
 
@@ -198,6 +218,7 @@ class EnvironmentSpec(_Model):
     monitoring: Monitoring
     secrets: Secrets
     security: Security
+    cost: Cost
 
 
 class ByDesign(_Model):

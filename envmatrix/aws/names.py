@@ -27,6 +27,7 @@ DEFAULTS: dict[str, str] = {
     "backup_bucket": "{env}-{project}-backups",
     "log_archive_bucket": "{env}-{project}-log-archive",
     "alarm_prefix": "{env}-{project}-",
+    "budget": "{env}-{project}-monthly",
     # The application container of each task definition; empty: found by name (see aws/checking.py).
     "api_container": "",
     "worker_container": "",
@@ -58,6 +59,7 @@ class Names:
     alarm_prefix: str
     api_container: str = ""
     worker_container: str = ""
+    budget: str = ""  # the AWS Budgets monthly cost budget
 
     def service(self, role: str) -> str:
         return str(getattr(self, f"{role}_service"))

@@ -10,10 +10,11 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from envmatrix.aws import alarms, alb, buckets, ecs, elasticache, logs, network, rds, scaling, secrets, waf
+from envmatrix.aws import alarms, alb, budgets, buckets, ecs, elasticache, logs, network, rds, scaling, secrets, waf
 from envmatrix.aws.alarms import AlarmsInventory
 from envmatrix.aws.alb import AlbInventory
 from envmatrix.aws.buckets import BucketsInventory
+from envmatrix.aws.budgets import BudgetsInventory
 from envmatrix.aws.ecs import EcsInventory
 from envmatrix.aws.elasticache import CacheInventory
 from envmatrix.aws.guard import calls_for, scoped
@@ -44,6 +45,7 @@ SECTIONS: dict[str, tuple[Callable[[Target], BaseModel], tuple[str, ...]]] = {
     "buckets": (buckets.fetch, ("s3",)),
     "alarms": (alarms.fetch, ("cloudwatch", "sns")),
     "identity": (fetch_identity, ("sts",)),
+    "budgets": (budgets.fetch, ("budgets", "sts")),  # global service; the account id from the shared identity
 }
 
 
@@ -70,6 +72,7 @@ class Snapshot(Model):
     buckets: BucketsInventory | None = None
     alarms: AlarmsInventory | None = None
     identity: Identity | None = None
+    budgets: BudgetsInventory | None = None
     #: section -> [resource, reason] for every section that could not be read
     unavailable: dict[str, tuple[str, str]] = {}
 

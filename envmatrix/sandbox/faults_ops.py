@@ -98,5 +98,39 @@ def _second_subscriber(target: FaultTarget) -> None:
                                    Endpoint=arn)
 
 
+# --- cost budget ------------------------------------------------------------------------------------
+def _budget(target: FaultTarget, amount: str | None = None, **notification: Any) -> None:
+    """Replace the budget (moto keeps no UpdateBudget history): the same name, a new limit or notification."""
+    budgets, account = target.client("budgets"), target.client("sts").get_caller_identity()["Account"]
+    name = target.names.live.budget
+    current = budgets.describe_budget(AccountId=account, BudgetName=name)["Budget"]
+    budgets.delete_budget(AccountId=account, BudgetName=name)
+    limit = {"Amount": amount or current["BudgetLimit"]["Amount"], "Unit": "USD"}
+    note = {"NotificationType": "ACTUAL", "ComparisonOperator": "GREATER_THAN", "Threshold": 80.0,
+            "ThresholdType": "PERCENTAGE", **notification}
+    budgets.create_budget(AccountId=account, Budget={"BudgetName": name, "BudgetType": "COST", "TimeUnit": "MONTHLY",
+                                                     "BudgetLimit": limit},
+                          NotificationsWithSubscribers=[{"Notification": note, "Subscribers": [
+                              {"SubscriptionType": "EMAIL", "Address": "finops@taskmanager.invalid"}]}])
+
+
+@fault("staging-budget-deleted", "staging", "staging monthly cost budget deleted",
+       live("COST-BUDGET"), "budget:staging-taskmanager-monthly.exists")
+def _budget_deleted(target: FaultTarget) -> None:
+    account = target.client("sts").get_caller_identity()["Account"]
+    target.client("budgets").delete_budget(AccountId=account, BudgetName=target.names.live.budget)
+
+
+@fault("production-budget-too-small", "production", "production budget limited at $1,000 (documented ~$2,210-$5,450)",
+       live("COST-BUDGET"), "budget:production-taskmanager-monthly.BudgetLimit")
+def _budget_small(target: FaultTarget) -> None:
+    _budget(target, "1000")
+
+
+@conforming("dev-budget-at-table-total", "dev", "dev budget at the infrastructure table's $77, alerting on forecast")
+def _budget_table_total(target: FaultTarget) -> None:
+    _budget(target, "77", NotificationType="FORECASTED", Threshold=100.0)
+
+
 # RDS LatestRestorableTime has no fault: moto reports it as the time of the request, even with backups off
 # (tests/shapes/test_ops_shapes.py proves the stale and absent cases on AWS's own shape).

@@ -1,10 +1,10 @@
-"""Sandbox provisioning of operations: scaling policies and who the alert topic notifies (from world.yaml)."""
+"""Sandbox provisioning of operations (from world.yaml): scaling policies, alert subscribers, the cost budget."""
 
 from __future__ import annotations
 
 from envmatrix.sandbox.naming import SERVICES
 from envmatrix.sandbox.provision import Target
-from envmatrix.sandbox.provision_app import SCALABLE_DIMENSION
+from envmatrix.sandbox.provision_app import ACCOUNT, SCALABLE_DIMENSION
 
 
 def scaling_policies(target: Target) -> None:
@@ -31,3 +31,19 @@ def alert_subscriptions(target: Target) -> None:
     sns = target.client("sns")
     for subscription in target.world.alerting.subscriptions:
         sns.subscribe(TopicArn=target.ids["topic"], Protocol=subscription.protocol, Endpoint=subscription.endpoint)
+
+
+def budget(target: Target) -> None:
+    """The world's monthly cost budget, alerting by email at its share of the limit (AWS Budgets is global)."""
+    budget = target.world.budget
+    if budget is None:
+        return
+    target.client("budgets").create_budget(
+        AccountId=ACCOUNT,
+        Budget={"BudgetName": target.names.live.budget, "BudgetType": "COST", "TimeUnit": "MONTHLY",
+                "BudgetLimit": {"Amount": f"{budget.limit_usd:g}", "Unit": "USD"}},
+        NotificationsWithSubscribers=[{
+            "Notification": {"NotificationType": "ACTUAL", "ComparisonOperator": "GREATER_THAN",
+                             "Threshold": budget.alert_percent, "ThresholdType": "PERCENTAGE"},
+            "Subscribers": [{"SubscriptionType": "EMAIL", "Address": budget.alert_email}]}],
+    )

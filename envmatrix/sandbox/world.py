@@ -68,6 +68,14 @@ class Edge(_Model):
     hsts: StrictBool
 
 
+class Budget(_Model):
+    """The monthly cost budget finance set for the environment, and the share of it that alerts."""
+
+    limit_usd: PositiveFloat
+    alert_percent: PositiveFloat
+    alert_email: StrictStr
+
+
 class WorldEnv(_Model):
     """One environment's deployment facts outside the tfvars and env files."""
 
@@ -77,6 +85,7 @@ class WorldEnv(_Model):
     alerting: Alerting | None
     #: None: no scaling policy (the scalable targets, if the tfvars register any, never scale)
     scaling_policy: ScalingPolicy | None = None
+    budget: Budget | None = None
     #: Secrets Manager secret name -> rotation days; a secret not listed is rotated by hand.
     rotation: dict[StrictStr, PositiveInt]
     waf: StrictBool
