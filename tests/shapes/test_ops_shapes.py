@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from envmatrix.aws import alarms as alarms_inventory
-from envmatrix.aws import rds, scaling
+from envmatrix.aws import budgets, rds, scaling
 from tests.shapes.harness import ACCOUNT, StubbedClients, judge, snapshot_of, target
 from tests.shapes.test_harness import _instance
 
@@ -250,3 +250,60 @@ def test_alarms_without_topics_are_red() -> None:
     verdict = _monitoring([_alarm("db-cpu", AlarmActions=[])], check="MON-ALERT-SUBSCRIPTIONS")
     assert not verdict.passed
     assert "AlarmActions (SNS topics): expected at least one topic, got 0" in verdict.message
+
+
+# --- AWS Budgets: the monthly cost budget --------------------------------------------------------------
+BUDGET = "production-taskmanager-monthly"
+
+
+def _budget(amount: str = "5450.0", notifications: list[dict[str, Any]] | None = None, *, missing: bool = False,
+            **overrides: Any) -> Any:
+    clients = StubbedClients(ENV)
+    clients.stub("sts").add_response("get_caller_identity", {
+        "Account": ACCOUNT, "UserId": "AROAEXAMPLE:envmatrix", "Arn": f"arn:aws:sts::{ACCOUNT}:assumed-role/audit/x"})
+    stub = clients.stub("budgets")
+    params = {"AccountId": ACCOUNT, "BudgetName": BUDGET}
+    if missing:
+        stub.add_client_error("describe_budget", "NotFoundException", "Unable to get budget", 404, expected_params=params)
+    else:
+        stub.add_response("describe_budget", {"Budget": {
+            "BudgetName": BUDGET, "BudgetLimit": {"Amount": amount, "Unit": "USD"}, "TimeUnit": "MONTHLY",
+            "BudgetType": "COST", "CalculatedSpend": {"ActualSpend": {"Amount": "3620.17", "Unit": "USD"}},
+            "TimePeriod": {"Start": TAKEN - dt.timedelta(days=24), "End": dt.datetime(2087, 6, 15, tzinfo=dt.UTC)},
+            **overrides}}, params)
+        note = {"NotificationType": "ACTUAL", "ComparisonOperator": "GREATER_THAN", "Threshold": 80.0,
+                "ThresholdType": "PERCENTAGE", "NotificationState": "OK"}
+        stub.add_response("describe_notifications_for_budget",
+                          {"Notifications": [note] if notifications is None else notifications}, params)
+    inventory = budgets.fetch(target(ENV, clients))
+    clients.verify()
+    return judge("checks/live/test_cost.py", "COST-BUDGET", ENV, snapshot_of(ENV, budgets=inventory))
+
+
+@pytest.mark.parametrize("amount", ["5450.0", "2210", "2000.5", "5995"])
+def test_budget_within_the_documented_range_is_green(amount: str) -> None:
+    assert _budget(amount).passed
+
+
+def test_forecast_alert_in_absolute_dollars_is_green() -> None:
+    forecast = {"NotificationType": "FORECASTED", "ComparisonOperator": "GREATER_THAN", "Threshold": 5000.0,
+                "ThresholdType": "ABSOLUTE_VALUE"}
+    assert _budget(notifications=[forecast]).passed
+
+
+def test_budget_far_from_the_documented_amount_is_red() -> None:
+    verdict = _budget("1000.0")
+    assert not verdict.passed
+    assert (f"production COST-BUDGET budget:{BUDGET}.BudgetLimit: expected ~$2,210-$5,450 USD (within 10%: "
+            "$1,989-$5,995), got $1,000 USD") in verdict.message
+
+
+def test_budget_without_notification_is_red() -> None:
+    verdict = _budget(notifications=[])
+    assert not verdict.passed
+    assert "Notifications: expected at least one alert notification, got none" in verdict.message
+
+
+def test_usage_budget_or_missing_budget_is_red() -> None:
+    assert "BudgetType: expected COST, got USAGE" in _budget(BudgetType="USAGE").message
+    assert f"budget:{BUDGET}.exists: expected present, got missing" in _budget(missing=True).message
