@@ -46,6 +46,7 @@ def fetch(target: Target) -> BudgetsInventory:
     return BudgetsInventory(budget=Budget(
         name=raw["BudgetName"], budget_type=raw.get("BudgetType", ""), time_unit=raw.get("TimeUnit", ""),
         limit_amount=float(limit["Amount"]) if "Amount" in limit else None, limit_unit=limit.get("Unit"),
-        notifications=[Notification(kind=item.get("NotificationType", ""), comparison=item.get("ComparisonOperator", ""),
+        notifications=[Notification(kind=item.get("NotificationType", ""),
+                                    comparison=item.get("ComparisonOperator", ""),
                                     threshold=float(item.get("Threshold", 0)),
                                     threshold_type=item.get("ThresholdType", "PERCENTAGE")) for item in notes]))

@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from envmatrix.aws import alarms, alb, budgets, buckets, ecs, elasticache, logs, network, rds, scaling, secrets, waf
+from envmatrix.aws import alarms, alb, buckets, budgets, ecs, elasticache, logs, network, rds, scaling, secrets, waf
 from envmatrix.aws.alarms import AlarmsInventory
 from envmatrix.aws.alb import AlbInventory
 from envmatrix.aws.buckets import BucketsInventory

@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 
+from envmatrix.catalog import ROWS
+
 from .conftest import ReportProject
 
 FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -120,7 +122,7 @@ def test_chromium_renders_the_matrix_with_the_right_statuses(rendered: tuple[Rep
     expected = {(row["id"], env): cell["status"] for row in project.matrix()["rows"]
                 for env, cell in row["cells"].items()}
     assert page.cells == expected
-    assert len(page.cells) == 14 * 3
+    assert len(page.cells) == len(ROWS) * 3
     assert page.cells[("backups", "production")] == "fail"
     assert page.cells[("debug_mode", "staging")] == "fail"
     assert page.cells[("auto_scaling", "dev")] == "waived"
@@ -136,7 +138,7 @@ def test_one_screen_shows_the_whole_matrix_with_evidence_folded(rendered: tuple[
     shot = tmp_path / "matrix.png"
     seen = measure(html, "none", tmp_path, shot)
     assert seen["viewport"][0] == VIEWPORT[0]  # the layout depends on the width only (nothing is sized by height)
-    assert seen["open"] == 0 and seen["details"] == 14 * 3
+    assert seen["open"] == 0 and seen["details"] == len(ROWS) * 3
     assert seen["sticky"] == ["sticky", "sticky"], "header row and first column stay in view while scrolling"
     assert seen["table"][0] <= VIEWPORT[0] and seen["table"][1] <= VIEWPORT[1], seen["table"]
     assert seen["rows"] == [row["id"] for row in project.matrix()["rows"]]
@@ -163,7 +165,7 @@ def test_unfold_filter_and_print(rendered: tuple[ReportProject, Path], tmp_path:
     assert filtered["rows"] == failing == ["debug_mode", "backups"]
 
     printed = measure(html, "print", tmp_path)  # the page's own script, allowed by the page's own CSP
-    assert printed["open_in_print"] == printed["details"] == 14 * 3 and printed["open"] == 0
+    assert printed["open_in_print"] == printed["details"] == len(ROWS) * 3 and printed["open"] == 0
     pdf = tmp_path / "matrix.pdf"
     done = _chromium(tmp_path / "profile-pdf", "--no-pdf-header-footer", f"--print-to-pdf={pdf}", html.as_uri())
     assert done.returncode == 0, done.stderr[-2000:]

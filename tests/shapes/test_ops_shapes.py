@@ -264,7 +264,8 @@ def _budget(amount: str = "5450.0", notifications: list[dict[str, Any]] | None =
     stub = clients.stub("budgets")
     params = {"AccountId": ACCOUNT, "BudgetName": BUDGET}
     if missing:
-        stub.add_client_error("describe_budget", "NotFoundException", "Unable to get budget", 404, expected_params=params)
+        stub.add_client_error("describe_budget", "NotFoundException", "Unable to get budget", 404,
+                              expected_params=params)
     else:
         stub.add_response("describe_budget", {"Budget": {
             "BudgetName": BUDGET, "BudgetLimit": {"Amount": amount, "Unit": "USD"}, "TimeUnit": "MONTHLY",
