@@ -154,10 +154,10 @@ class AlarmSignal(_Model):
 
 
 class MonitoringLevel(_Model):
-    """What one documented monitoring level ("Basic", "Full", "Full + Alerting") requires."""
+    """What one documented monitoring level ("Basic", "Full", "Full + Alerting") requires beyond the per-environment
+    switches (``monitoring.container_insights``, ``monitoring.alerting``), which the checks read directly."""
 
-    container_insights: StrictBool
-    alerting: StrictBool
+    description: StrictStr
     #: alarm_signals keys that need an alarm notifying a subscribed SNS topic
     signals: tuple[StrictStr, ...] = ()
 
@@ -296,18 +296,11 @@ class Spec(_Model):
 
     @model_validator(mode="after")
     def _levels_agree(self) -> Spec:
-        """Every named signal is defined, and each environment's monitoring matches its level's definition."""
+        """Every signal a level names is defined."""
         unknown = sorted({name for level in self.monitoring_levels.values() for name in level.signals}
                          - set(self.alarm_signals))
         if unknown:
             raise ValueError(f"monitoring_levels name undefined alarm_signals {unknown}")
-        for short, env in self.environments.items():
-            level = self.monitoring_levels.get(env.monitoring.level)
-            if level is None:
-                continue
-            if (level.container_insights, level.alerting) != (env.monitoring.container_insights,
-                                                              env.monitoring.alerting):
-                raise ValueError(f"{short}.monitoring disagrees with monitoring_levels.{env.monitoring.level}")
         return self
 
     def monitoring_level(self, env: str) -> MonitoringLevel | None:
