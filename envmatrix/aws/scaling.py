@@ -37,15 +37,16 @@ def _suspended(raw: dict[str, Any]) -> list[str]:
 
 
 def _policies(target: Target, ids: dict[str, str]) -> dict[str, list[ScalingPolicy]]:
-    """Every ECS scaling policy in one paginated read (the API filters by one ResourceId only), kept for ours."""
+    """Each target's policies, one read per resource id (the API filters by one ResourceId; a namespace-wide read
+    would be the same request for every environment of the account, and page through unrelated services)."""
     client = target.clients.client("application-autoscaling")
     found: dict[str, list[ScalingPolicy]] = {role: [] for role in ids.values()}
     with reading(target.env, f"scaling policies of {', '.join(ids)}"):
-        for page in client.get_paginator("describe_scaling_policies").paginate(ServiceNamespace="ecs"):
-            for raw in page.get("ScalingPolicies", []):
-                if raw.get("ResourceId") in ids and raw.get("ScalableDimension") == DIMENSION:
-                    found[ids[raw["ResourceId"]]].append(
-                        ScalingPolicy(name=raw["PolicyName"], policy_type=raw.get("PolicyType", "")))
+        for resource, role in ids.items():
+            pages = client.get_paginator("describe_scaling_policies").paginate(
+                ServiceNamespace="ecs", ResourceId=resource, ScalableDimension=DIMENSION)
+            found[role] = [ScalingPolicy(name=raw["PolicyName"], policy_type=raw.get("PolicyType", ""))
+                           for page in pages for raw in page.get("ScalingPolicies", [])]
     return found
 
 

@@ -80,41 +80,44 @@ def _policy(role: str, kind: str = "TargetTrackingScaling", resource: str | None
     return policy
 
 
-def _scaling(targets: list[dict[str, Any]], *pages: list[dict[str, Any]]) -> Any:
+def _scaling(targets: list[dict[str, Any]], api: list[list[dict[str, Any]]] | None = None,
+             worker: list[list[dict[str, Any]]] | None = None) -> Any:
+    """Answers for the targets, then each role's DescribeScalingPolicies pages (one paginated read per target)."""
     clients = StubbedClients(ENV)
     stub = clients.stub("application-autoscaling")
     stub.add_response("describe_scalable_targets", {"ScalableTargets": targets},
                       {"ServiceNamespace": "ecs", "ResourceIds": list(RESOURCES.values()),
                        "ScalableDimension": "ecs:service:DesiredCount"})
-    for number, page in enumerate(pages):
-        last = number == len(pages) - 1
-        more = {} if last else {"NextToken": "n"}
-        stub.add_response("describe_scaling_policies", {"ScalingPolicies": page, **more},
-                          {"ServiceNamespace": "ecs", **({"NextToken": "n"} if number else {})})
+    for role, pages in (("api", api), ("worker", worker)):
+        for number, page in enumerate(pages or []):
+            more = {} if number == len(pages or []) - 1 else {"NextToken": "n"}
+            asked = {"ServiceNamespace": "ecs", "ResourceId": RESOURCES[role],
+                     "ScalableDimension": "ecs:service:DesiredCount", **({"NextToken": "n"} if number else {})}
+            stub.add_response("describe_scaling_policies", {"ScalingPolicies": page, **more}, asked)
     inventory = scaling.fetch(target(ENV, clients))
     clients.verify()
     return judge(SLA, "AUTO-SCALING-POLICY", ENV, snapshot_of(ENV, scaling=inventory))
 
 
+BOTH = [_target("api"), _target("worker")]
+
+
 def test_target_tracking_on_each_target_is_green() -> None:
-    assert _scaling([_target("api"), _target("worker")], [_policy("api"), _policy("worker")]).passed
+    assert _scaling(BOTH, [[_policy("api")]], [[_policy("worker")]]).passed
 
 
-def test_policies_over_pages_and_other_services_are_green() -> None:
-    """Other services' policies share the namespace; ours may come on a later page, step policies count."""
-    other = _policy("api", resource="service/other-cluster/api")
-    assert _scaling([_target("api"), _target("worker")], [other, _policy("api", "StepScaling")],
-                    [_policy("worker")]).passed
+def test_policies_over_pages_and_step_policies_are_green() -> None:
+    assert _scaling(BOTH, [[], [_policy("api", "StepScaling")]], [[_policy("worker")]]).passed
 
 
 def test_scheduled_scaling_suspended_is_green() -> None:
     """Scheduled actions paused: the policies still scale."""
     targets = [_target("api", {"ScheduledScalingSuspended": True}), _target("worker")]
-    assert _scaling(targets, [_policy("api"), _policy("worker")]).passed
+    assert _scaling(targets, [[_policy("api")]], [[_policy("worker")]]).passed
 
 
 def test_target_without_policy_is_red() -> None:
-    verdict = _scaling([_target("api"), _target("worker")], [_policy("api")])
+    verdict = _scaling(BOTH, [[_policy("api")]], [[]])
     assert not verdict.passed
     assert ("production AUTO-SCALING-POLICY scalable-target:production-taskmanager/worker.ScalingPolicies: "
             "expected at least one scaling policy, got none") in verdict.message
@@ -122,7 +125,7 @@ def test_target_without_policy_is_red() -> None:
 
 @pytest.mark.parametrize("flag", ["DynamicScalingInSuspended", "DynamicScalingOutSuspended"])
 def test_suspended_dynamic_scaling_is_red(flag: str) -> None:
-    verdict = _scaling([_target("api", {flag: True}), _target("worker")], [_policy("api"), _policy("worker")])
+    verdict = _scaling([_target("api", {flag: True}), _target("worker")], [[_policy("api")]], [[_policy("worker")]])
     assert not verdict.passed
     assert ("scalable-target:production-taskmanager/api.SuspendedState: expected dynamic scaling not suspended, "
             f'got ["{flag}"]') in verdict.message
