@@ -11,11 +11,11 @@ import pytest
 from envmatrix.spec import EnvironmentSpec
 
 Layer = Literal["declared", "live", "drift", "parity", "smoke"]
-Area = Literal["sla", "backups", "logging", "flags", "security", "monitoring"]
+Area = Literal["sla", "backups", "logging", "flags", "security", "monitoring", "cost"]
 Severity = Literal["critical", "high", "medium", "low"]
 
 LAYERS: tuple[str, ...] = ("declared", "live", "drift", "parity", "smoke")
-AREAS: tuple[str, ...] = ("sla", "backups", "logging", "flags", "security", "monitoring")
+AREAS: tuple[str, ...] = ("sla", "backups", "logging", "flags", "security", "monitoring", "cost")
 MARKERS: dict[str, str] = {
     "declared": "checks of terraform.tfvars and the application env files",
     "live": "checks of the live AWS resources (read-only snapshot)",
@@ -28,6 +28,7 @@ MARKERS: dict[str, str] = {
     "logging": "area: log level, retention, archive",
     "flags": "area: feature flags and application behaviour (debug, JWT, registration, ...)",
     "monitoring": "area: monitoring and alerting",
+    "cost": "area: monthly cost (budgets)",
     "creates_users": "smoke test that registers new users (not run where real customer data lives)",
 }
 

@@ -9,6 +9,9 @@ from typing import Any
 #: the inventory modules under envmatrix/aws/; tests/live/test_iam_policy.py proves a whole run stays inside.
 OPERATIONS: tuple[tuple[str, str], ...] = (
     ("application-autoscaling", "DescribeScalableTargets"),
+    ("application-autoscaling", "DescribeScalingPolicies"),
+    ("budgets", "DescribeBudget"),
+    ("budgets", "DescribeNotificationsForBudget"),
     ("cloudwatch", "DescribeAlarms"),
     ("cloudwatch", "GetMetricData"),
     ("cloudwatch", "ListTagsForResource"),
@@ -46,6 +49,7 @@ OPERATIONS: tuple[tuple[str, str], ...] = (
     ("s3", "GetPublicAccessBlock"),
     ("s3control", "GetPublicAccessBlock"),
     ("secretsmanager", "ListSecrets"),
+    ("sns", "ListSubscriptionsByTopic"),
     ("sts", "GetCallerIdentity"),
     ("synthetics", "DescribeCanaries"),
     ("wafv2", "GetWebACLForResource"),
@@ -57,6 +61,8 @@ _PREFIXES: dict[str, str] = {"elbv2": "elasticloadbalancing", "s3control": "s3"}
 
 #: The one table of API operations whose IAM action is not named after the operation (S3 mostly).
 _RENAMED: dict[tuple[str, str], str] = {
+    ("budgets", "DescribeBudget"): "budgets:ViewBudget",
+    ("budgets", "DescribeNotificationsForBudget"): "budgets:ViewBudget",
     ("s3", "GetBucketEncryption"): "s3:GetEncryptionConfiguration",
     ("s3", "GetBucketLifecycleConfiguration"): "s3:GetLifecycleConfiguration",
     ("s3", "GetPublicAccessBlock"): "s3:GetBucketPublicAccessBlock",

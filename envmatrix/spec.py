@@ -102,6 +102,8 @@ class Database(_Model):
     multi_az: StrictBool
     replica: Replica | None
     backup_retention_days: StrictInt = Field(ge=0, le=35)
+    #: Backups happening: LatestRestorableTime at most this many minutes before the snapshot (None: not checked)
+    restorable_within_minutes: StrictInt | None = Field(gt=0)
     deletion_protection: StrictBool
     skip_final_snapshot: StrictBool
 
@@ -167,6 +169,23 @@ class Monitoring(_Model):
     required_variables: tuple[StrictStr, ...]
 
 
+class AlarmSignal(_Model):
+    """A signal an alarm must watch: one of the metrics (namespace/name) of one resource of the environment."""
+
+    namespace: StrictStr
+    metrics: tuple[StrictStr, ...] = Field(min_length=1)  # any one of them (e.g. the ELB's or the targets' 5XX)
+    resource: Literal["api", "worker", "db", "cache", "alb"]
+
+
+class MonitoringLevel(_Model):
+    """What one documented monitoring level ("Basic", "Full", "Full + Alerting") requires beyond the per-environment
+    switches (``monitoring.container_insights``, ``monitoring.alerting``), which the checks read directly."""
+
+    description: StrictStr
+    #: alarm_signals keys that need an alarm notifying a subscribed SNS topic
+    signals: tuple[StrictStr, ...] = ()
+
+
 class Secrets(_Model):
     from_secrets_manager: tuple[StrictStr, ...]
     rotation: dict[StrictStr, StrictInt | Literal["manual"]]
@@ -226,6 +245,26 @@ class Deployment(_Model):
     images: Images | None
 
 
+class Cost(_Model):
+    """The documented monthly cost in USD (the infrastructure table's total; low = high where it gives one figure)."""
+
+    monthly_usd_low: StrictInt = Field(gt=0)
+    monthly_usd_high: StrictInt = Field(gt=0)
+    #: how far a budget's limit may sit from the documented figure (the document itself rounds: ~$77 vs ~$80)
+    tolerance_percent: StrictInt = Field(ge=0, le=100)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Cost:
+        if self.monthly_usd_low > self.monthly_usd_high:
+            raise ValueError("monthly_usd_low must not exceed monthly_usd_high")
+        return self
+
+    def bounds(self) -> tuple[float, float]:
+        """The accepted range: the documented one widened by the tolerance."""
+        share = self.tolerance_percent / 100
+        return self.monthly_usd_low * (1 - share), self.monthly_usd_high * (1 + share)
+
+
 class EnvironmentSpec(_Model):
     """Everything the seed documents about one environment."""
 
@@ -248,6 +287,7 @@ class EnvironmentSpec(_Model):
     #: None where nothing about approvals is observable (auto-deployed environments)
     approvals: Approvals | None = None
     deployment: Deployment
+    cost: Cost
 
 
 class ByDesign(_Model):
@@ -320,7 +360,22 @@ class Spec(_Model):
     sla_grades: dict[StrictStr, SlaGrade] = Field(default_factory=dict)
     #: The application's settings classes by name; absent: no documented defaults (absent variables fail).
     app_settings: dict[StrictStr, SettingsClass] = Field(default_factory=dict)
+    #: What each monitoring level requires, and the alarm signals the levels name.
+    monitoring_levels: dict[Literal["basic", "full", "full+alerting"], MonitoringLevel] = Field(default_factory=dict)
+    alarm_signals: dict[StrictStr, AlarmSignal] = Field(default_factory=dict)
     digest: StrictStr = ""
+
+    @model_validator(mode="after")
+    def _levels_agree(self) -> Spec:
+        """Every signal a level names is defined."""
+        unknown = sorted({name for level in self.monitoring_levels.values() for name in level.signals}
+                         - set(self.alarm_signals))
+        if unknown:
+            raise ValueError(f"monitoring_levels name undefined alarm_signals {unknown}")
+        return self
+
+    def monitoring_level(self, env: str) -> MonitoringLevel | None:
+        return self.monitoring_levels.get(self.env(env).monitoring.level)
 
     @field_validator("app_settings")
     @classmethod

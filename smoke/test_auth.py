@@ -1,17 +1,21 @@
-"""Authentication: token lifetime and algorithm read from the token itself, refresh tokens, 401 without one."""
+"""Authentication: token lifetime and algorithm from the token itself, refresh tokens, 401, unverified accounts."""
 
 from __future__ import annotations
 
 from envmatrix import Environment, check
 from envmatrix.context import MISSING
 from envmatrix.http.client import SmokeClient
-from envmatrix.http.contract import smoke_login
+from envmatrix.http.contract import login, smoke_login, unverified_account
 from envmatrix.http.tokens import NotAJwt, decode_unverified, lifetime_seconds
 from envmatrix.spec import EnvironmentSpec
 
 
 def _has_refresh(spec: EnvironmentSpec) -> bool:
     return spec.app.jwt.refresh_token_days is not None
+
+
+def _verification_required(spec: EnvironmentSpec) -> bool:
+    return spec.app.email_verification
 
 
 def _minutes(seconds: int | None) -> float | int | None:
@@ -61,3 +65,13 @@ def test_smoke_auth_required(env: Environment) -> None:
     env.expect(resource, "status_code (no token)", 401, client.request("GET", client.paths.tasks).status_code)
     forged = client.request("GET", client.paths.tasks, token="envmatrix-not-a-token")
     env.expect(resource, "status_code (forged bearer)", 401, forged.status_code)
+
+
+@check("APP-UNVERIFIED-LOGIN", layer="smoke", area="flags", row="email_verification", severity="high",
+       applies=_verification_required)
+def test_app_unverified_login(env: Environment) -> None:
+    """A configured account that never verified its address is refused at login (403); no user is created."""
+    client: SmokeClient = env.http
+    email, password = unverified_account(client)
+    env.expect(f"POST {client.url(client.paths.login)} (configured unverified account)", "status_code", 403,
+               login(client, email, password).status_code)

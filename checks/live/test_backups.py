@@ -1,6 +1,8 @@
-"""Live backups: RDS retention and deletion protection, the production backup bucket."""
+"""Live backups: RDS retention, backups happening (latest restorable time), deletion protection, backup bucket."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 from envmatrix import Environment, check
 from envmatrix.aws.buckets import FLAGS
@@ -17,12 +19,31 @@ def _has_backup_bucket(spec: EnvironmentSpec) -> bool:
     return spec.security.backup_bucket
 
 
+def _restorable_window(spec: EnvironmentSpec) -> bool:
+    return spec.database.restorable_within_minutes is not None
+
+
 @check("DB-BACKUP-RETENTION", layer="live", area="backups", row="backups", evidence=True, severity="critical")
 def test_db_backup_retention(env: Environment) -> None:
     """RDS automated backup retention (days) per the matrix's Backups row."""
     resource = f"rds:{live(env).names['db']}"
     db = present(env, live(env).section("rds").primary, resource)
     env.expect(resource, "BackupRetentionPeriod", env.spec.database.backup_retention_days, db.backup_retention_days)
+
+
+@check("DB-BACKUPS-RECENT", layer="live", area="backups", row="backups", severity="high", applies=_restorable_window)
+def test_db_backups_recent(env: Environment) -> None:
+    """Backups are happening, not only configured: LatestRestorableTime within the spec's minutes of the snapshot."""
+    snapshot = live(env)
+    resource = f"rds:{snapshot.names['db']}"
+    db = present(env, snapshot.section("rds").primary, resource)
+    window = env.spec.database.restorable_within_minutes or 0
+    restorable = db.latest_restorable_time
+    # The snapshot's own time, not the clock now: the verdict is about what was seen when AWS was read.
+    lag = dt.datetime.fromisoformat(snapshot.taken_at) - restorable if restorable else None
+    shown = "none (no automated backup yet)" if lag is None else f"{max(lag.total_seconds(), 0) / 60:.0f} min ago"
+    env.expect(resource, "LatestRestorableTime", f"within {window} min", shown,
+               ok=lambda _w, _g: lag is not None and lag <= dt.timedelta(minutes=window))
 
 
 @check("DB-DELETION-PROTECTION", layer="live", area="backups", row="backups", severity="high")

@@ -1,11 +1,12 @@
-"""Live monitoring: Container Insights where monitoring is full, alarms with actions where it alerts."""
+"""Live monitoring: Container Insights where full; where alerting, alarms on the level's signals, subscribed."""
 
 from __future__ import annotations
 
 from envmatrix import Environment, check
+from envmatrix.aws.alarms import Alarm, names_resource
 from envmatrix.aws.arn import parse_arn
 from envmatrix.aws.checking import live, present
-from envmatrix.spec import EnvironmentSpec
+from envmatrix.spec import AlarmSignal, EnvironmentSpec
 
 
 def _alerts(spec: EnvironmentSpec) -> bool:
@@ -35,3 +36,47 @@ def test_mon_alarms(env: Environment) -> None:
         sns = [action for action in alarm.actions if (arn := parse_arn(action)) and arn.service == "sns"]
         env.expect(resource, "AlarmActions", "an SNS topic", sns or "none", ok=lambda _w, got: got != "none")
         env.expect(resource, "ActionsEnabled", True, alarm.actions_enabled)
+
+
+def _signal_text(signal: AlarmSignal) -> str:
+    return f"an enabled alarm notifying SNS on {signal.namespace} {' or '.join(signal.metrics)} of {signal.resource}"
+
+
+@check("MON-ALARM-SIGNALS", layer="live", area="monitoring", row="monitoring", severity="high", applies=_alerts)
+def test_mon_alarm_signals(env: Environment) -> None:
+    """Each signal the monitoring level names has an enabled alarm with an SNS action (found by metric, not name)."""
+    snapshot = live(env)
+    level = env.suite.spec.monitoring_level(env.name)
+    env.expect("spec", "monitoring_levels", env.spec.monitoring.level, "defined" if level else "undefined",
+               ok=lambda _w, got: got == "defined")
+    assert level is not None  # env.expect raised otherwise
+    alarms = snapshot.section("alarms").alarms
+    names, prefix = snapshot.names, snapshot.names["alarm_prefix"]
+    for key in level.signals:
+        signal = env.suite.spec.alarm_signals[key]
+        watching = [alarm.name for alarm in alarms if alarm.actions_enabled and _notifies_sns(alarm)
+                    and any(metric.namespace == signal.namespace and metric.name in signal.metrics
+                            and names_resource(metric, signal.resource, names) for metric in alarm.metrics)]
+        env.expect(f"alarms:{prefix}*", f"signal.{key}", _signal_text(signal), watching or "none",
+                   ok=lambda _w, got: got != "none")
+
+
+@check("MON-ALERT-SUBSCRIPTIONS", layer="live", area="monitoring", row="monitoring", severity="high",
+       applies=_alerts)
+def test_mon_alert_subscriptions(env: Environment) -> None:
+    """Every SNS topic the alarms notify exists and has a confirmed subscription (PendingConfirmation is none)."""
+    inventory = live(env).section("alarms")
+    env.expect(f"alarms:{live(env).names['alarm_prefix']}*", "AlarmActions (SNS topics)", "at least one topic",
+               len(inventory.topics), ok=lambda _w, got: got > 0)
+    for arn, topic in sorted(inventory.topics.items()):
+        parsed = parse_arn(arn)
+        resource = f"sns-topic:{parsed.resource_name if parsed else arn}"
+        env.expect(resource, "exists", "present", "present" if topic.exists else "missing")
+        shown = f"{topic.confirmed} confirmed ({', '.join(topic.protocols)})" if topic.confirmed else \
+            f"none ({topic.pending} pending confirmation)" if topic.pending else "none"
+        env.expect(resource, "Subscriptions", "at least one confirmed subscription", shown,
+                   ok=lambda _w, _g, t=topic: t.confirmed > 0)
+
+
+def _notifies_sns(alarm: Alarm) -> bool:
+    return any((arn := parse_arn(action)) and arn.service == "sns" for action in alarm.actions)

@@ -175,6 +175,23 @@ def test_auto_scaling(env: Environment) -> None:
                        ok=lambda _w, got: got == "none")
 
 
+def _scales(spec: EnvironmentSpec) -> bool:
+    return spec.auto_scaling
+
+
+@check("AUTO-SCALING-POLICY", layer="live", area="sla", row="auto_scaling", evidence=True, applies=_scales)
+def test_auto_scaling_policy(env: Environment) -> None:
+    """Where enabled, each scalable target has a scaling policy and its dynamic scaling is not suspended."""
+    snapshot = live(env)
+    for role in ("api", "worker"):
+        label = f"scalable-target:{snapshot.names['cluster']}/{snapshot.names[role + '_service']}"
+        target = present(env, snapshot.section("scaling").targets.get(role), label)
+        shown = [f"{policy.name} ({policy.policy_type})" for policy in target.policies] or "none"
+        env.expect(label, "ScalingPolicies", "at least one scaling policy", shown, ok=lambda _w, got: got != "none")
+        env.expect(label, "SuspendedState", "dynamic scaling not suspended", target.suspended or "none",
+                   ok=lambda _w, got: got == "none")
+
+
 @check("NET-AVAILABILITY-ZONES", layer="live", area="sla", row="uptime_sla", evidence=True, applies=_needs_zones)
 def test_net_availability_zones(env: Environment) -> None:
     """The VPC's subnets span at least the availability zones the SLA needs."""

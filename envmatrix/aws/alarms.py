@@ -1,9 +1,21 @@
-"""CloudWatch alarms inventory: the environment's alarms (by name prefix) with their actions and tags."""
+"""CloudWatch alarms inventory: the environment's alarms (by name prefix), what they watch, and their SNS topics."""
 
 from __future__ import annotations
 
-from envmatrix.aws.reading import reading, tag_dict
+from typing import Any
+
+from envmatrix.aws.arn import parse_arn
+from envmatrix.aws.reading import or_none, reading, tag_dict
 from envmatrix.aws.target import Model, Target
+
+#: SNS marks a subscription that was never confirmed by this SubscriptionArn instead of an ARN.
+PENDING = ("PendingConfirmation", "Deleted")
+
+
+class WatchedMetric(Model):
+    namespace: str
+    name: str
+    dimensions: dict[str, str]
 
 
 class Alarm(Model):
@@ -15,10 +27,56 @@ class Alarm(Model):
     namespace: str = ""
     metric: str = ""
     dimensions: dict[str, str] = {}  # what the alarm watches (e.g. HealthCheckId, CanaryName)
+    #: the metric it watches, or every metric of a metric-math alarm
+    metrics: list[WatchedMetric] = []
+
+
+class Topic(Model):
+    """An SNS topic alarms notify: how many subscriptions are confirmed, and by which protocols."""
+
+    arn: str
+    exists: bool
+    confirmed: int = 0
+    pending: int = 0
+    protocols: list[str] = []
 
 
 class AlarmsInventory(Model):
     alarms: list[Alarm]
+    topics: dict[str, Topic] = {}
+
+
+def _dimensions(raw: list[dict[str, Any]] | None) -> dict[str, str]:
+    return {item["Name"]: str(item.get("Value", "")) for item in raw or []}
+
+
+def _metrics(raw: dict[str, Any]) -> list[WatchedMetric]:
+    """A single-metric alarm's metric, or the MetricStat metrics of a metric-math alarm."""
+    if raw.get("MetricName"):
+        return [WatchedMetric(namespace=raw.get("Namespace", ""), name=raw["MetricName"],
+                              dimensions=_dimensions(raw.get("Dimensions")))]
+    stats = [query["MetricStat"]["Metric"] for query in raw.get("Metrics", []) if "MetricStat" in query]
+    return [WatchedMetric(namespace=metric.get("Namespace", ""), name=metric.get("MetricName", ""),
+                          dimensions=_dimensions(metric.get("Dimensions"))) for metric in stats]
+
+
+def _subscriptions(sns: Any, arn: str) -> list[dict[str, Any]]:
+    pages = sns.get_paginator("list_subscriptions_by_topic").paginate(TopicArn=arn)
+    return [item for page in pages for item in page.get("Subscriptions", [])]
+
+
+def _topic(target: Target, arn: str) -> Topic:
+    """A topic's subscriptions, read in the topic's own region; a topic that is gone is data, not an error."""
+    parsed = parse_arn(arn)
+    region = parsed.region if parsed and parsed.region != target.clients.region else None
+    sns = target.clients.client("sns", region) if region else target.clients.client("sns")
+    with reading(target.env, f"SNS subscriptions of {arn}"):
+        found = or_none(lambda: _subscriptions(sns, arn), "NotFound")
+    if found is None:
+        return Topic(arn=arn, exists=False)
+    confirmed = [item for item in found if item.get("SubscriptionArn") not in PENDING]
+    return Topic(arn=arn, exists=True, confirmed=len(confirmed), pending=len(found) - len(confirmed),
+                 protocols=sorted({str(item.get("Protocol", "")) for item in confirmed}))
 
 
 def fetch(target: Target) -> AlarmsInventory:
@@ -36,5 +94,22 @@ def fetch(target: Target) -> AlarmsInventory:
                                    actions=list(raw.get("AlarmActions", [])),
                                    actions_enabled=raw.get("ActionsEnabled") is True,
                                    namespace=raw.get("Namespace", ""), metric=raw.get("MetricName", ""),
-                                   dimensions={d["Name"]: d["Value"] for d in raw.get("Dimensions", [])}))
-    return AlarmsInventory(alarms=found)
+                                   dimensions={d["Name"]: d["Value"] for d in raw.get("Dimensions", [])},
+                                   metrics=_metrics(raw)))
+    arns = sorted({action for alarm in found for action in alarm.actions
+                   if (arn := parse_arn(action)) and arn.service == "sns"})
+    return AlarmsInventory(alarms=found, topics={arn: _topic(target, arn) for arn in arns})  # each topic read once
+
+
+def names_resource(metric: WatchedMetric, resource: str, names: dict[str, str]) -> bool:
+    """Whether the metric's dimensions name the environment's ``resource`` (api, worker, db, cache, alb)."""
+    dims = metric.dimensions
+    if resource in ("api", "worker"):
+        return dims.get("ClusterName") == names["cluster"] and dims.get("ServiceName") == names[f"{resource}_service"]
+    if resource == "alb":  # AWS's value is the ARN's tail, app/<name>/<id>
+        value = dims.get("LoadBalancer", "")
+        return names["alb"] in (value, *value.split("/")[1:2])
+    if resource == "cache":  # a group-level metric, or one of its member clusters (<group>-001, ...)
+        return dims.get("ReplicationGroupId") == names["cache"] or \
+            dims.get("CacheClusterId", "").startswith(f"{names['cache']}-")
+    return dims.get("DBInstanceIdentifier") == names["db"]

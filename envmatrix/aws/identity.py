@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from envmatrix.aws.arn import parse_arn
 from envmatrix.aws.reading import Once, reading
 from envmatrix.aws.target import Model, Target
+
 
 
 class Identity(Model):
@@ -13,16 +16,22 @@ class Identity(Model):
     region: str
 
 
-#: Environments read through the same session share one caller: asked once per client, not per environment.
+#: Environments read through the same session share one caller: asked once per STS client (forgotten with it).
 _CALLERS = Once()
 
 
 def fetch(target: Target) -> Identity:
     """GetCallerIdentity needs no permission and returns no secret; the partition is read from the caller's ARN."""
-    sts = target.clients.client("sts")
-    with reading(target.env, "caller identity (sts:GetCallerIdentity)"):
-        answer = _CALLERS.get(id(sts), sts.get_caller_identity, sts)
+    answer = caller(target)
     arn = parse_arn(str(answer.get("Arn", "")))
     if arn is None:  # an answer without a readable ARN is "could not read", never a guessed partition
         raise ValueError(f"sts:GetCallerIdentity returned no ARN of a known partition: {answer.get('Arn')!r}")
     return Identity(account=str(answer["Account"]), partition=arn.partition, region=target.clients.region)
+
+
+def caller(target: Target) -> dict[str, Any]:
+    """GetCallerIdentity once per set of clients: the identity section and the account-scoped reads share it."""
+    sts = target.clients.client("sts")
+    with reading(target.env, "caller identity (sts:GetCallerIdentity)"):
+        answer: dict[str, Any] = _CALLERS.get(id(sts), sts.get_caller_identity, sts)
+    return dict(answer)

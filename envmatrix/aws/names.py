@@ -32,6 +32,7 @@ DEFAULTS: dict[str, str] = {
     "api_deployment_group": "{env}-{project}-api",
     "api_repository": "{project}-api",
     "worker_repository": "{project}-worker",
+    "budget": "{env}-{project}-monthly",
     # The application container of each task definition; empty: found by name (see aws/checking.py).
     "api_container": "",
     "worker_container": "",
@@ -68,6 +69,7 @@ class Names:
     api_deployment_group: str = ""
     api_repository: str = ""
     worker_repository: str = ""
+    budget: str = ""  # the AWS Budgets monthly cost budget
 
     def service(self, role: str) -> str:
         return str(getattr(self, f"{role}_service"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from envmatrix.aws.arn import parse_arn
@@ -26,6 +27,8 @@ class DbInstance(Model):
     read_replicas: list[str]
     replica_of: str | None
     tags: dict[str, str]
+    #: the newest point-in-time restore target (RDS moves it every few minutes while backups run)
+    latest_restorable_time: dt.datetime | None = None
     region: str | None = None  # where it was read, when not the environment's region (a cross-region replica)
 
 
@@ -50,6 +53,7 @@ def _instance(raw: dict[str, Any]) -> DbInstance:
         read_replicas=list(raw.get("ReadReplicaDBInstanceIdentifiers", [])),
         replica_of=raw.get("ReadReplicaSourceDBInstanceIdentifier"),
         tags=tag_dict(raw.get("TagList")),
+        latest_restorable_time=raw.get("LatestRestorableTime"),
     )
 
 

@@ -14,6 +14,7 @@ from envmatrix.aws import (
     alarms,
     alb,
     buckets,
+    budgets,
     codedeploy,
     ecr,
     ecs,
@@ -30,6 +31,7 @@ from envmatrix.aws import (
 from envmatrix.aws.alarms import AlarmsInventory
 from envmatrix.aws.alb import AlbInventory
 from envmatrix.aws.buckets import BucketsInventory
+from envmatrix.aws.budgets import BudgetsInventory
 from envmatrix.aws.codedeploy import CodeDeployInventory
 from envmatrix.aws.ecr import EcrInventory
 from envmatrix.aws.ecs import EcsInventory
@@ -62,11 +64,12 @@ SECTIONS: dict[str, tuple[Callable[[Target], BaseModel], tuple[str, ...]]] = {
     "alb": (alb.fetch, ("elbv2",)),
     "waf": (waf.fetch, ("elbv2", "wafv2")),  # its own section: a WAF failure leaves the ALB's checks alone
     "buckets": (buckets.fetch, ("s3",)),
-    "alarms": (alarms.fetch, ("cloudwatch",)),
+    "alarms": (alarms.fetch, ("cloudwatch", "sns")),
     "identity": (fetch_identity, ("sts",)),
     "metrics": (metrics.fetch, ("elbv2", "cloudwatch")),  # the ALB lookup is shared with the alb section
     "healthchecks": (healthchecks.fetch, ("route53", "synthetics")),
     "codedeploy": (codedeploy.fetch, ("codedeploy",)),
+    "budgets": (budgets.fetch, ("budgets", "sts")),  # global service; the account id from the shared identity
 }
 #: Sections that read what another section found, fetched once it has: name -> (fetch, services, the section).
 LATER: dict[str, tuple[Callable[[Target, Any], BaseModel], tuple[str, ...], str]] = {
@@ -101,6 +104,7 @@ class Snapshot(Model):
     healthchecks: HealthChecksInventory | None = None
     codedeploy: CodeDeployInventory | None = None
     ecr: EcrInventory | None = None
+    budgets: BudgetsInventory | None = None
     #: section -> [resource, reason] for every section that could not be read
     unavailable: dict[str, tuple[str, str]] = {}
 

@@ -58,6 +58,15 @@ def smoke_account(client: SmokeClient) -> tuple[str, str]:
     return client.target.smoke_account
 
 
+def unverified_account(client: SmokeClient) -> tuple[str, str]:
+    """The configured never-verified account; missing variables fail naming them."""
+    if client.target.unverified_account is None:
+        key = client.target.env.upper()
+        raise MissingCredentials(f"{client.target.env}: no unverified account configured: set "
+                                 f"ENVMATRIX_UNVERIFIED_EMAIL_{key} and ENVMATRIX_UNVERIFIED_PASSWORD_{key}")
+    return client.target.unverified_account
+
+
 def smoke_login(client: SmokeClient) -> Tokens:
     """Log in with the configured smoke account; failure to log in is an error, not a finding."""
     email, password = smoke_account(client)

@@ -42,6 +42,8 @@ class Target:
     expect_version: str | None
     allow_user_creation: bool
     probe_source_address: str | None = None
+    #: a configured account that never verified its address (observes verification without creating users)
+    unverified_account: tuple[str, str] | None = None
 
     @property
     def host(self) -> str:
@@ -117,6 +119,14 @@ def _pair(env: str, environ: Mapping[str, str]) -> tuple[tuple[str, str] | None,
     return smoke, ((user, secret) if sep and user else None)
 
 
+def _unverified(env: str, environ: Mapping[str, str]) -> tuple[str, str] | None:
+    key = env.upper()
+    email = environ.get(f"{PREFIX}UNVERIFIED_EMAIL_{key}")
+    password = environ.get(f"{PREFIX}UNVERIFIED_PASSWORD_{key}")
+    register_secret(password)
+    return (email, password) if email and password else None
+
+
 def resolve_target(env: str, options: HttpOptions, config: ProjectConfig, domain: str,
                    environ: Mapping[str, str] | None = None) -> Target:
     """Resolve one environment's target; credentials only from the environment, never the command line."""
@@ -131,4 +141,5 @@ def resolve_target(env: str, options: HttpOptions, config: ProjectConfig, domain
         expect_version=options.expect_version or environ.get(f"{PREFIX}EXPECT_VERSION") or None,
         allow_user_creation=options.allow_user_creation,
         probe_source_address=environ.get(f"{PREFIX}PROBE_SOURCE_ADDRESS") or None,
+        unverified_account=_unverified(env, environ),
     )

@@ -55,6 +55,11 @@ def _throttled(value: str) -> str:
     return "no 429" if value == "0" else ""
 
 
+def _listed(noun: str) -> Show:
+    """A JSON list of what was found ("none" shows nothing): its length and noun."""
+    return lambda value: "" if value == "none" else _count(noun)(value)
+
+
 #: Per matrix row, the parts of its figure; each part is the first source found (observed before live).
 #: A new check shows its figure by adding a Source here: its id, the setting of its evidence (env.expect's
 #: `setting`) whose actual value is the figure, and how to word it (e.g. a cost check whose evidence setting
@@ -65,14 +70,17 @@ FIGURES: dict[str, tuple[tuple[Source, ...], ...]] = {
     "database": ((Source("DB-MULTI-AZ", "MultiAZ", _word("Multi-AZ", "Single AZ")),),
                  (Source("DB-REPLICA-CLASS", "DBInstanceClass", _prefix("replica "), "replica"),
                   Source("DB-REPLICA", "ReadReplicaDBInstanceIdentifiers", _replicas))),
-    "auto_scaling": ((Source("AUTO-SCALING", "MinCapacity..MaxCapacity", _prefix("api "), "/api"),),),
+    "auto_scaling": ((Source("AUTO-SCALING", "MinCapacity..MaxCapacity", _prefix("api "), "/api"),),
+                     (Source("AUTO-SCALING-POLICY", "ScalingPolicies", _listed("api scaling policy"), "/api"),)),
     "debug_mode": ((Source("APP-DEBUG", "environment.DEBUG", _prefix("DEBUG="), "-api"),),),
     "log_level": ((Source("LOG-LEVEL", "environment.LOG_LEVEL", _same, "-api"),),
                   (Source("LOG-RETENTION", "retentionInDays", _days, "-api"),)),
     "jwt_expiration": ((Source("JWT-ACCESS-MINUTES", "exp - iat (minutes)", lambda v: f"token {v} min"),
                         Source("JWT-ACCESS-MINUTES", "environment.JWT_ACCESS_TOKEN_EXPIRE_MINUTES",
                                lambda v: f"{v} min")),),
-    "email_verification": ((Source("APP-EMAIL-VERIFICATION", "status_code", _prefix("unverified login "),
+    "email_verification": ((Source("APP-UNVERIFIED-LOGIN", "status_code", _prefix("unverified login "),
+                                   "unverified"),
+                            Source("APP-EMAIL-VERIFICATION", "status_code", _prefix("unverified login "),
                                    "unverified"),
                             Source("APP-EMAIL-VERIFICATION", "environment.ENABLE_EMAIL_VERIFICATION",
                                    _word("verification on", "verification off"))),),
@@ -80,8 +88,11 @@ FIGURES: dict[str, tuple[tuple[Source, ...], ...]] = {
                        Source("APP-RATE-LIMITING", "HTTP 429 responses", _throttled)),),
     "monitoring": ((Source("MON-CONTAINER-INSIGHTS", "settings.containerInsights",
                            _word("Container Insights", "no Container Insights")),),
-                   (Source("MON-ALARMS", "count", lambda v: f"{v} alarms"),)),
-    "backups": ((Source("DB-BACKUP-RETENTION", "BackupRetentionPeriod", _days),),),
+                   (Source("MON-ALARMS", "count", lambda v: f"{v} alarms"),),
+                   (Source("MON-ALERT-SUBSCRIPTIONS", "Subscriptions", lambda v: f"alerts to {v}"),)),
+    "backups": ((Source("DB-BACKUP-RETENTION", "BackupRetentionPeriod", _days),),
+                (Source("DB-BACKUPS-RECENT", "LatestRestorableTime", _prefix("restorable ")),)),
+    "cost_per_month": ((Source("COST-BUDGET", "BudgetLimit", _prefix("budget ")),),),
     "security": ((Source("WAF-ASSOCIATED", "WebACL", lambda v: "WAF"),),
                  (Source("SMOKE-TLS", "certificate.days_left", lambda v: f"TLS cert {_days(v)} left"),)),
 }

@@ -188,4 +188,4 @@ def _archive_prefix_only(target: FaultTarget) -> None:
 # (it stores AutomaticallyAfterDays 0 and RotationEnabled false); tests/shapes/test_data_shapes.py proves it.
 
 # The other tiers register their faults on import; importing them here makes CATALOGUE complete.
-from envmatrix.sandbox import faults_app, faults_deploy, faults_network, faults_sla  # noqa: E402,F401
+from envmatrix.sandbox import faults_app, faults_deploy, faults_network, faults_ops, faults_sla  # noqa: E402,F401

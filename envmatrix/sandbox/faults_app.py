@@ -195,7 +195,7 @@ def _manual_rotated(target: FaultTarget) -> None:
 
 # --- monitoring -------------------------------------------------------------------------------------
 @fault("production-alarm-action-removed", "production", "production db CPU alarm notifies nobody",
-       live("MON-ALARMS"), "alarm:production-taskmanager-db-cpu-high.AlarmActions")
+       live("MON-ALARMS", "MON-ALARM-SIGNALS"), "alarm:production-taskmanager-db-cpu-high.AlarmActions")
 def _alarm_action(target: FaultTarget) -> None:
     target.put_alarm(target.alarm("db-cpu-high"), AlarmActions=[])
 

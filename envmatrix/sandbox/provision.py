@@ -105,17 +105,18 @@ def _steps() -> tuple[tuple[Step, ...], ...]:
         provision_data,
         provision_deploy,
         provision_network,
+        provision_ops,
         provision_sla,
     )
 
     return (
         (provision_network.network, provision_app.secrets, provision_app.log_groups, provision_app.alert_topic,
-         provision_deploy.images),
+         provision_deploy.images, provision_ops.budget),
         (provision_network.load_balancer, provision_data.database, provision_data.cache,
-         provision_data.buckets, provision_app.task_definitions),
+         provision_data.buckets, provision_app.task_definitions, provision_ops.alert_subscriptions),
         (provision_network.waf, provision_app.cluster_and_services, provision_app.alarms, provision_sla.traffic,
          provision_sla.external_check),
-        (provision_deploy.deployment_group, provision_deploy.circuit_breakers),
+        (provision_deploy.deployment_group, provision_deploy.circuit_breakers, provision_ops.scaling_policies),
     )
 
 

@@ -146,8 +146,9 @@ def _dimensions(target: Target, resource: str) -> list[dict[str, str]]:
     names = target.names
     if resource in SERVICES:
         return [{"Name": "ClusterName", "Value": names.cluster}, {"Name": "ServiceName", "Value": resource}]
+    balancer = target.ids["alb"].split(":loadbalancer/", 1)[1]  # AWS's dimension value: app/<name>/<id>
     name, value = {"db": ("DBInstanceIdentifier", names.db), "cache": ("ReplicationGroupId", names.cache),
-                   "alb": ("LoadBalancer", names.alb)}[resource]
+                   "alb": ("LoadBalancer", balancer)}[resource]
     return [{"Name": name, "Value": value}]
 
 
@@ -160,6 +161,6 @@ def alarms(target: Target) -> None:
         cloudwatch.put_metric_alarm(
             AlarmName=f"{target.names.prefix}-{alarm.name}", Namespace=alarm.namespace, MetricName=alarm.metric,
             Dimensions=_dimensions(target, alarm.resource), Statistic="Average", Period=300, EvaluationPeriods=2,
-            Threshold=alarm.threshold, ComparisonOperator="GreaterThanThreshold", AlarmActions=[target.ids["topic"]],
+            Threshold=alarm.threshold, ComparisonOperator=alarm.comparison, AlarmActions=[target.ids["topic"]],
             OKActions=[target.ids["topic"]], Tags=target.tag_list(),
         )

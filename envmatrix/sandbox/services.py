@@ -84,11 +84,12 @@ def _cert_files(ca: trustme.CA, domain: str, days: int, workdir: Path, env: str)
 def _extras(env: str, domain: str, fault: Fault) -> Extras:
     edge = default_world().env(env).edge  # the deployment's edge (world file), never the spec
     smoke = (f"envmatrix-smoke@{domain}", secrets.token_urlsafe(18))
+    unverified = (f"envmatrix-unverified@{domain}", secrets.token_urlsafe(18))
     basic = edge.basic_auth if fault.basic_auth is None else fault.basic_auth
     basic_auth = ("envmatrix", secrets.token_urlsafe(18)) if basic else None
     hsts = edge.hsts if fault.hsts is None else fault.hsts
-    register_secret(smoke[1], basic_auth[1] if basic_auth else None)
-    return Extras(smoke_account=smoke, basic_auth=basic_auth, hsts=hsts,
+    register_secret(smoke[1], unverified[1], basic_auth[1] if basic_auth else None)
+    return Extras(smoke_account=smoke, unverified_account=unverified, basic_auth=basic_auth, hsts=hsts,
                   version=fault.version or f"{envmatrix.__version__}-sandbox")
 
 
@@ -97,6 +98,9 @@ def _env_vars_for(env: str, base_url: str, extras: Extras) -> dict[str, str]:
     out = {f"ENVMATRIX_BASE_URL_{key}": base_url}
     if extras.smoke_account:
         out[f"ENVMATRIX_SMOKE_EMAIL_{key}"], out[f"ENVMATRIX_SMOKE_PASSWORD_{key}"] = extras.smoke_account
+    if extras.unverified_account:
+        out[f"ENVMATRIX_UNVERIFIED_EMAIL_{key}"], out[f"ENVMATRIX_UNVERIFIED_PASSWORD_{key}"] = \
+            extras.unverified_account
     if extras.basic_auth:
         out[f"ENVMATRIX_BASIC_AUTH_{key}"] = ":".join(extras.basic_auth)
     return out

@@ -42,13 +42,29 @@ class Alarm(_Model):
     metric: StrictStr
     resource: Literal["api", "worker", "db", "cache", "alb"]
     threshold: PositiveFloat
+    comparison: Literal["GreaterThanThreshold", "LessThanThreshold"] = "GreaterThanThreshold"
+
+
+class Subscription(_Model):
+    """Who the alert topic notifies (SNS protocol and endpoint; the on-call channel's address)."""
+
+    protocol: Literal["email", "https", "sqs", "lambda", "sms"]
+    endpoint: StrictStr
 
 
 class Alerting(_Model):
-    """The SNS topic alarms notify, and the alarms."""
+    """The SNS topic alarms notify, who it notifies, and the alarms."""
 
     topic: StrictStr
     alarms: tuple[Alarm, ...] = Field(min_length=1)
+    subscriptions: tuple[Subscription, ...] = ()
+
+
+class ScalingPolicy(_Model):
+    """The target-tracking policy Terraform puts on each scalable target (the seed: scale on CPU)."""
+
+    metric: Literal["ECSServiceAverageCPUUtilization", "ECSServiceAverageMemoryUtilization"]
+    target_percent: PositiveFloat
 
 
 class Buckets(_Model):
@@ -78,6 +94,8 @@ class HealthCheck(_Model):
     kind: Literal["route53", "canary"]
     path: StrictStr
     alarm: StrictBool
+
+
 class BlueGreen(_Model):
     """A CodeDeploy blue/green deployment group for the api service (production's release pipeline)."""
 
@@ -108,6 +126,14 @@ class Registry(_Model):
     builds: dict[StrictStr, StrictStr] = Field(min_length=1)
 
 
+class Budget(_Model):
+    """The monthly cost budget finance set for the environment, and the share of it that alerts."""
+
+    limit_usd: PositiveFloat
+    alert_percent: PositiveFloat
+    alert_email: StrictStr
+
+
 class WorldEnv(_Model):
     """One environment's deployment facts outside the tfvars and env files."""
 
@@ -115,6 +141,9 @@ class WorldEnv(_Model):
     image_tag: StrictStr
     container_insights: StrictBool
     alerting: Alerting | None
+    #: None: no scaling policy (the scalable targets, if the tfvars register any, never scale)
+    scaling_policy: ScalingPolicy | None = None
+    budget: Budget | None = None
     #: Secrets Manager secret name -> rotation days; a secret not listed is rotated by hand.
     rotation: dict[StrictStr, PositiveInt]
     waf: StrictBool

@@ -14,7 +14,7 @@ from tests.live.conftest import ROOT, suite_args
 
 SHIPPED = ROOT / "iam" / "envmatrix-readonly.json"
 #: Reads whose IAM action is not named like a read (HeadBucket, should the suite call it, needs s3:ListBucket).
-NOT_NAMED_LIKE_READS = {"s3:ListBucket"}
+NOT_NAMED_LIKE_READS = {"s3:ListBucket", "budgets:ViewBudget"}  # both reads (IAM access level Read)
 #: Reads a clean sandbox run need not make: task sets are asked for only when DescribeServices omits them
 #: (CODE_DEPLOY / EXTERNAL), the account-level block only when a bucket's own block is incomplete, canaries
 #: only where no Route 53 health check is tagged (the sandbox's production has one), a custom deployment config,

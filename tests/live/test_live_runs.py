@@ -36,11 +36,13 @@ def test_clean_sandbox_is_green(pytester: pytest.Pytester, aws_env: dict[str, st
     assert xfailed == WAIVED
     for env in ("dev", "staging", "production"):
         snapshot = json.loads((tmp_path / "snapshots" / f"{env}.json").read_text())
-        # 52: production's 39 before the matrix-truth evidence, plus the Uptime SLA's (DescribeTargetGroups,
-        # GetMetricData, ListHealthChecks, ListTagsForResources, the health-check alarm's tags) and the
-        # Deployment row's (GetDeploymentGroup, DescribeRepositories, DescribeImages x2,
-        # DescribeImageScanFindings x2, DescribeTaskSets: moto omits a CODE_DEPLOY service's task sets)
-        assert snapshot["unavailable"] == {} and snapshot["api_calls"] <= 52
+        # 57: production's 39 before the matrix-truth evidence, plus the Uptime SLA's (DescribeTargetGroups,
+        # GetMetricData, ListHealthChecks, ListTagsForResources, the health-check alarm's tags), the Deployment
+        # row's (GetDeploymentGroup, DescribeRepositories, DescribeImages x2, DescribeImageScanFindings x2,
+        # DescribeTaskSets: moto omits a CODE_DEPLOY service's task sets) and Monitoring/Auto Scaling/Cost's
+        # (DescribeScalingPolicies x2, ListSubscriptionsByTopic, DescribeBudget, DescribeNotificationsForBudget,
+        # the tags of the 4 new alarms)
+        assert snapshot["unavailable"] == {} and snapshot["api_calls"] <= 57
         assert "password@" not in json.dumps(snapshot)  # dev's literal DATABASE_URL credentials are scrubbed
 
 

@@ -118,7 +118,8 @@ def test_alarm_actions_enabled_only_when_aws_says_so(raw: dict[str, bool], enabl
         get_paginator=lambda _name: SimpleNamespace(paginate=lambda **_kw: [{"MetricAlarms": [alarm]}]),
         list_tags_for_resource=lambda **_kw: {"Tags": []})
     target = SimpleNamespace(env="production", wants=SimpleNamespace(alarms=True),
-                             names=names_for("production"), clients=SimpleNamespace(client=lambda _s: cloudwatch))
+                             names=names_for("production"),
+                             clients=SimpleNamespace(client=lambda _s: cloudwatch, region="us-east-1"))
     assert alarms.fetch(target).alarms[0].actions_enabled is enabled  # type: ignore[arg-type]
 
 

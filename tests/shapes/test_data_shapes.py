@@ -437,6 +437,8 @@ def test_alarm_actions_in_other_partitions_are_sns_topics(partition: str, region
         "EvaluationPeriods": 2, "Threshold": 80.0, "ComparisonOperator": "GreaterThanThreshold"}]},
         {"AlarmNamePrefix": f"{ENV}-taskmanager-", "AlarmTypes": ["MetricAlarm"]})
     clients.stub("cloudwatch").add_response("list_tags_for_resource", {"Tags": TAGS}, {"ResourceARN": arn})
+    topic = f"arn:{partition}:sns:{region}:{ACCOUNT}:{ENV}-taskmanager-alerts"  # its subscriptions, read once
+    clients.stub("sns").add_response("list_subscriptions_by_topic", {"Subscriptions": []}, {"TopicArn": topic})
     snapshot = snapshot_of(ENV, alarms=alarms.fetch(target(ENV, clients)))
     clients.verify()
     verdict = judge("checks/live/test_monitoring.py", "MON-ALARMS", ENV, snapshot)

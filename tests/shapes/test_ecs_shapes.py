@@ -142,6 +142,8 @@ def scaling_inventory(api: tuple[int, int] | None, worker: tuple[int, int] | Non
                 "RoleARN": role_arn, "CreationTime": WHEN}
                for role, pair in (("api", api), ("worker", worker)) if pair is not None]
     clients.stub("application-autoscaling").add_response("describe_scalable_targets", {"ScalableTargets": members})
+    for _ in (range(2) if members else ()):  # once there is a target, each target's policies are read
+        clients.stub("application-autoscaling").add_response("describe_scaling_policies", {"ScalingPolicies": []})
     return scaling.fetch(target(ENV, clients))  # type: ignore[arg-type]
 
 

@@ -72,6 +72,19 @@ def test_real_customer_data_deselects_user_creation(pytester: pytest.Pytester, m
     assert failed == {}, output
     assert "test_app_registration[production]" not in output
     assert "test_smoke_tasks[production] PASSED" in output
+    assert "test_app_unverified_login[production] PASSED" in output  # verification observed, no user created
+
+
+def test_unverified_account_missing_fails_naming_the_variables(pytester: pytest.Pytester,
+                                                               monkeypatch: pytest.MonkeyPatch,
+                                                               conforming: RunningServices) -> None:
+    env_vars = {key: value for key, value in conforming.env_vars.items() if "UNVERIFIED" not in key}
+    monkeypatch.delenv("ENVMATRIX_UNVERIFIED_EMAIL_PRODUCTION", raising=False)
+    monkeypatch.delenv("ENVMATRIX_UNVERIFIED_PASSWORD_PRODUCTION", raising=False)
+    failed, output = run_smoke(pytester, monkeypatch, env_vars, "--env=production", "-k", "unverified")
+    assert list(failed) == ["test_app_unverified_login[production]"], output
+    assert "ENVMATRIX_UNVERIFIED_EMAIL_PRODUCTION and ENVMATRIX_UNVERIFIED_PASSWORD_PRODUCTION" in output
+    assert conforming.env_vars["ENVMATRIX_UNVERIFIED_PASSWORD_PRODUCTION"] not in output
 
 
 FAULTS: dict[str, tuple[str, Fault, dict[str, str]]] = {
@@ -82,7 +95,9 @@ FAULTS: dict[str, tuple[str, Fault, dict[str, str]]] = {
     "60-minute tokens": ("staging", Fault(env_values={"JWT_ACCESS_TOKEN_EXPIRE_MINUTES": "60"}),
                          {"test_jwt_access_minutes[staging]": "exp - iat (minutes): expected 15, got 60"}),
     "verification skipped": ("production", Fault(env_values={"ENABLE_EMAIL_VERIFICATION": "false"}),
-                             {"test_app_email_verification[production]": "expected 403, got 200"}),
+                             {"test_app_email_verification[production]": "expected 403, got 200",
+                              "test_app_unverified_login[production]": "(configured unverified account).status_code: "
+                                                                       "expected 403, got 200"}),
     "registration closed": ("dev", Fault(env_values={"ENABLE_REGISTRATION": "false"}),
                             {"test_app_registration[dev]": "expected 201, got 403",
                              "test_app_email_verification[dev]": "expected 201, got 403"}),

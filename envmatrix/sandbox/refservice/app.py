@@ -61,6 +61,8 @@ def create_app(settings: ServiceSettings) -> FastAPI:
     store = Store()
     if settings.extras.smoke_account is not None:
         store.add_user(*settings.extras.smoke_account, verified=True)
+    if settings.extras.unverified_account is not None:
+        store.add_user(*settings.extras.unverified_account, verified=False)
     app.state.store = store
     _add_routes(app, settings, store)
     _add_error_handlers(app, settings)

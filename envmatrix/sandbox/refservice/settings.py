@@ -14,6 +14,8 @@ class Extras:
     """What the sandbox adds that an env file does not hold: accounts, basic auth, HSTS, version."""
 
     smoke_account: tuple[str, str] | None = None
+    #: an account that never verified its address (refused at login where verification is on)
+    unverified_account: tuple[str, str] | None = None
     basic_auth: tuple[str, str] | None = None
     hsts: bool = False
     version: str = "0.0.0-sandbox"
