@@ -9,7 +9,6 @@ from envmatrix.aws.reading import Once, reading
 from envmatrix.aws.target import Model, Target
 
 
-
 class Identity(Model):
     account: str
     partition: str
