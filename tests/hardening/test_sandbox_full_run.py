@@ -129,10 +129,15 @@ def test_no_canary_or_generated_secret_in_any_output(full_run: FullRun) -> None:
     assert not leaks, "\n".join(f"{leak.where}: ...{leak.context}..." for leak in leaks[:10])
 
 
+#: REST reads whose HTTP method is POST: Route 53 ListTagsForResources (tags of many health checks at once).
+READS_SENT_AS_POST = {"POST /2013-04-01/tags/healthcheck"}
+
+
 def test_only_reads_reached_aws(full_run: FullRun) -> None:
     operations = [(call["service"], call["operation"]) for call in full_run.calls]
     assert len(operations) > 30, "the live layer did not run"
     assert [op for op in operations if not is_allowed(*op)] == []
     assert len(full_run.recorded) == len(operations), (len(full_run.recorded), len(operations))
-    writes = [op for op in full_run.recorded if not op.startswith(("Describe", "List", "Get", "GET ", "HEAD "))]
+    writes = [op for op in full_run.recorded if not op.startswith(("Describe", "List", "Get", "GET ", "HEAD "))
+              and op not in READS_SENT_AS_POST]
     assert writes == [] and "GetSecretValue" not in full_run.recorded

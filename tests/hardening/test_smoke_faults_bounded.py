@@ -74,6 +74,8 @@ def test_smoke_checks_fail_clearly_within_the_bound(project: Project, bad_target
     monkeypatch.setenv("ENVMATRIX_RESOLVE", "taskmanager.com=127.0.0.1")
     monkeypatch.setenv("ENVMATRIX_SMOKE_EMAIL_PRODUCTION", "smoke@taskmanager.com")
     monkeypatch.setenv("ENVMATRIX_SMOKE_PASSWORD_PRODUCTION", "cnry-smokepw-2e2e9a9a")
+    monkeypatch.setenv("ENVMATRIX_UNVERIFIED_EMAIL_PRODUCTION", "unverified@taskmanager.com")
+    monkeypatch.setenv("ENVMATRIX_UNVERIFIED_PASSWORD_PRODUCTION", "cnry-unverifiedpw-3f3f")
     started = time.monotonic()
     outcome = project.run("--env=production", "-m", "smoke", f"--base-url=production={url}", "--no-allure", "-q")
     elapsed = time.monotonic() - started

@@ -87,6 +87,8 @@ class AcmeEnv:
     placeholder: str
     ids: dict[str, str] = field(default_factory=dict)
     subnets: list[str] = field(default_factory=list)
+    #: the alarm signals the environment's monitoring level names (spec alarm_signals), by signal name
+    signals: dict[str, Any] = field(default_factory=dict)
 
     def client(self, service: str) -> Any:
         return boto3.client(service, region_name=self.tfvars.aws_region, endpoint_url=self.endpoint,  # type: ignore[call-overload]
@@ -338,6 +340,46 @@ def deployment(env: AcmeEnv) -> None:
             ecr.start_image_scan(repositoryName=f"acme-{role}", imageId={"imageTag": "v1.0.0"})
 
 
+def _dimensions(env: AcmeEnv, resource: str) -> list[dict[str, str]]:
+    if resource == "alb":
+        return [{"Name": "LoadBalancer", "Value": env.ids["alb"].split(":loadbalancer/", 1)[-1]}]
+    if resource in ("api", "worker"):
+        return [{"Name": "ClusterName", "Value": env.name("")},
+                {"Name": "ServiceName", "Value": f"{PROJECT}-{resource}"}]
+    if resource == "cache":
+        return [{"Name": "ReplicationGroupId", "Value": env.name("cache")}]
+    return [{"Name": "DBInstanceIdentifier", "Value": env.name("db")}]
+
+
+def operations(env: AcmeEnv) -> None:
+    """The monthly budget, an alarm on every signal of the monitoring level (topic subscribed), scaling policies."""
+    cost = env.spec.cost
+    env.client("budgets").create_budget(AccountId=ACCOUNT, Budget={
+        "BudgetName": env.name("monthly"), "BudgetType": "COST", "TimeUnit": "MONTHLY",
+        "BudgetLimit": {"Amount": str(cost.monthly_usd_low), "Unit": "USD"}}, NotificationsWithSubscribers=[{
+            "Notification": {"NotificationType": "ACTUAL", "ComparisonOperator": "GREATER_THAN", "Threshold": 80.0,
+                             "ThresholdType": "PERCENTAGE"},
+            "Subscribers": [{"SubscriptionType": "EMAIL", "Address": "finance@acme.invalid"}]}])
+    if env.spec.auto_scaling:
+        for role in ("api", "worker"):
+            env.client("application-autoscaling").put_scaling_policy(
+                PolicyName=env.name(f"{role}-cpu"), ServiceNamespace="ecs",
+                ResourceId=f"service/{env.name('')}/{PROJECT}-{role}", ScalableDimension="ecs:service:DesiredCount",
+                PolicyType="TargetTrackingScaling", TargetTrackingScalingPolicyConfiguration={
+                    "TargetValue": 70.0, "PredefinedMetricSpecification": {
+                        "PredefinedMetricType": "ECSServiceAverageCPUUtilization"}})
+    if not env.spec.monitoring.alerting:
+        return
+    sns = env.client("sns")
+    topic = sns.create_topic(Name=env.name("alerts"), Tags=env.tag_list())["TopicArn"]
+    sns.subscribe(TopicArn=topic, Protocol="https", Endpoint="https://hooks.slack.invalid/services/acme-on-call")
+    for name, signal in env.signals.items():
+        env.client("cloudwatch").put_metric_alarm(
+            AlarmName=env.name(name), Namespace=signal.namespace, MetricName=signal.metrics[0],
+            Dimensions=_dimensions(env, signal.resource), Statistic="Average", Period=300, EvaluationPeriods=2,
+            Threshold=80.0, ComparisonOperator="GreaterThanThreshold", AlarmActions=[topic], Tags=env.tag_list())
+
+
 def provision(env: AcmeEnv) -> None:
-    for step in (network, load_balancer, data, application, alarms, availability, deployment):
+    for step in (network, load_balancer, data, application, alarms, availability, deployment, operations):
         step(env)

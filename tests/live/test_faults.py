@@ -152,7 +152,10 @@ def test_catalogue_is_well_formed() -> None:
 
 #: (layer, check id, environment) that may pass on an account holding nothing: only checks whose spec value is
 #: "nothing there" (no log archive to drift from outside production).
-EMPTY_ACCOUNT_PASSES = {("drift", "DRIFT-LOGGING", "dev"), ("drift", "DRIFT-LOGGING", "staging")}
+EMPTY_ACCOUNT_PASSES = {("drift", "DRIFT-LOGGING", "dev"), ("drift", "DRIFT-LOGGING", "staging"),
+                        # approvals are read from GitHub (the stand-in), not from the empty AWS account
+                        ("live", "GH-ENVIRONMENT-REVIEWERS", "production"), ("live", "GH-BRANCH-REVIEWS", "production"),
+                        ("live", "GH-BRANCH-STATUS-CHECKS", "production")}
 
 
 def test_empty_account_passes_nothing(fault_sandbox: tuple[RunningAws, Suite], pytester: pytest.Pytester,

@@ -39,6 +39,7 @@ def acme(project: Project, moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) 
             short=short, endpoint=moto_endpoint, spec=spec.env(env), placeholder=spec.defaults.secret_placeholder,
             tfvars=load_tfvars(root / "infra" / "envs" / short / "terraform.tfvars"),
             env_file=load_env_file(root / "app" / "config" / f"{short}.env"),
+            signals={name: spec.alarm_signals[name] for name in getattr(spec.monitoring_level(env), "signals", ())},
         ))
     offline_aws(monkeypatch, moto_endpoint)
     return project
