@@ -67,8 +67,8 @@ def test_smoke_auth_required(env: Environment) -> None:
     env.expect(resource, "status_code (forged bearer)", 401, forged.status_code)
 
 
-@check("APP-UNVERIFIED-LOGIN", layer="smoke", area="flags", row="email_verification", severity="high",
-       applies=_verification_required)
+@check("APP-UNVERIFIED-LOGIN", layer="smoke", area="flags", row="email_verification", evidence=True,
+       severity="high", applies=_verification_required)
 def test_app_unverified_login(env: Environment) -> None:
     """A configured account that never verified its address is refused at login (403); no user is created."""
     client: SmokeClient = env.http

@@ -31,7 +31,8 @@ def test_db_backup_retention(env: Environment) -> None:
     env.expect(resource, "BackupRetentionPeriod", env.spec.database.backup_retention_days, db.backup_retention_days)
 
 
-@check("DB-BACKUPS-RECENT", layer="live", area="backups", row="backups", severity="high", applies=_restorable_window)
+@check("DB-BACKUPS-RECENT", layer="live", area="backups", row="backups", evidence=True, severity="high",
+       applies=_restorable_window)
 def test_db_backups_recent(env: Environment) -> None:
     """Backups are happening, not only configured: LatestRestorableTime within the spec's minutes of the snapshot."""
     snapshot = live(env)

@@ -10,7 +10,7 @@ def _usd(amount: float) -> str:
     return f"${amount:,.0f}"
 
 
-@check("COST-BUDGET", layer="live", area="cost", row="cost_per_month", severity="medium")
+@check("COST-BUDGET", layer="live", area="cost", row="cost_per_month", evidence=True, severity="medium")
 def test_cost_budget(env: Environment) -> None:
     """A COST budget, MONTHLY, limited at the documented monthly cost (within the spec's tolerance), that alerts."""
     snapshot = live(env)

@@ -42,7 +42,8 @@ def _signal_text(signal: AlarmSignal) -> str:
     return f"an enabled alarm notifying SNS on {signal.namespace} {' or '.join(signal.metrics)} of {signal.resource}"
 
 
-@check("MON-ALARM-SIGNALS", layer="live", area="monitoring", row="monitoring", severity="high", applies=_alerts)
+@check("MON-ALARM-SIGNALS", layer="live", area="monitoring", row="monitoring", evidence=True, severity="high",
+       applies=_alerts)
 def test_mon_alarm_signals(env: Environment) -> None:
     """Each signal the monitoring level names has an enabled alarm with an SNS action (found by metric, not name)."""
     snapshot = live(env)
@@ -61,8 +62,8 @@ def test_mon_alarm_signals(env: Environment) -> None:
                    ok=lambda _w, got: got != "none")
 
 
-@check("MON-ALERT-SUBSCRIPTIONS", layer="live", area="monitoring", row="monitoring", severity="high",
-       applies=_alerts)
+@check("MON-ALERT-SUBSCRIPTIONS", layer="live", area="monitoring", row="monitoring", evidence=True,
+       severity="high", applies=_alerts)
 def test_mon_alert_subscriptions(env: Environment) -> None:
     """Every SNS topic the alarms notify exists and has a confirmed subscription (PendingConfirmation is none)."""
     inventory = live(env).section("alarms")

@@ -23,12 +23,13 @@ def _fallback(env: str) -> dict[str, Any]:
     """Conservative values for what the document may not state; every one of them is marked TODO unless derived."""
     service = {"cpu": 256, "memory": 512, "desired_count": 1, "min_capacity": 1, "max_capacity": 1}
     return {
-        "long_name": LONG_NAMES[env], "matrix": {}, "sla": {"uptime_percent": None, "min_availability_zones": None},
+        "long_name": LONG_NAMES[env], "matrix": {}, "sla": {"uptime_percent": None, "min_availability_zones": None,
+                                                  "window_days": 30, "external_health_check": False},
         "data": {"real_customer_data": False}, "region": "us-east-1", "domain_name": "example.com",
         "network": {"vpc_cidr": "10.0.0.0/16"},
         "database": {"instance_class": "db.t3.micro", "allocated_storage_gb": 20, "max_allocated_storage_gb": 20,
                      "multi_az": False, "replica": None, "backup_retention_days": 7, "deletion_protection": True,
-                     "skip_final_snapshot": False},
+                     "skip_final_snapshot": False, "restorable_within_minutes": 15},
         "cache": {"node_type": "cache.t3.micro", "num_nodes": 1, "automatic_failover": False},
         "auto_scaling": False, "services": {"api": dict(service), "worker": dict(service)},
         "logging": {"level": "INFO", "retention_days": 30, "archive_days": None},
@@ -40,6 +41,8 @@ def _fallback(env: str) -> dict[str, Any]:
         "secrets": {"from_secrets_manager": [], "rotation": {}},
         "security": {"waf": False, "backup_bucket": False, "log_archive_bucket": False, "hsts": True,
                      "min_tls_version": "TLSv1.2", "basic_auth": False},
+        "deployment": {"trigger": "main-push", "blue_green": None, "rolling_rollback": False, "images": None},
+        "cost": {"monthly_usd_low": 1, "monthly_usd_high": 1, "tolerance_percent": 10},
     }
 
 
@@ -109,6 +112,19 @@ def _facts(doc: ParsedDocument) -> list[str]:
     return [f"  {key}: {_scalar(value)}" if value else f"  {key}: '?'  # {_TODO}" for key, value in found]
 
 
+def _sla_grades(graded: list[str]) -> list[str]:
+    """What each documented SLA needs of the design: the document names no such thing, so every grade is TODO."""
+    if not graded:
+        return []
+    check = ("{path: /health, protocols: [HTTP, HTTPS], max_healthy_threshold: 5, max_unhealthy_threshold: 3, "
+             "max_interval_seconds: 30}")
+    lines = ["sla_grades:  # " + _TODO]
+    for grade in graded:
+        lines += [f"  {_scalar(grade)}:", "    min_availability_zones: 2", "    min_api_tasks: 2",
+                  "    multi_az_database: true", "    cache_failover: true", f"    target_health_check: {check}"]
+    return lines
+
+
 def starter_spec(doc: ParsedDocument) -> str:
     """The YAML text of a starting spec; raises DocumentError when even that does not validate."""
     lines = ["# A starting spec written by `envmatrix spec init` from " + doc.path.name + ".",
@@ -118,11 +134,15 @@ def starter_spec(doc: ParsedDocument) -> str:
              "  tags: {Project: taskmanager}  # " + _TODO, "", "parity: {tfvars: {}, env: {}}  # " + _TODO, "",
              "environments:"]
     documented = {canonical_or_none(name) for name in [*doc.matrix_columns, *doc.sections]}
+    graded: set[str] = set()
     for env in ENVIRONMENTS:
         if env not in documented:
             raise DocumentError(doc.path, f"no section or matrix column for the {LONG_NAMES[env]} environment")
         data, derived = _environment(doc, env)
+        if data["sla"].get("uptime_percent") is not None:
+            graded.add(str(data["matrix"].get("uptime_sla", "")))
         lines += [f"  {env}:", *_emit(data, derived, "", 2)]
+    lines += _sla_grades(sorted(graded))
     text = "\n".join(lines) + "\n"
     try:
         Spec.model_validate({**yaml.safe_load(text), "digest": ""})

@@ -15,8 +15,9 @@ from envmatrix.verdict import show
 VOLATILE_KEYS = frozenset({"taken_at", "fetched_at", "generated_at", "captured_at", "timestamp", "run_id",
                            "duration", "duration_s", "duration_seconds", "elapsed", "elapsed_s", "api_calls",
                            "seconds", "setup_seconds"})
-#: Durations, and the moments AWS records (a secret's creation and last rotation): when, not what.
-_VOLATILE_SUFFIX = re.compile(r"(^|_)(seconds|duration|elapsed|timings?|created|rotated)$")
+#: Durations, and the moments AWS records (a secret's creation and last rotation, the latest restorable time):
+#: when, not what.
+_VOLATILE_SUFFIX = re.compile(r"(^|_)(seconds|duration|elapsed|timings?|created|rotated|restorable_time)$")
 
 
 def volatile(key: str) -> bool:
@@ -28,7 +29,8 @@ def volatile(key: str) -> bool:
 _ID_KEYS = ("name", "Name", "family", "key", "Key", "port", "Port", "identifier", "Identifier", "id", "Id",
             "arn", "Arn", "ARN")
 _MAX_VALUE = 200
-_IDENTIFIER_VALUE = re.compile(r"^(arn:aws|sg-|vpc-|subnet-|igw-|nat-|rtb-|eni-|i-)[\w:/.-]*$")
+#: generated ids: ARNs, EC2 ids, a load balancer's ARN tail (app/<name>/<id>, as CloudWatch dimensions hold it)
+_IDENTIFIER_VALUE = re.compile(r"^(arn:aws|sg-|vpc-|subnet-|igw-|nat-|rtb-|eni-|i-|app/|net/)[\w:/.-]*$")
 _IDENTIFIER_KEYS = frozenset({"arn", "Arn", "ARN", "id", "Id"})
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -119,7 +120,7 @@ def test_init_writes_a_config_that_names_reads(tmp_path: Path, monkeypatch: pyte
     assert main(["names", "--env", "prod"]) == 0
     out = capsys.readouterr().out
     assert "production: short name prod, ENVIRONMENT=prod" in out
-    assert "db                  prod-acme-db" in out and "(default template)" in out
+    assert re.search(r"^\s*db\s+prod-acme-db\b", out, re.MULTILINE) and "(default template)" in out
     assert f"tfvars   {tmp_path}/infra/envs/prod/terraform.tfvars" in out
 
 

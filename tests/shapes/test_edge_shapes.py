@@ -251,6 +251,7 @@ def test_a_failed_waf_call_leaves_the_alb_checks_green(code: str, monkeypatch: p
               {MODERN: ["TLSv1.3", "TLSv1.2"]})
     clients.stub("wafv2").add_client_error("get_web_acl_for_resource", code, "Rate exceeded or not allowed", 400)
     monkeypatch.setattr(snapshot, "SECTIONS", {name: snapshot.SECTIONS[name] for name in ("alb", "waf")})
+    monkeypatch.setattr(snapshot, "LATER", {})
     taken = snapshot.take_snapshot(target(ENV, clients), "shapes")
     clients.verify()  # DescribeLoadBalancers was queued once and asked once
     assert set(taken.unavailable) == {"waf"} and code in taken.unavailable["waf"][1]
