@@ -29,8 +29,10 @@ def volatile(key: str) -> bool:
 _ID_KEYS = ("name", "Name", "family", "key", "Key", "port", "Port", "identifier", "Identifier", "id", "Id",
             "arn", "Arn", "ARN")
 _MAX_VALUE = 200
-#: generated ids: ARNs, EC2 ids, a load balancer's ARN tail (app/<name>/<id>, as CloudWatch dimensions hold it)
-_IDENTIFIER_VALUE = re.compile(r"^(arn:aws|sg-|vpc-|subnet-|igw-|nat-|rtb-|eni-|i-|app/|net/)[\w:/.-]*$")
+#: generated ids: ARNs, EC2 ids, a load balancer's ARN tail (app/<name>/<id>, as CloudWatch dimensions hold it),
+#: UUIDs (a CodeDeploy deployment group's id)
+_IDENTIFIER_VALUE = re.compile(r"^((arn:aws|sg-|vpc-|subnet-|igw-|nat-|rtb-|eni-|i-|app/|net/)[\w:/.-]*"
+                               r"|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$")
 _IDENTIFIER_KEYS = frozenset({"arn", "Arn", "ARN", "id", "Id"})
 
 
