@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Literal, TypeVar
 
@@ -118,12 +118,13 @@ def check(
     return decorate
 
 
-def evidence_catalogue() -> dict[str, list[str]]:
-    """Per row, the checks (``layer:ID``) defined as its evidence: what the report can say was not run."""
+def evidence_catalogue(infos: Iterable[CheckInfo] | None = None) -> dict[str, list[str]]:
+    """Per row, the checks (``layer:ID``) defined as its evidence (of ``infos``, default every check imported):
+    what the report can say exists but was not run."""
     rows: dict[str, list[str]] = {}
-    for (layer, check_id), info in sorted(REGISTRY.items()):
+    for info in sorted(REGISTRY.values() if infos is None else set(infos), key=lambda i: (i.layer, i.id)):
         if info.evidence:
-            rows.setdefault(info.row, []).append(f"{layer}:{check_id}")
+            rows.setdefault(info.row, []).append(f"{info.layer}:{info.id}")
     return rows
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from envmatrix.catalog import evidence_catalogue, info_of
+from envmatrix.catalog import CheckInfo, evidence_catalogue, info_of
 from envmatrix.config import CONFIG_FILE, config_path, load_config, resolve
 from envmatrix.environments import ENVIRONMENTS
 from envmatrix.errors import EnvmatrixError
@@ -20,6 +20,9 @@ from envmatrix.reporting.gate import parse_plan
 from envmatrix.reporting.results import KIND_PROPERTY, PROVES_PROPERTY, Kind
 from envmatrix.reporting.session import CATALOGUE_KEY, CATALOGUE_OUTPUT, ReportBuilder
 from envmatrix.verdict import CheckFailed
+
+#: The checks this session collected (before any selection): the evidence catalogue is built from them.
+COLLECTED_KEY = pytest.StashKey[set[CheckInfo]]()
 
 PLAN_KEY = pytest.StashKey[dict[str, tuple[str, ...]]]()
 PREVIOUS_KEY = pytest.StashKey[tuple[dict[str, Any], list[str]]]()
@@ -139,8 +142,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = keep
-    # Every check module imported so far, selected or not: what the report can say exists but did not run.
-    config.stash[CATALOGUE_KEY] = evidence_catalogue()
+    # Every check this session collected, selected or not: what the report can say exists but did not run.
+    config.stash[CATALOGUE_KEY] = evidence_catalogue(config.stash.get(COLLECTED_KEY, set()))
+
+
+def pytest_itemcollected(item: pytest.Item) -> None:
+    info = info_of(item)
+    if info is not None:
+        item.config.stash.setdefault(COLLECTED_KEY, set()).add(info)
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:

@@ -30,9 +30,9 @@ def test_conforming_run_shows_the_documented_matrix(report_project: ReportProjec
     assert (data["status"], data["reason"]) == ("not-checked", "no check is evidence of this row yet")
     cost = report_project.cell("cost_per_month", "production")
     assert (cost["documented"], cost["status"]) == ("~$2,200-$5,500", "not-checked")
-    # Only declared files back the availability zones here (the scratch project runs no live check): not green.
+    # Only declared files back the availability zones here (the scratch project has no live checks): not green.
     sla = report_project.cell("uptime_sla", "production")
-    assert (sla["status"], sla["reason"]) == ("declared", "no live or smoke evidence of this row ran here")
+    assert (sla["status"], sla["reason"]) == ("declared", "no check observes this row yet, only files")
     assert report_project.cell("debug_mode", "staging")["status"] == "pass", "observed by the (fake) smoke check"
     assert report_project.cell("debug_mode", "staging")["entries"][-1]["layer_label"] == "observed"
     assert model["summary"] == {"checks": 121, "pass": 116, "fail": 0, "waived": 5, "error": 0, "skipped": 0}
