@@ -36,13 +36,13 @@ def test_clean_sandbox_is_green(pytester: pytest.Pytester, aws_env: dict[str, st
     assert xfailed == WAIVED
     for env in ("dev", "staging", "production"):
         snapshot = json.loads((tmp_path / "snapshots" / f"{env}.json").read_text())
-        # 58: production's 39 before the matrix-truth evidence, plus the Uptime SLA's (DescribeTargetGroups,
+        # 60: production's 39 before the matrix-truth evidence, plus the Uptime SLA's (DescribeTargetGroups,
         # GetMetricData, ListHealthChecks, ListTagsForResources, the health-check alarm's tags), the Deployment
         # row's (GetDeploymentGroup, DescribeRepositories, DescribeImages x2, DescribeImageScanFindings x2,
         # DescribeTaskSets: moto omits a CODE_DEPLOY service's task sets) and Monitoring/Auto Scaling/Cost's
         # (DescribeScalingPolicies x2, ListSubscriptionsByTopic, DescribeBudget, DescribeNotificationsForBudget,
-        # the tags of the 4 new alarms); measured 58 in production
-        assert snapshot["unavailable"] == {} and snapshot["api_calls"] <= 58
+        # the tags of the 4 new alarms); measured 58-59 in production (DescribeTaskSets depends on moto's answer)
+        assert snapshot["unavailable"] == {} and snapshot["api_calls"] <= 60
         assert "password@" not in json.dumps(snapshot)  # dev's literal DATABASE_URL credentials are scrubbed
 
 
