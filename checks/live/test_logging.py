@@ -1,10 +1,11 @@
-"""Live logging: the containers' LOG_LEVEL, awslogs destinations, log group retention, the log archive."""
+"""Live logging: the containers' LOG_LEVEL, CloudWatch destinations, log group retention, the log archive."""
 
 from __future__ import annotations
 
 from envmatrix import Environment, check
 from envmatrix.aws.buckets import expiration_days
-from envmatrix.aws.checking import ROLES, container, live, present
+from envmatrix.aws.checking import ROLES, container, live, present, task_definition
+from envmatrix.aws.ecs import Container, TaskDefinition
 from envmatrix.spec import EnvironmentSpec
 
 
@@ -20,15 +21,34 @@ def test_log_level(env: Environment) -> None:
         env.expect(resource, "environment.LOG_LEVEL", env.spec.logging.level, app.environment.get("LOG_LEVEL"))
 
 
+#: ECS log drivers (AWS's words): straight to CloudWatch Logs, or through a FireLens log router container.
+AWSLOGS = "awslogs"
+FIRELENS = "awsfirelens"
+#: Fluent Bit output plugins that deliver to CloudWatch Logs (the current one and the older Go plugin).
+CLOUDWATCH_OUTPUTS = ("cloudwatch_logs", "cloudwatch")
+
+
+def _firelens_to_cloudwatch(app: Container, definition: TaskDefinition) -> bool:
+    """The app logs through a FireLens router of its own task whose output is CloudWatch Logs."""
+    routed = app.log_driver == FIRELENS and any(item.firelens for item in definition.containers)
+    return routed and app.log_options.get("Name", "").lower() in CLOUDWATCH_OUTPUTS
+
+
 @check("LOG-DESTINATION", layer="live", area="logging", row="log_level", severity="high")
 def test_log_destination(env: Environment) -> None:
-    """Each container logs through awslogs to its service's log group."""
+    """Each container logs to its service's CloudWatch log group: by awslogs, or by a FireLens router's
+    CloudWatch output (a router shipping elsewhere, e.g. only to Datadog, does not count)."""
     snapshot = live(env)
     for role in ROLES:
         resource, app = container(env, role)
-        env.expect(resource, "logConfiguration.logDriver", "awslogs", app.log_driver)
-        env.expect(resource, "logConfiguration.options.awslogs-group", snapshot.names[f"{role}_log_group"],
-                   app.log_options.get("awslogs-group"))
+        group = snapshot.names[f"{role}_log_group"]
+        if _firelens_to_cloudwatch(app, task_definition(env, role)[1]):
+            env.expect(resource, "logConfiguration.options.log_group_name", group,
+                       app.log_options.get("log_group_name"))
+            continue
+        env.expect(resource, "logConfiguration.logDriver", AWSLOGS, app.log_driver,
+                   expected_text=f"{AWSLOGS} (or {FIRELENS} with a CloudWatch output)")
+        env.expect(resource, "logConfiguration.options.awslogs-group", group, app.log_options.get("awslogs-group"))
 
 
 @check("LOG-RETENTION", layer="live", area="logging", row="log_level", severity="medium")

@@ -58,14 +58,16 @@ def test_secrets_placeholders(env: Environment) -> None:
 
 @check("SECRETS-NO-LITERALS", layer="live", area="security", row="security", evidence=True, severity="high")
 def test_secrets_no_literals(env: Environment) -> None:
-    """No secret-like variable and no URL with credentials in any container's plain environment (sidecars too)."""
+    """No secret-like variable and no URL with credentials in any container's plain environment or log options
+    (sidecars too; a log router's credential belongs in secretOptions)."""
     for role in ROLES:
         resource, app = container(env, role)
         for item in task_definition(env, role)[1].containers:
-            literals = sorted(name for name, value in item.environment.items()
-                              if is_secret_name(name) or URL_CREDENTIALS.search(value))
-            env.expect(resource if item is app else f"{resource}/container:{item.name}", "environment",
-                       "no literal secrets", literals or "none", ok=lambda _w, got: got == "none")
+            where = resource if item is app else f"{resource}/container:{item.name}"
+            for setting, values in (("environment", item.environment), ("logConfiguration.options", item.log_options)):
+                literals = sorted(name for name, value in values.items()
+                                  if is_secret_name(name) or URL_CREDENTIALS.search(value))
+                env.expect(where, setting, "no literal secrets", literals or "none", ok=lambda _w, got: got == "none")
 
 
 @check("SECRETS-ROTATION", layer="live", area="security", row="security",

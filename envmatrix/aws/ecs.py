@@ -163,7 +163,8 @@ def _container(raw: dict[str, Any]) -> Container:
         environment={e["name"]: str(redact_value(e["name"], e.get("value", ""))) for e in raw.get("environment", [])},
         secrets={s["name"]: s.get("valueFrom", "") for s in raw.get("secrets", [])},
         log_driver=log.get("logDriver"),
-        log_options=dict(log.get("options") or {}),
+        # Log options may carry a credential (a FireLens output's apikey): redacted as the environment is.
+        log_options={key: str(redact_value(key, value)) for key, value in (log.get("options") or {}).items()},
     )
 
 

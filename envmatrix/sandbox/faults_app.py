@@ -275,6 +275,36 @@ def _sidecars_first(target: FaultTarget) -> None:
     target.revise_task("api", mutate)
 
 
+#: A FireLens router container (Fluent Bit), as AWS's own examples register it.
+_LOG_ROUTER = {"name": "log_router", "image": "public.ecr.aws/aws-observability/aws-for-fluent-bit:stable",
+               "essential": True, "firelensConfiguration": {"type": "fluentbit"}}
+
+
+@conforming("production-worker-logs-through-firelens", "production",
+            "production worker logs through a FireLens router to its CloudWatch log group (cloudwatch_logs output)")
+def _firelens_to_cloudwatch(target: FaultTarget) -> None:
+    def mutate(definition: dict[str, Any], container: dict[str, Any]) -> None:
+        definition["containerDefinitions"].insert(0, dict(_LOG_ROUTER))
+        container["logConfiguration"] = {"logDriver": "awsfirelens", "options": {
+            "Name": "cloudwatch_logs", "region": target.aws.region, "log_group_name": target.names.log_group("worker"),
+            "log_stream_prefix": "worker/", "auto_create_group": "false"}}
+    target.revise_task("worker", mutate)
+
+
+@fault("staging-api-logs-only-to-datadog", "staging",
+       "staging api ships its logs only to Datadog through FireLens, the API key inline in the log options",
+       live("LOG-DESTINATION", "SECRETS-NO-LITERALS"),
+       "ecs-task-definition:staging-taskmanager-api.logConfiguration.logDriver: expected awslogs")
+def _firelens_to_datadog(target: FaultTarget) -> None:
+    def mutate(definition: dict[str, Any], container: dict[str, Any]) -> None:
+        definition["containerDefinitions"].insert(0, dict(_LOG_ROUTER))
+        key = secrets.token_hex(16)
+        register_secret(key)
+        container["logConfiguration"] = {"logDriver": "awsfirelens", "options": {
+            "Name": "datadog", "Host": "http-intake.logs.datadoghq.com", "TLS": "on", "apikey": key}}
+    target.revise_task("api", mutate)
+
+
 @conforming("staging-newer-revision-not-deployed", "staging",
             "a newer staging api revision (DEBUG, half the cpu) registered but not deployed")
 def _newer_not_deployed(target: FaultTarget) -> None:

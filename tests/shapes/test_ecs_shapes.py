@@ -361,3 +361,59 @@ def test_dev_without_scalable_targets_reports_the_contradiction_in_drift() -> No
     assert not verdict.passed and verdict.message.startswith(
         "dev DRIFT-SERVICES scalable-target:dev-taskmanager/api.api_min_capacity: expected declared 2 "
         "(terraform.tfvars), got ")
+
+
+# --- logs routed through FireLens ----------------------------------------------------------------------------
+def _firelens_app(output: dict[str, str]) -> dict[str, Any]:
+    """The app container logging through the task's FireLens router (logDriver awsfirelens, the output's options)."""
+    return {**app_container("api"), "logConfiguration": {"logDriver": "awsfirelens", "options": output}}
+
+
+TO_CLOUDWATCH = {"Name": "cloudwatch_logs", "region": REGION, "log_group_name": NAMES.log_group("api"),
+                 "log_stream_prefix": "api/", "auto_create_group": "false"}
+DATADOG_KEY = "9f8e7d6c5b4a39281706f5e4d3c2b1a0"
+TO_DATADOG = {"Name": "datadog", "Host": "http-intake.logs.datadoghq.com", "TLS": "on", "provider": "ecs",
+              "dd_service": "taskmanager-api", "apikey": DATADOG_KEY}
+
+
+@pytest.mark.parametrize("output", [TO_CLOUDWATCH, {**TO_CLOUDWATCH, "Name": "cloudwatch"}],
+                         ids=["cloudwatch_logs", "older-cloudwatch-plugin"])
+def test_firelens_to_the_service_log_group_is_green(output: dict[str, str]) -> None:
+    snapshot = _with_api_containers([FIRELENS, _firelens_app(output)])
+    assert judge(LOGGING, "LOG-DESTINATION", ENV, snapshot).passed
+    assert judge(SECURITY, "SECRETS-NO-LITERALS", ENV, snapshot).passed
+
+
+def test_firelens_to_another_log_group_is_red() -> None:
+    snapshot = _with_api_containers([FIRELENS, _firelens_app({**TO_CLOUDWATCH, "log_group_name": "/ecs/scratch"})])
+    verdict = judge(LOGGING, "LOG-DESTINATION", ENV, snapshot)
+    assert not verdict.passed
+    assert verdict.message.startswith(f"{ENV} LOG-DESTINATION ecs-task-definition:{NAMES.family('api')}"
+                                      f".logConfiguration.options.log_group_name: expected {NAMES.log_group('api')}"
+                                      ", got /ecs/scratch")
+
+
+def test_firelens_without_a_router_in_the_task_is_red() -> None:
+    verdict = judge(LOGGING, "LOG-DESTINATION", ENV, _with_api_containers([_firelens_app(TO_CLOUDWATCH)]))
+    assert not verdict.passed
+    assert ".logConfiguration.logDriver: expected awslogs (or awsfirelens with a CloudWatch output), " \
+           "got awsfirelens" in verdict.message
+
+
+def test_firelens_only_to_datadog_is_red_and_its_literal_key_is_never_kept() -> None:
+    snapshot = _with_api_containers([FIRELENS, _firelens_app(TO_DATADOG)])
+    destination = judge(LOGGING, "LOG-DESTINATION", ENV, snapshot)
+    assert not destination.passed and "got awsfirelens" in destination.message
+    literals = judge(SECURITY, "SECRETS-NO-LITERALS", ENV, snapshot)
+    assert not literals.passed
+    assert '.logConfiguration.options: expected no literal secrets, got ["apikey"]' in literals.message
+    assert DATADOG_KEY not in snapshot.model_dump_json() and DATADOG_KEY not in literals.message
+
+
+def test_a_router_key_in_secret_options_is_green() -> None:
+    output = {key: value for key, value in TO_DATADOG.items() if key != "apikey"}
+    app = _firelens_app(output)
+    app["logConfiguration"] = {**app["logConfiguration"],
+                               "secretOptions": [{"name": "apikey", "valueFrom": SECRET_ARN}]}
+    snapshot = _with_api_containers([FIRELENS, app])
+    assert judge(SECURITY, "SECRETS-NO-LITERALS", ENV, snapshot).passed
