@@ -68,18 +68,20 @@ def _group(value: str, amount: float) -> dict[str, Any]:
 
 
 def bill(world: World, environments: Iterable[str], *, today: dt.date | None = None,
-         costs: Mapping[str, float | None] | None = None, estimated: bool | None = None) -> dict[str, Any] | None:
+         costs: Mapping[str, float | None] | None = None, untagged_usd: float | None = None,
+         estimated: bool | None = None) -> dict[str, Any] | None:
     """Cost Explorer's answer for last month, grouped by the Environment tag: each provisioned environment's
-    line from the world (``costs`` overrides a line; None drops it) and the untagged shared costs.
-    None where the world says Cost Explorer holds no data."""
+    line from the world (``costs`` overrides a line; None drops it) and the untagged shared costs (or
+    ``untagged_usd``). None where the world says Cost Explorer holds no data."""
     explorer = world.cost_explorer
     if explorer is None:
         return None
     lines = {env: world.env(env).last_month_cost_usd for env in environments}
     lines.update(costs or {})
     groups = [_group(Names(env).env, amount) for env, amount in lines.items() if amount is not None]
-    if explorer.untagged_usd is not None:
-        groups.append(_group("", explorer.untagged_usd))
+    untagged = untagged_usd if untagged_usd is not None else explorer.untagged_usd
+    if untagged is not None:
+        groups.append(_group("", untagged))
     start, end = last_full_month(today or dt.datetime.now(dt.UTC).date())
     return {"GroupDefinitions": [{"Type": "TAG", "Key": TAG_KEY}], "DimensionValueAttributes": [],
             "ResultsByTime": [{"TimePeriod": {"Start": start.isoformat(), "End": end.isoformat()}, "Total": {},
