@@ -58,6 +58,11 @@ class Bill(Model):
 _BILLS = Once()
 
 
+def utc_today() -> dt.date:
+    """Cost Explorer's days are UTC days."""
+    return dt.datetime.now(dt.UTC).date()
+
+
 def last_full_month(today: dt.date) -> tuple[dt.date, dt.date]:
     """(first day of last month, first day of this month): Cost Explorer's End is exclusive."""
     end = today.replace(day=1)
@@ -135,7 +140,7 @@ def _ask(client: Any, env: str, tag_key: str, start: dt.date, end: dt.date) -> B
 def fetch(target: Target, today: dt.date | None = None) -> CostsInventory:
     """The environment's cost last month: one GetCostAndUsage (MONTHLY, grouped by the tag) shared by all."""
     tag_key, tag_value = target.environment_tag or ("Environment", target.env)
-    start, end = last_full_month(today or dt.datetime.now(dt.UTC).date())
+    start, end = last_full_month(today or utc_today())
     client = target.clients.client("ce", ce_region(target.env, target.clients.region))
     bill: Bill = _BILLS.get((id(client), tag_key, start), lambda: _ask(client, target.env, tag_key, start, end),
                             client)

@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 
-from envmatrix.aws.costs import METRIC, last_full_month
+from envmatrix.aws.costs import METRIC, last_full_month, utc_today
 from envmatrix.sandbox.naming import SERVICES, Names
 from envmatrix.sandbox.provision import Target
 from envmatrix.sandbox.provision_app import ACCOUNT, SCALABLE_DIMENSION
@@ -82,7 +82,7 @@ def bill(world: World, environments: Iterable[str], *, today: dt.date | None = N
     untagged = untagged_usd if untagged_usd is not None else explorer.untagged_usd
     if untagged is not None:
         groups.append(_group("", untagged))
-    start, end = last_full_month(today or dt.datetime.now(dt.UTC).date())
+    start, end = last_full_month(today or utc_today())
     return {"GroupDefinitions": [{"Type": "TAG", "Key": TAG_KEY}], "DimensionValueAttributes": [],
             "ResultsByTime": [{"TimePeriod": {"Start": start.isoformat(), "End": end.isoformat()}, "Total": {},
                                "Groups": groups,
