@@ -70,8 +70,8 @@ def _listed(noun: str) -> Show:
 
 #: Per matrix row, the parts of its figure; each part is the first source found (observed before live).
 #: A new check shows its figure by adding a Source here: its id, the setting of its evidence (env.expect's
-#: `setting`) whose actual value is the figure, and how to word it (e.g. a cost check whose evidence setting
-#: "last month" holds "$362 of ~$380": `"cost_per_month": ((Source("COST-MONTHLY", "last month", _same),),)`).
+#: `setting`) whose actual value is the figure, and how to word it (``show_both`` where the wording needs the
+#: documented value too: COST-LAST-MONTH's "$362 USD (2026-10)" against "~$380 USD ..." shows "$362 of ~$380").
 FIGURES: dict[str, tuple[tuple[Source, ...], ...]] = {
     "uptime_sla": ((Source("SLA-OBSERVED-AVAILABILITY", "availability", _same),),
                    (Source("NET-AVAILABILITY-ZONES", "subnets.AvailabilityZone", _count("AZs")),)),
