@@ -126,9 +126,12 @@ def _ask(client: Any, env: str, tag_key: str, start: dt.date, end: dt.date) -> B
             while True:  # botocore has no paginator for GetCostAndUsage
                 page = client.get_cost_and_usage(**params)
                 pages.append(page)
-                if not page.get("NextPageToken"):
+                token = page.get("NextPageToken")
+                if not token:
                     break
-                params["NextPageToken"] = page["NextPageToken"]
+                if token == params.get("NextPageToken"):  # each page costs $0.01: never loop on a stuck token
+                    raise ValueError("Cost Explorer returned the same NextPageToken twice")
+                params["NextPageToken"] = token
         except ClientError as exc:
             if error_code(exc) != DATA_UNAVAILABLE:
                 raise

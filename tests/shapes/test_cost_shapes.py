@@ -96,6 +96,18 @@ def test_groups_spread_over_pages_are_all_read() -> None:
     assert _judge("production", inventory).passed
 
 
+def test_a_stuck_page_token_stops_the_reading() -> None:
+    """Every page is a paid request: a token answered again is an error, not another request."""
+    clients = StubbedClients("production")
+    stub = clients.stub("ce")
+    stub.add_response("get_cost_and_usage", _page(MONTH[:1], token="AQICAHh0ZXh0"), REQUEST)
+    stub.add_response("get_cost_and_usage", _page(MONTH[1:2], token="AQICAHh0ZXh0"),
+                      {**REQUEST, "NextPageToken": "AQICAHh0ZXh0"})
+    with pytest.raises(ValueError, match="same NextPageToken"):
+        costs.fetch(target("production", clients), today=TODAY)
+    clients.verify()
+
+
 def test_an_estimated_month_is_still_the_months_figure() -> None:
     """In a month's first days AWS still marks the closed month Estimated: it is the figure to judge."""
     inventory = _fetch("staging", _page(MONTH, estimated=True))
