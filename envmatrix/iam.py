@@ -12,6 +12,7 @@ OPERATIONS: tuple[tuple[str, str], ...] = (
     ("application-autoscaling", "DescribeScalingPolicies"),
     ("budgets", "DescribeBudget"),
     ("budgets", "DescribeNotificationsForBudget"),
+    ("ce", "GetCostAndUsage"),
     ("cloudwatch", "DescribeAlarms"),
     ("cloudwatch", "GetMetricData"),
     ("cloudwatch", "ListTagsForResource"),

@@ -1,13 +1,22 @@
-"""Live cost: a monthly AWS Budgets cost budget at the documented amount, with an alert notification."""
+"""Live cost: a monthly AWS Budgets cost budget at the documented amount, and last month's cost within it."""
 
 from __future__ import annotations
 
 from envmatrix import Environment, check
 from envmatrix.aws.checking import live, present
+from envmatrix.spec import Cost
 
 
 def _usd(amount: float) -> str:
     return f"${amount:,.0f}"
+
+
+def _documented(cost: Cost) -> tuple[str, str]:
+    """("~$380 USD", "~$380 USD (within 10%: $342-$418)"): the documented cost, and with its accepted range."""
+    low, high = cost.bounds()
+    documented = _usd(cost.monthly_usd_low) if cost.monthly_usd_low == cost.monthly_usd_high else \
+        f"{_usd(cost.monthly_usd_low)}-{_usd(cost.monthly_usd_high)}"
+    return f"~{documented} USD", f"~{documented} USD (within {cost.tolerance_percent}%: {_usd(low)}-{_usd(high)})"
 
 
 @check("COST-BUDGET", layer="live", area="cost", row="cost_per_month", evidence=True, severity="medium")
@@ -18,16 +27,32 @@ def test_cost_budget(env: Environment) -> None:
     budget = present(env, snapshot.section("budgets").budget, resource)
     env.expect(resource, "BudgetType", "COST", budget.budget_type)
     env.expect(resource, "TimeUnit", "MONTHLY", budget.time_unit)
-    cost = env.spec.cost
-    low, high = cost.bounds()
-    documented = _usd(cost.monthly_usd_low) if cost.monthly_usd_low == cost.monthly_usd_high else \
-        f"{_usd(cost.monthly_usd_low)}-{_usd(cost.monthly_usd_high)}"
+    low, high = env.spec.cost.bounds()
+    documented, accepted = _documented(env.spec.cost)
     amount = budget.limit_amount
     shown = f"{_usd(amount)} {budget.limit_unit}" if amount is not None else "none"
-    env.expect(resource, "BudgetLimit", f"~{documented} USD", shown,
-               expected_text=f"~{documented} USD (within {cost.tolerance_percent}%: {_usd(low)}-{_usd(high)})",
+    env.expect(resource, "BudgetLimit", documented, shown, expected_text=accepted,
                ok=lambda _w, _g: amount is not None and budget.limit_unit == "USD" and low <= amount <= high)
     alerts = [f"{note.kind} {note.comparison} {note.threshold:g}"
               + ("%" if note.threshold_type == "PERCENTAGE" else " USD") for note in budget.notifications]
     env.expect(resource, "Notifications", "at least one alert notification", alerts or "none",
                ok=lambda _w, got: got != "none")
+
+
+@check("COST-LAST-MONTH", layer="live", area="cost", row="cost_per_month", evidence=True, severity="medium")
+def test_cost_last_month(env: Environment) -> None:
+    """Last full month's cost (Cost Explorer, UnblendedCost of the environment's tag) within the documented range.
+
+    An estimated figure (AWS may still revise a closed month in the next one's first days) is still the month's.
+    """
+    costs = live(env).section("costs")
+    resource = f"cost:{costs.tag_key}={costs.tag_value}"
+    low, high = env.spec.cost.bounds()
+    documented, accepted = _documented(env.spec.cost)
+    found = costs.cost
+    month = f"{costs.month}, estimated" if costs.estimated else costs.month
+    shown = f"{_usd(found.amount)} {found.unit} ({month})" if found is not None else (
+        f"no cost recorded for tag {costs.tag_key}={costs.tag_value} in {costs.month} (a running environment "
+        f"costs something: is {costs.tag_key} activated as a cost allocation tag in the Billing console?)")
+    env.expect(resource, costs.metric, documented, shown, expected_text=accepted,
+               ok=lambda _w, _g: found is not None and found.unit == "USD" and low <= found.amount <= high)

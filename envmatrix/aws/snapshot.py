@@ -16,6 +16,7 @@ from envmatrix.aws import (
     buckets,
     budgets,
     codedeploy,
+    costs,
     ecr,
     ecs,
     elasticache,
@@ -33,6 +34,7 @@ from envmatrix.aws.alb import AlbInventory
 from envmatrix.aws.buckets import BucketsInventory
 from envmatrix.aws.budgets import BudgetsInventory
 from envmatrix.aws.codedeploy import CodeDeployInventory
+from envmatrix.aws.costs import CostsInventory
 from envmatrix.aws.ecr import EcrInventory
 from envmatrix.aws.ecs import EcsInventory
 from envmatrix.aws.elasticache import CacheInventory
@@ -70,6 +72,7 @@ SECTIONS: dict[str, tuple[Callable[[Target], BaseModel], tuple[str, ...]]] = {
     "healthchecks": (healthchecks.fetch, ("route53", "synthetics")),
     "codedeploy": (codedeploy.fetch, ("codedeploy",)),
     "budgets": (budgets.fetch, ("budgets", "sts")),  # global service; the account id from the shared identity
+    "costs": (costs.fetch, ()),  # Cost Explorer, one call shared by every environment (its client: its region)
 }
 #: Sections that read what another section found, fetched once it has: name -> (fetch, services, the section).
 LATER: dict[str, tuple[Callable[[Target, Any], BaseModel], tuple[str, ...], str]] = {
@@ -105,6 +108,7 @@ class Snapshot(Model):
     codedeploy: CodeDeployInventory | None = None
     ecr: EcrInventory | None = None
     budgets: BudgetsInventory | None = None
+    costs: CostsInventory | None = None
     #: section -> [resource, reason] for every section that could not be read
     unavailable: dict[str, tuple[str, str]] = {}
 

@@ -87,7 +87,8 @@ class SnapshotStore:
         except InventoryUnavailable as exc:
             return unavailable_snapshot(env, names, self.run_id, exc)
         wants = Wants.from_spec(self.suite.spec.env(env))
-        return take_snapshot(Target(env, names, clients, wants), self.run_id)
+        tag = (self.project.tags.environment, self.project.short_name(env))
+        return take_snapshot(Target(env, names, clients, wants, tag), self.run_id)
 
     @staticmethod
     def _write(path: Path, snapshot: Snapshot) -> None:

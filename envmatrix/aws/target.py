@@ -45,3 +45,5 @@ class Target:
     names: Names
     clients: Clients
     wants: Wants
+    #: (tag key, value) naming the environment's resources, as [tags] configures it; None: Environment=<env>
+    environment_tag: tuple[str, str] | None = None

@@ -19,6 +19,8 @@ class Source:
     setting: str
     show: Show
     resource_has: str = ""
+    #: where the figure needs the documented value too: (actual, expected) -> text; used instead of ``show``
+    show_both: Callable[[str, str], str] | None = None
 
 
 def _same(value: str) -> str:
@@ -55,6 +57,12 @@ def _throttled(value: str) -> str:
     return "no 429" if value == "0" else ""
 
 
+def _of_documented(actual: str, expected: str) -> str:
+    """e.g. "$362 of ~$380" from "$362 USD (2026-10)" and "~$380 USD (within 10%: ...)"; "" without an amount."""
+    amount, documented = actual.split(" ", 1)[0], expected.split(" ", 1)[0]
+    return f"{amount} of {documented}" if amount.startswith("$") else ""
+
+
 def _listed(noun: str) -> Show:
     """A JSON list of what was found ("none" shows nothing): its length and noun."""
     return lambda value: "" if value == "none" else _count(noun)(value)
@@ -62,8 +70,8 @@ def _listed(noun: str) -> Show:
 
 #: Per matrix row, the parts of its figure; each part is the first source found (observed before live).
 #: A new check shows its figure by adding a Source here: its id, the setting of its evidence (env.expect's
-#: `setting`) whose actual value is the figure, and how to word it (e.g. a cost check whose evidence setting
-#: "last month" holds "$362 of ~$380": `"cost_per_month": ((Source("COST-MONTHLY", "last month", _same),),)`).
+#: `setting`) whose actual value is the figure, and how to word it (``show_both`` where the wording needs the
+#: documented value too: COST-LAST-MONTH's "$362 USD (2026-10)" against "~$380 USD ..." shows "$362 of ~$380").
 FIGURES: dict[str, tuple[tuple[Source, ...], ...]] = {
     "uptime_sla": ((Source("SLA-OBSERVED-AVAILABILITY", "availability", _same),),
                    (Source("NET-AVAILABILITY-ZONES", "subnets.AvailabilityZone", _count("AZs")),)),
@@ -92,7 +100,8 @@ FIGURES: dict[str, tuple[tuple[Source, ...], ...]] = {
                    (Source("MON-ALERT-SUBSCRIPTIONS", "Subscriptions", lambda v: f"alerts to {v}"),)),
     "backups": ((Source("DB-BACKUP-RETENTION", "BackupRetentionPeriod", _days),),
                 (Source("DB-BACKUPS-RECENT", "LatestRestorableTime", _prefix("restorable ")),)),
-    "cost_per_month": ((Source("COST-BUDGET", "BudgetLimit", _prefix("budget ")),),),
+    "cost_per_month": ((Source("COST-LAST-MONTH", "UnblendedCost", _same, show_both=_of_documented),),
+                       (Source("COST-BUDGET", "BudgetLimit", _prefix("budget ")),)),
     "security": ((Source("WAF-ASSOCIATED", "WebACL", lambda v: "WAF"),),
                  (Source("SMOKE-TLS", "certificate.days_left", lambda v: f"TLS cert {_days(v)} left"),)),
 }
@@ -109,6 +118,8 @@ def _value(results: Sequence[CheckResult], source: Source) -> str:
                 actual = str(ev.get("actual", ""))
                 if ev.get("setting") == source.setting and source.resource_has in str(ev.get("resource", "")) \
                         and actual:
+                    if source.show_both is not None:
+                        return source.show_both(actual, str(ev.get("expected", "")))
                     return source.show(actual)
     return ""
 

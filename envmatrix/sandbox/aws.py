@@ -22,6 +22,7 @@ from envmatrix.environments import ENVIRONMENTS
 from envmatrix.errors import EnvmatrixError
 from envmatrix.sandbox.moto_process import LOOPBACK, READY
 from envmatrix.sandbox.provision import SANDBOX_CREDENTIALS, ClientPool, Target, provision_env
+from envmatrix.sandbox.provision_ops import bill, queue_bill
 from envmatrix.sandbox.world import World, default_world
 
 
@@ -102,6 +103,7 @@ def provision(suite: Suite, clients: ClientPool, environments: Iterable[str], wo
             future.result()
         except (ClientError, BotoCoreError) as exc:
             raise SandboxError(f"sandbox: provisioning {env} failed: {exc}") from exc
+    queue_bill(clients.endpoint, bill(world, [target.env for target in targets]))  # one bill: every environment
 
 
 class MotoProcess:

@@ -1,4 +1,4 @@
-"""Fault catalogue, operations: scaling policies and suspension, alert subscriptions and alarm signals."""
+"""Fault catalogue, operations: scaling policies and suspension, alert subscriptions, alarm signals, cost."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ from typing import Any
 
 from envmatrix.sandbox.fault_actions import FaultTarget
 from envmatrix.sandbox.faults import conforming, fault, live
+from envmatrix.sandbox.provision_ops import bill, queue_bill
+from envmatrix.sandbox.world import default_world
 
 DIMENSION = "ecs:service:DesiredCount"
 
@@ -134,3 +136,37 @@ def _budget_table_total(target: FaultTarget) -> None:
 
 # RDS LatestRestorableTime has no fault: moto reports it as the time of the request, even with backups off
 # (tests/shapes/test_ops_shapes.py proves the stale and absent cases on AWS's own shape).
+
+
+# --- last month's cost (Cost Explorer) ----------------------------------------------------------------
+def _bill(target: FaultTarget, **changes: Any) -> None:
+    """Replace the sandbox's Cost Explorer bill (the world's, for the provisioned environments) by a changed one."""
+    queue_bill(target.aws.endpoint, bill(default_world(), target.aws.environments, **changes))
+
+
+@fault("production-cost-far-above", "production", "production cost $9,870 last month (documented ~$2,210-$5,450)",
+       live("COST-LAST-MONTH"), "cost:Environment=production.UnblendedCost")
+def _cost_far_above(target: FaultTarget) -> None:
+    _bill(target, costs={"production": 9870.1204459117})
+
+
+@fault("staging-cost-tag-not-activated", "staging",
+       "Environment is not an activated cost allocation tag: every cost lands in the untagged group",
+       live("COST-LAST-MONTH"), "cost:Environment=staging.UnblendedCost")
+def _cost_tag_not_activated(target: FaultTarget) -> None:
+    world = default_world()
+    lines = [world.env(env).last_month_cost_usd or 0.0 for env in target.aws.environments]
+    shared = (world.cost_explorer.untagged_usd or 0.0) if world.cost_explorer else 0.0
+    _bill(target, costs=dict.fromkeys(target.aws.environments), untagged_usd=sum(lines) + shared)
+
+
+@conforming("staging-cost-within-tolerance", "staging",
+            "staging cost $409 last month: above the documented ~$380, within its 10% tolerance")
+def _cost_within_tolerance(target: FaultTarget) -> None:
+    _bill(target, costs={"staging": 409.3321870012})
+
+
+@conforming("production-cost-estimated", "production",
+            "last month's figure still estimated (the first days of the month, before AWS finalises the bill)")
+def _cost_estimated(target: FaultTarget) -> None:
+    _bill(target, estimated=True)

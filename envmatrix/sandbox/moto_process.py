@@ -34,11 +34,12 @@ def serve(fd: int, region: str) -> None:
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
     from werkzeug.serving import make_server
 
-    from envmatrix.sandbox import moto_codedeploy, moto_ecs
+    from envmatrix.sandbox import moto_ce, moto_codedeploy, moto_ecs
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     moto_ecs.install()
     moto_codedeploy.install()
+    moto_ce.install()
     app = DomainDispatcherApplication(create_backend_app)
     _warm(app, region)
     server = make_server(LOOPBACK, 0, app, threaded=True, request_handler=MotoRequestHandler, fd=fd)

@@ -1,10 +1,23 @@
-"""Sandbox provisioning of operations (from world.yaml): scaling policies, alert subscribers, the cost budget."""
+"""Sandbox provisioning of operations (from world.yaml): scaling policies, alert subscribers, the cost budget,
+and Cost Explorer's bill of last month."""
 
 from __future__ import annotations
 
-from envmatrix.sandbox.naming import SERVICES
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import httpx
+
+from envmatrix.aws.costs import METRIC, last_full_month, utc_today
+from envmatrix.sandbox.naming import SERVICES, Names
 from envmatrix.sandbox.provision import Target
 from envmatrix.sandbox.provision_app import ACCOUNT, SCALABLE_DIMENSION
+from envmatrix.sandbox.world import World
+
+#: moto's documented way to give GetCostAndUsage an answer (envmatrix/sandbox/moto_ce.py: the latest one is the bill)
+CE_RESULTS = "/moto-api/static/ce/cost-and-usage-results"
+TAG_KEY = "Environment"  # the sandbox tags its resources Environment=<env> (naming.Names.tags)
 
 
 def scaling_policies(target: Target) -> None:
@@ -47,3 +60,37 @@ def budget(target: Target) -> None:
                              "Threshold": budget.alert_percent, "ThresholdType": "PERCENTAGE"},
             "Subscribers": [{"SubscriptionType": "EMAIL", "Address": budget.alert_email}]}],
     )
+
+
+def _group(value: str, amount: float) -> dict[str, Any]:
+    """One GetCostAndUsage group as AWS writes it: ``<TagKey>$<value>``, the amount a string of many decimals."""
+    return {"Keys": [f"{TAG_KEY}${value}"], "Metrics": {METRIC: {"Amount": f"{amount:.10f}", "Unit": "USD"}}}
+
+
+def bill(world: World, environments: Iterable[str], *, today: dt.date | None = None,
+         costs: Mapping[str, float | None] | None = None, untagged_usd: float | None = None,
+         estimated: bool | None = None) -> dict[str, Any] | None:
+    """Cost Explorer's answer for last month, grouped by the Environment tag: each provisioned environment's
+    line from the world (``costs`` overrides a line; None drops it) and the untagged shared costs (or
+    ``untagged_usd``). None where the world says Cost Explorer holds no data."""
+    explorer = world.cost_explorer
+    if explorer is None:
+        return None
+    lines = {env: world.env(env).last_month_cost_usd for env in environments}
+    lines.update(costs or {})
+    groups = [_group(Names(env).env, amount) for env, amount in lines.items() if amount is not None]
+    untagged = untagged_usd if untagged_usd is not None else explorer.untagged_usd
+    if untagged is not None:
+        groups.append(_group("", untagged))
+    start, end = last_full_month(today or utc_today())
+    return {"GroupDefinitions": [{"Type": "TAG", "Key": TAG_KEY}], "DimensionValueAttributes": [],
+            "ResultsByTime": [{"TimePeriod": {"Start": start.isoformat(), "End": end.isoformat()}, "Total": {},
+                               "Groups": groups,
+                               "Estimated": explorer.estimated if estimated is None else estimated}]}
+
+
+def queue_bill(endpoint: str, answer: dict[str, Any] | None) -> None:
+    """Make ``answer`` the sandbox's Cost Explorer bill (nothing to queue: moto's empty answer, no cost anywhere)."""
+    if answer is not None:
+        httpx.post(f"{endpoint}{CE_RESULTS}", json={"results": [answer], "account_id": ACCOUNT},
+                   timeout=10).raise_for_status()

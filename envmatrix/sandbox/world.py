@@ -134,6 +134,15 @@ class Budget(_Model):
     alert_email: StrictStr
 
 
+class CostExplorer(_Model):
+    """Cost Explorer's view of the account's last full month, beside the environments' own lines."""
+
+    #: shared costs carrying no environment tag (DNS zone, CloudTrail, ...): the ``Environment$`` group
+    untagged_usd: PositiveFloat | None = None
+    #: AWS may still revise a closed month in the next one's first days
+    estimated: StrictBool = False
+
+
 class WorldEnv(_Model):
     """One environment's deployment facts outside the tfvars and env files."""
 
@@ -144,6 +153,8 @@ class WorldEnv(_Model):
     #: None: no scaling policy (the scalable targets, if the tfvars register any, never scale)
     scaling_policy: ScalingPolicy | None = None
     budget: Budget | None = None
+    #: what the environment cost last month (UnblendedCost, USD) under its Environment tag; None: nothing recorded
+    last_month_cost_usd: PositiveFloat | None = None
     #: Secrets Manager secret name -> rotation days; a secret not listed is rotated by hand.
     rotation: dict[StrictStr, PositiveInt]
     waf: StrictBool
@@ -190,6 +201,7 @@ class World(_Model):
     registry: Registry
     environments: dict[Literal["dev", "staging", "production"], WorldEnv]
     github: GithubRepository | None = None
+    cost_explorer: CostExplorer | None = None  # None: Cost Explorer holds no data for the account
 
     def env(self, name: str) -> WorldEnv:
         return self.environments[name]  # type: ignore[index]

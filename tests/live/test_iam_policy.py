@@ -75,3 +75,5 @@ def test_a_whole_run_stays_inside_the_policy(pytester: pytest.Pytester, aws_env:
     assert len(calls) > 30 and len(used) > 15
     assert used - set(actions()) == set()
     assert set(actions()) - used <= CONDITIONAL  # nothing else: every other action is one this run used
+    # Cost Explorer charges $0.01 a request: one for the whole run, shared by the three environments
+    assert [call["operation"] for call in calls].count("GetCostAndUsage") == 1

@@ -71,6 +71,20 @@ def test_the_figure_is_what_was_live_or_observed(row: str, results: list[CheckRe
     assert figure(row, results) == shown
 
 
+@pytest.mark.parametrize(("actual", "shown"), [
+    ("$362 USD (2026-10)", "$362 of ~$380, budget $380 USD"),
+    ("$3,912 USD (2026-10, estimated)", "$3,912 of ~$380, budget $380 USD"),
+    ("no cost recorded for tag Environment=staging in 2026-10 (...)", "budget $380 USD"),  # no amount, no figure
+])
+def test_the_cost_figure_is_last_month_of_the_documented(actual: str, shown: str) -> None:
+    last_month = result("COST-LAST-MONTH", "live", "cost_per_month",
+                        [("cost:Environment=staging", "UnblendedCost", actual)], env="staging")
+    last_month.evidence[0]["expected"] = "~$380 USD (within 10%: $342-$418)"
+    budget = result("COST-BUDGET", "live", "cost_per_month",
+                    [("budget:staging-taskmanager-monthly", "BudgetLimit", "$380 USD")], env="staging")
+    assert figure("cost_per_month", [last_month, budget]) == shown
+
+
 def _model(spec: Spec, results: list[CheckResult]) -> dict[str, Any]:
     return build_matrix(results, spec, ["dev", "staging", "production"], META)
 

@@ -14,6 +14,7 @@ from envmatrix.context import Paths, Suite
 from envmatrix.environments import ENVIRONMENTS
 from envmatrix.sandbox.aws import RunningAws, SandboxError, start_aws
 from envmatrix.sandbox.naming import Names, secret_ref
+from envmatrix.sandbox.provision_ops import bill, queue_bill
 from envmatrix.sandbox.world import default_world
 from envmatrix.spec import load_spec
 
@@ -221,3 +222,26 @@ def test_production_uptime_evidence(aws: RunningAws) -> None:
     listed = aws.client("cloudwatch").list_metrics(Namespace="AWS/ApplicationELB", MetricName="RequestCount")
     assert {d["Value"].split("/")[1] for m in listed["Metrics"] for d in m["Dimensions"]} >= {
         "staging-taskmanager-alb", "production-taskmanager-alb"}
+
+
+def test_cost_explorer_answers_the_bill_to_every_request(aws: RunningAws) -> None:
+    """The world's bill for every request (another month, the same one again) until a new one is queued."""
+    ce, world = aws.client("ce", "us-east-1"), default_world()
+
+    def ask(start: str, end: str) -> tuple[dict[str, float], dict[str, str]]:
+        answer = ce.get_cost_and_usage(TimePeriod={"Start": start, "End": end}, Granularity="MONTHLY",
+                                       Metrics=["UnblendedCost"], GroupBy=[{"Type": "TAG", "Key": "Environment"}])
+        [month] = answer["ResultsByTime"]
+        return ({group["Keys"][0]: float(group["Metrics"]["UnblendedCost"]["Amount"]) for group in month["Groups"]},
+                month["TimePeriod"])
+
+    for start, end in [("2026-10-01", "2026-11-01"), ("2026-09-01", "2026-10-01"), ("2026-10-01", "2026-11-01")]:
+        groups, period = ask(start, end)
+        assert period == {"Start": start, "End": end}
+        assert groups == {"Environment$": world.cost_explorer.untagged_usd,  # type: ignore[union-attr]
+                          **{f"Environment${env}": world.env(env).last_month_cost_usd for env in ENVIRONMENTS}}
+    queue_bill(aws.endpoint, bill(world, ENVIRONMENTS, costs={"dev": 99.5}))
+    try:
+        assert ask("2026-10-01", "2026-11-01")[0]["Environment$dev"] == 99.5
+    finally:
+        queue_bill(aws.endpoint, bill(world, ENVIRONMENTS))
