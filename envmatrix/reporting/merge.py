@@ -36,7 +36,7 @@ _RESULT_FIELDS = {f.name for f in dataclasses.fields(CheckResult)}
 class ReportsError(InputError):
     """An input is not the reports folder of an envmatrix run (or its files are unreadable)."""
 
-    kind = "reports"
+    kind = "merge input"
 
 
 class MergeConflict(EnvmatrixError):

@@ -220,3 +220,29 @@ def test_a_failing_shard_fails_the_merged_gate(shards: dict[str, Path], tmp_path
     # Merging again into the same folder replaces the earlier merge (and only an earlier merge).
     assert merge(capsys, tmp_path / "out", *shards.values()).returncode == 0
     assert merge(capsys, shards[SHARDS[0]], *shards.values()).returncode == 2
+
+
+def test_the_merged_gate_requires_every_shards_plan(shards: dict[str, Path], tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    first = SHARDS[0]
+    planned = _copy(shards[first], tmp_path / "planned")
+    ran = {result["layer"] for result in _model(planned)["results"]}
+    _edit(planned, lambda model: model["meta"].update(plan={first: sorted(ran) + ["missing-layer"]}))
+    done = merge(capsys, tmp_path / "out", planned, *(shards[env] for env in SHARDS[1:]))
+    assert done.returncode == 1 and f"  gate: {first} missing-layer: no check ran" in done.stdout, done.stdout
+    assert done.model()["meta"]["plan"] == {first: sorted(ran) + ["missing-layer"]}
+
+
+def test_runs_without_a_gate_merge_to_a_plain_verdict(shards: dict[str, Path], tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    plain = {env: _copy(folder, tmp_path / env) for env, folder in shards.items()}
+    for folder in plain.values():
+        _edit(folder, lambda model: model.update(gate=None))
+        (folder / "gate.txt").unlink()
+    done = merge(capsys, tmp_path / "out", *plain.values())
+    assert done.returncode == 0 and done.stdout.splitlines()[-1] == "MERGED: PASS", done.stdout
+    assert done.model()["gate"] is None and not (done.out / "gate.txt").exists()
+    _edit(plain[SHARDS[1]], lambda model: model["meta"].update(pytest_exit_status=1))
+    failed = merge(capsys, tmp_path / "out", *plain.values())
+    assert failed.returncode == 1 and failed.stdout.splitlines()[-1] == "MERGED: FAIL", failed.stdout
+    assert f"  {plain[SHARDS[1]]}: the pytest session ended with exit status 1" in failed.stdout
