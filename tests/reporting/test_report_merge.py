@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from envmatrix.cli import main
+from envmatrix.declared import load_env_file
 from envmatrix.spec import load_spec
 
 from .conftest import ROOT
@@ -246,3 +247,27 @@ def test_runs_without_a_gate_merge_to_a_plain_verdict(shards: dict[str, Path], t
     failed = merge(capsys, tmp_path / "out", *plain.values())
     assert failed.returncode == 1 and failed.stdout.splitlines()[-1] == "MERGED: FAIL", failed.stdout
     assert f"  {plain[SHARDS[1]]}: the pytest session ended with exit status 1" in failed.stdout
+
+
+def test_the_runs_changes_since_their_previous_snapshots_are_merged(shards: dict[str, Path], tmp_path: Path,
+                                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    changed = {env: _copy(folder, tmp_path / env) for env, folder in shards.items()}
+    for env, folder in list(changed.items())[:2]:
+        item = {"environment": env, "change": "changed", "path": "logs.retention", "before": "60", "after": "30",
+                "kind": "setting"}
+        _edit(folder, lambda model, item=item: model.update(changes={"notes": [f"{item['environment']}: 1 change(s)"],
+                                                                      "items": [item], "count": 1}))
+    done = merge(capsys, tmp_path / "out", *changed.values())
+    assert done.returncode == 0, done.stdout
+    changes = json.loads((done.out / "changes.json").read_text())
+    assert changes["count"] == 2 and [item["environment"] for item in changes["items"]] == list(SHARDS[:2])
+    assert changes["notes"] == [f"{env}: 1 change(s)" for env in SHARDS[:2]] and changes == done.model()["changes"]
+
+
+def test_a_shard_runs_the_checks_a_full_run_runs_for_its_environment(shards: dict[str, Path]) -> None:
+    """Checks parametrized over the env files' variables take every environment's, not only the selected ones'."""
+    variables = {key for env in SHARDS for key in load_env_file(ROOT / "fixtures" / "env" / f"{env}.env").values}
+    for env, folder in shards.items():
+        checked = {r["nodeid"].partition("[")[2].removesuffix(f"-{env}]") for r in _model(folder)["results"]
+                   if r["check_id"] == "DRIFT-APP-ENV"}
+        assert checked == variables, env
