@@ -101,7 +101,8 @@ def _add_merge_command(commands: argparse._SubParsersAction[argparse.ArgumentPar
         description="Merge reports folders (JUnit, allure results, snapshots, the matrix; the gate recomputed "
                     "over all). Exit 0 when the merged verdict passes, 1 when it fails, 2 on a conflict.")
     merge.add_argument("inputs", nargs="+", metavar="DIR", help="a run's reports folder (holding matrix.json)")
-    merge.add_argument("--out", required=True, metavar="DIR", help="folder for the merged report (new or empty)")
+    merge.add_argument("--out", required=True, metavar="DIR",
+                       help="folder for the merged report (new, empty, or an earlier merge's)")
     merge.add_argument("--spec", metavar="PATH", help="the spec the runs used (default: $ENVMATRIX_SPEC, "
                        "[paths] spec, fixtures/matrix.yaml)")
     merge.add_argument("--envmatrix-config", metavar="PATH", help=f"project config file (default: ./{CONFIG_FILE})")

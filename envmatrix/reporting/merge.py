@@ -240,7 +240,9 @@ def merge_junit(runs: Sequence[RunReports]) -> ET.Element | None:
     for run in runs:
         for path in files[run.directory]:
             for suite in _suites(path):
-                suite.set("name", f"{suite.get('name', 'pytest')} [{', '.join(run.environments)}]")
+                name = suite.get("name") or "pytest"
+                if not name.endswith("]"):  # an earlier merge's suite already names its environments
+                    suite.set("name", f"{name} [{', '.join(run.environments)}]")
                 for name, value in _counts(suite).items():
                     suite.set(name, str(value))
                     totals[name] += value

@@ -271,3 +271,18 @@ def test_a_shard_runs_the_checks_a_full_run_runs_for_its_environment(shards: dic
         checked = {r["nodeid"].partition("[")[2].removesuffix(f"-{env}]") for r in _model(folder)["results"]
                    if r["check_id"] == "DRIFT-APP-ENV"}
         assert checked == variables, env
+
+
+def test_a_merge_of_merges_is_the_merge_of_all(shards: dict[str, Path], merged: Merge, tmp_path: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    """Groups of groups (per account, then across accounts): merging an earlier merge loses nothing."""
+    first = merge(capsys, tmp_path / "first", *(shards[env] for env in SHARDS[:2]))
+    again = merge(capsys, tmp_path / "again", first.out, shards[SHARDS[-1]])
+    assert first.returncode == again.returncode == 0, again.stdout + again.stderr
+    assert _cases(again.out / "junit.xml") == _cases(merged.out / "junit.xml")
+    assert [suite.get("name") for suite in ET.parse(again.out / "junit.xml").getroot().iter("testsuite")] == [
+        f"pytest [{env}]" for env in SHARDS]
+    assert again.model()["results"] == merged.model()["results"]
+    assert [row["cells"] for row in again.model()["rows"]] == [row["cells"] for row in merged.model()["rows"]]
+    assert sorted(path.name for path in (again.out / "allure-results").iterdir()) == sorted(
+        path.name for path in (merged.out / "allure-results").iterdir())
