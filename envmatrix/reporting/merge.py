@@ -169,7 +169,7 @@ def _meta(runs: Sequence[RunReports], environments: list[str], spec_path: Path) 
     plan: dict[str, list[str]] = {}
     for run in runs:
         plan.update(run.meta.get("plan") or {})
-    worst = next((run.exit_status for run in runs if run.exit_status not in (0,)), 0)
+    worst = next((run.exit_status for run in runs if run.exit_status != 0), 0)
     return {**runs[0].meta, "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "started_at": started[0], "suite_version": envmatrix.__version__, "spec_path": str(spec_path),
             "environments": environments, "target": _joined(runs, "target"),
