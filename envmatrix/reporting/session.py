@@ -145,7 +145,8 @@ class ReportBuilder:
             self.changes = compare(self.previous[0], current, self.suite.selected, self.previous[1])
             model["changes"] = self.changes
         if self.config.getoption("envmatrix_gate"):
-            self.gate = decide(results, self.plan, self.suite.selected, self._session_problem(exitstatus))
+            self.gate = decide(results, self.plan, self.suite.selected, self._session_problem(exitstatus),
+                               fail_on=self.config.stash.get(FAIL_ON_KEY, None))
             model["gate"] = self.gate.as_dict()
             if not self.gate.passed and session.exitstatus == pytest.ExitCode.OK:
                 session.exitstatus = pytest.ExitCode.TESTS_FAILED
