@@ -120,11 +120,11 @@ def load_checks_meta(path: Path) -> dict[str, CheckMeta]:
     return overrides
 
 
-def unknown_problem(overrides: Mapping[str, CheckMeta], known: Iterable[str]) -> str:
-    """What is wrong with the override ids no check in the catalogue has ("" when every id is known)."""
+def unknown_problem(overridden: Iterable[str], known: Iterable[str]) -> str:
+    """What is wrong with the overridden ids no check in the catalogue has ("" when every id is known)."""
     ids = sorted(set(known))
     parts = []
-    for check_id in sorted(set(overrides) - set(ids)):
+    for check_id in sorted(set(overridden) - set(ids)):
         near = difflib.get_close_matches(check_id, ids, n=1)
         parts.append(f"{check_id} (did you mean {near[0]}?)" if near else check_id)
     if not parts:

@@ -95,10 +95,10 @@ def test_bad_checks_meta_is_one_line_naming_file_id_and_problem(tmp_path: Path, 
 
 
 def test_unknown_ids_suggest_the_nearest_check() -> None:
-    problem = unknown_problem(dict.fromkeys(["DB-BACKUP-RETENTON", "NOPE"]), ["DB-BACKUP-RETENTION", "DB-MULTI-AZ"])
+    problem = unknown_problem(["DB-BACKUP-RETENTON", "NOPE"], ["DB-BACKUP-RETENTION", "DB-MULTI-AZ"])
     assert problem == ("no check has the id DB-BACKUP-RETENTON (did you mean DB-BACKUP-RETENTION?), NOPE "
                        "(the catalogue has 2 check ids)")
-    assert unknown_problem(dict.fromkeys(["DB-MULTI-AZ"]), ["DB-MULTI-AZ"]) == ""
+    assert unknown_problem(["DB-MULTI-AZ"], ["DB-MULTI-AZ"]) == ""
 
 
 # --- --fail-on: the decision --------------------------------------------------------------------------------
