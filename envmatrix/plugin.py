@@ -6,6 +6,7 @@ import datetime as dt
 import os
 from collections.abc import Generator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -39,6 +40,9 @@ CHECKS_META_KEY = pytest.StashKey[tuple[dict[str, checkmeta.CheckMeta], Setting 
 #: each collected check's CheckInfo -> the same check with checks.yaml applied (one object per check)
 APPLIED_KEY = pytest.StashKey[dict[CheckInfo, CheckInfo]]()
 _NOT_APPLICABLE = "__not_applicable__"
+#: a usage error an xdist worker found while collecting, and how it reaches the controller
+USAGE_KEY = pytest.StashKey[str]()
+USAGE_OUTPUT = "envmatrix_usage_error"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -228,14 +232,46 @@ def pytest_itemcollected(item: pytest.Item) -> None:
         item.add_marker(pytest.mark.envmatrix_check(applied[info]), append=False)
 
 
-def _check_overrides(config: pytest.Config, collected: set[CheckInfo], complete: bool) -> None:
+def _overrides_problem(config: pytest.Config, collected: set[CheckInfo], complete: bool) -> str:
     """Every id in checks.yaml names a check: judged on the whole catalogue, whatever -m or --env-layers selects."""
     overrides, setting = config.stash.get(CHECKS_META_KEY, ({}, None))
     if not overrides or setting is None or not complete:
-        return  # path arguments collect only part of the catalogue: an id of a check left out cannot be judged
+        return ""  # path arguments collect only part of the catalogue: an id of a check left out cannot be judged
     problem = checkmeta.unknown_problem(overrides, {info.id for info in collected})
-    if problem:
-        raise pytest.UsageError(f"checks meta {setting.value}: {problem}")
+    return f"checks meta {setting.value}: {problem}" if problem else ""
+
+
+def _refuse(config: pytest.Config, items: list[pytest.Item], message: str) -> None:
+    """A usage error found while collecting: one line and exit 4, also from an xdist worker.
+
+    A worker cannot raise it (xdist reports a crash and the line is lost): it runs nothing and hands the line
+    to the controller, which ends the session with it.
+    """
+    if not hasattr(config, "workerinput"):
+        raise pytest.UsageError(message)
+    config.stash[USAGE_KEY] = message
+    config.hook.pytest_deselected(items=list(items))
+    items.clear()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None and USAGE_KEY in session.config.stash:
+        workeroutput[USAGE_OUTPUT] = session.config.stash[USAGE_KEY]
+    elif workeroutput is None and USAGE_KEY in session.config.stash:
+        session.exitstatus = pytest.ExitCode.USAGE_ERROR
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    message = getattr(node, "workeroutput", {}).get(USAGE_OUTPUT)
+    if message:
+        node.config.stash[USAGE_KEY] = str(message)
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    if USAGE_KEY in config.stash and not hasattr(config, "workerinput"):
+        terminalreporter.write_line(f"ERROR: {config.stash[USAGE_KEY]}", red=True)
 
 
 def _meta_properties(info: CheckInfo) -> list[tuple[str, str]]:
@@ -255,7 +291,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     waivers = config.stash.get(WAIVERS_KEY, [])
     collected = {info for info in map(info_of, items) if info is not None}
     complete = config.args_source == pytest.Config.ArgsSource.TESTPATHS
-    _check_overrides(config, collected, complete)
+    problem = _overrides_problem(config, collected, complete)
+    if problem:
+        _refuse(config, items, problem)
+        return
     unknown = find_unknown(waivers, collected, complete=complete)
     if unknown:
         ids = ", ".join(f"{w.check}[{w.env}]" for w in unknown)

@@ -254,3 +254,11 @@ def test_bad_fail_on_variable_gives_one_clear_message(project: Project, meta_env
     meta_env.setenv("ENVMATRIX_FAIL_ON", "urgent")
     assert_one_usage_error(project.run("--env=production", "-m", "declared"),
                            ("$ENVMATRIX_FAIL_ON: unknown severity 'urgent'",))
+
+
+def test_unknown_id_found_by_xdist_workers_is_still_one_line_and_exit_4(project: Project,
+                                                                        meta_env: pytest.MonkeyPatch) -> None:
+    _write(project.path / "checks.yaml", "DB-MAX-STORAG:\n  owner: team-db\n")
+    outcome = project.run("--env=all", "-m", "declared", "--checks-meta=checks.yaml", "-p", "xdist", "-n", "2")
+    assert_one_usage_error(outcome, ("checks meta", "no check has the id DB-MAX-STORAG (did you mean DB-MAX-STORAGE?)"))
+    assert not outcome.passed and not outcome.failed  # the workers ran nothing
