@@ -298,8 +298,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     unknown = find_unknown(waivers, collected, complete=complete)
     if unknown:
         ids = ", ".join(f"{w.check}[{w.env}]" for w in unknown)
-        raise pytest.UsageError(f"waivers: no check has the id of waiver(s) {ids}; valid ids: "
-                                f"{', '.join(sorted({info.id for info in collected}))}")
+        _refuse(config, items, f"waivers: no check has the id of waiver(s) {ids}; valid ids: "
+                               f"{', '.join(sorted({info.id for info in collected}))}")
+        return
     today = dt.date.today()
     keep, dropped = [], []
     for item in items:
