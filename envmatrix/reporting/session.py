@@ -46,6 +46,12 @@ def _account(snapshots: dict[str, Any]) -> str:
     return found.group(1) if found else ""
 
 
+def _stopped_early(session: pytest.Session) -> str:
+    """-x / --maxfail stopped the run: the checks after the stop never ran (fail closed)."""
+    reason = session.shouldfail or session.shouldstop
+    return f"the run stopped early ({reason}): the checks after it did not run" if reason else ""
+
+
 class ReportBuilder:
     """Registered in the xdist controller (or the only process): sees every TestReport, writes at the end."""
 
@@ -145,7 +151,8 @@ class ReportBuilder:
             self.changes = compare(self.previous[0], current, self.suite.selected, self.previous[1])
             model["changes"] = self.changes
         if self.config.getoption("envmatrix_gate"):
-            self.gate = decide(results, self.plan, self.suite.selected, self._session_problem(exitstatus),
+            problem = self._session_problem(exitstatus) or _stopped_early(session)
+            self.gate = decide(results, self.plan, self.suite.selected, problem,
                                fail_on=self.config.stash.get(FAIL_ON_KEY, None))
             model["gate"] = self.gate.as_dict()
             if not self.gate.passed and session.exitstatus == pytest.ExitCode.OK:
@@ -163,7 +170,8 @@ class ReportBuilder:
         if summary is None:
             return None
         rewrite = (session.exitstatus == pytest.ExitCode.TESTS_FAILED and not self.collection_failed
-                   and (self.gate is None or self.gate.passed) and lenient_exit(results, self.failed_nodes, fail_on))
+                   and not _stopped_early(session) and (self.gate is None or self.gate.passed)
+                   and lenient_exit(results, self.failed_nodes, fail_on))
         if rewrite:
             session.exitstatus = pytest.ExitCode.OK
         summary["exit_status"] = int(session.exitstatus)

@@ -262,3 +262,14 @@ def test_unknown_id_found_by_xdist_workers_is_still_one_line_and_exit_4(project:
     outcome = project.run("--env=all", "-m", "declared", "--checks-meta=checks.yaml", "-p", "xdist", "-n", "2")
     assert_one_usage_error(outcome, ("checks meta", "no check has the id DB-MAX-STORAG (did you mean DB-MAX-STORAGE?)"))
     assert not outcome.passed and not outcome.failed  # the workers ran nothing
+
+
+def test_a_run_stopped_early_gates_even_when_its_finding_is_below_the_threshold(
+        report_project: ReportProject, meta_env: pytest.MonkeyPatch) -> None:
+    _write(report_project.path / "checks.yaml", f"{DRIFT_ID}:\n  severity: low\n")
+    report_project.script(**{f"drift:{DRIFT_ID}[dev]": "fail"})
+    result = report_project.run("--env=all", "-m", "drift", "--checks-meta=checks.yaml", "--fail-on=high", "-x",
+                                "--gate", "--no-allure")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines(["*gate: the run stopped early (stopping after 1 failures): the checks after it *",
+                                 "GATE: FAIL — 1 checks, 3 failures, 1 not gating (below high), 0 waived"])
