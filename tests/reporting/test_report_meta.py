@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import json
+import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from envmatrix.catalog import CheckInfo
+from envmatrix.catalog import CheckInfo, info_of
 from envmatrix.checkmeta import ChecksMetaError, apply, gates, load_checks_meta, parse_severity, unknown_problem
 from envmatrix.errors import UsageError
 from envmatrix.reporting.gate import decide, lenient_exit
+from envmatrix.reporting.plugin import COLLECTED_KEY
 from envmatrix.reporting.results import CheckResult
 from tests.conftest import Project, assert_one_usage_error
 
@@ -148,6 +150,12 @@ def test_exit_status_is_lenient_only_when_every_failed_test_is_a_finding_below_t
 
 # --- real sessions ------------------------------------------------------------------------------------------
 
+def _forget_scratch_checks() -> None:
+    """As ReportProject.run: a scratch project's ``checks`` package must not meet another test's."""
+    for name in [name for name in sys.modules if name.split(".")[0] in ("checks", "smoke")]:
+        del sys.modules[name]
+
+
 def _junit_case(path: Path, check_id: str, env: str) -> tuple[dict[str, str], bool]:
     for case in ET.parse(path).getroot().iter("testcase"):
         props = {str(p.get("name")): str(p.get("value")) for p in case.iter("property")}
@@ -162,6 +170,26 @@ def _allure_result(results: Path, check_id: str) -> dict[str, Any]:
         if any(label["name"] == "check_id" and label["value"] == check_id for label in data["labels"]):
             return data
     raise AssertionError(f"no allure result for {check_id}")
+
+
+def test_the_collected_catalogue_holds_one_overridden_object_per_check(report_project: ReportProject,
+                                                                      meta_env: pytest.MonkeyPatch) -> None:
+    """What every consumer reads (the item's check mark, the collected catalogue the SARIF writer reads) is
+    the same CheckInfo with checks.yaml applied; the registered check itself is left as it was."""
+    _write(report_project.path / "checks.yaml", CHECKS_YAML)
+    _forget_scratch_checks()
+    recorder = report_project.pytester.inline_run("-p", "no:cacheprovider", "-p", "no:randomly", "--env=all",
+                                                  "--collect-only", "--checks-meta=checks.yaml")
+    _forget_scratch_checks()
+    items = [call.item for call in recorder.getcalls("pytest_itemcollected")]
+    drift = [info_of(item) for item in items if item.name.startswith("test_drift_db_backup_retention[")]
+    assert len(drift) == 3 and all(info is drift[0] for info in drift)
+    assert drift[0] is not None and (drift[0].severity, drift[0].owner, drift[0].tags) == (
+        "medium", "team-db", ("pci", "nightly"))
+    collected = items[0].config.stash[COLLECTED_KEY]
+    assert drift[0] in collected and [i.severity for i in collected if i.id == DRIFT_ID] == ["medium"]
+    assert {i.owner for i in collected if i.id == "DB-BACKUP-RETENTION"} == {"team-db"}
+    assert {i.severity for i in collected if i.id == "DB-BACKUP-RETENTION"} == {"critical"}  # not overridden
 
 
 def test_overrides_reach_every_report_and_fail_on_high_passes_a_medium_finding(report_project: ReportProject,
