@@ -67,6 +67,10 @@ def _mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode) -> dict[Any, Any]
     seen: set[Any] = set()
     for key_node, _value in node.value:
         key = loader.construct_object(key_node)
+        try:
+            hash(key)
+        except TypeError:
+            break  # construct_mapping below refuses it as a YAML error, naming the line
         if key in seen:
             raise ChecksMetaError(loader.name, f"{key}: given more than once", line=key_node.start_mark.line + 1)
         seen.add(key)
@@ -77,9 +81,10 @@ _UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
 
 
 def _parse(path: Path, text: str) -> Any:
-    loader = _UniqueKeyLoader(text)
-    loader.name = str(path)
+    loader: _UniqueKeyLoader | None = None
     try:
+        loader = _UniqueKeyLoader(text)
+        loader.name = str(path)
         return loader.get_single_data()
     except RecursionError:
         raise ChecksMetaError(path, "not valid YAML: nested too deeply") from None
@@ -87,7 +92,8 @@ def _parse(path: Path, text: str) -> Any:
         mark = getattr(exc, "problem_mark", None)
         raise ChecksMetaError(path, "not valid YAML", line=mark.line + 1 if mark else None) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 def _problem(check_id: str, exc: ValidationError) -> str:

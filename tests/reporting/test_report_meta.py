@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import example, given
 
 from envmatrix.catalog import CheckInfo, info_of
 from envmatrix.checkmeta import ChecksMetaError, apply, gates, load_checks_meta, parse_severity, unknown_problem
@@ -17,6 +18,7 @@ from envmatrix.reporting.gate import decide, lenient_exit
 from envmatrix.reporting.plugin import COLLECTED_KEY
 from envmatrix.reporting.results import CheckResult
 from tests.conftest import Project, assert_one_usage_error
+from tests.hardening.test_fuzz_loaders import FUZZ, _blobs, _only_input_errors
 
 from .conftest import ReportProject
 
@@ -301,3 +303,17 @@ def test_a_run_stopped_early_gates_even_when_its_finding_is_below_the_threshold(
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     result.stdout.fnmatch_lines(["*gate: the run stopped early (stopping after 1 failures): the checks after it *",
                                  "GATE: FAIL — 1 checks, 3 failures, 1 not gating (below high), 0 waived"])
+
+
+_META_WORDS = [f"{DRIFT_ID}:", "DB-MULTI-AZ:", "\n", "  ", "severity: ", "high", "urgent", "owner: ", "team-db",
+               "remediation_url: ", URL, "http://x", "tags: ", "[pci]", "[", "]", "{", "}", "? ", "&a", "*a", "<<: *a",
+               "- ", "null", "~", "1", "'", '"', "\t"]
+
+
+@FUZZ
+@given(data=_blobs(_META_WORDS))
+@example(data=b"? [a, b]\n: {severity: high}\n")  # an unhashable key
+@example(data=b"a: &x {owner: o}\nb: *x\nb: *x\n")
+@example(data=b"[" * 5000)
+def test_checks_meta_loader_raises_only_input_errors(tmp_path: Path, data: bytes) -> None:
+    _only_input_errors(load_checks_meta, tmp_path / "checks.yaml", data)
