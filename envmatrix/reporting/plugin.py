@@ -76,6 +76,15 @@ def _fail_on_setting(config: pytest.Config) -> str | None:
     return _fail_on(raw, f"${checkmeta.FAIL_ON_VARIABLE}") if raw else None
 
 
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    fail_on = config.stash.get(FAIL_ON_KEY, None)
+    if fail_on is None:
+        return []
+    source = "--fail-on" if config.getoption("envmatrix_fail_on") else f"${checkmeta.FAIL_ON_VARIABLE}"
+    return [f"envmatrix: fail on {fail_on} and above ({source}); findings below it are reported, not gating; "
+            f"checks that could not run always gate"]
+
+
 def _reports_dir(config: pytest.Config) -> Path | None:
     """The reports folder as the core plugin will resolve it (before it runs), or None if config is bad."""
     cwd, root = Path(config.invocation_params.dir), project_folder(config)

@@ -204,6 +204,8 @@ def test_overrides_reach_every_report_and_fail_on_high_passes_a_medium_finding(r
     assert result.ret == pytest.ExitCode.OK, result.stdout.str()
     result.stdout.fnmatch_lines([f"envmatrix: checks_meta = {report_project.path}/team/checks.yaml "
                                  f"({report_project.path}/envmatrix.toml; 2 check id(s) overridden)",
+                                 "envmatrix: fail on high and above (--fail-on); findings below it are reported, "
+                                 "not gating; checks that could not run always gate",
                                  "envmatrix: --fail-on high: 1 finding(s) below high reported, not gating; "
                                  "exit status 0",
                                  f"*gate: not gating (medium, below high): production {DRIFT_ID} (drift): *",
