@@ -98,7 +98,7 @@ def _parse(path: Path, text: str) -> Any:
 
 def _problem(check_id: str, exc: ValidationError) -> str:
     first = exc.errors()[0]
-    where = ".".join(str(part) for part in first["loc"] if not isinstance(part, int) or part)
+    where = ".".join(str(part) for part in first["loc"] if isinstance(part, str))  # tags.<n> reads as tags
     if first["type"] == "extra_forbidden":
         return f"{check_id}.{where}: unknown key; valid keys: {', '.join(CheckMeta.model_fields)}"
     if first["loc"] == ("severity",):
