@@ -75,6 +75,10 @@ class CheckInfo:
     title: str
     applies: Applies = field(default=_always, compare=False)
     evidence: bool = False
+    #: set only by a team's checks.yaml (envmatrix/checkmeta.py), applied to the collected checks
+    owner: str = ""
+    remediation_url: str = ""
+    tags: tuple[str, ...] = ()
 
 
 #: Every check defined so far, by (layer, id).

@@ -85,6 +85,8 @@ class PathsConfig(_Section):
     reports: StrictStr | None = None
     #: the environment document the spec is proven against (SPEC-MATCHES-DOC); none by default
     doc: StrictStr | None = None
+    #: a team's check metadata overrides (checks.yaml: severity, owner, remediation_url, tags); none by default
+    checks_meta: StrictStr | None = None
 
 
 class ProjectConfig(_Section):
@@ -277,3 +279,10 @@ def resolve_doc(option: Any, config: ProjectConfig, *, cwd: Path, rootdir: Path)
     if not (option or os.environ.get("ENVMATRIX_DOC") or config.paths.doc):
         return None
     return resolve("doc", option, config, cwd=cwd, rootdir=rootdir)
+
+
+def resolve_checks_meta(option: Any, config: ProjectConfig, *, cwd: Path, rootdir: Path) -> Setting | None:
+    """The checks.yaml overrides, when given: --checks-meta, $ENVMATRIX_CHECKS_META, then ``[paths] checks_meta``."""
+    if not (option or os.environ.get("ENVMATRIX_CHECKS_META") or config.paths.checks_meta):
+        return None
+    return resolve("checks_meta", option, config, cwd=cwd, rootdir=rootdir)

@@ -6,10 +6,12 @@ import datetime as dt
 import os
 from collections.abc import Generator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from envmatrix.catalog import MARKERS, info_of, test_name_for
+from envmatrix import checkmeta
+from envmatrix.catalog import MARKERS, CheckInfo, info_of, test_name_for
 from envmatrix.config import (
     CONFIG_FILE,
     ProjectConfig,
@@ -18,6 +20,7 @@ from envmatrix.config import (
     load_config,
     project_root,
     resolve,
+    resolve_checks_meta,
     short_names,
 )
 from envmatrix.context import Environment, Suite, build_paths
@@ -32,7 +35,14 @@ LOAD_ERROR_KEY = pytest.StashKey[str]()
 SETTINGS_KEY = pytest.StashKey[dict[str, Setting]]()
 WAIVERS_KEY = pytest.StashKey[list[Waiver]]()
 CONFIG_KEY = pytest.StashKey[ProjectConfig]()
+#: checks.yaml as read at configure time (check id -> overrides), and where it came from
+CHECKS_META_KEY = pytest.StashKey[tuple[dict[str, checkmeta.CheckMeta], Setting | None]]()
+#: each collected check's CheckInfo -> the same check with checks.yaml applied (one object per check)
+APPLIED_KEY = pytest.StashKey[dict[CheckInfo, CheckInfo]]()
 _NOT_APPLICABLE = "__not_applicable__"
+#: a usage error an xdist worker found while collecting, and how it reaches the controller
+USAGE_KEY = pytest.StashKey[str]()
+USAGE_OUTPUT = "envmatrix_usage_error"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -51,6 +61,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         group.addoption(f"--{name}", dest=f"envmatrix_{name.replace('-', '_')}", metavar="PATH", help=text)
     group.addoption("--sandbox", action="store_true", dest="envmatrix_sandbox",
                     help="run against the embedded sandbox (moto server + reference service on loopback)")
+    group.addoption("--checks-meta", dest="envmatrix_checks_meta", metavar="PATH",
+                    help="check metadata overrides (YAML: check id -> severity, owner, remediation_url, tags); "
+                         "default $ENVMATRIX_CHECKS_META or [paths] checks_meta")
     group.addoption("--envmatrix-config", dest="envmatrix_config", metavar="PATH",
                     help=f"project config file (default: {CONFIG_FILE} in the project root)")
 
@@ -100,7 +113,19 @@ def _load(config: pytest.Config) -> Suite:
     config.stash[WAIVERS_KEY] = load_waivers(waivers_file) if explicit or waivers_file.exists() else []
     config.stash[SETTINGS_KEY] = settings
     config.stash[CONFIG_KEY] = project
+    config.stash[CHECKS_META_KEY] = _checks_meta(config, project)
     return suite
+
+
+def _checks_meta(config: pytest.Config, project: ProjectConfig) -> tuple[dict[str, checkmeta.CheckMeta],
+                                                                           Setting | None]:
+    setting = resolve_checks_meta(config.getoption("envmatrix_checks_meta"), project,
+                                  cwd=Path(config.invocation_params.dir), rootdir=project_folder(config))
+    if setting is None:
+        return {}, None
+    if not Path(setting.value).is_file():
+        raise UsageError(f"checks meta path {setting.value} (from {setting.source}) does not exist")
+    return checkmeta.load_checks_meta(Path(setting.value)), setting
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -119,7 +144,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def _asked_for_envmatrix(config: pytest.Config) -> bool:
-    names = ("env", "spec", "tfvars_root", "env_root", "waivers", "reports_dir", "config", "sandbox")
+    names = ("env", "spec", "tfvars_root", "env_root", "waivers", "reports_dir", "config", "sandbox", "checks_meta")
     return any(config.getoption(f"envmatrix_{name}") for name in names) or bool(os.environ.get("ENVIRONMENT"))
 
 
@@ -142,6 +167,10 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
                  f"{project.tags.environment}=<short name>, {project.tags.project}=<project> ({project.label()})")
     for name, setting in config.stash[SETTINGS_KEY].items():
         lines.append(f"envmatrix: {name} = {setting.value} ({setting.source})")
+    overrides, meta_setting = config.stash.get(CHECKS_META_KEY, ({}, None))
+    if meta_setting is not None:
+        lines.append(f"envmatrix: checks_meta = {meta_setting.value} ({meta_setting.source}; "
+                     f"{len(overrides)} check id(s) overridden)")
     return lines
 
 
@@ -186,6 +215,72 @@ def _apply_waiver(item: pytest.Item, env: str, waivers: list[Waiver], today: dt.
 
 
 @pytest.hookimpl(tryfirst=True)
+def pytest_itemcollected(item: pytest.Item) -> None:
+    """checks.yaml applied to the catalogue: the item's check mark now holds the overridden CheckInfo.
+
+    Runs before every other plugin sees the item, so the JUnit properties, allure labels, the matrix report and
+    the collected catalogue all read the same severity and owner from this one object.
+    """
+    overrides, _setting = item.config.stash.get(CHECKS_META_KEY, ({}, None))
+    info = info_of(item)
+    if info is None or not overrides:
+        return
+    applied = item.config.stash.setdefault(APPLIED_KEY, {})
+    if info not in applied:
+        applied[info] = checkmeta.apply(info, overrides)
+    if applied[info] is not info:
+        item.add_marker(pytest.mark.envmatrix_check(applied[info]), append=False)
+
+
+def _overrides_problem(config: pytest.Config, collected: set[CheckInfo], complete: bool) -> str:
+    """Every id in checks.yaml names a check: judged on the whole catalogue, whatever -m or --env-layers selects."""
+    overrides, setting = config.stash.get(CHECKS_META_KEY, ({}, None))
+    if not overrides or setting is None or not complete:
+        return ""  # path arguments collect only part of the catalogue: an id of a check left out cannot be judged
+    problem = checkmeta.unknown_problem(overrides, {info.id for info in collected})
+    return f"checks meta {setting.value}: {problem}" if problem else ""
+
+
+def _refuse(config: pytest.Config, items: list[pytest.Item], message: str) -> None:
+    """A usage error found while collecting: one line and exit 4, also from an xdist worker.
+
+    A worker cannot raise it (xdist reports a crash and the line is lost): it runs nothing and hands the line
+    to the controller, which ends the session with it.
+    """
+    if not hasattr(config, "workerinput"):
+        raise pytest.UsageError(message)
+    config.stash[USAGE_KEY] = message
+    config.hook.pytest_deselected(items=list(items))
+    items.clear()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None and USAGE_KEY in session.config.stash:
+        workeroutput[USAGE_OUTPUT] = session.config.stash[USAGE_KEY]
+    elif workeroutput is None and USAGE_KEY in session.config.stash:
+        session.exitstatus = pytest.ExitCode.USAGE_ERROR
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    message = getattr(node, "workeroutput", {}).get(USAGE_OUTPUT)
+    if message:
+        node.config.stash[USAGE_KEY] = str(message)
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    if USAGE_KEY in config.stash and not hasattr(config, "workerinput"):
+        terminalreporter.write_line(f"ERROR: {config.stash[USAGE_KEY]}", red=True)
+
+
+def _meta_properties(info: CheckInfo) -> list[tuple[str, str]]:
+    """The checks.yaml fields a check carries, as JUnit properties (only those set)."""
+    pairs = [("owner", info.owner), ("remediation_url", info.remediation_url), ("tags", ",".join(info.tags))]
+    return [(name, value) for name, value in pairs if value]
+
+
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if not any(_env_of(item) for item in items):
         return
@@ -196,11 +291,16 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     waivers = config.stash.get(WAIVERS_KEY, [])
     collected = {info for info in map(info_of, items) if info is not None}
     complete = config.args_source == pytest.Config.ArgsSource.TESTPATHS
+    problem = _overrides_problem(config, collected, complete)
+    if problem:
+        _refuse(config, items, problem)
+        return
     unknown = find_unknown(waivers, collected, complete=complete)
     if unknown:
         ids = ", ".join(f"{w.check}[{w.env}]" for w in unknown)
-        raise pytest.UsageError(f"waivers: no check has the id of waiver(s) {ids}; valid ids: "
-                                f"{', '.join(sorted({info.id for info in collected}))}")
+        _refuse(config, items, f"waivers: no check has the id of waiver(s) {ids}; valid ids: "
+                               f"{', '.join(sorted({info.id for info in collected}))}")
+        return
     today = dt.date.today()
     keep, dropped = [], []
     for item in items:
@@ -215,7 +315,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             raise pytest.UsageError(f"{item.nodeid}: check {info.id} must be named {test_name_for(info.id)}")
         item.extra_keyword_matches.add(info.id)
         item.user_properties.extend([("check_id", info.id), ("environment", env), ("layer", info.layer),
-                                     ("area", info.area), ("row", info.row), ("severity", info.severity)])
+                                     ("area", info.area), ("row", info.row), ("severity", info.severity),
+                                     *_meta_properties(info)])
         _apply_waiver(item, env, waivers, today)
     if dropped:
         config.hook.pytest_deselected(items=dropped)

@@ -31,6 +31,7 @@ CATEGORIES: list[dict[str, Any]] = [
     {"name": "Other failures", "matchedStatuses": ["failed"]},
 ]
 _LABEL_MARK = "allure_label"
+_LINK_MARK = "allure_link"
 
 
 def label_marks(props: Mapping[str, Any]) -> list[pytest.MarkDecorator]:
@@ -40,8 +41,13 @@ def label_marks(props: Mapping[str, Any]) -> list[pytest.MarkDecorator]:
     pairs = [("parentSuite", env), ("suite", layer), ("subSuite", area), ("epic", env), ("feature", area),
              ("story", ROWS.get(row, row)), ("severity", SEVERITY.get(severity, "normal")),
              ("check_id", str(props.get("check_id", ""))), ("environment", env), ("layer", layer),
-             ("matrix_row", row), ("envmatrix_severity", severity)]
-    return [getattr(pytest.mark, _LABEL_MARK)(value, label_type=name) for name, value in pairs if value]
+             ("matrix_row", row), ("envmatrix_severity", severity), ("owner", str(props.get("owner", "")))]
+    pairs += [("tag", tag) for tag in str(props.get("tags", "")).split(",")]
+    marks = [getattr(pytest.mark, _LABEL_MARK)(value, label_type=name) for name, value in pairs if value]
+    url = str(props.get("remediation_url", ""))
+    if url:  # checks.yaml's remediation page, shown as the result's link
+        marks.append(getattr(pytest.mark, _LINK_MARK)(url, link_type="link", name="remediation"))
+    return marks
 
 
 def decorate(item: pytest.Item, props: Mapping[str, Any]) -> None:

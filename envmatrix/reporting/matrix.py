@@ -81,7 +81,8 @@ def _entry(result: CheckResult, anchor: str | None) -> dict[str, Any]:
                "actual": ev.get("actual", ""), "passed": bool(ev.get("passed"))} for ev in result.evidence]
     return {"check_id": result.check_id, "layer": result.layer, "layer_label": LAYER_LABELS.get(result.layer,
             result.layer), "status": result.status, "kind": result.kind, "values": values,
-            "message": result.message, "waiver": result.waiver, "failure": anchor, "proves": result.proves}
+            "message": result.message, "waiver": result.waiver, "failure": anchor, "proves": result.proves,
+            "severity": result.severity, "owner": result.owner}
 
 
 def _ordered(results: Iterable[CheckResult], environments: Sequence[str]) -> list[CheckResult]:
@@ -103,7 +104,8 @@ def failures(results: Sequence[CheckResult], environments: Sequence[str]) -> lis
             out.append({"anchor": f"f-{len(out) + 1}", "environment": result.environment,
                         "check_id": result.check_id, "layer": result.layer, "row": result.row,
                         "status": result.status, "kind": result.kind, "message": result.message,
-                        "waiver": result.waiver, "nodeid": result.nodeid})
+                        "waiver": result.waiver, "nodeid": result.nodeid, "severity": result.severity,
+                        "owner": result.owner, "remediation_url": result.remediation_url})
     return out
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from envmatrix import checkmeta
 from envmatrix.catalog import CheckInfo, evidence_catalogue, info_of
 from envmatrix.config import CONFIG_FILE, config_path, load_config, resolve
 from envmatrix.environments import ENVIRONMENTS
@@ -18,7 +19,7 @@ from envmatrix.reporting import allure_support
 from envmatrix.reporting.changes import load_snapshots
 from envmatrix.reporting.gate import parse_plan
 from envmatrix.reporting.results import KIND_PROPERTY, PROVES_PROPERTY, Kind
-from envmatrix.reporting.session import CATALOGUE_KEY, CATALOGUE_OUTPUT, ReportBuilder
+from envmatrix.reporting.session import CATALOGUE_KEY, CATALOGUE_OUTPUT, FAIL_ON_KEY, ReportBuilder
 from envmatrix.verdict import CheckFailed
 
 #: The checks this session collected (before any selection): the evidence catalogue is built from them.
@@ -35,6 +36,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--gate", action="store_true", dest="envmatrix_gate",
                     help="promotion gate: fail unless every required check ran and passed (or is waived); "
                          "prints and writes 'GATE: PASS/FAIL — n checks, m failures, k waived'")
+    group.addoption("--fail-on", dest="envmatrix_fail_on", metavar="SEVERITY", type=_fail_on,
+                    help=f"gate verdict and exit status count only findings at or above SEVERITY "
+                         f"({', '.join(checkmeta.SEVERITIES)}); the others are still reported as failures, "
+                         f"'not gating'. Fail closed: a check that could not run (error, missing evidence, skip), "
+                         f"a stale waiver, collection and usage errors always gate. "
+                         f"Default ${checkmeta.FAIL_ON_VARIABLE}, else every failure gates")
     group.addoption("--env-layers", action="append", dest="envmatrix_env_layers", default=[],
                     metavar="ENV=LAYER[,LAYER]", help="run only these layers for ENV (repeatable); with --gate, "
                     "each listed layer must have run at least one check")
@@ -51,6 +58,31 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                          "(default $ENVMATRIX_PREVIOUS_RESULTS)")
     group.addoption("--no-allure", action="store_true", dest="envmatrix_no_allure",
                     help="do not write allure results to <reports>/allure-results by default")
+
+
+def _fail_on(value: str, source: str = "--fail-on") -> str:
+    try:
+        return checkmeta.parse_severity(value, source)
+    except EnvmatrixError as exc:
+        raise pytest.UsageError(str(exc)) from None
+
+
+def _fail_on_setting(config: pytest.Config) -> str | None:
+    """--fail-on, else $ENVMATRIX_FAIL_ON, else None (every failure gates)."""
+    option = config.getoption("envmatrix_fail_on")
+    if option:
+        return str(option)
+    raw = os.environ.get(checkmeta.FAIL_ON_VARIABLE, "").strip()
+    return _fail_on(raw, f"${checkmeta.FAIL_ON_VARIABLE}") if raw else None
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    fail_on = config.stash.get(FAIL_ON_KEY, None)
+    if fail_on is None:
+        return []
+    source = "--fail-on" if config.getoption("envmatrix_fail_on") else f"${checkmeta.FAIL_ON_VARIABLE}"
+    return [f"envmatrix: fail on {fail_on} and above ({source}); findings below it are reported, not gating; "
+            f"checks that could not run always gate"]
 
 
 def _reports_dir(config: pytest.Config) -> Path | None:
@@ -101,6 +133,7 @@ def pytest_configure(config: pytest.Config) -> None:
     except EnvmatrixError as exc:
         raise pytest.UsageError(str(exc)) from None
     config.stash[PLAN_KEY] = plan
+    config.stash[FAIL_ON_KEY] = _fail_on_setting(config)
     if config.getoption("envmatrix_notify_always") and not config.getoption("envmatrix_notify_webhook"):
         raise pytest.UsageError("--notify-always needs --notify-webhook ENV_VAR (the variable holding the URL)")
     suite = config.stash.get(SUITE_KEY, None)

@@ -119,6 +119,19 @@ def _own(item: dict[str, Any]) -> str:
     return str(item["message"]).removeprefix(f'{item["environment"]} {item["check_id"]} ')
 
 
+def _severity(item: dict[str, Any]) -> str:
+    """", severity high" (and "not gating" when --fail-on let it pass the gate)."""
+    text = f', severity {escape(item["severity"])}' if item.get("severity") else ""
+    return text + (' <span class="not-gating">not gating</span>' if item.get("gating") is False else "")
+
+
+def _ownership(item: dict[str, Any]) -> str:
+    """checks.yaml's owner and remediation page, when the team set them."""
+    owner = f' — owner <span class="owner">{escape(item["owner"])}</span>' if item.get("owner") else ""
+    url = item.get("remediation_url")
+    return owner + (f' <a class="remediation" href="{escape(url)}">remediation</a>' if url else "")
+
+
 def _failures(model: dict[str, Any]) -> str:
     if not model["failures"]:
         return '<h2>Findings</h2><p id="no-findings">None: every check that ran passed.</p>'
@@ -131,8 +144,8 @@ def _failures(model: dict[str, Any]) -> str:
         kind = f', {escape(item["kind"])}' if item["kind"] else ""
         items.append(f'<li id="{escape(item["anchor"])}" data-status="{escape(item["status"])}">'
                      f'<strong>{escape(item["environment"])} {escape(item["check_id"])}</strong> '
-                     f'({escape(item["layer"])}, {escape(item["status"])}{kind}){where}: '
-                     f'<span class="msg">{escape(_own(item))}</span>{waiver}</li>')
+                     f'({escape(item["layer"])}, {escape(item["status"])}{kind}{_severity(item)}){where}: '
+                     f'<span class="msg">{escape(_own(item))}</span>{waiver}{_ownership(item)}</li>')
     return f'<h2>Findings</h2><ol class="failures" id="failures">{"".join(items)}</ol>'
 
 

@@ -81,14 +81,26 @@ def _evidence(model: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _severity(item: dict[str, Any]) -> str:
+    text = f" ({_text(item['severity'])}" if item.get("severity") else ""
+    text += ", not gating" if text and item.get("gating") is False else ""
+    return text + ")" if text else ""
+
+
+def _ownership(item: dict[str, Any]) -> str:
+    owner = f" — owner {_text(item['owner'])}" if item.get("owner") else ""
+    url = item.get("remediation_url")
+    return owner + (f" — [remediation](<{url}>)" if url else "")
+
+
 def _findings(model: dict[str, Any]) -> list[str]:
     if not model["failures"]:
         return ["No findings: every check that ran passed."]
     lines: list[str] = []
     for item in model["failures"]:
         waiver = f" — {_text(item['waiver'])}" if item["status"] == "waived" else ""
-        lines.append(f"{len(lines) + 1}. <a id=\"{item['anchor']}\"></a>**{item['status']}** "
-                     f"`{_text(item['message'])}`{waiver}")
+        lines.append(f"{len(lines) + 1}. <a id=\"{item['anchor']}\"></a>**{item['status']}**{_severity(item)} "
+                     f"`{_text(item['message'])}`{waiver}{_ownership(item)}")
     return lines
 
 

@@ -41,6 +41,9 @@ class CheckResult:
     evidence: list[dict[str, Any]] = field(default_factory=list)
     #: The check is evidence of its row's claim (catalogue: @check(..., evidence=True)), not only listed there.
     proves: bool = False
+    #: checks.yaml's owner and remediation page for this check ("" when not set)
+    owner: str = ""
+    remediation_url: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -84,7 +87,9 @@ class ResultCollector:
             result = CheckResult(report.nodeid, str(props["check_id"]), str(props.get("environment", "")),
                                  str(props.get("layer", "")), str(props.get("area", "")), str(props.get("row", "")),
                                  str(props.get("severity", "")),
-                                 proves=str(props.get(PROVES_PROPERTY, "")).lower() == "true")
+                                 proves=str(props.get(PROVES_PROPERTY, "")).lower() == "true",
+                                 owner=str(props.get("owner", "")),
+                                 remediation_url=str(props.get("remediation_url", "")))
             self._results[report.nodeid] = result
         result.waiver = str(props.get("waiver", ""))
         result.duration += float(getattr(report, "duration", 0.0) or 0.0)

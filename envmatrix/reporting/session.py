@@ -17,7 +17,7 @@ from envmatrix import notify
 from envmatrix.context import Suite
 from envmatrix.reporting import allure_support
 from envmatrix.reporting.changes import compare, load_snapshots
-from envmatrix.reporting.gate import GateVerdict, decide
+from envmatrix.reporting.gate import GateVerdict, decide, fail_on_summary, lenient_exit
 from envmatrix.reporting.matrix import build_matrix
 from envmatrix.reporting.output import clear_previous, write_reports
 from envmatrix.reporting.results import CheckResult, ResultCollector
@@ -27,6 +27,8 @@ _MAX_CHANGES_SHOWN = 25
 CATALOGUE_KEY = pytest.StashKey[dict[str, list[str]]]()
 #: How an xdist worker hands its catalogue to the controller (which collects nothing itself).
 CATALOGUE_OUTPUT = "envmatrix_evidence_catalogue"
+#: --fail-on / $ENVMATRIX_FAIL_ON: the lowest severity that gates (None: every failure gates)
+FAIL_ON_KEY = pytest.StashKey[str | None]()
 _ACCOUNT_KEYS = ("account", "account_id", "AccountId", "aws_account")
 _ARN_ACCOUNT = re.compile(r"arn:aws[\w-]*:[\w-]+:[\w-]*:(\d{12}):")
 
@@ -42,6 +44,12 @@ def _account(snapshots: dict[str, Any]) -> str:
                     return str(holder[key])
     found = _ARN_ACCOUNT.search(json.dumps(snapshots, default=str))
     return found.group(1) if found else ""
+
+
+def _stopped_early(session: pytest.Session) -> str:
+    """-x / --maxfail stopped the run: the checks after the stop never ran (fail closed)."""
+    reason = session.shouldfail or session.shouldstop
+    return f"the run stopped early ({reason}): the checks after it did not run" if reason else ""
 
 
 class ReportBuilder:
@@ -61,6 +69,9 @@ class ReportBuilder:
         self.skipped_writing = ""
         self.notice = ""
         self.catalogue: dict[str, list[str]] | None = None  # merged from xdist workers, if any
+        self.failed_nodes: set[str] = set()  # every test that failed, check or not (for --fail-on)
+        self.collection_failed = False
+        self.fail_on_note = ""
         clear_previous(suite.paths.reports)
 
     @property
@@ -69,6 +80,12 @@ class ReportBuilder:
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         self.collector.add(report)
+        if report.failed:
+            self.failed_nodes.add(report.nodeid)
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            self.collection_failed = True  # fail closed: --fail-on never excuses a collection error
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node: Any, error: Any) -> None:
@@ -134,13 +151,34 @@ class ReportBuilder:
             self.changes = compare(self.previous[0], current, self.suite.selected, self.previous[1])
             model["changes"] = self.changes
         if self.config.getoption("envmatrix_gate"):
-            self.gate = decide(results, self.plan, self.suite.selected, self._session_problem(exitstatus))
+            problem = self._session_problem(exitstatus) or _stopped_early(session)
+            self.gate = decide(results, self.plan, self.suite.selected, problem,
+                               fail_on=self.config.stash.get(FAIL_ON_KEY, None))
             model["gate"] = self.gate.as_dict()
             if not self.gate.passed and session.exitstatus == pytest.ExitCode.OK:
                 session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        model["fail_on"] = self._apply_fail_on(session, results, model["failures"])
         self.written = write_reports(self.reports, model, self.gate.text() if self.gate else None)
         self._write_allure(current)
         self._notify(results)
+
+    def _apply_fail_on(self, session: pytest.Session, results: list[CheckResult],
+                       failures: list[dict[str, Any]]) -> dict[str, Any] | None:
+        """--fail-on: pytest's "tests failed" becomes success only when every failure is a finding below it."""
+        fail_on = self.config.stash.get(FAIL_ON_KEY, None)
+        summary = fail_on_summary(results, fail_on, failures)
+        if summary is None:
+            return None
+        rewrite = (session.exitstatus == pytest.ExitCode.TESTS_FAILED and not self.collection_failed
+                   and not _stopped_early(session) and (self.gate is None or self.gate.passed)
+                   and lenient_exit(results, self.failed_nodes, fail_on))
+        if rewrite:
+            session.exitstatus = pytest.ExitCode.OK
+        summary["exit_status"] = int(session.exitstatus)
+        if summary["not_gating"]:
+            self.fail_on_note = (f"envmatrix: --fail-on {fail_on}: {summary['not_gating']} finding(s) below {fail_on} "
+                                 f"reported, not gating" + ("; exit status 0" if rewrite else ""))
+        return summary
 
     def pytest_report_header(self, config: pytest.Config) -> list[str]:
         variable = config.getoption("envmatrix_notify_webhook")
@@ -196,6 +234,8 @@ class ReportBuilder:
             write(f"envmatrix: reports in {self.reports}: " + ", ".join(p.name for p in self.written))
         if self.notice:
             write(self.notice)
+        if self.fail_on_note:
+            write(self.fail_on_note)
         if self.gate is not None:
             for reason in self.gate.reasons:
                 write(f"  gate: {reason}")
