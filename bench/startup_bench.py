@@ -24,6 +24,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 HEAVY = ("boto3", "botocore", "s3transfer", "moto", "httpx", "httpcore", "anyio", "allure", "fastapi", "uvicorn",
          "trustme", "jwt", "markdown_it", "hypothesis")
@@ -73,6 +75,7 @@ def _count_clients(seen: dict[str, Any]) -> None:
 _SEEN: dict[str, Any] = {}
 
 
+@pytest.hookimpl(tryfirst=True)  # before the sandbox plugin provisions
 def pytest_configure(config: Any) -> None:
     if os.environ.get(PROBE_CLIENTS) and not _SEEN:
         _SEEN["probe"] = True
@@ -135,7 +138,7 @@ def measure_imports(tree: Tree) -> None:
     tree.figures["import_heavy"] = [", ".join(heavy) or "none"]
 
 
-def pytest_command(work: Path, *args: str) -> list[str]:
+def run_command(work: Path, *args: str) -> list[str]:
     return [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "-p", "startup_bench",
             f"--reports-dir={work}", *args]
 
@@ -143,7 +146,7 @@ def pytest_command(work: Path, *args: str) -> list[str]:
 def measure_declared(tree: Tree, work: Path) -> None:
     """(b) a declared-only run of every environment (no sandbox)."""
     probe = work / "probe.json"
-    seconds, done = timed_run(tree, pytest_command(work, "--env=all", "-m", "declared"), **{PROBE_OUTPUT: str(probe)})
+    seconds, done = timed_run(tree, run_command(work, "--env=all", "-m", "declared"), **{PROBE_OUTPUT: str(probe)})
     tree.add("declared", seconds)
     tree.figures["declared_summary"] = [summary_of(done)]
     tree.figures["declared_heavy"] = [", ".join(json.loads(probe.read_text())["heavy"]) or "none"]
@@ -152,7 +155,7 @@ def measure_declared(tree: Tree, work: Path) -> None:
 def measure_main_job(tree: Tree, work: Path) -> None:
     """(c) and (d): the main job (make audit's command), its client creations, each environment's set-up."""
     probe = work / "probe.json"
-    command = pytest_command(work, "--env=all", "--sandbox", "-m", tree.layers, f"--junitxml={work}/junit.xml")
+    command = run_command(work, "--env=all", "--sandbox", "-m", tree.layers, f"--junitxml={work}/junit.xml")
     seconds, done = timed_run(tree, command, **{PROBE_OUTPUT: str(probe), PROBE_CLIENTS: "1"})
     seen = json.loads(probe.read_text()) if probe.exists() else {}
     tree.add("main", seconds)
