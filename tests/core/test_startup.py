@@ -14,12 +14,12 @@ from typing import Any
 import botocore.loaders
 import pytest
 
-from envmatrix.aws.session import clients_for, forget_sessions, shared_loader
+from envmatrix.aws.session import clients_for, forget_sessions, make_session, shared_loader
 from envmatrix.aws.snapshot import LATER, SECTIONS
 from envmatrix.aws.store import SnapshotStore
 from envmatrix.config import AwsConfig, EnvConfig, ProjectConfig
 from envmatrix.environments import ENVIRONMENTS
-from envmatrix.errors import ReadOnlyViolation
+from envmatrix.errors import InventoryUnavailable, ReadOnlyViolation
 from tests.live.conftest import offline_aws, repo_suite
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -99,3 +99,9 @@ def test_every_environment_keeps_its_guard(parsed_models: Counter[str], tmp_path
         with pytest.raises(ReadOnlyViolation, match="refused rds:ModifyDBInstance"):
             rds.modify_db_instance(DBInstanceIdentifier=f"{env}-taskmanager-db", BackupRetentionPeriod=1)
     assert set(parsed_models.values()) == {1}
+
+
+def test_missing_profile_still_fails_at_the_session(monkeypatch: pytest.MonkeyPatch) -> None:
+    offline_aws(monkeypatch)
+    with pytest.raises(InventoryUnavailable, match="profile nowhere"):
+        make_session("dev", EnvConfig(profile="nowhere"), AwsConfig(), "us-east-1")
