@@ -23,25 +23,25 @@ from envmatrix.errors import InventoryUnavailable, ReadOnlyViolation
 from tests.live.conftest import offline_aws, repo_suite
 
 ROOT = Path(__file__).resolve().parents[2]
-#: The live, sandbox and drift layers' libraries: a run that only reads files has no use for them.
-AWS_SDK = ("boto3", "botocore", "s3transfer", "moto")
+#: The live, drift, sandbox, smoke and github layers' libraries: a run that only reads files has no use for them.
+LAYER_LIBRARIES = ("boto3", "botocore", "s3transfer", "moto", "httpx", "httpcore")
 LOADED = "import json, sys; print(json.dumps(sorted(m for m in {names!r} if m in sys.modules)))"
 
 
 def loaded_after(code: str) -> list[str]:
-    """The AWS SDK modules a fresh interpreter holds after running ``code`` in the project folder."""
-    script = f"{code}\n{LOADED.format(names=AWS_SDK)}"
+    """The AWS SDK and HTTP client modules a fresh interpreter holds after running ``code`` in the project folder."""
+    script = f"{code}\n{LOADED.format(names=LAYER_LIBRARIES)}"
     done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True)
     found: list[str] = json.loads(done.stdout.strip().splitlines()[-1])
     return found
 
 
-def test_plugin_stack_imports_no_aws_sdk() -> None:
+def test_plugin_stack_imports_no_layer_library() -> None:
     plugins = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["entry-points"]["pytest11"]
     assert sorted(plugins.values()) and loaded_after("\n".join(f"import {m}" for m in plugins.values())) == []
 
 
-def test_declared_only_run_loads_no_aws_sdk(tmp_path: Path) -> None:
+def test_declared_only_run_loads_no_layer_library(tmp_path: Path) -> None:
     run = (f"import pytest\ncode = pytest.main(['--env=all', '-m', 'declared', '-q', '-p', 'no:randomly', "
            f"'--reports-dir={tmp_path}'])\nassert code == 0, code")
     assert loaded_after(run) == []
