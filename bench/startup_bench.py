@@ -194,8 +194,10 @@ def measure_accounts(tree: Tree, work: Path) -> None:
     extra = {"AWS_CONFIG_FILE": str(config), "AWS_SHARED_CREDENTIALS_FILE": str(work / "none"),
              "AWS_ENDPOINT_URL": "http://127.0.0.1:9"}
     _, done = timed_run(tree, [sys.executable, "-c", ACCOUNTS_SNIPPET.format(envs=ENVS)], **extra)
-    for env, seconds in zip(ENVS, json.loads(done.stdout.strip().splitlines()[-1]), strict=True):
+    figures = json.loads(done.stdout.strip().splitlines()[-1])
+    for env, seconds in zip(ENVS, figures, strict=True):
         tree.add(f"accounts_{env}", seconds)
+    tree.add("accounts_total", sum(figures))
 
 
 def summary_of(done: subprocess.CompletedProcess[str]) -> str:
@@ -220,6 +222,7 @@ ROWS: tuple[tuple[str, str], ...] = (
     ("models", "  service models parsed (service-2 files)"),
     *((f"setup_{env}", f"  client set-up, {env} snapshot (s)") for env in ENVS),
     *((f"accounts_{env}", f"client set-up, 3 accounts: {env} (s)") for env in ENVS),
+    ("accounts_total", "client set-up, 3 accounts: all three (s)"),
 )
 
 
@@ -234,10 +237,12 @@ def cell(values: list[Any] | None) -> str:
 
 def print_table(trees: list[Tree], runs: int) -> None:
     width = max(len(label) for _, label in ROWS) + 2
+    columns = [max(len(t.label), *(len(cell(t.figures.get(key))) for key, _ in ROWS)) + 2 for t in trees]
     print(f"\nmedian of {runs} run(s) each; trees: " + ", ".join(f"{t.label}={t.folder}" for t in trees))
-    print("figure".ljust(width) + "".join(t.label.ljust(28) for t in trees))
+    print("figure".ljust(width) + "".join(t.label.ljust(c) for t, c in zip(trees, columns, strict=True)))
     for key, label in ROWS:
-        print(label.ljust(width) + "".join(cell(t.figures.get(key)).ljust(28) for t in trees))
+        values = (cell(t.figures.get(key)).ljust(c) for t, c in zip(trees, columns, strict=True))
+        print(label.ljust(width) + "".join(values))
 
 
 @contextmanager
