@@ -132,6 +132,9 @@ class Clients:
         from botocore.config import Config
 
         key = f"{service}@{region}" if region and region != self.region else service
+        made = self._made.get(key)
+        if made is not None:  # the common case, without waiting for another environment's client creation
+            return made
         with _creating:
             if key not in self._made:
                 config = self.config.merge(Config(region_name=region)) if key != service else self.config
