@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from envmatrix import Environment, check
 from envmatrix.context import MISSING
-from envmatrix.http.client import SmokeClient
 from envmatrix.http.contract import login, smoke_login, unverified_account
 from envmatrix.http.tokens import NotAJwt, decode_unverified, lifetime_seconds
 from envmatrix.spec import EnvironmentSpec
+
+if TYPE_CHECKING:
+    from envmatrix.http.client import SmokeClient
 
 
 def _has_refresh(spec: EnvironmentSpec) -> bool:

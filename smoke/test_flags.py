@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import re
 import uuid
+from typing import TYPE_CHECKING
 
 import pytest
 
 from envmatrix import Environment, check
-from envmatrix.http.client import SmokeClient
 from envmatrix.http.contract import login, new_user_email
 from envmatrix.spec import EnvironmentSpec
+
+if TYPE_CHECKING:
+    from envmatrix.http.client import SmokeClient
 
 BURST_EXTRA = 5  # requests beyond the limit: enough to cross it, few enough to stay a smoke test
 _INTERNALS = {

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from envmatrix import Environment, check
 from envmatrix.context import MISSING
-from envmatrix.http.client import SmokeClient
 from envmatrix.http.contract import json_object
+
+if TYPE_CHECKING:
+    from envmatrix.http.client import SmokeClient
 
 
 @check("SMOKE-HEALTH", layer="smoke", area="monitoring", row="deployment", severity="critical")

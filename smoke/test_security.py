@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from envmatrix import Environment, check
 from envmatrix.context import MISSING
-from envmatrix.http.client import SmokeClient
 from envmatrix.spec import EnvironmentSpec
+
+if TYPE_CHECKING:
+    from envmatrix.http.client import SmokeClient
 
 FOREIGN_ORIGIN = "https://envmatrix-probe.invalid"  # an origin no environment may allow
 

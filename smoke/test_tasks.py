@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from typing import TYPE_CHECKING
 
 from envmatrix import Environment, check
 from envmatrix.context import MISSING
-from envmatrix.http.client import SmokeClient
 from envmatrix.http.contract import TaskLedger, json_object
+
+if TYPE_CHECKING:
+    from envmatrix.http.client import SmokeClient
 
 
 @check("SMOKE-TASKS", layer="smoke", area="sla", row="deployment", severity="critical")

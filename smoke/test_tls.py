@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from envmatrix import Environment, check
 from envmatrix.context import MISSING
-from envmatrix.http.client import SmokeClient, TlsFailure, days_left, peer_certificate
 from envmatrix.spec import EnvironmentSpec
+
+if TYPE_CHECKING:
+    from envmatrix.http.client import SmokeClient
 
 _MAX_AGE = re.compile(r"max-age\s*=\s*\"?(\d+)", re.IGNORECASE)
 
@@ -20,6 +23,8 @@ def _hsts(spec: EnvironmentSpec) -> bool:
 @check("SMOKE-TLS", layer="smoke", area="security", row="security", evidence=True, severity="critical")
 def test_smoke_tls(env: Environment) -> None:
     """HTTPS with a certificate valid for the host and not expiring within the spec's threshold."""
+    from envmatrix.http.client import TlsFailure, days_left, peer_certificate  # httpx: only when smoke runs
+
     client: SmokeClient = env.http
     minimum = env.suite.spec.defaults.certificate_min_days_valid
     host = client.target.host

@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-from botocore.loaders import Loader
-
 
 @cache
 def partitions() -> frozenset[str]:
     """The partitions botocore knows (aws, aws-cn, aws-us-gov, the ISO ones, ...): the source AWS SDKs share."""
+    from botocore.loaders import Loader
+
     return frozenset(str(item["id"]) for item in Loader().load_data("partitions")["partitions"])
 
 

@@ -8,11 +8,12 @@ import threading
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
-
-import boto3
+from typing import TYPE_CHECKING, Any
 
 from envmatrix.errors import ReadOnlyViolation
+
+if TYPE_CHECKING:
+    import boto3
 
 READ_PREFIXES: tuple[str, ...] = ("Describe", "List", "Get", "Head")
 #: Reads that would return a secret or a credential: refused although their names look like reads.

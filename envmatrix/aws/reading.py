@@ -7,19 +7,12 @@ import weakref
 from collections.abc import Callable, Hashable, Iterator
 from concurrent.futures import Future
 from contextlib import contextmanager
-from typing import Any, TypeVar
-
-from botocore.exceptions import (
-    BotoCoreError,
-    ClientError,
-    ConnectTimeoutError,
-    EndpointConnectionError,
-    NoCredentialsError,
-    NoRegionError,
-    ReadTimeoutError,
-)
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from envmatrix.errors import InventoryUnavailable, ReadOnlyViolation
+
+if TYPE_CHECKING:
+    from botocore.exceptions import ClientError
 
 T = TypeVar("T")
 DENIED = ("AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "AuthorizationError",
@@ -28,6 +21,15 @@ DENIED = ("AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "Aut
 
 def reason_of(exc: Exception) -> str:
     """One line saying why AWS could not be read."""
+    from botocore.exceptions import (
+        ClientError,
+        ConnectTimeoutError,
+        EndpointConnectionError,
+        NoCredentialsError,
+        NoRegionError,
+        ReadTimeoutError,
+    )
+
     if isinstance(exc, NoCredentialsError):
         return "no AWS credentials found (boto3 chain: environment, profile, role, instance metadata)"
     if isinstance(exc, NoRegionError):
@@ -48,6 +50,8 @@ def reason_of(exc: Exception) -> str:
 @contextmanager
 def reading(env: str, resource: str) -> Iterator[None]:
     """Turn any AWS failure inside the block into InventoryUnavailable(env, resource, reason)."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
     try:
         yield
     except ReadOnlyViolation:
@@ -62,6 +66,8 @@ def error_code(exc: ClientError) -> str:
 
 def or_none(call: Callable[[], T], *missing_codes: str) -> T | None:
     """Run ``call``; None when AWS says the resource does not exist (one of ``missing_codes``)."""
+    from botocore.exceptions import ClientError
+
     try:
         return call()
     except ClientError as exc:

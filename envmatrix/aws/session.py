@@ -1,27 +1,74 @@
-"""boto3 sessions per environment: ordinary chain, optional profile / role, bounded timeouts, guarded."""
+"""boto3 sessions per environment: ordinary chain, optional profile / role, bounded timeouts, guarded.
+
+boto3 and botocore are imported where a session is first made, so a run without the live layer never loads
+them; every session shares one botocore loader, so each service model is parsed once per process.
+"""
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
-
-import boto3
-from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError
 
 from envmatrix.aws.guard import guard_session
 from envmatrix.config import AwsConfig, EnvConfig
 from envmatrix.errors import InventoryUnavailable
 from envmatrix.redact import register_secret
 
+if TYPE_CHECKING:
+    import boto3
+    import botocore.session
+    from botocore.config import Config
+    from botocore.loaders import Loader
+
 SESSION_NAME = "envmatrix-audit"
+#: Client creation is not thread-safe within a session, and the loader is shared by every session; creation
+#: is CPU-bound anyway, so one lock for all of it costs nothing and parses each model exactly once.
+_creating = threading.RLock()
+
+
+@functools.cache
+def shared_loader() -> Loader:
+    """The one botocore data loader of this process: it parses and caches the service models, the expensive
+    part of making a client, for every session (they differ in credentials and region, never in models)."""
+    import botocore.loaders
+
+    return botocore.loaders.create_loader(os.environ.get("AWS_DATA_PATH"))
+
+
+def core_session(profile: str | None = None) -> botocore.session.Session:
+    """A botocore session of its own (credentials, config, events: the guard) sharing the process's loader.
+
+    Its profile is read at once, so a missing one fails here (as ``boto3.Session`` would), not at a client.
+    """
+    import botocore.session
+
+    session = botocore.session.Session(profile=profile)
+    session.register_component("data_loader", shared_loader())
+    session.get_scoped_config()
+    return session
+
+
+def new_session(profile_name: str | None = None, **kwargs: Any) -> boto3.Session:
+    """``boto3.Session(profile_name=..., **kwargs)`` on a :func:`core_session`."""
+    import boto3
+
+    with _creating:
+        loader = shared_loader()
+        paths = list(loader.search_paths)
+        session = boto3.Session(botocore_session=core_session(profile_name), **kwargs)
+        # boto3 appends its own data folder to the (now shared) loader for every session: keep it once
+        loader.search_paths[:] = list(dict.fromkeys([*paths, *loader.search_paths]))
+    return session
 
 
 def client_config(aws: AwsConfig, region: str) -> Config:
     """Bounded timeouts and retries, so a dead endpoint fails in seconds."""
+    from botocore.config import Config
+
     return Config(
         region_name=region,
         connect_timeout=aws.connect_timeout,
@@ -33,15 +80,18 @@ def client_config(aws: AwsConfig, region: str) -> Config:
 
 
 def _assume_role(env: str, base: boto3.Session, target: EnvConfig, config: Config, region: str) -> boto3.Session:
+    from botocore.exceptions import BotoCoreError, ClientError
+
     extra: dict[str, Any] = {"ExternalId": target.external_id} if target.external_id else {}
     try:
-        sts: Any = base.client("sts", config=config)
+        with _creating:
+            sts: Any = base.client("sts", config=config)
         answer = sts.assume_role(RoleArn=str(target.role_arn), RoleSessionName=SESSION_NAME, **extra)
     except (ClientError, BotoCoreError) as exc:
         raise InventoryUnavailable(env, f"role {target.role_arn}", f"cannot assume role: {exc}") from None
     credentials = answer["Credentials"]
     register_secret(credentials["SecretAccessKey"], credentials["SessionToken"])
-    session = boto3.Session(
+    session = new_session(
         aws_access_key_id=credentials["AccessKeyId"],
         aws_secret_access_key=credentials["SecretAccessKey"],
         aws_session_token=credentials["SessionToken"],
@@ -52,8 +102,10 @@ def _assume_role(env: str, base: boto3.Session, target: EnvConfig, config: Confi
 
 def make_session(env: str, target: EnvConfig, aws: AwsConfig, region: str) -> boto3.Session:
     """A guarded session for ``env``: the profile if configured, then the role to assume if configured."""
+    from botocore.exceptions import BotoCoreError
+
     try:
-        base = guard_session(boto3.Session(profile_name=target.profile, region_name=region))
+        base = guard_session(new_session(profile_name=target.profile, region_name=region))
     except BotoCoreError as exc:
         raise InventoryUnavailable(env, f"profile {target.profile}", str(exc)) from None
     if target.role_arn:
@@ -69,7 +121,6 @@ class Clients:
     session: boto3.Session
     config: Config
     _made: dict[str, Any] = field(default_factory=dict)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
     def region(self) -> str:
@@ -78,8 +129,13 @@ class Clients:
 
     def client(self, service: str, region: str | None = None) -> Any:
         """The guarded client of ``service`` in the session's region, or in ``region`` (a cross-region replica)."""
+        from botocore.config import Config
+
         key = f"{service}@{region}" if region and region != self.region else service
-        with self._lock:
+        made = self._made.get(key)
+        if made is not None:  # the common case, without waiting for another environment's client creation
+            return made
+        with _creating:
             if key not in self._made:
                 config = self.config.merge(Config(region_name=region)) if key != service else self.config
                 self._made[key] = self.session.client(service, config=config)  # type: ignore[call-overload]

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-import httpx
 from pydantic import BaseModel, ConfigDict
 
-from envmatrix.github.client import GithubClient, describe_error
 from envmatrix.github.settings import GithubSettings
 from envmatrix.spec import Approvals
+
+if TYPE_CHECKING:
+    import httpx
+
+    from envmatrix.github.client import GithubClient
 
 
 class Reading(BaseModel):
@@ -57,6 +60,10 @@ def wanted_paths(repository: str, approvals: Iterable[Approvals]) -> dict[str, s
 
 
 def _read(client: GithubClient, path: str) -> Reading:
+    import httpx
+
+    from envmatrix.github.client import describe_error
+
     endpoint = f"GET {client.base_url}{path}"
     try:
         status, body = client.get(path)
@@ -68,6 +75,8 @@ def _read(client: GithubClient, path: str) -> Reading:
 def take_github_snapshot(settings: GithubSettings, approvals: Iterable[Approvals], run_id: str, *,
                          transport: httpx.BaseTransport | None = None) -> GithubSnapshot:
     """Read every wanted endpoint once; missing settings are recorded as problems, never as empty answers."""
+    from envmatrix.github.client import GithubClient  # httpx: only when approvals are read
+
     started = time.monotonic()
     problems = tuple(settings.problems())
     readings: dict[str, Reading] = {}

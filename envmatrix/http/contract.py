@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from envmatrix.errors import EnvmatrixError
-from envmatrix.http.client import MissingCredentials, SmokeClient, describe
 from envmatrix.redact import register_secret
+
+if TYPE_CHECKING:
+    import httpx
+
+    from envmatrix.http.client import SmokeClient
 
 
 class LoginFailed(EnvmatrixError):
@@ -51,6 +53,8 @@ def _register_tokens(response: httpx.Response) -> None:
 
 
 def smoke_account(client: SmokeClient) -> tuple[str, str]:
+    from envmatrix.http.client import MissingCredentials
+
     if client.target.smoke_account is None:
         key = client.target.env.upper()
         raise MissingCredentials(f"{client.target.env}: no smoke account configured: set ENVMATRIX_SMOKE_EMAIL_{key} "
@@ -60,6 +64,8 @@ def smoke_account(client: SmokeClient) -> tuple[str, str]:
 
 def unverified_account(client: SmokeClient) -> tuple[str, str]:
     """The configured never-verified account; missing variables fail naming them."""
+    from envmatrix.http.client import MissingCredentials
+
     if client.target.unverified_account is None:
         key = client.target.env.upper()
         raise MissingCredentials(f"{client.target.env}: no unverified account configured: set "
@@ -69,6 +75,8 @@ def unverified_account(client: SmokeClient) -> tuple[str, str]:
 
 def smoke_login(client: SmokeClient) -> Tokens:
     """Log in with the configured smoke account; failure to log in is an error, not a finding."""
+    from envmatrix.http.client import describe
+
     email, password = smoke_account(client)
     response = login(client, email, password)
     if response.status_code != 200:

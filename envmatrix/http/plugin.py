@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -12,11 +13,19 @@ from envmatrix.catalog import info_of
 from envmatrix.config import ProjectConfig
 from envmatrix.context import Environment, Suite
 from envmatrix.errors import EnvmatrixError, UsageError
-from envmatrix.http.client import SmokeClient
 from envmatrix.http.contract import TaskLedger, smoke_login
-from envmatrix.http.settings import HttpOptions, parse_base_urls, parse_resolve, resolve_target
-from envmatrix.http.wait import WAIT_VARIABLE, wait_healthy, wait_seconds
+from envmatrix.http.settings import (
+    WAIT_VARIABLE,
+    HttpOptions,
+    parse_base_urls,
+    parse_resolve,
+    resolve_target,
+    wait_seconds,
+)
 from envmatrix.plugin import CONFIG_KEY, SUITE_KEY
+
+if TYPE_CHECKING:
+    from envmatrix.http.client import SmokeClient
 
 POOL_KEY = pytest.StashKey["ClientPool"]()
 LAST_CHECKS = ("APP-RATE-LIMITING",)  # bursts run last so their throttling cannot disturb other checks
@@ -52,6 +61,8 @@ class ClientPool:
         self._lock = threading.Lock()
 
     def client(self, env: str) -> SmokeClient:
+        from envmatrix.http.client import SmokeClient  # httpx: only when a smoke check runs
+
         with self._lock:
             if env not in self._clients:
                 domain = self.suite.tfvars(env).domain_name
@@ -67,6 +78,8 @@ class ClientPool:
         seconds = self.options.wait_healthy
         if seconds is None:
             return client
+        from envmatrix.http.wait import wait_healthy
+
         with self._lock:
             if env not in self._waited:
                 try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -13,6 +14,7 @@ from envmatrix.errors import UsageError
 from envmatrix.redact import register_secret
 
 PREFIX = "ENVMATRIX_"
+WAIT_VARIABLE = "ENVMATRIX_WAIT_HEALTHY"
 
 
 @dataclass(frozen=True)
@@ -143,3 +145,21 @@ def resolve_target(env: str, options: HttpOptions, config: ProjectConfig, domain
         probe_source_address=environ.get(f"{PREFIX}PROBE_SOURCE_ADDRESS") or None,
         unverified_account=_unverified(env, environ),
     )
+
+
+def parse_wait(value: str, source: str = "--wait-healthy") -> float | None:
+    """Seconds to wait (0 or empty: do not wait); anything else is a usage error naming its source."""
+    try:
+        seconds = float(value) if value.strip() else 0.0
+    except ValueError:
+        raise UsageError(f"{source}: {value!r} is not a number of seconds") from None
+    if seconds < 0 or not math.isfinite(seconds):
+        raise UsageError(f"{source}: {value!r} must be a finite number of seconds >= 0")
+    return seconds or None
+
+
+def wait_seconds(option: str | None, environ: Mapping[str, str]) -> float | None:
+    """The option, else $ENVMATRIX_WAIT_HEALTHY, else off."""
+    if option is not None:
+        return parse_wait(option)
+    return parse_wait(environ.get(WAIT_VARIABLE, ""), f"${WAIT_VARIABLE}")

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import math
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import httpx
 
-from envmatrix.errors import UsageError
 from envmatrix.http.client import ServiceUnavailable, SmokeClient
 from envmatrix.http.contract import json_object
+from envmatrix.http.settings import WAIT_VARIABLE, parse_wait, wait_seconds
 from envmatrix.redact import redact_text
 
-WAIT_VARIABLE = "ENVMATRIX_WAIT_HEALTHY"
+__all__ = ["WAIT_VARIABLE", "RolloutNotReady", "Seen", "parse_wait", "poll", "ready", "wait_healthy", "wait_seconds"]
+
 FIRST_DELAY = 0.5
 MAX_DELAY = 5.0  # bounded backoff: a slow rollout is still noticed within seconds of being done
 
@@ -36,24 +36,6 @@ class Seen:
         if self.status is None:
             return self.problem or "no answer"
         return f"HTTP {self.status}, environment {self.environment!r}, version {self.version!r}"
-
-
-def parse_wait(value: str, source: str = "--wait-healthy") -> float | None:
-    """Seconds to wait (0 or empty: do not wait); anything else is a usage error naming its source."""
-    try:
-        seconds = float(value) if value.strip() else 0.0
-    except ValueError:
-        raise UsageError(f"{source}: {value!r} is not a number of seconds") from None
-    if seconds < 0 or not math.isfinite(seconds):
-        raise UsageError(f"{source}: {value!r} must be a finite number of seconds >= 0")
-    return seconds or None
-
-
-def wait_seconds(option: str | None, environ: Mapping[str, str]) -> float | None:
-    """The option, else $ENVMATRIX_WAIT_HEALTHY, else off."""
-    if option is not None:
-        return parse_wait(option)
-    return parse_wait(environ.get(WAIT_VARIABLE, ""), f"${WAIT_VARIABLE}")
 
 
 def poll(client: SmokeClient) -> Seen:

@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 
 import envmatrix
-from envmatrix import notify
 from envmatrix.context import Suite
 from envmatrix.reporting import allure_support
 from envmatrix.reporting.changes import compare, load_snapshots
@@ -189,6 +188,8 @@ class ReportBuilder:
         variable = self.config.getoption("envmatrix_notify_webhook")
         if not variable:
             return
+        from envmatrix import notify  # httpx: only when a webhook is configured
+
         previous = self.config.getoption("envmatrix_previous_results") or os.environ.get(
             notify.PREVIOUS_RESULTS_VARIABLE)
         request = notify.Request(variable, bool(self.config.getoption("envmatrix_notify_always")),

@@ -3,21 +3,26 @@
 from __future__ import annotations
 
 import atexit
+from typing import TYPE_CHECKING
 
 import pytest
 
 from envmatrix.environments import ENVIRONMENTS
 from envmatrix.errors import EnvmatrixError
 from envmatrix.plugin import SUITE_KEY
-from envmatrix.sandbox.runner import Sandbox, start_sandbox
 
-SANDBOX_KEY = pytest.StashKey[Sandbox]()
+if TYPE_CHECKING:
+    from envmatrix.sandbox.runner import Sandbox
+
+SANDBOX_KEY: pytest.StashKey[Sandbox] = pytest.StashKey()
 
 
 def pytest_configure(config: pytest.Config) -> None:
     suite = config.stash.get(SUITE_KEY, None)
     if suite is None or not suite.sandbox or hasattr(config, "workerinput"):
         return  # xdist workers inherit the controller's environment, pointing them at its sandbox
+    from envmatrix.sandbox.runner import start_sandbox  # boto3 and moto's client side: only with --sandbox
+
     environments = list(suite.selected or ENVIRONMENTS)
     try:
         sandbox = start_sandbox(suite, environments)

@@ -12,9 +12,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-import boto3
 from botocore.config import Config
 
+from envmatrix.aws.session import new_session
 from envmatrix.declared import EnvFile, Tfvars
 from envmatrix.sandbox.naming import Names
 from envmatrix.sandbox.world import Registry, WorldEnv
@@ -33,7 +33,7 @@ class ClientPool:
 
     def __init__(self, endpoint: str) -> None:
         self.endpoint = endpoint
-        self._session = boto3.session.Session(
+        self._session = new_session(  # shares the suite's loader: each service model is parsed once per run
             aws_access_key_id=SANDBOX_CREDENTIALS["aws_access_key_id"],
             aws_secret_access_key=SANDBOX_CREDENTIALS["aws_secret_access_key"],
         )
