@@ -17,7 +17,7 @@ from envmatrix.reporting.results import CheckResult
 
 SARIF_FILE = "envmatrix.sarif"
 SARIF_VERSION = "2.1.0"
-SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 TOOL_NAME = "envmatrix"
 #: %SRCROOT%: the repository root; GitHub code scanning resolves it to the checkout.
 SRCROOT = "%SRCROOT%"
