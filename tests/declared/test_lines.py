@@ -42,7 +42,8 @@ def test_multi_line_values_heredocs_and_comments_are_not_assignments(tmp_path: P
     count (indented ones too), and every line after a multi-line value is still counted right."""
     path = _shipped_with(tmp_path, {
         '"us-east-1a",\n': '"us-east-1a", # db_multi_az = false\n',
-        'log_level                 = "INFO"': 'log_level = <<EOT\ndb_backup_retention_days = 2\n  domain_name = "x"\nEOT',
+        'log_level                 = "INFO"':
+            'log_level = <<EOT\ndb_backup_retention_days = 2\n  domain_name = "x"\nEOT',
         'domain_name               = "taskmanager.com"': '  domain_name = "taskmanager.com"',
     }, prefix='# db_backup_retention_days = 1\n/* log_level = "DEBUG"\n   vpc_cidr = "x" */\n')
     tfvars = load_tfvars(path)
