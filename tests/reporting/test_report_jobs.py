@@ -45,7 +45,7 @@ def test_gate_job_passes_on_conforming_inputs_and_fails_on_one_broken_value(repo
     bad = report_project.run(*args, "--no-allure")
     assert bad.ret == pytest.ExitCode.TESTS_FAILED
     bad.stdout.fnmatch_lines(["*gate: production DB-INSTANCE-CLASS (declared) fail: *expected db.r6g.xlarge, "
-                              "got db.t3.large", "GATE: FAIL — * checks, 1 failures, 1 waived"])
+                              "got db.t3.large (fixtures/tfvars/production/terraform.tfvars:*)", "GATE: FAIL — * checks, 1 failures, 1 waived"])
 
 
 def test_drift_and_smoke_jobs_select_their_layers(report_project: ReportProject) -> None:
