@@ -44,14 +44,14 @@ def split_location(text: str) -> tuple[str, int | None]:
 def locate(layer: str, resource: str, setting: str, sources: Sequence[Source], root: Path) -> str:
     """The ``file:line`` declaring what a check compared, or "" when no declared input holds it.
 
-    A declared check names its file as the resource: a setting the file does not set still points at the file.
+    A declared check names its file as the resource: a setting the file does not set still points at the file,
+    and a declared check of something else (the environment document) has no location here.
     """
     if layer not in LOCATED_LAYERS:
         return ""
     if layer == "declared":
-        for path, line_of in sources:
-            if resource == path.name:
-                return location(path, line_of(setting), root)
+        named = [(path, line_of) for path, line_of in sources if resource == path.name]
+        return location(named[0][0], named[0][1](setting), root) if named else ""
     if layer == "live":
         if not setting.startswith(_CONTAINER_VARIABLE):
             return ""

@@ -89,6 +89,7 @@ def test_locate_per_layer(tmp_path: Path) -> None:
     assert locate("declared", "terraform.tfvars", "db_backup_retention_days", sources, ROOT) == retention
     assert locate("declared", "production.env", "DEBUG", sources, ROOT) == debug
     assert locate("declared", "production.env", "literal_values", sources, ROOT) == "fixtures/env/production.env"
+    assert locate("declared", "document", "db_backup_retention_days", sources, ROOT) == ""
     assert locate("drift", "rds:production-taskmanager-db", "db_backup_retention_days", sources, ROOT) == retention
     assert locate("drift", "ecs-task-definition:x/container:api", "DEBUG", sources, ROOT) == debug
     assert locate("live", "ecs-task-definition:x", "environment.DEBUG", sources, ROOT) == debug
