@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any
 
@@ -161,4 +161,6 @@ def info_record(info: CheckInfo) -> dict[str, Any]:
 
 
 def info_from(record: Mapping[str, Any]) -> CheckInfo:
-    return CheckInfo(**{key: record[key] for key in ("id", "layer", "area", "row", "severity", "title", "evidence")})
+    """The CheckInfo back from ``info_record`` (every data field it has, whatever the catalogue adds)."""
+    names = {item.name for item in fields(CheckInfo)} - {"applies"}
+    return CheckInfo(**{key: value for key, value in record.items() if key in names})
