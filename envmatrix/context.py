@@ -14,6 +14,7 @@ from envmatrix.config import ProjectConfig, Setting, env_names, wanted_tags
 from envmatrix.declared import EnvFile, Tfvars, load_env_file, load_tfvars
 from envmatrix.environments import ENVIRONMENTS, LONG_NAMES
 from envmatrix.errors import EnvmatrixError, UsageError
+from envmatrix.locations import LOCATED_LAYERS, locate
 from envmatrix.spec import EnvironmentSpec, Spec
 from envmatrix.verdict import MISSING, CheckFailed, Evidence, compare
 
@@ -78,6 +79,8 @@ class Suite:
     project: ProjectConfig = field(default_factory=ProjectConfig)
     settings: dict[str, Any] = field(default_factory=dict)
     providers: dict[str, Callable[[str], Any]] = field(default_factory=dict)
+    #: The repository the inputs are shown relative to (``file:line`` of a finding).
+    root: Path = field(default_factory=Path.cwd)
     _tfvars: dict[str, Tfvars] = field(default_factory=dict)
     _env_files: dict[str, EnvFile] = field(default_factory=dict)
 
@@ -158,6 +161,18 @@ class Environment:
         """The smoke client for this environment (provided by the smoke plugin)."""
         return self.suite.provide("http", self.name)
 
+    def locate(self, resource: str, setting: str) -> str:
+        """``file:line`` of the declared input that sets what this check compares ("" where none does)."""
+        layer = self.info.layer if self.info else "declared"
+        if layer not in LOCATED_LAYERS:
+            return ""
+        try:
+            tfvars, env_file = self.tfvars, self.env_file
+        except EnvmatrixError:
+            return ""  # an input that does not load is reported by the run itself, not by a location
+        sources = ((self.suite.paths.tfvars(self.name), tfvars.line_of), (env_file.path, env_file.line_of))
+        return locate(layer, resource, setting, sources, self.suite.root)
+
     def expect(
         self,
         resource: str,
@@ -174,6 +189,7 @@ class Environment:
         evidence = compare(
             env=self.name, check_id=check_id, layer=layer, resource=resource, setting=setting,
             expected=expected, actual=actual, ok=ok, expected_text=expected_text,
+            location=self.locate(resource, setting),
         )
         self.evidence.append(evidence)
         self.on_evidence(evidence)

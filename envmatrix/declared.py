@@ -8,12 +8,14 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import hcl2
+from lark import Token, Tree
 from lark.exceptions import UnexpectedInput
 from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
+    PrivateAttr,
     StrictBool,
     StrictInt,
     StrictStr,
@@ -58,6 +60,11 @@ class Tfvars(BaseModel):
     log_archive_days: StrictInt | None = None
     log_level: StrictStr
     domain_name: StrictStr
+    _lines: dict[str, int] = PrivateAttr(default_factory=dict)
+
+    def line_of(self, key: str) -> int | None:
+        """The line the variable is set on (1-based), None when the file does not set it."""
+        return self._lines.get(key)
 
 
 def _env_bool(value: object) -> object:
@@ -129,13 +136,18 @@ def _validation_problem(exc: ValidationError) -> tuple[str, str]:
     return key, f"{message}{more}"
 
 
-_TOP_LEVEL_KEY = re.compile(r"^([A-Za-z_][A-Za-z0-9_-]*)\s*=", re.MULTILINE)
-
-
-def _tfvars_lines(text: str) -> dict[str, list[int]]:
+def _tfvars_lines(tree: Tree[Token]) -> dict[str, list[int]]:
+    """Each top-level variable's line(s), from the parse tree's own positions: a heredoc, a multi-line
+    value or a comment that looks like ``key = value`` is not an assignment, an indented one is."""
     lines: dict[str, list[int]] = {}
-    for match in _TOP_LEVEL_KEY.finditer(text):
-        lines.setdefault(match.group(1), []).append(text.count("\n", 0, match.start()) + 1)
+    body = tree.children[0] if tree.children else None
+    for node in body.children if isinstance(body, Tree) else ():
+        if not isinstance(node, Tree) or node.data != "attribute":
+            continue
+        identifier = node.children[0]
+        name = identifier.children[0] if isinstance(identifier, Tree) else identifier
+        if isinstance(name, Token) and name.line is not None:
+            lines.setdefault(str(name), []).append(name.line)
     return lines
 
 
@@ -147,21 +159,24 @@ def load_tfvars(path: Path | str) -> Tfvars:
         raise TfvarsError(path, "file is empty")
     options = hcl2.SerializationOptions(strip_string_quotes=True, with_comments=False)
     try:
-        data: dict[str, Any] = hcl2.loads(text, serialization_options=options)
+        tree = hcl2.parses_to_tree(text)
+        lines = _tfvars_lines(tree)  # before transforming: positions are read from the raw Lark tree
+        data: dict[str, Any] = hcl2.serialize(hcl2.transform(tree), serialization_options=options)
     except UnexpectedInput as exc:
         raise TfvarsError(path, "HCL syntax error", line=getattr(exc, "line", None)) from None
     except Exception as exc:  # python-hcl2 raises several types for malformed input
         raise TfvarsError(path, f"cannot parse HCL: {type(exc).__name__}") from None
-    lines = _tfvars_lines(text)
     for key, seen in lines.items():
         if len(seen) > 1:
             raise TfvarsError(path, f"{key} is set more than once (lines {seen})", line=seen[1])
     try:
-        return Tfvars.model_validate(data)
+        tfvars = Tfvars.model_validate(data)
     except ValidationError as exc:
         key, problem = _validation_problem(exc)
         line = lines.get(key.split(".")[0], [None])[0]
         raise TfvarsError(path, f"{key}: {problem}", line=line) from None
+    tfvars._lines.update({key: seen[0] for key, seen in lines.items()})
+    return tfvars
 
 
 _ENV_LINE = re.compile(r"^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$")

@@ -26,8 +26,9 @@ from envmatrix.config import (
 from envmatrix.context import Environment, Suite, build_paths
 from envmatrix.environments import parse_selection, valid_names
 from envmatrix.errors import EnvmatrixError, UsageError
+from envmatrix.locations import repository_root
 from envmatrix.spec import load_spec
-from envmatrix.verdict import CheckFailed
+from envmatrix.verdict import CheckFailed, Evidence
 from envmatrix.waivers import Waiver, find_unknown, load_waivers
 
 SUITE_KEY = pytest.StashKey[Suite]()
@@ -106,7 +107,8 @@ def _load(config: pytest.Config) -> Suite:
     settings = _settings(config, project)
     paths = build_paths(settings, project)
     suite = Suite(spec=load_spec(paths.spec), paths=paths, selected=_selected(config, project),
-                  sandbox=bool(config.getoption("envmatrix_sandbox")), project=project)
+                  sandbox=bool(config.getoption("envmatrix_sandbox")), project=project,
+                  root=repository_root(project_folder(config)))
     suite.load_selected()
     waivers_file = paths.waivers
     explicit = settings["waivers"].source != "default"
@@ -193,8 +195,15 @@ def _envmatrix_env(request: pytest.FixtureRequest) -> str:
 def env(request: pytest.FixtureRequest, _envmatrix_env: str) -> Environment:
     """The environment under test, bound to this check (its id prefixes every failure)."""
     environment = Environment(get_suite(request.config), _envmatrix_env, info_of(request.node))
-    environment.on_evidence = lambda ev: request.node.user_properties.append(("envmatrix_evidence", ev.as_json()))
+    environment.on_evidence = lambda ev: _record(request.node, ev)
     return environment
+
+
+def _record(item: pytest.Item, evidence: Evidence) -> None:
+    """Evidence travels with the report; a finding's declaring ``file:line`` is also a JUnit ``location``."""
+    item.user_properties.append(("envmatrix_evidence", evidence.as_json()))
+    if evidence.location and not evidence.passed:
+        item.user_properties.append(("location", evidence.location))
 
 
 def _env_of(item: pytest.Item) -> str | None:

@@ -47,13 +47,18 @@ class Evidence:
     actual: str
     passed: bool
     message: str
+    #: Where the setting is declared, ``<file relative to the repository>:<line>`` ("" when no file declares it).
+    location: str = ""
 
     def as_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
 
 
-def failure_message(env: str, check_id: str, resource: str, setting: str, expected: str, actual: str) -> str:
-    return f"{env} {check_id} {resource}.{setting}: expected {expected}, got {actual}"
+def failure_message(env: str, check_id: str, resource: str, setting: str, expected: str, actual: str,
+                    location: str = "") -> str:
+    """The one line; a declaring ``file:line`` goes last, in parentheses, so the line's head stays the contract."""
+    where = f" ({location})" if location else ""
+    return f"{env} {check_id} {resource}.{setting}: expected {expected}, got {actual}{where}"
 
 
 def compare(
@@ -67,10 +72,11 @@ def compare(
     actual: Any,
     ok: Callable[[Any, Any], bool] | None = None,
     expected_text: str | None = None,
+    location: str = "",
 ) -> Evidence:
     """Compare, redact, and return the evidence; ``ok`` defaults to equality."""
     passed = (ok or (lambda want, got: want == got))(expected, actual)
     shown_expected = expected_text if expected_text is not None else show(redact_value(setting, expected))
     shown_actual = show(redact_value(setting, actual))
-    message = redact_text(failure_message(env, check_id, resource, setting, shown_expected, shown_actual))
-    return Evidence(env, check_id, layer, resource, setting, shown_expected, shown_actual, passed, message)
+    message = redact_text(failure_message(env, check_id, resource, setting, shown_expected, shown_actual, location))
+    return Evidence(env, check_id, layer, resource, setting, shown_expected, shown_actual, passed, message, location)

@@ -78,7 +78,8 @@ def cell_reason(row: str, status: str, results: Sequence[CheckResult],
 
 def _entry(result: CheckResult, anchor: str | None) -> dict[str, Any]:
     values = [{"setting": f"{ev.get('resource', '')}.{ev.get('setting', '')}", "expected": ev.get("expected", ""),
-               "actual": ev.get("actual", ""), "passed": bool(ev.get("passed"))} for ev in result.evidence]
+               "actual": ev.get("actual", ""), "passed": bool(ev.get("passed")), "location": ev.get("location", "")}
+              for ev in result.evidence]
     return {"check_id": result.check_id, "layer": result.layer, "layer_label": LAYER_LABELS.get(result.layer,
             result.layer), "status": result.status, "kind": result.kind, "values": values,
             "message": result.message, "waiver": result.waiver, "failure": anchor, "proves": result.proves,
@@ -105,7 +106,8 @@ def failures(results: Sequence[CheckResult], environments: Sequence[str]) -> lis
                         "check_id": result.check_id, "layer": result.layer, "row": result.row,
                         "status": result.status, "kind": result.kind, "message": result.message,
                         "waiver": result.waiver, "nodeid": result.nodeid, "severity": result.severity,
-                        "owner": result.owner, "remediation_url": result.remediation_url})
+                        "owner": result.owner, "remediation_url": result.remediation_url,
+                        "location": result.location})
     return out
 
 

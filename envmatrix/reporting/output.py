@@ -10,7 +10,7 @@ from envmatrix.reporting.render_html import render_html
 from envmatrix.reporting.render_md import render_markdown
 
 #: Files one run writes; removed when a run starts so a report on disk always belongs to a finished run.
-RUN_FILES = ("matrix.json", "matrix.html", "matrix.md", "gate.txt", "changes.json")
+RUN_FILES = ("matrix.json", "matrix.html", "matrix.md", "gate.txt", "changes.json", "envmatrix.sarif")
 
 
 def clear_previous(reports: Path) -> None:

@@ -19,7 +19,8 @@ from envmatrix.reporting import allure_support
 from envmatrix.reporting.changes import load_snapshots
 from envmatrix.reporting.gate import parse_plan
 from envmatrix.reporting.results import KIND_PROPERTY, PROVES_PROPERTY, Kind
-from envmatrix.reporting.session import CATALOGUE_KEY, CATALOGUE_OUTPUT, FAIL_ON_KEY, ReportBuilder
+from envmatrix.reporting.sarif import info_record
+from envmatrix.reporting.session import CATALOGUE_KEY, CATALOGUE_OUTPUT, CHECKS_OUTPUT, FAIL_ON_KEY, ReportBuilder
 from envmatrix.verdict import CheckFailed
 
 #: The checks this session collected (before any selection): the evidence catalogue is built from them.
@@ -189,6 +190,8 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     workeroutput = getattr(session.config, "workeroutput", None)
     if workeroutput is not None and CATALOGUE_KEY in session.config.stash:
         workeroutput[CATALOGUE_OUTPUT] = session.config.stash[CATALOGUE_KEY]
+    if workeroutput is not None:
+        workeroutput[CHECKS_OUTPUT] = [info_record(info) for info in session.config.stash.get(COLLECTED_KEY, set())]
 
 
 def failure_kind(item: pytest.Item, error: BaseException) -> Kind:

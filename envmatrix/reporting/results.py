@@ -44,6 +44,8 @@ class CheckResult:
     #: checks.yaml's owner and remediation page for this check ("" when not set)
     owner: str = ""
     remediation_url: str = ""
+    #: ``file:line`` declaring the first failing setting ("" when no declared input holds it).
+    location: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -98,6 +100,7 @@ class ResultCollector:
         failing = [ev for ev in result.evidence if not ev.get("passed", True)]
         if failing and result.status in ("fail", "waived") and result.kind in ("misconfiguration", ""):
             result.message = str(failing[0].get("message", result.message))
+            result.location = str(failing[0].get("location", ""))
         return result
 
     def _apply_outcome(self, result: CheckResult, report: pytest.TestReport, props: dict[str, Any]) -> None:
@@ -118,6 +121,28 @@ class ResultCollector:
     @property
     def results(self) -> list[CheckResult]:
         return list(self._results.values())
+
+
+def inherit_locations(results: Iterable[CheckResult]) -> None:
+    """A live finding without a line of its own points where the same check's declared side set it.
+
+    A check id names one documented setting in every layer (DB-BACKUP-RETENTION reads the tfvars key in the
+    declared layer and BackupRetentionPeriod in the live one), so the declared evidence of the same id and
+    environment in this run is the declaring line: the one whose setting the live setting names, else the first.
+    """
+    results = list(results)
+    declared = {(r.environment, r.check_id): r for r in results if r.layer == "declared"}
+    for result in results:
+        source = declared.get((result.environment, result.check_id))
+        if result.layer != "live" or result.location or result.status not in ("fail", "waived") or source is None:
+            continue
+        located = [ev for ev in source.evidence if ev.get("location")]
+        failing = [ev for ev in result.evidence if not ev.get("passed", True)]
+        setting = str(failing[0].get("setting", "")) if failing else ""
+        named = [ev for ev in located if str(ev.get("setting", "")).lower() in setting.lower()]
+        chosen = (named or located)[:1]
+        if chosen:
+            result.location = str(chosen[0]["location"])
 
 
 def summarize(results: Iterable[CheckResult]) -> dict[str, int]:

@@ -13,13 +13,16 @@ from typing import Any
 import pytest
 
 import envmatrix
+from envmatrix.catalog import CheckInfo
 from envmatrix.context import Suite
+from envmatrix.locations import shown_path
 from envmatrix.reporting import allure_support
 from envmatrix.reporting.changes import compare, load_snapshots
 from envmatrix.reporting.gate import GateVerdict, decide, fail_on_summary, lenient_exit
 from envmatrix.reporting.matrix import build_matrix
 from envmatrix.reporting.output import clear_previous, write_reports
-from envmatrix.reporting.results import CheckResult, ResultCollector
+from envmatrix.reporting.results import CheckResult, ResultCollector, inherit_locations
+from envmatrix.reporting.sarif import SARIF_FILE, info_from, write_sarif
 
 _MAX_CHANGES_SHOWN = 25
 #: The evidence catalogue (catalog.evidence_catalogue()) of what this process collected.
@@ -28,6 +31,8 @@ CATALOGUE_KEY = pytest.StashKey[dict[str, list[str]]]()
 CATALOGUE_OUTPUT = "envmatrix_evidence_catalogue"
 #: --fail-on / $ENVMATRIX_FAIL_ON: the lowest severity that gates (None: every failure gates)
 FAIL_ON_KEY = pytest.StashKey[str | None]()
+#: How an xdist worker hands the CheckInfo of every check it collected to the controller (for SARIF's rules).
+CHECKS_OUTPUT = "envmatrix_checks"
 _ACCOUNT_KEYS = ("account", "account_id", "AccountId", "aws_account")
 _ARN_ACCOUNT = re.compile(r"arn:aws[\w-]*:[\w-]+:[\w-]*:(\d{12}):")
 
@@ -71,6 +76,7 @@ class ReportBuilder:
         self.failed_nodes: set[str] = set()  # every test that failed, check or not (for --fail-on)
         self.collection_failed = False
         self.fail_on_note = ""
+        self.checks: set[CheckInfo] = set()  # the CheckInfo xdist workers collected, if any
         clear_previous(suite.paths.reports)
 
     @property
@@ -89,6 +95,7 @@ class ReportBuilder:
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node: Any, error: Any) -> None:
         """xdist: each worker sends the evidence catalogue of the checks it collected."""
+        self.checks.update(info_from(record) for record in getattr(node, "workeroutput", {}).get(CHECKS_OUTPUT, []))
         sent = getattr(node, "workeroutput", {}).get(CATALOGUE_OUTPUT)
         if isinstance(sent, dict):
             merged = self.catalogue if self.catalogue is not None else {}
@@ -98,6 +105,18 @@ class ReportBuilder:
 
     def _catalogue(self) -> dict[str, list[str]] | None:
         return self.config.stash.get(CATALOGUE_KEY, None) if self.catalogue is None else self.catalogue
+
+    def _checks(self) -> set[CheckInfo]:
+        """The CheckInfo of every check this session collected (here or in xdist workers): severity and titles
+        are read from them, never kept elsewhere."""
+        from envmatrix.reporting.plugin import COLLECTED_KEY  # that module imports this one
+
+        collected: set[CheckInfo] = self.config.stash.get(COLLECTED_KEY, set())
+        return self.checks | collected
+
+    def _write_sarif(self, results: list[CheckResult]) -> Path:
+        files = {env: shown_path(self.suite.paths.tfvars(env), self.suite.root) for env in self.suite.selected}
+        return write_sarif(results, self._checks(), self.reports / SARIF_FILE, files)
 
     def _snapshots(self) -> dict[str, Any]:
         return load_snapshots(self.reports / "snapshots", self.suite.selected)[0]
@@ -143,6 +162,7 @@ class ReportBuilder:
             self.skipped_writing = "run interrupted: no matrix report written (a partial run proves nothing)"
             return
         results = self.collector.results
+        inherit_locations(results)
         current = self._snapshots()
         model = build_matrix(results, self.suite.spec, self.suite.selected, self._meta(current, exitstatus),
                              self._catalogue())
@@ -158,6 +178,7 @@ class ReportBuilder:
                 session.exitstatus = pytest.ExitCode.TESTS_FAILED
         model["fail_on"] = self._apply_fail_on(session, results, model["failures"])
         self.written = write_reports(self.reports, model, self.gate.text() if self.gate else None)
+        self.written.append(self._write_sarif(results))
         self._write_allure(current)
         self._notify(results)
 

@@ -77,7 +77,7 @@ def test_compare_redacts_secret_settings_and_messages() -> None:
 def test_evidence_as_json_is_sorted() -> None:
     evidence = _compare()
     assert evidence.as_json() == json.dumps({
-        "actual": "1", "check_id": "X-1", "environment": "dev", "expected": "1", "layer": "live",
+        "actual": "1", "check_id": "X-1", "environment": "dev", "expected": "1", "layer": "live", "location": "",
         "message": "dev X-1 r.s: expected 1, got 1", "passed": True, "resource": "r", "setting": "s"})
     assert list(json.loads(evidence.as_json())) == sorted(json.loads(evidence.as_json()))
 
@@ -88,3 +88,9 @@ def test_check_failed_carries_evidence() -> None:
     assert isinstance(failed, AssertionError)
     assert str(failed) == evidence.message
     assert failed.evidence is evidence
+
+
+def test_a_declaring_location_ends_the_one_line_message() -> None:
+    evidence = _compare(actual="2", location="environments/production/terraform.tfvars:14")
+    assert evidence.message == "dev X-1 r.s: expected 1, got 2 (environments/production/terraform.tfvars:14)"
+    assert evidence.location == "environments/production/terraform.tfvars:14"

@@ -46,7 +46,7 @@ def test_gate_fails_with_a_clear_verdict_on_one_broken_production_value(report_p
     checks = report_project.matrix()["summary"]["checks"]
     result.stdout.fnmatch_lines([
         "*gate: production DB-MULTI-AZ (declared) fail: production DB-MULTI-AZ terraform.tfvars.db_multi_az: "
-        "expected true, got false",
+        "expected true, got false (fixtures/tfvars/production/terraform.tfvars:15)",
         f"GATE: FAIL — {checks} checks, 1 failures, 1 waived"])
     assert _verdict(report_project) == f"GATE: FAIL — {checks} checks, 1 failures, 1 waived"
 

@@ -45,7 +45,8 @@ def test_gate_job_passes_on_conforming_inputs_and_fails_on_one_broken_value(repo
     bad = report_project.run(*args, "--no-allure")
     assert bad.ret == pytest.ExitCode.TESTS_FAILED
     bad.stdout.fnmatch_lines(["*gate: production DB-INSTANCE-CLASS (declared) fail: *expected db.r6g.xlarge, "
-                              "got db.t3.large", "GATE: FAIL — * checks, 1 failures, 1 waived"])
+                              "got db.t3.large (fixtures/tfvars/production/terraform.tfvars:*)",
+                              "GATE: FAIL — * checks, 1 failures, 1 waived"])
 
 
 def test_drift_and_smoke_jobs_select_their_layers(report_project: ReportProject) -> None:
@@ -92,6 +93,9 @@ def test_promotion_gate_needs_approval_before_deploy() -> None:
     assert "tox -e gate" in _runs(gate)
     assert "GITHUB_STEP_SUMMARY" in _runs(gate) and "reports/matrix.md" in _runs(gate)
     assert deploy["needs"] == "gate" and deploy["environment"]["name"] == "production"
+    upload = next(s for s in gate["steps"] if str(s.get("uses", "")).startswith("github/codeql-action/upload-sarif"))
+    assert upload["with"]["sarif_file"] == "reports/envmatrix.sarif" and "always()" in upload["if"]
+    assert gate["permissions"]["security-events"] == "write" and "security-events" not in workflow["permissions"]
     assert smoke["needs"] == "deploy" and smoke["uses"] == "./.github/workflows/post-release-smoke.yml"
 
 

@@ -24,7 +24,7 @@ def test_conforming_run_shows_the_documented_matrix(report_project: ReportProjec
     assert {e["layer_label"] for e in backups["entries"]} == {"declared", "live", "drift"}
     live = next(e for e in backups["entries"] if e["layer"] == "live")
     assert live["values"][0] == {"setting": "rds:production-taskmanager-db.BackupRetentionPeriod",
-                                 "expected": "30", "actual": "30", "passed": True}
+                                 "expected": "30", "actual": "30", "passed": True, "location": ""}
     assert report_project.cell("auto_scaling", "dev")["status"] == "waived"
     data = report_project.cell("data", "dev")
     assert (data["status"], data["reason"]) == ("not-checked", "no check is evidence of this row yet")
@@ -46,7 +46,7 @@ def test_conforming_run_shows_the_documented_matrix(report_project: ReportProjec
     assert ('| <a id="row-backups"></a>**Backups** | ✅ **7 days** · 7 d · 5 checks | ✅ **14 days** · 14 d · 5 checks '
             '| ✅ **30 days** · 30 d · 5 checks |') in markdown
     assert "<details><summary>Backups ✅ ✅ ✅</summary>" in markdown
-    result.stdout.fnmatch_lines(["envmatrix: reports in *: matrix.json, matrix.html, matrix.md"])
+    result.stdout.fnmatch_lines(["envmatrix: reports in *: matrix.json, matrix.html, matrix.md, envmatrix.sarif"])
     assert (report_project.reports / "junit.xml").is_file(), "a plain run writes JUnit beside the other reports"
 
 
@@ -64,7 +64,8 @@ def test_a_broken_value_turns_its_cell_red_and_links_the_message(report_project:
     failures = {f["anchor"]: f for f in report_project.matrix()["failures"]}
     declared = failures[broken[0]["failure"]]
     assert declared["message"] == ("production DB-BACKUP-RETENTION terraform.tfvars.db_backup_retention_days: "
-                                   "expected 30, got 7")
+                                   "expected 30, got 7 (fixtures/tfvars/production/terraform.tfvars:16)")
+    assert declared["location"] == "fixtures/tfvars/production/terraform.tfvars:16"
     assert declared["kind"] == "misconfiguration"
     assert failures[broken[1]["failure"]]["message"].endswith("expected 30, got WRONG")
     assert cell["first_failure"] == {"check_id": "DB-BACKUP-RETENTION", "layer": "declared",
