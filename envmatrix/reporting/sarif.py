@@ -77,11 +77,19 @@ def _rule(check_id: str, infos: Sequence[CheckInfo]) -> dict[str, Any]:
                  f"{severity}. A finding reads '<env> {check_id} <resource>.<setting>: expected X, got Y "
                  "(file:line)'. Make the declared value (or the environment) match the documented matrix, or "
                  "waive the finding with a reason, an owner and an expiry in the waiver file.")
-    return {"id": check_id, "name": _name(check_id), "shortDescription": {"text": paragraphs[0]},
-            "fullDescription": {"text": full}, "help": {"text": help_text},
-            "defaultConfiguration": {"level": LEVELS.get(severity, "error")},
-            "properties": {"security-severity": SECURITY_SEVERITY.get(severity, "8.0"),
-                           "tags": sorted({*layers, first.area}), "precision": "very-high"}}
+    rule: dict[str, Any] = {"id": check_id, "name": _name(check_id),
+                            "shortDescription": {"text": paragraphs[0]},
+                            "fullDescription": {"text": full}, "help": {"text": help_text},
+                            "defaultConfiguration": {"level": LEVELS.get(severity, "error")},
+                            "properties": {"security-severity": SECURITY_SEVERITY.get(severity, "8.0"),
+                                           "tags": sorted({*layers, first.area, *first.tags}),
+                                           "precision": "very-high"}}
+    # checks.yaml's remediation page and owner (the same CheckInfo the JUnit properties and allure labels read)
+    if first.remediation_url:
+        rule["helpUri"] = first.remediation_url
+    if first.owner:
+        rule["properties"]["owner"] = first.owner
+    return rule
 
 
 def _first_failing(result: CheckResult) -> dict[str, Any]:
@@ -163,4 +171,6 @@ def info_record(info: CheckInfo) -> dict[str, Any]:
 def info_from(record: Mapping[str, Any]) -> CheckInfo:
     """The CheckInfo back from ``info_record`` (every data field it has, whatever the catalogue adds)."""
     names = {item.name for item in fields(CheckInfo)} - {"applies"}
-    return CheckInfo(**{key: value for key, value in record.items() if key in names})
+    # JSON turns tuples (checks.yaml's tags) into lists; CheckInfo is hashable again only with tuples.
+    return CheckInfo(**{key: tuple(value) if isinstance(value, list) else value
+                        for key, value in record.items() if key in names})

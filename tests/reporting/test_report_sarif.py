@@ -3,6 +3,7 @@ one rule per check id that ran, one result per failed check instance on the line
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import subprocess
@@ -94,6 +95,19 @@ def test_severity_is_read_from_the_checkinfo_not_from_the_result() -> None:
     run = document["runs"][0]
     assert run["tool"]["driver"]["rules"][0]["defaultConfiguration"]["level"] == "note"
     assert run["results"][0]["level"] == "note"
+
+
+def test_checks_meta_owner_link_and_tags_reach_the_rule() -> None:
+    """checks.yaml's remediation page is the rule's helpUri; its owner and tags ride in the rule's properties."""
+    info = dataclasses.replace(_info("DB-STORAGE", severity="high"), owner="team-data",
+                               remediation_url="https://wiki.example.com/runbooks/db-storage", tags=("pci",))
+    document = build_sarif([_result("DB-STORAGE", "fail")], [info])
+    assert_valid(document)
+    rule = document["runs"][0]["tool"]["driver"]["rules"][0]
+    assert rule["helpUri"] == "https://wiki.example.com/runbooks/db-storage"
+    assert rule["properties"]["owner"] == "team-data" and "pci" in rule["properties"]["tags"]
+    plain = build_sarif([_result("DB-STORAGE", "fail")], [_info("DB-STORAGE")])["runs"][0]["tool"]["driver"]["rules"][0]
+    assert "helpUri" not in plain and "owner" not in plain["properties"]
 
 
 def test_one_result_per_failed_instance_located_and_fingerprinted() -> None:
