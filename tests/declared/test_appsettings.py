@@ -10,8 +10,8 @@ from pydantic import ValidationError
 
 from envmatrix.appsettings import AppSettings, Found, SettingParseError, equivalent, list_text, parse_list, same
 from envmatrix.context import Paths, Suite
-from envmatrix.environments import ENVIRONMENTS
 from envmatrix.spec import SettingsClass, Spec, load_spec
+from tests.conftest import SHIPPED_ENVIRONMENTS
 from tests.shapes.harness import ROOT, Verdict, judge, snapshot_of
 
 ORIGINS = ("https://taskmanager.com", "https://www.taskmanager.com")
@@ -120,7 +120,7 @@ def _declared(tmp_path: Path, check_id: str, line: str, replacement: str) -> Ver
     (env_root / "production.env").write_text(text.replace(line, replacement))
     paths = Paths(ROOT / "fixtures/matrix.yaml", ROOT / "fixtures/tfvars", env_root, ROOT / "fixtures/waivers.yaml",
                   tmp_path / "reports")
-    suite = Suite(spec=load_spec(paths.spec), paths=paths, selected=list(ENVIRONMENTS))
+    suite = Suite(spec=load_spec(paths.spec), paths=paths, selected=list(SHIPPED_ENVIRONMENTS))
     return judge("checks/declared/test_flags.py", check_id, "production", snapshot_of("production"), suite=suite)
 
 
