@@ -103,9 +103,10 @@ def test_a_setting_set_twice_or_through_secrets_is_not_read_as_a_value() -> None
 def test_settings_classes_are_validated() -> None:
     with pytest.raises(ValidationError, match="upper-case environment variable names"):
         SettingsClass(source="x", environments=("production",), case_sensitive=False, defaults={"debug": False})
-    with pytest.raises(ValidationError, match="unknown environment"):
-        SettingsClass(source="x", environments=("prod",), case_sensitive=False, defaults={})
     raw = _spec().model_dump(exclude={"digest"})
+    unknown = {**raw, "app_settings": {"Prod": {**raw["app_settings"]["ProductionSettings"], "environments": ["prod"]}}}
+    with pytest.raises(ValidationError, match=r"app_settings.Prod.environments: unknown environment\(s\) \['prod'\]"):
+        Spec.model_validate(unknown)  # a spec's environment by its canonical name, not an alias
     raw["app_settings"]["Other"] = {**raw["app_settings"]["ProductionSettings"]}
     with pytest.raises(ValidationError, match="production is served by both"):
         Spec.model_validate(raw)
