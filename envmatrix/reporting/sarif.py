@@ -172,5 +172,6 @@ def info_from(record: Mapping[str, Any]) -> CheckInfo:
     """The CheckInfo back from ``info_record`` (every data field it has, whatever the catalogue adds)."""
     names = {item.name for item in fields(CheckInfo)} - {"applies"}
     # JSON turns tuples (checks.yaml's tags) into lists; CheckInfo is hashable again only with tuples.
-    return CheckInfo(**{key: tuple(value) if isinstance(value, list) else value
-                        for key, value in record.items() if key in names})
+    values: dict[str, Any] = {key: tuple(value) if isinstance(value, list) else value
+                              for key, value in record.items() if key in names}
+    return CheckInfo(**values)

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from envmatrix.environments import ENVIRONMENTS
 from envmatrix.errors import EnvmatrixError
 from envmatrix.plugin import SUITE_KEY
 
@@ -22,9 +21,10 @@ def pytest_configure(config: pytest.Config) -> None:
     if suite is None or not suite.sandbox or hasattr(config, "workerinput"):
         return  # xdist workers inherit the controller's environment, pointing them at its sandbox
     from envmatrix.sandbox.runner import start_sandbox  # boto3 and moto's client side: only with --sandbox
+    from envmatrix.sandbox.world import default_world
 
-    environments = list(suite.selected or ENVIRONMENTS)
     try:
+        environments = list(suite.selected or default_world().environments)
         sandbox = start_sandbox(suite, environments)
     except EnvmatrixError as exc:
         raise pytest.UsageError(str(exc)) from None

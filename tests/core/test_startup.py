@@ -18,8 +18,8 @@ from envmatrix.aws.session import clients_for, forget_sessions, make_session, sh
 from envmatrix.aws.snapshot import LATER, SECTIONS
 from envmatrix.aws.store import SnapshotStore
 from envmatrix.config import AwsConfig, EnvConfig, ProjectConfig
-from envmatrix.environments import ENVIRONMENTS
 from envmatrix.errors import InventoryUnavailable, ReadOnlyViolation
+from tests.conftest import SHIPPED_ENVIRONMENTS as ENVIRONMENTS
 from tests.live.conftest import offline_aws, repo_suite
 
 ROOT = Path(__file__).resolve().parents[2]

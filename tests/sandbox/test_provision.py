@@ -11,12 +11,12 @@ from typing import Any
 import pytest
 
 from envmatrix.context import Paths, Suite
-from envmatrix.environments import ENVIRONMENTS
 from envmatrix.sandbox.aws import RunningAws, SandboxError, start_aws
 from envmatrix.sandbox.naming import Names, secret_ref
 from envmatrix.sandbox.provision_ops import bill, queue_bill
 from envmatrix.sandbox.world import default_world
 from envmatrix.spec import load_spec
+from tests.conftest import SHIPPED_ENVIRONMENTS
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def repo_suite(reports: Path) -> Suite:
     paths = Paths(ROOT / "fixtures/matrix.yaml", ROOT / "fixtures/tfvars", ROOT / "fixtures/env",
                   ROOT / "fixtures/waivers.yaml", reports)
-    return Suite(spec=load_spec(paths.spec), paths=paths, selected=list(ENVIRONMENTS))
+    return Suite(spec=load_spec(paths.spec), paths=paths, selected=list(SHIPPED_ENVIRONMENTS))
 
 
 @pytest.fixture(scope="module")
@@ -58,10 +58,10 @@ def test_endpoint_is_loopback_and_env_vars_are_fake(aws: RunningAws) -> None:
     variables = aws.env_vars()
     assert variables["AWS_ENDPOINT_URL"] == aws.endpoint
     assert variables["AWS_ACCESS_KEY_ID"] == "testing" and variables["AWS_EC2_METADATA_DISABLED"] == "true"
-    assert aws.environments == ENVIRONMENTS and aws.provision_seconds > 0
+    assert aws.environments == SHIPPED_ENVIRONMENTS and aws.provision_seconds > 0
 
 
-@pytest.mark.parametrize("env", ENVIRONMENTS)
+@pytest.mark.parametrize("env", SHIPPED_ENVIRONMENTS)
 def test_database_and_cache(aws: RunningAws, suite: Suite, env: str) -> None:
     names, tf = Names(env), suite.tfvars(env)
     db = aws.client("rds").describe_db_instances(DBInstanceIdentifier=names.db)["DBInstances"][0]
@@ -83,7 +83,7 @@ def _container(aws: RunningAws, family: str) -> dict[str, Any]:
     return dict(answer["containerDefinitions"][0])
 
 
-@pytest.mark.parametrize("env", ENVIRONMENTS)
+@pytest.mark.parametrize("env", SHIPPED_ENVIRONMENTS)
 def test_task_definitions_deliver_secrets_through_secrets_manager(aws: RunningAws, suite: Suite, env: str) -> None:
     names, shipped = Names(env), suite.env_file(env).values
     marked = {key for key, value in shipped.items() if value == default_world().secret_marker}
@@ -102,7 +102,7 @@ def test_task_definitions_deliver_secrets_through_secrets_manager(aws: RunningAw
         assert container["logConfiguration"]["options"]["awslogs-group"] == names.log_group(role)
 
 
-@pytest.mark.parametrize("env", ENVIRONMENTS)
+@pytest.mark.parametrize("env", SHIPPED_ENVIRONMENTS)
 def test_services_scaling_and_logs(aws: RunningAws, suite: Suite, env: str) -> None:
     names, tf = Names(env), suite.tfvars(env)
     ecs = aws.client("ecs")
@@ -123,7 +123,7 @@ def test_services_scaling_and_logs(aws: RunningAws, suite: Suite, env: str) -> N
         names.log_group("api"): tf.log_retention_days, names.log_group("worker"): tf.log_retention_days}
 
 
-@pytest.mark.parametrize("env", ENVIRONMENTS)
+@pytest.mark.parametrize("env", SHIPPED_ENVIRONMENTS)
 def test_secret_rotation_follows_the_world(aws: RunningAws, suite: Suite, env: str) -> None:
     listed = aws.client("secretsmanager").list_secrets(
         Filters=[{"Key": "name", "Values": [f"taskmanager/{env}/"]}])["SecretList"]
@@ -140,7 +140,7 @@ def test_secret_rotation_follows_the_world(aws: RunningAws, suite: Suite, env: s
         assert {t["Key"]: t["Value"] for t in secret["Tags"]} == {"Environment": env, "Project": "taskmanager"}
 
 
-@pytest.mark.parametrize("env", ENVIRONMENTS)
+@pytest.mark.parametrize("env", SHIPPED_ENVIRONMENTS)
 def test_network_edge(aws: RunningAws, suite: Suite, env: str) -> None:
     names, deployed = Names(env), default_world().env(env)
     ec2, elb = aws.client("ec2"), aws.client("elbv2")
@@ -239,9 +239,9 @@ def test_cost_explorer_answers_the_bill_to_every_request(aws: RunningAws) -> Non
         groups, period = ask(start, end)
         assert period == {"Start": start, "End": end}
         assert groups == {"Environment$": world.cost_explorer.untagged_usd,  # type: ignore[union-attr]
-                          **{f"Environment${env}": world.env(env).last_month_cost_usd for env in ENVIRONMENTS}}
-    queue_bill(aws.endpoint, bill(world, ENVIRONMENTS, costs={"dev": 99.5}))
+                          **{f"Environment${env}": world.env(env).last_month_cost_usd for env in SHIPPED_ENVIRONMENTS}}
+    queue_bill(aws.endpoint, bill(world, SHIPPED_ENVIRONMENTS, costs={"dev": 99.5}))
     try:
         assert ask("2026-10-01", "2026-11-01")[0]["Environment$dev"] == 99.5
     finally:
-        queue_bill(aws.endpoint, bill(world, ENVIRONMENTS))
+        queue_bill(aws.endpoint, bill(world, SHIPPED_ENVIRONMENTS))
