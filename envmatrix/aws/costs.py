@@ -8,9 +8,6 @@ from decimal import Decimal, InvalidOperation
 from functools import cache
 from typing import Any
 
-from botocore.exceptions import ClientError
-from botocore.loaders import Loader
-
 from envmatrix.aws.reading import Once, error_code, reading
 from envmatrix.aws.target import Model, Target
 from envmatrix.errors import InventoryUnavailable
@@ -71,6 +68,8 @@ def last_full_month(today: dt.date) -> tuple[dt.date, dt.date]:
 
 @cache
 def _partition_patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    from botocore.loaders import Loader
+
     return tuple((str(item["id"]), re.compile(str(item["regionRegex"])))
                  for item in Loader().load_data("partitions")["partitions"])
 
@@ -119,6 +118,8 @@ def _ask(client: Any, env: str, tag_key: str, start: dt.date, end: dt.date) -> B
     params: dict[str, Any] = {"TimePeriod": {"Start": start.isoformat(), "End": end.isoformat()},
                               "Granularity": "MONTHLY", "Metrics": [METRIC],
                               "GroupBy": [{"Type": "TAG", "Key": tag_key}]}
+    from botocore.exceptions import ClientError  # botocore: only when the live layer reads
+
     resource = f"cost by tag {tag_key} ({METRIC}, {start:%Y-%m})"
     pages: list[dict[str, Any]] = []
     with reading(env, resource):
