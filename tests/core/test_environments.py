@@ -95,7 +95,8 @@ def test_the_order_of_the_spec_is_the_promotion_order(tmp_path: Path) -> None:
     ("    long_name: staging\n", "    long_name: staging\n    aliases: [All]\n",
      "staging.aliases: 'All' is reserved (--env=all selects every environment)"),
     ("\n  staging:\n", "\n  Staging:\n", "'Staging': an environment name is lower-case letters, digits"),
-])
+], ids=["alias-is-a-name", "alias-is-a-long-name", "long-name-is-a-name", "alias-twice", "alias-repeated",
+        "alias-all", "name-not-lower-case"])
 def test_bad_environment_names_are_spec_errors(tmp_path: Path, old: str, new: str, problem: str) -> None:
     path = _spec(tmp_path, old, new)
     with pytest.raises(SpecError) as caught:
