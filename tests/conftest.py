@@ -55,6 +55,15 @@ class Outcome:
     output: str
 
 
+def forget_scratch_modules() -> None:
+    """Drop the ``checks``/``smoke`` packages an earlier in-process run left in sys.modules on this worker.
+
+    A scratch project's ``checks`` package must never meet another project's ("No module named 'checks.fake'").
+    """
+    for name in [name for name in sys.modules if name.split(".")[0] in ("checks", "smoke")]:
+        del sys.modules[name]
+
+
 class Project:
     """A scratch copy of the shipped checks and fixtures that a test may break, one value at a time."""
 
@@ -83,6 +92,7 @@ class Project:
 
     def run(self, *args: str) -> Outcome:
         junit = self.path / "junit.xml"
+        forget_scratch_modules()
         result = self.pytester.runpytest_inprocess(
             "-p", "no:cacheprovider", "-p", "no:hypothesispytest", f"--junitxml={junit}", *args
         )

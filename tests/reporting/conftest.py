@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import shutil
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.conftest import forget_scratch_modules
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -95,10 +96,7 @@ class ReportProject:
         path.write_text("\n".join(lines) + "\n")
 
     def run(self, *args: str) -> pytest.RunResult:
-        # A scratch project's ``checks`` package must not meet another test's, left in sys.modules by an
-        # earlier in-process run on this worker ("No module named 'checks.fake'").
-        for name in [name for name in sys.modules if name.split(".")[0] in ("checks", "smoke")]:
-            del sys.modules[name]
+        forget_scratch_modules()
         return self.pytester.runpytest_inprocess("-p", "no:cacheprovider", "-p", "no:randomly", *args)
 
     def matrix(self) -> dict[str, Any]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,7 @@ from envmatrix.errors import UsageError
 from envmatrix.reporting.gate import decide, lenient_exit
 from envmatrix.reporting.plugin import COLLECTED_KEY
 from envmatrix.reporting.results import CheckResult
-from tests.conftest import Project, assert_one_usage_error
+from tests.conftest import Project, assert_one_usage_error, forget_scratch_modules
 from tests.hardening.test_fuzz_loaders import FUZZ, _blobs, _only_input_errors
 
 from .conftest import ReportProject
@@ -152,12 +151,6 @@ def test_exit_status_is_lenient_only_when_every_failed_test_is_a_finding_below_t
 
 # --- real sessions ------------------------------------------------------------------------------------------
 
-def _forget_scratch_checks() -> None:
-    """As ReportProject.run: a scratch project's ``checks`` package must not meet another test's."""
-    for name in [name for name in sys.modules if name.split(".")[0] in ("checks", "smoke")]:
-        del sys.modules[name]
-
-
 def _junit_case(path: Path, check_id: str, env: str) -> tuple[dict[str, str], bool]:
     for case in ET.parse(path).getroot().iter("testcase"):
         props = {str(p.get("name")): str(p.get("value")) for p in case.iter("property")}
@@ -179,10 +172,10 @@ def test_the_collected_catalogue_holds_one_overridden_object_per_check(report_pr
     """What every consumer reads (the item's check mark, the collected catalogue the SARIF writer reads) is
     the same CheckInfo with checks.yaml applied; the registered check itself is left as it was."""
     _write(report_project.path / "checks.yaml", CHECKS_YAML)
-    _forget_scratch_checks()
+    forget_scratch_modules()
     recorder = report_project.pytester.inline_run("-p", "no:cacheprovider", "-p", "no:randomly", "--env=all",
                                                   "--collect-only", "--checks-meta=checks.yaml")
-    _forget_scratch_checks()
+    forget_scratch_modules()
     items = [call.item for call in recorder.getcalls("pytest_itemcollected")]
     drift = [info_of(item) for item in items if item.name.startswith("test_drift_db_backup_retention[")]
     assert len(drift) == 3 and all(info is drift[0] for info in drift)
