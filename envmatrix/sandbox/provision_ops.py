@@ -62,9 +62,21 @@ def budget(target: Target) -> None:
     )
 
 
-def _group(value: str, amount: float) -> dict[str, Any]:
+def _group(key: str, value: str, amount: float) -> dict[str, Any]:
     """One GetCostAndUsage group as AWS writes it: ``<TagKey>$<value>``, the amount a string of many decimals."""
-    return {"Keys": [f"{TAG_KEY}${value}"], "Metrics": {METRIC: {"Amount": f"{amount:.10f}", "Unit": "USD"}}}
+    return {"Keys": [f"{key}${value}"], "Metrics": {METRIC: {"Amount": f"{amount:.10f}", "Unit": "USD"}}}
+
+
+def cost_answer(lines: Mapping[str, float], *, tag_key: str = TAG_KEY, untagged_usd: float | None = None,
+                estimated: bool = False, today: dt.date | None = None) -> dict[str, Any]:
+    """Cost Explorer's answer for last month grouped by ``tag_key``: one group per tag value in ``lines``."""
+    groups = [_group(tag_key, value, amount) for value, amount in lines.items()]
+    if untagged_usd is not None:
+        groups.append(_group(tag_key, "", untagged_usd))
+    start, end = last_full_month(today or utc_today())
+    return {"GroupDefinitions": [{"Type": "TAG", "Key": tag_key}], "DimensionValueAttributes": [],
+            "ResultsByTime": [{"TimePeriod": {"Start": start.isoformat(), "End": end.isoformat()}, "Total": {},
+                               "Groups": groups, "Estimated": estimated}]}
 
 
 def bill(world: World, environments: Iterable[str], *, today: dt.date | None = None,
@@ -78,15 +90,9 @@ def bill(world: World, environments: Iterable[str], *, today: dt.date | None = N
         return None
     lines = {env: world.env(env).last_month_cost_usd for env in environments}
     lines.update(costs or {})
-    groups = [_group(Names(env).env, amount) for env, amount in lines.items() if amount is not None]
-    untagged = untagged_usd if untagged_usd is not None else explorer.untagged_usd
-    if untagged is not None:
-        groups.append(_group("", untagged))
-    start, end = last_full_month(today or utc_today())
-    return {"GroupDefinitions": [{"Type": "TAG", "Key": TAG_KEY}], "DimensionValueAttributes": [],
-            "ResultsByTime": [{"TimePeriod": {"Start": start.isoformat(), "End": end.isoformat()}, "Total": {},
-                               "Groups": groups,
-                               "Estimated": explorer.estimated if estimated is None else estimated}]}
+    return cost_answer({Names(env).env: amount for env, amount in lines.items() if amount is not None},
+                       untagged_usd=untagged_usd if untagged_usd is not None else explorer.untagged_usd,
+                       estimated=explorer.estimated if estimated is None else estimated, today=today)
 
 
 def queue_bill(endpoint: str, answer: dict[str, Any] | None) -> None:

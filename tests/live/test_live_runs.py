@@ -62,6 +62,14 @@ def _red_run(pytester: pytest.Pytester, tmp_path: Path, env: str) -> dict[str, s
     return _failed_messages(result)
 
 
+
+def _line_of(fixture: str, key: str) -> str:
+    """``fixtures/<fixture>:<line>``: where a drift finding says the key is declared."""
+    path = Path("fixtures") / fixture
+    text = (Path(__file__).resolve().parents[2] / path).read_text().splitlines()
+    return f"{path}:{next(n for n, line in enumerate(text, 1) if line.split('=')[0].strip() == key)}"
+
+
 def test_backup_retention_shortened_is_red(pytester: pytest.Pytester, aws_env: dict[str, str], live_sandbox: Any,
                                             tmp_path: Path) -> None:
     rds = live_sandbox.client("rds")
@@ -77,7 +85,8 @@ def test_backup_retention_shortened_is_red(pytester: pytest.Pytester, aws_env: d
         "production DB-BACKUP-RETENTION rds:production-taskmanager-db.BackupRetentionPeriod: expected 30, got 7")
     assert failed["test_drift_backups[production-db_backup_retention_days]"] == (
         "production DRIFT-BACKUPS rds:production-taskmanager-db.db_backup_retention_days: "
-        "expected declared 30 (terraform.tfvars), got 7")
+        "expected declared 30 (terraform.tfvars), got 7 "
+        f"({_line_of('tfvars/production/terraform.tfvars', 'db_backup_retention_days')})")
 
 
 def test_database_open_to_the_world_is_red(pytester: pytest.Pytester, aws_env: dict[str, str], live_sandbox: Any,
@@ -130,7 +139,8 @@ def test_secret_as_plain_text_is_red(pytester: pytest.Pytester, aws_env: dict[st
         "staging SECRETS-PLACEHOLDERS ecs-task-definition:staging-taskmanager-worker[JWT_SECRET_KEY].delivery: "
         "expected secrets valueFrom taskmanager/staging/jwt-secret, got <plain text in environment>")
     assert failed["test_drift_app_env[JWT_SECRET_KEY-staging]"].endswith(
-        "expected declared <delivered through secrets> (staging.env), got <plain text in environment>")
+        "expected declared <delivered through secrets> (staging.env), got <plain text in environment> "
+        f"({_line_of('env/staging.env', 'JWT_SECRET_KEY')})")
 
 
 def _closed_port() -> int:

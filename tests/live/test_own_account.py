@@ -10,6 +10,7 @@ import pytest
 
 from envmatrix.declared import load_env_file, load_tfvars
 from envmatrix.sandbox.aws import MotoProcess
+from envmatrix.sandbox.provision_ops import cost_answer, queue_bill
 from envmatrix.spec import load_spec
 from tests.conftest import Project
 from tests.live.acme_account import AcmeEnv, acme_layout, provision
@@ -41,6 +42,9 @@ def acme(project: Project, moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) 
             env_file=load_env_file(root / "app" / "config" / f"{short}.env"),
             signals={name: spec.alarm_signals[name] for name in getattr(spec.monitoring_level(env), "signals", ())},
         ))
+    # Last month's bill, by acme's own tag key and short names, at each environment's documented low figure.
+    queue_bill(moto_endpoint, cost_answer({short: spec.env(env).cost.monthly_usd_low for env, short in SHORT.items()},
+                                          tag_key="env"))
     offline_aws(monkeypatch, moto_endpoint)
     return project
 
