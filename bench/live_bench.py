@@ -24,7 +24,6 @@ from envmatrix.aws.session import forget_sessions  # noqa: E402
 from envmatrix.aws.store import SnapshotStore  # noqa: E402
 from envmatrix.config import ProjectConfig  # noqa: E402
 from envmatrix.context import Paths, Suite  # noqa: E402
-from envmatrix.environments import ENVIRONMENTS  # noqa: E402
 from envmatrix.sandbox.aws import start_aws  # noqa: E402
 from envmatrix.spec import load_spec  # noqa: E402
 
@@ -34,7 +33,8 @@ CLUTTER = 100
 def repo_suite(reports: Path) -> Suite:
     paths = Paths(ROOT / "fixtures/matrix.yaml", ROOT / "fixtures/tfvars", ROOT / "fixtures/env",
                   ROOT / "fixtures/waivers.yaml", reports)
-    return Suite(spec=load_spec(paths.spec), paths=paths, selected=list(ENVIRONMENTS))
+    spec = load_spec(paths.spec)
+    return Suite(spec=spec, paths=paths, selected=list(spec.environments))
 
 
 def run_suite(work: Path, markers: str, *extra: str, call_log: Path | None = None) -> tuple[float, str]:
@@ -50,11 +50,11 @@ def run_suite(work: Path, markers: str, *extra: str, call_log: Path | None = Non
 
 def snapshot_times(suite: Suite, rounds: int = 7) -> dict[str, tuple[float, int]]:
     """Median fetch wall time and API calls per environment over ``rounds`` fresh snapshots (warm clients)."""
-    times: dict[str, list[float]] = {env: [] for env in ENVIRONMENTS}
+    times: dict[str, list[float]] = {env: [] for env in suite.selected}
     calls: dict[str, int] = {}
     for _ in range(rounds + 1):  # the first round warms the clients up
         store = SnapshotStore(suite, ProjectConfig(), uuid.uuid4().hex)
-        for env in ENVIRONMENTS:
+        for env in suite.selected:
             snapshot = store.get(env)
             times[env].append(snapshot.seconds)
             calls[env] = snapshot.api_calls
@@ -81,8 +81,8 @@ def add_clutter(sandbox: Any) -> None:
 
 def calls_per_env(work: Path) -> dict[str, tuple[int, float, float]]:
     figures = {}
-    for env in ENVIRONMENTS:
-        data = json.loads((work / "snapshots" / f"{env}.json").read_text())
+    for path in sorted((work / "snapshots").glob("*.json")):
+        env, data = path.stem, json.loads(path.read_text())
         figures[env] = (data["api_calls"], data["seconds"], data["setup_seconds"])
     return figures
 
@@ -110,7 +110,7 @@ def main() -> None:
         before = snapshot_times(suite)
         add_clutter(sandbox)
         after = snapshot_times(suite)
-        for env in ENVIRONMENTS:
+        for env in suite.selected:
             (clean, clean_calls), (busy, busy_calls) = before[env], after[env]
             print(f"snapshot {env:<11} clean {clean:.3f} s ({clean_calls} calls), with {CLUTTER}x unrelated "
                   f"resources {busy:.3f} s ({busy_calls} calls), ratio {busy / clean:.2f}x")

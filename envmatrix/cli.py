@@ -16,15 +16,15 @@ from envmatrix.aws.names import DEFAULT_PROJECT
 from envmatrix.config import (
     CONFIG_FILE,
     DEFAULT_PATHS,
+    ProjectConfig,
     config_path,
     load_config,
     project_root,
     resolve,
     resolve_doc,
-    short_names,
+    run_environments,
 )
 from envmatrix.context import Suite, build_paths
-from envmatrix.environments import parse_selection, valid_names
 from envmatrix.errors import EnvmatrixError, UsageError
 from envmatrix.spec import load_spec
 from envmatrix.starter import names_report, parse_short_names, starter_config, write_starter
@@ -43,7 +43,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Start the embedded sandbox, print how to reach it, and wait until Ctrl-C.",
     )
     sandbox.add_argument("--env", action="append", default=[], metavar="NAME",
-                         help=f"environment(s) to provision: {valid_names()} (default: all)")
+                         help="environment(s) to provision: the spec's names, long names or aliases (default: all)")
     for name, text in (("spec", "the documented matrix (YAML)"),
                        ("tfvars-root", "folder holding <env>/terraform.tfvars"),
                        ("env-root", "folder holding <env>.env application env files")):
@@ -64,8 +64,10 @@ def _add_config_commands(commands: argparse._SubParsersAction[argparse.ArgumentP
     names.add_argument("--env", action="append", default=[], metavar="NAME",
                        help="environment(s) (canonical, long or configured short name; default: all)")
     names.add_argument("--envmatrix-config", metavar="PATH", help=f"project config file (default: ./{CONFIG_FILE})")
+    names.add_argument("--spec", metavar="PATH", help="the spec naming the environments (default: [paths] spec, ...)")
     init = commands.add_parser("init", help="write a starting, commented envmatrix.toml from a few answers",
                                description="Write a starting envmatrix.toml; check it with `envmatrix names`.")
+    init.add_argument("--spec", metavar="PATH", help="the spec naming the environments (default: fixtures/matrix.yaml)")
     init.add_argument("--project", default=DEFAULT_PROJECT, help="project name ({project} in resource names)")
     init.add_argument("--env", action="append", default=[], metavar="ENV=SHORT",
                       help="an environment's short name, e.g. production=prod (repeatable)")
@@ -121,15 +123,20 @@ def run_names(args: argparse.Namespace, cwd: Path) -> int:
         raise UsageError(f"--envmatrix-config: {path} does not exist")
     project = load_config(path)
     root = project_root(cwd)
-    settings = {name: resolve(name, None, project, cwd=cwd, rootdir=root) for name in DEFAULT_PATHS}
-    selected = parse_selection(args.env or ["all"], short_names(project))
-    print("\n".join(names_report(project, build_paths(settings, project, check=False), selected)))
+    settings = {name: resolve(name, args.spec if name == "spec" else None, project, cwd=cwd, rootdir=root)
+                for name in DEFAULT_PATHS}
+    environments = run_environments(project, load_spec(settings["spec"].value).environment_names())
+    selected = environments.parse_selection(args.env or ["all"])
+    print("\n".join(names_report(project, build_paths(settings, project, check=False), selected, environments)))
     return 0
 
 
 def run_init(args: argparse.Namespace, cwd: Path) -> int:
-    text = starter_config(args.project, parse_short_names(args.env), environment_tag=args.environment_tag,
-                          project_tag=args.project_tag, tfvars=args.tfvars, env_file=args.env_file)
+    spec = resolve("spec", args.spec, ProjectConfig(), cwd=cwd, rootdir=project_root(cwd))  # no config file yet
+    environments = load_spec(spec.value).environment_names()  # the spec names the environments to configure
+    text = starter_config(args.project, parse_short_names(args.env, environments), environments,
+                          environment_tag=args.environment_tag, project_tag=args.project_tag,
+                          tfvars=args.tfvars, env_file=args.env_file)
     output = cwd / args.output
     write_starter(output, text, force=args.force)
     print(f"envmatrix init: wrote {output}; next: `envmatrix names`, then pytest --env=all -m declared")
@@ -147,8 +154,8 @@ def build_suite(args: argparse.Namespace, cwd: Path) -> Suite:
     root = project_root(cwd)
     settings = {name: resolve(name, option, project, cwd=cwd, rootdir=root) for name, option in given.items()}
     paths = build_paths(settings, project)
-    selected = parse_selection(args.env or ["all"], short_names(project))
-    suite = Suite(spec=load_spec(paths.spec), paths=paths, selected=selected, sandbox=True, project=project)
+    suite = Suite(spec=load_spec(paths.spec), paths=paths, selected=[], sandbox=True, project=project)
+    suite.selected = suite.environments.parse_selection(args.env or ["all"])
     suite.load_selected()
     return suite
 

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, PrivateAttr, StrictInt, StrictStr, StringConstraints, ValidationError
 
 from envmatrix.aws.names import DEFAULT_PROJECT, Names, check_templates, effective_names
-from envmatrix.environments import ENVIRONMENTS, LONG_NAMES
+from envmatrix.environments import Environments
 from envmatrix.errors import ConfigError
 from envmatrix.inputs import read_input_text
 
@@ -115,8 +115,9 @@ class ProjectConfig(_Section):
     def short_name(self, env: str) -> str:
         return self.env(env).short_name or env
 
-    def app_environment(self, env: str) -> str:
-        return self.env(env).app_environment or LONG_NAMES[env]
+    def app_environment(self, env: str, long_name: str) -> str:
+        """The application's ENVIRONMENT value: ``app_environment``, else the spec's long name ``long_name``."""
+        return self.env(env).app_environment or long_name
 
 
 _SECTIONS: dict[tuple[str, ...], type[BaseModel]] = {
@@ -172,7 +173,6 @@ def load_config(path: Path) -> ProjectConfig:
     except ValidationError as exc:
         raise ConfigError(path, _problem(exc)) from None
     config._source = path
-    _check_environments(config, path)
     _check_paths(config, path)
     check_templates("names", config.names, str(path))
     for env, env_config in config.environments.items():
@@ -181,8 +181,28 @@ def load_config(path: Path) -> ProjectConfig:
 
 
 def short_names(config: ProjectConfig) -> dict[str, str]:
-    """Configured short name -> canonical name (what --env accepts beside the canonical and long names)."""
-    return {config.short_name(env): env for env in ENVIRONMENTS}
+    """Configured short name -> canonical name (what --env accepts beside the spec's names and aliases)."""
+    return {env_config.short_name: env for env, env_config in config.environments.items() if env_config.short_name}
+
+
+def run_environments(config: ProjectConfig, spec_names: Environments) -> Environments:
+    """The run's environments: the spec's, plus the configured short names; ConfigError when the config's
+    ``[environments.<name>]`` tables do not fit them (checked once the spec is loaded: it holds the names)."""
+    path = config.source or Path(CONFIG_FILE)
+    for name in config.environments:
+        if name not in spec_names:
+            raise ConfigError(path, f"environments.{name}: not an environment of the spec; valid keys: "
+                              f"{', '.join(spec_names)} (a short name goes in short_name = \"{name}\" under "
+                              f"[environments.<canonical>])")
+    for short, env in short_names(config).items():
+        owner = spec_names.lookup(short)
+        if owner not in (None, env):
+            raise ConfigError(path, f"environments.{env}.short_name: {short!r} already names {owner}")
+    owners: dict[str, str] = {}
+    for short, env in ((config.short_name(env), env) for env in config.environments):
+        if owners.setdefault(short.lower(), env) != env:
+            raise ConfigError(path, f"environments.{env}.short_name: {short!r} already names {owners[short.lower()]}")
+    return spec_names.with_short_names(short_names(config))
 
 
 def name_sources(config: ProjectConfig, env: str) -> dict[str, tuple[str, str]]:
@@ -207,18 +227,6 @@ def wanted_tags(config: ProjectConfig, env: str, spec_tags: dict[str, str]) -> d
     project = config.project.name if "name" in config.project.model_fields_set else spec_tags.get(
         "Project", config.project.name)
     return {config.tags.environment: config.short_name(env), config.tags.project: project, **shared}
-
-
-def _check_environments(config: ProjectConfig, path: Path) -> None:
-    for name in config.environments:
-        if name not in ENVIRONMENTS:
-            raise ConfigError(path, f"environments.{name}: not an environment; valid keys: {', '.join(ENVIRONMENTS)}"
-                              f" (a short name goes in short_name = \"{name}\" under [environments.<canonical>])")
-    owners: dict[str, str] = {}
-    for env in ENVIRONMENTS:
-        for alias in {env, config.short_name(env)}:
-            if owners.setdefault(alias, env) != env:
-                raise ConfigError(path, f"environments.{env}.short_name: {alias!r} already names {owners[alias]}")
 
 
 def template_fields(template: str) -> set[str]:

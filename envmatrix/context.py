@@ -10,9 +10,9 @@ from typing import Any
 
 from envmatrix.aws.names import Names
 from envmatrix.catalog import CheckInfo
-from envmatrix.config import ProjectConfig, Setting, env_names, wanted_tags
+from envmatrix.config import ProjectConfig, Setting, env_names, run_environments, wanted_tags
 from envmatrix.declared import EnvFile, Tfvars, load_env_file, load_tfvars
-from envmatrix.environments import ENVIRONMENTS, LONG_NAMES
+from envmatrix.environments import Environments
 from envmatrix.errors import EnvmatrixError, UsageError
 from envmatrix.spec import EnvironmentSpec, Spec
 from envmatrix.verdict import MISSING, CheckFailed, Evidence, compare
@@ -54,9 +54,10 @@ def build_paths(settings: Mapping[str, Setting], project: ProjectConfig, *, chec
         if "{" not in value and not Path(value).exists():
             raise UsageError(f"{name} path {value} (from {settings[name].source}) does not exist")
     base = project.base_dir(Path.cwd())
-    shorts = {env: project.short_name(env) for env in ENVIRONMENTS}
+    # Only configured environments have a short name or files of their own; the spec is not read yet.
+    shorts = {env: project.short_name(env) for env in project.environments}
     files: dict[str, dict[str, Path]] = {"tfvars": {}, "env_file": {}}
-    for env in ENVIRONMENTS:
+    for env in project.environments:
         for key, chosen in files.items():
             raw = getattr(project.env(env), key)
             if raw:
@@ -80,6 +81,11 @@ class Suite:
     providers: dict[str, Callable[[str], Any]] = field(default_factory=dict)
     _tfvars: dict[str, Tfvars] = field(default_factory=dict)
     _env_files: dict[str, EnvFile] = field(default_factory=dict)
+
+    @cached_property
+    def environments(self) -> Environments:
+        """The spec's environments in promotion order, and every name --env accepts for them."""
+        return run_environments(self.project, self.spec.environment_names())
 
     def tfvars(self, env: str) -> Tfvars:
         if env not in self._tfvars:
@@ -109,7 +115,7 @@ class Environment:
     def __init__(self, suite: Suite, name: str, info: CheckInfo | None) -> None:
         self.suite = suite
         self.name = name
-        self.long_name = LONG_NAMES[name]
+        self.long_name = suite.environments.long_name(name)
         self.info = info
         self.evidence: list[Evidence] = []
         self.on_evidence: Callable[[Evidence], None] = lambda _evidence: None
@@ -129,7 +135,7 @@ class Environment:
     @property
     def app_environment(self) -> str:
         """The value the application's ENVIRONMENT variable holds (``app_environment``; the long name by default)."""
-        return self.suite.project.app_environment(self.name)
+        return self.suite.project.app_environment(self.name, self.long_name)
 
     @property
     def names(self) -> Names:

@@ -1,49 +1,91 @@
-"""Environment names: the canonical names, their aliases (long and configured short names), and --env parsing."""
+"""Environment names as data: the spec's environments in promotion order, their long names and aliases, and --env."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 
 from envmatrix.errors import UsageError
 
-#: Short names in promotion order; resource names use these (``dev-taskmanager-db``).
-ENVIRONMENTS: tuple[str, ...] = ("dev", "staging", "production")
-LONG_NAMES: dict[str, str] = {"dev": "development", "staging": "staging", "production": "production"}
-_ALIASES: dict[str, str] = {
-    **{name: name for name in ENVIRONMENTS},
-    **{long: short for short, long in LONG_NAMES.items()},
-    "prod": "production",
-}
+#: What --env takes for every environment; no environment may be called this.
+ALL = "all"
 
 
-def valid_names(short_names: Mapping[str, str] | None = None) -> str:
-    """The names --env accepts; ``short_names`` maps a configured short name to its canonical name."""
-    extra = [name for name in (short_names or {}) if name not in ENVIRONMENTS and name != "development"]
-    return ", ".join([*ENVIRONMENTS, "development", *extra, "all"])
+@dataclass(frozen=True)
+class EnvironmentName:
+    """One environment as the spec names it: canonical (short) name, long name, aliases."""
+
+    name: str
+    long_name: str
+    aliases: tuple[str, ...] = ()
 
 
-def canonical(name: str, short_names: Mapping[str, str] | None = None) -> str:
-    """Return the canonical name for ``name`` or raise UsageError listing the valid names.
+class Environments:
+    """The run's environments in promotion order (the spec's order), and every name --env accepts for them.
 
-    A configured short name (``prod``) is accepted beside the canonical and long names.
+    ``short_names`` maps a configured short name (``[environments.<env>] short_name``) to its canonical name;
+    it is accepted beside the spec's names, long names and aliases.
     """
-    key = name.strip().lower()
-    aliases = {**_ALIASES, **{short.lower(): env for short, env in (short_names or {}).items()}}
-    if key not in aliases:
-        raise UsageError(f"--env: unknown environment {name!r}; valid names: {valid_names(short_names)}")
-    return aliases[key]
 
+    def __init__(self, entries: Iterable[EnvironmentName], short_names: Mapping[str, str] | None = None) -> None:
+        self._entries = {entry.name: entry for entry in entries}
+        self._aliases: dict[str, str] = {}
+        for entry in self._entries.values():
+            for alias in (entry.name, entry.long_name, *entry.aliases):
+                self._aliases.setdefault(alias.strip().lower(), entry.name)
+        self._shorts = {short.lower(): env for short, env in (short_names or {}).items() if env in self._entries}
 
-def parse_selection(values: Iterable[str], short_names: Mapping[str, str] | None = None) -> list[str]:
-    """Turn repeated/comma-separated --env values (or ``all``) into canonical names, in order."""
-    chosen: set[str] = set()
-    for value in values:
-        for part in value.split(","):
-            if not part.strip():
-                raise UsageError(f"--env: empty environment name in {value!r}; "
-                                 f"valid names: {valid_names(short_names)}")
-            if part.strip().lower() == "all":
-                chosen.update(ENVIRONMENTS)
-            else:
-                chosen.add(canonical(part, short_names))
-    return [name for name in ENVIRONMENTS if name in chosen]
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Canonical names in promotion order."""
+        return tuple(self._entries)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._entries)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._entries
+
+    def __repr__(self) -> str:
+        return f"Environments({', '.join(self._entries)})"
+
+    def with_short_names(self, short_names: Mapping[str, str]) -> Environments:
+        """The same environments, also accepting the configured short names."""
+        return Environments(self._entries.values(), short_names)
+
+    def long_name(self, name: str) -> str:
+        return self._entries[name].long_name
+
+    def lookup(self, name: str) -> str | None:
+        """The canonical name ``name`` stands for (name, long name, alias or configured short name), or None."""
+        key = name.strip().lower()
+        return self._aliases.get(key) or self._shorts.get(key)
+
+    def valid_names(self) -> str:
+        """The names --env accepts, for usage errors: canonical, long, aliases, configured short names, all."""
+        words = [*self._entries, *(alias for alias in self._aliases), *self._shorts]
+        return ", ".join([*dict.fromkeys(words), ALL])
+
+    def canonical(self, name: str) -> str:
+        """Return the canonical name for ``name`` or raise UsageError listing the valid names."""
+        found = self.lookup(name)
+        if found is None:
+            raise UsageError(f"--env: unknown environment {name!r}; valid names: {self.valid_names()}")
+        return found
+
+    def parse_selection(self, values: Iterable[str]) -> list[str]:
+        """Turn repeated/comma-separated --env values (or ``all``) into canonical names, in promotion order."""
+        chosen: set[str] = set()
+        for value in values:
+            for part in value.split(","):
+                if not part.strip():
+                    raise UsageError(f"--env: empty environment name in {value!r}; "
+                                     f"valid names: {self.valid_names()}")
+                if part.strip().lower() == ALL:
+                    chosen.update(self._entries)
+                else:
+                    chosen.add(self.canonical(part))
+        return [name for name in self._entries if name in chosen]

@@ -18,10 +18,9 @@ from envmatrix.config import (
     load_config,
     project_root,
     resolve,
-    short_names,
 )
 from envmatrix.context import Environment, Suite, build_paths
-from envmatrix.environments import parse_selection, valid_names
+from envmatrix.environments import Environments
 from envmatrix.errors import EnvmatrixError, UsageError
 from envmatrix.spec import load_spec
 from envmatrix.verdict import CheckFailed
@@ -39,7 +38,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("envmatrix", "envmatrix: environment conformance")
     group.addoption(
         "--env", action="append", dest="envmatrix_env", default=[], metavar="NAME",
-        help=f"environment(s) to audit: {valid_names()}; comma list or repeated (default: $ENVIRONMENT)",
+        help="environment(s) to audit: the spec's names, long names or aliases, or all; comma list or repeated "
+             "(default: $ENVIRONMENT)",
     )
     for name, text in (
         ("spec", "the documented matrix (YAML)"),
@@ -77,11 +77,11 @@ def _settings(config: pytest.Config, project: ProjectConfig) -> dict[str, Settin
     }
 
 
-def _selected(config: pytest.Config, project: ProjectConfig) -> list[str]:
+def _selected(config: pytest.Config, environments: Environments) -> list[str]:
     values = list(config.getoption("envmatrix_env"))
     if not values and os.environ.get("ENVIRONMENT"):
         values = [os.environ["ENVIRONMENT"]]
-    return parse_selection(values, short_names(project))
+    return environments.parse_selection(values)
 
 
 def _load(config: pytest.Config) -> Suite:
@@ -92,12 +92,15 @@ def _load(config: pytest.Config) -> Suite:
     project = load_config(path)
     settings = _settings(config, project)
     paths = build_paths(settings, project)
-    suite = Suite(spec=load_spec(paths.spec), paths=paths, selected=_selected(config, project),
+    # The spec first: it names the environments --env may select (a bad spec gives its own error).
+    suite = Suite(spec=load_spec(paths.spec), paths=paths, selected=[],
                   sandbox=bool(config.getoption("envmatrix_sandbox")), project=project)
+    suite.selected = _selected(config, suite.environments)
     suite.load_selected()
     waivers_file = paths.waivers
     explicit = settings["waivers"].source != "default"
-    config.stash[WAIVERS_KEY] = load_waivers(waivers_file) if explicit or waivers_file.exists() else []
+    config.stash[WAIVERS_KEY] = (load_waivers(waivers_file, suite.environments)
+                                 if explicit or waivers_file.exists() else [])
     config.stash[SETTINGS_KEY] = settings
     config.stash[CONFIG_KEY] = project
     return suite
@@ -189,10 +192,10 @@ def _apply_waiver(item: pytest.Item, env: str, waivers: list[Waiver], today: dt.
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if not any(_env_of(item) for item in items):
         return
-    if not get_suite(config).selected:
-        raise pytest.UsageError(
-            f"no environment selected: pass --env or set $ENVIRONMENT; valid names: {valid_names()}"
-        )
+    suite = get_suite(config)
+    if not suite.selected:
+        raise pytest.UsageError(f"no environment selected: pass --env or set $ENVIRONMENT; "
+                                f"valid names: {suite.environments.valid_names()}")
     waivers = config.stash.get(WAIVERS_KEY, [])
     collected = {info for info in map(info_of, items) if info is not None}
     complete = config.args_source == pytest.Config.ArgsSource.TESTPATHS

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
 
@@ -21,9 +22,32 @@ from pydantic import (
     model_validator,
 )
 
-from envmatrix.environments import ENVIRONMENTS, LONG_NAMES
+from envmatrix.environments import ALL, EnvironmentName, Environments
 from envmatrix.errors import SpecError
 from envmatrix.inputs import read_input_text
+
+#: An environment's canonical name: it goes into resource names (``{env}-taskmanager-db``) and file paths.
+_ENV_NAME = re.compile(r"[a-z0-9][a-z0-9_-]*")
+
+
+def _claim(owners: dict[str, str], env: str, key: str, word: str) -> None:
+    """Record that ``word`` (compared case-insensitively) names ``env``; fail when it is taken or reserved."""
+    folded = word.strip().lower()
+    where = f"{env}.{key}" if key != "name" else env
+    if folded == ALL:
+        raise ValueError(f"{where}: {word!r} is reserved (--env={ALL} selects every environment)")
+    owner = owners.setdefault(folded, env)
+    if owner != env:
+        raise ValueError(f"{where}: {word!r} already names environment {owner!r}")
+
+
+def _check_aliases(env: str, spec: EnvironmentSpec) -> None:
+    own = {env, spec.long_name.strip().lower()}
+    for alias in spec.aliases:
+        folded = alias.strip().lower()
+        if not folded or folded in own:
+            raise ValueError(f"{env}.aliases: {alias!r} is empty or repeats a name {env} already has")
+        own.add(folded)
 
 
 class _Model(BaseModel):
@@ -268,7 +292,9 @@ class Cost(_Model):
 class EnvironmentSpec(_Model):
     """Everything the seed documents about one environment."""
 
-    long_name: StrictStr
+    long_name: StrictStr = Field(min_length=1)
+    #: more names --env accepts for it (``prod``); the long name is always accepted
+    aliases: tuple[StrictStr, ...] = ()
     matrix: MatrixCells
     sla: Sla
     data: Data
@@ -294,14 +320,6 @@ class ByDesign(_Model):
     environments: tuple[StrictStr, ...]
     reason: StrictStr
 
-    @field_validator("environments")
-    @classmethod
-    def _known(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        unknown = [name for name in value if name not in ENVIRONMENTS]
-        if unknown:
-            raise ValueError(f"unknown environment(s) {unknown}; valid: {list(ENVIRONMENTS)}")
-        return value
-
 
 #: A documented settings default as the spec holds it (lists as tuples, so the model stays frozen).
 SettingDefault = StrictBool | StrictInt | StrictStr | tuple[StrictStr, ...]
@@ -317,11 +335,6 @@ class SettingsClass(_Model):
     environments: tuple[StrictStr, ...]
     case_sensitive: StrictBool
     defaults: dict[StrictStr, SettingDefault]
-
-    @field_validator("environments")
-    @classmethod
-    def _known(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        return ByDesign._known(value)
 
     @field_validator("defaults")
     @classmethod
@@ -390,15 +403,33 @@ class Spec(_Model):
 
     @field_validator("environments")
     @classmethod
-    def _all_environments(cls, value: dict[str, EnvironmentSpec]) -> dict[str, EnvironmentSpec]:
-        missing = [name for name in ENVIRONMENTS if name not in value]
-        unknown = [name for name in value if name not in ENVIRONMENTS]
-        if missing or unknown:
-            raise ValueError(f"must hold exactly {list(ENVIRONMENTS)}; missing {missing}, unknown {unknown}")
+    def _environment_names(cls, value: dict[str, EnvironmentSpec]) -> dict[str, EnvironmentSpec]:
+        """Every name, long name and alias names exactly one environment (--env must never be ambiguous)."""
+        if not value:
+            raise ValueError("must hold at least one environment")
+        owners: dict[str, str] = {}
         for short, env in value.items():
-            if env.long_name != LONG_NAMES[short]:
-                raise ValueError(f"{short}.long_name must be {LONG_NAMES[short]!r}, got {env.long_name!r}")
+            if not _ENV_NAME.fullmatch(short):
+                raise ValueError(f"{short!r}: an environment name is lower-case letters, digits, '-' and '_' "
+                                 f"(it goes into resource names and file paths)")
+            _check_aliases(short, env)
+            for key, word in [("name", short), ("long_name", env.long_name), *(("aliases", a) for a in env.aliases)]:
+                _claim(owners, short, key, word)
         return value
+
+    @model_validator(mode="after")
+    def _known_environments(self) -> Spec:
+        """Parity's by-design differences and the settings classes name environments of this spec."""
+        named = [(f"parity.{kind}.{key}", item.environments)
+                 for kind, table in (("tfvars", self.parity.tfvars), ("env", self.parity.env))
+                 for key, item in table.items()]
+        named += [(f"app_settings.{name}", item.environments) for name, item in self.app_settings.items()]
+        for where, environments in named:
+            unknown = [name for name in environments if name not in self.environments]
+            if unknown:
+                raise ValueError(f"{where}.environments: unknown environment(s) {unknown}; "
+                                 f"valid: {list(self.environments)}")
+        return self
 
     @model_validator(mode="after")
     def _graded_slas(self) -> Spec:
@@ -411,10 +442,33 @@ class Spec(_Model):
     def env(self, name: str) -> EnvironmentSpec:
         return self.environments[name]
 
+    def environment_names(self, short_names: Mapping[str, str] | None = None) -> Environments:
+        """The environments in promotion order (the order of ``environments:``) and the names --env accepts."""
+        return Environments((EnvironmentName(name, env.long_name, env.aliases)
+                             for name, env in self.environments.items()), short_names)
+
     def sla_grade(self, name: str) -> SlaGrade | None:
         """The design an environment's documented SLA needs; None where the matrix documents no SLA."""
         env = self.environments[name]
         return self.sla_grades.get(env.matrix.uptime_sla) if env.sla.uptime_percent is not None else None
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """safe_load that refuses a key given twice in one mapping (plain YAML silently keeps the last one)."""
+
+
+def _unique_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[object, object]:
+    seen: set[str] = set()
+    for key_node, _value in node.value:
+        key = loader.construct_object(key_node)
+        if isinstance(key, str) and key in seen:
+            raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
+        if isinstance(key, str):
+            seen.add(key)
+    return loader.construct_mapping(node)
+
+
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _unique_mapping)
 
 
 def _field_path(loc: tuple[int | str, ...]) -> str:
@@ -427,7 +481,7 @@ def load_spec(path: Path | str) -> Spec:
     text = read_input_text(path, SpecError)
     raw_bytes = text.encode("utf-8")
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None

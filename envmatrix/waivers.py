@@ -7,10 +7,10 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import yaml
-from pydantic import BaseModel, ConfigDict, StrictStr, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, StrictStr, ValidationError, ValidationInfo, field_validator
 
 from envmatrix.catalog import LAYERS, CheckInfo
-from envmatrix.environments import ENVIRONMENTS, canonical
+from envmatrix.environments import Environments
 from envmatrix.errors import UsageError, WaiverError
 from envmatrix.inputs import read_input_text
 
@@ -27,11 +27,15 @@ class Waiver(BaseModel):
 
     @field_validator("env")
     @classmethod
-    def _env(cls, value: str) -> str:
+    def _env(cls, value: str, info: ValidationInfo) -> str:
+        """Canonical name of one of the run's environments (validation context ``environments``)."""
+        environments: Environments | None = (info.context or {}).get("environments")
+        if environments is None:
+            raise ValueError("no environments to check the name against (validate with the run's environments)")
         try:
-            return canonical(value)
+            return environments.canonical(value)
         except UsageError:
-            raise ValueError(f"unknown environment {value!r}; valid: {list(ENVIRONMENTS)}") from None
+            raise ValueError(f"unknown environment {value!r}; valid: {list(environments)}") from None
 
     @field_validator("layer")
     @classmethod
@@ -62,8 +66,8 @@ class _WaiverFile(BaseModel):
     waivers: list[Waiver]
 
 
-def load_waivers(path: Path) -> list[Waiver]:
-    """Read the waiver file; a missing file means no waivers only when it is the default path."""
+def load_waivers(path: Path, environments: Environments) -> list[Waiver]:
+    """Read the waiver file; each waiver names one of ``environments`` (the spec's)."""
     text = read_input_text(path, WaiverError)
     try:
         data = yaml.safe_load(text)
@@ -75,7 +79,7 @@ def load_waivers(path: Path) -> list[Waiver]:
     if data is None:
         return []
     try:
-        parsed = _WaiverFile.model_validate(data)
+        parsed = _WaiverFile.model_validate(data, context={"environments": environments})
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"])

@@ -14,9 +14,14 @@ from types import ModuleType
 
 import pytest
 
+from envmatrix.spec import load_spec
+
 pytest_plugins = ["pytester"]
 
 ROOT = Path(__file__).resolve().parent.parent
+#: The shipped spec's environments, in its promotion order (the code has no such constant: the spec names them).
+SHIPPED = load_spec(ROOT / "fixtures" / "matrix.yaml").environment_names()
+SHIPPED_ENVIRONMENTS: tuple[str, ...] = SHIPPED.names
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import ipaddress
 
 from envmatrix import Environment, check
-from envmatrix.environments import ENVIRONMENTS
 from envmatrix.redact import URL_CREDENTIALS, is_secret_name
 from envmatrix.spec import EnvironmentSpec
 
@@ -31,7 +30,7 @@ def test_net_vpc_cidr(env: Environment) -> None:
     env.expect("terraform.tfvars", "vpc_cidr", env.spec.network.vpc_cidr, cidr)
     network = ipaddress.ip_network(cidr, strict=False)
     env.expect("terraform.tfvars", "vpc_cidr", "a private network", cidr, ok=lambda _w, _g: network.is_private)
-    others = [name for name in ENVIRONMENTS if name != env.name]
+    others = [name for name in env.suite.environments if name != env.name]
     overlapping = [
         f"{name} {env.suite.tfvars(name).vpc_cidr}" for name in others
         if network.overlaps(ipaddress.ip_network(env.suite.tfvars(name).vpc_cidr, strict=False))

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from envmatrix import Environment, check
-from envmatrix.environments import ENVIRONMENTS
 from envmatrix.parity import parity_gaps
 
 
 @check("PARITY-TFVARS-KEYS", layer="parity", area="sla", row="config_structure", evidence=True, severity="medium")
 def test_parity_tfvars_keys(env: Environment) -> None:
     """terraform.tfvars sets the same variables as the other environments."""
-    keys = {name: set(env.suite.tfvars(name).model_fields_set) for name in ENVIRONMENTS}
+    keys = {name: set(env.suite.tfvars(name).model_fields_set) for name in env.suite.environments}
     gaps = parity_gaps(env.name, keys, env.suite.spec.parity.tfvars)
     env.expect("terraform.tfvars", "keys", "same keys as the other environments", gaps or "at parity",
                ok=lambda _want, got: got == "at parity")
@@ -19,7 +18,7 @@ def test_parity_tfvars_keys(env: Environment) -> None:
 @check("PARITY-ENV-KEYS", layer="parity", area="sla", row="config_structure", evidence=True, severity="medium")
 def test_parity_env_keys(env: Environment) -> None:
     """The application env file has the same variable names as the other environments."""
-    keys = {name: set(env.suite.env_file(name).values) for name in ENVIRONMENTS}
+    keys = {name: set(env.suite.env_file(name).values) for name in env.suite.environments}
     gaps = parity_gaps(env.name, keys, env.suite.spec.parity.env)
     env.expect(env.env_file.path.name, "variables", "same variables as the other environments", gaps or "at parity",
                ok=lambda _want, got: got == "at parity")

@@ -20,8 +20,7 @@ from envmatrix.document.claims import (
     tfvars_claims,
 )
 from envmatrix.document.parse import ParsedDocument
-from envmatrix.environments import canonical
-from envmatrix.errors import UsageError
+from envmatrix.environments import Environments
 from envmatrix.spec import EnvironmentSpec, Spec
 
 
@@ -121,9 +120,10 @@ def _resolved(claim: Claim, claims: list[Claim], env: EnvironmentSpec) -> Contra
     return None
 
 
-def claims_for(doc: ParsedDocument, env: str, placeholder: str) -> tuple[list[Claim], list[Disagreement]]:
+def claims_for(doc: ParsedDocument, env: str, placeholder: str,
+               environments: Environments) -> tuple[list[Claim], list[Disagreement]]:
     """Everything the document states about ``env``, and the sections it lacks for it."""
-    names = {column for column in doc.matrix_columns if canonical_or_none(column) == env}
+    names = {column for column in doc.matrix_columns if environments.lookup(column) == env}
     missing: list[Disagreement] = []
     claims: list[Claim] = []
     if names:
@@ -131,7 +131,7 @@ def claims_for(doc: ParsedDocument, env: str, placeholder: str) -> tuple[list[Cl
         claims += matrix_claims({row: cells.get(column, "") for row, cells in doc.matrix.items()})
     else:
         missing.append(Disagreement(env, "Environment Comparison Matrix", "has no column", "has the environment"))
-    sections = [section for name, section in doc.sections.items() if canonical_or_none(name) == env]
+    sections = [section for name, section in doc.sections.items() if environments.lookup(name) == env]
     tfvars = next((s.tfvars for s in sections if s.tfvars is not None), None)
     env_vars = next((s for s in sections if s.env_vars is not None), None)
     for section in sections:
@@ -147,13 +147,6 @@ def claims_for(doc: ParsedDocument, env: str, placeholder: str) -> tuple[list[Cl
     return claims, missing
 
 
-def canonical_or_none(name: str) -> str | None:
-    try:
-        return canonical(name)
-    except UsageError:
-        return None
-
-
 def _leaves(value: Any, prefix: str = "") -> list[str]:
     if isinstance(value, BaseModel):
         return [leaf for key in type(value).model_fields for leaf in _leaves(getattr(value, key), f"{prefix}{key}.")]
@@ -167,8 +160,9 @@ def _covered(leaf: str, claims: list[Claim]) -> bool:
 def compare(doc: ParsedDocument, spec: Spec) -> Comparison:
     """Every claim the document makes about every spec environment, against the spec."""
     result = Comparison()
+    environments = spec.environment_names()
     for env, env_spec in spec.environments.items():
-        claims, missing = claims_for(doc, env, spec.defaults.secret_placeholder)
+        claims, missing = claims_for(doc, env, spec.defaults.secret_placeholder, environments)
         result.disagreements += missing
         seen: set[tuple[str, str]] = set()
         for claim in claims:
@@ -187,7 +181,7 @@ def compare(doc: ParsedDocument, spec: Spec) -> Comparison:
     known = set(spec.environments)
     documented = {*doc.matrix_columns, *doc.sections}
     for name in sorted(documented):
-        if canonical_or_none(name) not in known:
+        if environments.lookup(name) not in known:
             result.disagreements.append(Disagreement(name, "environment", "documents it", "has no such environment"))
     return result
 

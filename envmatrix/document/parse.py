@@ -52,6 +52,8 @@ class ParsedDocument:
     matrix: dict[str, dict[str, str]] = field(default_factory=dict)
     matrix_columns: list[str] = field(default_factory=list)
     sections: dict[str, EnvSections] = field(default_factory=dict)  # keyed by the name the document uses
+    #: the name a tfvars caption (environments/<name>/terraform.tfvars) gives the environment whose section holds it
+    tfvars_names: dict[str, str] = field(default_factory=dict)
 
 
 def cell_text(token: Token) -> str:
@@ -140,6 +142,8 @@ class _Walker:
         if language == "hcl" and (caption or (self.env is not None and "terraform" in self.sub)):
             env = caption.group(1).lower() if caption else self.env
             assert env is not None
+            if caption and self.env is not None:
+                self.doc.tfvars_names.setdefault(self.env, env)
             section = self.doc.sections.setdefault(env, EnvSections())
             section.tfvars_source = caption.group(0) if caption else f"{env} terraform.tfvars block"
             section.tfvars = parse_tfvars_block(token.content, self.doc.path)

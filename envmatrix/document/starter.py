@@ -9,9 +9,9 @@ import yaml
 from pydantic import ValidationError
 
 from envmatrix.document.claims import ENV, INFRA, MATRIX, TFVARS
-from envmatrix.document.compare import canonical_or_none, claims_for
+from envmatrix.document.compare import claims_for
 from envmatrix.document.parse import DocumentError, ParsedDocument
-from envmatrix.environments import ENVIRONMENTS, LONG_NAMES
+from envmatrix.environments import EnvironmentName, Environments
 from envmatrix.spec import Spec
 
 _PRECEDENCE = (MATRIX, ENV, TFVARS, INFRA)
@@ -19,11 +19,11 @@ _TODO = "TODO: not in the document - check it"
 PLACEHOLDER = "<from-secrets-manager>"
 
 
-def _fallback(env: str) -> dict[str, Any]:
+def _fallback(long_name: str) -> dict[str, Any]:
     """Conservative values for what the document may not state; every one of them is marked TODO unless derived."""
     service = {"cpu": 256, "memory": 512, "desired_count": 1, "min_capacity": 1, "max_capacity": 1}
     return {
-        "long_name": LONG_NAMES[env], "matrix": {}, "sla": {"uptime_percent": None, "min_availability_zones": None,
+        "long_name": long_name, "matrix": {}, "sla": {"uptime_percent": None, "min_availability_zones": None,
                                                   "window_days": 30, "external_health_check": False},
         "data": {"real_customer_data": False}, "region": "us-east-1", "domain_name": "example.com",
         "network": {"vpc_cidr": "10.0.0.0/16"},
@@ -62,10 +62,18 @@ def _leaf_paths(data: dict[str, Any], prefix: str = "") -> list[str]:
     return paths
 
 
-def _environment(doc: ParsedDocument, env: str) -> tuple[dict[str, Any], set[str]]:
-    data = _fallback(env)
+def document_environments(doc: ParsedDocument) -> Environments:
+    """The document's environments, in its matrix's column order: each named as its tfvars caption names it
+    (``environments/dev/terraform.tfvars`` under "Development Environment": dev, long name development)."""
+    if not doc.matrix_columns:
+        raise DocumentError(doc.path, "no Environment Comparison Matrix: it names the environments")
+    return Environments(EnvironmentName(doc.tfvars_names.get(column, column), column) for column in doc.matrix_columns)
+
+
+def _environment(doc: ParsedDocument, env: str, environments: Environments) -> tuple[dict[str, Any], set[str]]:
+    data = _fallback(environments.long_name(env))
     derived: set[str] = set()
-    claims, _missing = claims_for(doc, env, PLACEHOLDER)
+    claims, _missing = claims_for(doc, env, PLACEHOLDER, environments)
     # the most specific place wins: later sources overwrite earlier ones
     for claim in sorted(claims, key=lambda c: _PRECEDENCE.index(c.source)):
         path, _, flag = claim.path.partition(":")
@@ -133,12 +141,12 @@ def starter_spec(doc: ParsedDocument) -> str:
              f"  secret_placeholder: {_scalar(PLACEHOLDER)}", "  certificate_min_days_valid: 14  # " + _TODO,
              "  tags: {Project: taskmanager}  # " + _TODO, "", "parity: {tfvars: {}, env: {}}  # " + _TODO, "",
              "environments:"]
-    documented = {canonical_or_none(name) for name in [*doc.matrix_columns, *doc.sections]}
+    environments = document_environments(doc)
     graded: set[str] = set()
-    for env in ENVIRONMENTS:
-        if env not in documented:
-            raise DocumentError(doc.path, f"no section or matrix column for the {LONG_NAMES[env]} environment")
-        data, derived = _environment(doc, env)
+    for env in environments:
+        if not any(environments.lookup(name) == env for name in doc.sections):
+            raise DocumentError(doc.path, f"no section for the {environments.long_name(env)} environment")
+        data, derived = _environment(doc, env, environments)
         if data["sla"].get("uptime_percent") is not None:
             graded.add(str(data["matrix"].get("uptime_sla", "")))
         lines += [f"  {env}:", *_emit(data, derived, "", 2)]

@@ -70,7 +70,8 @@ class ClientPool:
         with self._lock:
             if env not in self._waited:
                 try:
-                    wait_healthy(client, self.project.app_environment(env), client.target.expect_version, seconds)
+                    expected = self.project.app_environment(env, self.suite.environments.long_name(env))
+                    wait_healthy(client, expected, client.target.expect_version, seconds)
                     self._waited[env] = None
                 except EnvmatrixError as exc:
                     self._waited[env] = exc
@@ -88,7 +89,7 @@ class ClientPool:
 def _options(config: pytest.Config, suite: Suite) -> HttpOptions:
     try:
         return HttpOptions(
-            base_urls=parse_base_urls(config.getoption("envmatrix_base_url"), suite.selected),
+            base_urls=parse_base_urls(config.getoption("envmatrix_base_url"), suite.selected, suite.environments),
             resolve=parse_resolve(config.getoption("envmatrix_resolve")),
             ca_bundle=config.getoption("envmatrix_ca_bundle"),
             expect_version=config.getoption("envmatrix_expect_version"),

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from envmatrix.config import ProjectConfig
-from envmatrix.environments import canonical
+from envmatrix.environments import Environments
 from envmatrix.errors import UsageError
 from envmatrix.redact import register_secret
 
@@ -59,14 +59,14 @@ def check_url(option: str, url: str) -> str:
     return url.rstrip("/")
 
 
-def parse_base_urls(values: Sequence[str], selected: Sequence[str]) -> dict[str, str]:
+def parse_base_urls(values: Sequence[str], selected: Sequence[str], environments: Environments) -> dict[str, str]:
     """``env=https://...`` (repeatable), or one bare URL when exactly one environment is selected."""
     out: dict[str, str] = {}
     for value in values:
         name, sep, url = value.partition("=")
         if sep and "://" not in name:
             try:
-                env = canonical(name)
+                env = environments.canonical(name)
             except UsageError:
                 raise UsageError(f"--base-url: unknown environment {name!r} in {value!r}") from None
         elif len(selected) == 1:

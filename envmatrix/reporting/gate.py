@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from envmatrix.catalog import LAYERS
-from envmatrix.environments import canonical
+from envmatrix.environments import Environments
 from envmatrix.errors import UsageError
 from envmatrix.reporting.results import CheckResult
 
@@ -15,14 +15,14 @@ from envmatrix.reporting.results import CheckResult
 BLOCKING = ("fail", "error", "skipped")
 
 
-def parse_plan(values: Iterable[str]) -> dict[str, tuple[str, ...]]:
+def parse_plan(values: Iterable[str], environments: Environments) -> dict[str, tuple[str, ...]]:
     """``["staging=declared,live", "production=declared"]`` -> {"staging": ("declared", "live"), ...}."""
     plan: dict[str, tuple[str, ...]] = {}
     for value in values:
         name, sep, layers = value.partition("=")
         if not sep or not layers.strip():
             raise UsageError(f"--env-layers: expected ENV=LAYER[,LAYER...], got {value!r}")
-        env = canonical(name)
+        env = environments.canonical(name)
         chosen = tuple(layer.strip() for layer in layers.split(","))
         unknown = [layer for layer in chosen if layer not in LAYERS]
         if unknown:

@@ -7,7 +7,6 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from envmatrix.catalog import LAYERS, OBSERVING, ROWS
-from envmatrix.environments import ENVIRONMENTS
 from envmatrix.reporting.figures import figure
 from envmatrix.reporting.results import CheckResult, summarize
 from envmatrix.reporting.statuses import legend
@@ -138,7 +137,7 @@ def build_matrix(results: Sequence[CheckResult], spec: Spec, environments: Seque
     ``catalogue`` is catalog.evidence_catalogue() of the collecting process(es): which checks exist as evidence of
     each row, so a cell can say whether its evidence was not selected or does not exist yet (None: unknown).
     """
-    envs = [env for env in ENVIRONMENTS if env in environments] or list(ENVIRONMENTS)
+    envs = [env for env in spec.environments if env in environments] or list(spec.environments)
     failed = failures(results, envs)
     anchors = {item["nodeid"]: item["anchor"] for item in failed}
     rows: list[dict[str, Any]] = []
@@ -148,7 +147,8 @@ def build_matrix(results: Sequence[CheckResult], spec: Spec, environments: Seque
                  for env in envs}
         rows.append({"id": row, "anchor": "row-" + row.replace("_", "-"), "title": title, "cells": cells})
     counts = Counter(cell["status"] for row in rows for cell in row["cells"].values())
-    return {"schema": SCHEMA, "meta": dict(meta), "environments": envs, "layers": _layers(results, envs),
+    return {"schema": SCHEMA, "meta": dict(meta), "environments": envs,
+            "long_names": {env: spec.env(env).long_name for env in envs}, "layers": _layers(results, envs),
             "summary": summarize(results), "statuses": legend(dict(counts)), "rows": rows, "failures": failed,
             "results": [r.as_dict() for r in _ordered(results, envs)], "gate": None, "changes": None,
             "evidence_catalogue": catalogue}

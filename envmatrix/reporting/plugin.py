@@ -11,9 +11,8 @@ import pytest
 
 from envmatrix.catalog import CheckInfo, evidence_catalogue, info_of
 from envmatrix.config import CONFIG_FILE, config_path, load_config, resolve
-from envmatrix.environments import ENVIRONMENTS
 from envmatrix.errors import EnvmatrixError
-from envmatrix.plugin import SUITE_KEY, project_folder
+from envmatrix.plugin import SUITE_KEY, get_suite, project_folder
 from envmatrix.reporting import allure_support
 from envmatrix.reporting.changes import load_snapshots
 from envmatrix.reporting.gate import parse_plan
@@ -64,6 +63,11 @@ def _reports_dir(config: pytest.Config) -> Path | None:
     return Path(resolve("reports", config.getoption("envmatrix_reports_dir"), project, cwd=cwd, rootdir=root).value)
 
 
+def _snapshot_names(directory: Path) -> list[str]:
+    """The environments a previous run left a snapshot of (read before the spec is loaded: every ``<env>.json``)."""
+    return sorted(path.stem for path in directory.glob("*.json"))
+
+
 def _checks_requested(config: pytest.Config) -> bool:
     """A run that audits environments (not --collect-only, not the project's own tests) gets reports."""
     if config.option.collectonly:
@@ -78,7 +82,7 @@ def pytest_cmdline_main(config: pytest.Config) -> None:
     if previous:
         directory = Path(config.invocation_params.dir, previous)
         if directory.is_dir():
-            config.stash[PREVIOUS_KEY] = load_snapshots(directory, ENVIRONMENTS)
+            config.stash[PREVIOUS_KEY] = load_snapshots(directory, _snapshot_names(directory))
         else:
             config.stash[PREVIOUS_KEY] = ({}, [f"previous snapshots: {directory} does not exist (first run?)"])
     if not _checks_requested(config):
@@ -96,8 +100,9 @@ def pytest_cmdline_main(config: pytest.Config) -> None:
 
 @pytest.hookimpl(trylast=True)
 def pytest_configure(config: pytest.Config) -> None:
-    try:
-        plan = parse_plan(config.getoption("envmatrix_env_layers"))
+    layers = config.getoption("envmatrix_env_layers")
+    try:  # the spec names the environments --env-layers may name
+        plan = parse_plan(layers, get_suite(config).environments) if layers else {}
     except EnvmatrixError as exc:
         raise pytest.UsageError(str(exc)) from None
     config.stash[PLAN_KEY] = plan
@@ -114,7 +119,8 @@ def pytest_configure(config: pytest.Config) -> None:
     previous = config.stash.get(PREVIOUS_KEY, None)
     if previous is None and config.getoption("envmatrix_previous_snapshots"):
         # Not started through cmdline_main (e.g. an embedding runner): read them now.
-        previous = load_snapshots(Path(config.getoption("envmatrix_previous_snapshots")), ENVIRONMENTS)
+        directory = Path(config.getoption("envmatrix_previous_snapshots"))
+        previous = load_snapshots(directory, _snapshot_names(directory))
     builder = ReportBuilder(config, suite, plan, previous)
     config.pluginmanager.register(builder, BUILDER_NAME)
 

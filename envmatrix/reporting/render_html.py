@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from html import escape
 from typing import Any
 
-from envmatrix.environments import LONG_NAMES
 from envmatrix.reporting.html_assets import CSS, SCRIPT, script_hash
 from envmatrix.reporting.matrix import header_facts
 from envmatrix.reporting.statuses import look
@@ -78,8 +77,8 @@ def _cell(env: str, row: str, cell: dict[str, Any], shared: str = "") -> str:
 
 
 def _table(model: dict[str, Any]) -> str:
-    envs = model["environments"]
-    head = "".join(f'<th scope="col" data-env="{escape(e)}">{escape(LONG_NAMES.get(e, e).title())}</th>'
+    envs, long_names = model["environments"], model.get("long_names", {})
+    head = "".join(f'<th scope="col" data-env="{escape(e)}">{escape(long_names.get(e, e).title())}</th>'
                    for e in envs)
     body = []
     for row in model["rows"]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from envmatrix.environments import LONG_NAMES
 from envmatrix.reporting.matrix import header_facts
 from envmatrix.reporting.statuses import look
 
@@ -43,7 +42,8 @@ def _cell(env: str, cell: dict[str, Any]) -> str:
 
 def _table(model: dict[str, Any]) -> list[str]:
     envs = model["environments"]
-    lines = ["| Feature | " + " | ".join(LONG_NAMES.get(e, e).title() for e in envs) + " |",
+    long_names = model.get("long_names", {})
+    lines = ["| Feature | " + " | ".join(long_names.get(e, e).title() for e in envs) + " |",
              "| --- |" + " --- |" * len(envs)]
     for row in model["rows"]:
         lines.append(f"| <a id=\"{row['anchor']}\"></a>**{_text(row['title'])}** | "
@@ -70,12 +70,13 @@ def _layers(entries: Sequence[dict[str, Any]]) -> list[str]:
 def _evidence(model: dict[str, Any]) -> list[str]:
     """Each row's evidence folded: per environment, grouped by layer, check ids linking to their finding."""
     lines = ["", "## Evidence", ""]
+    long_names = model.get("long_names", {})
     for row in model["rows"]:
         cells = [(env, row["cells"][env]) for env in model["environments"]]
         icons = " ".join(look(cell["status"]).icon for _, cell in cells)
         lines += [f"<details><summary>{row['title']} {icons}</summary>", ""]
         for env, cell in cells:
-            lines.append(f"- **{LONG_NAMES.get(env, env).title()}**" + ("" if cell["entries"] else ": no check ran"))
+            lines.append(f"- **{long_names.get(env, env).title()}**" + ("" if cell["entries"] else ": no check ran"))
             lines += _layers(cell["entries"])
         lines += ["", "</details>"]
     return lines

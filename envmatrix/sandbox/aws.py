@@ -18,7 +18,6 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from envmatrix.context import Suite
-from envmatrix.environments import ENVIRONMENTS
 from envmatrix.errors import EnvmatrixError
 from envmatrix.sandbox.moto_process import LOOPBACK, READY
 from envmatrix.sandbox.provision import SANDBOX_CREDENTIALS, ClientPool, Target, provision_env
@@ -68,8 +67,8 @@ class RunningAws:
             pass
 
     def provision(self, suite: Suite, environments: Iterable[str] | None = None) -> float:
-        """Provision ``environments`` (default: all three); returns the wall time in seconds."""
-        envs = tuple(environments or ENVIRONMENTS)
+        """Provision ``environments`` (default: the world's); returns the wall time in seconds."""
+        envs = tuple(environments or default_world().environments)
         started = time.perf_counter()
         provision(suite, self.clients, envs)
         self.environments = envs
@@ -160,10 +159,10 @@ START_TIMEOUT = 60.0
 def start_aws(suite: Suite, environments: Iterable[str] | None = None, *, port: int = 0) -> RunningAws:
     """Start a moto server on a loopback port (default: a free one) and provision the environments.
 
-    ``environments`` defaults to all three. The server runs in a child process that stops when ``stop()``
+    ``environments`` defaults to the world's. The server runs in a child process that stops when ``stop()``
     is called or this process exits.
     """
-    envs = tuple(environments or ENVIRONMENTS)
+    envs = tuple(environments or default_world().environments)
     region = suite.tfvars(envs[0]).aws_region
     try:
         server = MotoProcess(region, port)

@@ -6,10 +6,10 @@ import atexit
 
 import pytest
 
-from envmatrix.environments import ENVIRONMENTS
 from envmatrix.errors import EnvmatrixError
 from envmatrix.plugin import SUITE_KEY
 from envmatrix.sandbox.runner import Sandbox, start_sandbox
+from envmatrix.sandbox.world import default_world
 
 SANDBOX_KEY = pytest.StashKey[Sandbox]()
 
@@ -18,8 +18,8 @@ def pytest_configure(config: pytest.Config) -> None:
     suite = config.stash.get(SUITE_KEY, None)
     if suite is None or not suite.sandbox or hasattr(config, "workerinput"):
         return  # xdist workers inherit the controller's environment, pointing them at its sandbox
-    environments = list(suite.selected or ENVIRONMENTS)
     try:
+        environments = list(suite.selected or default_world().environments)
         sandbox = start_sandbox(suite, environments)
     except EnvmatrixError as exc:
         raise pytest.UsageError(str(exc)) from None

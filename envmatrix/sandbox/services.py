@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING
 import trustme
 
 import envmatrix
-from envmatrix.environments import ENVIRONMENTS
 from envmatrix.redact import register_secret
 from envmatrix.sandbox.github_api import start_github
 from envmatrix.sandbox.refservice import Extras, TlsServer, create_app, settings_from_env
@@ -109,14 +108,14 @@ def _env_vars_for(env: str, base_url: str, extras: Extras) -> dict[str, str]:
 def start_services(
     suite: Suite, workdir: Path, *, faults: Mapping[str, Fault] | None = None, envs: list[str] | None = None
 ) -> RunningServices:
-    """Start one reference service per selected environment (all three when none is selected)."""
+    """Start one reference service per selected environment (the world's when none is selected)."""
     workdir.mkdir(parents=True, exist_ok=True)
     ca = trustme.CA(organization_name="envmatrix sandbox CA")
     running = RunningServices(ca_bundle=workdir / "sandbox-ca.pem")
     ca.cert_pem.write_to_path(str(running.ca_bundle))
     resolve: list[str] = []
     try:
-        for env in envs or suite.selected or list(ENVIRONMENTS):
+        for env in envs or suite.selected or list(default_world().environments):
             fault = (faults or {}).get(env, Fault())
             domain = suite.tfvars(env).domain_name
             extras = _extras(env, domain, fault)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import cache
 from pathlib import Path
 from typing import Annotated, Literal
@@ -14,16 +15,20 @@ from pydantic import (
     NonNegativeInt,
     PositiveFloat,
     PositiveInt,
+    PrivateAttr,
     StrictBool,
     StrictStr,
     StringConstraints,
     ValidationError,
 )
 
-from envmatrix.environments import ENVIRONMENTS
 from envmatrix.errors import InputError
 
 WORLD_FILE = Path(__file__).with_name("world.yaml")
+#: Another world file (a project with environments of its own: each needs its description here too).
+WORLD_VARIABLE = "ENVMATRIX_SANDBOX_WORLD"
+#: An environment's name as the deployment uses it (resource names, file paths).
+EnvName = Annotated[str, StringConstraints(strict=True, pattern=r"^[a-z0-9][a-z0-9_-]*$")]
 
 
 class WorldError(InputError):
@@ -188,11 +193,16 @@ class GithubRepository(_Model):
 class World(_Model):
     secret_marker: StrictStr
     registry: Registry
-    environments: dict[Literal["dev", "staging", "production"], WorldEnv]
+    #: The deployment's environments; the sandbox provisions those selected (all of them by default).
+    environments: dict[EnvName, WorldEnv] = Field(min_length=1)
     github: GithubRepository | None = None
+    _source: Path = PrivateAttr(default=WORLD_FILE)
 
     def env(self, name: str) -> WorldEnv:
-        return self.environments[name]  # type: ignore[index]
+        if name not in self.environments:
+            raise WorldError(self._source, f"no description of {name}; add environments.{name} "
+                             f"(described: {', '.join(self.environments)})")
+        return self.environments[name]
 
 
 def load_world(path: Path = WORLD_FILE) -> World:
@@ -207,16 +217,18 @@ def load_world(path: Path = WORLD_FILE) -> World:
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"] if part != "[key]")  # pydantic marks bad dict keys
         raise WorldError(path, f"field {where}: {first['msg']}") from None
-    missing = sorted(set(ENVIRONMENTS) - set(world.environments))
-    if missing:
-        raise WorldError(path, f"no description of {', '.join(missing)}")
+    world._source = path
     unbuilt = sorted(env for env, item in world.environments.items() if item.image_tag not in world.registry.builds)
     if unbuilt:
         raise WorldError(path, f"environments.{unbuilt[0]}.image_tag: not a build listed in registry.builds")
     return world
 
 
-@cache
 def default_world() -> World:
-    """The shipped world file, read once."""
-    return load_world()
+    """The world file the sandbox plays: $ENVMATRIX_SANDBOX_WORLD, else the shipped one; each read once."""
+    return _cached_world(Path(os.environ.get(WORLD_VARIABLE) or WORLD_FILE))
+
+
+@cache
+def _cached_world(path: Path) -> World:
+    return load_world(path)

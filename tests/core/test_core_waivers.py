@@ -11,13 +11,14 @@ from pydantic import ValidationError
 from envmatrix.catalog import CheckInfo
 from envmatrix.errors import WaiverError
 from envmatrix.waivers import Waiver, find_unknown, load_waivers
+from tests.conftest import SHIPPED
 
 DAY = dt.date(2026, 6, 30)
 
 
 def waiver(**kwargs: object) -> Waiver:
     base: dict[str, object] = dict(check="DB-MULTI-AZ", env="staging", reason="migration", owner="ops", expires=DAY)
-    return Waiver.model_validate({**base, **kwargs})
+    return Waiver.model_validate({**base, **kwargs}, context={"environments": SHIPPED})
 
 
 def info(check: str = "DB-MULTI-AZ", layer: str = "live") -> CheckInfo:
@@ -90,23 +91,23 @@ def write(tmp_path: Path, text: str) -> Path:
 
 @pytest.mark.parametrize("text", ["", "\n\n", "# nothing waived\n# yet\n", "---\n"])
 def test_empty_or_comments_only_file_means_no_waivers(tmp_path: Path, text: str) -> None:
-    assert load_waivers(write(tmp_path, text)) == []
+    assert load_waivers(write(tmp_path, text), SHIPPED) == []
 
 
 def test_empty_list_means_no_waivers(tmp_path: Path) -> None:
-    assert load_waivers(write(tmp_path, "waivers: []\n")) == []
+    assert load_waivers(write(tmp_path, "waivers: []\n"), SHIPPED) == []
 
 
 def test_load_waivers(tmp_path: Path) -> None:
     path = write(tmp_path, "waivers:\n  - check: DB-MULTI-AZ\n    env: prod\n    layer: live\n"
                            "    reason: migration\n    owner: ops\n    expires: 2026-06-30\n")
-    assert load_waivers(path) == [waiver(env="production", layer="live")]
+    assert load_waivers(path, SHIPPED) == [waiver(env="production", layer="live")]
 
 
 def test_invalid_yaml_names_the_line(tmp_path: Path) -> None:
     path = write(tmp_path, "waivers:\n  - check: [\n")
     with pytest.raises(WaiverError) as caught:
-        load_waivers(path)
+        load_waivers(path, SHIPPED)
     assert caught.value.problem == "not valid YAML"
     assert caught.value.line == 3
     assert str(caught.value) == f"waivers {path}:3: not valid YAML"
@@ -120,7 +121,7 @@ def test_yaml_error_without_a_mark(tmp_path: Path, monkeypatch: pytest.MonkeyPat
 
     monkeypatch.setattr(yaml, "safe_load", fail)
     with pytest.raises(WaiverError) as caught:
-        load_waivers(write(tmp_path, "waivers: []"))
+        load_waivers(write(tmp_path, "waivers: []"), SHIPPED)
     assert (caught.value.problem, caught.value.line) == ("not valid YAML", None)
 
 
@@ -132,7 +133,7 @@ def test_too_deep_yaml(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(yaml, "safe_load", fail)
     with pytest.raises(WaiverError) as caught:
-        load_waivers(write(tmp_path, "waivers: []"))
+        load_waivers(write(tmp_path, "waivers: []"), SHIPPED)
     assert caught.value.problem == "not valid YAML: nested too deeply"
 
 
@@ -144,14 +145,14 @@ def test_too_deep_yaml(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 ])
 def test_invalid_waiver_file_names_the_field(tmp_path: Path, text: str, problem: str) -> None:
     with pytest.raises(WaiverError) as caught:
-        load_waivers(write(tmp_path, text))
+        load_waivers(write(tmp_path, text), SHIPPED)
     assert caught.value.problem == problem
     assert caught.value.line is None
 
 
 def test_missing_file_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(WaiverError, match="cannot read"):
-        load_waivers(tmp_path / "absent.yaml")
+        load_waivers(tmp_path / "absent.yaml", SHIPPED)
 
 
 COLLECTED = [info("DB-MULTI-AZ", "live"), info("ENV-FILE", "declared")]

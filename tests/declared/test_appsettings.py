@@ -10,8 +10,8 @@ from pydantic import ValidationError
 
 from envmatrix.appsettings import AppSettings, Found, SettingParseError, equivalent, list_text, parse_list, same
 from envmatrix.context import Paths, Suite
-from envmatrix.environments import ENVIRONMENTS
 from envmatrix.spec import SettingsClass, Spec, load_spec
+from tests.conftest import SHIPPED_ENVIRONMENTS
 from tests.shapes.harness import ROOT, Verdict, judge, snapshot_of
 
 ORIGINS = ("https://taskmanager.com", "https://www.taskmanager.com")
@@ -103,9 +103,10 @@ def test_a_setting_set_twice_or_through_secrets_is_not_read_as_a_value() -> None
 def test_settings_classes_are_validated() -> None:
     with pytest.raises(ValidationError, match="upper-case environment variable names"):
         SettingsClass(source="x", environments=("production",), case_sensitive=False, defaults={"debug": False})
-    with pytest.raises(ValidationError, match="unknown environment"):
-        SettingsClass(source="x", environments=("prod",), case_sensitive=False, defaults={})
     raw = _spec().model_dump(exclude={"digest"})
+    unknown = {**raw, "app_settings": {"Prod": {**raw["app_settings"]["ProductionSettings"], "environments": ["prod"]}}}
+    with pytest.raises(ValidationError, match=r"app_settings.Prod.environments: unknown environment\(s\) \['prod'\]"):
+        Spec.model_validate(unknown)  # a spec's environment by its canonical name, not an alias
     raw["app_settings"]["Other"] = {**raw["app_settings"]["ProductionSettings"]}
     with pytest.raises(ValidationError, match="production is served by both"):
         Spec.model_validate(raw)
@@ -120,7 +121,7 @@ def _declared(tmp_path: Path, check_id: str, line: str, replacement: str) -> Ver
     (env_root / "production.env").write_text(text.replace(line, replacement))
     paths = Paths(ROOT / "fixtures/matrix.yaml", ROOT / "fixtures/tfvars", env_root, ROOT / "fixtures/waivers.yaml",
                   tmp_path / "reports")
-    suite = Suite(spec=load_spec(paths.spec), paths=paths, selected=list(ENVIRONMENTS))
+    suite = Suite(spec=load_spec(paths.spec), paths=paths, selected=list(SHIPPED_ENVIRONMENTS))
     return judge("checks/declared/test_flags.py", check_id, "production", snapshot_of("production"), suite=suite)
 
 

@@ -38,7 +38,10 @@ CASES = [
     BadInput("env-not-assignment", "env:production", "this is not an env file\n", (),
              ("production.env:1", "not a KEY=value line")),
     BadInput("spec-not-yaml", "spec", "environments: [unclosed\n", (), ("spec", "matrix.yaml", "not valid YAML")),
-    BadInput("spec-missing-env", "spec", None, (), ("spec", "environments", "missing ['dev']")),
+    # dev renamed qa: a new environment, valid, whose tfvars do not exist yet
+    BadInput("spec-new-env-without-files", "spec", None, (), ("tfvars", "tfvars/qa/terraform.tfvars", "cannot read")),
+    BadInput("spec-alias-taken", "spec:alias", None, (),
+             ("spec", "field environments", "production.aliases: 'prod' already names environment 'dev'")),
     BadInput("waiver-unknown-field", "waivers", _waiver() + "    color: red\n", (),
              ("waivers", "waivers.yaml", "waivers.0.color")),
     BadInput("waiver-bad-date", "waivers", _waiver(expires="next tuesday"), (),
@@ -58,7 +61,7 @@ def _apply(project: Project, case: BadInput) -> None:
     if kind == "spec" and case.content is None:
         spec = project.path / "fixtures" / "matrix.yaml"
         text = spec.read_text()
-        spec.write_text(text.replace("\n  dev:\n", "\n  qa:\n", 1))
+        spec.write_text(text.replace("\n  dev:\n", "\n  dev:\n    aliases: [prod]\n" if env else "\n  qa:\n", 1))
         return
     paths = {"tfvars": lambda: project.tfvars(env), "env": lambda: project.env_file(env),
              "spec": lambda: project.path / "fixtures" / "matrix.yaml",

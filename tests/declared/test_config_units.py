@@ -14,12 +14,13 @@ from envmatrix.config import (
     load_config,
     name_sources,
     project_root,
+    run_environments,
     short_names,
     wanted_tags,
 )
 from envmatrix.context import Paths
-from envmatrix.environments import parse_selection
 from envmatrix.errors import ConfigError, UsageError
+from tests.conftest import ROOT, SHIPPED
 
 ACME = """\
 [project]
@@ -73,11 +74,12 @@ def test_tag_keys_and_values(tmp_path: Path) -> None:
 
 
 def test_short_names_are_accepted_by_env(tmp_path: Path) -> None:
-    shorts = short_names(_config(tmp_path))
-    assert parse_selection(["prod,staging"], shorts) == ["staging", "production"]
-    assert parse_selection(["production", "development"], shorts) == ["dev", "production"]
+    environments = run_environments(_config(tmp_path), SHIPPED)
+    assert short_names(_config(tmp_path)) == {"prod": "production"}
+    assert environments.parse_selection(["prod,staging"]) == ["staging", "production"]
+    assert environments.parse_selection(["production", "development"]) == ["dev", "production"]
     with pytest.raises(UsageError, match="valid names: dev, staging, production, development, prod, all"):
-        parse_selection(["stage"], shorts)
+        environments.parse_selection(["stage"])
 
 
 def test_path_templates_and_per_environment_files(tmp_path: Path) -> None:
@@ -110,14 +112,16 @@ def test_project_root_ignores_folders_without_a_config(tmp_path: Path) -> None:
 def test_init_writes_a_config_that_names_reads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.chdir(tmp_path)
-    assert main(["init", "--project", "acme", "--env", "production=prod", "--env", "staging=stage",
+    assert main(["init", "--spec", str(ROOT / "fixtures" / "matrix.yaml"), "--project", "acme",
+                 "--env", "production=prod", "--env", "staging=stage",
                  "--environment-tag", "env", "--project-tag", "app"]) == 0
     config = load_config(tmp_path / "envmatrix.toml")
     assert (config.project.name, config.tags.environment, config.short_name("production")) == ("acme", "env", "prod")
-    assert config.app_environment("staging") == "stage" and config.app_environment("dev") == "development"
+    assert config.app_environment("staging", "staging") == "stage"
+    assert config.app_environment("dev", "development") == "development"
     assert main(["init", "--project", "acme"]) == 2  # never overwrites without --force
     capsys.readouterr()
-    assert main(["names", "--env", "prod"]) == 0
+    assert main(["names", "--spec", str(ROOT / "fixtures" / "matrix.yaml"), "--env", "prod"]) == 0
     out = capsys.readouterr().out
     assert "production: short name prod, ENVIRONMENT=prod" in out
     assert re.search(r"^\s*db\s+prod-acme-db\b", out, re.MULTILINE) and "(default template)" in out
@@ -128,5 +132,5 @@ def test_names_refuses_a_bad_config(tmp_path: Path, monkeypatch: pytest.MonkeyPa
                                     capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.chdir(tmp_path)
     (tmp_path / "envmatrix.toml").write_text('[environments.prod.names]\ndb = "x"\n')
-    assert main(["names"]) == 2
+    assert main(["names", "--spec", str(ROOT / "fixtures" / "matrix.yaml")]) == 2
     assert "environments.prod: not an environment" in capsys.readouterr().err

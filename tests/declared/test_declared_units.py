@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 
 from envmatrix.declared import parse_env_text
-from envmatrix.environments import parse_selection
 from envmatrix.errors import EnvFileError, UsageError
 from envmatrix.parity import parity_gaps
 from envmatrix.redact import MASK, redact_data, redact_text, redact_value
 from envmatrix.spec import ByDesign
+from tests.conftest import SHIPPED
 
 
 @pytest.mark.parametrize(
@@ -25,13 +25,13 @@ from envmatrix.spec import ByDesign
     ],
 )
 def test_parse_selection(values: list[str], expected: list[str]) -> None:
-    assert parse_selection(values) == expected
+    assert SHIPPED.parse_selection(values) == expected
 
 
 @pytest.mark.parametrize("value", ["qa", "", "dev,,staging"])
 def test_parse_selection_rejects(value: str) -> None:
     with pytest.raises(UsageError, match="valid names: dev, staging, production"):
-        parse_selection([value])
+        SHIPPED.parse_selection([value])
 
 
 @pytest.mark.parametrize(

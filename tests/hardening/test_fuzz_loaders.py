@@ -16,7 +16,8 @@ from envmatrix.config import load_config
 from envmatrix.declared import load_env_file, load_tfvars, parse_env_text
 from envmatrix.errors import InputError
 from envmatrix.spec import load_spec
-from envmatrix.waivers import load_waivers
+from envmatrix.waivers import Waiver, load_waivers
+from tests.conftest import SHIPPED
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "fixtures"
@@ -51,6 +52,10 @@ def _blobs(words: list[str]) -> st.SearchStrategy[bytes]:
 def scratch() -> Iterator[Path]:
     with tempfile.TemporaryDirectory(prefix="envmatrix-fuzz-") as folder:
         yield Path(folder)
+
+
+def _waivers(path: Path) -> list[Waiver]:
+    return load_waivers(path, SHIPPED)
 
 
 def _only_input_errors(loader: Callable[[Path], Any], path: Path, data: bytes) -> None:
@@ -127,7 +132,7 @@ _TOML_WORDS = ["[paths]", "[aws]", "[environments.production]", "spec", "=", '"x
 @FUZZ
 @given(text=_word_text(_WAIVER_WORDS) | st.text(max_size=200))
 def test_waiver_loader_raises_only_input_errors(scratch: Path, text: str) -> None:
-    _only_input_errors(load_waivers, scratch / "waivers.yaml", text.encode("utf-8", "replace"))
+    _only_input_errors(_waivers, scratch / "waivers.yaml", text.encode("utf-8", "replace"))
 
 
 @FUZZ
@@ -147,8 +152,8 @@ _DEEP_YAML, _DEEP_TOML, _NOT_UTF8 = b"[" * 5000, b"a = " + b"[" * 5000, b"\xff\x
         pytest.param(load_env_file, "production.env", _NOT_UTF8, id="env-not-utf8"),
         pytest.param(load_spec, "matrix.yaml", _NOT_UTF8, id="spec-not-utf8"),
         pytest.param(load_spec, "matrix.yaml", _DEEP_YAML, id="spec-deep"),
-        pytest.param(load_waivers, "waivers.yaml", _DEEP_YAML, id="waivers-deep"),
-        pytest.param(load_waivers, "waivers.yaml", _NOT_UTF8, id="waivers-not-utf8"),
+        pytest.param(_waivers, "waivers.yaml", _DEEP_YAML, id="waivers-deep"),
+        pytest.param(_waivers, "waivers.yaml", _NOT_UTF8, id="waivers-not-utf8"),
         pytest.param(load_config, "envmatrix.toml", _DEEP_TOML, id="config-deep"),
         pytest.param(load_config, "envmatrix.toml", _NOT_UTF8, id="config-not-utf8"),
     ],

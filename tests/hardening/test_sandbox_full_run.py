@@ -16,11 +16,11 @@ import pytest
 
 from envmatrix.aws.guard import is_allowed
 from envmatrix.context import Paths, Suite
-from envmatrix.environments import ENVIRONMENTS
 from envmatrix.redact import known_secrets
 from envmatrix.sandbox.fault_actions import FaultTarget
 from envmatrix.sandbox.runner import Sandbox, start_sandbox
 from envmatrix.spec import load_spec
+from tests.conftest import SHIPPED_ENVIRONMENTS
 from tests.hardening import canaries
 from tests.moto_recording import recorded_operations
 
@@ -46,7 +46,7 @@ class FullRun:
 
 
 def _plant(root: Path) -> None:
-    for env in ENVIRONMENTS:
+    for env in SHIPPED_ENVIRONMENTS:
         path = root / "fixtures" / "env" / f"{env}.env"
         lines = [line for line in path.read_text().splitlines()
                  if line.split("=", 1)[0] not in canaries.ENV_LINES]
@@ -75,8 +75,8 @@ def full_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FullRun]:
         patch.setenv("MOTO_RECORDER_FILEPATH", str(tmp_path_factory.mktemp("recorder") / "moto_recording"))
         paths = Paths(root / "fixtures/matrix.yaml", root / "fixtures/tfvars", root / "fixtures/env",
                       root / "fixtures/waivers.yaml", root / "reports")
-        suite = Suite(spec=load_spec(paths.spec), paths=paths, selected=list(ENVIRONMENTS))
-        sandbox = start_sandbox(suite, list(ENVIRONMENTS))
+        suite = Suite(spec=load_spec(paths.spec), paths=paths, selected=list(SHIPPED_ENVIRONMENTS))
+        sandbox = start_sandbox(suite, list(SHIPPED_ENVIRONMENTS))
         try:
             assert sandbox.aws is not None
             # A canary as a stored secret value: the suite must never ask for it.

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from envmatrix.context import Paths, Suite
-from envmatrix.environments import ENVIRONMENTS
 from envmatrix.spec import load_spec
+from tests.conftest import SHIPPED_ENVIRONMENTS
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -19,7 +19,7 @@ def repo_suite(reports: Path) -> Suite:
     """A Suite over the repository's own spec, tfvars and env files."""
     paths = Paths(ROOT / "fixtures/matrix.yaml", ROOT / "fixtures/tfvars", ROOT / "fixtures/env",
                   ROOT / "fixtures/waivers.yaml", reports)
-    return Suite(spec=load_spec(paths.spec), paths=paths, selected=list(ENVIRONMENTS))
+    return Suite(spec=load_spec(paths.spec), paths=paths, selected=list(SHIPPED_ENVIRONMENTS))
 
 
 @pytest.fixture(scope="session")

@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 
 from envmatrix.context import Paths, Suite
-from envmatrix.environments import ENVIRONMENTS
 from envmatrix.sandbox.aws import RunningAws, start_aws
 from envmatrix.sandbox.fault_actions import FaultTarget
 from envmatrix.sandbox.faults import CATALOGUE, VARIANTS, Fault, Variant
 from envmatrix.spec import load_spec
+from tests.conftest import SHIPPED_ENVIRONMENTS
 
 ROOT = Path(__file__).resolve().parents[2]
 _UNSAFE = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE",
@@ -48,7 +48,7 @@ class Run:
 def repo_suite(reports: Path) -> Suite:
     paths = Paths(ROOT / "fixtures/matrix.yaml", ROOT / "fixtures/tfvars", ROOT / "fixtures/env",
                   ROOT / "fixtures/waivers.yaml", reports)
-    return Suite(spec=load_spec(paths.spec), paths=paths, selected=list(ENVIRONMENTS))
+    return Suite(spec=load_spec(paths.spec), paths=paths, selected=list(SHIPPED_ENVIRONMENTS))
 
 
 @pytest.fixture(scope="session")
@@ -146,7 +146,7 @@ def test_catalogue_is_well_formed() -> None:
     variant_ids = [item.id for item in VARIANTS]
     assert len(variant_ids) == len(set(variant_ids)) and not set(variant_ids) & set(ids)
     for item in CATALOGUE:
-        assert item.env in ENVIRONMENTS and item.expected and item.where, item.id
+        assert item.env in SHIPPED_ENVIRONMENTS and item.expected and item.where, item.id
         assert all(layer in ("live", "drift") for layer, _ in item.expected), item.id
 
 

@@ -7,6 +7,7 @@ import pytest
 from envmatrix.errors import UsageError
 from envmatrix.reporting.gate import decide, parse_plan
 from envmatrix.reporting.results import CheckResult
+from tests.conftest import SHIPPED
 
 from .conftest import ReportProject
 
@@ -89,10 +90,10 @@ def test_bad_plan_is_a_usage_error(report_project: ReportProject, args: tuple[st
 
 
 def test_parse_plan_merges_and_canonicalizes() -> None:
-    assert parse_plan(["prod=declared", "production=parity,declared", "development=live"]) == {
+    assert parse_plan(["prod=declared", "production=parity,declared", "development=live"], SHIPPED) == {
         "production": ("declared", "parity"), "dev": ("live",)}
     with pytest.raises(UsageError, match="unknown environment 'qa'"):
-        parse_plan(["qa=declared"])
+        parse_plan(["qa=declared"], SHIPPED)
 
 
 def _result(env: str, layer: str, status: str) -> CheckResult:

@@ -14,8 +14,8 @@ import pytest
 import yaml
 
 from envmatrix.context import Paths, Suite
-from envmatrix.environments import ENVIRONMENTS
 from envmatrix.spec import load_spec
+from tests.conftest import SHIPPED_ENVIRONMENTS
 from tests.live.conftest import ROOT, offline_aws, suite_args
 
 pytestmark = pytest.mark.usefixtures("github_env")  # the approval checks read the GitHub stand-in
@@ -57,7 +57,7 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     decoy = _changed_spec(folder, [case[:3] for case in CASES])
     paths = Paths(decoy, ROOT / "fixtures/tfvars", ROOT / "fixtures/env", ROOT / "fixtures/waivers.yaml",
                   folder / "reports")
-    running = start_aws(Suite(spec=load_spec(decoy), paths=paths, selected=list(ENVIRONMENTS)))
+    running = start_aws(Suite(spec=load_spec(decoy), paths=paths, selected=list(SHIPPED_ENVIRONMENTS)))
     yield running
     running.stop()
 

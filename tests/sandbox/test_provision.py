@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 
 from envmatrix.context import Paths, Suite
-from envmatrix.environments import ENVIRONMENTS
 from envmatrix.sandbox.aws import RunningAws, SandboxError, start_aws
 from envmatrix.sandbox.naming import Names, secret_ref
 from envmatrix.sandbox.world import default_world
 from envmatrix.spec import load_spec
+from tests.conftest import SHIPPED_ENVIRONMENTS
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def repo_suite(reports: Path) -> Suite:
     paths = Paths(ROOT / "fixtures/matrix.yaml", ROOT / "fixtures/tfvars", ROOT / "fixtures/env",
                   ROOT / "fixtures/waivers.yaml", reports)
-    return Suite(spec=load_spec(paths.spec), paths=paths, selected=list(ENVIRONMENTS))
+    return Suite(spec=load_spec(paths.spec), paths=paths, selected=list(SHIPPED_ENVIRONMENTS))
 
 
 @pytest.fixture(scope="module")
@@ -57,10 +57,10 @@ def test_endpoint_is_loopback_and_env_vars_are_fake(aws: RunningAws) -> None:
     variables = aws.env_vars()
     assert variables["AWS_ENDPOINT_URL"] == aws.endpoint
     assert variables["AWS_ACCESS_KEY_ID"] == "testing" and variables["AWS_EC2_METADATA_DISABLED"] == "true"
-    assert aws.environments == ENVIRONMENTS and aws.provision_seconds > 0
+    assert aws.environments == SHIPPED_ENVIRONMENTS and aws.provision_seconds > 0
 
 
-@pytest.mark.parametrize("env", ENVIRONMENTS)
+@pytest.mark.parametrize("env", SHIPPED_ENVIRONMENTS)
 def test_database_and_cache(aws: RunningAws, suite: Suite, env: str) -> None:
     names, tf = Names(env), suite.tfvars(env)
     db = aws.client("rds").describe_db_instances(DBInstanceIdentifier=names.db)["DBInstances"][0]
@@ -82,7 +82,7 @@ def _container(aws: RunningAws, family: str) -> dict[str, Any]:
     return dict(answer["containerDefinitions"][0])
 
 
-@pytest.mark.parametrize("env", ENVIRONMENTS)
+@pytest.mark.parametrize("env", SHIPPED_ENVIRONMENTS)
 def test_task_definitions_deliver_secrets_through_secrets_manager(aws: RunningAws, suite: Suite, env: str) -> None:
     names, shipped = Names(env), suite.env_file(env).values
     marked = {key for key, value in shipped.items() if value == default_world().secret_marker}
@@ -101,7 +101,7 @@ def test_task_definitions_deliver_secrets_through_secrets_manager(aws: RunningAw
         assert container["logConfiguration"]["options"]["awslogs-group"] == names.log_group(role)
 
 
-@pytest.mark.parametrize("env", ENVIRONMENTS)
+@pytest.mark.parametrize("env", SHIPPED_ENVIRONMENTS)
 def test_services_scaling_and_logs(aws: RunningAws, suite: Suite, env: str) -> None:
     names, tf = Names(env), suite.tfvars(env)
     ecs = aws.client("ecs")
@@ -122,7 +122,7 @@ def test_services_scaling_and_logs(aws: RunningAws, suite: Suite, env: str) -> N
         names.log_group("api"): tf.log_retention_days, names.log_group("worker"): tf.log_retention_days}
 
 
-@pytest.mark.parametrize("env", ENVIRONMENTS)
+@pytest.mark.parametrize("env", SHIPPED_ENVIRONMENTS)
 def test_secret_rotation_follows_the_world(aws: RunningAws, suite: Suite, env: str) -> None:
     listed = aws.client("secretsmanager").list_secrets(
         Filters=[{"Key": "name", "Values": [f"taskmanager/{env}/"]}])["SecretList"]
@@ -139,7 +139,7 @@ def test_secret_rotation_follows_the_world(aws: RunningAws, suite: Suite, env: s
         assert {t["Key"]: t["Value"] for t in secret["Tags"]} == {"Environment": env, "Project": "taskmanager"}
 
 
-@pytest.mark.parametrize("env", ENVIRONMENTS)
+@pytest.mark.parametrize("env", SHIPPED_ENVIRONMENTS)
 def test_network_edge(aws: RunningAws, suite: Suite, env: str) -> None:
     names, deployed = Names(env), default_world().env(env)
     ec2, elb = aws.client("ec2"), aws.client("elbv2")

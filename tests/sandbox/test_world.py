@@ -8,16 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from envmatrix.environments import ENVIRONMENTS
 from envmatrix.sandbox.provision import Target
 from envmatrix.sandbox.world import WORLD_FILE, WorldError, default_world, load_world
+from tests.conftest import SHIPPED_ENVIRONMENTS
 
 SANDBOX = Path(__file__).resolve().parents[2] / "envmatrix" / "sandbox"
 
 
 def test_shipped_world_describes_every_environment() -> None:
     world = default_world()
-    assert set(world.environments) == set(ENVIRONMENTS)
+    assert set(world.environments) == set(SHIPPED_ENVIRONMENTS)
     assert world.secret_marker == "<from-secrets-manager>"
     production = world.env("production")
     assert production.alerting is not None and production.alerting.alarms
@@ -29,7 +29,7 @@ def test_shipped_world_describes_every_environment() -> None:
     (("waf: true", "waf: yes please"), "field environments.production.waf: Input should be a valid boolean"),
     (("rotation: {database-url: 30,", "rotation: {database-url: -3,"),
      "field environments.production.rotation.database-url: Input should be greater than 0"),
-    (("  dev:\n", "  dv:\n"), "field environments.dv: Input should be 'dev', 'staging' or 'production'"),
+    (("  dev:\n", "  Dev:\n"), "field environments.Dev: String should match pattern"),
 ])
 def test_world_file_is_strict(tmp_path: Path, change: tuple[str, str], message: str) -> None:
     text = WORLD_FILE.read_text()
@@ -44,8 +44,10 @@ def test_an_environment_missing_from_the_world_is_an_error(tmp_path: Path) -> No
     text = WORLD_FILE.read_text()
     path = tmp_path / "world.yaml"
     path.write_text(text[:text.index("  staging:\n")])
-    with pytest.raises(WorldError, match="no description of production, staging"):
-        load_world(path)
+    world = load_world(path)  # the world describes the deployment's environments, whichever they are
+    assert list(world.environments) == ["dev"]
+    with pytest.raises(WorldError, match=rf"^sandbox world {path}: no description of staging; add environments"):
+        world.env("staging")
 
 
 def test_the_provisioning_target_has_no_spec() -> None:

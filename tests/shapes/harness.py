@@ -25,10 +25,9 @@ from envmatrix.aws.snapshot import Snapshot
 from envmatrix.aws.target import Target, Wants
 from envmatrix.catalog import test_name_for
 from envmatrix.context import Environment, Paths, Suite
-from envmatrix.environments import ENVIRONMENTS
 from envmatrix.spec import load_spec
 from envmatrix.verdict import CheckFailed, Evidence
-from tests.conftest import load_check_module
+from tests.conftest import SHIPPED_ENVIRONMENTS, load_check_module
 
 ROOT = Path(__file__).resolve().parents[2]
 #: An account id that is not moto's (123456789012), so nothing passes by matching the emulator's default.
@@ -117,4 +116,4 @@ def repo_suite(reports: Path | None = None) -> Suite:
     """A Suite over the repository's own spec, tfvars and env files (no live source until judge sets one)."""
     paths = Paths(ROOT / "fixtures/matrix.yaml", ROOT / "fixtures/tfvars", ROOT / "fixtures/env",
                   ROOT / "fixtures/waivers.yaml", reports or ROOT / "reports")
-    return Suite(spec=load_spec(paths.spec), paths=paths, selected=list(ENVIRONMENTS))
+    return Suite(spec=load_spec(paths.spec), paths=paths, selected=list(SHIPPED_ENVIRONMENTS))
