@@ -1,6 +1,7 @@
 """The ``envmatrix`` console script: ``envmatrix sandbox`` runs the embedded sandbox until Ctrl-C;
 ``envmatrix iam-policy`` prints the least-privilege IAM policy the suite needs; ``envmatrix spec check|init``
-proves the spec against the environment document or starts one from it."""
+proves the spec against the environment document or starts one from it; ``envmatrix merge`` merges the
+reports of sharded runs into one."""
 
 from __future__ import annotations
 
@@ -38,6 +39,7 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     _add_config_commands(commands)  # envmatrix init / names: configuration helpers
     _add_spec_commands(commands)  # envmatrix spec check / init: the spec and the document
+    _add_merge_command(commands)  # envmatrix merge: the reports of sharded runs as one
     sandbox = commands.add_parser(
         "sandbox", help="run the embedded sandbox (moto server + reference services on loopback) until Ctrl-C",
         description="Start the embedded sandbox, print how to reach it, and wait until Ctrl-C.",
@@ -93,6 +95,28 @@ def _add_spec_commands(commands: argparse._SubParsersAction[argparse.ArgumentPar
     init.add_argument("--doc", metavar="PATH", required=True, help="the Markdown document")
     init.add_argument("--output", default="matrix.yaml", metavar="PATH", help="file to write (default: matrix.yaml)")
     init.add_argument("--force", action="store_true", help="overwrite an existing file")
+
+
+def _add_merge_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    merge = commands.add_parser(
+        "merge", help="merge the reports of several runs (one per group of environments) into one report",
+        description="Merge reports folders (JUnit, allure results, snapshots, the matrix; the gate recomputed "
+                    "over all). Exit 0 when the merged verdict passes, 1 when it fails, 2 on a conflict.")
+    merge.add_argument("inputs", nargs="+", metavar="DIR", help="a run's reports folder (holding matrix.json)")
+    merge.add_argument("--out", required=True, metavar="DIR", help="folder for the merged report (new or empty)")
+    merge.add_argument("--spec", metavar="PATH", help="the spec the runs used (default: $ENVMATRIX_SPEC, "
+                       "[paths] spec, fixtures/matrix.yaml)")
+    merge.add_argument("--envmatrix-config", metavar="PATH", help=f"project config file (default: ./{CONFIG_FILE})")
+
+
+def run_merge(args: argparse.Namespace, cwd: Path) -> int:
+    from envmatrix.reporting.merge import merge
+
+    project = load_config(config_path(args.envmatrix_config, cwd))
+    spec_path = Path(resolve("spec", args.spec, project, cwd=cwd, rootdir=project_root(cwd)).value)
+    merged = merge([cwd / name for name in args.inputs], cwd / args.out, load_spec(spec_path), spec_path)
+    print("\n".join(merged.lines()))
+    return 0 if merged.passed else 1
 
 
 def run_spec(args: argparse.Namespace, cwd: Path) -> int:
@@ -228,7 +252,7 @@ def run_sandbox(args: argparse.Namespace) -> int:
 
 def _run_config_command(args: argparse.Namespace) -> int:
     try:
-        runner = {"names": run_names, "init": run_init, "spec": run_spec}[args.command]
+        runner = {"names": run_names, "init": run_init, "spec": run_spec, "merge": run_merge}[args.command]
         return runner(args, Path.cwd())
     except EnvmatrixError as exc:
         print(f"envmatrix: error: {exc}", file=sys.stderr)
@@ -238,7 +262,7 @@ def _run_config_command(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
-    if args.command in ("names", "init", "spec"):
+    if args.command in ("names", "init", "spec", "merge"):
         return _run_config_command(args)
     if args.command is None:
         parser.print_usage(sys.stderr)

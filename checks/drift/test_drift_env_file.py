@@ -13,11 +13,15 @@ from envmatrix.verdict import show
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """One test per variable found in any selected environment's env file."""
+    """One test per variable found in any environment's env file.
+
+    Every environment of the spec, not only the selected ones: an environment gets the same checks whatever else
+    runs beside it, so sharded runs (envmatrix merge) check what one --env=all run checks.
+    """
     if metafunc.definition.originalname != "test_drift_app_env":
         return
     suite = get_suite(metafunc.config)
-    keys = sorted({key for env in suite.selected for key in suite.env_file(env).values})
+    keys = sorted({key for env in suite.spec.environments for key in suite.env_file(env).values})
     metafunc.parametrize("variable", keys)
 
 

@@ -165,5 +165,7 @@ def header_facts(model: dict[str, Any]) -> list[tuple[str, str]]:
     ran = "; ".join(f'{", ".join(envs)}: {names}' for names, envs in same.items())
     when = str(meta.get("generated_at", "")).replace("T", " ").replace("+00:00", " UTC")
     source = [("source document", str(meta["source_document"]))] if meta.get("source_document") else []
+    # envmatrix merge: the report is several runs' (one per group of environments)
+    merged = [("merged from", f"{len(meta['merged_from'])} runs")] if meta.get("merged_from") else []
     return [("target", str(meta.get("target", ""))), ("spec", str(meta.get("spec_digest", ""))),
-            ("document", str(meta.get("document", ""))), *source, ("layers", ran), ("when", when)]
+            ("document", str(meta.get("document", ""))), *source, ("layers", ran), *merged, ("when", when)]

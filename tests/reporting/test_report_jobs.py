@@ -67,7 +67,8 @@ def _workflow(name: str) -> dict[str, Any]:
 
 def test_workflows_validate_against_the_github_schema() -> None:
     files = sorted(str(path) for path in WORKFLOWS.glob("*.yml"))
-    assert len(files) == 3
+    assert {Path(path).name for path in files} >= {"promotion-gate.yml", "nightly-drift.yml",
+                                                   "post-release-smoke.yml", "sharded-audit.yml"}
     done = subprocess.run([str(CHECK_JSONSCHEMA), "--builtin-schema", "vendor.github-workflows", *files],
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stdout + done.stderr
@@ -111,3 +112,20 @@ def test_post_release_smoke_checks_the_released_version() -> None:
     assert {"workflow_call", "workflow_dispatch", "release"} <= set(workflow["on"])
     step = next(s for s in workflow["jobs"]["smoke"]["steps"] if s.get("run") == "tox -e smoke")
     assert "ENVMATRIX_EXPECT_VERSION" in step["env"]
+
+
+def test_sharded_audit_runs_one_job_per_group_then_merges() -> None:
+    workflow = _workflow("sharded-audit.yml")
+    audit, merge = workflow["jobs"]["audit"], workflow["jobs"]["merge"]
+    assert len(audit["strategy"]["matrix"]["group"]) >= 2 and audit["strategy"]["fail-fast"] is False
+    step = next(s for s in audit["steps"] if "pytest" in str(s.get("run", "")))
+    assert '--env="$GROUP"' in step["run"] and "--gate" in step["run"] and step["env"]["GROUP"] == "${{ matrix.group }}"
+    upload = next(s for s in audit["steps"] if str(s.get("uses", "")).startswith("actions/upload-artifact"))
+    assert upload["if"] == "always()" and upload["with"]["path"] == "reports/"
+    assert merge["needs"] == "audit" and merge["if"] == "always()"
+    download = next(s for s in merge["steps"] if str(s.get("uses", "")).startswith("actions/download-artifact"))
+    assert download["with"]["pattern"].removesuffix("*") in upload["with"]["name"]
+    assert f"envmatrix merge {download['with']['path']}/* --out reports" in _runs(merge)
+    uploads = [s for s in merge["steps"] if str(s.get("uses", "")).startswith("actions/upload-artifact")]
+    assert [s["with"]["path"] for s in uploads] == ["reports/"] and uploads[0]["if"] == "always()"
+    assert "cat reports/matrix.md >> \"$GITHUB_STEP_SUMMARY\"" in _runs(merge)

@@ -1,0 +1,344 @@
+"""envmatrix merge: the reports of several runs (one per group of environments) as one report."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import shutil
+import xml.etree.ElementTree as ET
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import envmatrix
+from envmatrix.errors import EnvmatrixError, InputError, UsageError
+from envmatrix.reporting import allure_support
+from envmatrix.reporting.gate import BLOCKING, GateVerdict, decide
+from envmatrix.reporting.matrix import SCHEMA, build_matrix
+from envmatrix.reporting.output import clear_previous, write_reports
+from envmatrix.reporting.results import CheckResult
+from envmatrix.spec import Spec
+
+MATRIX_FILE = "matrix.json"
+JUNIT_FILE = "junit.xml"
+SNAPSHOTS_DIR = "snapshots"
+#: A run's session ended normally (its checks ran; failures are in the results): anything else is a problem.
+_NORMAL_EXIT = (0, 1, 5)
+#: What allure writes per test: copied one by one (each name holds a uuid; the same name twice is a clash).
+_ALLURE_PER_TEST = ("-result.json", "-container.json", "-attachment")
+#: JUnit suite count -> the element a test case holds when it counts there.
+_CASE_OUTCOMES = {"failures": "failure", "errors": "error", "skipped": "skipped"}
+_RESULT_FIELDS = {f.name for f in dataclasses.fields(CheckResult)}
+
+
+class ReportsError(InputError):
+    """An input is not the reports folder of an envmatrix run (or its files are unreadable)."""
+
+    kind = "merge input"
+
+
+class MergeConflict(EnvmatrixError):
+    """Two inputs cannot be merged: the same environment twice, different specs, the same allure file."""
+
+
+@dataclass(frozen=True)
+class RunReports:
+    """One input: a run's reports folder and its matrix.json."""
+
+    directory: Path
+    model: dict[str, Any]
+
+    @property
+    def meta(self) -> dict[str, Any]:
+        meta: dict[str, Any] = self.model["meta"]
+        return meta
+
+    @property
+    def environments(self) -> list[str]:
+        return [str(env) for env in self.meta.get("environments") or self.model.get("environments", [])]
+
+    @property
+    def digest(self) -> str:
+        return str(self.meta.get("spec_digest", ""))
+
+    @property
+    def exit_status(self) -> int:
+        return int(self.meta.get("pytest_exit_status", 0))
+
+    def results(self) -> list[CheckResult]:
+        """The per-check results as the run collected them (matrix.json's ``results``)."""
+        out = []
+        for index, item in enumerate(self.model["results"]):
+            try:
+                out.append(CheckResult(**{k: v for k, v in item.items() if k in _RESULT_FIELDS}))
+            except (TypeError, AttributeError) as exc:
+                problem = f"results[{index}] is not a check result: {exc}"
+                raise ReportsError(self.directory / MATRIX_FILE, problem) from None
+        return out
+
+
+@dataclass
+class Merged:
+    """What ``envmatrix merge`` wrote, and the verdict over every run."""
+
+    out: Path
+    runs: list[RunReports]
+    environments: list[str]
+    model: dict[str, Any]
+    gate: GateVerdict | None
+    written: list[str] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        """The gate's verdict if the runs were gate runs; else: every session ended cleanly, nothing blocks."""
+        if self.gate is not None:
+            return self.gate.passed
+        blocking = sum(self.model["summary"][status] for status in BLOCKING)
+        return blocking == 0 and all(run.exit_status == 0 for run in self.runs)
+
+    def lines(self) -> list[str]:
+        counts = ", ".join(f"{value} {name}" for name, value in self.model["summary"].items())
+        head = [f"envmatrix merge: {len(self.runs)} runs ({', '.join(self.environments)}) -> {self.out}: "
+                + ", ".join(self.written), f"  {counts}"]
+        problems = [f"  {run.directory}: the pytest session ended with exit status {run.exit_status}"
+                    for run in self.runs if run.exit_status != 0 and self.gate is None]
+        if self.gate is not None:
+            return head + [f"  gate: {reason}" for reason in self.gate.reasons] + [self.gate.line]
+        return head + problems + [f"MERGED: {'PASS' if self.passed else 'FAIL'}"]
+
+
+def read_run(directory: Path) -> RunReports:
+    """A reports folder: it holds a matrix.json of this schema with the per-check results."""
+    path = directory / MATRIX_FILE
+    if not directory.is_dir():
+        raise ReportsError(directory, "not a reports folder (no such folder)")
+    if not path.is_file():
+        raise ReportsError(directory, f"not an envmatrix reports folder (no {MATRIX_FILE})")
+    try:
+        model = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ReportsError(path, f"unreadable: {exc}") from None
+    if not isinstance(model, dict) or model.get("schema") != SCHEMA or not isinstance(model.get("meta"), dict):
+        raise ReportsError(path, f"not an envmatrix matrix (schema {SCHEMA} expected)")
+    if not isinstance(model.get("results"), list):
+        raise ReportsError(path, "holds no per-check results (written by an older envmatrix?)")
+    return RunReports(directory, model)
+
+
+def check_compatible(runs: Sequence[RunReports], spec: Spec, spec_path: Path) -> None:
+    """One spec for all, each environment in one run only; raise MergeConflict naming both sides."""
+    first = runs[0]
+    for run in runs[1:]:
+        if run.digest != first.digest:
+            raise MergeConflict(f"{first.directory} has spec digest {first.digest}, {run.directory} has spec digest "
+                                f"{run.digest}: merge only runs of one spec")
+    if spec.digest != first.digest:
+        raise MergeConflict(f"the spec {spec_path} has digest {spec.digest}, the reports were made with spec digest "
+                            f"{first.digest}: pass --spec the spec the runs used")
+    seen: dict[str, Path] = {}
+    for run in runs:
+        for env in run.environments:
+            if env in seen:
+                raise MergeConflict(f"environment {env} is in both {seen[env]} and {run.directory}")
+            seen[env] = run.directory
+        unknown = [env for env in run.environments if env not in spec.environments]
+        if unknown:
+            raise MergeConflict(f"{run.directory} holds {', '.join(unknown)}, which the spec does not define")
+
+
+def _catalogue(runs: Sequence[RunReports]) -> dict[str, list[str]] | None:
+    """The union of the runs' evidence catalogues (None when no run knew its catalogue)."""
+    known = [run.model.get("evidence_catalogue") for run in runs]
+    if all(catalogue is None for catalogue in known):
+        return None
+    merged: dict[str, set[str]] = {}
+    for catalogue in known:
+        for row, names in (catalogue or {}).items():
+            merged.setdefault(row, set()).update(names)
+    return {row: sorted(names) for row, names in merged.items()}
+
+
+def _joined(runs: Sequence[RunReports], key: str) -> str:
+    return "; ".join(dict.fromkeys(str(run.meta.get(key, "")) for run in runs if run.meta.get(key)))
+
+
+def _meta(runs: Sequence[RunReports], environments: list[str], spec_path: Path) -> dict[str, Any]:
+    started = sorted(str(run.meta.get("started_at", "")) for run in runs)
+    plan: dict[str, list[str]] = {}
+    for run in runs:
+        plan.update(run.meta.get("plan") or {})
+    worst = next((run.exit_status for run in runs if run.exit_status not in (0,)), 0)
+    return {**runs[0].meta, "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "started_at": started[0], "suite_version": envmatrix.__version__, "spec_path": str(spec_path),
+            "environments": environments, "target": _joined(runs, "target"),
+            "sandbox": all(bool(run.meta.get("sandbox")) for run in runs), "pytest_exit_status": worst,
+            "plan": plan, "source_document": _joined(runs, "source_document"),
+            "merged_from": [str(run.directory) for run in runs]}
+
+
+def _changes(runs: Sequence[RunReports]) -> dict[str, Any] | None:
+    found = [run.model["changes"] for run in runs if run.model.get("changes")]
+    if not found:
+        return None
+    items = [item for changes in found for item in changes.get("items", [])]
+    return {"notes": [note for changes in found for note in changes.get("notes", [])], "items": items,
+            "count": len(items)}
+
+
+def _session_problem(runs: Sequence[RunReports]) -> str:
+    return "; ".join(f"{run.directory}: the pytest session ended with exit status {run.exit_status}"
+                     for run in runs if run.exit_status not in _NORMAL_EXIT)
+
+
+def merged_model(runs: Sequence[RunReports], spec: Spec, spec_path: Path) -> tuple[dict[str, Any], GateVerdict | None]:
+    """The matrix over every run, built by the code a run builds it with; the gate recomputed over all."""
+    wanted = {env for run in runs for env in run.environments}
+    environments = [env for env in spec.environments if env in wanted]  # the spec's promotion order
+    results = [result for run in runs for result in run.results()]
+    meta = _meta(runs, environments, spec_path)
+    model = build_matrix(results, spec, environments, meta, _catalogue(runs))
+    model["changes"] = _changes(runs)
+    gate = None
+    if any(run.model.get("gate") is not None for run in runs):
+        gate = decide(results, {env: tuple(layers) for env, layers in meta["plan"].items()}, environments,
+                      _session_problem(runs))
+        model["gate"] = gate.as_dict()
+    return model, gate
+
+
+def _suites(path: Path) -> list[ET.Element]:
+    try:
+        root = ET.parse(path).getroot()
+    except (OSError, ET.ParseError) as exc:
+        raise ReportsError(path, f"not JUnit XML: {exc}") from None
+    if root.tag not in ("testsuites", "testsuite"):
+        raise ReportsError(path, f"not JUnit XML (root element <{root.tag}>)")
+    return [root] if root.tag == "testsuite" else list(root.iter("testsuite"))
+
+
+def _counts(suite: ET.Element) -> dict[str, int]:
+    """The counts pytest wrote on the suite; any it left out, counted from the cases."""
+    cases = list(suite.iter("testcase"))
+    counted = {"tests": len(cases), **{name: sum(1 for case in cases if case.find(tag) is not None)
+                                       for name, tag in _CASE_OUTCOMES.items()}}
+    return {name: int(suite.get(name) or value) for name, value in counted.items()}
+
+
+def merge_junit(runs: Sequence[RunReports]) -> ET.Element | None:
+    """One <testsuites> holding every run's suites (each named after its environments), totals summed."""
+    files = {run.directory: sorted(run.directory.glob("junit*.xml")) for run in runs}
+    if not any(files.values()):
+        return None
+    missing = [directory for directory, found in files.items() if not found]
+    if missing:
+        raise ReportsError(missing[0], "holds no junit*.xml while the other runs do (every case must be merged)")
+    root = ET.Element("testsuites", {"name": "envmatrix merge"})
+    totals = dict.fromkeys(("tests", *_CASE_OUTCOMES), 0)
+    time = 0.0
+    for run in runs:
+        for path in files[run.directory]:
+            for suite in _suites(path):
+                suite.set("name", f"{suite.get('name', 'pytest')} [{', '.join(run.environments)}]")
+                for name, value in _counts(suite).items():
+                    suite.set(name, str(value))
+                    totals[name] += value
+                time += float(suite.get("time") or 0)
+                root.append(suite)
+    root.attrib.update({name: str(value) for name, value in totals.items()})
+    root.set("time", f"{time:.3f}")
+    return root
+
+
+def plan_allure(runs: Sequence[RunReports]) -> list[Path] | None:
+    """Every run's per-test allure files; a name (a uuid) in two runs is a conflict."""
+    folders = {run.directory: run.directory / allure_support.RESULTS_DIR for run in runs}
+    present = {directory: folder for directory, folder in folders.items() if folder.is_dir()}
+    if not present:
+        return None
+    if len(present) < len(folders):
+        lacking = next(directory for directory in folders if directory not in present)
+        raise ReportsError(lacking, f"holds no {allure_support.RESULTS_DIR} while the other runs do")
+    owner: dict[str, Path] = {}
+    files: list[Path] = []
+    for directory, folder in present.items():
+        for path in sorted(folder.iterdir()):
+            if not path.is_file() or not any(part in path.name for part in _ALLURE_PER_TEST):
+                continue
+            if path.name in owner:
+                raise MergeConflict(f"allure file {path.name} is in both {owner[path.name]} and {directory}")
+            owner[path.name] = directory
+            files.append(path)
+    return files
+
+
+def merge_allure(files: Sequence[Path], target: Path, meta: dict[str, Any], digest: str) -> int:
+    """Copy the per-test files; categories and environment.properties are written once, for the merge."""
+    target.mkdir(parents=True, exist_ok=True)
+    for path in files:
+        shutil.copyfile(path, target / path.name)
+    allure_support.write_categories(target)
+    allure_support.write_environment(target, {
+        "environments": ", ".join(meta["environments"]), "spec.digest": digest, "target": str(meta["target"]),
+        "merged.from": ", ".join(meta["merged_from"]), "envmatrix.version": envmatrix.__version__})
+    return len(files) + 2
+
+
+def copy_snapshots(runs: Sequence[RunReports], target: Path) -> int:
+    """Each run's snapshots of the environments it ran (a reports folder may hold older ones of others)."""
+    copied = 0
+    for run in runs:
+        for env in run.environments:
+            source = run.directory / SNAPSHOTS_DIR / f"{env}.json"
+            if source.is_file():
+                target.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(source, target / source.name)
+                copied += 1
+    return copied
+
+
+def _prepare_out(out: Path, runs: Sequence[RunReports]) -> None:
+    """--out is new, empty, or an earlier merge's output (whose files are replaced); never an input."""
+    if any(out.resolve() == run.directory.resolve() for run in runs):
+        raise UsageError(f"--out {out} is one of the inputs; write the merged report elsewhere")
+    if out.is_dir() and any(out.iterdir()):
+        previous = out / MATRIX_FILE
+        try:
+            merged_before = "merged_from" in json.loads(previous.read_text(encoding="utf-8"))["meta"]
+        except (OSError, ValueError, KeyError, TypeError):
+            merged_before = False
+        if not merged_before:
+            raise UsageError(f"--out {out} is not empty and holds no earlier merge; give a new folder")
+        clear_previous(out)
+        (out / JUNIT_FILE).unlink(missing_ok=True)
+        allure_support.clean_results(out / allure_support.RESULTS_DIR)
+        shutil.rmtree(out / SNAPSHOTS_DIR, ignore_errors=True)
+    out.mkdir(parents=True, exist_ok=True)
+
+
+def merge(directories: Sequence[Path], out: Path, spec: Spec, spec_path: Path) -> Merged:
+    """Read and check every input first, then write: a conflict leaves --out untouched."""
+    if not directories:
+        raise UsageError("merge: give the reports folders of at least one run")
+    runs = [read_run(directory) for directory in directories]
+    check_compatible(runs, spec, spec_path)
+    model, gate = merged_model(runs, spec, spec_path)
+    junit = merge_junit(runs)
+    allure = plan_allure(runs)
+    _prepare_out(out, runs)
+    merged = Merged(out, runs, model["environments"], model, gate)
+    if junit is not None:
+        ET.ElementTree(junit).write(out / JUNIT_FILE, encoding="utf-8", xml_declaration=True)
+        merged.written.append(f"{JUNIT_FILE} ({junit.get('tests')} cases)")
+    if allure is not None:
+        copied = merge_allure(allure, out / allure_support.RESULTS_DIR, model["meta"], spec.digest)
+        merged.written.append(f"{allure_support.RESULTS_DIR} ({copied} files)")
+    snapshots = copy_snapshots(runs, out / SNAPSHOTS_DIR)
+    merged.written.append(f"{SNAPSHOTS_DIR} ({snapshots})")
+    written = write_reports(out, model, gate.text() if gate else None)
+    merged.written += [path.name for path in written]
+    return merged
+
+
+__all__ = ["MergeConflict", "Merged", "ReportsError", "RunReports", "merge", "read_run"]
