@@ -55,7 +55,8 @@ def run_suite(project: Path, reports: Path, envs: str) -> Run:
     """One `--sandbox` run of the main job's layers over ``envs`` in the scratch project."""
     env = {**run_env(), WORLD_VARIABLE: str(project / WORLD)}
     command = [sys.executable, "-m", "pytest", "--sandbox", f"--env={envs}", "-m", LAYERS, "-p", "no:randomly",
-               "-p", "no:cacheprovider", "--no-allure", f"--reports-dir={reports}", f"--junitxml={reports / 'junit.xml'}"]
+               "-p", "no:cacheprovider", "--no-allure", f"--reports-dir={reports}",
+               f"--junitxml={reports / 'junit.xml'}"]
     started = time.perf_counter()
     done = subprocess.run(command, cwd=project, env=env, capture_output=True, text=True, check=False)
     seconds = time.perf_counter() - started
@@ -88,8 +89,9 @@ def by_tier(figures: dict[str, dict[str, float]], key: str) -> str:
     parts = []
     for tier in TIERS:
         values = [item[key] for env, item in figures.items() if env.rsplit("-", 1)[0] == tier]
-        parts.append(f"{tier} {spread(values, digits=0 if key == 'calls' else 2)}")
-    return "; ".join(parts)
+        if values:
+            parts.append(f"{tier} {spread(values, digits=0 if key == 'calls' else 2)}")
+    return "; ".join(parts) or "none"
 
 
 def print_run(label: str, run: Run, count: int) -> None:
@@ -98,6 +100,10 @@ def print_run(label: str, run: Run, count: int) -> None:
           f"in {run.provision_seconds:.1f} s, exit {run.returncode}: {run.summary}")
     print(f"  AWS calls per environment ({len(figures)} snapshots): {by_tier(figures, 'calls')}")
     print(f"  snapshot seconds per environment: {by_tier(figures, 'seconds')}")
+    # every selected environment is fetched side by side: the phase lasts as long as the slowest one
+    phase = max((item["setup"] + item["seconds"] for item in figures.values()), default=0.0)
+    print(f"  snapshot phase (all {len(figures)} side by side, incl. client setup): {phase:.1f} s wall, "
+          f"{phase / max(len(figures), 1):.2f} s per environment")
 
 
 def sizes(reports: Path) -> str:
@@ -110,10 +116,22 @@ def usability(reports: Path, count: int) -> str:
         return "no matrix.html written"
     html = (reports / "matrix.html").read_text()
     columns = html.count('<th scope="col" data-env=')
-    kept = [name for name, marker in USABLE.items() if marker in html]
-    lost = [name for name in USABLE if name not in kept]
+    markers = {**USABLE, "columns keep their width (table scrolls)": f'id="matrix" style="--envs:{count}"'}
+    kept = [name for name, marker in markers.items() if marker in html]
+    lost = [name for name in markers if name not in kept]
     return (f"HTML at {columns} columns (of {count}): keeps {', '.join(kept) or 'nothing'}"
             + (f"; LOST {', '.join(lost)}" if lost else ""))
+
+
+def print_calls_against(small: Run, big: Run, count: int) -> None:
+    """Median AWS calls per environment of each tier: 3 environments against ``count``."""
+    few, many = snapshots(small.reports), snapshots(big.reports)
+    parts = []
+    for tier in TIERS:
+        medians = [statistics.median([item["calls"] for env, item in figures.items() if env.rsplit("-", 1)[0] == tier]
+                                     or [0]) for figures in (few, many)]
+        parts.append(f"{tier} {medians[0]:.0f} -> {medians[1]:.0f}")
+    print(f"AWS calls per environment, median, N=3 -> N={count}: {', '.join(parts)}")
 
 
 def sharded(project: Path, work: Path, names: list[str]) -> None:
@@ -131,7 +149,8 @@ def sharded(project: Path, work: Path, names: list[str]) -> None:
     merge_seconds = time.perf_counter() - started
     total = sum(run.seconds for run in runs)
     print(f"sharded: {total:.1f} s in sequence, {max(run.seconds for run in runs):.1f} s as parallel jobs; "
-          f"merge {merge_seconds:.2f} s, exit {done.returncode} {done.stdout.strip()[-200:]}{done.stderr.strip()[-400:]}")
+          f"merge {merge_seconds:.2f} s, exit {done.returncode} {done.stdout.strip()[-200:]}"
+          f"{done.stderr.strip()[-400:]}")
     if (merged / "matrix.html").exists():
         print(f"  merged reports: {sizes(merged)}")
         print(f"  {usability(merged, len(names))}")
@@ -155,6 +174,7 @@ def main() -> None:
         runs[size] = run_suite(project, work / f"run-{size}", "all")
         print_run(f"N={size} one run --sandbox --env=all", runs[size], size)
     print("whole-run time: " + ", ".join(f"N={size} {run.seconds:.1f} s" for size, run in runs.items()))
+    print_calls_against(runs[3], runs[count], count)
     big = runs[count]
     print(f"reports at N={count}: {sizes(big.reports)}")
     print(usability(big.reports, count))
