@@ -142,14 +142,14 @@ def sharded(project: Path, work: Path, names: list[str]) -> None:
         runs.append(run_suite(project, work / f"shard-{tier}", ",".join(group)))
         print_run(f"shard {tier} ({len(group)} environments)", runs[-1], len(group))
     merged = work / "merged"
-    command = [sys.executable, "-m", "envmatrix.cli", "merge", *(str(run.reports) for run in runs),
-               "--out", str(merged)]
+    command = [str(Path(sys.executable).with_name("envmatrix")), "merge", *(str(run.reports) for run in runs),
+               "--out", str(merged)]  # the console script next to this interpreter (the venv's)
     started = time.perf_counter()
     done = subprocess.run(command, cwd=project, env=run_env(), capture_output=True, text=True, check=False)
     merge_seconds = time.perf_counter() - started
     total = sum(run.seconds for run in runs)
     print(f"sharded: {total:.1f} s in sequence, {max(run.seconds for run in runs):.1f} s as parallel jobs; "
-          f"merge {merge_seconds:.2f} s, exit {done.returncode} {done.stdout.strip()[-200:]}"
+          f"merge {merge_seconds:.2f} s, exit {done.returncode}: {' / '.join(done.stdout.strip().splitlines()[-2:])}"
           f"{done.stderr.strip()[-400:]}")
     if (merged / "matrix.html").exists():
         print(f"  merged reports: {sizes(merged)}")
