@@ -16,7 +16,8 @@ h1{font-size:1.2rem;margin:0}h2{font-size:1.05rem;margin:1.2rem 0 .4rem}
 .verdict.pass{background:#c8ecc8}.verdict.fail{background:#f6c1c1}
 .bar{display:flex;flex-wrap:wrap;gap:.2rem .9rem;align-items:center;font-size:.8rem;margin:.3rem 0}
 .bar label{cursor:pointer;white-space:nowrap}.bar input{margin:0 .2rem 0 0;vertical-align:-2px}
-table.matrix{border-collapse:separate;border-spacing:0;width:100%;table-layout:fixed}
+table.matrix{border-collapse:separate;border-spacing:0;width:100%;table-layout:fixed;
+min-width:calc(10.5rem + var(--envs,3) * 9rem)}
 .matrix th,.matrix td{border:solid #c9ced6;border-width:0 1px 1px 0;padding:.25rem .4rem;vertical-align:top;
 text-align:left;overflow-wrap:anywhere}
 .matrix thead th{position:sticky;top:0;z-index:2;background:#2f3a4c;color:#fff;font-weight:600}
@@ -41,7 +42,7 @@ table.changes{border-collapse:collapse}
 .changes td,.changes th{border:1px solid #c9ced6;padding:.2rem .45rem;font-size:.78rem}
 @media print{
 body{margin:0;font-size:10px}.bar.filter,.empty{display:none!important}
-.matrix tbody tr{display:table-row!important}
+.matrix tbody tr{display:table-row!important}table.matrix{min-width:0}
 .matrix thead th,.matrix tbody th{position:static}
 details::details-content{content-visibility:visible;display:block}
 details>summary{list-style:none;margin-left:0}

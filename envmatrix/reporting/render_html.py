@@ -88,7 +88,9 @@ def _table(model: dict[str, Any]) -> str:
         body.append(f'<tr id="{escape(row["anchor"])}" data-row="{escape(row["id"])}" data-statuses="{statuses}">'
                     f'<th scope="row"><a href="#{escape(row["anchor"])}">{escape(row["title"])}</a>{_why(shared)}'
                     f'</th>{cells}</tr>')
-    return (f'<table class="matrix" id="matrix"><thead><tr><th scope="col">Feature</th>{head}</tr></thead>'
+    # --envs: the column count, so many environments widen the table (scrolling) instead of squeezing each column
+    return (f'<table class="matrix" id="matrix" style="--envs:{len(envs)}">'
+            f'<thead><tr><th scope="col">Feature</th>{head}</tr></thead>'
             f'<tbody>{"".join(body)}</tbody></table>')
 
 

@@ -56,7 +56,9 @@ def cache(target: Target) -> None:
 
 def _private_bucket(target: Target, name: str) -> None:
     s3 = target.client("s3")
-    s3.create_bucket(Bucket=name)
+    # outside us-east-1 S3 requires the bucket's region as its location constraint (the Terraform provider sends it)
+    where = {} if target.region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": target.region}}
+    s3.create_bucket(Bucket=name, **where)
     s3.put_bucket_tagging(Bucket=name, Tagging={"TagSet": target.tag_list()})
     s3.put_public_access_block(Bucket=name, PublicAccessBlockConfiguration={
         "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True, "RestrictPublicBuckets": True,

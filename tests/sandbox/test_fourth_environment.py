@@ -4,88 +4,36 @@ every report; one value broken in its tfvars turns exactly its check red, naming
 
 from __future__ import annotations
 
-import copy
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
-import yaml
 
-from envmatrix.sandbox.world import WORLD_FILE, WORLD_VARIABLE
-from tests.conftest import ROOT, Outcome, read_outcome
+from envmatrix.sandbox.world import WORLD_VARIABLE
+from tests.conftest import Outcome, read_outcome
+from tests.scratch_project import WORLD, NewEnvironment, add_environments, copy_project
 
 QA_LONG = "quality-assurance"
-#: What qa changes from the staging entry it is copied from: its own network and domain.
-QA_TFVARS = {'vpc_cidr = "10.2.0.0/16"': 'vpc_cidr = "10.3.0.0/16"',
-             '"staging.taskmanager.com"': '"qa.taskmanager.com"'}
-
-
-def _yaml(path: Path) -> Any:
-    return yaml.safe_load(path.read_text())
-
-
-def _after(mapping: dict[str, Any], key: str, new_key: str, value: Any) -> dict[str, Any]:
-    """``mapping`` with ``new_key`` inserted right after ``key`` (the spec's order is the promotion order)."""
-    out: dict[str, Any] = {}
-    for name, item in mapping.items():
-        out[name] = item
-        if name == key:
-            out[new_key] = value
-    return out
-
-
-def _add_to_spec(path: Path) -> None:
-    """qa's spec entry: staging's, with its own long name, domain and network; by design what staging is."""
-    data = _yaml(path)
-    qa = copy.deepcopy(data["environments"]["staging"])
-    qa.update(long_name=QA_LONG, domain_name="qa.taskmanager.com", network={"vpc_cidr": "10.3.0.0/16"})
-    data["environments"] = _after(data["environments"], "dev", "qa", qa)  # dev -> qa -> staging -> production
-    for table in [*data["parity"].values(), data.get("app_settings", {})]:
-        for item in table.values():
-            if "staging" in item["environments"]:
-                item["environments"].append("qa")
-    path.write_text(yaml.safe_dump(data, sort_keys=False))
-
-
-def _add_files(root: Path) -> None:
-    """qa's tfvars, env file, waivers (staging's known findings) and the sandbox's world entry."""
-    tfvars = (root / "fixtures/tfvars/staging/terraform.tfvars").read_text()
-    for old, new in QA_TFVARS.items():
-        assert old in tfvars
-        tfvars = tfvars.replace(old, new)
-    (root / "fixtures/tfvars/qa").mkdir()
-    (root / "fixtures/tfvars/qa/terraform.tfvars").write_text(tfvars)
-    env_file = (root / "fixtures/env/staging.env").read_text()
-    (root / "fixtures/env/qa.env").write_text(env_file.replace("ENVIRONMENT=staging", f"ENVIRONMENT={QA_LONG}"))
-    waivers = _yaml(root / "fixtures/waivers.yaml")
-    waivers["waivers"] += [{**item, "env": "qa"} for item in waivers["waivers"] if item["env"] == "staging"]
-    (root / "fixtures/waivers.yaml").write_text(yaml.safe_dump(waivers, sort_keys=False))
-    world = _yaml(WORLD_FILE)
-    world["environments"] = _after(world["environments"], "dev", "qa", copy.deepcopy(world["environments"]["staging"]))
-    (root / "world.yaml").write_text(yaml.safe_dump(world, sort_keys=False))
+#: qa is staging's entry with its own network and domain, between dev and staging in the promotion order.
+QA = NewEnvironment(name="qa", like="staging", long_name=QA_LONG, domain="qa.taskmanager.com",
+                    vpc_cidr="10.3.0.0/16", after="dev")
 
 
 @pytest.fixture(scope="module")
 def qa_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A copy of the shipped project (checks, smoke tests, fixtures) with the fourth environment added as data."""
-    root = tmp_path_factory.mktemp("qa-project")
-    for name in ("fixtures", "checks", "smoke"):
-        shutil.copytree(ROOT / name, root / name, ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copy(ROOT / "pyproject.toml", root / "pyproject.toml")
-    _add_to_spec(root / "fixtures/matrix.yaml")
-    _add_files(root)
+    root = copy_project(tmp_path_factory.mktemp("qa-project"))
+    add_environments(root, [QA])
     return root
 
 
 def _run(root: Path, *args: str) -> Outcome:
     env = {**os.environ, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
            "AWS_EC2_METADATA_DISABLED": "true", "AWS_ENDPOINT_URL": "http://127.0.0.1:9",
-           WORLD_VARIABLE: str(root / "world.yaml")}
+           WORLD_VARIABLE: str(root / WORLD)}
     env.pop("ENVIRONMENT", None)
     junit = root / "junit.xml"
     junit.unlink(missing_ok=True)
