@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import configparser
+import json
+import os
 import re
 import shlex
 import subprocess
@@ -97,6 +99,42 @@ def test_promotion_gate_needs_approval_before_deploy() -> None:
     assert upload["with"]["sarif_file"] == "reports/envmatrix.sarif" and "always()" in upload["if"]
     assert gate["permissions"]["security-events"] == "write" and "security-events" not in workflow["permissions"]
     assert smoke["needs"] == "deploy" and smoke["uses"] == "./.github/workflows/post-release-smoke.yml"
+
+
+def test_pull_requests_get_declared_findings_on_their_lines_without_cloud_access() -> None:
+    workflow = _workflow("declared-check.yml")
+    assert {"pull_request", "push"} <= set(workflow["on"])
+    assert any(path.endswith(".tfvars") for path in workflow["on"]["pull_request"]["paths"])
+    job = workflow["jobs"]["declared"]
+    assert "tox -e declared" in _runs(job)
+    text = (WORKFLOWS / "declared-check.yml").read_text()
+    assert "configure-aws-credentials" not in text and "id-token" not in text and "secrets." not in text
+    upload = next(s for s in job["steps"] if str(s.get("uses", "")).startswith("github/codeql-action/upload-sarif"))
+    assert upload["with"]["sarif_file"] == "reports/envmatrix.sarif" and "always()" in upload["if"]
+    assert job["permissions"]["security-events"] == "write" and "security-events" not in workflow["permissions"]
+
+
+def test_declared_job_puts_a_changed_tfvars_value_on_its_line(report_project: ReportProject) -> None:
+    """The pull-request job: a production tfvars change is one SARIF result at that line; nothing needs AWS."""
+    args = tox_command("declared")
+    assert "--env=all" in args and "declared or parity" in args
+    tfvars = report_project.path / "fixtures" / "tfvars" / "production" / "terraform.tfvars"
+    report_project.set_tfvar("production", "db_backup_retention_days", "7")
+    line = next(number for number, text in enumerate(tfvars.read_text().splitlines(), 1)
+                if text.startswith("db_backup_retention_days"))
+    with pytest.MonkeyPatch.context() as patch:
+        for key in [key for key in os.environ if key.startswith("AWS_")]:
+            patch.delenv(key)
+        patch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")  # nothing listens: any AWS call would fail
+        outcome = report_project.run(*args, "--no-allure")
+    assert outcome.ret == pytest.ExitCode.TESTS_FAILED
+    sarif = json.loads((report_project.path / "reports" / "envmatrix.sarif").read_text())
+    found = [r for r in sarif["runs"][0]["results"] if not r.get("suppressions")]
+    assert [r["ruleId"] for r in found] == ["DB-BACKUP-RETENTION"]
+    location = found[0]["locations"][0]["physicalLocation"]
+    assert location["artifactLocation"]["uri"].endswith("fixtures/tfvars/production/terraform.tfvars")
+    assert location["region"]["startLine"] == line
+    assert {r["layer"] for r in report_project.matrix()["results"]} == {"declared", "parity"}
 
 
 def test_nightly_drift_is_scheduled_compares_and_keeps_artifacts() -> None:
