@@ -52,7 +52,7 @@ allure:
 
 ## The project's own tests.
 test: $(STAMP)
-	$(BIN)/pytest tests -p xdist -n 2
+	$(BIN)/pytest tests -p xdist -n 2 --durations=15  # the slowest tests: keep .ci/run under 20 minutes
 
 ## Mutation testing of the safety core (tens of minutes on two cores; not part of ci).
 mutation: $(STAMP)
