@@ -263,6 +263,11 @@ def _rollout_in_progress(target: FaultTarget) -> None:
     target.redeploy_service("worker")
 
 
+#: A FireLens router container (Fluent Bit), as AWS's own examples register it.
+_LOG_ROUTER = {"name": "log_router", "image": "public.ecr.aws/aws-observability/aws-for-fluent-bit:stable",
+               "essential": True, "firelensConfiguration": {"type": "fluentbit"}}
+
+
 @conforming("production-sidecars-first", "production",
             "production api task definition lists a Datadog agent and a FireLens log router before the app")
 def _sidecars_first(target: FaultTarget) -> None:
@@ -270,14 +275,8 @@ def _sidecars_first(target: FaultTarget) -> None:
         definition["containerDefinitions"][:0] = [
             {"name": "datadog-agent", "image": "public.ecr.aws/datadog/agent:7", "essential": False,
              "environment": [{"name": "DD_SITE", "value": "datadoghq.com"}, {"name": "ECS_FARGATE", "value": "true"}]},
-            {"name": "log_router", "image": "public.ecr.aws/aws-observability/aws-for-fluent-bit:stable",
-             "essential": True, "firelensConfiguration": {"type": "fluentbit"}}]
+            dict(_LOG_ROUTER)]
     target.revise_task("api", mutate)
-
-
-#: A FireLens router container (Fluent Bit), as AWS's own examples register it.
-_LOG_ROUTER = {"name": "log_router", "image": "public.ecr.aws/aws-observability/aws-for-fluent-bit:stable",
-               "essential": True, "firelensConfiguration": {"type": "fluentbit"}}
 
 
 @conforming("production-worker-logs-through-firelens", "production",
