@@ -52,25 +52,24 @@ def _register_tokens(response: httpx.Response) -> None:
         register_secret(*(str(body[k]) for k in ("access_token", "refresh_token") if body.get(k)))
 
 
-def smoke_account(client: SmokeClient) -> tuple[str, str]:
+def _configured(client: SmokeClient, account: tuple[str, str] | None, kind: str) -> tuple[str, str]:
+    """A configured account, or MissingCredentials naming the two variables that configure it."""
     from envmatrix.http.client import MissingCredentials
 
-    if client.target.smoke_account is None:
-        key = client.target.env.upper()
-        raise MissingCredentials(f"{client.target.env}: no smoke account configured: set ENVMATRIX_SMOKE_EMAIL_{key} "
-                                 f"and ENVMATRIX_SMOKE_PASSWORD_{key}")
-    return client.target.smoke_account
+    if account is None:
+        key, prefix = client.target.env.upper(), f"ENVMATRIX_{kind.upper()}"
+        raise MissingCredentials(f"{client.target.env}: no {kind} account configured: set {prefix}_EMAIL_{key} "
+                                 f"and {prefix}_PASSWORD_{key}")
+    return account
+
+
+def smoke_account(client: SmokeClient) -> tuple[str, str]:
+    return _configured(client, client.target.smoke_account, "smoke")
 
 
 def unverified_account(client: SmokeClient) -> tuple[str, str]:
     """The configured never-verified account; missing variables fail naming them."""
-    from envmatrix.http.client import MissingCredentials
-
-    if client.target.unverified_account is None:
-        key = client.target.env.upper()
-        raise MissingCredentials(f"{client.target.env}: no unverified account configured: set "
-                                 f"ENVMATRIX_UNVERIFIED_EMAIL_{key} and ENVMATRIX_UNVERIFIED_PASSWORD_{key}")
-    return client.target.unverified_account
+    return _configured(client, client.target.unverified_account, "unverified")
 
 
 def smoke_login(client: SmokeClient) -> Tokens:

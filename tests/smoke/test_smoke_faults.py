@@ -75,16 +75,20 @@ def test_real_customer_data_deselects_user_creation(pytester: pytest.Pytester, m
     assert "test_app_unverified_login[production] PASSED" in output  # verification observed, no user created
 
 
-def test_unverified_account_missing_fails_naming_the_variables(pytester: pytest.Pytester,
-                                                               monkeypatch: pytest.MonkeyPatch,
-                                                               conforming: RunningServices) -> None:
-    env_vars = {key: value for key, value in conforming.env_vars.items() if "UNVERIFIED" not in key}
-    monkeypatch.delenv("ENVMATRIX_UNVERIFIED_EMAIL_PRODUCTION", raising=False)
-    monkeypatch.delenv("ENVMATRIX_UNVERIFIED_PASSWORD_PRODUCTION", raising=False)
-    failed, output = run_smoke(pytester, monkeypatch, env_vars, "--env=production", "-k", "unverified")
-    assert list(failed) == ["test_app_unverified_login[production]"], output
-    assert "ENVMATRIX_UNVERIFIED_EMAIL_PRODUCTION and ENVMATRIX_UNVERIFIED_PASSWORD_PRODUCTION" in output
-    assert conforming.env_vars["ENVMATRIX_UNVERIFIED_PASSWORD_PRODUCTION"] not in output
+@pytest.mark.parametrize(("kind", "selected", "test"), [
+    ("UNVERIFIED", "unverified", "test_app_unverified_login[production]"),
+    ("SMOKE", "smoke_tasks", "test_smoke_tasks[production]"),
+], ids=["unverified", "smoke"])
+def test_account_missing_fails_naming_the_variables(kind: str, selected: str, test: str, pytester: pytest.Pytester,
+                                                    monkeypatch: pytest.MonkeyPatch,
+                                                    conforming: RunningServices) -> None:
+    env_vars = {key: value for key, value in conforming.env_vars.items() if f"_{kind}_" not in key}
+    monkeypatch.delenv(f"ENVMATRIX_{kind}_EMAIL_PRODUCTION", raising=False)
+    monkeypatch.delenv(f"ENVMATRIX_{kind}_PASSWORD_PRODUCTION", raising=False)
+    failed, output = run_smoke(pytester, monkeypatch, env_vars, "--env=production", "-k", selected)
+    assert list(failed) == [test], output
+    assert f"ENVMATRIX_{kind}_EMAIL_PRODUCTION and ENVMATRIX_{kind}_PASSWORD_PRODUCTION" in output
+    assert conforming.env_vars[f"ENVMATRIX_{kind}_PASSWORD_PRODUCTION"] not in output
 
 
 FAULTS: dict[str, tuple[str, Fault, dict[str, str]]] = {
