@@ -93,6 +93,16 @@ def redact_text(text: str) -> str:
     return text
 
 
+def clip(text: str, limit: int, *, fold: bool = False) -> str:
+    """The one way to shorten text that may hold a secret: redact it whole, then fold whitespace (``fold``),
+    then cut it to ``limit`` characters ending in "…". Cutting first would leave a secret that straddles the
+    cut unrecognisable, and its first part would be shown."""
+    text = redact_text(text)
+    if fold:
+        text = " ".join(text.split())
+    return text if len(text) <= limit else text[: max(limit - 1, 0)] + "…"
+
+
 def redact_value(name: str, value: Any) -> Any:
     """Redact one named value: whole value for secret-like names, URL credentials otherwise."""
     if value is None or isinstance(value, bool | int | float):
