@@ -24,6 +24,7 @@ from pydantic import (
 
 from envmatrix.errors import EnvFileError, TfvarsError
 from envmatrix.inputs import read_input_text
+from envmatrix.redact import clip, is_secret_name
 
 
 class Tfvars(BaseModel):
@@ -182,7 +183,16 @@ def load_tfvars(path: Path | str) -> Tfvars:
 _ENV_LINE = re.compile(r"^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$")
 
 
-def _env_value(raw: str, path: Path, number: int) -> str:
+def _quoted(text: str, limit: int, key: str = "") -> str:
+    """A piece of a bad line for its error message: redacted whole, then shortened; nothing of a secret-named
+    variable's value (the piece may be the tail of a password)."""
+    head = text.split(maxsplit=1)[0] if text.split() else ""
+    if is_secret_name(key) or is_secret_name(head.split("=")[0]):
+        return "<value hidden: a secret-named variable>"
+    return repr(clip(text, limit))
+
+
+def _env_value(raw: str, path: Path, number: int, key: str = "") -> str:
     raw = raw.strip()
     if raw[:1] in ("'", '"'):
         quote = raw[0]
@@ -191,7 +201,7 @@ def _env_value(raw: str, path: Path, number: int) -> str:
             raise EnvFileError(path, f"unterminated {quote} quote", line=number)
         rest = raw[end + 1 :].strip()
         if rest and not rest.startswith("#"):
-            raise EnvFileError(path, f"unexpected text after closing quote: {rest[:20]!r}", line=number)
+            raise EnvFileError(path, f"unexpected text after closing quote: {_quoted(rest, 20, key)}", line=number)
         return raw[1:end]
     if '"' in raw.split(" #")[0] or "'" in raw.split(" #")[0]:
         raise EnvFileError(path, "quote inside an unquoted value", line=number)
@@ -207,11 +217,11 @@ def parse_env_text(text: str, path: Path) -> tuple[dict[str, str], dict[str, int
             continue
         match = _ENV_LINE.match(stripped)
         if match is None:
-            raise EnvFileError(path, f"not a KEY=value line: {stripped[:40]!r}", line=number)
+            raise EnvFileError(path, f"not a KEY=value line: {_quoted(stripped, 40)}", line=number)
         key = match.group(1)
         if key in values:
             raise EnvFileError(path, f"{key} is set more than once (lines {lines[key]} and {number})", line=number)
-        values[key] = _env_value(match.group(2), path, number)
+        values[key] = _env_value(match.group(2), path, number, key)
         lines[key] = number
     return values, lines
 

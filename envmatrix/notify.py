@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import certifi
 import httpx
 
-from envmatrix.redact import redact_text, register_secret
+from envmatrix.redact import clip, redact_text, register_secret
 from envmatrix.reporting.results import CheckResult, summarize
 
 TIMEOUT = httpx.Timeout(10.0)
@@ -51,8 +51,7 @@ def previous_failures(path: Path | None) -> tuple[set[tuple[str, str]] | None, s
 
 
 def _short(text: str) -> str:
-    text = redact_text(" ".join(text.split()))
-    return text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 1] + "…"
+    return clip(text, MAX_MESSAGE, fold=True)
 
 
 def _bullets(lines: Sequence[str]) -> list[str]:

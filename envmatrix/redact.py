@@ -1,4 +1,4 @@
-"""Redaction: secret-like variables, credentials inside URLs, bearer tokens and known secret values."""
+"""Redaction: secrets recognised by name, by the values the run knows and by shape, masked before any output."""
 
 from __future__ import annotations
 
@@ -6,19 +6,29 @@ import re
 import threading
 from typing import Any
 
+from envmatrix.secret_shapes import mask_shapes
+
 MASK = "***"
 _SECRET_NAME = re.compile(
-    r"(SECRET|PASSWORD|PASSWD|PASSPHRASE|(?:^|[_.-])(?:PASS|PWD)(?:$|[_.-])|TOKEN|API[_-]?KEY|ACCESS[_-]?KEY"
-    r"|(?:SIGNING|ENCRYPTION|MASTER|PRIVATE)[_-]?KEY|PRIVATE|CREDENTIAL|DSN|AUTHORIZATION|COOKIE|SESSION)",
+    r"(SECRET|PASSWORD|PASSWD|PASSPHRASE|(?:^|[_.-])(?:PASS|PWD|PW|PAT|TOK|TKN)(?:$|[_.-])|(?<!BY)(?<!COM)PASS$"
+    r"|TOKEN|TOKN|API[_-]?KEY|ACCESS[_-]?KEY|(?:SIGNING|ENCRYPTION|MASTER|PRIVATE)[_-]?KEY|[_.-]KEY$"
+    r"|PRIVATE|CREDENTIAL|CREDS|DSN|AUTH(?!OR(?!IZATION))|WEBHOOK|HOOK[_-]?URL|COOKIE|SESSION"
+    r"|CONN(?:ECTION)?[_-]?STR(?:ING)?)",
     re.IGNORECASE,
 )
-#: Settings about a secret, not the secret itself (JWT_ACCESS_TOKEN_EXPIRE_MINUTES, token_type, SESSION_TTL).
+#: Settings about a secret, not the secret itself (JWT_ACCESS_TOKEN_EXPIRE_MINUTES, token_type, SESSION_TTL,
+#: OAUTH_GOOGLE_CLIENT_ID).
 _NOT_SECRET_NAME = re.compile(
-    r"(_EXPIRE|_MINUTES|_DAYS|_SECONDS|_TTL|_ALGORITHM|_LENGTH|TYPE$|ARN$|NAME$)", re.IGNORECASE
+    r"(_EXPIRE|_MINUTES|_DAYS|_SECONDS|_TTL|_ALGORITHM|_LENGTH|TYPE$|ARN$|NAME$|(?:^|[_.-])IDS?$|_ENABLED$)",
+    re.IGNORECASE,
 )
+#: Values that are never a credential whatever their name says (ENABLE_BASIC_AUTH=true).
+_FLAG_VALUES = frozenset({"true", "false", "yes", "no", "on", "off", "0", "1", "none", "null", ""})
 URL_CREDENTIALS = _URL_USERINFO = re.compile(
-    # The password runs to the last "@" before the host (passwords may contain "@"; hosts may not).
-    r"(?<![a-z0-9+.-])(?P<scheme>[a-z][a-z0-9+.-]*://)(?P<user>[^:/@\s]*):(?P<pw>[^/\s]+)@(?=[^@/\s]*(?:[/\s]|$))",
+    # The password runs to the last "@" before the host: passwords may hold "@", "/" and "=" (base64); hosts
+    # may not.
+    r"(?<![a-z0-9+.-])(?P<scheme>[a-z][a-z0-9+.-]*://)(?P<user>[^:/@\s]*):(?P<pw>[^\s\"'<>]+)@"
+    r"(?=[^@/\s]*(?:[/\s?#\"',;)<>]|$))",
     re.IGNORECASE,
 )
 #: A user part alone is a credential too (Sentry DSN keys, tokens in git URLs): https://TOKEN@host/.
@@ -28,7 +38,8 @@ _URL_USER_ONLY = re.compile(
 _AUTH_SCHEME = re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{6,}")
 _JWT = re.compile(r"\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*")
 _AWS_SECRET = re.compile(r"(?i)(aws_secret_access_key|aws_session_token)(\W+)[A-Za-z0-9/+=]{16,}")
-_PEM = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)", re.DOTALL)
+_PEM = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY[A-Z ]*-----.*?(?:-----END [A-Z ]*PRIVATE KEY[A-Z ]*-----|$)",
+                  re.DOTALL)
 # Each pattern starts where a name or scheme starts (the look-behinds): linear time on hostile text.
 # name=value (query strings, form bodies, env lines, cookies) and "name": "value" (JSON, Python reprs).
 _ASSIGNMENT = re.compile(
@@ -37,9 +48,19 @@ _ASSIGNMENT = re.compile(
 _QUOTED_PAIR = re.compile(
     r"(?P<key>[\"'][A-Za-z_][A-Za-z0-9_.-]*[\"'])(?P<sep>\s*:\s*)(?P<value>\"(?:[^\"\\]|\\.)*\"|'[^']*')"
 )
+# JSON inside a JSON string ({"body": "{\"password\": \"x\"}"}): the value runs to the quote, escaped as its
+# key's quotes are, that ends the member.
+_ESCAPED_PAIR = re.compile(
+    r'(?<!\\)(?P<key>(?P<q>\\{1,3})"[A-Za-z_][A-Za-z0-9_.-]*(?P=q)")(?P<sep>\s*:\s*)'
+    r'(?P<value>(?P=q)".{0,4096}?(?P=q)"(?=\s*(?:[,}\]]|\\|$)))'
+)
 # HTTP header lines (evidence of requests and responses) and YAML keys ("X-Api-Key: value", "db_password: value")
 # up to the end of the line.
 _HEADER_LINE = re.compile(r"(?im)^(?P<key>[ \t]*[A-Za-z][A-Za-z0-9_-]*)(?P<sep>[ \t]*:[ \t]*)(?P<value>[^\r\n]+)")
+
+#: How far past the cut ``clip`` still redacts: longer than any credential (a 4096-bit PEM key is ~3.3k), so a
+#: secret that starts before the cut is seen whole, while a 10 MB error page costs no more than 64k of work.
+CLIP_MARGIN = 65_536
 
 _known: set[str] = set()
 _lock = threading.Lock()
@@ -66,65 +87,97 @@ _SCHEME_PREFIX = re.compile(r"(?i)^(?:bearer|basic|token|digest|negotiate|aws4-h
 
 
 def _mask_pair(match: re.Match[str]) -> str:
-    key, value = match["key"].strip().strip("\"'"), match["value"]
-    quote = value[0] if value[:1] in ("'", '"') and value[-1:] == value[:1] and len(value) > 1 else ""
-    inner = value[1:-1] if quote else value
+    key, value = match["key"].strip().strip("\"'\\"), match["value"]
+    quote = _quote_of(value)
+    inner = value[len(quote):len(value) - len(quote)] if quote else value
     scheme = _SCHEME_PREFIX.match(inner)  # keep "Bearer" in "Authorization: Bearer ***": it tells the kind
     secret = inner[scheme.end():] if scheme else inner
-    if not is_secret_name(key) or _is_placeholder(secret) or secret.strip() in ("", MASK):
+    if not is_secret_name(key) or _is_placeholder(secret) or secret.strip() in (MASK, *_FLAG_VALUES) \
+            or secret.strip().lower() in _FLAG_VALUES:
         return match.group(0)
     return f"{match['key']}{match['sep']}{quote}{scheme.group(0) if scheme else ''}{MASK}{quote}"
 
 
-def redact_text(text: str) -> str:
-    """Scrub credentials from free text (messages, HTTP evidence, logs)."""
-    text = _PEM.sub(MASK, text)
-    text = _URL_USERINFO.sub(lambda m: f"{m['scheme']}{m['user']}:{MASK}@", text)
-    text = _URL_USER_ONLY.sub(lambda m: f"{m['scheme']}{MASK}@", text)
-    text = _AUTH_SCHEME.sub(lambda m: f"{m.group(1)} {MASK}", text)
-    text = _JWT.sub(MASK, text)
-    text = _AWS_SECRET.sub(lambda m: f"{m.group(1)}{m.group(2)}{MASK}", text)
-    text = _HEADER_LINE.sub(_mask_pair, text)
-    text = _QUOTED_PAIR.sub(_mask_pair, text)
-    text = _ASSIGNMENT.sub(_mask_pair, text)
+def _quote_of(value: str) -> str:
+    """The quote around ``value`` ('"', "'", or an escaped '\\"'), or "" when it is bare."""
+    for quote in ('\\"', '"', "'"):
+        if len(value) >= 2 * len(quote) and value.startswith(quote) and value.endswith(quote):
+            return quote
+    return ""
+
+
+def _mask_known(text: str) -> str:
     for value in known_secrets():
         if value in text:
             text = text.replace(value, MASK)
     return text
 
 
+def redact_text(text: str) -> str:
+    """Scrub credentials from free text (messages, HTTP evidence, logs, values read from AWS).
+
+    The values the run knows go first, whole, so that no other rule can split one and leave a part of it;
+    then the shapes (detect-secrets and ours), then credentials in URLs and headers, then secret-named pairs.
+    """
+    text = _mask_known(text)
+    text = _PEM.sub(MASK, text)
+    text = mask_shapes(text, MASK)
+    text = _URL_USERINFO.sub(lambda m: f"{m['scheme']}{m['user']}:{MASK}@", text)
+    text = _URL_USER_ONLY.sub(lambda m: f"{m['scheme']}{MASK}@", text)
+    text = _AUTH_SCHEME.sub(lambda m: f"{m.group(1)} {MASK}", text)
+    text = _JWT.sub(MASK, text)
+    text = _AWS_SECRET.sub(lambda m: f"{m.group(1)}{m.group(2)}{MASK}", text)
+    text = _HEADER_LINE.sub(_mask_pair, text)
+    text = _ESCAPED_PAIR.sub(_mask_pair, text)
+    text = _QUOTED_PAIR.sub(_mask_pair, text)
+    return _ASSIGNMENT.sub(_mask_pair, text)
+
+
 def clip(text: str, limit: int, *, fold: bool = False) -> str:
     """The one way to shorten text that may hold a secret: redact it whole, then fold whitespace (``fold``),
     then cut it to ``limit`` characters ending in "…". Cutting first would leave a secret that straddles the
     cut unrecognisable, and its first part would be shown."""
-    text = redact_text(text)
+    text = redact_text(text[: limit + CLIP_MARGIN])
     if fold:
         text = " ".join(text.split())
     return text if len(text) <= limit else text[: max(limit - 1, 0)] + "…"
 
 
 def redact_value(name: str, value: Any) -> Any:
-    """Redact one named value: whole value for secret-like names, URL credentials otherwise."""
+    """Redact one named value: whole value for secret-like names, credentials found by shape otherwise."""
     if value is None or isinstance(value, bool | int | float):
         return value
-    if is_secret_name(name) and not _is_placeholder(value):
+    if is_secret_name(name) and not _is_placeholder(value) and not _is_flag(value):
         return MASK
     if isinstance(value, str):
         return redact_text(value)
     return redact_data(value)
 
 
+def literal_credential(name: str, value: str) -> bool:
+    """True when a plain ``name=value`` setting carries a credential: by its name, or by its value's shape."""
+    return bool(value) and redact_value(name, value) != value
+
+
 def _is_placeholder(value: Any) -> bool:
     return isinstance(value, str) and value.startswith("<") and value.endswith(">")
+
+
+def _is_flag(value: Any) -> bool:
+    return isinstance(value, str) and value.strip().lower() in _FLAG_VALUES
 
 
 def redact_data(data: Any, *, key: str = "") -> Any:
     """Recursively redact a JSON-like structure (snapshots, evidence)."""
     if isinstance(data, dict):
-        if {"name", "value"} <= data.keys() and isinstance(data.get("name"), str):
-            # ECS-style {"name": X, "value": Y} pairs: the name decides.
-            return {**data, "value": redact_value(data["name"], data["value"])}
+        for name_key, value_key in _PAIR_KEYS:
+            if {name_key, value_key} <= data.keys() and isinstance(data.get(name_key), str):
+                # ECS-style {"name": X, "value": Y} pairs and AWS tags {"Key": X, "Value": Y}: the name decides.
+                return {**data, value_key: redact_value(data[name_key], data[value_key])}
         return {k: redact_data(v, key=str(k)) for k, v in data.items()}
     if isinstance(data, list | tuple):
         return [redact_data(item, key=key) for item in data]
     return redact_value(key, data) if key else (redact_text(data) if isinstance(data, str) else data)
+
+
+_PAIR_KEYS: tuple[tuple[str, str], ...] = (("name", "value"), ("Name", "Value"), ("Key", "Value"), ("key", "value"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 
 from envmatrix import Environment, check
-from envmatrix.redact import URL_CREDENTIALS, is_secret_name
+from envmatrix.redact import literal_credential
 from envmatrix.spec import EnvironmentSpec
 
 
@@ -41,11 +41,12 @@ def test_net_vpc_cidr(env: Environment) -> None:
 
 @check("SECRETS-NO-LITERALS", layer="declared", area="security", row="security", evidence=True, severity="high")
 def test_secrets_no_literals(env: Environment) -> None:
-    """No literal credential in the env file: no password inside a URL, no literal secret-like value."""
+    """No literal credential in the env file: none by name, none by shape (a password inside a URL, cloud keys,
+    tokens, webhook URLs). The failure names each variable, never its value."""
     placeholder = env.suite.spec.defaults.secret_placeholder
     literals = sorted(
         name for name, value in env.env_file.values.items()
-        if value and value != placeholder and (is_secret_name(name) or URL_CREDENTIALS.search(value))
+        if value != placeholder and literal_credential(name, value)
     )
     env.expect(env.env_file.path.name, "literal_values", "none", literals or "none",
                ok=lambda _want, got: got == "none")

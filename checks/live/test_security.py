@@ -14,7 +14,6 @@ from envmatrix.aws.checking import ROLES, container, live, present, tagged_resou
 from envmatrix.aws.names import secret_reference
 from envmatrix.aws.rotation import UnreadableSchedule
 from envmatrix.aws.secrets import Secret, rotation_interval
-from envmatrix.redact import URL_CREDENTIALS, is_secret_name
 from envmatrix.spec import EnvironmentSpec
 
 WORLD = ("0.0.0.0/0", "::/0")
@@ -58,15 +57,15 @@ def test_secrets_placeholders(env: Environment) -> None:
 
 @check("SECRETS-NO-LITERALS", layer="live", area="security", row="security", evidence=True, severity="high")
 def test_secrets_no_literals(env: Environment) -> None:
-    """No secret-like variable and no URL with credentials in any container's plain environment or log options
-    (sidecars too; a log router's credential belongs in secretOptions)."""
+    """No credential in any container's plain environment or log options (sidecars too; a log router's
+    credential belongs in secretOptions): none by name, none by shape (cloud keys, tokens, webhook URLs,
+    passwords in URLs). The failure names each variable, never its value."""
     for role in ROLES:
         resource, app = container(env, role)
         for item in task_definition(env, role)[1].containers:
             where = resource if item is app else f"{resource}/container:{item.name}"
-            for setting, values in (("environment", item.environment), ("logConfiguration.options", item.log_options)):
-                literals = sorted(name for name, value in values.items()
-                                  if is_secret_name(name) or URL_CREDENTIALS.search(value))
+            for setting in ("environment", "logConfiguration.options"):
+                literals = item.literals.get(setting, [])
                 env.expect(where, setting, "no literal secrets", literals or "none", ok=lambda _w, got: got == "none")
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from envmatrix.aws.reading import or_none, reading, tag_dict
 from envmatrix.aws.target import Model, Target
-from envmatrix.redact import redact_value
+from envmatrix.redact import literal_credential, redact_value
 
 ROLES: tuple[str, ...] = ("api", "worker")
 #: Deployment controllers whose running revision lives in task sets, not in deployments.
@@ -60,6 +60,9 @@ class Container(Model):
     secrets: dict[str, str]  # name -> valueFrom (an ARN, never a value)
     log_driver: str | None
     log_options: dict[str, str]
+    #: setting ("environment", "logConfiguration.options") -> names whose plain value was a credential, by name
+    #: or by shape; recorded at fetch time, since the values are masked from then on
+    literals: dict[str, list[str]] = {}
 
 
 class TaskDefinition(Model):
@@ -156,15 +159,19 @@ def _services(target: Target) -> dict[str, Service | None]:
 
 def _container(raw: dict[str, Any]) -> Container:
     log = raw.get("logConfiguration") or {}
+    plain = {str(e["name"]): str(e.get("value", "")) for e in raw.get("environment", [])}
+    # Log options may carry a credential (a FireLens output's apikey): redacted as the environment is.
+    options = {str(key): str(value) for key, value in (log.get("options") or {}).items()}
     return Container(
         name=raw.get("name", ""),
         image=raw.get("image", ""),
         firelens=bool(raw.get("firelensConfiguration")),
-        environment={e["name"]: str(redact_value(e["name"], e.get("value", ""))) for e in raw.get("environment", [])},
+        environment={name: str(redact_value(name, value)) for name, value in plain.items()},
         secrets={s["name"]: s.get("valueFrom", "") for s in raw.get("secrets", [])},
         log_driver=log.get("logDriver"),
-        # Log options may carry a credential (a FireLens output's apikey): redacted as the environment is.
-        log_options={key: str(redact_value(key, value)) for key, value in (log.get("options") or {}).items()},
+        log_options={key: str(redact_value(key, value)) for key, value in options.items()},
+        literals={setting: sorted(name for name, value in values.items() if literal_credential(name, value))
+                  for setting, values in (("environment", plain), ("logConfiguration.options", options))},
     )
 
 

@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from envmatrix.errors import InventoryUnavailable, ReadOnlyViolation
+from envmatrix.redact import redact_value
 
 if TYPE_CHECKING:
     from botocore.exceptions import ClientError
@@ -77,12 +78,13 @@ def or_none(call: Callable[[], T], *missing_codes: str) -> T | None:
 
 
 def tag_dict(tags: list[dict[str, Any]] | None) -> dict[str, str]:
-    """AWS tag lists ({Key, Value} or {key, value}) as a plain dict."""
+    """AWS tag lists ({Key, Value} or {key, value}) as a plain dict; a credential in a tag value (by the tag's
+    name or the value's shape) is masked here, as task-definition variables are."""
     result: dict[str, str] = {}
     for tag in tags or []:
         key = tag.get("Key", tag.get("key"))
         if key is not None:
-            result[str(key)] = str(tag.get("Value", tag.get("value", "")))
+            result[str(key)] = str(redact_value(str(key), str(tag.get("Value", tag.get("value", "")))))
     return result
 
 

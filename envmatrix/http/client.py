@@ -16,7 +16,7 @@ import httpx
 
 from envmatrix.errors import EnvmatrixError
 from envmatrix.http.settings import Target
-from envmatrix.redact import redact_text, register_secret
+from envmatrix.redact import clip, redact_text, register_secret
 
 TIMEOUT = httpx.Timeout(connect=3.0, read=5.0, write=5.0, pool=5.0)
 STARTUP_ATTEMPTS = 3
@@ -100,7 +100,7 @@ def days_left(certificate: dict[str, Any], now: dt.datetime | None = None) -> fl
 
 def describe(response: httpx.Response, limit: int = 200) -> str:
     """Status and a redacted, shortened body for failure messages."""
-    body = redact_text(response.text[:limit].replace("\n", " "))
+    body = clip(response.text, limit, fold=True)
     return f"HTTP {response.status_code} {body}".strip()
 
 

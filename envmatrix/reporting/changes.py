@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from envmatrix.redact import redact_data, redact_text, redact_value
+from envmatrix.redact import clip, redact_data, redact_value
 from envmatrix.verdict import show
 
 #: Keys that differ on every run by nature (when/how the snapshot was taken), not environment changes.
@@ -87,8 +87,7 @@ def flatten(data: Any, prefix: str = "") -> dict[str, Any]:
 
 
 def _shown(path: str, value: Any) -> str:
-    text = redact_text(show(redact_value(path.rsplit(".", 1)[-1], value)))
-    return text if len(text) <= _MAX_VALUE else text[: _MAX_VALUE - 1] + "…"
+    return clip(show(redact_value(path.rsplit(".", 1)[-1], value)), _MAX_VALUE)
 
 
 def _identifier(path: str, *values: Any) -> bool:

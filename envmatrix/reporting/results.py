@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 import pytest
 
-from envmatrix.redact import redact_text
+from envmatrix.redact import clip, redact_text
 
 Status = Literal["pass", "fail", "waived", "error", "skipped"]
 #: Why a check did not pass: the environment is wrong, the suite could not look, a waiver is stale, or a bug.
@@ -62,7 +62,7 @@ def _message(report: pytest.TestReport) -> str:
         text = str(report.longrepr[2]).removeprefix("Skipped: ")
     else:
         text = str(crash.message) if crash is not None else report.longreprtext
-    return redact_text(text.strip())[:2000]
+    return clip(text.strip(), 2000)
 
 
 def _failure(report: pytest.TestReport, props: dict[str, Any]) -> tuple[Status, Kind, str]:
