@@ -19,7 +19,8 @@ _SECRET_NAME = re.compile(
 #: Settings about a secret, not the secret itself (JWT_ACCESS_TOKEN_EXPIRE_MINUTES, token_type, SESSION_TTL,
 #: OAUTH_GOOGLE_CLIENT_ID).
 _NOT_SECRET_NAME = re.compile(
-    r"(_EXPIRE|_MINUTES|_DAYS|_SECONDS|_TTL|_ALGORITHM|_LENGTH|TYPE$|ARN$|NAME$|(?:^|[_.-])IDS?$|_ENABLED$)",
+    r"(_EXPIRE|_MINUTES|_DAYS|_SECONDS|_TTL|_ALGORITHM|_LENGTH|TYPE$|ARN$|NAME$|(?:^|[_.-])IDS?$|_ENABLED$"
+    r"|_PROVIDER$|_MODE$|_USER$)",
     re.IGNORECASE,
 )
 #: Values that are never a credential whatever their name says (ENABLE_BASIC_AUTH=true).
@@ -140,7 +141,7 @@ def clip(text: str, limit: int, *, fold: bool = False) -> str:
     text = redact_text(text[: limit + CLIP_MARGIN])
     if fold:
         text = " ".join(text.split())
-    return text if len(text) <= limit else text[: max(limit - 1, 0)] + "…"
+    return text if len(text) <= limit else (text[: limit - 1] + "…" if limit > 0 else "")
 
 
 def redact_value(name: str, value: Any) -> Any:

@@ -81,7 +81,9 @@ def mask_shapes(text: str, mask: str) -> str:
     """``text`` with every credential recognised by its shape replaced by ``mask``."""
     if len(text) < 8:  # no detector's shape is shorter
         return text
-    for value in sorted(set(detected(text)), key=len, reverse=True):
+    # A short find is a fragment (basic-auth's "p" of "://u:p@"): masking it everywhere would eat ordinary words,
+    # and the URL rules mask it in place.
+    for value in sorted({value for value in detected(text) if len(value) >= 8}, key=len, reverse=True):
         text = re.sub(re.escape(value) + _TOKEN_TAIL.pattern, mask, text)
     for pattern in OWN_SHAPES:
         text = pattern.sub(mask, text)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import string
 from typing import Any
 
 from envmatrix.redact import register_secret
@@ -93,6 +94,42 @@ def _sidecar_literal(target: FaultTarget) -> None:
             "name": "datadog-agent", "image": "public.ecr.aws/datadog/agent:7", "essential": False,
             "environment": [{"name": "DD_API_KEY", "value": literal}, {"name": "DD_SITE", "value": "datadoghq.com"}]})
     target.revise_task("worker", mutate)
+
+
+def _shaped_credentials() -> dict[str, str]:
+    """Credentials of common shapes under names that say nothing (fresh each time, never registered: only their
+    shape can give them away)."""
+    alnum = string.ascii_letters + string.digits
+
+    def pick(alphabet: str, count: int) -> str:
+        return "".join(secrets.choice(alphabet) for _ in range(count))
+    return {
+        "BILLING": "sk_live_" + pick(alnum, 99),
+        "ALERTS_HOOK": f"https://hooks.slack.com/services/T{pick(alnum.upper(), 8)}/B{pick(alnum.upper(), 10)}/"
+                       + pick(alnum, 24),
+        "CI_BOT": "ghp_" + pick(alnum, 36),
+        "UPLOADS": "AKIA" + pick(string.ascii_uppercase + string.digits, 16),
+    }
+
+
+@fault("production-credentials-by-shape", "production",
+       "a Stripe key, a Slack webhook, a GitHub token and an AWS key id as plain api variables with innocent names",
+       live("SECRETS-NO-LITERALS"),
+       'ecs-task-definition:production-taskmanager-api.environment: expected no literal secrets, got '
+       '["ALERTS_HOOK", "BILLING", "CI_BOT", "UPLOADS"]')
+def _credentials_by_shape(target: FaultTarget) -> None:
+    def mutate(_definition: dict[str, Any], container: dict[str, Any]) -> None:
+        container["environment"] += [{"name": name, "value": value} for name, value in _shaped_credentials().items()]
+    target.revise_task("api", mutate)
+
+
+@conforming("production-settings-named-like-credentials", "production",
+            "plain settings whose names mention auth, keys, sessions or webhooks but hold no credential")
+def _named_like_credentials(target: FaultTarget) -> None:
+    for name, value in (("ENABLE_BASIC_AUTH", "false"), ("SESSION_COOKIE_SECURE", "true"),
+                        ("AUTH_PROVIDER", "google"), ("CACHE_KEY_PREFIX", "tasks"), ("SIGNING_KEY_ID", "k-2026-12"),
+                        ("WEBHOOK_TIMEOUT_SECONDS", "10"), ("BASIC_AUTH_USER", "beta")):
+        target.set_variable("api", name, value)
 
 
 @fault("staging-secret-wrong-reference", "staging", "REDIS_URL read from the database-url secret",
