@@ -22,6 +22,7 @@ from envmatrix.sandbox.runner import Sandbox, start_sandbox
 from envmatrix.spec import load_spec
 from tests.conftest import SHIPPED_ENVIRONMENTS
 from tests.hardening import canaries
+from tests.hardening.secret_corpus import SHAPES
 from tests.moto_recording import recorded_operations
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -30,6 +31,11 @@ TASKDEF_LINES = {
     "STRIPE_API_KEY": f"STRIPE_API_KEY={canaries.API_KEY}",
     "ANALYTICS_URL": f"ANALYTICS_URL=https://collector:{canaries.BASIC_PASSWORD}@analytics.internal/ingest",
 }
+# Credentials of real-world shapes under names that say nothing: only their shape can give them away.
+SHAPED = [shape for shape in SHAPES if not any(mark in shape.value for mark in ('"', "\n", " ", "#"))]
+SHAPED_LINES = {f"CONFIG_{index}": f"CONFIG_{index}={shape.value}" for index, shape in enumerate(SHAPED)}
+#: What must not appear anywhere: each credential whole, and its first 12 characters (a cut that came first).
+SHAPED_SECRETS = tuple(piece for shape in SHAPED for secret in shape.secret for piece in {secret, secret[:12]})
 OFFLINE = {"AWS_EC2_METADATA_DISABLED": "true", "AWS_CONFIG_FILE": "/nonexistent/envmatrix",
            "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent/envmatrix"}
 
@@ -50,7 +56,8 @@ def _plant(root: Path) -> None:
         path = root / "fixtures" / "env" / f"{env}.env"
         lines = [line for line in path.read_text().splitlines()
                  if line.split("=", 1)[0] not in canaries.ENV_LINES]
-        path.write_text("\n".join([*lines, *canaries.ENV_LINES.values(), *TASKDEF_LINES.values()]) + "\n")
+        path.write_text("\n".join([*lines, *canaries.ENV_LINES.values(), *TASKDEF_LINES.values(),
+                                   *SHAPED_LINES.values()]) + "\n")
 
 
 def _recorder(endpoint: str, action: str) -> bytes:
@@ -114,6 +121,10 @@ def test_every_layer_ran_and_the_planted_canaries_made_checks_fail(full_run: Ful
                      "live/test_security.py::", "smoke/", "drift/", "parity/"):
         assert fragment in full_run.output, full_run.output[-4000:]
     assert "INTERNALERROR" not in full_run.output and "Traceback" not in full_run.output
+    # The live check names every variable that holds a credential by its shape, and no value.
+    named = [line for line in full_run.output.splitlines()
+             if "SECRETS-NO-LITERALS ecs-task-definition:production-taskmanager-api.environment" in line]
+    assert named and all(f'"{name}"' in named[0] for name in SHAPED_LINES), named[:1]
 
 
 def test_no_canary_or_generated_secret_in_any_output(full_run: FullRun) -> None:
@@ -125,7 +136,8 @@ def test_no_canary_or_generated_secret_in_any_output(full_run: FullRun) -> None:
     reports = full_run.root / "reports"
     assert (reports / "matrix.json").exists() and (reports / "snapshots" / "production.json").exists()
     assert any((reports / "allure-results").glob("*-attachment*"))
-    leaks = canaries.find_leaks(texts, canaries.ALL + generated)
+    assert len(SHAPED) >= 25
+    leaks = canaries.find_leaks(texts, canaries.ALL + generated + SHAPED_SECRETS)
     assert not leaks, "\n".join(f"{leak.where}: ...{leak.context}..." for leak in leaks[:10])
 
 
