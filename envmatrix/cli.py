@@ -27,6 +27,7 @@ from envmatrix.config import (
 )
 from envmatrix.context import Suite, build_paths
 from envmatrix.errors import EnvmatrixError, UsageError
+from envmatrix.files import PRIVATE_MODE, write_text_atomic
 from envmatrix.spec import load_spec
 from envmatrix.starter import names_report, parse_short_names, starter_config, write_starter
 
@@ -218,8 +219,8 @@ def _write_env_file(sandbox: object) -> Path | None:
     if workdir is None:
         return None
     path = workdir / "sandbox.env"
-    path.touch(mode=0o600)
-    path.write_text("".join(f"export {key}={shlex.quote(value)}\n" for key, value in variables.items()))
+    write_text_atomic(path, "".join(f"export {key}={shlex.quote(value)}\n" for key, value in variables.items()),
+                      mode=PRIVATE_MODE)
     return path
 
 
