@@ -11,9 +11,8 @@ from typing import Any
 
 from envmatrix.errors import OutputError
 
-#: The mode of a report as a plain ``write_text`` under the usual umask 022 would have made it.
-REPORT_MODE = 0o644
-#: A log or file that may carry call parameters or credentials: the owner's alone.
+#: Every file the suite writes is its owner's alone (as mkstemp makes it): reports and snapshots hold
+#: redacted, yet still internal, configuration; the call log holds call parameters.
 PRIVATE_MODE = 0o600
 
 
@@ -26,7 +25,7 @@ def _refuse_link(path: Path) -> None:
         raise OutputError(path, "is a symbolic link; envmatrix never writes through one (remove it and rerun)")
 
 
-def write_bytes_atomic(path: Path, data: bytes, *, mode: int = REPORT_MODE) -> Path:
+def write_bytes_atomic(path: Path, data: bytes, *, mode: int = PRIVATE_MODE) -> Path:
     """Replace ``path`` with ``data``: readers see the old complete file or the new one, never half.
 
     The temporary file is made beside ``path`` by ``mkstemp`` (an unpredictable name, created with O_EXCL, so
@@ -50,7 +49,7 @@ def write_bytes_atomic(path: Path, data: bytes, *, mode: int = REPORT_MODE) -> P
     return path
 
 
-def write_text_atomic(path: Path, text: str, *, mode: int = REPORT_MODE) -> Path:
+def write_text_atomic(path: Path, text: str, *, mode: int = PRIVATE_MODE) -> Path:
     """:func:`write_bytes_atomic` of ``text`` in UTF-8."""
     return write_bytes_atomic(path, text.encode("utf-8"), mode=mode)
 

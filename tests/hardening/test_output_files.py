@@ -97,10 +97,9 @@ def test_a_failed_write_keeps_the_old_snapshot(tmp_path: Path, monkeypatch: pyte
     assert [p.name for p in path.parent.iterdir()] == ["production.json"]
 
 
-def test_reports_keep_their_usual_mode_and_private_files_are_private(tmp_path: Path) -> None:
-    assert stat.S_IMODE(write_text_atomic(tmp_path / "matrix.md", "x").stat().st_mode) == files.REPORT_MODE
-    private = write_text_atomic(tmp_path / "sandbox.env", "export A=1\n", mode=files.PRIVATE_MODE)
-    assert stat.S_IMODE(private.stat().st_mode) == 0o600
+def test_written_files_are_owner_only(tmp_path: Path) -> None:
+    assert stat.S_IMODE(write_text_atomic(tmp_path / "matrix.md", "x").stat().st_mode) == files.PRIVATE_MODE == 0o600
+    assert stat.S_IMODE(write_text_atomic(tmp_path / "shared.md", "x", mode=0o640).stat().st_mode) == 0o640
 
 
 def test_the_call_log_appends_owner_only_and_refuses_a_link(tmp_path: Path, precious: Path) -> None:
