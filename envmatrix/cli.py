@@ -27,6 +27,7 @@ from envmatrix.config import (
 )
 from envmatrix.context import Suite, build_paths
 from envmatrix.errors import EnvmatrixError, UsageError
+from envmatrix.files import write_text_atomic
 from envmatrix.spec import load_spec
 from envmatrix.starter import names_report, parse_short_names, starter_config, write_starter
 
@@ -217,9 +218,8 @@ def _write_env_file(sandbox: object) -> Path | None:
     variables.update(getattr(getattr(sandbox, "services", None), "env_vars", {}))
     if workdir is None:
         return None
-    path = workdir / "sandbox.env"
-    path.touch(mode=0o600)
-    path.write_text("".join(f"export {key}={shlex.quote(value)}\n" for key, value in variables.items()))
+    path = workdir / "sandbox.env"  # owner-only, as every file envmatrix writes: it holds the sandbox keys
+    write_text_atomic(path, "".join(f"export {key}={shlex.quote(value)}\n" for key, value in variables.items()))
     return path
 
 

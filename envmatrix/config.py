@@ -8,13 +8,26 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, PrivateAttr, StrictInt, StrictStr, StringConstraints, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    StrictInt,
+    StrictStr,
+    StringConstraints,
+    ValidationError,
+)
+from pydantic_core import PydanticCustomError
 
 from envmatrix.aws.names import DEFAULT_PROJECT, Names, check_templates, effective_names
 from envmatrix.environments import Environments
 from envmatrix.errors import ConfigError
 from envmatrix.inputs import read_input_text
+from envmatrix.tls import RULE, plain_http_to_remote
 
 CONFIG_FILE = "envmatrix.toml"
 DEFAULT_PATHS: dict[str, str] = {
@@ -32,6 +45,20 @@ PATH_FIELDS: frozenset[str] = frozenset({"env", "short_name"})
 Identifier = Annotated[str, StringConstraints(strict=True, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
 #: A GitHub repository, OWNER/NAME.
 Repository = Annotated[str, StringConstraints(strict=True, pattern=r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")]
+#: The longest an AWS connect or read may wait, in seconds (a run pays read_timeout x max_attempts at worst).
+MAX_TIMEOUT = 300
+MAX_ATTEMPTS = 10
+
+
+def _tls_only(url: str) -> str:
+    if plain_http_to_remote(url):
+        host = urlsplit(url.strip()).hostname or ""  # not the URL: it may hold a password
+        raise PydanticCustomError("plain_http", "plain http to {host}; " + RULE, {"host": host})
+    return url
+
+
+#: A URL that will carry credentials (the smoke login and basic auth, the GitHub token).
+CredentialUrl = Annotated[StrictStr, AfterValidator(_tls_only)]
 
 
 class _Section(BaseModel):
@@ -45,7 +72,7 @@ class EnvConfig(_Section):
     role_arn: StrictStr | None = None
     external_id: StrictStr | None = None
     region: StrictStr | None = None
-    base_url: StrictStr | None = None
+    base_url: CredentialUrl | None = None
     short_name: Identifier | None = None
     app_environment: StrictStr | None = None
     tfvars: StrictStr | None = None
@@ -54,9 +81,11 @@ class EnvConfig(_Section):
 
 
 class AwsConfig(_Section):
-    max_attempts: StrictInt = 3
-    connect_timeout: StrictInt = 3
-    read_timeout: StrictInt = 10
+    """Bounds of every AWS call: a silent endpoint costs read_timeout x max_attempts (plus backoff) at most."""
+
+    max_attempts: Annotated[StrictInt, Field(ge=1, le=MAX_ATTEMPTS)] = 3
+    connect_timeout: Annotated[StrictInt, Field(gt=0, le=MAX_TIMEOUT)] = 3
+    read_timeout: Annotated[StrictInt, Field(gt=0, le=MAX_TIMEOUT)] = 10
 
 
 class ProjectSection(_Section):
@@ -74,7 +103,7 @@ class GithubConfig(_Section):
     """Where approvals and peer review are read: the repository and the REST API's base URL (no token here)."""
 
     repository: Repository | None = None
-    api_url: StrictStr | None = None
+    api_url: CredentialUrl | None = None
 
 
 class PathsConfig(_Section):

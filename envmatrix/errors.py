@@ -42,6 +42,15 @@ class ConfigError(InputError):
     kind = "config"
 
 
+class OutputError(EnvmatrixError):
+    """A file the suite writes (a report, a snapshot, the call log) cannot be written safely."""
+
+    def __init__(self, path: Path | str, problem: str) -> None:
+        self.path = Path(path)
+        self.problem = problem
+        super().__init__(f"cannot write {self.path}: {problem}")
+
+
 class UsageError(EnvmatrixError):
     """A bad command-line value (the plugin turns it into pytest.UsageError)."""
 
@@ -57,4 +66,4 @@ class InventoryUnavailable(EnvmatrixError):
 
 
 class ReadOnlyViolation(EnvmatrixError):
-    """A client tried an AWS operation that is not a read."""
+    """A client tried an AWS operation outside the declared allow-list (envmatrix.iam.OPERATIONS)."""

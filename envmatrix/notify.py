@@ -16,6 +16,7 @@ import httpx
 
 from envmatrix.redact import clip, redact_text, register_secret
 from envmatrix.reporting.results import CheckResult, summarize
+from envmatrix.tls import plain_http_to_remote
 
 TIMEOUT = httpx.Timeout(10.0)
 PREVIOUS_RESULTS_VARIABLE = "ENVMATRIX_PREVIOUS_RESULTS"
@@ -121,8 +122,9 @@ def webhook_url(variable: str, environ: Mapping[str, str]) -> str:
     if not url:
         raise ValueError(f"${variable} is not set")
     register_secret(url, urlsplit(url).path if len(urlsplit(url).path) > 1 else None)
-    if urlsplit(url).scheme != "https" or not urlsplit(url).hostname:
-        raise ValueError(f"${variable} does not hold an https URL")
+    parts = urlsplit(url)
+    if parts.scheme not in ("https", "http") or not parts.hostname or plain_http_to_remote(url):
+        raise ValueError(f"${variable} does not hold an https URL")  # http only to loopback (tests, sandbox)
     return url
 
 

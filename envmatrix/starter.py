@@ -13,6 +13,7 @@ from envmatrix.config import ProjectConfig, name_sources
 from envmatrix.context import Paths
 from envmatrix.environments import Environments
 from envmatrix.errors import UsageError
+from envmatrix.files import write_text_atomic
 
 
 def parse_short_names(values: Sequence[str], environments: Environments) -> dict[str, str]:
@@ -78,4 +79,4 @@ def names_report(config: ProjectConfig, paths: Paths, selected: Sequence[str],
 def write_starter(path: Path, text: str, *, force: bool) -> None:
     if path.exists() and not force:
         raise UsageError(f"init: {path} exists; pass --force to overwrite it")
-    path.write_text(text, encoding="utf-8")
+    write_text_atomic(path, text)

@@ -1,4 +1,4 @@
-"""The read-only guard: a botocore hook on every suite client that refuses anything but reads."""
+"""The read-only guard: a botocore hook on every suite client that sends only the operations the suite declares."""
 
 from __future__ import annotations
 
@@ -8,22 +8,19 @@ import threading
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from envmatrix.errors import ReadOnlyViolation
+from envmatrix.files import append_line
+from envmatrix.iam import CALLER_SIDE, OPERATIONS
 
 if TYPE_CHECKING:
     import boto3
 
-READ_PREFIXES: tuple[str, ...] = ("Describe", "List", "Get", "Head")
-#: Reads that would return a secret or a credential: refused although their names look like reads.
-SECRET_READS: frozenset[str] = frozenset({
-    "GetSecretValue", "BatchGetSecretValue", "GetRandomPassword", "GetAuthorizationToken",
-    "GetParameter", "GetParameters", "GetParametersByPath", "GetSessionToken", "GetFederationToken",
-    "GetPasswordData", "GetObject",
-})
-#: Calls the suite needs that are not named like reads (taking the configured role, asking who we are).
-ALLOWED: frozenset[tuple[str, str]] = frozenset({("sts", "AssumeRole"), ("sts", "GetCallerIdentity")})
+#: Every operation a suite client may send: the suite's declared reads (the table the IAM policy is generated
+#: from) and taking the configured role. Anything else, however read-like its name, is refused before it is sent.
+ALLOWED: frozenset[tuple[str, str]] = frozenset(OPERATIONS) | CALLER_SIDE
 CALL_LOG_VARIABLE = "ENVMATRIX_AWS_CALL_LOG"
 
 _calls: Counter[tuple[str, str, str]] = Counter()
@@ -33,23 +30,20 @@ _lock = threading.Lock()
 
 
 def is_allowed(service: str, operation: str) -> bool:
-    """True for Describe/List/Get/Head-style operations that return no secret value."""
-    if (service, operation) in ALLOWED:
-        return True
-    return operation.startswith(READ_PREFIXES) and operation not in SECRET_READS
+    """True exactly for the declared operations (``envmatrix.iam.OPERATIONS``) and ``sts:AssumeRole``."""
+    return (service, operation) in ALLOWED
 
 
 def _service_of(model: Any) -> str:
     return str(model.service_model.service_name)
 
 
-def _refuse_writes(model: Any, params: dict[str, Any], **_: Any) -> None:
+def _refuse_undeclared(model: Any, params: dict[str, Any], **_: Any) -> None:
     service, operation = _service_of(model), str(model.name)
     if not is_allowed(service, operation):
-        why = "returns a secret value" if operation in SECRET_READS else "is not a read"
         raise ReadOnlyViolation(
-            f"read-only guard: refused {service}:{operation} ({why}); envmatrix only makes "
-            "Describe/List/Get-style calls that return no secret values"
+            f"read-only guard: refused {service}:{operation}: not in the declared allow-list (the operations in "
+            "envmatrix.iam.OPERATIONS, from which the IAM policy is generated, and sts:AssumeRole)"
         )
     _record(service, operation, params)
 
@@ -62,13 +56,13 @@ def _record(service: str, operation: str, params: dict[str, Any]) -> None:
     path = os.environ.get(CALL_LOG_VARIABLE)
     if path:
         line = json.dumps({"service": service, "operation": operation, "params": key, "pid": os.getpid()})
-        with _lock, open(path, "a", encoding="utf-8") as log:
-            log.write(line + "\n")
+        with _lock:
+            append_line(Path(path), line)
 
 
 def guard_session(session: boto3.Session) -> boto3.Session:
-    """Install the guard on ``session``: every client made from it afterwards refuses writes."""
-    session.events.register("before-call", _refuse_writes, unique_id="envmatrix-read-only-guard")
+    """Install the guard on ``session``: every client made from it afterwards sends only declared operations."""
+    session.events.register("before-call", _refuse_undeclared, unique_id="envmatrix-read-only-guard")
     return session
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -18,6 +17,7 @@ from envmatrix.aws.target import Target, Wants
 from envmatrix.config import ProjectConfig, env_names
 from envmatrix.context import Suite
 from envmatrix.errors import EnvmatrixError, InventoryUnavailable
+from envmatrix.files import write_text_atomic
 from envmatrix.redact import redact_text
 
 LOCK_TIMEOUT = 300.0
@@ -94,6 +94,4 @@ class SnapshotStore:
     @staticmethod
     def _write(path: Path, snapshot: Snapshot) -> None:
         text = json.dumps(scrub(snapshot.model_dump(mode="json")), indent=2, sort_keys=True)
-        temporary = path.with_suffix(f".{os.getpid()}.tmp")
-        temporary.write_text(text + "\n", encoding="utf-8")
-        os.replace(temporary, path)
+        write_text_atomic(path, text + "\n")

@@ -12,6 +12,7 @@ from envmatrix.document.claims import ENV, INFRA, MATRIX, TFVARS
 from envmatrix.document.compare import claims_for
 from envmatrix.document.parse import DocumentError, ParsedDocument
 from envmatrix.environments import EnvironmentName, Environments
+from envmatrix.files import write_text_atomic
 from envmatrix.spec import Spec
 
 _PRECEDENCE = (MATRIX, ENV, TFVARS, INFRA)
@@ -164,5 +165,5 @@ def starter_spec(doc: ParsedDocument) -> str:
 def write_spec(doc: ParsedDocument, output: Path, *, force: bool = False) -> Path:
     if output.exists() and not force:
         raise DocumentError(output, "exists; pass --force to overwrite it")
-    output.write_text(starter_spec(doc))
+    write_text_atomic(output, starter_spec(doc))
     return output

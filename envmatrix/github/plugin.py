@@ -7,7 +7,7 @@ import pytest
 from envmatrix.aws.plugin import RUN_KEY
 from envmatrix.config import ProjectConfig
 from envmatrix.errors import UsageError
-from envmatrix.github.settings import GithubSettings, resolve_github
+from envmatrix.github.settings import GithubSettings, check_api_url_variable, resolve_github
 from envmatrix.github.snapshot import describe
 from envmatrix.github.store import GithubStore, github_snapshot_path, read_github_snapshot
 from envmatrix.plugin import CONFIG_KEY, SUITE_KEY
@@ -21,6 +21,10 @@ def pytest_configure(config: pytest.Config) -> None:
     if suite is None:
         return
     project = config.stash.get(CONFIG_KEY, ProjectConfig())
+    try:
+        check_api_url_variable()
+    except UsageError as exc:
+        raise pytest.UsageError(str(exc)) from None
 
     def settings() -> GithubSettings:
         return resolve_github(project)  # read when first needed: the sandbox exports its stand-in first

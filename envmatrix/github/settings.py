@@ -48,6 +48,13 @@ def _first(environ: Mapping[str, str], names: tuple[str, ...]) -> tuple[str | No
     return None, "none"
 
 
+def check_api_url_variable(environ: Mapping[str, str] | None = None) -> None:
+    """``$ENVMATRIX_GITHUB_API_URL`` (it will carry the token), checked when the run starts, not at first use."""
+    environ = os.environ if environ is None else environ
+    if environ.get(API_URL_VARIABLE):
+        check_url(f"${API_URL_VARIABLE}", environ[API_URL_VARIABLE])
+
+
 def resolve_github(config: ProjectConfig, environ: Mapping[str, str] | None = None) -> GithubSettings:
     """Variables first, then envmatrix.toml's [github], then the default; the token only from variables."""
     environ = os.environ if environ is None else environ

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -14,6 +13,7 @@ from pydantic import ValidationError
 from envmatrix.aws.store import scrub
 from envmatrix.context import Suite
 from envmatrix.errors import EnvmatrixError
+from envmatrix.files import write_text_atomic
 from envmatrix.github.settings import GithubSettings
 from envmatrix.github.snapshot import GithubSnapshot, take_github_snapshot
 from envmatrix.spec import Approvals
@@ -62,9 +62,7 @@ class GithubStore:
                     return cached
                 snapshot = take_github_snapshot(self._settings(), self.approvals(), run_id)
                 text = json.dumps(scrub(snapshot.model_dump(mode="json")), indent=2, sort_keys=True)
-                temporary = path.with_suffix(f".{os.getpid()}.tmp")
-                temporary.write_text(text + "\n", encoding="utf-8")
-                os.replace(temporary, path)
+                write_text_atomic(path, text + "\n")
                 return snapshot
         except Timeout:
             raise EnvmatrixError(f"timed out waiting for the GitHub snapshot lock {path}.lock") from None

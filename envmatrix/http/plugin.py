@@ -17,6 +17,7 @@ from envmatrix.http.contract import TaskLedger, smoke_login
 from envmatrix.http.settings import (
     WAIT_VARIABLE,
     HttpOptions,
+    check_base_url_variables,
     parse_base_urls,
     parse_resolve,
     resolve_target,
@@ -101,6 +102,7 @@ class ClientPool:
 
 def _options(config: pytest.Config, suite: Suite) -> HttpOptions:
     try:
+        check_base_url_variables(suite.selected, os.environ)
         return HttpOptions(
             base_urls=parse_base_urls(config.getoption("envmatrix_base_url"), suite.selected, suite.environments),
             resolve=parse_resolve(config.getoption("envmatrix_resolve")),

@@ -12,6 +12,7 @@ from envmatrix.config import ProjectConfig
 from envmatrix.environments import Environments
 from envmatrix.errors import UsageError
 from envmatrix.redact import register_secret
+from envmatrix.tls import RULE, plain_http_to_remote
 
 PREFIX = "ENVMATRIX_"
 WAIT_VARIABLE = "ENVMATRIX_WAIT_HEALTHY"
@@ -53,11 +54,14 @@ class Target:
 
 
 def check_url(option: str, url: str) -> str:
+    """``url`` without a trailing slash; UsageError naming ``option`` unless it is https (or http to loopback)."""
     parts = urlsplit(url)
     if parts.scheme not in ("https", "http") or not parts.hostname:
         raise UsageError(f"{option}: {url!r} is not an http(s) URL with a host")
     if parts.username or parts.password:
         raise UsageError(f"{option}: credentials must not be part of the URL; use environment variables")
+    if plain_http_to_remote(url):  # it will carry the smoke login, basic auth or the GitHub token
+        raise UsageError(f"{option}: {url!r} is plain http to {parts.hostname}; {RULE}")
     return url.rstrip("/")
 
 
@@ -77,6 +81,14 @@ def parse_base_urls(values: Sequence[str], selected: Sequence[str], environments
             raise UsageError(f"--base-url: {value!r} has no environment; use ENV=URL when several are selected")
         out[env] = check_url("--base-url", url)
     return out
+
+
+def check_base_url_variables(selected: Sequence[str], environ: Mapping[str, str]) -> None:
+    """Each selected environment's ``$ENVMATRIX_BASE_URL_<ENV>``, checked when the run starts, not at first use."""
+    for env in selected:
+        variable = f"{PREFIX}BASE_URL_{env.upper()}"
+        if environ.get(variable):
+            check_url(f"${variable}", environ[variable])
 
 
 def parse_resolve(values: Sequence[str], option: str = "--resolve") -> dict[str, str]:

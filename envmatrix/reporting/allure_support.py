@@ -11,7 +11,7 @@ import allure
 import pytest
 
 from envmatrix.catalog import ROWS
-from envmatrix.reporting.atomic import write_json_atomic, write_text_atomic
+from envmatrix.files import write_json_atomic, write_text_atomic
 
 #: envmatrix severity -> allure severity (allure's scale has one more step at the top).
 SEVERITY: dict[str, str] = {"critical": "blocker", "high": "critical", "medium": "normal", "low": "minor"}

@@ -14,6 +14,7 @@ from typing import Any
 
 import envmatrix
 from envmatrix.errors import EnvmatrixError, InputError, UsageError
+from envmatrix.files import copy_file_atomic
 from envmatrix.reporting import allure_support
 from envmatrix.reporting.gate import BLOCKING, GateVerdict, decide
 from envmatrix.reporting.matrix import SCHEMA, build_matrix
@@ -279,7 +280,7 @@ def merge_allure(files: Sequence[Path], target: Path, meta: dict[str, Any], dige
     """Copy the per-test files; categories and environment.properties are written once, for the merge."""
     target.mkdir(parents=True, exist_ok=True)
     for path in files:
-        shutil.copyfile(path, target / path.name)
+        copy_file_atomic(path, target / path.name)
     allure_support.write_categories(target)
     allure_support.write_environment(target, {
         "environments": ", ".join(meta["environments"]), "spec.digest": digest, "target": str(meta["target"]),
@@ -295,7 +296,7 @@ def copy_snapshots(runs: Sequence[RunReports], target: Path) -> int:
             source = run.directory / SNAPSHOTS_DIR / f"{env}.json"
             if source.is_file():
                 target.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(source, target / source.name)
+                copy_file_atomic(source, target / source.name)
                 copied += 1
     return copied
 

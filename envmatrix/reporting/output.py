@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from envmatrix.reporting.atomic import write_json_atomic, write_text_atomic
+from envmatrix.files import write_json_atomic, write_text_atomic
 from envmatrix.reporting.render_html import render_html
 from envmatrix.reporting.render_md import render_markdown
 

@@ -20,6 +20,7 @@ from envmatrix.reporting.gate import parse_plan
 from envmatrix.reporting.results import KIND_PROPERTY, PROVES_PROPERTY, Kind
 from envmatrix.reporting.sarif import info_record
 from envmatrix.reporting.session import CATALOGUE_KEY, CATALOGUE_OUTPUT, CHECKS_OUTPUT, FAIL_ON_KEY, ReportBuilder
+from envmatrix.tls import RULE, plain_http_to_remote
 from envmatrix.verdict import CheckFailed
 
 #: The checks this session collected (before any selection): the evidence catalogue is built from them.
@@ -142,6 +143,9 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[FAIL_ON_KEY] = _fail_on_setting(config)
     if config.getoption("envmatrix_notify_always") and not config.getoption("envmatrix_notify_webhook"):
         raise pytest.UsageError("--notify-always needs --notify-webhook ENV_VAR (the variable holding the URL)")
+    webhook = config.getoption("envmatrix_notify_webhook")
+    if webhook and plain_http_to_remote(os.environ.get(webhook, "")):  # the URL itself is a secret: not shown
+        raise pytest.UsageError(f"--notify-webhook: ${webhook} holds a plain http URL to a non-loopback host; {RULE}")
     suite = config.stash.get(SUITE_KEY, None)
     if plan and suite is not None:
         unselected = [env for env in plan if env not in suite.selected]

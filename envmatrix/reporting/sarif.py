@@ -11,8 +11,8 @@ from typing import Any
 
 import envmatrix
 from envmatrix.catalog import LAYERS, ROWS, CheckInfo
+from envmatrix.files import write_json_atomic
 from envmatrix.locations import split_location
-from envmatrix.reporting.atomic import write_json_atomic
 from envmatrix.reporting.results import CheckResult
 
 SARIF_FILE = "envmatrix.sarif"

@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from envmatrix.reporting import atomic
-from envmatrix.reporting.atomic import write_text_atomic
+from envmatrix.files import write_text_atomic
 
 from .conftest import ReportProject
 
@@ -24,7 +23,7 @@ def test_a_failed_write_keeps_the_previous_file_and_leaves_no_temp(tmp_path: Pat
     def crash(_src: str, _dst: str) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr(atomic.os, "replace", crash)
+    monkeypatch.setattr("envmatrix.files.os.replace", crash)
     with pytest.raises(OSError, match="disk full"):
         write_text_atomic(target, "half of a new report")
     assert target.read_text() == "complete old report"
