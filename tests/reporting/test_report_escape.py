@@ -7,6 +7,7 @@ import re
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -22,6 +23,7 @@ from envmatrix.reporting.render_html import render_html
 from envmatrix.reporting.render_md import render_markdown
 from envmatrix.reporting.results import CheckResult
 from envmatrix.reporting.sarif import build_sarif, write_sarif
+from envmatrix.reporting.session import ReportBuilder
 from envmatrix.spec import Spec, load_spec
 from envmatrix.verdict import compare
 
@@ -232,3 +234,15 @@ def test_a_hostile_value_travels_from_a_check_to_every_report(report_project: Re
     assert all(re.search(r"(?<!\\)(\\\\)*[\[\]]", r["message"]["text"]) is None for r in sarif["runs"][0]["results"])
     for path in (reports / "allure-results").glob("*.json"):
         json.loads(path.read_text(encoding="utf-8"))
+
+
+def test_a_changed_value_cannot_start_a_terminal_line(tmp_path: Path) -> None:
+    """--previous-snapshots prints what changed: the values come from AWS (a tag edited to forge a command)."""
+    lines: list[str] = []
+    reporter = SimpleNamespace(section=lambda *args, **kwargs: None, write_line=lines.append)
+    changes = {"notes": ["production: 1 change(s)\n::error::note"], "count": 1,
+               "items": [{"kind": "setting", "environment": "production", "change": "changed",
+                          "path": "tags.Team", "before": "a", "after": "b\r\n::error::forged"}]}
+    ReportBuilder._write_changes(SimpleNamespace(changes=changes, reports=tmp_path), reporter)  # type: ignore[arg-type]
+    assert lines == ["production: 1 change(s)\\n::error::note",
+                     "  production changed tags.Team: a -> b\\r\\n::error::forged"]
