@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from envmatrix.escape import visible
+
 
 class EnvmatrixError(Exception):
     """Base of every error the suite reports to a user as one readable message."""
@@ -62,7 +64,8 @@ class InventoryUnavailable(EnvmatrixError):
         self.environment = environment
         self.resource = resource
         self.reason = reason
-        super().__init__(f"{environment}: cannot read {resource}: {reason}")
+        # AWS error messages and HTTP bodies are data: one line, controls shown escaped
+        super().__init__(f"{environment}: cannot read {visible(resource)}: {visible(reason)}")
 
 
 class ReadOnlyViolation(EnvmatrixError):

@@ -7,23 +7,26 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from envmatrix.escape import visible
 from envmatrix.redact import redact_text, redact_value
 
 MISSING: Any = object()  # "the service/resource did not say": shown as <missing>, never equal to a value
 
 
 def show(value: Any) -> str:
-    """Render a value for a message: JSON-ish scalars, lists as lists, missing as <missing>."""
+    """Render a value for a message: JSON-ish scalars, lists as lists, missing as <missing>; one line, with
+    control characters shown escaped (a value cannot start a line of the terminal, JUnit or a CI log)."""
     if value is MISSING or value is None:
         return "<missing>" if value is MISSING else "null"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
-        return value
+        # Redacted whole before it is escaped: a known secret that holds a newline must still be recognised.
+        return value if visible(value) == value else visible(redact_text(value))
     try:
         return json.dumps(value, sort_keys=True, default=str)
     except TypeError:
-        return str(value)
+        return visible(redact_text(str(value)))
 
 
 class CheckFailed(AssertionError):
@@ -56,7 +59,11 @@ class Evidence:
 
 def failure_message(env: str, check_id: str, resource: str, setting: str, expected: str, actual: str,
                     location: str = "") -> str:
-    """The one line; a declaring ``file:line`` goes last, in parentheses, so the line's head stays the contract."""
+    """The one line; a declaring ``file:line`` goes last, in parentheses, so the line's head stays the contract.
+
+    Every part is shown ``visible``: a resource named by AWS (an alarm, a tag) cannot break the line either."""
+    env, check_id, resource, setting, expected, actual, location = (
+        visible(part) for part in (env, check_id, resource, setting, expected, actual, location))
     where = f" ({location})" if location else ""
     return f"{env} {check_id} {resource}.{setting}: expected {expected}, got {actual}{where}"
 

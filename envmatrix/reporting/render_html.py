@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from html import escape
 from typing import Any
 
+# Every value is shown, never parsed: entities for < > & " ', controls and lone surrogates as visible escapes.
+from envmatrix.escape import html_text as escape
 from envmatrix.reporting.html_assets import CSS, SCRIPT, script_hash
 from envmatrix.reporting.matrix import header_facts
 from envmatrix.reporting.statuses import look
@@ -49,7 +50,7 @@ def _evidence(entries: Sequence[dict[str, Any]]) -> str:
 def _line(cell: dict[str, Any]) -> str:
     """The cell's one line: symbol, documented value, the live or observed figure, how many checks."""
     figure = f' <span class="fig">· {escape(cell["figure"])}</span>' if cell["figure"] else ""
-    count = f' <span class="n">{cell["checks"]} check{"" if cell["checks"] == 1 else "s"}</span>'
+    count = f' <span class="n">{escape(cell["checks"])} check{"" if cell["checks"] == 1 else "s"}</span>'
     return f'{_sym(cell["status"])} <span class="doc">{escape(cell["documented"]) or "—"}</span>{figure}{count}'
 
 
@@ -72,7 +73,7 @@ def _cell(env: str, row: str, cell: dict[str, Any], shared: str = "") -> str:
     reason = str(cell.get("reason", ""))
     why = _why(reason) if reason != shared else ""
     return (f'<td class="cell s-{status}" data-env="{escape(env)}" data-row="{escape(row)}" data-status="{status}" '
-            f'data-checks="{cell["checks"]}" data-figure="{escape(cell["figure"])}">'
+            f'data-checks="{escape(cell["checks"])}" data-figure="{escape(cell["figure"])}">'
             f"<details><summary>{_line(cell)}</summary>{_evidence(cell['entries'])}</details>{failing}{why}</td>")
 
 
@@ -85,7 +86,8 @@ def _table(model: dict[str, Any]) -> str:
         statuses = " ".join(sorted({row["cells"][env]["status"] for env in envs}))
         shared = _shared_reason(row, envs)
         cells = "".join(_cell(env, row["id"], row["cells"][env], shared) for env in envs)
-        body.append(f'<tr id="{escape(row["anchor"])}" data-row="{escape(row["id"])}" data-statuses="{statuses}">'
+        body.append(f'<tr id="{escape(row["anchor"])}" data-row="{escape(row["id"])}" '
+                    f'data-statuses="{escape(statuses)}">'
                     f'<th scope="row"><a href="#{escape(row["anchor"])}">{escape(row["title"])}</a>{_why(shared)}'
                     f'</th>{cells}</tr>')
     # --envs: the column count, so many environments widen the table (scrolling) instead of squeezing each column

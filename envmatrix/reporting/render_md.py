@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
+from urllib.parse import quote
 
+from envmatrix.escape import code, html_text, markdown
 from envmatrix.reporting.matrix import header_facts
 from envmatrix.reporting.statuses import look
 
@@ -12,17 +14,25 @@ _AS_CELL = {"error": "fail", "skipped": "fail"}
 _LAYER_ORDER = ("declared", "live", "drift", "parity", "observed")
 
 
-def _text(value: Any) -> str:
-    return str(value).replace("|", "\\|").replace("\n", " ")
+# Every value (a cell, a finding, an AWS name, a message) goes through escape.markdown or escape.code; only our
+# own markup (headings, table syntax, anchors, links to our own findings) is written as markup.
+_text = markdown
+_code = code  # outside the table only (a pipe in a code span inside a cell would end the cell)
 
 
-def _code(value: Any) -> str:
-    """A code span outside the table (no pipe escaping there: it would show as a backslash)."""
-    return "`" + str(value).replace("\n", " ").replace("`", "'") + "`"
+def _anchor(value: Any) -> str:
+    """An anchor of ours (f-3, row-backups) as a link target: nothing but letters, digits and - _ survive."""
+    return "".join(char for char in str(value) if char.isascii() and (char.isalnum() or char in "-_"))
+
+
+def _link(url: Any) -> str:
+    """checks.yaml's remediation URL as a link destination: whatever could end it is percent-encoded."""
+    return quote(str(url), safe="/:?#[]@!$&'*+,;=%-._~")
 
 
 def _check(entry: dict[str, Any]) -> str:
-    return f"[{entry['check_id']}](#{entry['failure']})" if entry["failure"] else entry["check_id"]
+    name = _text(entry["check_id"])
+    return f"[{name}](#{_anchor(entry['failure'])})" if entry["failure"] else name
 
 
 def _cell(env: str, cell: dict[str, Any]) -> str:
@@ -34,7 +44,7 @@ def _cell(env: str, cell: dict[str, Any]) -> str:
     first = cell["first_failure"]
     if first:
         line = str(first["message"]).removeprefix(f"{env} {first['check_id']} ")  # the column names the env
-        parts.append(f"[{_text(first['check_id'])}](#{first['anchor']}): {_text(line)}")
+        parts.append(f"[{_text(first['check_id'])}](#{_anchor(first['anchor'])}): {_text(line)}")
     if cell.get("reason"):
         parts.append(f"_{_text(cell['reason'])}_")
     return " · ".join(parts)
@@ -43,10 +53,10 @@ def _cell(env: str, cell: dict[str, Any]) -> str:
 def _table(model: dict[str, Any]) -> list[str]:
     envs = model["environments"]
     long_names = model.get("long_names", {})
-    lines = ["| Feature | " + " | ".join(long_names.get(e, e).title() for e in envs) + " |",
+    lines = ["| Feature | " + " | ".join(_text(long_names.get(e, e).title()) for e in envs) + " |",
              "| --- |" + " --- |" * len(envs)]
     for row in model["rows"]:
-        lines.append(f"| <a id=\"{row['anchor']}\"></a>**{_text(row['title'])}** | "
+        lines.append(f"| <a id=\"{_anchor(row['anchor'])}\"></a>**{_text(row['title'])}** | "
                      + " | ".join(_cell(e, row["cells"][e]) for e in envs) + " |")
     return lines
 
@@ -63,7 +73,7 @@ def _item(entry: dict[str, Any]) -> str:
 def _layers(entries: Sequence[dict[str, Any]]) -> list[str]:
     labels = sorted({e["layer_label"] for e in entries},
                     key=lambda label: _LAYER_ORDER.index(label) if label in _LAYER_ORDER else 99)
-    return [f"  - {label}: " + " · ".join(_item(e) for e in entries if e["layer_label"] == label)
+    return [f"  - {_text(label)}: " + " · ".join(_item(e) for e in entries if e["layer_label"] == label)
             for label in labels]
 
 
@@ -74,9 +84,11 @@ def _evidence(model: dict[str, Any]) -> list[str]:
     for row in model["rows"]:
         cells = [(env, row["cells"][env]) for env in model["environments"]]
         icons = " ".join(look(cell["status"]).icon for _, cell in cells)
-        lines += [f"<details><summary>{row['title']} {icons}</summary>", ""]
+        # An HTML block: Markdown escapes mean nothing inside it, entities do.
+        lines += [f"<details><summary>{html_text(row['title'])} {icons}</summary>", ""]
         for env, cell in cells:
-            lines.append(f"- **{long_names.get(env, env).title()}**" + ("" if cell["entries"] else ": no check ran"))
+            name = _text(long_names.get(env, env).title())
+            lines.append(f"- **{name}**" + ("" if cell["entries"] else ": no check ran"))
             lines += _layers(cell["entries"])
         lines += ["", "</details>"]
     return lines
@@ -91,7 +103,7 @@ def _severity(item: dict[str, Any]) -> str:
 def _ownership(item: dict[str, Any]) -> str:
     owner = f" — owner {_text(item['owner'])}" if item.get("owner") else ""
     url = item.get("remediation_url")
-    return owner + (f" — [remediation](<{url}>)" if url else "")
+    return owner + (f" — [remediation](<{_link(url)}>)" if url else "")
 
 
 def _findings(model: dict[str, Any]) -> list[str]:
@@ -100,8 +112,8 @@ def _findings(model: dict[str, Any]) -> list[str]:
     lines: list[str] = []
     for item in model["failures"]:
         waiver = f" — {_text(item['waiver'])}" if item["status"] == "waived" else ""
-        lines.append(f"{len(lines) + 1}. <a id=\"{item['anchor']}\"></a>**{item['status']}**{_severity(item)} "
-                     f"`{_text(item['message'])}`{waiver}{_ownership(item)}")
+        lines.append(f"{len(lines) + 1}. <a id=\"{_anchor(item['anchor'])}\"></a>**{_text(item['status'])}**"
+                     f"{_severity(item)} {_code(item['message'])}{waiver}{_ownership(item)}")
     return lines
 
 
@@ -113,8 +125,8 @@ def _changes(model: dict[str, Any]) -> list[str]:
     settings = [c for c in changes["items"] if c.get("kind", "setting") == "setting"]
     if settings:
         lines += ["", "| env | change | path | before | after |", "| --- | --- | --- | --- | --- |"]
-        lines += [f"| {c['environment']} | {c['change']} | `{_text(c['path'])}` | {_text(c.get('before', ''))} | "
-                  f"{_text(c.get('after', ''))} |" for c in settings]
+        lines += ["| " + " | ".join(_text(c.get(key, "")) for key in ("environment", "change", "path", "before",
+                                                                       "after")) + " |" for c in settings]
     if len(settings) < len(changes["items"]):
         lines += ["", f"{len(changes['items']) - len(settings)} identifier change(s) of re-created resources: "
                   "see changes.json."]

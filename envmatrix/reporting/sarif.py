@@ -11,6 +11,7 @@ from typing import Any
 
 import envmatrix
 from envmatrix.catalog import LAYERS, ROWS, CheckInfo
+from envmatrix.escape import sarif_text, visible
 from envmatrix.files import write_json_atomic
 from envmatrix.locations import split_location
 from envmatrix.reporting.results import CheckResult
@@ -122,7 +123,8 @@ def _result(result: CheckResult, index: int, info: CheckInfo,
     setting = f"{failing.get('resource', '')}.{failing.get('setting', '')}" if failing else result.nodeid
     entry: dict[str, Any] = {
         "ruleId": result.check_id, "ruleIndex": index, "level": LEVELS.get(info.severity, "error"),
-        "message": {"text": result.message or f"{result.environment} {result.check_id}: {result.status}"},
+        # Plain text: a value cannot embed a link ([text](id)) nor break the line.
+        "message": {"text": sarif_text(result.message or f"{result.environment} {result.check_id}: {result.status}")},
         "locations": _locations(result, environment_files),
         # Stable across runs: the same finding (environment, check, setting) keeps its alert.
         "partialFingerprints": {"envmatrixFinding/v1": f"{result.environment}:{result.check_id}:{setting}"},
@@ -130,7 +132,7 @@ def _result(result: CheckResult, index: int, info: CheckInfo,
                        "kind": result.kind, "nodeid": result.nodeid},
     }
     if result.status == "waived":
-        entry["suppressions"] = [{"kind": "external", "justification": result.waiver or "waived"}]
+        entry["suppressions"] = [{"kind": "external", "justification": visible(result.waiver or "waived")}]
     return entry
 
 

@@ -15,6 +15,7 @@ import pytest
 import envmatrix
 from envmatrix.catalog import CheckInfo
 from envmatrix.context import Suite
+from envmatrix.escape import visible
 from envmatrix.locations import shown_path
 from envmatrix.reporting import allure_support
 from envmatrix.reporting.changes import compare, load_snapshots
@@ -235,12 +236,13 @@ class ReportBuilder:
         write = terminalreporter.write_line
         terminalreporter.section("envmatrix: changes since the previous run")
         for note in self.changes["notes"]:
-            write(note)
+            write(visible(note))
         settings = sorted((i for i in self.changes["items"] if i["kind"] == "setting"),
                           key=lambda item: item["change"] != "changed")
         for item in settings[:_MAX_CHANGES_SHOWN]:
-            write(f"  {item['environment']} {item['change']} {item['path']}: "
-                  f"{item['before'] or '-'} -> {item['after'] or '-'}")
+            # values read from AWS: one line each, so none can start a line (a forged ::error:: command)
+            write(visible(f"  {item['environment']} {item['change']} {item['path']}: "
+                          f"{item['before'] or '-'} -> {item['after'] or '-'}"))
         hidden = self.changes["count"] - min(len(settings), _MAX_CHANGES_SHOWN)
         if hidden:
             write(f"  ... {hidden} more (other changes, ids of re-created resources) in "

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from envmatrix.catalog import ROWS
+from envmatrix.escape import markdown
 from envmatrix.reporting.statuses import look
 
 from .conftest import ReportProject
@@ -166,19 +167,19 @@ def _renderings_match_the_matrix(project: ReportProject, junit_cases: int) -> No
     assert len(page.findings) == junit_cases - model["summary"]["pass"]
     counts = {s["status"]: s["cells"] for s in model["statuses"]}
     assert all(counts[c["status"]] == sum(x["status"] == c["status"] for x in cells.values()) for c in cells.values())
-    markdown = (project.reports / "matrix.md").read_text()
+    report = (project.reports / "matrix.md").read_text()
     for row in model["rows"]:
-        line = next(text for text in markdown.splitlines() if text.startswith(f'| <a id="{row["anchor"]}"></a>'))
+        line = next(text for text in report.splitlines() if text.startswith(f'| <a id="{row["anchor"]}"></a>'))
         shown = line.split(" | ")[1:]
         for text, env in zip(shown, model["environments"], strict=True):
             cell = row["cells"][env]
             assert text.startswith(look(cell["status"]).icon + " ") and f" · {cell['checks']} check" in text
-            assert (f" · {cell['figure']} · " in text) == bool(cell["figure"])
+            assert (f" · {markdown(cell['figure'])} · " in text) == bool(cell["figure"])
             first = cell["first_failure"]
             assert (f"](#{first['anchor']}): " in text) if first else "](#" not in text
-            assert (f" · _{cell['reason']}_" in text) == bool(cell["reason"])
-    assert markdown.count('<a id="f-') == len(model["failures"])
-    assert markdown.count("<details><summary>") == len(model["rows"])
+            assert (f" · _{markdown(cell['reason'])}_" in text) == bool(cell["reason"])
+    assert report.count('<a id="f-') == len(model["failures"])
+    assert report.count("<details><summary>") == len(model["rows"])
 
 
 def _status_follows_from_its_evidence(cell: dict[str, Any]) -> None:

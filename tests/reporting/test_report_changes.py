@@ -72,7 +72,7 @@ def test_drift_run_reports_what_changed_while_still_conforming(report_project: R
     changes = json.loads((report_project.reports / "changes.json").read_text())
     assert changes["count"] == 1 and changes["items"][0]["after"] == "35"
     assert report_project.matrix()["changes"] == changes
-    assert "| production | changed | `rds.primary.BackupRetentionPeriod` | 30 | 35 |" in \
+    assert r"| production | changed | rds\.primary\.BackupRetentionPeriod | 30 | 35 |" in \
         (report_project.reports / "matrix.md").read_text()
     assert 'id="changes"' in (report_project.reports / "matrix.html").read_text()
 

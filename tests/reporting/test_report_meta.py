@@ -224,7 +224,7 @@ def test_overrides_reach_every_report_and_fail_on_high_passes_a_medium_finding(r
     assert ('severity medium <span class="not-gating">not gating</span>' in html
             and '<span class="owner">team-db</span>' in html and f'href="{URL}"' in html)
     markdown = (report_project.reports / "matrix.md").read_text()
-    assert f"**fail** (medium, not gating) `production {DRIFT_ID}" in markdown and "owner team-db" in markdown
+    assert f"**fail** (medium, not gating) `production {DRIFT_ID}" in markdown and r"owner team\-db" in markdown
 
 
 def test_fail_on_high_with_a_high_finding_exits_1(report_project: ReportProject,

@@ -92,7 +92,7 @@ def test_a_declared_only_run_is_never_green(shipped: Path) -> None:
     assert len(statuses) == len(ROWS) * 3 and "pass" not in statuses.values()
     assert statuses[("backups", "production")] == statuses[("database", "staging")] == "declared"
     markdown = (shipped / "reports" / "matrix.md").read_text()
-    assert "| <a id=\"row-cost-per-month\"></a>**Cost/Month** | ▫️ **~$80** · 0 checks · " in markdown
+    assert "| <a id=\"row-cost-per-month\"></a>**Cost/Month** | ▫️ **\\~\\$80** · 0 checks · " in markdown
     assert "📄 **30 days** · 3 checks · _no live or smoke evidence of this row ran here_" in markdown
     html = (shipped / "reports" / "matrix.html").read_text()
     assert 'data-row="cost_per_month" data-status="not-checked"' in html and ">Cost/Month</a>" in html
