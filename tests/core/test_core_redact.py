@@ -5,7 +5,16 @@ from __future__ import annotations
 import pytest
 
 from envmatrix import redact
-from envmatrix.redact import MASK, is_secret_name, known_secrets, redact_data, redact_text, redact_value
+from envmatrix.redact import (
+    MASK,
+    clip,
+    is_secret_name,
+    known_secrets,
+    literal_credential,
+    redact_data,
+    redact_text,
+    redact_value,
+)
 
 S = "Zq8vR2xLk9pW4mN7"
 
@@ -249,3 +258,84 @@ def test_redact_data_top_level_values() -> None:
         "name": "DB_PASSWORD", "value": MASK, "extra": 1}
     assert redact_data({"name": "DB_PASSWORD"}) == {"name": "DB_PASSWORD"}
     assert redact_data({1: S}) == {1: S}
+
+
+# --- redact whole, then shorten; credentials by name or shape; flags are no credentials ---------------------------
+
+
+def test_clip_redacts_whole_then_folds_then_cuts() -> None:
+    redact.register_secret("pw-7f3a9c2e5b")
+    text = "login failed:\n  input pw-7f3a9c2e5b   rejected"
+    assert clip(text, 100) == "login failed:\n  input ***   rejected"
+    assert clip(text, 100, fold=True) == "login failed: input *** rejected"
+    assert clip(text, 20, fold=True) == "login failed: input…"
+    assert clip(text, 25, fold=True) == "login failed: input *** …"
+    assert clip(text, 26, fold=True) == "login failed: input *** r…"
+    assert clip("abc", 3) == "abc"
+    assert clip("abcd", 3) == "ab…"
+    assert clip("abcd", 1) == "…"
+    assert clip("abcd", 0) == ""
+    assert clip("a\tb", 9) == "a\tb"  # no fold unless asked
+
+
+def test_clip_sees_past_the_cut_but_not_without_bound() -> None:
+    redact.register_secret("Zq8vR2xLk9pW")
+    head = "x" * 100
+    assert clip(head + "Zq8vR2xLk9pW", 104) == head + "***"
+    assert clip(head + "Zq8vR2xLk9pW", 103) == head + "***"
+    assert clip(head + "Zq8vR2xLk9pW", 102) == head + "*…"
+    far = "y" * (redact.CLIP_MARGIN + 10)
+    assert clip(far + "Zq8vR2xLk9pW", 5) == "yyyy…"
+
+
+@pytest.mark.parametrize(("name", "value", "literal"), [
+    ("STRIPE_KEY", S, True), ("CONFIG", "AKIAZ7Q4WJ3KX2PLM5TD", True), ("CONFIG", f"redis://:{S}@c/0", True),
+    ("CONFIG", "plain", False), ("ENABLE_BASIC_AUTH", "false", False), ("ENABLE_BASIC_AUTH", " On ", False),
+    ("DB_PASSWORD", "", False), ("DB_PASSWORD", "<from-secrets-manager>", False), ("DB_PASSWORD", "no", False),
+    ("DB_PASSWORD", "null", False), ("DB_PASSWORD", "0", False), ("DB_PASSWORD", "1", False),
+    ("DB_PASSWORD", "yes", False), ("DB_PASSWORD", "off", False), ("DB_PASSWORD", "none", False),
+    ("DB_PASSWORD", "TRUE", False), ("DB_PASSWORD", "12", True),
+])
+def test_literal_credential(name: str, value: str, literal: bool) -> None:
+    assert literal_credential(name, value) is literal
+
+
+@pytest.mark.parametrize("text", ["ENABLE_BASIC_AUTH=true", "auth: off", '{"auth": "false"}', "SESSION=0"])
+def test_flags_stay_readable_in_text(text: str) -> None:
+    assert redact_text(text) == text
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ('{"b": "{\\"password\\": \\"' + S + '\\"}"}', '{"b": "{\\"password\\": \\"***\\"}"}'),
+    ('{"b": "{\\"password\\": \\"' + S + '\\", \\"u\\": \\"x\\"}"}',
+     '{"b": "{\\"password\\": \\"***\\", \\"u\\": \\"x\\"}"}'),
+    ('"{\\\\\\"token\\\\\\": \\\\\\"' + S + '\\\\\\"}"', '"{\\\\\\"token\\\\\\": ***}"'),
+    ('{"b": "{\\"user\\": \\"' + S + '\\"}"}', '{"b": "{\\"user\\": \\"' + S + '\\"}"}'),
+    ('{"b": "{\\"token_type\\": \\"bearer\\"}"}', '{"b": "{\\"token_type\\": \\"bearer\\"}"}'),
+])
+def test_json_inside_a_json_string(text: str, expected: str) -> None:
+    assert redact_text(text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    (f"postgresql://app:ab/{S}=@db:5432/x", "postgresql://app:***@db:5432/x"),
+    (f'{{"u": "redis://u:{S}@h/0", "v": "x@y"}}', '{"u": "redis://u:***@h/0", "v": "x@y"}'),
+    (f"amqp://w:p@ss-{S}@rabbit?x=1", "amqp://w:***@rabbit?x=1"),
+    (f"(see https://u:{S}@host)", "(see https://u:***@host)"),
+])
+def test_url_passwords_with_slash_equals_and_at(text: str, expected: str) -> None:
+    assert redact_text(text) == expected
+
+
+def test_tags_and_named_pairs_in_data() -> None:
+    assert redact_data([{"Key": "deploy-token", "Value": S}, {"Key": "Environment", "Value": "production"},
+                        {"key": "api_key", "value": S}, {"Name": "SMTP_PASSWORD", "Value": S}]) == [
+        {"Key": "deploy-token", "Value": MASK}, {"Key": "Environment", "Value": "production"},
+        {"key": "api_key", "value": MASK}, {"Name": "SMTP_PASSWORD", "Value": MASK}]
+    assert redact_data({"Key": 3, "Value": S}) == {"Key": 3, "Value": S}
+
+
+def test_known_values_go_first_so_no_rule_splits_one() -> None:
+    secret = f"Bearer {S}"  # another rule would mask only its tail and leave "Bearer" beside it
+    redact.register_secret(secret)
+    assert redact_text(f"sent {secret} upstream") == "sent *** upstream"
