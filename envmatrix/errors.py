@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from envmatrix.escape import visible
+from envmatrix.redact import redact_text
 
 
 class EnvmatrixError(Exception):
@@ -64,8 +65,10 @@ class InventoryUnavailable(EnvmatrixError):
         self.environment = environment
         self.resource = resource
         self.reason = reason
-        # AWS error messages and HTTP bodies are data: one line, controls shown escaped
-        super().__init__(f"{environment}: cannot read {visible(resource)}: {visible(reason)}")
+        # AWS error messages and HTTP bodies are data: redacted whole (while their lines are still lines, so that
+        # header and YAML rules see them), then one line with controls shown escaped
+        super().__init__(f"{environment}: cannot read {visible(redact_text(resource))}: "
+                         f"{visible(redact_text(reason))}")
 
 
 class ReadOnlyViolation(EnvmatrixError):

@@ -7,7 +7,8 @@ import re
 
 #: C0 and C1 controls, DEL, the Unicode line and paragraph separators, bidi embeddings, overrides and isolates
 #: (they reorder what a reader sees), and lone surrogates (no encoder writes them: one would stop every report).
-_UNSEEN = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_UNSEEN = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\ud800-\udfff"
+                     "\U000e0000-\U000e007f]")
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 #: CommonMark lets any ASCII punctuation be backslash-escaped; these are the ones Markdown (and GitHub: $ math,
 #: : . @ autolinks) gives a meaning. < > & become entities instead, so no value opens a tag, comment or entity.
@@ -20,7 +21,9 @@ _SARIF_BRACKET = re.compile(r"(\\*)([\[\]])")
 
 def _shown(match: re.Match[str]) -> str:
     char = match.group()
-    return _NAMED.get(char) or (f"\\x{ord(char):02x}" if ord(char) <= 0xFF else f"\\u{ord(char):04x}")
+    code = ord(char)
+    return _NAMED.get(char) or (f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}" if code <= 0xFFFF
+                                else f"\\U{code:08x}")
 
 
 def visible(value: object) -> str:

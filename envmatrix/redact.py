@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 from typing import Any
+from urllib.parse import quote, quote_plus
 
 from envmatrix.secret_shapes import mask_shapes
 
 MASK = "***"
 _SECRET_NAME = re.compile(
     r"(SECRET|PASSWORD|PASSWD|PASSPHRASE|(?:^|[_.-])(?:PASS|PWD|PW|PAT|TOK|TKN)(?:$|[_.-])|(?<!BY)(?<!COM)PASS$"
-    r"|TOKEN|TOKN|API[_-]?KEY|ACCESS[_-]?KEY|(?:SIGNING|ENCRYPTION|MASTER|PRIVATE)[_-]?KEY|[_.-]KEY$"
+    r"|TOKEN|TOKN|API[_-]?KEY|ACCESS[_-]?KEY|(?:SIGNING|ENCRYPTION|MASTER|PRIVATE)[_-]?KEY|[_.-]KEY(?:S|_B64|_BASE64)?$"
+    r"|HMAC|FERNET"
     r"|PRIVATE|CREDENTIAL|CREDS|DSN|AUTH(?!OR(?!IZATION))|WEBHOOK|HOOK[_-]?URL|COOKIE|SESSION"
     r"|CONN(?:ECTION)?[_-]?STR(?:ING)?)",
     re.IGNORECASE,
@@ -19,16 +22,18 @@ _SECRET_NAME = re.compile(
 #: Settings about a secret, not the secret itself (JWT_ACCESS_TOKEN_EXPIRE_MINUTES, token_type, SESSION_TTL,
 #: OAUTH_GOOGLE_CLIENT_ID).
 _NOT_SECRET_NAME = re.compile(
-    r"(_EXPIRE|_MINUTES|_DAYS|_SECONDS|_TTL|_ALGORITHM|_LENGTH|TYPE$|ARN$|NAME$|(?:^|[_.-])IDS?$|_ENABLED$"
-    r"|_PROVIDER$|_MODE$|_USER$)",
+    r"(_EXPIRE|_EXPIRY|_MINUTES|_DAYS|_SECONDS|_TIMEOUT|_TTL|_ALGORITHM|_LENGTH|_LIMIT|TYPE$|ARN$|NAME$"
+    r"|(?:^|[_.-])IDS?$|_ENABLED$|_PROVIDER$|_MODE$|_USER$|_HOST$|_PORT$|_DOMAIN$|_ISSUER$|_AUDIENCE$|_PATH$"
+    r"|_PREFIX$|_STORE$|_SAMESITE$|_REGION$|_SUBNETS?$|(?<!HOOK)_UR[LI]S?$|TOKENIZER|AUTH0|PUBLIC|MAX_TOKENS"
+    r"|(?:^|[_.-])(?:SORT|PARTITION|CACHE|PRIMARY|FOREIGN|IDEMPOTENCY|ROUTING|OBJECT|S3|KMS)[_-]KEY$)",
     re.IGNORECASE,
 )
 #: Values that are never a credential whatever their name says (ENABLE_BASIC_AUTH=true).
 _FLAG_VALUES = frozenset({"true", "false", "yes", "no", "on", "off", "0", "1", "none", "null", ""})
 URL_CREDENTIALS = _URL_USERINFO = re.compile(
-    # The password runs to the last "@" before the host: passwords may hold "@", "/" and "=" (base64); hosts
-    # may not.
-    r"(?<![a-z0-9+.-])(?P<scheme>[a-z][a-z0-9+.-]*://)(?P<user>[^:/@\s]*):(?P<pw>[^\s\"'<>]+)@"
+    # The password runs to the last "@" before the host: passwords may hold "@", "/", "'" and "=" (base64);
+    # hosts may not. It never runs over another "://": each URL is scanned once (linear time on hostile text).
+    r"(?<![a-z0-9+.-])(?P<scheme>[a-z][a-z0-9+.-]*://)(?P<user>[^:/@\s]*):(?P<pw>(?:(?!://)[^\s\"<>])+)@"
     r"(?=[^@/\s]*(?:[/\s?#\"',;)<>]|$))",
     re.IGNORECASE,
 )
@@ -44,7 +49,7 @@ _PEM = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY[A-Z ]*-----.*?(?:-----END [A-Z
 # Each pattern starts where a name or scheme starts (the look-behinds): linear time on hostile text.
 # name=value (query strings, form bodies, env lines, cookies) and "name": "value" (JSON, Python reprs).
 _ASSIGNMENT = re.compile(
-    r"(?<![A-Za-z0-9_.-])(?P<key>[A-Za-z_][A-Za-z0-9_.-]*)(?P<sep>=)(?P<value>\"[^\"\n]*\"|'[^'\n]*'|[^\s&;,\"'<>]+)"
+    r"(?<![A-Za-z0-9_.-])(?P<key>-{0,2}[A-Za-z_][A-Za-z0-9_.-]*)(?P<sep>=)(?P<value>\"[^\"\n]*\"|'[^'\n]*'|[^\s&;,\"'<>]+)"
 )
 _QUOTED_PAIR = re.compile(
     r"(?P<key>[\"'][A-Za-z_][A-Za-z0-9_.-]*[\"'])(?P<sep>\s*:\s*)(?P<value>\"(?:[^\"\\]|\\.)*\"|'[^']*')"
@@ -57,11 +62,16 @@ _ESCAPED_PAIR = re.compile(
 )
 # HTTP header lines (evidence of requests and responses) and YAML keys ("X-Api-Key: value", "db_password: value")
 # up to the end of the line.
-_HEADER_LINE = re.compile(r"(?im)^(?P<key>[ \t]*[A-Za-z][A-Za-z0-9_-]*)(?P<sep>[ \t]*:[ \t]*)(?P<value>[^\r\n]+)")
+_HEADER_LINE = re.compile(
+    r"(?im)^(?P<key>[ \t]*(?:-[ \t]+)?[A-Za-z][A-Za-z0-9_-]*)(?P<sep>[ \t]*:[ \t]*)(?P<value>[^\r\n]+)")
 
 #: How far past the cut ``clip`` still redacts: longer than any credential (a 4096-bit PEM key is ~3.3k), so a
 #: secret that starts before the cut is seen whole, while a 10 MB error page costs no more than 64k of work.
 CLIP_MARGIN = 65_536
+
+# Command lines: --password VALUE (the "=" form is an assignment); <password>VALUE</password> (XML bodies).
+_FLAG_ARGUMENT = re.compile(r"(?<!\S)(?P<key>--?[A-Za-z][A-Za-z0-9_-]*)(?P<sep>[ \t]+)(?P<value>[^\s-][^\s]*)")
+_XML_ELEMENT = re.compile(r"<(?P<key>[A-Za-z_][A-Za-z0-9_.-]*)(?P<sep>>)(?P<value>[^<]{1,4096})</(?P=key)>")
 
 _known: set[str] = set()
 _lock = threading.Lock()
@@ -88,7 +98,7 @@ _SCHEME_PREFIX = re.compile(r"(?i)^(?:bearer|basic|token|digest|negotiate|aws4-h
 
 
 def _mask_pair(match: re.Match[str]) -> str:
-    key, value = match["key"].strip().strip("\"'\\"), match["value"]
+    key, value = match["key"].strip().strip("\"'\\").lstrip("- \t"), match["value"]
     quote = _quote_of(value)
     inner = value[len(quote):len(value) - len(quote)] if quote else value
     scheme = _SCHEME_PREFIX.match(inner)  # keep "Bearer" in "Authorization: Bearer ***": it tells the kind
@@ -99,19 +109,52 @@ def _mask_pair(match: re.Match[str]) -> str:
     return f"{match['key']}{match['sep']}{quote}{scheme.group(0) if scheme else ''}{MASK}{quote}"
 
 
+def _mask_element(match: re.Match[str]) -> str:
+    masked = _mask_pair(match)
+    return match.group(0) if masked == match.group(0) else f"<{masked}</{match['key']}>"
+
+
 def _quote_of(value: str) -> str:
     """The quote around ``value`` ('"', "'", or an escaped '\\"'), or "" when it is bare."""
-    for quote in ('\\"', '"', "'"):
-        if len(value) >= 2 * len(quote) and value.startswith(quote) and value.endswith(quote):
-            return quote
+    for mark in ('\\"', '"', "'"):
+        if len(value) >= 2 * len(mark) and value.startswith(mark) and value.endswith(mark):
+            return mark
     return ""
 
 
+def _spellings(value: str) -> set[str]:
+    """The ways a known value appears in text: as it is, JSON- or Python-escaped, URL-encoded."""
+    found = {value, json.dumps(value)[1:-1], repr(value)[1:-1], quote(value, safe=""), quote_plus(value)}
+    return {spelling for spelling in found if len(spelling) >= 4}
+
+
 def _mask_known(text: str) -> str:
+    """Mask every known value in every spelling; overlapping ones are masked as one span (replacing one after
+    another would leave the part of the second that the first did not cover)."""
+    spans: list[tuple[int, int]] = []
     for value in known_secrets():
-        if value in text:
-            text = text.replace(value, MASK)
-    return text
+        for spelling in _spellings(value):
+            start = text.find(spelling)
+            while start != -1:
+                spans.append((start, start + len(spelling)))
+                start = text.find(spelling, start + 1)
+    if not spans:
+        return text
+    out, position = [], 0
+    for start, end in _merged(spans):
+        out += [text[position:start], MASK]
+        position = end
+    return "".join([*out, text[position:]])
+
+
+def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
 
 
 def redact_text(text: str) -> str:
@@ -131,6 +174,8 @@ def redact_text(text: str) -> str:
     text = _HEADER_LINE.sub(_mask_pair, text)
     text = _ESCAPED_PAIR.sub(_mask_pair, text)
     text = _QUOTED_PAIR.sub(_mask_pair, text)
+    text = _XML_ELEMENT.sub(_mask_element, text)
+    text = _FLAG_ARGUMENT.sub(_mask_pair, text)
     return _ASSIGNMENT.sub(_mask_pair, text)
 
 
@@ -161,7 +206,8 @@ def literal_credential(name: str, value: str) -> bool:
 
 
 def _is_placeholder(value: Any) -> bool:
-    return isinstance(value, str) and value.startswith("<") and value.endswith(">")
+    """``<from-secrets-manager>``, or a reference to where the secret lives (an ARN), not the secret."""
+    return isinstance(value, str) and (value.startswith("<") and value.endswith(">") or value.startswith("arn:aws"))
 
 
 def _is_flag(value: Any) -> bool:
@@ -174,7 +220,8 @@ def redact_data(data: Any, *, key: str = "") -> Any:
         for name_key, value_key in _PAIR_KEYS:
             if {name_key, value_key} <= data.keys() and isinstance(data.get(name_key), str):
                 # ECS-style {"name": X, "value": Y} pairs and AWS tags {"Key": X, "Value": Y}: the name decides.
-                return {**data, value_key: redact_value(data[name_key], data[value_key])}
+                rest = {k: redact_data(v, key=str(k)) for k, v in data.items() if k not in (name_key, value_key)}
+                return {**rest, name_key: data[name_key], value_key: redact_value(data[name_key], data[value_key])}
         return {k: redact_data(v, key=str(k)) for k, v in data.items()}
     if isinstance(data, list | tuple):
         return [redact_data(item, key=key) for item in data]

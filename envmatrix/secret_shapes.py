@@ -40,6 +40,9 @@ OWN_SHAPES: tuple[re.Pattern[str], ...] = (
     re.compile(r"\bAIza[0-9A-Za-z_-]{35}"),  # Google API keys
     re.compile(r"\bglpat-[A-Za-z0-9_-]{20,}"),
     re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}"),  # Slack tokens (detect-secrets wants digits first)
+    re.compile(r"\bxapp-[0-9]-[A-Za-z0-9-]{10,}"),  # Slack app-level tokens
+    re.compile(r"\bhf_[A-Za-z0-9]{30,}"),  # Hugging Face
+    re.compile(r"\bsk-(?:ant-|proj-)?[A-Za-z0-9_-]{32,}"),  # Anthropic, OpenAI project and legacy keys
     re.compile(r"(?<=hooks\.slack\.com/)(?:services|workflows|triggers)/[A-Za-z0-9_/-]+"),
     re.compile(r"(?<=discord\.com/api/webhooks/)[0-9]+/[A-Za-z0-9_-]+"),
     re.compile(r"(?<=discordapp\.com/api/webhooks/)[0-9]+/[A-Za-z0-9_-]+"),
@@ -69,9 +72,16 @@ def _detectors() -> tuple[_Detector, ...]:
     return tuple(found)
 
 
+#: Detectors whose patterns only apply when a word is present (npm's ".+" pattern is quadratic on long text).
+_NEEDS: dict[str, str] = {"NpmDetector": "_authToken"}
+
+
 def detected(text: str) -> Iterator[str]:
     """Every credential value detect-secrets' shape detectors find in ``text``."""
     for detector in _detectors():
+        needed = _NEEDS.get(type(detector).__name__)
+        if needed is not None and needed not in text:
+            continue
         for value in detector.analyze_string(text):
             if value:
                 yield value

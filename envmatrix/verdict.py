@@ -63,7 +63,7 @@ def failure_message(env: str, check_id: str, resource: str, setting: str, expect
 
     Every part is shown ``visible``: a resource named by AWS (an alarm, a tag) cannot break the line either."""
     env, check_id, resource, setting, expected, actual, location = (
-        visible(part) for part in (env, check_id, resource, setting, expected, actual, location))
+        visible(redact_text(part)) for part in (env, check_id, resource, setting, expected, actual, location))
     where = f" ({location})" if location else ""
     return f"{env} {check_id} {resource}.{setting}: expected {expected}, got {actual}{where}"
 

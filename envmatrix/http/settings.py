@@ -12,7 +12,7 @@ from envmatrix.config import ProjectConfig
 from envmatrix.environments import Environments
 from envmatrix.errors import UsageError
 from envmatrix.redact import register_secret
-from envmatrix.tls import RULE, plain_http_to_remote
+from envmatrix.tls import RULE, is_loopback, plain_http_to_remote
 
 PREFIX = "ENVMATRIX_"
 WAIT_VARIABLE = "ENVMATRIX_WAIT_HEALTHY"
@@ -141,6 +141,16 @@ def _unverified(env: str, environ: Mapping[str, str]) -> tuple[str, str] | None:
     return (email, password) if email and password else None
 
 
+def _check_plain_http_stays_local(base_url: str, source: str, resolve: Mapping[str, str]) -> None:
+    """Plain http is allowed to loopback only: a --resolve that sends its host elsewhere would carry the login
+    and basic auth in the clear to that address."""
+    parts = urlsplit(base_url)
+    address = resolve.get((parts.hostname or "").lower())
+    if parts.scheme == "http" and address is not None and not is_loopback(address.strip("[]")):
+        raise UsageError(f"--resolve: {parts.hostname}={address} sends the plain-http base URL from {source} to a "
+                         f"host that is not loopback; {RULE}")
+
+
 def resolve_target(env: str, options: HttpOptions, config: ProjectConfig, domain: str,
                    environ: Mapping[str, str] | None = None) -> Target:
     """Resolve one environment's target; credentials only from the environment, never the command line."""
@@ -149,6 +159,7 @@ def resolve_target(env: str, options: HttpOptions, config: ProjectConfig, domain
     ca_bundle, ca_source = _ca_bundle(options, environ)
     smoke, basic = _pair(env, environ)
     resolve = {**parse_resolve([environ.get(f"{PREFIX}RESOLVE", "")], f"${PREFIX}RESOLVE"), **options.resolve}
+    _check_plain_http_stays_local(base_url, source, resolve)
     return Target(
         env=env, base_url=base_url, source=source, resolve=resolve, ca_bundle=ca_bundle, ca_source=ca_source,
         smoke_account=smoke, basic_auth=basic,

@@ -262,5 +262,5 @@ class ReportBuilder:
             write(self.fail_on_note)
         if self.gate is not None:
             for reason in self.gate.reasons:
-                write(f"  gate: {reason}")
+                write(f"  gate: {visible(reason)}")
             write(self.gate.line, bold=True, red=not self.gate.passed, green=self.gate.passed)
