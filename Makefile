@@ -66,7 +66,7 @@ mutation-ci: $(STAMP)
 ## The manual (docs/, mkdocs.yml) as a site in site/ (git-ignored); --strict fails on a broken link between pages
 ## or from README.md into docs/.
 docs: $(STAMP)
-	$(BIN)/mkdocs build --strict --quiet
+	$(BIN)/mkdocs build --strict
 
 lint: $(STAMP)
 	$(BIN)/ruff check envmatrix checks smoke tests bench
