@@ -14,7 +14,7 @@ ARGS ?=
 WAIT_HEALTHY ?=
 NOTIFY_WEBHOOK ?=
 
-.PHONY: setup audit test lint types ci clean gate drift smoke sandbox allure mutation mutation-ci
+.PHONY: setup audit test lint types ci clean gate drift smoke sandbox allure mutation mutation-ci docs
 
 $(STAMP): pyproject.toml scripts/setup-system.sh
 	bash scripts/setup-system.sh
@@ -63,6 +63,11 @@ mutation: $(STAMP)
 mutation-ci: $(STAMP)
 	$(BIN)/python scripts/mutation.py envmatrix/redact.py
 
+## The manual (docs/, mkdocs.yml) as a site in site/ (git-ignored); --strict fails on a broken link between pages
+## or from README.md into docs/.
+docs: $(STAMP)
+	$(BIN)/mkdocs build --strict
+
 lint: $(STAMP)
 	$(BIN)/ruff check envmatrix checks smoke tests bench
 
@@ -72,4 +77,4 @@ types: $(STAMP)
 ci: lint types test audit
 
 clean:
-	rm -rf $(VENV) reports/* .tox mutants
+	rm -rf $(VENV) reports/* .tox mutants site
