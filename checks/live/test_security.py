@@ -11,9 +11,9 @@ from typing import Any
 from envmatrix import Environment, check
 from envmatrix.aws.alb import SECURE_PROTOCOLS, Action, Listener
 from envmatrix.aws.checking import ROLES, container, live, present, tagged_resources, task_definition
-from envmatrix.aws.names import secret_reference
 from envmatrix.aws.rotation import UnreadableSchedule
 from envmatrix.aws.secrets import Secret, rotation_interval
+from envmatrix.names import secret_reference
 from envmatrix.spec import EnvironmentSpec
 
 WORLD = ("0.0.0.0/0", "::/0")
