@@ -103,8 +103,7 @@ def _mask_pair(match: re.Match[str]) -> str:
     inner = value[len(quote):len(value) - len(quote)] if quote else value
     scheme = _SCHEME_PREFIX.match(inner)  # keep "Bearer" in "Authorization: Bearer ***": it tells the kind
     secret = inner[scheme.end():] if scheme else inner
-    if not is_secret_name(key) or _is_placeholder(secret) or secret.strip() in (MASK, *_FLAG_VALUES) \
-            or secret.strip().lower() in _FLAG_VALUES:
+    if not is_secret_name(key) or _is_placeholder(secret) or secret.strip() == MASK or _is_flag(secret):
         return match.group(0)
     return f"{match['key']}{match['sep']}{quote}{scheme.group(0) if scheme else ''}{MASK}{quote}"
 
