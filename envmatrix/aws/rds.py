@@ -7,6 +7,7 @@ from typing import Any
 
 from envmatrix.aws.arn import parse_arn
 from envmatrix.aws.reading import or_none, reading, tag_dict
+from envmatrix.aws.section import Section
 from envmatrix.aws.target import Model, Target
 
 MISSING = ("DBInstanceNotFound", "DBInstanceNotFoundFault")
@@ -96,3 +97,8 @@ def storage_within(db: DbInstance, declared: int, ceiling: int) -> tuple[bool, s
         return True, str(live)
     grown = db.max_allocated_storage is not None and declared < live <= min(ceiling, db.max_allocated_storage)
     return grown, f"{live} (grown by storage autoscaling)" if grown else str(live)
+
+
+SECTION = Section("rds", fetch, RdsInventory, services=("rds",), operations=(
+    ("rds", "DescribeDBInstances"),
+))
