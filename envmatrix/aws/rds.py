@@ -31,6 +31,7 @@ class DbInstance(Model):
     #: the newest point-in-time restore target (RDS moves it every few minutes while backups run)
     latest_restorable_time: dt.datetime | None = None
     region: str | None = None  # where it was read, when not the environment's region (a cross-region replica)
+    cluster: str | None = None  # DBClusterIdentifier: a DB cluster member (Aurora) is judged by its cluster
 
 
 class RdsInventory(Model):
@@ -55,6 +56,7 @@ def _instance(raw: dict[str, Any]) -> DbInstance:
         replica_of=raw.get("ReadReplicaSourceDBInstanceIdentifier"),
         tags=tag_dict(raw.get("TagList")),
         latest_restorable_time=raw.get("LatestRestorableTime"),
+        cluster=raw.get("DBClusterIdentifier"),
     )
 
 

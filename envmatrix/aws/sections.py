@@ -9,6 +9,7 @@ from envmatrix.aws import (
     budgets,
     codedeploy,
     costs,
+    dbclusters,
     ecr,
     ecs,
     elasticache,
@@ -44,6 +45,7 @@ SECTIONS: tuple[Section, ...] = (
     budgets.SECTION,
     costs.SECTION,
     ecr.SECTION,
+    dbclusters.SECTION,
 )
 
 

@@ -15,6 +15,7 @@ from envmatrix.aws.buckets import BucketsInventory
 from envmatrix.aws.budgets import BudgetsInventory
 from envmatrix.aws.codedeploy import CodeDeployInventory
 from envmatrix.aws.costs import CostsInventory
+from envmatrix.aws.dbclusters import DbClustersInventory
 from envmatrix.aws.ecr import EcrInventory
 from envmatrix.aws.ecs import EcsInventory
 from envmatrix.aws.elasticache import CacheInventory
@@ -69,6 +70,7 @@ class Snapshot(Model):
     ecr: EcrInventory | None = None
     budgets: BudgetsInventory | None = None
     costs: CostsInventory | None = None
+    db_clusters: DbClustersInventory | None = None
     #: section -> [resource, reason] for every section that could not be read
     unavailable: dict[str, tuple[str, str]] = {}
 
