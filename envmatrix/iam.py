@@ -5,57 +5,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-#: Every AWS operation the suite calls, as (botocore service name, operation name). Keep it in step with
-#: the inventory modules under envmatrix/aws/; tests/live/test_iam_policy.py proves a whole run stays inside.
-OPERATIONS: tuple[tuple[str, str], ...] = (
-    ("application-autoscaling", "DescribeScalableTargets"),
-    ("application-autoscaling", "DescribeScalingPolicies"),
-    ("budgets", "DescribeBudget"),
-    ("budgets", "DescribeNotificationsForBudget"),
-    ("ce", "GetCostAndUsage"),
-    ("cloudwatch", "DescribeAlarms"),
-    ("cloudwatch", "GetMetricData"),
-    ("cloudwatch", "ListTagsForResource"),
-    ("codedeploy", "GetDeploymentConfig"),
-    ("codedeploy", "GetDeploymentGroup"),
-    ("codedeploy", "ListDeploymentGroups"),
-    ("ec2", "DescribeSecurityGroups"),
-    ("ec2", "DescribeSubnets"),
-    ("ec2", "DescribeVpcs"),
-    ("ecr", "DescribeImageScanFindings"),
-    ("ecr", "DescribeImages"),
-    ("ecr", "DescribeRepositories"),
-    ("ecr", "GetRegistryScanningConfiguration"),
-    ("ecs", "DescribeClusters"),
-    ("ecs", "DescribeServices"),
-    ("ecs", "DescribeTaskDefinition"),
-    ("ecs", "DescribeTaskSets"),
-    ("elasticache", "DescribeReplicationGroups"),
-    ("elasticache", "ListTagsForResource"),
-    ("elbv2", "DescribeListeners"),
-    ("elbv2", "DescribeLoadBalancers"),
-    ("elbv2", "DescribeRules"),
-    ("elbv2", "DescribeSSLPolicies"),
-    ("elbv2", "DescribeTags"),
-    ("elbv2", "DescribeTargetGroups"),
-    ("logs", "DescribeLogGroups"),
-    ("logs", "ListTagsLogGroup"),
-    ("rds", "DescribeDBInstances"),
-    ("route53", "ListHealthChecks"),
-    ("route53", "ListTagsForResources"),
-    ("s3", "GetBucketEncryption"),
-    ("s3", "GetBucketLifecycleConfiguration"),
-    ("s3", "GetBucketTagging"),
-    ("s3", "GetBucketVersioning"),
-    ("s3", "GetPublicAccessBlock"),
-    ("s3control", "GetPublicAccessBlock"),
-    ("secretsmanager", "ListSecrets"),
-    ("sns", "ListSubscriptionsByTopic"),
-    ("sts", "GetCallerIdentity"),
-    ("synthetics", "DescribeCanaries"),
-    ("wafv2", "GetWebACLForResource"),
-    ("wafv2", "ListTagsForResource"),
-)
+from envmatrix.aws.section import Operation
+from envmatrix.aws.sections import operations
+from envmatrix.aws.session import CALLER_SIDE as CALLER_SIDE  # not granted here: taking the role (see session)
+
+#: Every AWS operation the suite calls, as (botocore service name, operation name): what the sections under
+#: envmatrix/aws/ declare (envmatrix.aws.sections); tests/live/test_iam_policy.py proves a whole run stays inside.
+OPERATIONS: tuple[Operation, ...] = operations()
 
 #: IAM's service prefix where it differs from botocore's service name.
 _PREFIXES: dict[str, str] = {"elbv2": "elasticloadbalancing", "s3control": "s3"}
@@ -70,10 +26,6 @@ _RENAMED: dict[tuple[str, str], str] = {
     ("s3", "HeadBucket"): "s3:ListBucket",
     ("s3control", "GetPublicAccessBlock"): "s3:GetAccountPublicAccessBlock",
 }
-
-#: Not granted by this policy: taking a configured role is the caller's permission (its own identity
-#: policy plus the role's trust policy), not one of the reads made with the role.
-CALLER_SIDE: frozenset[tuple[str, str]] = frozenset({("sts", "AssumeRole")})
 
 POLICY_SID = "EnvmatrixReadOnly"
 

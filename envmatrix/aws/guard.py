@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import threading
@@ -13,14 +14,10 @@ from typing import TYPE_CHECKING, Any
 
 from envmatrix.errors import ReadOnlyViolation
 from envmatrix.files import append_line
-from envmatrix.iam import CALLER_SIDE, OPERATIONS
 
 if TYPE_CHECKING:
     import boto3
 
-#: Every operation a suite client may send: the suite's declared reads (the table the IAM policy is generated
-#: from) and taking the configured role. Anything else, however read-like its name, is refused before it is sent.
-ALLOWED: frozenset[tuple[str, str]] = frozenset(OPERATIONS) | CALLER_SIDE
 CALL_LOG_VARIABLE = "ENVMATRIX_AWS_CALL_LOG"
 
 _calls: Counter[tuple[str, str, str]] = Counter()
@@ -29,9 +26,21 @@ _scope = threading.local()  # which environment's snapshot the current thread is
 _lock = threading.Lock()
 
 
+@functools.cache
+def allowed() -> frozenset[tuple[str, str]]:
+    """Every operation a suite client may send: the sections' declared reads (the table the IAM policy is generated
+    from) and taking the configured role. Anything else, however read-like its name, is refused before it is sent.
+
+    Read on first use: the sections import the inventory modules, whose clients come through this guard.
+    """
+    from envmatrix.iam import CALLER_SIDE, OPERATIONS
+
+    return frozenset(OPERATIONS) | CALLER_SIDE
+
+
 def is_allowed(service: str, operation: str) -> bool:
     """True exactly for the declared operations (``envmatrix.iam.OPERATIONS``) and ``sts:AssumeRole``."""
-    return (service, operation) in ALLOWED
+    return (service, operation) in allowed()
 
 
 def _service_of(model: Any) -> str:
