@@ -5,8 +5,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-# Every layer; the main job adds --sandbox so it needs no cloud account.
-LAYERS := declared or parity or live or drift or smoke
+# Each job's pytest command line is written once, in scripts/job.py; tox.ini's environments run the same lines.
+JOB    := $(BIN)/python scripts/job.py
 VERSION ?=
 ARGS ?=
 # Post-release smoke: seconds to wait for /health to show the release; nightly drift: the variable holding
@@ -14,7 +14,7 @@ ARGS ?=
 WAIT_HEALTHY ?=
 NOTIFY_WEBHOOK ?=
 
-.PHONY: setup audit test lint types ci clean gate drift smoke sandbox allure mutation mutation-ci docs
+.PHONY: setup audit test lint types ci clean gate declared drift smoke sandbox allure mutation mutation-ci docs
 
 $(STAMP): pyproject.toml scripts/setup-system.sh
 	bash scripts/setup-system.sh
@@ -27,20 +27,21 @@ setup: $(STAMP)
 
 ## The main job: every environment, every layer, against the embedded sandbox; writes reports/.
 audit: $(STAMP)
-	$(BIN)/pytest --env=all --sandbox -m "$(LAYERS)" --junitxml=reports/junit.xml $(ARGS)
+	$(JOB) audit $(ARGS)
 
-## The three jobs, against the environments your configuration points at (add ARGS=--sandbox to try locally).
+## The three jobs, against the environments your configuration points at (add ARGS=--sandbox to try locally);
+## `declared` is the pull-request check.
 gate: $(STAMP)
-	$(BIN)/pytest --env=staging,production --env-layers=staging=declared,live,drift,smoke \
-	    --env-layers=production=declared,parity --gate --junitxml=reports/junit-gate.xml $(ARGS)
+	$(JOB) gate $(ARGS)
+
+declared: $(STAMP)
+	$(JOB) declared $(ARGS)
 
 drift: $(STAMP)
-	$(BIN)/pytest --env=all -m "live or drift" --previous-snapshots=$${ENVMATRIX_PREVIOUS_SNAPSHOTS:-reports/snapshots} \
-	    $(if $(NOTIFY_WEBHOOK),--notify-webhook=$(NOTIFY_WEBHOOK)) --junitxml=reports/junit-drift.xml $(ARGS)
+	$(JOB) drift $(if $(NOTIFY_WEBHOOK),--notify-webhook=$(NOTIFY_WEBHOOK)) $(ARGS)
 
 smoke: $(STAMP)
-	$(BIN)/pytest --env=production -m smoke --expect-version=$(VERSION) $(if $(WAIT_HEALTHY),--wait-healthy=$(WAIT_HEALTHY)) \
-	    --junitxml=reports/junit-smoke.xml $(ARGS)
+	$(JOB) smoke $(if $(VERSION),--expect-version=$(VERSION)) $(if $(WAIT_HEALTHY),--wait-healthy=$(WAIT_HEALTHY)) $(ARGS)
 
 ## The embedded sandbox on its own, to explore with the AWS CLI (Ctrl-C stops it).
 sandbox: $(STAMP)
@@ -52,7 +53,7 @@ allure:
 
 ## The project's own tests.
 test: $(STAMP)
-	$(BIN)/pytest tests -p xdist -n 2 --durations=15  # the slowest tests: keep .ci/run under 20 minutes
+	$(JOB) test $(ARGS)
 
 ## Mutation testing of the safety core ([tool.mutmut] only_mutate), one module at a time; ARGS=envmatrix/parity.py
 ## runs one. Fails under 90% killed, or (one line) when mutmut cannot run.

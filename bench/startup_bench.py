@@ -98,7 +98,11 @@ class Tree:
         self.label, self.folder = label, folder
         project = tomllib.loads((folder / "pyproject.toml").read_text(encoding="utf-8"))
         self.plugins = sorted(project["project"]["entry-points"]["pytest11"].values())
-        layers = re.search(r"^LAYERS\s*:=\s*(.+)$", (folder / "Makefile").read_text(encoding="utf-8"), re.M)
+        # Older checkouts keep the layers in the Makefile, newer ones in scripts/job.py (the jobs' one definition).
+        jobs = folder / "scripts" / "job.py"
+        text = (folder / "Makefile").read_text(encoding="utf-8") + (jobs.read_text(encoding="utf-8") if jobs.exists()
+                                                                    else "")
+        layers = re.search(r'^LAYERS\s*:?=\s*"?([^"\n]+)"?$', text, re.M)
         self.layers = layers.group(1).strip() if layers else "declared or parity or live or drift or smoke"
         self.figures: dict[str, list[Any]] = {}
 

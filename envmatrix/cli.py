@@ -13,7 +13,6 @@ import threading
 from pathlib import Path
 from types import FrameType
 
-from envmatrix.aws.names import DEFAULT_PROJECT
 from envmatrix.config import (
     CONFIG_FILE,
     DEFAULT_PATHS,
@@ -28,6 +27,7 @@ from envmatrix.config import (
 from envmatrix.context import Suite, build_paths
 from envmatrix.errors import EnvmatrixError, UsageError
 from envmatrix.files import write_text_atomic
+from envmatrix.names import DEFAULT_PROJECT
 from envmatrix.spec import load_spec
 from envmatrix.starter import names_report, parse_short_names, starter_config, write_starter
 

@@ -23,10 +23,10 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from envmatrix.aws.names import DEFAULT_PROJECT, Names, check_templates, effective_names
 from envmatrix.environments import Environments
 from envmatrix.errors import ConfigError
 from envmatrix.inputs import read_input_text
+from envmatrix.names import DEFAULT_PROJECT, Names, check_templates, effective_names
 from envmatrix.tls import RULE, plain_http_to_remote
 
 CONFIG_FILE = "envmatrix.toml"

@@ -8,13 +8,13 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from envmatrix.aws.names import Names
 from envmatrix.catalog import CheckInfo
 from envmatrix.config import ProjectConfig, Setting, env_names, run_environments, wanted_tags
 from envmatrix.declared import EnvFile, Tfvars, load_env_file, load_tfvars
 from envmatrix.environments import Environments
 from envmatrix.errors import EnvmatrixError, UsageError
 from envmatrix.locations import LOCATED_LAYERS, locate
+from envmatrix.names import Names
 from envmatrix.spec import EnvironmentSpec, Spec
 from envmatrix.verdict import MISSING, CheckFailed, Evidence, compare
 

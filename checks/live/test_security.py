@@ -19,9 +19,9 @@ from envmatrix.aws.checking import (
     tagged_resources,
     task_definition,
 )
-from envmatrix.aws.names import secret_reference
 from envmatrix.aws.rotation import UnreadableSchedule
 from envmatrix.aws.secrets import Secret, rotation_interval
+from envmatrix.names import secret_reference
 from envmatrix.spec import EnvironmentSpec
 
 WORLD = ("0.0.0.0/0", "::/0")

@@ -1,163 +1,18 @@
-"""Resource names of one environment: DESIGN.md's templates, overridable project-wide or per environment."""
+"""The resource names, kept in the core (envmatrix/names.py); this import path stays for the AWS modules."""
 
-from __future__ import annotations
+from envmatrix.names import (
+    DEFAULT_PROJECT,
+    DEFAULT_SOURCE,
+    DEFAULTS,
+    NAME_FIELDS,
+    SECURITY_GROUP_ROLES,
+    Names,
+    as_dict,
+    check_templates,
+    effective_names,
+    names_for,
+    secret_reference,
+)
 
-import string
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields
-
-from envmatrix.errors import ConfigError
-
-#: name -> template; ``{env}`` is the environment's short name, ``{project}`` the project name.
-DEFAULTS: dict[str, str] = {
-    "db": "{env}-{project}-db",
-    "cache": "{env}-{project}-cache",
-    "cluster": "{env}-{project}",
-    "api_service": "api",
-    "worker_service": "worker",
-    "api_family": "{env}-{project}-api",
-    "worker_family": "{env}-{project}-worker",
-    "api_log_group": "/ecs/{env}-{project}-api",
-    "worker_log_group": "/ecs/{env}-{project}-worker",
-    "secret_prefix": "{project}/{env}/",
-    "vpc": "{env}-{project}-vpc",
-    "sg_prefix": "{env}-{project}-",
-    "alb": "{env}-{project}-alb",
-    "waf": "{env}-{project}-waf",
-    "backup_bucket": "{env}-{project}-backups",
-    "log_archive_bucket": "{env}-{project}-log-archive",
-    "alarm_prefix": "{env}-{project}-",
-    "health_check": "{env}-{project}-health",  # Route 53 health check (tag Name) or Synthetics canary
-    "codedeploy_application": "{env}-{project}",
-    "api_deployment_group": "{env}-{project}-api",
-    "api_repository": "{project}-api",
-    "worker_repository": "{project}-worker",
-    "budget": "{env}-{project}-monthly",
-    # The application container of each task definition; empty: found by name (see aws/checking.py).
-    "api_container": "",
-    "worker_container": "",
-}
-SECURITY_GROUP_ROLES: tuple[str, ...] = ("alb", "api", "worker", "db", "cache")
-
-
-@dataclass(frozen=True)
-class Names:
-    """Where one environment's resources are found."""
-
-    env: str
-    db: str
-    cache: str
-    cluster: str
-    api_service: str
-    worker_service: str
-    api_family: str
-    worker_family: str
-    api_log_group: str
-    worker_log_group: str
-    secret_prefix: str
-    vpc: str
-    sg_prefix: str
-    alb: str
-    waf: str
-    backup_bucket: str
-    log_archive_bucket: str
-    alarm_prefix: str
-    health_check: str = ""
-    api_container: str = ""
-    worker_container: str = ""
-    codedeploy_application: str = ""
-    api_deployment_group: str = ""
-    api_repository: str = ""
-    worker_repository: str = ""
-    budget: str = ""  # the AWS Budgets monthly cost budget
-
-    def service(self, role: str) -> str:
-        return str(getattr(self, f"{role}_service"))
-
-    def family(self, role: str) -> str:
-        return str(getattr(self, f"{role}_family"))
-
-    def container(self, role: str) -> str:
-        """The configured application container name of the role's task definition ("" when not configured)."""
-        return str(getattr(self, f"{role}_container"))
-
-    def repository(self, role: str) -> str:
-        return str(getattr(self, f"{role}_repository"))
-
-    def log_group(self, role: str) -> str:
-        return str(getattr(self, f"{role}_log_group"))
-
-    def security_group(self, role: str) -> str:
-        return f"{self.sg_prefix}{role}-sg"
-
-    def secret(self, name: str) -> str:
-        return f"{self.secret_prefix}{name}"
-
-    def scalable_target(self, role: str) -> str:
-        return f"service/{self.cluster}/{self.service(role)}"
-
-
-#: DESIGN.md's project name.
-DEFAULT_PROJECT = "taskmanager"
-#: The placeholders a name template may hold.
-NAME_FIELDS: frozenset[str] = frozenset({"env", "project"})
-DEFAULT_SOURCE = "default template"
-
-
-def check_templates(where: str, templates: Mapping[str, str], source: str) -> None:
-    """Unknown keys or placeholders in a ``names`` table are a ConfigError naming the key and the valid ones."""
-    unknown = sorted(set(templates) - set(DEFAULTS))
-    if unknown:
-        raise ConfigError(source, f"{where}.{unknown[0]}: unknown key; valid keys: {', '.join(DEFAULTS)}")
-    for key, template in templates.items():
-        try:
-            fields = {f for _text, f, _spec, _conv in string.Formatter().parse(template) if f is not None}
-        except ValueError as exc:
-            raise ConfigError(source, f"{where}.{key}: not a name template ({exc}): {template!r}") from None
-        if fields - NAME_FIELDS:
-            raise ConfigError(source, f"{where}.{key}: unknown placeholder(s) {sorted(fields - NAME_FIELDS)}; "
-                              f"valid: {{env}} (short name), {{project}}")
-
-
-def effective_names(
-    env: str, layers: Sequence[tuple[str, Mapping[str, str]]], *, project: str, short_name: str | None = None,
-) -> dict[str, tuple[str, str]]:
-    """Each name key -> (name, where it came from): the default template, then each layer in order."""
-    chosen = {key: (template, DEFAULT_SOURCE) for key, template in DEFAULTS.items()}
-    for source, templates in layers:
-        chosen.update({key: (template, source) for key, template in templates.items()})
-    values = {"env": short_name or env, "project": project}
-    return {key: (template.format(**values), source) for key, (template, source) in chosen.items()}
-
-
-def names_for(
-    env: str, overrides: Mapping[str, str] | None = None, *, source: str = "envmatrix.toml",
-    project: str = DEFAULT_PROJECT, short_name: str | None = None,
-) -> Names:
-    """The names for ``env`` (short name ``short_name``) with the config's ``[environments.<env>.names]`` applied."""
-    overrides = dict(overrides or {})
-    check_templates(f"environments.{env}.names", overrides, source)
-    chosen = effective_names(env, [(source, overrides)], project=project, short_name=short_name)
-    return Names(env=env, **{key: value for key, (value, _source) in chosen.items()})
-
-
-#: Variables whose secret does not follow the kebab-case rule.
-_SPECIAL_SECRETS: dict[str, str] = {"JWT_SECRET_KEY": "jwt-secret"}
-
-
-def secret_reference(variable: str) -> tuple[str, str | None]:
-    """DESIGN.md's secret for a variable: (short secret name, JSON key or None).
-
-    DATABASE_URL -> database-url; JWT_SECRET_KEY -> jwt-secret;
-    OAUTH_GOOGLE_CLIENT_ID -> oauth-google, JSON key client_id.
-    """
-    if variable in _SPECIAL_SECRETS:
-        return _SPECIAL_SECRETS[variable], None
-    parts = variable.lower().split("_")
-    if parts[0] == "oauth" and len(parts) == 4 and parts[2] == "client":
-        return f"oauth-{parts[1]}", f"client_{parts[3]}"
-    return "-".join(parts), None
-
-
-def as_dict(names: Names) -> dict[str, str]:
-    return {field.name: str(getattr(names, field.name)) for field in fields(names)}
+__all__ = ["DEFAULTS", "DEFAULT_PROJECT", "DEFAULT_SOURCE", "NAME_FIELDS", "SECURITY_GROUP_ROLES", "Names", "as_dict",
+           "check_templates", "effective_names", "names_for", "secret_reference"]

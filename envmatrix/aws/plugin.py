@@ -9,10 +9,9 @@ import pytest
 from envmatrix.aws.session import forget_sessions
 from envmatrix.aws.store import SnapshotStore, read_snapshot, snapshot_path
 from envmatrix.config import ProjectConfig
-from envmatrix.plugin import CONFIG_KEY, SUITE_KEY
+from envmatrix.plugin import CONFIG_KEY, RUN_KEY, SUITE_KEY
 
 RUN_ID = "envmatrix_live_run_id"
-RUN_KEY = pytest.StashKey[str]()
 STORE_KEY = pytest.StashKey[SnapshotStore]()
 
 

@@ -6,7 +6,6 @@ import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
 
 from filelock import FileLock, Timeout
 from pydantic import ValidationError
@@ -18,19 +17,9 @@ from envmatrix.config import ProjectConfig, env_names
 from envmatrix.context import Suite
 from envmatrix.errors import EnvmatrixError, InventoryUnavailable
 from envmatrix.files import write_text_atomic
-from envmatrix.redact import redact_text
+from envmatrix.scrub import scrub
 
 LOCK_TIMEOUT = 300.0
-
-
-def scrub(data: Any) -> Any:
-    """Scrub credentials from every string of a snapshot, keys too (secret-named values and tags are redacted at
-    fetch time; the snapshot's own field names are not secret names, so only shapes and known values count here)."""
-    if isinstance(data, dict):
-        return {redact_text(key) if isinstance(key, str) else key: scrub(value) for key, value in data.items()}
-    if isinstance(data, list):
-        return [scrub(item) for item in data]
-    return redact_text(data) if isinstance(data, str) else data
 
 
 def snapshot_path(reports: Path, env: str) -> Path:

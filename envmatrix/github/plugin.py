@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from envmatrix.aws.plugin import RUN_KEY
 from envmatrix.config import ProjectConfig
 from envmatrix.errors import UsageError
 from envmatrix.github.settings import GithubSettings, check_api_url_variable, resolve_github
 from envmatrix.github.snapshot import describe
 from envmatrix.github.store import GithubStore, github_snapshot_path, read_github_snapshot
-from envmatrix.plugin import CONFIG_KEY, SUITE_KEY
+from envmatrix.plugin import CONFIG_KEY, RUN_KEY, SUITE_KEY
 
 STORE_KEY = pytest.StashKey[GithubStore]()
 

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 
 from envmatrix.config import ProjectConfig
 from envmatrix.errors import UsageError
-from envmatrix.http.settings import check_url
 from envmatrix.redact import register_secret
+from envmatrix.tls import check_url
 
 DEFAULT_API_URL = "https://api.github.com"
 TOKEN_VARIABLES: tuple[str, ...] = ("ENVMATRIX_GITHUB_TOKEN", "GITHUB_TOKEN")

@@ -10,12 +10,12 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 from pydantic import ValidationError
 
-from envmatrix.aws.store import scrub
 from envmatrix.context import Suite
 from envmatrix.errors import EnvmatrixError
 from envmatrix.files import write_text_atomic
 from envmatrix.github.settings import GithubSettings
 from envmatrix.github.snapshot import GithubSnapshot, take_github_snapshot
+from envmatrix.scrub import scrub
 from envmatrix.spec import Approvals
 
 LOCK_TIMEOUT = 120.0

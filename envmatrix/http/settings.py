@@ -12,7 +12,7 @@ from envmatrix.config import ProjectConfig
 from envmatrix.environments import Environments
 from envmatrix.errors import UsageError
 from envmatrix.redact import register_secret
-from envmatrix.tls import RULE, is_loopback, plain_http_to_remote
+from envmatrix.tls import RULE, check_url, is_loopback
 
 PREFIX = "ENVMATRIX_"
 WAIT_VARIABLE = "ENVMATRIX_WAIT_HEALTHY"
@@ -51,18 +51,6 @@ class Target:
     @property
     def host(self) -> str:
         return urlsplit(self.base_url).hostname or ""
-
-
-def check_url(option: str, url: str) -> str:
-    """``url`` without a trailing slash; UsageError naming ``option`` unless it is https (or http to loopback)."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("https", "http") or not parts.hostname:
-        raise UsageError(f"{option}: {url!r} is not an http(s) URL with a host")
-    if parts.username or parts.password:
-        raise UsageError(f"{option}: credentials must not be part of the URL; use environment variables")
-    if plain_http_to_remote(url):  # it will carry the smoke login, basic auth or the GitHub token
-        raise UsageError(f"{option}: {url!r} is plain http to {parts.hostname}; {RULE}")
-    return url.rstrip("/")
 
 
 def parse_base_urls(values: Sequence[str], selected: Sequence[str], environments: Environments) -> dict[str, str]:

@@ -10,21 +10,19 @@ from typing import Any
 import pytest
 
 from envmatrix import checkmeta
-from envmatrix.catalog import CheckInfo, evidence_catalogue, info_of
+from envmatrix.catalog import evidence_catalogue, info_of
 from envmatrix.config import CONFIG_FILE, config_path, load_config, resolve
 from envmatrix.errors import EnvmatrixError
 from envmatrix.plugin import SUITE_KEY, get_suite, project_folder
 from envmatrix.reporting import allure_support
 from envmatrix.reporting.changes import load_snapshots
 from envmatrix.reporting.gate import parse_plan
+from envmatrix.reporting.keys import CATALOGUE_KEY, CATALOGUE_OUTPUT, CHECKS_OUTPUT, COLLECTED_KEY, FAIL_ON_KEY
 from envmatrix.reporting.results import KIND_PROPERTY, PROVES_PROPERTY, Kind
 from envmatrix.reporting.sarif import info_record
-from envmatrix.reporting.session import CATALOGUE_KEY, CATALOGUE_OUTPUT, CHECKS_OUTPUT, FAIL_ON_KEY, ReportBuilder
+from envmatrix.reporting.session import ReportBuilder
 from envmatrix.tls import RULE, plain_http_to_remote
 from envmatrix.verdict import CheckFailed
-
-#: The checks this session collected (before any selection): the evidence catalogue is built from them.
-COLLECTED_KEY = pytest.StashKey[set[CheckInfo]]()
 
 PLAN_KEY = pytest.StashKey[dict[str, tuple[str, ...]]]()
 PREVIOUS_KEY = pytest.StashKey[tuple[dict[str, Any], list[str]]]()

@@ -20,20 +20,13 @@ from envmatrix.locations import shown_path
 from envmatrix.reporting import allure_support
 from envmatrix.reporting.changes import compare, load_snapshots
 from envmatrix.reporting.gate import GateVerdict, decide, fail_on_summary, lenient_exit
+from envmatrix.reporting.keys import CATALOGUE_KEY, CATALOGUE_OUTPUT, CHECKS_OUTPUT, COLLECTED_KEY, FAIL_ON_KEY
 from envmatrix.reporting.matrix import build_matrix
 from envmatrix.reporting.output import clear_previous, write_reports
 from envmatrix.reporting.results import CheckResult, ResultCollector, inherit_locations
 from envmatrix.reporting.sarif import SARIF_FILE, info_from, write_sarif
 
 _MAX_CHANGES_SHOWN = 25
-#: The evidence catalogue (catalog.evidence_catalogue()) of what this process collected.
-CATALOGUE_KEY = pytest.StashKey[dict[str, list[str]]]()
-#: How an xdist worker hands its catalogue to the controller (which collects nothing itself).
-CATALOGUE_OUTPUT = "envmatrix_evidence_catalogue"
-#: --fail-on / $ENVMATRIX_FAIL_ON: the lowest severity that gates (None: every failure gates)
-FAIL_ON_KEY = pytest.StashKey[str | None]()
-#: How an xdist worker hands the CheckInfo of every check it collected to the controller (for SARIF's rules).
-CHECKS_OUTPUT = "envmatrix_checks"
 _ACCOUNT_KEYS = ("account", "account_id", "AccountId", "aws_account")
 _ARN_ACCOUNT = re.compile(r"arn:aws[\w-]*:[\w-]+:[\w-]*:(\d{12}):")
 
@@ -110,8 +103,6 @@ class ReportBuilder:
     def _checks(self) -> set[CheckInfo]:
         """The CheckInfo of every check this session collected (here or in xdist workers): severity and titles
         are read from them, never kept elsewhere."""
-        from envmatrix.reporting.plugin import COLLECTED_KEY  # that module imports this one
-
         collected: set[CheckInfo] = self.config.stash.get(COLLECTED_KEY, set())
         return self.checks | collected
 
@@ -210,7 +201,7 @@ class ReportBuilder:
         variable = self.config.getoption("envmatrix_notify_webhook")
         if not variable:
             return
-        from envmatrix import notify  # httpx: only when a webhook is configured
+        from envmatrix.reporting import notify  # httpx: only when a webhook is configured
 
         previous = self.config.getoption("envmatrix_previous_results") or os.environ.get(
             notify.PREVIOUS_RESULTS_VARIABLE)

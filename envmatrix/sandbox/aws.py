@@ -20,8 +20,9 @@ from botocore.exceptions import BotoCoreError, ClientError
 from envmatrix.context import Suite
 from envmatrix.errors import EnvmatrixError
 from envmatrix.sandbox.moto_process import LOOPBACK, READY
-from envmatrix.sandbox.provision import SANDBOX_CREDENTIALS, ClientPool, Target, provision_env
+from envmatrix.sandbox.provision import provision_env
 from envmatrix.sandbox.provision_ops import bill, queue_bill
+from envmatrix.sandbox.provision_target import SANDBOX_CREDENTIALS, ClientPool, Target
 from envmatrix.sandbox.world import World, default_world
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from envmatrix.redact import register_secret
 from envmatrix.sandbox.fault_actions import FaultTarget
-from envmatrix.sandbox.faults import Action, conforming, drift, fault, live
+from envmatrix.sandbox.faults_registry import Action, conforming, drift, fault, live
 
 APP_ENV = drift("DRIFT-APP-ENV")
 

@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 
 from envmatrix.sandbox.fault_actions import FaultTarget
-from envmatrix.sandbox.faults import conforming, fault, live
+from envmatrix.sandbox.faults_registry import conforming, fault, live
 from envmatrix.sandbox.provision_deploy import MANIFEST_TYPE, manifest
 
 GROUP = "codedeploy:production-taskmanager/production-taskmanager-api"

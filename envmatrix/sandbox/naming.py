@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
-from envmatrix.aws.names import SECURITY_GROUP_ROLES, names_for, secret_reference
-from envmatrix.aws.names import Names as LiveNames
+from envmatrix.names import SECURITY_GROUP_ROLES, names_for, secret_reference
+from envmatrix.names import Names as LiveNames
 
 PROJECT = "taskmanager"
 SERVICES: tuple[str, ...] = ("api", "worker")

@@ -8,8 +8,8 @@ from typing import Any
 
 from envmatrix.redact import register_secret
 from envmatrix.sandbox.naming import SERVICES, secret_ref
-from envmatrix.sandbox.provision import Target
 from envmatrix.sandbox.provision_network import API_PORT
+from envmatrix.sandbox.provision_target import Target
 
 ACCOUNT = "123456789012"  # moto's default account
 SCALABLE_DIMENSION = "ecs:service:DesiredCount"

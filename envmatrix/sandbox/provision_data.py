@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 
 from envmatrix.redact import register_secret
-from envmatrix.sandbox.provision import Target
+from envmatrix.sandbox.provision_target import Target
 
 DB_ENGINE = "postgres"
 DB_ENGINE_VERSION = "15.4"

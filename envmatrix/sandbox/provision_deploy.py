@@ -10,8 +10,8 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from envmatrix.sandbox.naming import SERVICES
-from envmatrix.sandbox.provision import Target
 from envmatrix.sandbox.provision_app import ACCOUNT
+from envmatrix.sandbox.provision_target import Target
 
 MANIFEST_TYPE = "application/vnd.docker.distribution.manifest.v2+json"
 #: A build already there: another environment pushed (and scanned: one scan per image a day) it first.

@@ -6,7 +6,7 @@ import ipaddress
 from typing import Any
 
 from envmatrix.sandbox.naming import SECURITY_GROUPS
-from envmatrix.sandbox.provision import Target
+from envmatrix.sandbox.provision_target import Target
 
 WORLD = "0.0.0.0/0"
 API_PORT = 8000

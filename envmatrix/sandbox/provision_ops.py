@@ -11,8 +11,8 @@ import httpx
 
 from envmatrix.aws.costs import METRIC, last_full_month, utc_today
 from envmatrix.sandbox.naming import SERVICES, Names
-from envmatrix.sandbox.provision import Target
 from envmatrix.sandbox.provision_app import ACCOUNT, SCALABLE_DIMENSION
+from envmatrix.sandbox.provision_target import Target
 from envmatrix.sandbox.world import World
 
 #: moto's documented way to give GetCostAndUsage an answer (envmatrix/sandbox/moto_ce.py: the latest one is the bill)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from envmatrix.sandbox.provision import Target
+from envmatrix.sandbox.provision_target import Target
 
 NAMESPACE = "AWS/ApplicationELB"
 CANARY_RUNTIME = "syn-python-selenium-3.0"

@@ -13,11 +13,11 @@ from hypothesis import strategies as st
 
 from envmatrix import redact
 from envmatrix.aws.reading import tag_dict
-from envmatrix.aws.store import scrub
 from envmatrix.http.client import describe
-from envmatrix.notify import compose
 from envmatrix.redact import clip, is_secret_name, literal_credential, redact_data, redact_text, redact_value
+from envmatrix.reporting.notify import compose
 from envmatrix.reporting.results import CheckResult
+from envmatrix.scrub import scrub
 from envmatrix.verdict import compare
 from tests.hardening.secret_corpus import SECRET_NAMES, SHAPES, Shape, chunks
 

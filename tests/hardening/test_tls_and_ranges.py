@@ -6,12 +6,12 @@ from collections.abc import Callable
 
 import pytest
 
-from envmatrix import notify
 from envmatrix.config import ProjectConfig
 from envmatrix.errors import UsageError
 from envmatrix.github.settings import check_api_url_variable, resolve_github
-from envmatrix.http.settings import check_base_url_variables, check_url
-from envmatrix.tls import is_loopback, plain_http_to_remote
+from envmatrix.http.settings import check_base_url_variables
+from envmatrix.reporting import notify
+from envmatrix.tls import check_url, is_loopback, plain_http_to_remote
 from tests.conftest import Project, assert_one_usage_error
 
 REMOTE = "http://app.example.com"

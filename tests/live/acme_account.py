@@ -18,8 +18,8 @@ from typing import Any
 
 import boto3
 
-from envmatrix.aws.names import SECURITY_GROUP_ROLES, secret_reference
 from envmatrix.declared import EnvFile, Tfvars
+from envmatrix.names import SECURITY_GROUP_ROLES, secret_reference
 from envmatrix.spec import EnvironmentSpec
 from tests.conftest import Project
 

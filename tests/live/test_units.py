@@ -8,12 +8,13 @@ import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError, NoCredentialsError
 
 from envmatrix.aws import store as store_module
-from envmatrix.aws.names import names_for, secret_reference
 from envmatrix.aws.reading import reason_of
 from envmatrix.aws.snapshot import Snapshot
-from envmatrix.aws.store import SnapshotStore, scrub
+from envmatrix.aws.store import SnapshotStore
 from envmatrix.config import ProjectConfig
 from envmatrix.errors import ConfigError, InventoryUnavailable
+from envmatrix.names import names_for, secret_reference
+from envmatrix.scrub import scrub
 from tests.conftest import load_check_module
 from tests.live.conftest import repo_suite
 

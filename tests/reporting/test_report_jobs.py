@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import configparser
+import importlib.util
 import json
 import os
-import re
 import shlex
 import subprocess
 import sys
@@ -21,19 +21,23 @@ WORKFLOWS = ROOT / ".github" / "workflows"
 CHECK_JSONSCHEMA = Path(sys.executable).with_name("check-jsonschema")
 
 
+def _jobs() -> Any:
+    """scripts/job.py, where each job's pytest command line is written once."""
+    spec = importlib.util.spec_from_file_location("envmatrix_jobs", ROOT / "scripts" / "job.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def tox_command(name: str, environ: dict[str, str] | None = None) -> list[str]:
-    """The pytest arguments of tox env ``name``, with {env:X:default} and {posargs} substituted like tox does."""
+    """The pytest arguments tox env ``name`` runs: its command is ``python scripts/job.py <name> {posargs}``."""
     parser = configparser.ConfigParser(interpolation=None)
     parser.read(ROOT / "tox.ini")
     command = parser[f"testenv:{name}"]["commands"].replace("\\\n", " ").strip()
-
-    def env_value(match: re.Match[str]) -> str:
-        return (environ or {}).get(match["name"], match["default"] or "")
-
-    command = re.sub(r"\{env:(?P<name>[A-Z_]+)(?::(?P<default>[^}]*))?\}", env_value, command)
-    args = shlex.split(command.replace("{posargs}", ""))
-    assert args[0] == "pytest"
-    return args[1:]
+    assert shlex.split(command) == ["python", "scripts/job.py", name, "{posargs}"]
+    args: list[str] = _jobs().JOBS[name](environ or {})
+    return args
 
 
 def test_gate_job_passes_on_conforming_inputs_and_fails_on_one_broken_value(report_project: ReportProject) -> None:
@@ -57,7 +61,9 @@ def test_drift_and_smoke_jobs_select_their_layers(report_project: ReportProject)
     layers = {(r["environment"], r["layer"]) for r in report_project.matrix()["results"]}
     assert layers == {(env, layer) for env in ("dev", "staging", "production") for layer in ("live", "drift")}
     drift.stdout.fnmatch_lines(["*envmatrix: changes since the previous run*"])
-    smoke = report_project.run(*tox_command("smoke", {"ENVMATRIX_EXPECT_VERSION": "v1.2.3"}), "--no-allure")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("ENVMATRIX_EXPECT_VERSION", "v1.2.3")  # tox passes ENVMATRIX_* through; the plugin reads it
+        smoke = report_project.run(*tox_command("smoke"), "--no-allure")
     assert smoke.ret == pytest.ExitCode.OK
     assert {(r["environment"], r["layer"]) for r in report_project.matrix()["results"]} == {("production", "smoke")}
 

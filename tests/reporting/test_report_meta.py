@@ -14,7 +14,7 @@ from envmatrix.catalog import CheckInfo, info_of
 from envmatrix.checkmeta import ChecksMetaError, apply, gates, load_checks_meta, parse_severity, unknown_problem
 from envmatrix.errors import UsageError
 from envmatrix.reporting.gate import decide, lenient_exit
-from envmatrix.reporting.plugin import COLLECTED_KEY
+from envmatrix.reporting.keys import COLLECTED_KEY
 from envmatrix.reporting.results import CheckResult
 from tests.conftest import Project, assert_one_usage_error, forget_scratch_modules
 from tests.hardening.test_fuzz_loaders import FUZZ, _blobs, _only_input_errors

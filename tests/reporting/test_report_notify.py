@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 import trustme
 
-from envmatrix import notify
 from envmatrix.redact import register_secret
+from envmatrix.reporting import notify
 from envmatrix.reporting.results import CheckResult
 
 from .conftest import ROOT, ReportProject

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from envmatrix.sandbox.provision import Target
+from envmatrix.sandbox.provision_target import Target
 from envmatrix.sandbox.world import WORLD_FILE, WorldError, default_world, load_world
 from tests.conftest import SHIPPED_ENVIRONMENTS
 

@@ -20,11 +20,11 @@ import boto3
 from botocore.stub import Stubber
 
 from envmatrix.aws.guard import guard_session
-from envmatrix.aws.names import Names, as_dict, names_for
 from envmatrix.aws.snapshot import Snapshot
 from envmatrix.aws.target import Target, Wants
 from envmatrix.catalog import test_name_for
 from envmatrix.context import Environment, Paths, Suite
+from envmatrix.names import Names, as_dict, names_for
 from envmatrix.spec import load_spec
 from envmatrix.verdict import CheckFailed, Evidence
 from tests.conftest import SHIPPED_ENVIRONMENTS, load_check_module

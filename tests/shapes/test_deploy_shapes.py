@@ -11,7 +11,7 @@ from envmatrix.aws import codedeploy, ecr
 from envmatrix.aws.codedeploy import CodeDeployInventory
 from envmatrix.aws.ecr import EcrInventory
 from envmatrix.aws.ecs import EcsInventory
-from envmatrix.aws.names import names_for
+from envmatrix.names import names_for
 from tests.shapes.harness import ACCOUNT, REGION, StubbedClients, judge, snapshot_of, target
 from tests.shapes.test_ecs_shapes import World, service, task_definition, worker_as_documented
 

@@ -9,8 +9,8 @@ import pytest
 
 from envmatrix.aws import ecs, scaling
 from envmatrix.aws.ecs import EcsInventory
-from envmatrix.aws.names import names_for
 from envmatrix.aws.scaling import ScalingInventory
+from envmatrix.names import names_for
 from tests.shapes.harness import ACCOUNT, REGION, StubbedClients, judge, snapshot_of, target
 
 ENV = "production"

@@ -1,0 +1,84 @@
+"""The jobs' pytest command lines, each written once: the Makefile targets and the tox environments both run them.
+
+    python scripts/job.py JOB [PYTEST ARGS...]     run JOB's pytest with the extra arguments appended
+    python scripts/job.py --print JOB [ARGS...]    print the command instead of running it
+
+`make audit|gate|declared|drift|smoke|test ARGS=...` runs `$(BIN)/python scripts/job.py JOB $(ARGS)`, and
+`tox -e JOB -- ARGS` runs `python scripts/job.py JOB ARGS`; the pytest is the one installed beside that python
+(the Makefile's .venv or the tox environment). Settings a job reads from the environment are read here, once:
+$ENVMATRIX_PREVIOUS_SNAPSHOTS (drift, default reports/snapshots); the smoke job's release comes from
+--expect-version or $ENVMATRIX_EXPECT_VERSION (the plugin reads the variable). The exit status is pytest's.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+
+#: Every layer; the main job adds --sandbox so it needs no cloud account.
+LAYERS = "declared or parity or live or drift or smoke"
+
+
+def _drift(environ: Mapping[str, str]) -> list[str]:
+    previous = environ.get("ENVMATRIX_PREVIOUS_SNAPSHOTS") or "reports/snapshots"
+    return ["--env=all", "-m", "live or drift", f"--previous-snapshots={previous}",
+            "--junitxml=reports/junit-drift.xml"]
+
+
+#: job -> its pytest arguments (given the environment); the one definition of each job.
+JOBS: dict[str, Callable[[Mapping[str, str]], list[str]]] = {
+    # The main job: every environment, every layer, against the embedded sandbox.
+    "audit": lambda _: ["--env=all", "--sandbox", "-m", LAYERS, "--junitxml=reports/junit.xml"],
+    # Promotion gate staging -> production: staging declared+live+drift+smoke, production declared+parity.
+    "gate": lambda _: ["--env=staging,production", "--env-layers=staging=declared,live,drift,smoke",
+                       "--env-layers=production=declared,parity", "--gate", "--junitxml=reports/junit-gate.xml"],
+    # Pull-request check: every environment's declared inputs and parity, no cloud access.
+    "declared": lambda _: ["--env=all", "-m", "declared or parity", "--junitxml=reports/junit-declared.xml"],
+    # Nightly drift audit: every environment live+drift, and what changed since the previous snapshots.
+    "drift": _drift,
+    # Post-release smoke against production.
+    "smoke": lambda _: ["--env=production", "-m", "smoke", "--junitxml=reports/junit-smoke.xml"],
+    # The project's own tests; the slowest listed, to keep .ci/run under 20 minutes.
+    "test": lambda _: ["tests", "-p", "xdist", "-n", "2", "--durations=15"],
+}
+
+
+def pytest_executable() -> str:
+    """The pytest beside this python (a venv's or tox env's bin/), else the first on PATH."""
+    beside = Path(sys.executable).with_name("pytest")
+    if beside.exists():
+        return str(beside)
+    found = shutil.which("pytest")
+    if found is None:
+        raise SystemExit("scripts/job.py: no pytest beside " + sys.executable + " nor on PATH")
+    return found
+
+
+def command(job: str, extra: Sequence[str], environ: Mapping[str, str]) -> list[str]:
+    """JOB's whole command line: pytest, the job's arguments, then ``extra``."""
+    if job not in JOBS:
+        raise SystemExit(f"scripts/job.py: unknown job {job!r}; one of: {', '.join(JOBS)}")
+    return [pytest_executable(), *JOBS[job](environ), *extra]
+
+
+def main(argv: Sequence[str]) -> int:
+    args = list(argv)
+    show = bool(args) and args[0] == "--print"
+    if show:
+        args = args[1:]
+    if not args:
+        raise SystemExit(f"usage: scripts/job.py [--print] JOB [PYTEST ARGS...]; JOB one of: {', '.join(JOBS)}")
+    line = command(args[0], args[1:], os.environ)
+    if show:
+        print(shlex.join(line))
+        return 0
+    os.execv(line[0], line)
+    return 0  # not reached
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
