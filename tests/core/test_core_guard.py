@@ -58,9 +58,11 @@ def test_calls_outside_a_scope_count_for_no_environment_and_scopes_nest() -> Non
         with guard.scoped("dev"):
             client.describe_db_instances()
         client.describe_db_instances()
-    assert (guard.calls_for(""), guard.calls_for("dev"), guard.calls_for("staging")) == (1, 1, 1)
+        client.describe_db_instances()
+    assert (guard.calls_for(""), guard.calls_for("dev"), guard.calls_for("staging")) == (1, 1, 2)
     [((service, operation, key), count)] = guard.calls().items()
-    assert (service, operation, count) == ("rds", "DescribeDBInstances", 3)
+    assert (service, operation, count) == ("rds", "DescribeDBInstances", 4)
+    assert key == json.dumps(json.loads(key), sort_keys=True)  # one key per request, whatever the dict order
     assert _body(key) == {"Action": "DescribeDBInstances", "Version": "2014-10-31"}
     guard.reset_calls()
     assert guard.calls() == {} and guard.calls_for("dev") == 0

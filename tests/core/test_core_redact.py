@@ -339,3 +339,11 @@ def test_known_values_go_first_so_no_rule_splits_one() -> None:
     secret = f"Bearer {S}"  # another rule would mask only its tail and leave "Bearer" beside it
     redact.register_secret(secret)
     assert redact_text(f"sent {secret} upstream") == "sent *** upstream"
+
+
+def test_an_npm_token_in_an_npmrc_line_is_found_by_its_detector() -> None:
+    """A UUID-shaped npm token has no prefix of its own: only detect-secrets' npm detector, which runs where
+    "_authToken" appears, finds it."""
+    token = "0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b"
+    shown = redact_text(f"//registry.npmjs.org/:_authToken={token}")
+    assert token[:8] not in shown and token[-8:] not in shown
