@@ -13,6 +13,7 @@ from envmatrix.aws import (
     ecr,
     ecs,
     elasticache,
+    guard,
     healthchecks,
     identity,
     logs,
@@ -78,3 +79,4 @@ def warm_services(sections: tuple[Section, ...] = SECTIONS) -> tuple[str, ...]:
 
 
 check_plan(SECTIONS)
+guard.declare(operations())  # the guard's allow-list: exactly what the sections declare

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from envmatrix.aws.iam import OPERATIONS, actions, iam_action, policy, policy_json
 from envmatrix.cli import main
-from envmatrix.iam import OPERATIONS, actions, iam_action, policy, policy_json
 from tests.live.conftest import ROOT, suite_args
 
 SHIPPED = ROOT / "iam" / "envmatrix-readonly.json"
