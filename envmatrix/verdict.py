@@ -57,13 +57,19 @@ class Evidence:
         return json.dumps(asdict(self), sort_keys=True)
 
 
+def _one_line(part: str) -> str:
+    """A part of the failure line as it is, or, when it spans lines or holds controls, redacted whole while its
+    lines are still lines (header and YAML rules need them) and then shown escaped."""
+    return part if visible(part) == part else visible(redact_text(part))
+
+
 def failure_message(env: str, check_id: str, resource: str, setting: str, expected: str, actual: str,
                     location: str = "") -> str:
     """The one line; a declaring ``file:line`` goes last, in parentheses, so the line's head stays the contract.
 
     Every part is shown ``visible``: a resource named by AWS (an alarm, a tag) cannot break the line either."""
     env, check_id, resource, setting, expected, actual, location = (
-        visible(redact_text(part)) for part in (env, check_id, resource, setting, expected, actual, location))
+        _one_line(part) for part in (env, check_id, resource, setting, expected, actual, location))
     where = f" ({location})" if location else ""
     return f"{env} {check_id} {resource}.{setting}: expected {expected}, got {actual}{where}"
 
