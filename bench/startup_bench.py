@@ -177,9 +177,9 @@ def measure_main_job(tree: Tree, work: Path) -> None:
 ACCOUNTS_SNIPPET = """
 import json, os, sys, time
 from envmatrix.aws.session import clients_for
-from envmatrix.aws.snapshot import LATER, SECTIONS
+from envmatrix.aws.sections import SECTIONS, warm_services
 from envmatrix.config import AwsConfig, EnvConfig
-services = sorted({{s for _, ss in SECTIONS.values() for s in ss}} | {{s for _, ss, _ in LATER.values() for s in ss}})
+services = sorted(warm_services(SECTIONS))
 figures = []
 for env in {envs!r}:
     started = time.perf_counter()

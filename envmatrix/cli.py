@@ -270,7 +270,7 @@ def main(argv: list[str] | None = None) -> int:
         print("envmatrix: error: a command is required (e.g. envmatrix sandbox)", file=sys.stderr)
         return 2
     if args.command == "iam-policy":
-        from envmatrix.iam import policy_json
+        from envmatrix.aws.iam import policy_json
 
         sys.stdout.write(policy_json())
         return 0

@@ -72,4 +72,4 @@ class InventoryUnavailable(EnvmatrixError):
 
 
 class ReadOnlyViolation(EnvmatrixError):
-    """A client tried an AWS operation outside the declared allow-list (envmatrix.iam.OPERATIONS)."""
+    """A client tried an AWS operation outside the declared allow-list (envmatrix.aws.iam.OPERATIONS)."""

@@ -9,7 +9,8 @@ import pytest
 
 from envmatrix import Environment, check
 from envmatrix.aws.buckets import expiration_days
-from envmatrix.aws.checking import container, live, present, task_definition
+from envmatrix.aws.checking import container, judged_db, live, present, task_definition
+from envmatrix.aws.dbclusters import HELD
 from envmatrix.aws.rds import storage_within
 from envmatrix.verdict import show
 
@@ -19,7 +20,10 @@ Getter = Callable[[Environment], tuple[str, Any]]
 
 def _db(env: Environment, attribute: str) -> tuple[str, Any]:
     resource = f"rds:{live(env).names['db']}"
-    return resource, getattr(present(env, live(env).section("rds").primary, resource), attribute)
+    db = present(env, live(env).section("rds").primary, resource)
+    if attribute in HELD:  # a DB cluster member's is its cluster's (Aurora)
+        resource, db = judged_db(env, db, resource)
+    return resource, getattr(db, attribute)
 
 
 def _storage(env: Environment) -> tuple[str, Any, bool, str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from envmatrix import Environment, check
 from envmatrix.aws.alarms import Alarm
-from envmatrix.aws.checking import live, present, service
+from envmatrix.aws.checking import live, present, primary_db, service
 from envmatrix.aws.healthchecks import ExternalCheck
 from envmatrix.aws.metrics import Availability
 from envmatrix.spec import EnvironmentSpec, SlaGrade
@@ -68,8 +68,7 @@ def test_sla_api_min_tasks(env: Environment) -> None:
        evidence=True)
 def test_sla_db_multi_az(env: Environment) -> None:
     """The database survives the loss of a zone where the grade needs it (RDS MultiAZ)."""
-    resource = f"rds:{live(env).names['db']}"
-    db = present(env, live(env).section("rds").primary, resource)
+    resource, db = primary_db(env)
     if _grade(env).multi_az_database:
         env.expect(resource, "MultiAZ", True, db.multi_az)
 

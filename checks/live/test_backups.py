@@ -6,7 +6,7 @@ import datetime as dt
 
 from envmatrix import Environment, check
 from envmatrix.aws.buckets import FLAGS
-from envmatrix.aws.checking import live, present
+from envmatrix.aws.checking import live, present, primary_db
 from envmatrix.spec import EnvironmentSpec
 
 #: default encryption algorithms that meet what the spec requires (aws:kms:dsse is KMS with two layers)
@@ -26,8 +26,7 @@ def _restorable_window(spec: EnvironmentSpec) -> bool:
 @check("DB-BACKUP-RETENTION", layer="live", area="backups", row="backups", evidence=True, severity="critical")
 def test_db_backup_retention(env: Environment) -> None:
     """RDS automated backup retention (days) per the matrix's Backups row."""
-    resource = f"rds:{live(env).names['db']}"
-    db = present(env, live(env).section("rds").primary, resource)
+    resource, db = primary_db(env)
     env.expect(resource, "BackupRetentionPeriod", env.spec.database.backup_retention_days, db.backup_retention_days)
 
 
@@ -36,8 +35,7 @@ def test_db_backup_retention(env: Environment) -> None:
 def test_db_backups_recent(env: Environment) -> None:
     """Backups are happening, not only configured: LatestRestorableTime within the spec's minutes of the snapshot."""
     snapshot = live(env)
-    resource = f"rds:{snapshot.names['db']}"
-    db = present(env, snapshot.section("rds").primary, resource)
+    resource, db = primary_db(env)
     window = env.spec.database.restorable_within_minutes or 0
     restorable = db.latest_restorable_time
     # The snapshot's own time, not the clock now: the verdict is about what was seen when AWS was read.
@@ -50,8 +48,7 @@ def test_db_backups_recent(env: Environment) -> None:
 @check("DB-DELETION-PROTECTION", layer="live", area="backups", row="backups", severity="high")
 def test_db_deletion_protection(env: Environment) -> None:
     """RDS deletion protection."""
-    resource = f"rds:{live(env).names['db']}"
-    db = present(env, live(env).section("rds").primary, resource)
+    resource, db = primary_db(env)
     env.expect(resource, "DeletionProtection", env.spec.database.deletion_protection, db.deletion_protection)
 
 

@@ -10,7 +10,15 @@ from typing import Any
 
 from envmatrix import Environment, check
 from envmatrix.aws.alb import SECURE_PROTOCOLS, Action, Listener
-from envmatrix.aws.checking import ROLES, container, live, present, tagged_resources, task_definition
+from envmatrix.aws.checking import (
+    ROLES,
+    container,
+    judged_db,
+    live,
+    present,
+    tagged_resources,
+    task_definition,
+)
 from envmatrix.aws.rotation import UnreadableSchedule
 from envmatrix.aws.secrets import Secret, rotation_interval
 from envmatrix.names import secret_reference
@@ -264,10 +272,12 @@ def test_data_encryption(env: Environment) -> None:
     snapshot = live(env)
     resource = f"rds:{snapshot.names['db']}"
     db = present(env, snapshot.section("rds").primary, resource)
-    env.expect(resource, "StorageEncrypted", True, db.storage_encrypted)
+    label, judged = judged_db(env, db, resource)
+    env.expect(label, "StorageEncrypted", True, judged.storage_encrypted)
     env.expect(resource, "PubliclyAccessible", False, db.publicly_accessible)
     for replica in snapshot.section("rds").replicas:
-        env.expect(f"rds:{replica.identifier}", "StorageEncrypted", True, replica.storage_encrypted)
+        label, judged = judged_db(env, replica, f"rds:{replica.identifier}")
+        env.expect(label, "StorageEncrypted", True, judged.storage_encrypted)
         env.expect(f"rds:{replica.identifier}", "PubliclyAccessible", False, replica.publicly_accessible)
     cache_resource = f"elasticache:{snapshot.names['cache']}"
     group = present(env, snapshot.section("cache").group, cache_resource)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from envmatrix import Environment, check
-from envmatrix.aws.checking import live, present, service, task_definition
+from envmatrix.aws.checking import live, present, primary_db, service, task_definition
 from envmatrix.aws.rds import DbInstance, storage_within
 from envmatrix.spec import EnvironmentSpec
 
@@ -48,7 +48,7 @@ def test_db_max_storage(env: Environment) -> None:
 @check("DB-MULTI-AZ", layer="live", area="sla", row="database", evidence=True, severity="critical")
 def test_db_multi_az(env: Environment) -> None:
     """RDS Multi-AZ per the matrix's Database row."""
-    resource, db = _primary(env)
+    resource, db = primary_db(env)
     env.expect(resource, "MultiAZ", env.spec.database.multi_az, db.multi_az)
 
 

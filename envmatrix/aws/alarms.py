@@ -6,6 +6,7 @@ from typing import Any
 
 from envmatrix.aws.arn import parse_arn
 from envmatrix.aws.reading import or_none, reading, tag_dict
+from envmatrix.aws.section import Section
 from envmatrix.aws.target import Model, Target
 
 #: SNS marks a subscription that was never confirmed by this SubscriptionArn instead of an ARN.
@@ -113,3 +114,10 @@ def names_resource(metric: WatchedMetric, resource: str, names: dict[str, str]) 
         return dims.get("ReplicationGroupId") == names["cache"] or \
             dims.get("CacheClusterId", "").startswith(f"{names['cache']}-")
     return dims.get("DBInstanceIdentifier") == names["db"]
+
+
+SECTION = Section("alarms", fetch, AlarmsInventory, services=("cloudwatch", "sns"), operations=(
+    ("cloudwatch", "DescribeAlarms"),
+    ("cloudwatch", "ListTagsForResource"),
+    ("sns", "ListSubscriptionsByTopic"),
+))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from envmatrix.aws.reading import Once, or_none, reading, tag_dict
+from envmatrix.aws.section import Section
 from envmatrix.aws.target import Model, Target
 
 #: Listener protocols that terminate TLS (their SslPolicy matters; moto reports one on plain HTTP listeners too).
@@ -162,3 +163,13 @@ def fetch(target: Target) -> AlbInventory:
                             tags=tags.get(raw["LoadBalancerArn"], {}),
                             zones=sorted(z["ZoneName"] for z in raw.get("AvailabilityZones", []) if "ZoneName" in z))
     return AlbInventory(load_balancer=balancer, listeners=listeners, ssl_policies=policies, target_groups=groups)
+
+
+SECTION = Section("alb", fetch, AlbInventory, services=("elbv2",), operations=(
+    ("elbv2", "DescribeListeners"),
+    ("elbv2", "DescribeLoadBalancers"),
+    ("elbv2", "DescribeRules"),
+    ("elbv2", "DescribeSSLPolicies"),
+    ("elbv2", "DescribeTags"),
+    ("elbv2", "DescribeTargetGroups"),
+))

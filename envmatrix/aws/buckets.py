@@ -8,6 +8,7 @@ from typing import Any
 from envmatrix.aws import identity
 from envmatrix.aws.guard import scoped
 from envmatrix.aws.reading import or_none, reading, tag_dict
+from envmatrix.aws.section import Section
 from envmatrix.aws.target import Model, Target
 
 FLAGS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
@@ -118,3 +119,14 @@ def fetch(target: Target) -> BucketsInventory:
                      for item in found)
     return BucketsInventory(backup=found[0], log_archive=found[1],
                             account_public_access_block=_account_block(target) if incomplete else None)
+
+
+#: the account-level block (s3control) is read only where a bucket's own is incomplete: its client is made then
+SECTION = Section("buckets", fetch, BucketsInventory, services=("s3",), operations=(
+    ("s3", "GetBucketEncryption"),
+    ("s3", "GetBucketLifecycleConfiguration"),
+    ("s3", "GetBucketTagging"),
+    ("s3", "GetBucketVersioning"),
+    ("s3", "GetPublicAccessBlock"),
+    ("s3control", "GetPublicAccessBlock"),
+))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from envmatrix.aws.identity import caller
 from envmatrix.aws.reading import or_none, reading
+from envmatrix.aws.section import Section
 from envmatrix.aws.target import Model, Target
 
 MISSING = ("NotFoundException",)
@@ -50,3 +51,10 @@ def fetch(target: Target) -> BudgetsInventory:
                                     comparison=item.get("ComparisonOperator", ""),
                                     threshold=float(item.get("Threshold", 0)),
                                     threshold_type=item.get("ThresholdType", "PERCENTAGE")) for item in notes]))
+
+
+#: a global service; the account id from the shared caller identity (the identity section's operation)
+SECTION = Section("budgets", fetch, BudgetsInventory, services=("budgets", "sts"), operations=(
+    ("budgets", "DescribeBudget"),
+    ("budgets", "DescribeNotificationsForBudget"),
+))

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
+from envmatrix.aws.dbclusters import held_by
 from envmatrix.aws.ecs import Container, Service, TaskDefinition
+from envmatrix.aws.rds import DbInstance
 from envmatrix.aws.snapshot import Snapshot
 from envmatrix.context import Environment
 
@@ -16,6 +18,22 @@ def present(env: Environment, found: T | None, resource: str) -> T:
     env.expect(resource, "exists", "present", "missing" if found is None else "present")
     assert found is not None  # env.expect raised otherwise
     return found
+
+
+def judged_db(env: Environment, db: DbInstance, resource: str) -> tuple[str, DbInstance]:
+    """The instance as the checks judge MultiAZ, backups, deletion protection and storage encryption, and where
+    those live: a DB cluster member's are its cluster's (Aurora keeps them there); any other instance's its own."""
+    if db.cluster is None:
+        return resource, db
+    label = f"rds-cluster:{db.cluster}"
+    cluster = present(env, live(env).section("db_clusters").clusters.get(db.cluster), label)
+    return label, held_by(db, cluster)
+
+
+def primary_db(env: Environment) -> tuple[str, DbInstance]:
+    """The primary, judged as :func:`judged_db` says; a failure naming it when the snapshot did not find it."""
+    resource = f"rds:{live(env).names['db']}"
+    return judged_db(env, present(env, live(env).section("rds").primary, resource), resource)
 
 
 def live(env: Environment) -> Snapshot:

@@ -6,6 +6,7 @@ import math
 from typing import Any
 
 from envmatrix.aws.reading import or_none, reading
+from envmatrix.aws.section import Section
 from envmatrix.aws.target import Model, Target
 
 MISSING = ("ApplicationDoesNotExistException", "DeploymentGroupDoesNotExistException")
@@ -129,3 +130,10 @@ def fetch(target: Target) -> CodeDeployInventory:
                              f"{names.api_deployment_group}"):
         raw = _find(target)
         return CodeDeployInventory(group=_group(target, raw) if raw is not None else None)
+
+
+SECTION = Section("codedeploy", fetch, CodeDeployInventory, services=("codedeploy",), operations=(
+    ("codedeploy", "GetDeploymentConfig"),
+    ("codedeploy", "GetDeploymentGroup"),
+    ("codedeploy", "ListDeploymentGroups"),
+))

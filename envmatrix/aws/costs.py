@@ -9,6 +9,7 @@ from functools import cache
 from typing import Any
 
 from envmatrix.aws.reading import Once, error_code, reading
+from envmatrix.aws.section import Section
 from envmatrix.aws.target import Model, Target
 from envmatrix.errors import InventoryUnavailable
 
@@ -150,3 +151,9 @@ def fetch(target: Target, today: dt.date | None = None) -> CostsInventory:
                             client)
     return CostsInventory(tag_key=tag_key, tag_value=tag_value, month=bill.month, metric=METRIC,
                           estimated=bill.estimated, cost=bill.groups.get(f"{tag_key}${tag_value}"))
+
+
+#: one call shared by every environment; its client is made in its partition's Cost Explorer region
+SECTION = Section("costs", fetch, CostsInventory, services=(), operations=(
+    ("ce", "GetCostAndUsage"),
+))

@@ -8,6 +8,7 @@ from typing import Any
 
 from envmatrix.aws.ecs import EcsInventory
 from envmatrix.aws.reading import or_none, reading
+from envmatrix.aws.section import Section
 from envmatrix.aws.target import Model, Target
 
 ROLES: tuple[str, ...] = ("api", "worker")
@@ -140,3 +141,12 @@ def fetch(target: Target, ecs: EcsInventory) -> EcrInventory:
         with reading(target.env, f"ECR image {reference}"):
             images[role] = _image(target, reference) if reference else None
     return EcrInventory(repositories=repositories, images=images)
+
+
+#: the images the running task definitions (the ecs section's) name
+SECTION = Section("ecr", fetch, EcrInventory, services=("ecr",), after="ecs", operations=(
+    ("ecr", "DescribeImageScanFindings"),
+    ("ecr", "DescribeImages"),
+    ("ecr", "DescribeRepositories"),
+    ("ecr", "GetRegistryScanningConfiguration"),
+))

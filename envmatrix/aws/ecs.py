@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from envmatrix.aws.reading import or_none, reading, tag_dict
+from envmatrix.aws.section import Section
 from envmatrix.aws.target import Model, Target
 from envmatrix.redact import literal_credential, redact_value
 
@@ -215,3 +216,11 @@ def fetch(target: Target) -> EcsInventory:
             running[role], latest[role] = _revisions(target, role, services[role])
     return EcsInventory(cluster=cluster, services=services, task_definitions=running,
                         latest_task_definitions=latest)
+
+
+SECTION = Section("ecs", fetch, EcsInventory, services=("ecs",), operations=(
+    ("ecs", "DescribeClusters"),
+    ("ecs", "DescribeServices"),
+    ("ecs", "DescribeTaskDefinition"),
+    ("ecs", "DescribeTaskSets"),
+))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from envmatrix.aws.reading import or_none, reading, tag_dict
+from envmatrix.aws.section import Section
 from envmatrix.aws.target import Model, Target
 
 
@@ -52,3 +53,9 @@ def fetch(target: Target) -> CacheInventory:
         transit_encryption_mode=raw.get("TransitEncryptionMode"),
         tags=tag_dict(tags),
     ))
+
+
+SECTION = Section("cache", fetch, CacheInventory, services=("elasticache",), operations=(
+    ("elasticache", "DescribeReplicationGroups"),
+    ("elasticache", "ListTagsForResource"),
+))

@@ -6,21 +6,17 @@ import json
 import os
 import threading
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from envmatrix.errors import ReadOnlyViolation
 from envmatrix.files import append_line
-from envmatrix.iam import CALLER_SIDE, OPERATIONS
 
 if TYPE_CHECKING:
     import boto3
 
-#: Every operation a suite client may send: the suite's declared reads (the table the IAM policy is generated
-#: from) and taking the configured role. Anything else, however read-like its name, is refused before it is sent.
-ALLOWED: frozenset[tuple[str, str]] = frozenset(OPERATIONS) | CALLER_SIDE
 CALL_LOG_VARIABLE = "ENVMATRIX_AWS_CALL_LOG"
 
 _calls: Counter[tuple[str, str, str]] = Counter()
@@ -29,9 +25,29 @@ _scope = threading.local()  # which environment's snapshot the current thread is
 _lock = threading.Lock()
 
 
+#: Taking the configured role: the caller's own permission (its identity policy and the role's trust policy),
+#: so it is allowed here but not granted by the suite's IAM policy.
+CALLER_SIDE: frozenset[tuple[str, str]] = frozenset({("sts", "AssumeRole")})
+_declared: frozenset[tuple[str, str]] = frozenset()
+
+
+def declare(operations: Iterable[tuple[str, str]]) -> None:
+    """Set the suite's declared reads (``envmatrix.aws.sections`` does, as it is imported). Until then nothing but
+    ``sts:AssumeRole`` is allowed: the guard fails closed, and it imports no section (they make clients through it).
+    """
+    global _declared
+    _declared = frozenset(operations)
+
+
+def allowed() -> frozenset[tuple[str, str]]:
+    """Every operation a suite client may send: the sections' declared reads (the table the IAM policy is generated
+    from) and taking the configured role. Anything else, however read-like its name, is refused before it is sent."""
+    return _declared | CALLER_SIDE
+
+
 def is_allowed(service: str, operation: str) -> bool:
-    """True exactly for the declared operations (``envmatrix.iam.OPERATIONS``) and ``sts:AssumeRole``."""
-    return (service, operation) in ALLOWED
+    """True exactly for the declared operations (``envmatrix.aws.iam.OPERATIONS``) and ``sts:AssumeRole``."""
+    return (service, operation) in allowed()
 
 
 def _service_of(model: Any) -> str:
@@ -43,7 +59,7 @@ def _refuse_undeclared(model: Any, params: dict[str, Any], **_: Any) -> None:
     if not is_allowed(service, operation):
         raise ReadOnlyViolation(
             f"read-only guard: refused {service}:{operation}: not in the declared allow-list (the operations in "
-            "envmatrix.iam.OPERATIONS, from which the IAM policy is generated, and sts:AssumeRole)"
+            "envmatrix.aws.iam.OPERATIONS, from which the IAM policy is generated, and sts:AssumeRole)"
         )
     _record(service, operation, params)
 

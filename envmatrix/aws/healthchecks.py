@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from envmatrix.aws.reading import reading, tag_dict
+from envmatrix.aws.section import Section
 from envmatrix.aws.target import Model, Target
 
 #: ListTagsForResources takes at most 10 health check ids per call.
@@ -75,3 +76,10 @@ def fetch(target: Target) -> HealthChecksInventory:
         with reading(target.env, f"Synthetics canary {name}"):
             found = _canary(target, name)
     return HealthChecksInventory(external=found)
+
+
+SECTION = Section("healthchecks", fetch, HealthChecksInventory, services=("route53", "synthetics"), operations=(
+    ("route53", "ListHealthChecks"),
+    ("route53", "ListTagsForResources"),
+    ("synthetics", "DescribeCanaries"),
+))

@@ -6,6 +6,7 @@ from typing import Any
 
 from envmatrix.aws.arn import parse_arn
 from envmatrix.aws.reading import Once, reading
+from envmatrix.aws.section import Section
 from envmatrix.aws.target import Model, Target
 
 
@@ -34,3 +35,8 @@ def caller(target: Target) -> dict[str, Any]:
     with reading(target.env, "caller identity (sts:GetCallerIdentity)"):
         answer: dict[str, Any] = _CALLERS.get(id(sts), sts.get_caller_identity, sts)
     return dict(answer)
+
+
+SECTION = Section("identity", fetch, Identity, services=("sts",), operations=(
+    ("sts", "GetCallerIdentity"),
+))

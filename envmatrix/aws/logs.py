@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 from envmatrix.aws.reading import reading
+from envmatrix.aws.section import Section
 from envmatrix.aws.target import Model, Target
 
 ROLES: tuple[str, ...] = ("api", "worker")
@@ -38,3 +39,9 @@ def fetch(target: Target) -> LogsInventory:
             groups[wanted[name]] = LogGroup(name=name, arn=raw.get("arn", ""), tags=dict(tags),
                                             retention_days=raw.get("retentionInDays"))
     return LogsInventory(groups=groups)
+
+
+SECTION = Section("logs", fetch, LogsInventory, services=("logs",), operations=(
+    ("logs", "DescribeLogGroups"),
+    ("logs", "ListTagsLogGroup"),
+))

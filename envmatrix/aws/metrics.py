@@ -7,6 +7,7 @@ from typing import Any
 
 from envmatrix.aws.alb import find_load_balancer
 from envmatrix.aws.reading import reading
+from envmatrix.aws.section import Section
 from envmatrix.aws.target import Model, Target
 
 NAMESPACE = "AWS/ApplicationELB"
@@ -92,3 +93,9 @@ def fetch(target: Target) -> MetricsInventory:
         load_balancer=dimension, days=days, start=start.isoformat(), end=end.isoformat(),
         requests=sums["requests"], elb_5xx=sums["elb_5xx"], target_5xx=sums["target_5xx"],
         days_with_data=len(seen), incomplete=incomplete))
+
+
+#: the ALB lookup is shared with the alb section (its operation is declared there)
+SECTION = Section("metrics", fetch, MetricsInventory, services=("elbv2", "cloudwatch"), operations=(
+    ("cloudwatch", "GetMetricData"),
+))

@@ -7,6 +7,7 @@ from typing import Any
 
 from envmatrix.aws.names import SECURITY_GROUP_ROLES
 from envmatrix.aws.reading import reading, tag_dict
+from envmatrix.aws.section import Section
 from envmatrix.aws.target import Model, Target
 
 #: Terraform's ``name_prefix`` appends a unique suffix of 26 characters: an 18-digit UTC timestamp and an
@@ -116,3 +117,10 @@ def fetch(target: Target) -> NetworkInventory:
     subnets = [Subnet(id=s["SubnetId"], availability_zone=s.get("AvailabilityZone", ""), cidr=s.get("CidrBlock", ""),
                       tags=tag_dict(s.get("Tags"))) for s in raw_subnets]
     return NetworkInventory(vpc=vpc, subnets=subnets, security_groups=groups)
+
+
+SECTION = Section("network", fetch, NetworkInventory, services=("ec2",), operations=(
+    ("ec2", "DescribeSecurityGroups"),
+    ("ec2", "DescribeSubnets"),
+    ("ec2", "DescribeVpcs"),
+))

@@ -7,6 +7,7 @@ from typing import Any
 
 from envmatrix.aws.arn import parse_arn
 from envmatrix.aws.reading import or_none, reading, tag_dict
+from envmatrix.aws.section import Section
 from envmatrix.aws.target import Model, Target
 
 MISSING = ("DBInstanceNotFound", "DBInstanceNotFoundFault")
@@ -30,6 +31,7 @@ class DbInstance(Model):
     #: the newest point-in-time restore target (RDS moves it every few minutes while backups run)
     latest_restorable_time: dt.datetime | None = None
     region: str | None = None  # where it was read, when not the environment's region (a cross-region replica)
+    cluster: str | None = None  # DBClusterIdentifier: a DB cluster member (Aurora) is judged by its cluster
 
 
 class RdsInventory(Model):
@@ -54,6 +56,7 @@ def _instance(raw: dict[str, Any]) -> DbInstance:
         replica_of=raw.get("ReadReplicaSourceDBInstanceIdentifier"),
         tags=tag_dict(raw.get("TagList")),
         latest_restorable_time=raw.get("LatestRestorableTime"),
+        cluster=raw.get("DBClusterIdentifier"),
     )
 
 
@@ -96,3 +99,8 @@ def storage_within(db: DbInstance, declared: int, ceiling: int) -> tuple[bool, s
         return True, str(live)
     grown = db.max_allocated_storage is not None and declared < live <= min(ceiling, db.max_allocated_storage)
     return grown, f"{live} (grown by storage autoscaling)" if grown else str(live)
+
+
+SECTION = Section("rds", fetch, RdsInventory, services=("rds",), operations=(
+    ("rds", "DescribeDBInstances"),
+))

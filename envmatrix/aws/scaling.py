@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from envmatrix.aws.reading import reading
+from envmatrix.aws.section import Section
 from envmatrix.aws.target import Model, Target
 
 ROLES: tuple[str, ...] = ("api", "worker")
@@ -65,3 +66,9 @@ def fetch(target: Target) -> ScalingInventory:
             resource_id=raw["ResourceId"], min_capacity=int(raw["MinCapacity"]),
             max_capacity=int(raw["MaxCapacity"]), suspended=_suspended(raw), policies=policies.get(role, []))
     return ScalingInventory(targets=found)
+
+
+SECTION = Section("scaling", fetch, ScalingInventory, services=("application-autoscaling",), operations=(
+    ("application-autoscaling", "DescribeScalableTargets"),
+    ("application-autoscaling", "DescribeScalingPolicies"),
+))

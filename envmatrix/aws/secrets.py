@@ -9,6 +9,7 @@ from typing import Any
 from envmatrix.aws.arn import parse_arn
 from envmatrix.aws.reading import reading, tag_dict
 from envmatrix.aws.rotation import longest_interval
+from envmatrix.aws.section import Section
 from envmatrix.aws.target import Model, Target
 
 
@@ -80,3 +81,8 @@ def rotation_interval(secret: Secret) -> dt.timedelta | None:
     if secret.rotation_schedule:
         return longest_interval(secret.rotation_schedule)
     return dt.timedelta(days=secret.rotation_days) if secret.rotation_days else None
+
+
+SECTION = Section("secrets", fetch, SecretsInventory, services=("secretsmanager",), operations=(
+    ("secretsmanager", "ListSecrets"),
+))

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
+from envmatrix.aws.guard import CALLER_SIDE as GUARD_CALLER_SIDE
 from envmatrix.aws.guard import guard_session
 from envmatrix.config import AwsConfig, EnvConfig
 from envmatrix.errors import InventoryUnavailable
@@ -25,6 +26,9 @@ if TYPE_CHECKING:
     from botocore.loaders import Loader
 
 SESSION_NAME = "envmatrix-audit"
+#: The one operation made outside the sections: taking the configured role. Not granted by the IAM policy: it is
+#: the caller's own permission (its identity policy plus the role's trust policy), not a read made with the role.
+CALLER_SIDE = GUARD_CALLER_SIDE
 #: Client creation is not thread-safe within a session, and the loader is shared by every session; creation
 #: is CPU-bound anyway, so one lock for all of it costs nothing and parses each model exactly once.
 _creating = threading.RLock()

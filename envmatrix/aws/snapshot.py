@@ -4,44 +4,24 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from pydantic import BaseModel
 
-from envmatrix.aws import (
-    alarms,
-    alb,
-    buckets,
-    budgets,
-    codedeploy,
-    costs,
-    ecr,
-    ecs,
-    elasticache,
-    healthchecks,
-    logs,
-    metrics,
-    network,
-    rds,
-    scaling,
-    secrets,
-    waf,
-)
 from envmatrix.aws.alarms import AlarmsInventory
 from envmatrix.aws.alb import AlbInventory
 from envmatrix.aws.buckets import BucketsInventory
 from envmatrix.aws.budgets import BudgetsInventory
 from envmatrix.aws.codedeploy import CodeDeployInventory
 from envmatrix.aws.costs import CostsInventory
+from envmatrix.aws.dbclusters import DbClustersInventory
 from envmatrix.aws.ecr import EcrInventory
 from envmatrix.aws.ecs import EcsInventory
 from envmatrix.aws.elasticache import CacheInventory
 from envmatrix.aws.guard import calls_for, scoped
 from envmatrix.aws.healthchecks import HealthChecksInventory
 from envmatrix.aws.identity import Identity
-from envmatrix.aws.identity import fetch as fetch_identity
 from envmatrix.aws.logs import LogsInventory
 from envmatrix.aws.metrics import MetricsInventory
 from envmatrix.aws.names import Names, as_dict
@@ -50,34 +30,15 @@ from envmatrix.aws.rds import RdsInventory
 from envmatrix.aws.reading import reason_of
 from envmatrix.aws.scaling import ScalingInventory
 from envmatrix.aws.secrets import SecretsInventory
+from envmatrix.aws.section import Section
+from envmatrix.aws.sections import SECTIONS, warm_services
 from envmatrix.aws.target import Model, Target
 from envmatrix.aws.waf import WafInventory
 from envmatrix.errors import EnvmatrixError, InventoryUnavailable
 
-#: section name -> (fetch function, the boto3 services it uses)
-SECTIONS: dict[str, tuple[Callable[[Target], BaseModel], tuple[str, ...]]] = {
-    "rds": (rds.fetch, ("rds",)),
-    "cache": (elasticache.fetch, ("elasticache",)),
-    "ecs": (ecs.fetch, ("ecs",)),
-    "scaling": (scaling.fetch, ("application-autoscaling",)),
-    "logs": (logs.fetch, ("logs",)),
-    "secrets": (secrets.fetch, ("secretsmanager",)),
-    "network": (network.fetch, ("ec2",)),
-    "alb": (alb.fetch, ("elbv2",)),
-    "waf": (waf.fetch, ("elbv2", "wafv2")),  # its own section: a WAF failure leaves the ALB's checks alone
-    "buckets": (buckets.fetch, ("s3",)),
-    "alarms": (alarms.fetch, ("cloudwatch", "sns")),
-    "identity": (fetch_identity, ("sts",)),
-    "metrics": (metrics.fetch, ("elbv2", "cloudwatch")),  # the ALB lookup is shared with the alb section
-    "healthchecks": (healthchecks.fetch, ("route53", "synthetics")),
-    "codedeploy": (codedeploy.fetch, ("codedeploy",)),
-    "budgets": (budgets.fetch, ("budgets", "sts")),  # global service; the account id from the shared identity
-    "costs": (costs.fetch, ()),  # Cost Explorer, one call shared by every environment (its client: its region)
-}
-#: Sections that read what another section found, fetched once it has: name -> (fetch, services, the section).
-LATER: dict[str, tuple[Callable[[Target, Any], BaseModel], tuple[str, ...], str]] = {
-    "ecr": (ecr.fetch, ("ecr",), "ecs"),  # the images the running task definitions name
-}
+#: Fields of every snapshot that are not a section's inventory.
+NOT_SECTIONS = ("run_id", "environment", "taken_at", "seconds", "setup_seconds", "api_calls", "section_seconds",
+                "names", "unavailable")
 
 
 class Snapshot(Model):
@@ -109,6 +70,7 @@ class Snapshot(Model):
     ecr: EcrInventory | None = None
     budgets: BudgetsInventory | None = None
     costs: CostsInventory | None = None
+    db_clusters: DbClustersInventory | None = None
     #: section -> [resource, reason] for every section that could not be read
     unavailable: dict[str, tuple[str, str]] = {}
 
@@ -120,39 +82,42 @@ class Snapshot(Model):
         return getattr(self, name)
 
 
-def _fetch_one(target: Target, name: str, timings: dict[str, float],
+def _fetch_one(target: Target, section: Section, timings: dict[str, float],
                done: dict[str, BaseModel | InventoryUnavailable] | None = None) -> BaseModel | InventoryUnavailable:
     started = time.perf_counter()
     try:
         with scoped(target.env):
-            if name in LATER:
-                fetch_later, _services, needs = LATER[name]
-                found = (done or {}).get(needs)
-                if not isinstance(found, BaseModel):  # what it builds on could not be read: the same reason
-                    return found or InventoryUnavailable(target.env, needs, "not fetched")
-                return fetch_later(target, found)
-            return SECTIONS[name][0](target)
+            if section.after is None:
+                return section.run(target)
+            found = (done or {}).get(section.after)
+            if not isinstance(found, BaseModel):  # what it builds on could not be read: the same reason
+                return found or InventoryUnavailable(target.env, section.after, "not fetched")
+            return section.run(target, found)
     except InventoryUnavailable as exc:
         return exc
     except EnvmatrixError:
         raise
     except Exception as exc:  # an unexpected answer shape is still "could not read", never "nothing there"
-        return InventoryUnavailable(target.env, name, reason_of(exc))
+        return InventoryUnavailable(target.env, section.name, reason_of(exc))
     finally:
-        timings[name] = round(time.perf_counter() - started, 3)
+        timings[section.name] = round(time.perf_counter() - started, 3)
 
 
-def take_snapshot(target: Target, run_id: str, *, workers: int = len(SECTIONS)) -> Snapshot:
-    """Fetch every section in parallel; a section that fails is recorded as unavailable with its reason."""
+def take_snapshot(target: Target, run_id: str, *, workers: int | None = None) -> Snapshot:
+    """Fetch every section in parallel; a section that fails is recorded as unavailable with its reason.
+
+    The first wave starts at once; a section that waits for another starts once the first wave is done."""
+    first = [section for section in SECTIONS if section.after is None]
+    later = [section for section in SECTIONS if section.after is not None]
     setup_started = time.perf_counter()
-    target.clients.prepare(tuple(service for _, services in SECTIONS.values() for service in services)
-                           + tuple(service for _, services, _ in LATER.values() for service in services))
+    target.clients.prepare(warm_services(SECTIONS))
     started, before = time.perf_counter(), calls_for(target.env)
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"snapshot-{target.env}") as pool:
+    with ThreadPoolExecutor(max_workers=workers or len(first), thread_name_prefix=f"snapshot-{target.env}") as pool:
         timings: dict[str, float] = {}
-        results = dict(zip(SECTIONS, pool.map(lambda name: _fetch_one(target, name, timings), SECTIONS), strict=True))
-        results.update(zip(LATER, pool.map(lambda name: _fetch_one(target, name, timings, results), LATER),
-                           strict=True))
+        results = {s.name: r for s, r in zip(first, pool.map(lambda s: _fetch_one(target, s, timings), first),
+                                             strict=True)}
+        results.update({s.name: r for s, r in zip(later, pool.map(lambda s: _fetch_one(target, s, timings, results),
+                                                                  later), strict=True)})
     sections = {name: result for name, result in results.items() if not isinstance(result, InventoryUnavailable)}
     unavailable = {name: (result.resource, result.reason) for name, result in results.items()
                    if isinstance(result, InventoryUnavailable)}
@@ -169,5 +134,5 @@ def unavailable_snapshot(env: str, names: Names, run_id: str, error: InventoryUn
     return Snapshot(
         run_id=run_id, environment=env, taken_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         seconds=0.0, api_calls=0, names=as_dict(names),
-        unavailable={name: (error.resource, error.reason) for name in [*SECTIONS, *LATER]},
+        unavailable={name: (error.resource, error.reason) for name in (section.name for section in SECTIONS)},
     )

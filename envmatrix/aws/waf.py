@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from envmatrix.aws.alb import find_load_balancer
 from envmatrix.aws.reading import or_none, reading, tag_dict
+from envmatrix.aws.section import Section
 from envmatrix.aws.target import Model, Target
 
 #: What GetWebACLForResource answers when nothing is associated (AWS documents it; data, not an error).
@@ -39,3 +40,10 @@ def fetch(target: Target) -> WafInventory:
         tags = waf.list_tags_for_resource(ResourceARN=acl["ARN"]).get("TagInfoForResource", {}).get("TagList", [])
     web_acl = WebAcl(name=acl.get("Name", ""), arn=acl["ARN"], tags=tag_dict(tags))
     return WafInventory(looked_up=True, load_balancer_arn=arn, web_acl=web_acl)
+
+
+#: its own section: a WAF failure leaves the ALB's checks alone (the ALB lookup is the alb section's)
+SECTION = Section("waf", fetch, WafInventory, services=("elbv2", "wafv2"), operations=(
+    ("wafv2", "GetWebACLForResource"),
+    ("wafv2", "ListTagsForResource"),
+))

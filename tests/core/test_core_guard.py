@@ -12,7 +12,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from envmatrix.aws import guard
+from envmatrix.aws import guard, sections  # noqa: F401 (importing the sections declares the allow-list)
 from envmatrix.errors import ReadOnlyViolation
 
 OFFLINE = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_EC2_METADATA_DISABLED": "true",

@@ -14,8 +14,8 @@ from typing import Any
 import botocore.loaders
 import pytest
 
+from envmatrix.aws.sections import SECTIONS, warm_services
 from envmatrix.aws.session import clients_for, forget_sessions, make_session, shared_loader
-from envmatrix.aws.snapshot import LATER, SECTIONS
 from envmatrix.aws.store import SnapshotStore
 from envmatrix.config import AwsConfig, EnvConfig, ProjectConfig
 from envmatrix.errors import InventoryUnavailable, ReadOnlyViolation
@@ -84,8 +84,7 @@ def test_three_environment_snapshot_parses_each_model_once(parsed_models: Counte
     snapshots = [store.get(env) for env in ENVIRONMENTS]
     sessions = {id(clients_for(env, project.env(env), project.aws, "us-east-1").session) for env in ENVIRONMENTS}
     assert len(sessions) == 3  # one session per account ...
-    wanted = {service for _, services in SECTIONS.values() for service in services}
-    wanted |= {service for _, services, _ in LATER.values() for service in services}
+    wanted = set(warm_services(SECTIONS))
     wanted.add("ce")  # Cost Explorer's section makes its own client, in its partition's region
     assert {name for name in parsed_models} == wanted
     assert set(parsed_models.values()) == {1}  # ... and each service model parsed once for all three

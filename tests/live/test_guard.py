@@ -9,10 +9,10 @@ import botocore.session
 import pytest
 
 from envmatrix.aws.guard import guard_session, is_allowed
+from envmatrix.aws.iam import CALLER_SIDE, OPERATIONS
 from envmatrix.aws.session import clients_for, forget_sessions, make_session
 from envmatrix.config import AwsConfig, EnvConfig
 from envmatrix.errors import ReadOnlyViolation
-from envmatrix.iam import CALLER_SIDE, OPERATIONS
 from tests.live.conftest import offline_aws
 
 #: Every operation the guard lets through: the declared reads and taking the configured role.

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from envmatrix.aws.iam import OPERATIONS, actions, iam_action, policy, policy_json
 from envmatrix.cli import main
-from envmatrix.iam import OPERATIONS, actions, iam_action, policy, policy_json
 from tests.live.conftest import ROOT, suite_args
 
 SHIPPED = ROOT / "iam" / "envmatrix-readonly.json"
@@ -20,10 +20,10 @@ NOT_NAMED_LIKE_READS = {"s3:ListBucket", "budgets:ViewBudget"}  # both reads (IA
 #: (CODE_DEPLOY / EXTERNAL), the account-level block only when a bucket's own block is incomplete, canaries
 #: only where no Route 53 health check is tagged (the sandbox's production has one), a custom deployment config,
 #: a deployment group under another name, a registry scan rule where a repository has no scanOnPush
-#: (each proven in tests/shapes/).
+#: DB clusters only where an instance is a cluster member (Aurora) (each proven in tests/shapes/).
 CONDITIONAL = {"ecs:DescribeTaskSets", "s3:GetAccountPublicAccessBlock", "synthetics:DescribeCanaries",
                "codedeploy:GetDeploymentConfig", "codedeploy:ListDeploymentGroups",
-               "ecr:GetRegistryScanningConfiguration"}
+               "ecr:GetRegistryScanningConfiguration", "rds:DescribeDBClusters"}
 
 
 def test_shipped_file_is_the_generated_policy() -> None:

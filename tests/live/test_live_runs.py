@@ -21,6 +21,13 @@ from tests.moto_recording import recorded_operations
 WAIVED = {"test_auto_scaling[dev]", "test_ecs_worker_capacity[production]", "test_secrets_no_literals[dev]"}
 
 
+def _replaced(sections: tuple[Any, ...], name: str, fetch: Callable[..., Any]) -> tuple[Any, ...]:
+    """The declared sections with ``name``'s fetch replaced."""
+    import dataclasses
+
+    return tuple(dataclasses.replace(s, fetch=fetch) if s.name == name else s for s in sections)
+
+
 def _failed_messages(result: pytest.RunResult) -> dict[str, str]:
     """Test name with its parameters -> the failure text, from the in-process run's reports."""
     reports = result.reprec.getfailures()  # type: ignore[attr-defined]
@@ -213,7 +220,7 @@ def test_one_unreadable_service_fails_only_its_checks(pytester: pytest.Pytester,
         raise InventoryUnavailable(target.env, "load balancer production-taskmanager-alb",
                                    "access denied: AccessDenied: not authorized to perform DescribeLoadBalancers")
 
-    monkeypatch.setitem(snapshot.SECTIONS, "alb", (denied, ("elbv2",)))
+    monkeypatch.setattr(snapshot, "SECTIONS", _replaced(snapshot.SECTIONS, "alb", denied))
     result = pytester.runpytest(*suite_args(tmp_path, "--env=production", "-m", "live"))
     failed = _failed_messages(result)
     # WAF is its own section: its check still runs; the SLA's zones, target groups and traffic need the balancer
@@ -235,7 +242,7 @@ def test_an_unreadable_waf_leaves_the_load_balancer_checks_alone(pytester: pytes
         raise InventoryUnavailable(target.env, "WAF web ACL of production-taskmanager-alb",
                                    "AWS error (HTTP 400): WAFInternalErrorException: try again")
 
-    monkeypatch.setitem(snapshot.SECTIONS, "waf", (throttled, ("wafv2",)))
+    monkeypatch.setattr(snapshot, "SECTIONS", _replaced(snapshot.SECTIONS, "waf", throttled))
     result = pytester.runpytest(*suite_args(tmp_path, "--env=production", "-m", "live"))
     failed = _failed_messages(result)
     assert set(failed) == {"test_waf_associated[production]", "test_resource_tags[production]"}

@@ -250,8 +250,7 @@ def test_a_failed_waf_call_leaves_the_alb_checks_green(code: str, monkeypatch: p
               {80: [[_rule(80, "default", [REDIRECT])]], 443: [[_rule(443, "default", [FORWARD])]]},
               {MODERN: ["TLSv1.3", "TLSv1.2"]})
     clients.stub("wafv2").add_client_error("get_web_acl_for_resource", code, "Rate exceeded or not allowed", 400)
-    monkeypatch.setattr(snapshot, "SECTIONS", {name: snapshot.SECTIONS[name] for name in ("alb", "waf")})
-    monkeypatch.setattr(snapshot, "LATER", {})
+    monkeypatch.setattr(snapshot, "SECTIONS", tuple(s for s in snapshot.SECTIONS if s.name in ("alb", "waf")))
     taken = snapshot.take_snapshot(target(ENV, clients), "shapes")
     clients.verify()  # DescribeLoadBalancers was queued once and asked once
     assert set(taken.unavailable) == {"waf"} and code in taken.unavailable["waf"][1]
