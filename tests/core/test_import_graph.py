@@ -159,9 +159,9 @@ def test_dependencies_point_one_way() -> None:
 
 def test_the_graph_sees_the_modules_it_checks() -> None:
     graph = build_graph(PACKAGE)
-    assert {"envmatrix.config", "envmatrix.aws.store", "envmatrix.sandbox.faults"} <= set(graph)
+    assert {"envmatrix.config", "envmatrix.aws.store", "envmatrix.sandbox.runner"} <= set(graph)
     assert "envmatrix.names" in graph["envmatrix.config"]
-    assert "envmatrix.sandbox.faults_data" in graph["envmatrix.sandbox.faults"]  # `from pkg import module`
+    assert "envmatrix.aws.identity" in graph["envmatrix.aws.buckets"]  # `from pkg import module`
 
 
 def _package(tmp_path: Path, files: dict[str, str]) -> Path:

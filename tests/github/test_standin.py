@@ -14,9 +14,9 @@ import pytest
 import trustme
 
 from envmatrix.github import GithubSettings, take_github_snapshot
-from envmatrix.sandbox.faults_github import GITHUB_FAULTS, GITHUB_VARIANTS, GithubFault, GithubVariant
 from envmatrix.sandbox.github_api import start_github
 from envmatrix.sandbox.world import GithubRepository, default_world
+from tests.faults.github import GITHUB_FAULTS, GITHUB_VARIANTS, GithubFault, GithubVariant
 from tests.github.schema import ENVIRONMENT_OP, PROTECTION_OP, problems
 from tests.shapes.harness import judge, repo_suite
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from envmatrix.sandbox.fault_actions import FaultTarget
-from envmatrix.sandbox.faults_registry import Action, conforming, drift, fault, live
+from tests.faults.actions import FaultTarget
+from tests.faults.registry import Action, conforming, drift, fault, live
 
 
 def _db(**changes: Any) -> Action:
