@@ -17,8 +17,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from envmatrix import secret_shapes  # noqa: E402
-from envmatrix.aws.store import scrub  # noqa: E402
 from envmatrix.redact import redact_text  # noqa: E402
+from envmatrix.scrub import scrub  # noqa: E402
 from tests.hardening.secret_corpus import SHAPES, Shape, chunks  # noqa: E402
 
 RUNS = 7
