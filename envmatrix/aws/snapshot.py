@@ -24,7 +24,6 @@ from envmatrix.aws.healthchecks import HealthChecksInventory
 from envmatrix.aws.identity import Identity
 from envmatrix.aws.logs import LogsInventory
 from envmatrix.aws.metrics import MetricsInventory
-from envmatrix.aws.names import Names, as_dict
 from envmatrix.aws.network import NetworkInventory
 from envmatrix.aws.rds import RdsInventory
 from envmatrix.aws.reading import reason_of
@@ -32,9 +31,10 @@ from envmatrix.aws.scaling import ScalingInventory
 from envmatrix.aws.secrets import SecretsInventory
 from envmatrix.aws.section import Section
 from envmatrix.aws.sections import SECTIONS, warm_services
-from envmatrix.aws.target import Model, Target
+from envmatrix.aws.target import AwsTarget, Model
 from envmatrix.aws.waf import WafInventory
 from envmatrix.errors import EnvmatrixError, InventoryUnavailable
+from envmatrix.names import Names, as_dict
 
 #: Fields of every snapshot that are not a section's inventory.
 NOT_SECTIONS = ("run_id", "environment", "taken_at", "seconds", "setup_seconds", "api_calls", "section_seconds",
@@ -82,7 +82,7 @@ class Snapshot(Model):
         return getattr(self, name)
 
 
-def _fetch_one(target: Target, section: Section, timings: dict[str, float],
+def _fetch_one(target: AwsTarget, section: Section, timings: dict[str, float],
                done: dict[str, BaseModel | InventoryUnavailable] | None = None) -> BaseModel | InventoryUnavailable:
     started = time.perf_counter()
     try:
@@ -103,7 +103,7 @@ def _fetch_one(target: Target, section: Section, timings: dict[str, float],
         timings[section.name] = round(time.perf_counter() - started, 3)
 
 
-def take_snapshot(target: Target, run_id: str, *, workers: int | None = None) -> Snapshot:
+def take_snapshot(target: AwsTarget, run_id: str, *, workers: int | None = None) -> Snapshot:
     """Fetch every section in parallel; a section that fails is recorded as unavailable with its reason.
 
     The first wave starts at once; a section that waits for another starts once the first wave is done."""

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from envmatrix.aws.session import clients_for
 from envmatrix.aws.snapshot import Snapshot, take_snapshot, unavailable_snapshot
-from envmatrix.aws.target import Target, Wants
+from envmatrix.aws.target import AwsTarget, Wants
 from envmatrix.config import ProjectConfig, env_names
 from envmatrix.context import Suite
 from envmatrix.errors import InventoryUnavailable
@@ -61,4 +61,4 @@ class SnapshotStore:
             return unavailable_snapshot(env, names, self.run_id, exc)
         wants = Wants.from_spec(self.suite.spec.env(env))
         tag = (self.project.tags.environment, self.project.short_name(env))
-        return take_snapshot(Target(env, names, clients, wants, tag), self.run_id)
+        return take_snapshot(AwsTarget(env, names, clients, wants, tag), self.run_id)

@@ -34,7 +34,7 @@ CERT_DAYS = 90
 
 
 @dataclass(frozen=True)
-class Fault:
+class ServiceFault:
     """Misconfiguration of one instance (for fault-injection tests): env-file overrides and extras."""
 
     env_values: Mapping[str, str] = field(default_factory=dict)
@@ -77,7 +77,7 @@ def _cert_files(ca: trustme.CA, domain: str, days: int, workdir: Path, env: str)
     return write_certificate(leaf, workdir / f"{env}-cert.pem", workdir / f"{env}-key.pem")
 
 
-def _extras(env: str, domain: str, fault: Fault) -> Extras:
+def _extras(env: str, domain: str, fault: ServiceFault) -> Extras:
     edge = default_world().env(env).edge  # the deployment's edge (world file), never the spec
     smoke = (f"envmatrix-smoke@{domain}", secrets.token_urlsafe(18))
     unverified = (f"envmatrix-unverified@{domain}", secrets.token_urlsafe(18))
@@ -103,7 +103,7 @@ def _env_vars_for(env: str, base_url: str, extras: Extras) -> dict[str, str]:
 
 
 def start_services(
-    suite: Suite, workdir: Path, *, faults: Mapping[str, Fault] | None = None, envs: list[str] | None = None
+    suite: Suite, workdir: Path, *, faults: Mapping[str, ServiceFault] | None = None, envs: list[str] | None = None
 ) -> RunningServices:
     """Start one reference service per selected environment (the world's when none is selected)."""
     workdir.mkdir(parents=True, exist_ok=True)
@@ -112,7 +112,7 @@ def start_services(
     resolve: list[str] = []
     try:
         for env in envs or suite.selected or list(default_world().environments):
-            fault = (faults or {}).get(env, Fault())
+            fault = (faults or {}).get(env, ServiceFault())
             domain = suite.tfvars(env).domain_name
             extras = _extras(env, domain, fault)
             values = {**suite.env_file(env).values, **fault.env_values}

@@ -15,11 +15,11 @@ from botocore import xform_name
 from envmatrix.aws import snapshot
 from envmatrix.aws.guard import allowed
 from envmatrix.aws.iam import OPERATIONS, actions, iam_action
-from envmatrix.aws.names import names_for
 from envmatrix.aws.section import Operation, Section
 from envmatrix.aws.sections import SECTIONS, check_plan, operations, warm_services
 from envmatrix.aws.session import CALLER_SIDE
 from envmatrix.errors import InventoryUnavailable
+from envmatrix.names import names_for
 
 ROOT = Path(__file__).resolve().parents[2]
 AWS = ROOT / "envmatrix" / "aws"
