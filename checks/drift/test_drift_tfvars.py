@@ -9,7 +9,7 @@ import pytest
 
 from envmatrix import Environment, check
 from envmatrix.aws.buckets import expiration_days
-from envmatrix.aws.checking import container, judged_db, live, present, task_definition
+from envmatrix.aws.checking import container, judged_db, present, task_definition
 from envmatrix.aws.dbclusters import HELD
 from envmatrix.aws.rds import storage_within
 from envmatrix.verdict import show
@@ -19,8 +19,8 @@ Getter = Callable[[Environment], tuple[str, Any]]
 
 
 def _db(env: Environment, attribute: str) -> tuple[str, Any]:
-    resource = f"rds:{live(env).names['db']}"
-    db = present(env, live(env).section("rds").primary, resource)
+    resource = f"rds:{env.live.names['db']}"
+    db = present(env, env.live.section("rds").primary, resource)
     if attribute in HELD:  # a DB cluster member's is its cluster's (Aurora)
         resource, db = judged_db(env, db, resource)
     return resource, getattr(db, attribute)
@@ -29,8 +29,8 @@ def _db(env: Environment, attribute: str) -> tuple[str, Any]:
 def _storage(env: Environment) -> tuple[str, Any, bool, str]:
     """Terraform's convention for autoscaled storage: ``ignore_changes = [allocated_storage]`` where
     max_allocated_storage is set, so growth up to the declared ceiling is no drift (shrinking or passing it is)."""
-    resource = f"rds:{live(env).names['db']}"
-    db = present(env, live(env).section("rds").primary, resource)
+    resource = f"rds:{env.live.names['db']}"
+    db = present(env, env.live.section("rds").primary, resource)
     declared, ceiling = env.tfvars.db_allocated_storage, env.tfvars.db_max_allocated_storage
     text = f"declared {declared} (terraform.tfvars)"
     if not ceiling:
@@ -42,17 +42,17 @@ def _storage(env: Environment) -> tuple[str, Any, bool, str]:
 
 
 def _replica(env: Environment, attribute: str) -> tuple[str, Any]:
-    resource = f"rds:{live(env).names['db']}"
-    present(env, live(env).section("rds").primary, resource)
-    replicas = live(env).section("rds").replicas
+    resource = f"rds:{env.live.names['db']}"
+    present(env, env.live.section("rds").primary, resource)
+    replicas = env.live.section("rds").replicas
     if attribute == "exists":
         return f"{resource}.ReadReplicaDBInstanceIdentifiers", bool(replicas)
     return f"{resource} read replica", replicas[0].instance_class if replicas else None
 
 
 def _cache(env: Environment, read: Callable[[Any], Any]) -> tuple[str, Any]:
-    resource = f"elasticache:{live(env).names['cache']}"
-    return resource, read(present(env, live(env).section("cache").group, resource))
+    resource = f"elasticache:{env.live.names['cache']}"
+    return resource, read(present(env, env.live.section("cache").group, resource))
 
 
 def _task(env: Environment, role: str, attribute: str) -> tuple[str, Any]:
@@ -61,14 +61,14 @@ def _task(env: Environment, role: str, attribute: str) -> tuple[str, Any]:
 
 
 def _service(env: Environment, role: str) -> tuple[str, Any]:
-    names = live(env).names
+    names = env.live.names
     resource = f"ecs-service:{names['cluster']}/{names[role + '_service']}"
-    return resource, present(env, live(env).section("ecs").services.get(role), resource).desired_count
+    return resource, present(env, env.live.section("ecs").services.get(role), resource).desired_count
 
 
 def _scaling(env: Environment, role: str, attribute: str) -> tuple[str, Any]:
-    names = live(env).names
-    target = live(env).section("scaling").targets.get(role)
+    names = env.live.names
+    target = env.live.section("scaling").targets.get(role)
     return f"scalable-target:{names['cluster']}/{names[role + '_service']}", getattr(target, attribute, None)
 
 
@@ -79,7 +79,7 @@ def _desired(role: str) -> Callable[[Environment], tuple[str, Any, bool, str]]:
         resource, live_value = _service(env, role)
         declared = getattr(env.tfvars, f"{role}_desired_count")
         text = f"declared {show(declared)} (terraform.tfvars)"
-        target = live(env).section("scaling").targets.get(role)
+        target = env.live.section("scaling").targets.get(role)
         if target is None:
             return resource, live_value, live_value == declared, text
         low, high = target.min_capacity, target.max_capacity
@@ -95,23 +95,23 @@ JUDGED: dict[str, Callable[[Environment], tuple[str, Any, bool, str]]] = {
 
 
 def _log_retention(env: Environment) -> tuple[str, Any]:
-    groups = live(env).section("logs").groups
+    groups = env.live.section("logs").groups
     values = {role: group.retention_days if group else None for role, group in groups.items()}
-    label = "log-groups:" + ",".join(live(env).names[f"{role}_log_group"] for role in values)
+    label = "log-groups:" + ",".join(env.live.names[f"{role}_log_group"] for role in values)
     distinct = set(values.values())
     return label, distinct.pop() if len(distinct) == 1 else values
 
 
 def _archive(env: Environment) -> tuple[str, Any]:
-    resource = f"s3:{live(env).names['log_archive_bucket']}"
-    bucket = live(env).section("buckets").log_archive
+    resource = f"s3:{env.live.names['log_archive_bucket']}"
+    bucket = env.live.section("buckets").log_archive
     days = expiration_days(bucket) if bucket else []
     return resource, days[0] if len(days) == 1 else (days or None)
 
 
 def _network(env: Environment, what: str) -> tuple[str, Any]:
-    resource = f"vpc:{live(env).names['vpc']}"
-    network = live(env).section("network")
+    resource = f"vpc:{env.live.names['vpc']}"
+    network = env.live.section("network")
     vpc = present(env, network.vpc, resource)
     return resource, vpc.cidr if what == "cidr" else sorted({s.availability_zone for s in network.subnets})
 

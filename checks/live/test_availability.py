@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from envmatrix import Environment, check
 from envmatrix.aws.alarms import Alarm
-from envmatrix.aws.checking import live, present, primary_db, service
+from envmatrix.aws.checking import present, primary_db, service
 from envmatrix.aws.healthchecks import ExternalCheck
 from envmatrix.aws.metrics import Availability
 from envmatrix.spec import EnvironmentSpec, SlaGrade
@@ -29,8 +29,8 @@ def _grade(env: Environment) -> SlaGrade:
 
 
 def _alb(env: Environment):  # type: ignore[no-untyped-def]
-    resource = f"load-balancer:{live(env).names['alb']}"
-    return resource, present(env, live(env).section("alb").load_balancer, resource)
+    resource = f"load-balancer:{env.live.names['alb']}"
+    return resource, present(env, env.live.section("alb").load_balancer, resource)
 
 
 @check("SLA-ZONES", layer="live", area="sla", row="uptime_sla", severity="critical", applies=_graded,
@@ -42,7 +42,7 @@ def test_sla_zones(env: Environment) -> None:
     env.expect(resource, "AvailabilityZones", f"at least {need} zones", balancer.zones,
                ok=lambda _w, got: len(set(got)) >= need)
     label, api = service(env, "api")
-    zone_of = {subnet.id: subnet.availability_zone for subnet in live(env).section("network").subnets}
+    zone_of = {subnet.id: subnet.availability_zone for subnet in env.live.section("network").subnets}
     zones = sorted({zone_of.get(subnet, f"{subnet} (not a subnet of the VPC)") for subnet in api.subnets})
     env.expect(label, "awsvpcConfiguration.subnets.AvailabilityZone", f"at least {need} zones of the VPC", zones,
                ok=lambda _w, got: len([z for z in got if "(" not in z]) >= need and all("(" not in z for z in got))
@@ -53,7 +53,7 @@ def test_sla_zones(env: Environment) -> None:
 def test_sla_api_min_tasks(env: Environment) -> None:
     """The api never runs fewer tasks than the grade needs: the scalable target's minimum, else the desired count."""
     need = _grade(env).min_api_tasks
-    snapshot = live(env)
+    snapshot = env.live
     scalable = snapshot.section("scaling").targets.get("api")
     if scalable is not None:
         label = f"scalable-target:{snapshot.names['cluster']}/{snapshot.names['api_service']}"
@@ -77,8 +77,8 @@ def test_sla_db_multi_az(env: Environment) -> None:
        evidence=True)
 def test_sla_cache_failover(env: Environment) -> None:
     """The cache fails over automatically where the grade needs it."""
-    resource = f"elasticache:{live(env).names['cache']}"
-    group = present(env, live(env).section("cache").group, resource)
+    resource = f"elasticache:{env.live.names['cache']}"
+    group = present(env, env.live.section("cache").group, resource)
     if _grade(env).cache_failover:
         env.expect(resource, "AutomaticFailover", "enabled", group.automatic_failover)
 
@@ -88,7 +88,7 @@ def test_sla_target_health_check(env: Environment) -> None:
     """Every target group of the load balancer checks the health path, often enough to take a bad task out."""
     wanted = _grade(env).target_health_check
     resource, _balancer = _alb(env)
-    groups = live(env).section("alb").target_groups
+    groups = env.live.section("alb").target_groups
     env.expect(resource, "TargetGroups", "at least one target group", len(groups), ok=lambda _w, got: got > 0)
     for group in groups:
         label = f"target-group:{group.name}"
@@ -122,8 +122,8 @@ def test_sla_observed_availability(env: Environment) -> None:
     sla = env.spec.sla.uptime_percent
     assert sla is not None  # applies=
     resource, _balancer = _alb(env)
-    seen = present(env, live(env).section("metrics").availability, f"{resource} CloudWatch metrics")
-    label = f"cloudwatch:{live(env).names['alb']}"
+    seen = present(env, env.live.section("metrics").availability, f"{resource} CloudWatch metrics")
+    label = f"cloudwatch:{env.live.names['alb']}"
     env.expect(label, "MetricDataResults.StatusCode", "Complete", seen.incomplete or "Complete")
     env.expect(label, "availability", f"at least {sla}% over {seen.days} d", observed(seen, sla),
                ok=lambda _w, _g: seen.ratio is not None and seen.ratio * 100 >= sla)
@@ -138,7 +138,7 @@ def _watching(alarms: list[Alarm], found: ExternalCheck) -> list[str]:
 @check("SLA-EXTERNAL-HEALTH-CHECK", layer="live", area="sla", row="uptime_sla", applies=_external, evidence=True)
 def test_sla_external_health_check(env: Environment) -> None:
     """A Route 53 health check (tag Name) on the domain and health path, or a running Synthetics canary; alarmed."""
-    snapshot = live(env)
+    snapshot = env.live
     name = snapshot.names["health_check"]
     found = present(env, snapshot.section("healthchecks").external,
                     f"route53-health-check/synthetics-canary:{name}")

@@ -6,7 +6,7 @@ import datetime as dt
 
 from envmatrix import Environment, check
 from envmatrix.aws.buckets import FLAGS
-from envmatrix.aws.checking import live, present, primary_db
+from envmatrix.aws.checking import present, primary_db
 from envmatrix.spec import EnvironmentSpec
 
 #: default encryption algorithms that meet what the spec requires (aws:kms:dsse is KMS with two layers)
@@ -34,7 +34,7 @@ def test_db_backup_retention(env: Environment) -> None:
        applies=_restorable_window)
 def test_db_backups_recent(env: Environment) -> None:
     """Backups are happening, not only configured: LatestRestorableTime within the spec's minutes of the snapshot."""
-    snapshot = live(env)
+    snapshot = env.live
     resource, db = primary_db(env)
     window = env.spec.database.restorable_within_minutes or 0
     restorable = db.latest_restorable_time
@@ -55,8 +55,8 @@ def test_db_deletion_protection(env: Environment) -> None:
 @check("BACKUP-BUCKET", layer="live", area="backups", row="backups", severity="high", applies=_has_backup_bucket)
 def test_backup_bucket(env: Environment) -> None:
     """The backup bucket exists, is versioned and encrypted at rest."""
-    resource = f"s3:{live(env).names['backup_bucket']}"
-    bucket = present(env, live(env).section("buckets").backup, resource)
+    resource = f"s3:{env.live.names['backup_bucket']}"
+    bucket = present(env, env.live.section("buckets").backup, resource)
     env.expect(resource, "Versioning", "Enabled", bucket.versioning)
     wanted = env.spec.security.bucket_encryption
     env.expect(resource, "ServerSideEncryption", wanted, bucket.encryption or "none",
@@ -68,8 +68,8 @@ def test_backup_bucket(env: Environment) -> None:
        applies=_has_backup_bucket)
 def test_backup_bucket_public_access(env: Environment) -> None:
     """The backup bucket blocks every kind of public access, at bucket or account level (S3 merges them per flag)."""
-    resource = f"s3:{live(env).names['backup_bucket']}"
-    buckets = live(env).section("buckets")
+    resource = f"s3:{env.live.names['backup_bucket']}"
+    buckets = env.live.section("buckets")
     bucket = present(env, buckets.backup, resource)
     for flag in FLAGS:
         on, where = buckets.blocks(bucket, flag)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from envmatrix import Environment, check
-from envmatrix.aws.checking import live, present, primary_db, service, task_definition
+from envmatrix.aws.checking import present, primary_db, service, task_definition
 from envmatrix.aws.rds import DbInstance, storage_within
 from envmatrix.spec import EnvironmentSpec
 
@@ -17,8 +17,8 @@ def _needs_zones(spec: EnvironmentSpec) -> bool:
 
 
 def _primary(env: Environment) -> tuple[str, DbInstance]:
-    resource = f"rds:{live(env).names['db']}"
-    return resource, present(env, live(env).section("rds").primary, resource)
+    resource = f"rds:{env.live.names['db']}"
+    return resource, present(env, env.live.section("rds").primary, resource)
 
 
 @check("DB-INSTANCE-CLASS", layer="live", area="sla", row="database")
@@ -56,7 +56,7 @@ def test_db_multi_az(env: Environment) -> None:
 def test_db_replica(env: Environment) -> None:
     """A read replica exactly where the matrix says "with replica" (from ReadReplicaDBInstanceIdentifiers)."""
     resource, db = _primary(env)
-    replicas = [r.identifier for r in live(env).section("rds").replicas]
+    replicas = [r.identifier for r in env.live.section("rds").replicas]
     wanted = env.spec.database.replica is not None
     env.expect(resource, "ReadReplicaDBInstanceIdentifiers", "a read replica" if wanted else "no read replica",
                replicas or db.read_replicas or "none", ok=lambda _w, got: (got != "none") == wanted)
@@ -70,15 +70,15 @@ def test_db_replica_class(env: Environment) -> None:
     resource, _db = _primary(env)
     replica_spec = env.spec.database.replica
     assert replica_spec is not None  # guaranteed by applies=
-    replicas = live(env).section("rds").replicas
+    replicas = env.live.section("rds").replicas
     present(env, replicas[0] if replicas else None, f"{resource} read replica")
     for replica in replicas:
         env.expect(f"rds:{replica.identifier}", "DBInstanceClass", replica_spec.instance_class, replica.instance_class)
 
 
 def _cache(env: Environment):  # type: ignore[no-untyped-def]
-    resource = f"elasticache:{live(env).names['cache']}"
-    return resource, present(env, live(env).section("cache").group, resource)
+    resource = f"elasticache:{env.live.names['cache']}"
+    return resource, present(env, env.live.section("cache").group, resource)
 
 
 @check("CACHE-NODE-TYPE", layer="live", area="sla", row="database")
@@ -131,7 +131,7 @@ def _capacity_check(role: str):  # type: ignore[no-untyped-def]
     @check(f"ECS-{role.upper()}-CAPACITY", layer="live", area="sla", row="auto_scaling")
     def test(env: Environment) -> None:
         expected = getattr(env.spec.services, role)
-        snapshot = live(env)
+        snapshot = env.live
         resource, found = service(env, role)
         low, high = expected.min_capacity, expected.max_capacity
         scalable = snapshot.section("scaling").targets.get(role)
@@ -162,7 +162,7 @@ test_ecs_worker_capacity = _capacity_check("worker")
 @check("AUTO-SCALING", layer="live", area="sla", row="auto_scaling", evidence=True)
 def test_auto_scaling(env: Environment) -> None:
     """Scalable targets with a range (min < max) where auto scaling is enabled; none where it is disabled."""
-    snapshot = live(env)
+    snapshot = env.live
     for role in ("api", "worker"):
         target = snapshot.section("scaling").targets.get(role)
         label = f"scalable-target:{snapshot.names['cluster']}/{snapshot.names[role + '_service']}"
@@ -182,7 +182,7 @@ def _scales(spec: EnvironmentSpec) -> bool:
 @check("AUTO-SCALING-POLICY", layer="live", area="sla", row="auto_scaling", evidence=True, applies=_scales)
 def test_auto_scaling_policy(env: Environment) -> None:
     """Where enabled, each scalable target has a scaling policy and its dynamic scaling is not suspended."""
-    snapshot = live(env)
+    snapshot = env.live
     for role in ("api", "worker"):
         label = f"scalable-target:{snapshot.names['cluster']}/{snapshot.names[role + '_service']}"
         target = present(env, snapshot.section("scaling").targets.get(role), label)
@@ -195,7 +195,7 @@ def test_auto_scaling_policy(env: Environment) -> None:
 @check("NET-AVAILABILITY-ZONES", layer="live", area="sla", row="uptime_sla", evidence=True, applies=_needs_zones)
 def test_net_availability_zones(env: Environment) -> None:
     """The VPC's subnets span at least the availability zones the SLA needs."""
-    snapshot = live(env)
+    snapshot = env.live
     network = snapshot.section("network")
     resource = f"vpc:{snapshot.names['vpc']}"
     present(env, network.vpc, resource)

@@ -26,24 +26,19 @@ def judged_db(env: Environment, db: DbInstance, resource: str) -> tuple[str, DbI
     if db.cluster is None:
         return resource, db
     label = f"rds-cluster:{db.cluster}"
-    cluster = present(env, live(env).section("db_clusters").clusters.get(db.cluster), label)
+    cluster = present(env, env.live.section("db_clusters").clusters.get(db.cluster), label)
     return label, held_by(db, cluster)
 
 
 def primary_db(env: Environment) -> tuple[str, DbInstance]:
     """The primary, judged as :func:`judged_db` says; a failure naming it when the snapshot did not find it."""
-    resource = f"rds:{live(env).names['db']}"
-    return judged_db(env, present(env, live(env).section("rds").primary, resource), resource)
-
-
-def live(env: Environment) -> Snapshot:
-    snapshot: Snapshot = env.live
-    return snapshot
+    resource = f"rds:{env.live.names['db']}"
+    return judged_db(env, present(env, env.live.section("rds").primary, resource), resource)
 
 
 def service(env: Environment, role: str) -> tuple[str, Service]:
     """The role's ECS service and its resource label; a failure naming it when the snapshot did not find it."""
-    snapshot = live(env)
+    snapshot = env.live
     resource = f"ecs-service:{snapshot.names['cluster']}/{snapshot.names[role + '_service']}"
     return resource, present(env, snapshot.section("ecs").services.get(role), resource)
 
@@ -51,7 +46,7 @@ def service(env: Environment, role: str) -> tuple[str, Service]:
 def task_definition(env: Environment, role: str) -> tuple[str, TaskDefinition]:
     """The revision the role's service runs (never merely the family's latest) and its resource label."""
     service(env, role)  # without a service nothing runs: fail naming the missing service
-    snapshot = live(env)
+    snapshot = env.live
     resource = f"ecs-task-definition:{snapshot.names[role + '_family']}"
     return resource, present(env, snapshot.section("ecs").task_definitions.get(role), resource)
 
@@ -87,7 +82,7 @@ def app_container(containers: list[Container], configured: str, likely: tuple[st
 def container(env: Environment, role: str) -> tuple[str, Container]:
     """The application container of the role's running task definition (found by name, not position)."""
     resource, definition = task_definition(env, role)
-    names = live(env).names
+    names = env.live.names
     configured = names.get(f"{role}_container", "")
     found = app_container(definition.containers, configured,
                           (names[f"{role}_service"], role, names[f"{role}_family"]))
