@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 from envmatrix import Environment, check
-from envmatrix.aws.buckets import FLAGS
+from envmatrix.aws.buckets import FLAGS, BucketsInventory
 from envmatrix.aws.checking import present, primary_db
 from envmatrix.spec import EnvironmentSpec
+from envmatrix.verdict import holds
 
 #: default encryption algorithms that meet what the spec requires (aws:kms:dsse is KMS with two layers)
 ACCEPTED = {"AES256": ("AES256", "aws:kms", "aws:kms:dsse"), "aws:kms": ("aws:kms", "aws:kms:dsse")}
@@ -56,7 +57,7 @@ def test_db_deletion_protection(env: Environment) -> None:
 def test_backup_bucket(env: Environment) -> None:
     """The backup bucket exists, is versioned and encrypted at rest."""
     resource = f"s3:{env.live.names['backup_bucket']}"
-    bucket = present(env, env.live.section("buckets").backup, resource)
+    bucket = present(env, env.live.section(BucketsInventory).backup, resource)
     env.expect(resource, "Versioning", "Enabled", bucket.versioning)
     wanted = env.spec.security.bucket_encryption
     env.expect(resource, "ServerSideEncryption", wanted, bucket.encryption or "none",
@@ -69,9 +70,9 @@ def test_backup_bucket(env: Environment) -> None:
 def test_backup_bucket_public_access(env: Environment) -> None:
     """The backup bucket blocks every kind of public access, at bucket or account level (S3 merges them per flag)."""
     resource = f"s3:{env.live.names['backup_bucket']}"
-    buckets = env.live.section("buckets")
+    buckets = env.live.section(BucketsInventory)
     bucket = present(env, buckets.backup, resource)
     for flag in FLAGS:
         on, where = buckets.blocks(bucket, flag)
         env.expect(resource, f"PublicAccessBlock.{flag}", True, f"true ({where} level)" if on else f"false ({where})",
-                   expected_text="true (bucket or account level)", ok=lambda _w, _g, on=on: on)
+                   expected_text="true (bucket or account level)", ok=holds(on))

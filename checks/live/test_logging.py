@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from envmatrix import Environment, check
-from envmatrix.aws.buckets import expiration_days
+from envmatrix.aws.buckets import BucketsInventory, expiration_days
 from envmatrix.aws.checking import ROLES, container, present, task_definition
 from envmatrix.aws.ecs import Container, TaskDefinition
+from envmatrix.aws.logs import LogsInventory
 from envmatrix.spec import EnvironmentSpec
 
 
@@ -57,7 +58,7 @@ def test_log_retention(env: Environment) -> None:
     snapshot = env.live
     for role in ROLES:
         resource = f"log-group:{snapshot.names[f'{role}_log_group']}"
-        group = present(env, snapshot.section("logs").groups.get(role), resource)
+        group = present(env, snapshot.section(LogsInventory).groups.get(role), resource)
         env.expect(resource, "retentionInDays", env.spec.logging.retention_days, group.retention_days)
 
 
@@ -65,7 +66,7 @@ def test_log_retention(env: Environment) -> None:
 def test_log_archive(env: Environment) -> None:
     """The log archive bucket keeps objects for the documented days (lifecycle expiration)."""
     resource = f"s3:{env.live.names['log_archive_bucket']}"
-    bucket = present(env, env.live.section("buckets").log_archive, resource)
+    bucket = present(env, env.live.section(BucketsInventory).log_archive, resource)
     days = expiration_days(bucket)
     partial = sorted(f"{rule.expiration_days} for {rule.scope} only" for rule in bucket.lifecycle
                      if rule.enabled and rule.expiration_days and rule.scope is not None)

@@ -5,11 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import ssl
-from collections.abc import Callable
-from typing import Any
 
 from envmatrix import Environment, check
-from envmatrix.aws.alb import SECURE_PROTOCOLS, Action, Listener
+from envmatrix.aws.alb import SECURE_PROTOCOLS, Action, AlbInventory, Listener
 from envmatrix.aws.checking import (
     ROLES,
     container,
@@ -18,10 +16,15 @@ from envmatrix.aws.checking import (
     tagged_resources,
     task_definition,
 )
+from envmatrix.aws.elasticache import CacheInventory
+from envmatrix.aws.network import NetworkInventory
+from envmatrix.aws.rds import RdsInventory
 from envmatrix.aws.rotation import UnreadableSchedule
-from envmatrix.aws.secrets import Secret, rotation_interval
+from envmatrix.aws.secrets import Secret, SecretsInventory, rotation_interval
+from envmatrix.aws.waf import WafInventory
 from envmatrix.names import secret_reference
 from envmatrix.spec import EnvironmentSpec
+from envmatrix.verdict import holds
 
 WORLD = ("0.0.0.0/0", "::/0")
 
@@ -42,7 +45,7 @@ def _has_waf(spec: EnvironmentSpec) -> bool:
        applies=_uses_secrets_manager)
 def test_secrets_placeholders(env: Environment) -> None:
     """Every secret-class variable comes from its Secrets Manager secret (``secrets``), never plain ``environment``."""
-    secrets = env.live.section("secrets")
+    secrets = env.live.section(SecretsInventory)
     prefix = env.live.names["secret_prefix"]
     for role in ROLES:
         resource, app = container(env, role)
@@ -82,7 +85,7 @@ def test_secrets_rotation(env: Environment) -> None:
     """Secrets Manager rotation every N days (AutomaticallyAfterDays or rate(...) exactly; a cron(...) schedule
     never more than N days apart) and running (a secret never rotated must be younger than its period), or off
     where the spec says manual."""
-    secrets = env.live.section("secrets")
+    secrets = env.live.section(SecretsInventory)
     prefix = env.live.names["secret_prefix"]
     for short, rule in sorted(env.spec.secrets.rotation.items()):
         resource = f"secret:{prefix}{short}"
@@ -136,7 +139,7 @@ def _days(span: dt.timedelta) -> str:
 def test_net_vpc_cidr(env: Environment) -> None:
     """The VPC's primary CIDR as documented (secondary CIDR associations are fine)."""
     resource = f"vpc:{env.live.names['vpc']}"
-    vpc = present(env, env.live.section("network").vpc, resource)
+    vpc = present(env, env.live.section(NetworkInventory).vpc, resource)
     env.expect(resource, "CidrBlock", env.spec.network.vpc_cidr, vpc.cidr)
 
 
@@ -152,7 +155,7 @@ def _inside(cidr: str, vpc_cidrs: list[str]) -> bool:
 def test_net_data_ingress(env: Environment) -> None:
     """Database and cache security groups admit traffic only from inside the VPC (any of its CIDRs) or from
     security groups; a prefix list is not proven inside, so it counts as a source outside."""
-    network = env.live.section("network")
+    network = env.live.section(NetworkInventory)
     vpc = present(env, network.vpc, f"vpc:{env.live.names['vpc']}")
     for role in ("db", "cache"):
         resource = f"security-group:{env.live.names['sg_prefix']}{role}-sg"
@@ -167,7 +170,7 @@ def test_net_data_ingress(env: Environment) -> None:
 def test_net_world_ingress(env: Environment) -> None:
     """Nothing is open to the world (0.0.0.0/0 or ::/0) except the load balancer's ports 80 and 443."""
     snapshot = env.live
-    network = snapshot.section("network")
+    network = snapshot.section(NetworkInventory)
     present(env, network.vpc, f"vpc:{snapshot.names['vpc']}")
     for role, found in sorted(network.security_groups.items()):
         group = present(env, found, f"security-group:{snapshot.names['sg_prefix']}{role}-sg")
@@ -178,11 +181,6 @@ def test_net_world_ingress(env: Environment) -> None:
         env.expect(f"security-group:{group.name}", "IpPermissions", "nothing open to 0.0.0.0/0 or ::/0"
                    + (" but tcp 80/443" if role == "alb" else ""), open_ports or "none",
                    ok=lambda _w, got: got == "none")
-
-
-def _holds(verdict: bool) -> Callable[[Any, Any], bool]:
-    """An ``ok`` for env.expect when the verdict was reached on the structured value, not on its text."""
-    return lambda _want, _got: verdict
 
 
 def _shown(actions: list[Action]) -> str:
@@ -200,19 +198,19 @@ def _plain_http(env: Environment, resource: str, listener: Listener) -> None:
     where = f"{resource}/listener:{listener.port}"
     wanted = "redirect to HTTPS or fixed-response"
     safe = _never_forwards(listener.actions)
-    env.expect(where, "DefaultActions", wanted, _shown(listener.actions), ok=_holds(safe))
+    env.expect(where, "DefaultActions", wanted, _shown(listener.actions), ok=holds(safe))
     for rule in listener.rules or []:  # a plain listener's rules are always read (None only behind TLS)
         if not rule.is_default:  # the default rule repeats DefaultActions
             safe = _never_forwards(rule.actions)
             env.expect(f"{where}/rule:{rule.priority}", "Actions", wanted, _shown(rule.actions),
-                       ok=_holds(safe))
+                       ok=holds(safe))
 
 
 @check("ALB-HTTPS", layer="live", area="security", row="security", evidence=True, severity="critical")
 def test_alb_https(env: Environment) -> None:
     """An HTTPS listener on 443 with a certificate; nothing forwards plain HTTP, whatever the default action:
     on every HTTP listener the default action and every rule redirect to HTTPS or answer a fixed response."""
-    balancer = env.live.section("alb")
+    balancer = env.live.section(AlbInventory)
     resource = f"load-balancer:{env.live.names['alb']}"
     present(env, balancer.load_balancer, resource)
     https = next((item for item in balancer.listeners if item.port == 443), None)
@@ -236,7 +234,7 @@ def _tls_rank(protocol: str) -> int:
 @check("ALB-TLS-POLICY", layer="live", area="security", row="security", evidence=True, severity="high")
 def test_alb_tls_policy(env: Environment) -> None:
     """Every HTTPS listener's TLS policy accepts no protocol older than the spec's minimum (its SslProtocols)."""
-    balancer = env.live.section("alb")
+    balancer = env.live.section(AlbInventory)
     resource = f"load-balancer:{env.live.names['alb']}"
     present(env, balancer.load_balancer, resource)
     secure = [item for item in balancer.listeners if item.protocol in SECURE_PROTOCOLS]
@@ -251,14 +249,14 @@ def _tls_policy(env: Environment, where: str, policy: str | None, protocols: lis
     oldest = min(protocols, key=_tls_rank) if protocols else None  # a policy AWS did not describe: unknown
     meets = oldest is not None and _tls_rank(oldest) >= _tls_rank(minimum)
     env.expect(where, "SslPolicy", minimum, f"{policy} (oldest protocol {oldest or 'unknown'})",
-               expected_text=f"{minimum} or newer", ok=_holds(meets))
+               expected_text=f"{minimum} or newer", ok=holds(meets))
 
 
 @check("WAF-ASSOCIATED", layer="live", area="security", row="security",
        evidence=True, severity="critical", applies=_has_waf)
 def test_waf_associated(env: Environment) -> None:
     """The WAF web ACL is associated with the load balancer (read in its own section, apart from the ALB's)."""
-    waf = env.live.section("waf")
+    waf = env.live.section(WafInventory)
     resource = f"load-balancer:{env.live.names['alb']}"
     present(env, waf.load_balancer_arn, resource)
     acl = waf.web_acl
@@ -270,16 +268,16 @@ def test_data_encryption(env: Environment) -> None:
     """Database storage encrypted and not publicly accessible; cache encrypted at rest and in transit."""
     snapshot = env.live
     resource = f"rds:{snapshot.names['db']}"
-    db = present(env, snapshot.section("rds").primary, resource)
+    db = present(env, snapshot.section(RdsInventory).primary, resource)
     label, judged = judged_db(env, db, resource)
     env.expect(label, "StorageEncrypted", True, judged.storage_encrypted)
     env.expect(resource, "PubliclyAccessible", False, db.publicly_accessible)
-    for replica in snapshot.section("rds").replicas:
+    for replica in snapshot.section(RdsInventory).replicas:
         label, judged = judged_db(env, replica, f"rds:{replica.identifier}")
         env.expect(label, "StorageEncrypted", True, judged.storage_encrypted)
         env.expect(f"rds:{replica.identifier}", "PubliclyAccessible", False, replica.publicly_accessible)
     cache_resource = f"elasticache:{snapshot.names['cache']}"
-    group = present(env, snapshot.section("cache").group, cache_resource)
+    group = present(env, snapshot.section(CacheInventory).group, cache_resource)
     env.expect(cache_resource, "AtRestEncryptionEnabled", True, group.at_rest_encryption)
     env.expect(cache_resource, "TransitEncryptionEnabled", True, group.transit_encryption)
     mode = group.transit_encryption_mode or "<absent: required on engines without modes>"
