@@ -69,19 +69,17 @@ def main() -> None:
 
 
 def _without_shapes(data: Any) -> float:
+    from unittest import mock
+
     import envmatrix.redact as redact
 
-    saved = redact.mask_shapes
-    redact.mask_shapes = lambda text, _mask: text
-    try:
+    with mock.patch.object(redact, "mask_shapes", lambda text, _mask: text):
         timings = []
         for _ in range(RUNS):
             started = time.perf_counter()
             scrub(data)
             timings.append(time.perf_counter() - started)
         return statistics.median(timings)
-    finally:
-        redact.mask_shapes = saved
 
 
 if __name__ == "__main__":

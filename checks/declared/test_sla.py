@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from envmatrix import Environment, check
-from envmatrix.spec import EnvironmentSpec
+from envmatrix.spec import EnvironmentSpec, Service
+from envmatrix.verdict import holds
 
 TFVARS = "terraform.tfvars"
 
@@ -77,10 +80,10 @@ def test_cache_failover(env: Environment) -> None:
                env.tfvars.cache_automatic_failover)
 
 
-def _task_size_check(service: str):  # type: ignore[no-untyped-def]
+def _task_size_check(service: str) -> Callable[[Environment], None]:
     @check(f"ECS-{service.upper()}-TASK-SIZE", layer="declared", area="sla", row="auto_scaling")
     def test(env: Environment) -> None:
-        expected = getattr(env.spec.services, service)
+        expected: Service = getattr(env.spec.services, service)
         env.expect(TFVARS, f"{service}_cpu", str(expected.cpu), getattr(env.tfvars, f"{service}_cpu"))
         env.expect(TFVARS, f"{service}_memory", str(expected.memory), getattr(env.tfvars, f"{service}_memory"))
 
@@ -88,10 +91,10 @@ def _task_size_check(service: str):  # type: ignore[no-untyped-def]
     return test
 
 
-def _capacity_check(service: str):  # type: ignore[no-untyped-def]
+def _capacity_check(service: str) -> Callable[[Environment], None]:
     @check(f"ECS-{service.upper()}-CAPACITY", layer="declared", area="sla", row="auto_scaling")
     def test(env: Environment) -> None:
-        expected = getattr(env.spec.services, service)
+        expected: Service = getattr(env.spec.services, service)
         for setting in ("desired_count", "min_capacity", "max_capacity"):
             env.expect(TFVARS, f"{service}_{setting}", getattr(expected, setting),
                        getattr(env.tfvars, f"{service}_{setting}"))
@@ -100,7 +103,7 @@ def _capacity_check(service: str):  # type: ignore[no-untyped-def]
     return test
 
 
-def _bounds_check(service: str):  # type: ignore[no-untyped-def]
+def _bounds_check(service: str) -> Callable[[Environment], None]:
     @check(f"ECS-{service.upper()}-BOUNDS", layer="declared", area="sla", row="auto_scaling")
     def test(env: Environment) -> None:
         tfvars = env.tfvars
@@ -130,7 +133,7 @@ def test_auto_scaling(env: Environment) -> None:
         scales = low < high
         env.expect(TFVARS, f"{service}_min_capacity..{service}_max_capacity",
                    "a scaling range (min < max)" if env.spec.auto_scaling else "no scaling range (min = max)",
-                   f"{low}..{high}", ok=lambda _want, _got, scales=scales: scales == env.spec.auto_scaling)
+                   f"{low}..{high}", ok=holds(scales == env.spec.auto_scaling))
 
 
 @check("NET-AVAILABILITY-ZONES", layer="declared", area="sla", row="uptime_sla", evidence=True, applies=_needs_zones)
