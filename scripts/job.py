@@ -31,9 +31,10 @@ def _drift(environ: Mapping[str, str]) -> list[str]:
             "--junitxml=reports/junit-drift.xml"]
 
 
-#: What mypy checks: the library, the checks and smoke tests, the benchmarks and the project's test helpers.
+#: What mypy checks: the library, the checks and smoke tests, the benchmarks and the project's test helpers
+#: (tests/faults: the fault catalogue, typed as it was inside envmatrix/).
 TYPED = ["envmatrix", "checks", "smoke", "bench", "tests/conftest.py", "tests/scratch_project.py",
-         "tests/hardening/secret_corpus.py", "tests/moto_recording.py"]
+         "tests/hardening/secret_corpus.py", "tests/moto_recording.py", "tests/faults"]
 
 #: job -> the tool it runs, where that is not pytest
 TOOLS = {"types": "mypy"}
