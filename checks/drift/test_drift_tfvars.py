@@ -12,6 +12,7 @@ from envmatrix.aws.buckets import expiration_days
 from envmatrix.aws.checking import container, judged_db, live, present, task_definition
 from envmatrix.aws.dbclusters import HELD
 from envmatrix.aws.rds import storage_within
+from envmatrix.catalog import Area
 from envmatrix.verdict import show
 
 #: tfvars key -> (env -> (live resource label, live value))
@@ -126,7 +127,7 @@ def _services(role: str) -> dict[str, Getter]:
     }
 
 
-GROUPS: dict[str, tuple[str, str, dict[str, Getter]]] = {
+GROUPS: dict[str, tuple[Area, str, dict[str, Getter]]] = {
     "DRIFT-DATABASE": ("sla", "database", {
         "db_instance_class": lambda env: _db(env, "instance_class"),
         "db_allocated_storage": lambda env: _db(env, "allocated_storage"),
@@ -160,10 +161,11 @@ def _declared(env: Environment, key: str) -> Any:
     return sorted(set(value)) if isinstance(value, list) else value
 
 
-def _drift_check(check_id: str):  # type: ignore[no-untyped-def]
+def _drift_check(check_id: str) -> Callable[[Environment, str], None]:
+    """The drift check ``check_id`` (its literal id at the call below): one test per tfvars key of its group."""
     area, row, getters = GROUPS[check_id]
 
-    @check(check_id, layer="drift", area=area, row=row)  # type: ignore[arg-type]
+    @check(check_id, layer="drift", area=area, row=row)
     @pytest.mark.parametrize("key", list(getters))
     def test(env: Environment, key: str) -> None:
         declared = _declared(env, key)

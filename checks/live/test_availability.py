@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from envmatrix import Environment, check
 from envmatrix.aws.alarms import Alarm
+from envmatrix.aws.alb import LoadBalancer
 from envmatrix.aws.checking import live, present, primary_db, service
 from envmatrix.aws.healthchecks import ExternalCheck
 from envmatrix.aws.metrics import Availability
 from envmatrix.spec import EnvironmentSpec, SlaGrade
+from envmatrix.wording import Figure
 
 #: What an alarm on each kind of external check watches: (namespace, dimension naming the check).
 WATCHED_BY: dict[str, tuple[str, str]] = {"route53": ("AWS/Route53", "HealthCheckId"),
@@ -28,7 +30,7 @@ def _grade(env: Environment) -> SlaGrade:
     return grade
 
 
-def _alb(env: Environment):  # type: ignore[no-untyped-def]
+def _alb(env: Environment) -> tuple[str, LoadBalancer]:
     resource = f"load-balancer:{live(env).names['alb']}"
     return resource, present(env, live(env).section("alb").load_balancer, resource)
 
@@ -116,7 +118,8 @@ def observed(seen: Availability, sla_percent: float) -> str:
 
 
 @check("SLA-OBSERVED-AVAILABILITY", layer="live", area="sla", row="uptime_sla", severity="critical",
-       applies=_graded, evidence=True)
+       applies=_graded, evidence=True,
+       figure=Figure("availability"))
 def test_sla_observed_availability(env: Environment) -> None:
     """1 - (ELB + target 5XX) / requests over the SLA window (CloudWatch, daily sums) meets the documented SLA."""
     sla = env.spec.sla.uptime_percent

@@ -7,13 +7,15 @@ from envmatrix.aws.alarms import Alarm, names_resource
 from envmatrix.aws.arn import parse_arn
 from envmatrix.aws.checking import live, present
 from envmatrix.spec import AlarmSignal, EnvironmentSpec
+from envmatrix.wording import Figure, text, word
 
 
 def _alerts(spec: EnvironmentSpec) -> bool:
     return spec.monitoring.alerting
 
 
-@check("MON-CONTAINER-INSIGHTS", layer="live", area="monitoring", row="monitoring", evidence=True, severity="medium")
+@check("MON-CONTAINER-INSIGHTS", layer="live", area="monitoring", row="monitoring", evidence=True, severity="medium",
+       figure=Figure("settings.containerInsights", word("Container Insights", "no Container Insights")))
 def test_mon_container_insights(env: Environment) -> None:
     """ECS Container Insights on where the matrix says Full monitoring, off where Basic."""
     resource = f"ecs-cluster:{live(env).names['cluster']}"
@@ -23,7 +25,8 @@ def test_mon_container_insights(env: Environment) -> None:
                ok=lambda want, got: (got in ("enabled", "enhanced")) == (want == "enabled"))
 
 
-@check("MON-ALARMS", layer="live", area="monitoring", row="monitoring", evidence=True, severity="high", applies=_alerts)
+@check("MON-ALARMS", layer="live", area="monitoring", row="monitoring", evidence=True, severity="high", applies=_alerts,
+       figure=Figure("count", text("{} alarms"), part=2))
 def test_mon_alarms(env: Environment) -> None:
     """CloudWatch alarms exist, tagged with the environment, each notifying an SNS topic."""
     alarms = live(env).section("alarms").alarms
@@ -63,7 +66,8 @@ def test_mon_alarm_signals(env: Environment) -> None:
 
 
 @check("MON-ALERT-SUBSCRIPTIONS", layer="live", area="monitoring", row="monitoring", evidence=True,
-       severity="high", applies=_alerts)
+       severity="high", applies=_alerts,
+       figure=Figure("Subscriptions", text("alerts to {}"), part=3))
 def test_mon_alert_subscriptions(env: Environment) -> None:
     """Every SNS topic the alarms notify exists and has a confirmed subscription (PendingConfirmation is none)."""
     inventory = live(env).section("alarms")

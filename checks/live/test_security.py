@@ -23,6 +23,7 @@ from envmatrix.aws.rotation import UnreadableSchedule
 from envmatrix.aws.secrets import Secret, rotation_interval
 from envmatrix.names import secret_reference
 from envmatrix.spec import EnvironmentSpec
+from envmatrix.wording import Figure, text
 
 WORLD = ("0.0.0.0/0", "::/0")
 
@@ -256,7 +257,8 @@ def _tls_policy(env: Environment, where: str, policy: str | None, protocols: lis
 
 
 @check("WAF-ASSOCIATED", layer="live", area="security", row="security",
-       evidence=True, severity="critical", applies=_has_waf)
+       evidence=True, severity="critical", applies=_has_waf,
+       figure=Figure("WebACL", text("WAF")))
 def test_waf_associated(env: Environment) -> None:
     """The WAF web ACL is associated with the load balancer (read in its own section, apart from the ALB's)."""
     waf = live(env).section("waf")
