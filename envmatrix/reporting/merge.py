@@ -165,7 +165,8 @@ def _catalogue(runs: Sequence[RunReports]) -> dict[str, list[str]] | None:
 def _figures(runs: Sequence[RunReports]) -> Figuring:
     """Each cell's figure as the run that checked its environment showed it: the checks that word it ran there,
     not here (each environment is in one run only)."""
-    shown = {(str(row["id"]), env): str(cell.get("figure", "")) for run in runs for row in run.model.get("rows", [])
+    shown = {(str(row.get("id", "")), env): str(cell.get("figure", ""))
+             for run in runs for row in run.model.get("rows", [])
              for env, cell in row.get("cells", {}).items() if env in run.environments}
     return lambda row, env, _results: shown.get((row, env), "")
 
