@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from envmatrix import Environment, check
-from envmatrix.spec import EnvironmentSpec
+from envmatrix.spec import EnvironmentSpec, Service
+from envmatrix.verdict import holds
 
 TFVARS = "terraform.tfvars"
 
@@ -83,7 +84,7 @@ def _task_size_check(check_id: str, service: str) -> Callable[[Environment], Non
     """Check ``check_id`` (literal at its call below): the ``service`` task's size in terraform.tfvars."""
     @check(check_id, layer="declared", area="sla", row="auto_scaling")
     def test(env: Environment) -> None:
-        expected = getattr(env.spec.services, service)
+        expected: Service = getattr(env.spec.services, service)
         env.expect(TFVARS, f"{service}_cpu", str(expected.cpu), getattr(env.tfvars, f"{service}_cpu"))
         env.expect(TFVARS, f"{service}_memory", str(expected.memory), getattr(env.tfvars, f"{service}_memory"))
 
@@ -95,7 +96,7 @@ def _capacity_check(check_id: str, service: str) -> Callable[[Environment], None
     """Check ``check_id`` (literal at its call below): the ``service`` count and scaling bounds, declared."""
     @check(check_id, layer="declared", area="sla", row="auto_scaling")
     def test(env: Environment) -> None:
-        expected = getattr(env.spec.services, service)
+        expected: Service = getattr(env.spec.services, service)
         for setting in ("desired_count", "min_capacity", "max_capacity"):
             env.expect(TFVARS, f"{service}_{setting}", getattr(expected, setting),
                        getattr(env.tfvars, f"{service}_{setting}"))
@@ -135,7 +136,7 @@ def test_auto_scaling(env: Environment) -> None:
         scales = low < high
         env.expect(TFVARS, f"{service}_min_capacity..{service}_max_capacity",
                    "a scaling range (min < max)" if env.spec.auto_scaling else "no scaling range (min = max)",
-                   f"{low}..{high}", ok=lambda _want, _got, scales=scales: scales == env.spec.auto_scaling)
+                   f"{low}..{high}", ok=holds(scales == env.spec.auto_scaling))
 
 
 @check("NET-AVAILABILITY-ZONES", layer="declared", area="sla", row="uptime_sla", evidence=True, applies=_needs_zones)

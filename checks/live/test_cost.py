@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from envmatrix import Environment, check
-from envmatrix.aws.checking import live, present
+from envmatrix.aws.budgets import BudgetsInventory
+from envmatrix.aws.checking import present
+from envmatrix.aws.costs import CostsInventory
 from envmatrix.spec import Cost
 from envmatrix.wording import Figure, of_documented, text
 
@@ -24,9 +26,9 @@ def _documented(cost: Cost) -> tuple[str, str]:
        figure=Figure("BudgetLimit", text("budget {}"), part=2))
 def test_cost_budget(env: Environment) -> None:
     """A COST budget, MONTHLY, limited at the documented monthly cost (within the spec's tolerance), that alerts."""
-    snapshot = live(env)
+    snapshot = env.live
     resource = f"budget:{snapshot.names['budget']}"
-    budget = present(env, snapshot.section("budgets").budget, resource)
+    budget = present(env, snapshot.section(BudgetsInventory).budget, resource)
     env.expect(resource, "BudgetType", "COST", budget.budget_type)
     env.expect(resource, "TimeUnit", "MONTHLY", budget.time_unit)
     low, high = env.spec.cost.bounds()
@@ -48,7 +50,7 @@ def test_cost_last_month(env: Environment) -> None:
 
     An estimated figure (AWS may still revise a closed month in the next one's first days) is still the month's.
     """
-    costs = live(env).section("costs")
+    costs = env.live.section(CostsInventory)
     resource = f"cost:{costs.tag_key}={costs.tag_value}"
     low, high = env.spec.cost.bounds()
     documented, accepted = _documented(env.spec.cost)

@@ -1,4 +1,4 @@
-"""pytest hooks of the live layer: the snapshot provider, shared across xdist workers through a run id."""
+"""pytest hooks of the live layer: the snapshot source, shared across xdist workers through a run id."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if suite is None:
         return
     store = SnapshotStore(suite, config.stash.get(CONFIG_KEY, ProjectConfig()), config.stash[RUN_KEY])
-    suite.providers["live"] = store.get
+    suite.sources.live = store.get
     config.stash[STORE_KEY] = store
 
 

@@ -1,4 +1,4 @@
-"""pytest hooks of the GitHub evidence: the "github" snapshot provider and its summary line."""
+"""pytest hooks of the GitHub evidence: the github snapshot source and its summary line."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ def pytest_configure(config: pytest.Config) -> None:
         return resolve_github(project)  # read when first needed: the sandbox exports its stand-in first
 
     store = GithubStore(suite, settings, lambda: config.stash[RUN_KEY])
-    suite.providers["github"] = store.get
+    suite.sources.github = store.get
     config.stash[STORE_KEY] = store
 
 

@@ -75,6 +75,9 @@ def test_the_snapshot_has_one_typed_field_per_section() -> None:
     fields = {name: info.annotation for name, info in snapshot.Snapshot.model_fields.items()
               if name not in snapshot.NOT_SECTIONS}
     assert fields == {section.name: section.model | None for section in SECTIONS}
+    # snapshot.section(Model) finds the section by its model: each model is one section's
+    assert snapshot.SECTION_OF == {section.model: section.name for section in SECTIONS}
+    assert len(snapshot.SECTION_OF) == len(SECTIONS)
 
 
 def test_an_unstartable_snapshot_names_every_section() -> None:

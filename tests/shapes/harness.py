@@ -103,7 +103,7 @@ def judge(module: str, check_id: str, env: str, snapshot: Snapshot, *, suite: Su
     function = getattr(load_check_module(module), test_name_for(check_id))
     info = next(mark.args[0] for mark in function.pytestmark if mark.name == "envmatrix_check")
     suite = suite or repo_suite()
-    suite.providers["live"] = lambda _env: snapshot
+    suite.sources.live = lambda _env: snapshot
     environment = Environment(suite, env, info)
     try:
         function(environment, **params)

@@ -53,7 +53,7 @@ def _judge_drift(key: str, snapshot: Any) -> Verdict:
     function = getattr(load_check_module("checks/drift/test_drift_tfvars.py"), catalog.test_name_for("DRIFT-DATABASE"))
     info = next(mark.args[0] for mark in function.pytestmark if mark.name == "envmatrix_check")
     suite = repo_suite()
-    suite.providers["live"] = lambda _env: snapshot
+    suite.sources.live = lambda _env: snapshot
     environment = Environment(suite, ENV, info)
     try:
         function(environment, key)
