@@ -7,6 +7,7 @@ from envmatrix.context import MISSING
 from envmatrix.http.contract import login, smoke_login, unverified_account
 from envmatrix.http.tokens import NotAJwt, decode_unverified, lifetime_seconds
 from envmatrix.spec import EnvironmentSpec
+from envmatrix.wording import Figure, text
 
 
 def _has_refresh(spec: EnvironmentSpec) -> bool:
@@ -23,7 +24,8 @@ def _minutes(seconds: int | None) -> float | int | None:
     return seconds // 60 if seconds % 60 == 0 else round(seconds / 60, 2)
 
 
-@check("JWT-ACCESS-MINUTES", layer="smoke", area="flags", row="jwt_expiration", evidence=True, severity="high")
+@check("JWT-ACCESS-MINUTES", layer="smoke", area="flags", row="jwt_expiration", evidence=True, severity="high",
+       figure=Figure("exp - iat (minutes)", text("token {} min")))
 def test_jwt_access_minutes(env: Environment) -> None:
     """The smoke account's access token lives exp - iat = the spec's minutes, signed with the spec's alg."""
     client = env.http
@@ -67,7 +69,8 @@ def test_smoke_auth_required(env: Environment) -> None:
 
 
 @check("APP-UNVERIFIED-LOGIN", layer="smoke", area="flags", row="email_verification", evidence=True,
-       severity="high", applies=_verification_required)
+       severity="high", applies=_verification_required,
+       figure=Figure("status_code", text("unverified login {}"), "unverified"))
 def test_app_unverified_login(env: Environment) -> None:
     """A configured account that never verified its address is refused at login (403); no user is created."""
     client = env.http

@@ -10,6 +10,7 @@ import pytest
 from envmatrix import Environment, check
 from envmatrix.http.contract import login, new_user_email
 from envmatrix.spec import EnvironmentSpec
+from envmatrix.wording import Figure, text, when
 
 BURST_EXTRA = 5  # requests beyond the limit: enough to cross it, few enough to stay a smoke test
 _INTERNALS = {
@@ -38,7 +39,8 @@ def test_app_registration(env: Environment) -> None:
 
 @pytest.mark.creates_users
 @check("APP-EMAIL-VERIFICATION", layer="smoke", area="flags", row="email_verification", evidence=True, severity="high",
-       applies=_registration_open)
+       applies=_registration_open,
+       figure=Figure("status_code", text("unverified login {}"), "unverified", rank=2))
 def test_app_email_verification(env: Environment) -> None:
     """A new, unverified user cannot log in where verification is required (403), and can where skipped."""
     client = env.http
@@ -56,7 +58,8 @@ def _burst_size(env: Environment) -> int:
     return (limit or 0) + BURST_EXTRA
 
 
-@check("APP-RATE-LIMITING", layer="smoke", area="flags", row="rate_limiting", evidence=True, severity="high")
+@check("APP-RATE-LIMITING", layer="smoke", area="flags", row="rate_limiting", evidence=True, severity="high",
+       figure=(Figure("rate limit"), Figure("HTTP 429 responses", when("0", "no 429"), rank=2)))
 def test_app_rate_limiting(env: Environment) -> None:
     """A burst beyond the per-minute limit gets 429 with Retry-After where enabled, and none where disabled."""
     client = env.http

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 from envmatrix import Environment, check
 from envmatrix.context import MISSING
 from envmatrix.spec import EnvironmentSpec
+from envmatrix.wording import Figure, days
 
 _MAX_AGE = re.compile(r"max-age\s*=\s*\"?(\d+)", re.IGNORECASE)
 
@@ -16,7 +17,8 @@ def _hsts(spec: EnvironmentSpec) -> bool:
     return spec.security.hsts
 
 
-@check("SMOKE-TLS", layer="smoke", area="security", row="security", evidence=True, severity="critical")
+@check("SMOKE-TLS", layer="smoke", area="security", row="security", evidence=True, severity="critical",
+       figure=Figure("certificate.days_left", days("TLS cert {} left"), part=2))
 def test_smoke_tls(env: Environment) -> None:
     """HTTPS with a certificate valid for the host and not expiring within the spec's threshold."""
     from envmatrix.http.client import TlsFailure, days_left, peer_certificate  # httpx: only when smoke runs

@@ -80,8 +80,9 @@ def test_cache_failover(env: Environment) -> None:
                env.tfvars.cache_automatic_failover)
 
 
-def _task_size_check(service: str) -> Callable[[Environment], None]:
-    @check(f"ECS-{service.upper()}-TASK-SIZE", layer="declared", area="sla", row="auto_scaling")
+def _task_size_check(check_id: str, service: str) -> Callable[[Environment], None]:
+    """Check ``check_id`` (literal at its call below): the ``service`` task's size in terraform.tfvars."""
+    @check(check_id, layer="declared", area="sla", row="auto_scaling")
     def test(env: Environment) -> None:
         expected: Service = getattr(env.spec.services, service)
         env.expect(TFVARS, f"{service}_cpu", str(expected.cpu), getattr(env.tfvars, f"{service}_cpu"))
@@ -91,8 +92,9 @@ def _task_size_check(service: str) -> Callable[[Environment], None]:
     return test
 
 
-def _capacity_check(service: str) -> Callable[[Environment], None]:
-    @check(f"ECS-{service.upper()}-CAPACITY", layer="declared", area="sla", row="auto_scaling")
+def _capacity_check(check_id: str, service: str) -> Callable[[Environment], None]:
+    """Check ``check_id`` (literal at its call below): the ``service`` count and scaling bounds, declared."""
+    @check(check_id, layer="declared", area="sla", row="auto_scaling")
     def test(env: Environment) -> None:
         expected: Service = getattr(env.spec.services, service)
         for setting in ("desired_count", "min_capacity", "max_capacity"):
@@ -103,8 +105,9 @@ def _capacity_check(service: str) -> Callable[[Environment], None]:
     return test
 
 
-def _bounds_check(service: str) -> Callable[[Environment], None]:
-    @check(f"ECS-{service.upper()}-BOUNDS", layer="declared", area="sla", row="auto_scaling")
+def _bounds_check(check_id: str, service: str) -> Callable[[Environment], None]:
+    """Check ``check_id`` (literal at its call below): the ``service`` count within its declared bounds."""
+    @check(check_id, layer="declared", area="sla", row="auto_scaling")
     def test(env: Environment) -> None:
         tfvars = env.tfvars
         low, desired, high = (getattr(tfvars, f"{service}_{k}") for k in ("min_capacity", "desired_count",
@@ -116,12 +119,12 @@ def _bounds_check(service: str) -> Callable[[Environment], None]:
     return test
 
 
-test_ecs_api_task_size = _task_size_check("api")
-test_ecs_worker_task_size = _task_size_check("worker")
-test_ecs_api_capacity = _capacity_check("api")
-test_ecs_worker_capacity = _capacity_check("worker")
-test_ecs_api_bounds = _bounds_check("api")
-test_ecs_worker_bounds = _bounds_check("worker")
+test_ecs_api_task_size = _task_size_check("ECS-API-TASK-SIZE", "api")
+test_ecs_worker_task_size = _task_size_check("ECS-WORKER-TASK-SIZE", "worker")
+test_ecs_api_capacity = _capacity_check("ECS-API-CAPACITY", "api")
+test_ecs_worker_capacity = _capacity_check("ECS-WORKER-CAPACITY", "worker")
+test_ecs_api_bounds = _bounds_check("ECS-API-BOUNDS", "api")
+test_ecs_worker_bounds = _bounds_check("ECS-WORKER-BOUNDS", "worker")
 
 
 @check("AUTO-SCALING", layer="declared", area="sla", row="auto_scaling", evidence=True)

@@ -166,6 +166,7 @@ def _declared(env: Environment, key: str) -> object:
 
 
 def _drift_check(check_id: str) -> Callable[[Environment, str], None]:
+    """The drift check ``check_id`` (its literal id at the call below): one test per tfvars key of its group."""
     area, row, getters = GROUPS[check_id]
 
     @check(check_id, layer="drift", area=area, row=row)

@@ -13,6 +13,7 @@ from envmatrix.aws.network import NetworkInventory
 from envmatrix.aws.scaling import ScalingInventory
 from envmatrix.spec import EnvironmentSpec, SlaGrade
 from envmatrix.verdict import holds
+from envmatrix.wording import Figure
 
 #: What an alarm on each kind of external check watches: (namespace, dimension naming the check).
 WATCHED_BY: dict[str, tuple[str, str]] = {"route53": ("AWS/Route53", "HealthCheckId"),
@@ -120,7 +121,8 @@ def observed(seen: Availability, sla_percent: float) -> str:
 
 
 @check("SLA-OBSERVED-AVAILABILITY", layer="live", area="sla", row="uptime_sla", severity="critical",
-       applies=_graded, evidence=True)
+       applies=_graded, evidence=True,
+       figure=Figure("availability"))
 def test_sla_observed_availability(env: Environment) -> None:
     """1 - (ELB + target 5XX) / requests over the SLA window (CloudWatch, daily sums) meets the documented SLA."""
     sla = env.spec.sla.uptime_percent

@@ -9,6 +9,7 @@ from envmatrix.aws.buckets import FLAGS, BucketsInventory
 from envmatrix.aws.checking import present, primary_db
 from envmatrix.spec import EnvironmentSpec
 from envmatrix.verdict import holds
+from envmatrix.wording import Figure, days, text
 
 #: default encryption algorithms that meet what the spec requires (aws:kms:dsse is KMS with two layers)
 ACCEPTED = {"AES256": ("AES256", "aws:kms", "aws:kms:dsse"), "aws:kms": ("aws:kms", "aws:kms:dsse")}
@@ -24,7 +25,8 @@ def _restorable_window(spec: EnvironmentSpec) -> bool:
     return spec.database.restorable_within_minutes is not None
 
 
-@check("DB-BACKUP-RETENTION", layer="live", area="backups", row="backups", evidence=True, severity="critical")
+@check("DB-BACKUP-RETENTION", layer="live", area="backups", row="backups", evidence=True, severity="critical",
+       figure=Figure("BackupRetentionPeriod", days()))
 def test_db_backup_retention(env: Environment) -> None:
     """RDS automated backup retention (days) per the matrix's Backups row."""
     resource, db = primary_db(env)
@@ -32,7 +34,8 @@ def test_db_backup_retention(env: Environment) -> None:
 
 
 @check("DB-BACKUPS-RECENT", layer="live", area="backups", row="backups", evidence=True, severity="high",
-       applies=_restorable_window)
+       applies=_restorable_window,
+       figure=Figure("LatestRestorableTime", text("restorable {}"), part=2))
 def test_db_backups_recent(env: Environment) -> None:
     """Backups are happening, not only configured: LatestRestorableTime within the spec's minutes of the snapshot."""
     snapshot = env.live

@@ -7,6 +7,7 @@ from envmatrix.aws.budgets import BudgetsInventory
 from envmatrix.aws.checking import present
 from envmatrix.aws.costs import CostsInventory
 from envmatrix.spec import Cost
+from envmatrix.wording import Figure, of_documented, text
 
 
 def _usd(amount: float) -> str:
@@ -21,7 +22,8 @@ def _documented(cost: Cost) -> tuple[str, str]:
     return f"~{documented} USD", f"~{documented} USD (within {cost.tolerance_percent}%: {_usd(low)}-{_usd(high)})"
 
 
-@check("COST-BUDGET", layer="live", area="cost", row="cost_per_month", evidence=True, severity="medium")
+@check("COST-BUDGET", layer="live", area="cost", row="cost_per_month", evidence=True, severity="medium",
+       figure=Figure("BudgetLimit", text("budget {}"), part=2))
 def test_cost_budget(env: Environment) -> None:
     """A COST budget, MONTHLY, limited at the documented monthly cost (within the spec's tolerance), that alerts."""
     snapshot = env.live
@@ -41,7 +43,8 @@ def test_cost_budget(env: Environment) -> None:
                ok=lambda _w, got: got != "none")
 
 
-@check("COST-LAST-MONTH", layer="live", area="cost", row="cost_per_month", evidence=True, severity="medium")
+@check("COST-LAST-MONTH", layer="live", area="cost", row="cost_per_month", evidence=True, severity="medium",
+       figure=Figure("UnblendedCost", of_documented()))
 def test_cost_last_month(env: Environment) -> None:
     """Last full month's cost (Cost Explorer, UnblendedCost of the environment's tag) within the documented range.
 

@@ -8,13 +8,15 @@ from envmatrix.aws.checking import ROLES, container, present, task_definition
 from envmatrix.aws.ecs import Container, TaskDefinition
 from envmatrix.aws.logs import LogsInventory
 from envmatrix.spec import EnvironmentSpec
+from envmatrix.wording import Figure, days, text
 
 
 def _archives(spec: EnvironmentSpec) -> bool:
     return spec.logging.archive_days is not None and spec.security.log_archive_bucket
 
 
-@check("LOG-LEVEL", layer="live", area="logging", row="log_level", evidence=True, severity="medium")
+@check("LOG-LEVEL", layer="live", area="logging", row="log_level", evidence=True, severity="medium",
+       figure=Figure("environment.LOG_LEVEL", text(), "-api"))
 def test_log_level(env: Environment) -> None:
     """LOG_LEVEL in the api and worker task definitions."""
     for role in ROLES:
@@ -52,7 +54,8 @@ def test_log_destination(env: Environment) -> None:
         env.expect(resource, "logConfiguration.options.awslogs-group", group, app.log_options.get("awslogs-group"))
 
 
-@check("LOG-RETENTION", layer="live", area="logging", row="log_level", severity="medium")
+@check("LOG-RETENTION", layer="live", area="logging", row="log_level", severity="medium",
+       figure=Figure("retentionInDays", days(), "-api", part=2))
 def test_log_retention(env: Environment) -> None:
     """CloudWatch log group retention (days) of both services."""
     snapshot = env.live

@@ -9,13 +9,15 @@ from envmatrix.aws.checking import present
 from envmatrix.aws.ecs import EcsInventory
 from envmatrix.spec import AlarmSignal, EnvironmentSpec
 from envmatrix.verdict import holds
+from envmatrix.wording import Figure, text, word
 
 
 def _alerts(spec: EnvironmentSpec) -> bool:
     return spec.monitoring.alerting
 
 
-@check("MON-CONTAINER-INSIGHTS", layer="live", area="monitoring", row="monitoring", evidence=True, severity="medium")
+@check("MON-CONTAINER-INSIGHTS", layer="live", area="monitoring", row="monitoring", evidence=True, severity="medium",
+       figure=Figure("settings.containerInsights", word("Container Insights", "no Container Insights")))
 def test_mon_container_insights(env: Environment) -> None:
     """ECS Container Insights on where the matrix says Full monitoring, off where Basic."""
     resource = f"ecs-cluster:{env.live.names['cluster']}"
@@ -25,7 +27,8 @@ def test_mon_container_insights(env: Environment) -> None:
                ok=lambda want, got: (got in ("enabled", "enhanced")) == (want == "enabled"))
 
 
-@check("MON-ALARMS", layer="live", area="monitoring", row="monitoring", evidence=True, severity="high", applies=_alerts)
+@check("MON-ALARMS", layer="live", area="monitoring", row="monitoring", evidence=True, severity="high", applies=_alerts,
+       figure=Figure("count", text("{} alarms"), part=2))
 def test_mon_alarms(env: Environment) -> None:
     """CloudWatch alarms exist, tagged with the environment, each notifying an SNS topic."""
     alarms = env.live.section(AlarmsInventory).alarms
@@ -65,7 +68,8 @@ def test_mon_alarm_signals(env: Environment) -> None:
 
 
 @check("MON-ALERT-SUBSCRIPTIONS", layer="live", area="monitoring", row="monitoring", evidence=True,
-       severity="high", applies=_alerts)
+       severity="high", applies=_alerts,
+       figure=Figure("Subscriptions", text("alerts to {}"), part=3))
 def test_mon_alert_subscriptions(env: Environment) -> None:
     """Every SNS topic the alarms notify exists and has a confirmed subscription (PendingConfirmation is none)."""
     inventory = env.live.section(AlarmsInventory)

@@ -25,6 +25,7 @@ from envmatrix.aws.waf import WafInventory
 from envmatrix.names import secret_reference
 from envmatrix.spec import EnvironmentSpec
 from envmatrix.verdict import holds
+from envmatrix.wording import Figure, text
 
 WORLD = ("0.0.0.0/0", "::/0")
 
@@ -253,7 +254,8 @@ def _tls_policy(env: Environment, where: str, policy: str | None, protocols: lis
 
 
 @check("WAF-ASSOCIATED", layer="live", area="security", row="security",
-       evidence=True, severity="critical", applies=_has_waf)
+       evidence=True, severity="critical", applies=_has_waf,
+       figure=Figure("WebACL", text("WAF")))
 def test_waf_associated(env: Environment) -> None:
     """The WAF web ACL is associated with the load balancer (read in its own section, apart from the ALB's)."""
     waf = env.live.section(WafInventory)
@@ -265,17 +267,15 @@ def test_waf_associated(env: Environment) -> None:
 
 @check("DATA-ENCRYPTION", layer="live", area="security", row="security", evidence=True, severity="critical")
 def test_data_encryption(env: Environment) -> None:
-    """Database storage encrypted and not publicly accessible; cache encrypted at rest and in transit."""
+    """Database storage encrypted (primary and read replicas); cache encrypted at rest and in transit."""
     snapshot = env.live
     resource = f"rds:{snapshot.names['db']}"
     db = present(env, snapshot.section(RdsInventory).primary, resource)
     label, judged = judged_db(env, db, resource)
     env.expect(label, "StorageEncrypted", True, judged.storage_encrypted)
-    env.expect(resource, "PubliclyAccessible", False, db.publicly_accessible)
     for replica in snapshot.section(RdsInventory).replicas:
         label, judged = judged_db(env, replica, f"rds:{replica.identifier}")
         env.expect(label, "StorageEncrypted", True, judged.storage_encrypted)
-        env.expect(f"rds:{replica.identifier}", "PubliclyAccessible", False, replica.publicly_accessible)
     cache_resource = f"elasticache:{snapshot.names['cache']}"
     group = present(env, snapshot.section(CacheInventory).group, cache_resource)
     env.expect(cache_resource, "AtRestEncryptionEnabled", True, group.at_rest_encryption)
@@ -283,6 +283,17 @@ def test_data_encryption(env: Environment) -> None:
     mode = group.transit_encryption_mode or "<absent: required on engines without modes>"
     env.expect(cache_resource, "TransitEncryptionMode", "required", mode,
                ok=lambda _w, _g: group.transit_encryption_required)
+
+
+@check("DATA-NOT-PUBLIC", layer="live", area="security", row="security", evidence=True, severity="critical")
+def test_data_not_public(env: Environment) -> None:
+    """The database (primary and read replicas) is not publicly accessible: no public address from the internet."""
+    snapshot = env.live
+    resource = f"rds:{snapshot.names['db']}"
+    db = present(env, snapshot.section(RdsInventory).primary, resource)
+    env.expect(resource, "PubliclyAccessible", False, db.publicly_accessible)
+    for replica in snapshot.section(RdsInventory).replicas:
+        env.expect(f"rds:{replica.identifier}", "PubliclyAccessible", False, replica.publicly_accessible)
 
 
 @check("RESOURCE-TAGS", layer="live", area="security", row="security", evidence=True, severity="medium")

@@ -12,6 +12,7 @@ from envmatrix.aws.rds import DbInstance, RdsInventory, storage_within
 from envmatrix.aws.scaling import ScalingInventory
 from envmatrix.spec import EnvironmentSpec, Service
 from envmatrix.verdict import holds
+from envmatrix.wording import Figure, count, listed, text, when, word
 
 
 def _has_replica(spec: EnvironmentSpec) -> bool:
@@ -51,14 +52,16 @@ def test_db_max_storage(env: Environment) -> None:
     env.expect(resource, "MaxAllocatedStorage", env.spec.database.max_allocated_storage_gb, db.max_allocated_storage)
 
 
-@check("DB-MULTI-AZ", layer="live", area="sla", row="database", evidence=True, severity="critical")
+@check("DB-MULTI-AZ", layer="live", area="sla", row="database", evidence=True, severity="critical",
+       figure=Figure("MultiAZ", word("Multi-AZ", "Single AZ")))
 def test_db_multi_az(env: Environment) -> None:
     """RDS Multi-AZ per the matrix's Database row."""
     resource, db = primary_db(env)
     env.expect(resource, "MultiAZ", env.spec.database.multi_az, db.multi_az)
 
 
-@check("DB-REPLICA", layer="live", area="sla", row="database", evidence=True, severity="high")
+@check("DB-REPLICA", layer="live", area="sla", row="database", evidence=True, severity="high",
+       figure=Figure("ReadReplicaDBInstanceIdentifiers", when("none", "no replica"), part=2, rank=2))
 def test_db_replica(env: Environment) -> None:
     """A read replica exactly where the matrix says "with replica" (from ReadReplicaDBInstanceIdentifiers)."""
     resource, db = _primary(env)
@@ -70,7 +73,8 @@ def test_db_replica(env: Environment) -> None:
                ok=lambda _w, _g: len(replicas) == len(db.read_replicas))
 
 
-@check("DB-REPLICA-CLASS", layer="live", area="sla", row="database", applies=_has_replica)
+@check("DB-REPLICA-CLASS", layer="live", area="sla", row="database", applies=_has_replica,
+       figure=Figure("DBInstanceClass", text("replica {}"), "replica", part=2))
 def test_db_replica_class(env: Environment) -> None:
     """Read replica instance class."""
     resource, _db = _primary(env)
@@ -117,8 +121,9 @@ def test_cache_multi_az(env: Environment) -> None:
     env.expect(resource, "MultiAZ", expected, group.multi_az)
 
 
-def _task_size_check(role: str) -> Callable[[Environment], None]:
-    @check(f"ECS-{role.upper()}-TASK-SIZE", layer="live", area="sla", row="auto_scaling")
+def _task_size_check(check_id: str, role: str) -> Callable[[Environment], None]:
+    """Check ``check_id`` (literal at its call below): the ``role`` task definition's size."""
+    @check(check_id, layer="live", area="sla", row="auto_scaling")
     def test(env: Environment) -> None:
         expected: Service = getattr(env.spec.services, role)
         resource, definition = task_definition(env, role)
@@ -133,8 +138,9 @@ def _task_size_check(role: str) -> Callable[[Environment], None]:
 MANAGED = "managed by Application Auto Scaling"
 
 
-def _capacity_check(role: str) -> Callable[[Environment], None]:
-    @check(f"ECS-{role.upper()}-CAPACITY", layer="live", area="sla", row="auto_scaling")
+def _capacity_check(check_id: str, role: str) -> Callable[[Environment], None]:
+    """Check ``check_id`` (literal at its call below): the ``role`` service's count and scaling bounds."""
+    @check(check_id, layer="live", area="sla", row="auto_scaling")
     def test(env: Environment) -> None:
         expected: Service = getattr(env.spec.services, role)
         snapshot = env.live
@@ -159,13 +165,14 @@ def _capacity_check(role: str) -> Callable[[Environment], None]:
     return test
 
 
-test_ecs_api_task_size = _task_size_check("api")
-test_ecs_worker_task_size = _task_size_check("worker")
-test_ecs_api_capacity = _capacity_check("api")
-test_ecs_worker_capacity = _capacity_check("worker")
+test_ecs_api_task_size = _task_size_check("ECS-API-TASK-SIZE", "api")
+test_ecs_worker_task_size = _task_size_check("ECS-WORKER-TASK-SIZE", "worker")
+test_ecs_api_capacity = _capacity_check("ECS-API-CAPACITY", "api")
+test_ecs_worker_capacity = _capacity_check("ECS-WORKER-CAPACITY", "worker")
 
 
-@check("AUTO-SCALING", layer="live", area="sla", row="auto_scaling", evidence=True)
+@check("AUTO-SCALING", layer="live", area="sla", row="auto_scaling", evidence=True,
+       figure=Figure("MinCapacity..MaxCapacity", text("api {}"), "/api"))
 def test_auto_scaling(env: Environment) -> None:
     """Scalable targets with a range (min < max) where auto scaling is enabled; none where it is disabled."""
     snapshot = env.live
@@ -185,7 +192,8 @@ def _scales(spec: EnvironmentSpec) -> bool:
     return spec.auto_scaling
 
 
-@check("AUTO-SCALING-POLICY", layer="live", area="sla", row="auto_scaling", evidence=True, applies=_scales)
+@check("AUTO-SCALING-POLICY", layer="live", area="sla", row="auto_scaling", evidence=True, applies=_scales,
+       figure=Figure("ScalingPolicies", listed("api scaling policy"), "/api", part=2))
 def test_auto_scaling_policy(env: Environment) -> None:
     """Where enabled, each scalable target has a scaling policy and its dynamic scaling is not suspended."""
     snapshot = env.live
@@ -198,7 +206,8 @@ def test_auto_scaling_policy(env: Environment) -> None:
                    ok=lambda _w, got: got == "none")
 
 
-@check("NET-AVAILABILITY-ZONES", layer="live", area="sla", row="uptime_sla", evidence=True, applies=_needs_zones)
+@check("NET-AVAILABILITY-ZONES", layer="live", area="sla", row="uptime_sla", evidence=True, applies=_needs_zones,
+       figure=Figure("subnets.AvailabilityZone", count("AZs"), part=2))
 def test_net_availability_zones(env: Environment) -> None:
     """The VPC's subnets span at least the availability zones the SLA needs."""
     snapshot = env.live

@@ -15,6 +15,7 @@ from envmatrix.escape import sarif_text, visible
 from envmatrix.files import write_json_atomic
 from envmatrix.locations import split_location
 from envmatrix.reporting.results import CheckResult
+from envmatrix.wording import figure_from
 
 SARIF_FILE = "envmatrix.sarif"
 SARIF_VERSION = "2.1.0"
@@ -167,6 +168,7 @@ def info_record(info: CheckInfo) -> dict[str, Any]:
     """A CheckInfo as plain data (xdist workers send their catalogue to the controller this way)."""
     record = asdict(info)
     record.pop("applies", None)
+    record["figures"] = [figure.record() for figure in info.figures]
     return record
 
 
@@ -176,4 +178,5 @@ def info_from(record: Mapping[str, Any]) -> CheckInfo:
     # JSON turns tuples (checks.yaml's tags) into lists; CheckInfo is hashable again only with tuples.
     values: dict[str, Any] = {key: tuple(value) if isinstance(value, list) else value
                               for key, value in record.items() if key in names}
+    values["figures"] = tuple(figure_from(figure) for figure in record.get("figures", ()))
     return CheckInfo(**values)
