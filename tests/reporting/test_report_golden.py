@@ -1,21 +1,23 @@
 """The main job's reports, byte for byte: a run of `make audit` on the sandbox equals the golden files.
 
 What legitimately varies between two runs (timestamps, durations, loopback ports, random probe paths and ids,
-the copy's folder, certificate dates) is masked first; everything else must not move. A refactoring of the
-reporting path proves it changed no report by keeping this test green. After an intended report change,
-regenerate the files with ``ENVMATRIX_UPDATE_GOLDEN=1 pytest tests/reporting/test_report_golden.py`` and review
-the diff in git.
+the copy's folder, certificate dates, the order AWS lists resources in) is masked first; nothing else may move.
+A refactoring of the reporting path proves it changed no report by keeping this test green. After an intended
+report change, regenerate the files with ``ENVMATRIX_UPDATE_GOLDEN=1 pytest tests/reporting/test_report_golden.py``
+and review the diff in git.
 """
 
 from __future__ import annotations
 
 import difflib
+import json
 import os
 import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -31,7 +33,7 @@ UPDATE_VARIABLE = "ENVMATRIX_UPDATE_GOLDEN"
 _MASKS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(\+00:00|Z)?"), "<time>"),
     (re.compile(r"\d{4}\\?-\d\d\\?-\d\d \d\d\\?:\d\d\\?:\d\d UTC"), "<time>"),
-    (re.compile(r'"duration": [0-9.e-]+'), '"duration": <duration>'),
+    (re.compile(r'"duration": [0-9.e-]+'), '"duration": "<duration>"'),
     (re.compile(r'\b(time|timestamp|hostname)="[^"]*"'), r'\1="<masked>"'),
     (re.compile(r"(?<=[A-Za-z0-9.]):\d{4,5}(?=[/\"&\s)<.,;\]`']|$)", re.MULTILINE), ":<port>"),
     (re.compile(r"envmatrix-probe-[0-9a-f]{8}"), "envmatrix-probe-<id>"),
@@ -44,12 +46,52 @@ _MASKS: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 
 
-def normalise(text: str, root: Path) -> str:
+#: Lines that hold one piece of a check's evidence (JUnit, HTML): a run of them is in the order AWS listed things.
+_EVIDENCE_LINES = ('<property name="envmatrix_evidence"', '<span class="v">')
+#: Markdown's evidence list: `a`; `b`; ...
+_MD_EVIDENCE = re.compile(r"`[^`\n]*`(?:; `[^`\n]*`)+")
+
+
+def _evidence_sorted(data: Any) -> Any:
+    """JSON with every list of evidence (objects with a "setting") in one order."""
+    if isinstance(data, dict):
+        return {key: _evidence_sorted(value) for key, value in data.items()}
+    if isinstance(data, list):
+        items = [_evidence_sorted(value) for value in data]
+        if items and all(isinstance(item, dict) and "setting" in item for item in items):
+            items.sort(key=lambda item: json.dumps(item, sort_keys=True))
+        return items
+    return data
+
+
+def _runs_sorted(lines: list[str]) -> list[str]:
+    out: list[str] = []
+    run: list[str] = []
+    for line in [*lines, ""]:
+        if line.startswith(_EVIDENCE_LINES):
+            run.append(line)
+            continue
+        out += sorted(run) + [line]
+        run = []
+    return out[:-1]
+
+
+def canonical_order(name: str, text: str) -> str:
+    """Evidence in one order: the sandbox provisions in parallel, so AWS lists e.g. alarms in any order, and a
+    check's evidence follows it. Everything else keeps its order."""
+    if name.endswith(".json"):
+        return json.dumps(_evidence_sorted(json.loads(text)), indent=2, sort_keys=True) + "\n"
+    if name.endswith(".md"):
+        return _MD_EVIDENCE.sub(lambda m: "; ".join(sorted(m.group(0).split("; "))), text)
+    return "\n".join(_runs_sorted(text.replace("><", ">\n<").split("\n")))  # XML, HTML: one element a line
+
+
+def normalise(name: str, text: str, root: Path) -> str:
     """The report with what varies between runs masked (the copy's folder first: it holds random names)."""
     text = text.replace(str(root), "<root>").replace(str(ROOT), "<repo>")
     for pattern, replacement in _MASKS:
         text = pattern.sub(replacement, text)
-    return text.replace("><", ">\n<")  # one element a line: XML and HTML are one long line, a diff needs lines
+    return canonical_order(name, text)
 
 
 @pytest.fixture(scope="module")
@@ -73,7 +115,7 @@ def audit_reports(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.mark.parametrize("name", REPORTS)
 def test_main_job_report_equals_golden(audit_reports: Path, name: str) -> None:
-    got = normalise((audit_reports / name).read_text(encoding="utf-8"), audit_reports.parent)
+    got = normalise(name, (audit_reports / name).read_text(encoding="utf-8"), audit_reports.parent)
     golden = GOLDEN / name
     if os.environ.get(UPDATE_VARIABLE):
         golden.parent.mkdir(parents=True, exist_ok=True)
