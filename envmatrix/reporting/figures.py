@@ -115,12 +115,10 @@ def _value(results: Sequence[CheckResult], source: Source) -> str:
             if result.check_id != source.check_id or result.layer != layer:
                 continue
             for ev in result.evidence:
-                actual = str(ev.get("actual", ""))
-                if ev.get("setting") == source.setting and source.resource_has in str(ev.get("resource", "")) \
-                        and actual:
+                if ev.setting == source.setting and source.resource_has in ev.resource and ev.actual:
                     if source.show_both is not None:
-                        return source.show_both(actual, str(ev.get("expected", "")))
-                    return source.show(actual)
+                        return source.show_both(ev.actual, ev.expected)
+                    return source.show(ev.actual)
     return ""
 
 

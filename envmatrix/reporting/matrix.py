@@ -76,9 +76,8 @@ def cell_reason(row: str, status: str, results: Sequence[CheckResult],
 
 
 def _entry(result: CheckResult, anchor: str | None) -> dict[str, Any]:
-    values = [{"setting": f"{ev.get('resource', '')}.{ev.get('setting', '')}", "expected": ev.get("expected", ""),
-               "actual": ev.get("actual", ""), "passed": bool(ev.get("passed")), "location": ev.get("location", "")}
-              for ev in result.evidence]
+    values = [{"setting": f"{ev.resource}.{ev.setting}", "expected": ev.expected, "actual": ev.actual,
+               "passed": ev.passed, "location": ev.location} for ev in result.evidence]
     return {"check_id": result.check_id, "layer": result.layer, "layer_label": LAYER_LABELS.get(result.layer,
             result.layer), "status": result.status, "kind": result.kind, "values": values,
             "message": result.message, "waiver": result.waiver, "failure": anchor, "proves": result.proves,

@@ -21,6 +21,7 @@ from envmatrix.reporting.matrix import SCHEMA, build_matrix
 from envmatrix.reporting.output import clear_previous, write_reports
 from envmatrix.reporting.results import CheckResult
 from envmatrix.spec import Spec
+from envmatrix.verdict import Evidence
 
 MATRIX_FILE = "matrix.json"
 JUNIT_FILE = "junit.xml"
@@ -73,7 +74,9 @@ class RunReports:
         out = []
         for index, item in enumerate(self.model["results"]):
             try:
-                out.append(CheckResult(**{k: v for k, v in item.items() if k in _RESULT_FIELDS}))
+                record = {k: v for k, v in item.items() if k in _RESULT_FIELDS}
+                record["evidence"] = [Evidence(**ev) for ev in record.get("evidence", [])]
+                out.append(CheckResult(**record))
             except (TypeError, AttributeError) as exc:
                 problem = f"results[{index}] is not a check result: {exc}"
                 raise ReportsError(self.directory / MATRIX_FILE, problem) from None

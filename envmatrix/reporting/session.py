@@ -17,6 +17,7 @@ from envmatrix.catalog import CheckInfo
 from envmatrix.context import Suite
 from envmatrix.escape import visible
 from envmatrix.locations import shown_path
+from envmatrix.outcome import info_from
 from envmatrix.reporting import allure_support
 from envmatrix.reporting.changes import compare, load_snapshots
 from envmatrix.reporting.gate import GateVerdict, decide, fail_on_summary, lenient_exit
@@ -24,7 +25,7 @@ from envmatrix.reporting.keys import CATALOGUE_KEY, CATALOGUE_OUTPUT, CHECKS_OUT
 from envmatrix.reporting.matrix import build_matrix
 from envmatrix.reporting.output import clear_previous, write_reports
 from envmatrix.reporting.results import CheckResult, ResultCollector, inherit_locations
-from envmatrix.reporting.sarif import SARIF_FILE, info_from, write_sarif
+from envmatrix.reporting.sarif import SARIF_FILE, write_sarif
 
 _MAX_CHANGES_SHOWN = 25
 _ACCOUNT_KEYS = ("account", "account_id", "AccountId", "aws_account")

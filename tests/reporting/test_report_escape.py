@@ -65,7 +65,7 @@ def _result(check_id: str, layer: str, row: str, value: str, *, env: str = "prod
     evidence = compare(env=env, check_id=check_id, layer=layer, resource=f"cloudwatch:{value}", setting="Tags.Team",
                        expected="platform", actual=value)
     return CheckResult(f"checks/{layer}/t.py::test_{check_id}[{env}]", check_id, env, layer, "sla", row, "high",
-                       "fail", "misconfiguration", evidence.message, "", 0.0, [json.loads(evidence.as_json())], True)
+                       "fail", "misconfiguration", evidence.message, "", 0.0, [evidence], True)
 
 
 def _hostile_model(spec: Spec) -> dict[str, Any]:

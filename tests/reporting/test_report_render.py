@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import re
 from pathlib import Path
@@ -18,6 +19,7 @@ from envmatrix.reporting.render_md import render_markdown
 from envmatrix.reporting.results import CheckResult
 from envmatrix.reporting.statuses import LOOKS, look
 from envmatrix.spec import Spec, load_spec
+from envmatrix.verdict import Evidence
 
 ROOT = Path(__file__).resolve().parents[2]
 META = {"target": "sandbox", "spec_digest": "218fd972a8f2", "document": "Environment Management 1.0.0 (2025-10-30)",
@@ -31,8 +33,7 @@ def spec() -> Spec:
 
 def result(check_id: str, layer: str, row: str, evidence: list[tuple[str, str, str]], *, env: str = "production",
            status: str = "pass", message: str = "", proves: bool = True) -> CheckResult:
-    values = [{"resource": r, "setting": s, "actual": a, "expected": a, "passed": status == "pass"}
-              for r, s, a in evidence]
+    values = [Evidence(env, check_id, layer, r, s, a, a, status == "pass", "") for r, s, a in evidence]
     return CheckResult(f"checks/{layer}/t.py::test_{check_id}[{env}]", check_id, env, layer, "sla", row, "high",
                        status, "misconfiguration" if status == "fail" else "", message, "", 0.0, values,  # type: ignore[arg-type]
                        proves)
@@ -79,7 +80,7 @@ def test_the_figure_is_what_was_live_or_observed(row: str, results: list[CheckRe
 def test_the_cost_figure_is_last_month_of_the_documented(actual: str, shown: str) -> None:
     last_month = result("COST-LAST-MONTH", "live", "cost_per_month",
                         [("cost:Environment=staging", "UnblendedCost", actual)], env="staging")
-    last_month.evidence[0]["expected"] = "~$380 USD (within 10%: $342-$418)"
+    last_month.evidence[0] = dataclasses.replace(last_month.evidence[0], expected="~$380 USD (within 10%: $342-$418)")
     budget = result("COST-BUDGET", "live", "cost_per_month",
                     [("budget:staging-taskmanager-monthly", "BudgetLimit", "$380 USD")], env="staging")
     assert figure("cost_per_month", [last_month, budget]) == shown
