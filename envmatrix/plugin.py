@@ -39,6 +39,9 @@ WAIVERS_KEY = pytest.StashKey[list[Waiver]]()
 CONFIG_KEY = pytest.StashKey[ProjectConfig]()
 #: The run's id (set by the live layer's plugin, shared with xdist workers): names the run's snapshot files.
 RUN_KEY = pytest.StashKey[str]()
+#: The AWS account the run's snapshots were read from (their typed ``identity``; set by the live layer's plugin
+#: at the end of the session, read by the reports' header). Absent: no snapshot says.
+ACCOUNT_KEY = pytest.StashKey[str]()
 #: checks.yaml as read at configure time (check id -> overrides), and where it came from
 CHECKS_META_KEY = pytest.StashKey[tuple[dict[str, checkmeta.CheckMeta], Setting | None]]()
 #: each collected check's CheckInfo -> the same check with checks.yaml applied (one object per check)

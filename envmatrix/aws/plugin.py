@@ -9,7 +9,7 @@ import pytest
 from envmatrix.aws.session import forget_sessions
 from envmatrix.aws.store import SnapshotStore, read_snapshot, snapshot_path
 from envmatrix.config import ProjectConfig
-from envmatrix.plugin import CONFIG_KEY, RUN_KEY, SUITE_KEY
+from envmatrix.plugin import ACCOUNT_KEY, CONFIG_KEY, RUN_KEY, SUITE_KEY
 
 RUN_ID = "envmatrix_live_run_id"
 STORE_KEY = pytest.StashKey[SnapshotStore]()
@@ -39,6 +39,20 @@ def pytest_configure_node(node: object) -> None:
     """Give every xdist worker the controller's run id: they all share one snapshot file per environment."""
     config: pytest.Config = node.config  # type: ignore[attr-defined]
     node.workerinput[RUN_ID] = config.stash[RUN_KEY]  # type: ignore[attr-defined]
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Before the reports are written (their builder runs last): the account the typed snapshots name."""
+    config = session.config
+    store = config.stash.get(STORE_KEY, None)
+    if store is None or hasattr(config, "workerinput"):
+        return
+    for env in store.suite.selected:
+        path = snapshot_path(store.suite.paths.reports, env)
+        snapshot = read_snapshot(path) if path.exists() else None
+        if snapshot is not None and snapshot.identity is not None:
+            config.stash[ACCOUNT_KEY] = snapshot.identity.account
+            return
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
