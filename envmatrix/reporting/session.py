@@ -22,6 +22,7 @@ from envmatrix.reporting.changes import compare, load_snapshots
 from envmatrix.reporting.gate import GateVerdict, decide, fail_on_summary, lenient_exit
 from envmatrix.reporting.keys import CATALOGUE_KEY, CATALOGUE_OUTPUT, CHECKS_OUTPUT, COLLECTED_KEY, FAIL_ON_KEY
 from envmatrix.reporting.matrix import build_matrix
+from envmatrix.reporting.model import Failure
 from envmatrix.reporting.output import clear_previous, write_reports
 from envmatrix.reporting.results import CheckResult, ResultCollector, inherit_locations
 from envmatrix.reporting.sarif import SARIF_FILE, write_sarif
@@ -141,22 +142,22 @@ class ReportBuilder:
                              self._catalogue())
         if self.previous is not None:
             self.changes = compare(self.previous[0], self._snapshots(), self.suite.selected, self.previous[1])
-            model["changes"] = self.changes
+            model.changes = self.changes
         if self.config.getoption("envmatrix_gate"):
             problem = self._session_problem(exitstatus) or _stopped_early(session)
             self.gate = decide(results, self.plan, self.suite.selected, problem,
                                fail_on=self.config.stash.get(FAIL_ON_KEY, None))
-            model["gate"] = self.gate.as_dict()
+            model.gate = self.gate.as_dict()
             if not self.gate.passed and session.exitstatus == pytest.ExitCode.OK:
                 session.exitstatus = pytest.ExitCode.TESTS_FAILED
-        model["fail_on"] = self._apply_fail_on(session, results, model["failures"])
+        model.fail_on = self._apply_fail_on(session, results, model.failures)
         self.written = write_reports(self.reports, model, self.gate.text() if self.gate else None)
         self.written.append(self._write_sarif(results))
         self._write_allure()
         self._notify(results)
 
     def _apply_fail_on(self, session: pytest.Session, results: list[CheckResult],
-                       failures: list[dict[str, Any]]) -> dict[str, Any] | None:
+                       failures: list[Failure]) -> dict[str, Any] | None:
         """--fail-on: pytest's "tests failed" becomes success only when every failure is a finding below it."""
         fail_on = self.config.stash.get(FAIL_ON_KEY, None)
         summary = fail_on_summary(results, fail_on, failures)
