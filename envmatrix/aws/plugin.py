@@ -6,6 +6,7 @@ import uuid
 
 import pytest
 
+from envmatrix.aws.account import snapshot_account
 from envmatrix.aws.session import forget_sessions
 from envmatrix.aws.store import SnapshotStore, read_snapshot, snapshot_path
 from envmatrix.config import ProjectConfig
@@ -45,14 +46,10 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     """Before the reports are written (their builder runs last): the account the typed snapshots name."""
     config = session.config
     store = config.stash.get(STORE_KEY, None)
-    if store is None or hasattr(config, "workerinput"):
-        return
-    for env in store.suite.selected:
-        path = snapshot_path(store.suite.paths.reports, env)
-        snapshot = read_snapshot(path) if path.exists() else None
-        if snapshot is not None and snapshot.identity is not None:
-            config.stash[ACCOUNT_KEY] = snapshot.identity.account
-            return
+    if store is not None and not hasattr(config, "workerinput"):
+        account = snapshot_account(store.suite.paths.reports, store.suite.selected)
+        if account:
+            config.stash[ACCOUNT_KEY] = account
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
