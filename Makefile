@@ -72,8 +72,9 @@ docs: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check envmatrix checks smoke tests bench
 
+## mypy strict over the library, checks, smoke tests, benchmarks and the test helpers (scripts/job.py TYPED).
 types: $(STAMP)
-	$(BIN)/mypy envmatrix
+	$(JOB) types $(ARGS)
 
 ci: lint types test audit
 

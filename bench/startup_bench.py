@@ -234,7 +234,7 @@ def cell(values: list[Any] | None) -> str:
     if not values:
         return "-"
     if isinstance(values[0], str):
-        return values[-1]
+        return str(values[-1])
     median = statistics.median(values)
     return f"{median:.0f}" if all(isinstance(v, int) for v in values) else f"{median:.2f}"
 

@@ -1,4 +1,5 @@
-"""The check decorator and registry: each check's id, layer, area, matrix row and whether it is that row's evidence."""
+"""The check decorator and registry: each check's id, layer, area, matrix row, whether it is that row's evidence,
+and the figure its evidence shows in the row's cell."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Literal, TypeVar
 import pytest
 
 from envmatrix.spec import EnvironmentSpec
+from envmatrix.wording import Figure
 
 Layer = Literal["declared", "live", "drift", "parity", "smoke"]
 Area = Literal["sla", "backups", "logging", "flags", "security", "monitoring", "cost"]
@@ -79,6 +81,8 @@ class CheckInfo:
     owner: str = ""
     remediation_url: str = ""
     tags: tuple[str, ...] = ()
+    #: what the check's evidence shows in its row's cell (live and smoke only): envmatrix/reporting/figures.py
+    figures: tuple[Figure, ...] = ()
 
 
 #: Every check defined so far, by (layer, id).
@@ -99,6 +103,7 @@ def check(
     severity: Severity = "high",
     applies: Applies = _always,
     evidence: bool = False,
+    figure: Figure | tuple[Figure, ...] = (),
 ) -> Callable[[F], F]:
     """Mark a test function as envmatrix check ``check_id`` (parametrized by environment).
 
@@ -106,13 +111,14 @@ def check(
     words of the document's cell, e.g. "Multi-AZ, with replica"), so its passing in a live or smoke run can make
     the cell green. A check that only supports the row (sizes beside "Multi-AZ", a health probe beside
     "Manual approval") keeps the default: its failure still turns the cell red, its success proves nothing.
+    ``figure`` is what its evidence shows in that cell beside the documented value (envmatrix/wording.py).
     """
     if row not in ROWS:
         raise ValueError(f"{check_id}: unknown matrix row {row!r}; rows: {list(ROWS)}")
 
     def decorate(function: F) -> F:
         info = CheckInfo(check_id, layer, area, row, severity, (function.__doc__ or check_id).strip(), applies,
-                         evidence)
+                         evidence, figures=figure if isinstance(figure, tuple) else (figure,))
         REGISTRY[(layer, check_id)] = info
         function.__name__ = test_name_for(check_id)
         marked = pytest.mark.envmatrix_check(info)(function)

@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from envmatrix.catalog import CheckInfo
 from envmatrix.config import ProjectConfig, Setting, env_names, run_environments, wanted_tags
@@ -17,6 +17,14 @@ from envmatrix.locations import LOCATED_LAYERS, locate
 from envmatrix.names import Names
 from envmatrix.spec import EnvironmentSpec, Spec
 from envmatrix.verdict import MISSING, CheckFailed, Evidence, compare
+
+if TYPE_CHECKING:  # the sources' types, named for the checks; each layer is loaded by its own plugin, never here
+    from envmatrix.aws.snapshot import Snapshot
+    from envmatrix.document.compare import Disagreement
+    from envmatrix.github.snapshot import GithubSnapshot
+    from envmatrix.http.client import SmokeClient
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -70,8 +78,31 @@ def build_paths(settings: Mapping[str, Setting], project: ProjectConfig, *, chec
 
 
 @dataclass
+class Sources:
+    """Where this run reads each environment's evidence: one typed loader per source, set by the layer's plugin.
+
+    A source left None is not configured for the run; a check that reads it fails closed (:func:`load`)."""
+
+    #: the read-only AWS snapshot (envmatrix.aws.plugin)
+    live: Callable[[str], Snapshot] | None = None
+    #: the smoke client, once the service is ready (envmatrix.http.plugin)
+    http: Callable[[str], SmokeClient] | None = None
+    #: the GitHub approvals snapshot (envmatrix.github.plugin)
+    github: Callable[[str], GithubSnapshot] | None = None
+    #: where the spec disagrees with the environment document (envmatrix.document.plugin, with --doc)
+    document: Callable[[str], list[Disagreement]] | None = None
+
+
+def load(loader: Callable[[str], T] | None, kind: str, env: str) -> T:
+    """What ``loader`` gives for ``env``; an error naming the source when the run has none (never a default)."""
+    if loader is None:
+        raise EnvmatrixError(f"{env}: no {kind} source is configured for this run")
+    return loader(env)
+
+
+@dataclass
 class Suite:
-    """Everything loaded once per process for this run; providers are plugged in by layer plugins."""
+    """Everything loaded once per process for this run; the sources are plugged in by layer plugins."""
 
     spec: Spec
     paths: Paths
@@ -79,7 +110,7 @@ class Suite:
     sandbox: bool = False
     project: ProjectConfig = field(default_factory=ProjectConfig)
     settings: dict[str, Any] = field(default_factory=dict)
-    providers: dict[str, Callable[[str], Any]] = field(default_factory=dict)
+    sources: Sources = field(default_factory=Sources)
     #: The repository the inputs are shown relative to (``file:line`` of a finding).
     root: Path = field(default_factory=Path.cwd)
     _tfvars: dict[str, Tfvars] = field(default_factory=dict)
@@ -105,11 +136,6 @@ class Suite:
         for env in self.selected:
             self.tfvars(env)
             self.env_file(env)
-
-    def provide(self, kind: str, env: str) -> Any:
-        if kind not in self.providers:
-            raise EnvmatrixError(f"{env}: no {kind} source is configured for this run")
-        return self.providers[kind](env)
 
 
 class Environment:
@@ -158,14 +184,24 @@ class Environment:
         return self.suite.env_file(self.name)
 
     @cached_property
-    def live(self) -> Any:
+    def live(self) -> Snapshot:
         """The environment's read-only AWS snapshot (fetched once per run by the live plugin)."""
-        return self.suite.provide("live", self.name)
+        return load(self.suite.sources.live, "live", self.name)
 
     @cached_property
-    def http(self) -> Any:
+    def http(self) -> SmokeClient:
         """The smoke client for this environment (provided by the smoke plugin)."""
-        return self.suite.provide("http", self.name)
+        return load(self.suite.sources.http, "http", self.name)
+
+    @cached_property
+    def github(self) -> GithubSnapshot:
+        """The repository's approval and review settings as GitHub reported them (one snapshot per run)."""
+        return load(self.suite.sources.github, "github", self.name)
+
+    @cached_property
+    def document(self) -> list[Disagreement]:
+        """Where the spec of this environment disagrees with the environment document (--doc)."""
+        return load(self.suite.sources.document, "document", self.name)
 
     def locate(self, resource: str, setting: str) -> str:
         """``file:line`` of the declared input that sets what this check compares ("" where none does)."""
@@ -203,4 +239,4 @@ class Environment:
             raise CheckFailed(evidence.message, evidence)
 
 
-__all__ = ["MISSING", "Environment", "Paths", "Suite"]
+__all__ = ["MISSING", "Environment", "Paths", "Sources", "Suite"]

@@ -18,6 +18,7 @@ import pytest
 
 from envmatrix.catalog import CheckInfo
 from envmatrix.verdict import Evidence
+from envmatrix.wording import figure_from
 
 #: Why a check did not pass: the environment is wrong, the suite could not look, a waiver is stale, or a bug.
 Kind = Literal["misconfiguration", "infrastructure", "waiver", "error", ""]
@@ -68,6 +69,7 @@ def info_record(info: CheckInfo) -> dict[str, Any]:
     """A CheckInfo as plain data (its ``applies`` predicate stays behind: a report never needs it)."""
     record = asdict(info)
     record.pop("applies", None)
+    record["figures"] = [figure.record() for figure in info.figures]
     return record
 
 
@@ -77,6 +79,7 @@ def info_from(record: Mapping[str, Any]) -> CheckInfo:
     # JSON turns tuples (checks.yaml's tags) into lists; CheckInfo is hashable again only with tuples.
     values: dict[str, Any] = {key: tuple(value) if isinstance(value, list) else value
                               for key, value in record.items() if key in names}
+    values["figures"] = tuple(figure_from(figure) for figure in record.get("figures", ()))
     return CheckInfo(**values)
 
 

@@ -74,6 +74,11 @@ def failure_message(env: str, check_id: str, resource: str, setting: str, expect
     return f"{env} {check_id} {resource}.{setting}: expected {expected}, got {actual}{where}"
 
 
+def holds(verdict: bool) -> Callable[[Any, Any], bool]:
+    """An ``ok`` for ``env.expect`` when the verdict was reached on the structured value, not on its text."""
+    return lambda _want, _got: verdict
+
+
 def compare(
     *,
     env: str,

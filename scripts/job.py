@@ -1,7 +1,9 @@
-"""The jobs' pytest command lines, each written once: the Makefile targets and the tox environments both run them.
+"""The jobs' command lines, each written once: the Makefile targets and the tox environments both run them.
 
     python scripts/job.py JOB [PYTEST ARGS...]     run JOB's pytest with the extra arguments appended
     python scripts/job.py --print JOB [ARGS...]    print the command instead of running it
+
+Every job runs pytest except ``types``, which runs mypy (strict, ``[tool.mypy]`` in pyproject.toml) over TYPED.
 
 `make audit|gate|declared|drift|smoke|test ARGS=...` runs `$(BIN)/python scripts/job.py JOB $(ARGS)`, and
 `tox -e JOB -- ARGS` runs `python scripts/job.py JOB ARGS`; the pytest is the one installed beside that python
@@ -29,7 +31,15 @@ def _drift(environ: Mapping[str, str]) -> list[str]:
             "--junitxml=reports/junit-drift.xml"]
 
 
-#: job -> its pytest arguments (given the environment); the one definition of each job.
+#: What mypy checks: the library, the checks and smoke tests, the benchmarks and the project's test helpers
+#: (tests/faults: the fault catalogue, typed as it was inside envmatrix/).
+TYPED = ["envmatrix", "checks", "smoke", "bench", "tests/conftest.py", "tests/scratch_project.py",
+         "tests/hardening/secret_corpus.py", "tests/moto_recording.py", "tests/faults"]
+
+#: job -> the tool it runs, where that is not pytest
+TOOLS = {"types": "mypy"}
+
+#: job -> its arguments (given the environment); the one definition of each job.
 JOBS: dict[str, Callable[[Mapping[str, str]], list[str]]] = {
     # The main job: every environment, every layer, against the embedded sandbox.
     "audit": lambda _: ["--env=all", "--sandbox", "-m", LAYERS, "--junitxml=reports/junit.xml"],
@@ -44,25 +54,27 @@ JOBS: dict[str, Callable[[Mapping[str, str]], list[str]]] = {
     "smoke": lambda _: ["--env=production", "-m", "smoke", "--junitxml=reports/junit-smoke.xml"],
     # The project's own tests; the slowest listed, to keep .ci/run under 20 minutes.
     "test": lambda _: ["tests", "-p", "xdist", "-n", "2", "--durations=15"],
+    # Static types.
+    "types": lambda _: TYPED,
 }
 
 
-def pytest_executable() -> str:
-    """The pytest beside this python (a venv's or tox env's bin/), else the first on PATH."""
-    beside = Path(sys.executable).with_name("pytest")
+def executable(tool: str = "pytest") -> str:
+    """The tool beside this python (a venv's or tox env's bin/), else the first on PATH."""
+    beside = Path(sys.executable).with_name(tool)
     if beside.exists():
         return str(beside)
-    found = shutil.which("pytest")
+    found = shutil.which(tool)
     if found is None:
-        raise SystemExit("scripts/job.py: no pytest beside " + sys.executable + " nor on PATH")
+        raise SystemExit(f"scripts/job.py: no {tool} beside {sys.executable} nor on PATH")
     return found
 
 
 def command(job: str, extra: Sequence[str], environ: Mapping[str, str]) -> list[str]:
-    """JOB's whole command line: pytest, the job's arguments, then ``extra``."""
+    """JOB's whole command line: its tool (pytest unless TOOLS says), the job's arguments, then ``extra``."""
     if job not in JOBS:
         raise SystemExit(f"scripts/job.py: unknown job {job!r}; one of: {', '.join(JOBS)}")
-    return [pytest_executable(), *JOBS[job](environ), *extra]
+    return [executable(TOOLS.get(job, "pytest")), *JOBS[job](environ), *extra]
 
 
 def main(argv: Sequence[str]) -> int:

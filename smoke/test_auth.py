@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from envmatrix import Environment, check
 from envmatrix.context import MISSING
 from envmatrix.http.contract import login, smoke_login, unverified_account
 from envmatrix.http.tokens import NotAJwt, decode_unverified, lifetime_seconds
 from envmatrix.spec import EnvironmentSpec
-
-if TYPE_CHECKING:
-    from envmatrix.http.client import SmokeClient
+from envmatrix.wording import Figure, text
 
 
 def _has_refresh(spec: EnvironmentSpec) -> bool:
@@ -28,10 +24,11 @@ def _minutes(seconds: int | None) -> float | int | None:
     return seconds // 60 if seconds % 60 == 0 else round(seconds / 60, 2)
 
 
-@check("JWT-ACCESS-MINUTES", layer="smoke", area="flags", row="jwt_expiration", evidence=True, severity="high")
+@check("JWT-ACCESS-MINUTES", layer="smoke", area="flags", row="jwt_expiration", evidence=True, severity="high",
+       figure=Figure("exp - iat (minutes)", text("token {} min")))
 def test_jwt_access_minutes(env: Environment) -> None:
     """The smoke account's access token lives exp - iat = the spec's minutes, signed with the spec's alg."""
-    client: SmokeClient = env.http
+    client = env.http
     tokens = smoke_login(client)
     env.expect("access_token", "type", "bearer", tokens.token_type.lower())
     try:
@@ -64,7 +61,7 @@ def test_jwt_refresh_days(env: Environment) -> None:
 @check("SMOKE-AUTH-REQUIRED", layer="smoke", area="security", row="security", evidence=True, severity="critical")
 def test_smoke_auth_required(env: Environment) -> None:
     """The tasks API answers 401 without a token and with a token it did not issue."""
-    client: SmokeClient = env.http
+    client = env.http
     resource = f"GET {client.url(client.paths.tasks)}"
     env.expect(resource, "status_code (no token)", 401, client.request("GET", client.paths.tasks).status_code)
     forged = client.request("GET", client.paths.tasks, token="envmatrix-not-a-token")
@@ -72,10 +69,11 @@ def test_smoke_auth_required(env: Environment) -> None:
 
 
 @check("APP-UNVERIFIED-LOGIN", layer="smoke", area="flags", row="email_verification", evidence=True,
-       severity="high", applies=_verification_required)
+       severity="high", applies=_verification_required,
+       figure=Figure("status_code", text("unverified login {}"), "unverified"))
 def test_app_unverified_login(env: Environment) -> None:
     """A configured account that never verified its address is refused at login (403); no user is created."""
-    client: SmokeClient = env.http
+    client = env.http
     email, password = unverified_account(client)
     env.expect(f"POST {client.url(client.paths.login)} (configured unverified account)", "status_code", 403,
                login(client, email, password).status_code)

@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import re
 import uuid
-from typing import TYPE_CHECKING
 
 import pytest
 
 from envmatrix import Environment, check
 from envmatrix.http.contract import login, new_user_email
 from envmatrix.spec import EnvironmentSpec
-
-if TYPE_CHECKING:
-    from envmatrix.http.client import SmokeClient
+from envmatrix.wording import Figure, text, when
 
 BURST_EXTRA = 5  # requests beyond the limit: enough to cross it, few enough to stay a smoke test
 _INTERNALS = {
@@ -32,7 +29,7 @@ def _registration_open(spec: EnvironmentSpec) -> bool:
 @check("APP-REGISTRATION", layer="smoke", area="flags", row="email_verification", severity="medium")
 def test_app_registration(env: Environment) -> None:
     """Registering a new user: 201 where registration is enabled, 403 where it is not."""
-    client: SmokeClient = env.http
+    client = env.http
     password = uuid.uuid4().hex
     response = client.request("POST", client.paths.register, json={"email": new_user_email(client),
                                                                     "password": password})
@@ -42,10 +39,11 @@ def test_app_registration(env: Environment) -> None:
 
 @pytest.mark.creates_users
 @check("APP-EMAIL-VERIFICATION", layer="smoke", area="flags", row="email_verification", evidence=True, severity="high",
-       applies=_registration_open)
+       applies=_registration_open,
+       figure=Figure("status_code", text("unverified login {}"), "unverified", rank=2))
 def test_app_email_verification(env: Environment) -> None:
     """A new, unverified user cannot log in where verification is required (403), and can where skipped."""
-    client: SmokeClient = env.http
+    client = env.http
     email, password = new_user_email(client), uuid.uuid4().hex
     registered = client.request("POST", client.paths.register, json={"email": email, "password": password})
     env.expect(f"POST {client.url(client.paths.register)}", "status_code", 201, registered.status_code)
@@ -60,10 +58,11 @@ def _burst_size(env: Environment) -> int:
     return (limit or 0) + BURST_EXTRA
 
 
-@check("APP-RATE-LIMITING", layer="smoke", area="flags", row="rate_limiting", evidence=True, severity="high")
+@check("APP-RATE-LIMITING", layer="smoke", area="flags", row="rate_limiting", evidence=True, severity="high",
+       figure=(Figure("rate limit"), Figure("HTTP 429 responses", when("0", "no 429"), rank=2)))
 def test_app_rate_limiting(env: Environment) -> None:
     """A burst beyond the per-minute limit gets 429 with Retry-After where enabled, and none where disabled."""
-    client: SmokeClient = env.http
+    client = env.http
     count = _burst_size(env)
     responses = client.burst("GET", client.paths.tasks, count, until=429)
     limited = [r for r in responses if r.status_code == 429]
@@ -88,7 +87,7 @@ def _internals(text: str) -> list[str]:
 @check("APP-DEBUG", layer="smoke", area="flags", row="debug_mode", evidence=True, severity="critical")
 def test_app_debug(env: Environment) -> None:
     """Error bodies (unknown route, malformed JSON) carry no traceback or internals unless debug is on."""
-    client: SmokeClient = env.http
+    client = env.http
     probes = {
         f"GET {client.url('/envmatrix-probe-' + uuid.uuid4().hex[:8])}":
             client.request("GET", f"/envmatrix-probe-{uuid.uuid4().hex[:8]}"),

@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from envmatrix import Environment, check
 from envmatrix.context import MISSING
 from envmatrix.http.contract import json_object
-
-if TYPE_CHECKING:
-    from envmatrix.http.client import SmokeClient
 
 
 @check("SMOKE-HEALTH", layer="smoke", area="monitoring", row="deployment", severity="critical")
 def test_smoke_health(env: Environment) -> None:
     """/health answers 200 ok for this environment (and the expected version, when given)."""
-    client: SmokeClient = env.http
+    client = env.http
     response = client.request("GET", client.paths.health)
     resource = f"GET {client.url(client.paths.health)}"
     env.expect(resource, "status_code", 200, response.status_code)

@@ -33,7 +33,7 @@ def _allowed(client: SmokeClient, origin: str) -> bool:
 @check("APP-CORS-ORIGINS", layer="smoke", area="security", row="security", evidence=True, applies=_has_cors)
 def test_app_cors_origins(env: Environment) -> None:
     """A preflight is allowed exactly for the spec's origins; a foreign origin is refused."""
-    client: SmokeClient = env.http
+    client = env.http
     documented = sorted(env.spec.app.cors_origins or ())
     allowed = sorted(origin for origin in [*documented, FOREIGN_ORIGIN] if _allowed(client, origin))
     env.expect(f"OPTIONS {client.url(client.paths.tasks)}", "allowed origins", documented, allowed)
@@ -43,7 +43,7 @@ def test_app_cors_origins(env: Environment) -> None:
        evidence=True, severity="high", applies=_basic_auth)
 def test_smoke_basic_auth(env: Environment) -> None:
     """A request without credentials meets HTTP basic auth (401 with a Basic challenge)."""
-    client: SmokeClient = env.http
+    client = env.http
     response = client.request("GET", client.paths.root, anonymous=True)
     resource = f"GET {client.url(client.paths.root)} (no credentials)"
     env.expect(resource, "status_code", 401, response.status_code)

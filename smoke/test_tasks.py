@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING
 
 from envmatrix import Environment, check
 from envmatrix.context import MISSING
 from envmatrix.http.contract import TaskLedger, json_object
 
-if TYPE_CHECKING:
-    from envmatrix.http.client import SmokeClient
-
 
 @check("SMOKE-TASKS", layer="smoke", area="sla", row="deployment", severity="critical")
 def test_smoke_tasks(env: Environment, smoke_tasks: TaskLedger) -> None:
     """A task round-trip: 201 on create, readable and listed, 204 on delete, then gone."""
-    client: SmokeClient = env.http
+    client = env.http
     title = f"envmatrix smoke {uuid.uuid4().hex[:8]}"
     created = smoke_tasks.create(title)
     env.expect(f"POST {client.url(client.paths.tasks)}", "status_code", 201, created.status_code)

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from envmatrix import Environment, check
 from envmatrix.context import MISSING
 from envmatrix.spec import EnvironmentSpec
-
-if TYPE_CHECKING:
-    from envmatrix.http.client import SmokeClient
+from envmatrix.wording import Figure, days
 
 _MAX_AGE = re.compile(r"max-age\s*=\s*\"?(\d+)", re.IGNORECASE)
 
@@ -20,12 +17,13 @@ def _hsts(spec: EnvironmentSpec) -> bool:
     return spec.security.hsts
 
 
-@check("SMOKE-TLS", layer="smoke", area="security", row="security", evidence=True, severity="critical")
+@check("SMOKE-TLS", layer="smoke", area="security", row="security", evidence=True, severity="critical",
+       figure=Figure("certificate.days_left", days("TLS cert {} left"), part=2))
 def test_smoke_tls(env: Environment) -> None:
     """HTTPS with a certificate valid for the host and not expiring within the spec's threshold."""
     from envmatrix.http.client import TlsFailure, days_left, peer_certificate  # httpx: only when smoke runs
 
-    client: SmokeClient = env.http
+    client = env.http
     minimum = env.suite.spec.defaults.certificate_min_days_valid
     host = client.target.host
     wanted = f"trusted certificate for {host} valid >= {minimum} days"
@@ -49,7 +47,7 @@ def test_smoke_tls(env: Environment) -> None:
 @check("SMOKE-HSTS", layer="smoke", area="security", row="security", evidence=True, severity="high", applies=_hsts)
 def test_smoke_hsts(env: Environment) -> None:
     """Strict-Transport-Security with a positive max-age where the spec requires HSTS."""
-    client: SmokeClient = env.http
+    client = env.http
     response = client.request("GET", client.paths.health)
     header = response.headers.get("strict-transport-security")
     match = _MAX_AGE.search(header or "")

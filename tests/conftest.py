@@ -14,6 +14,7 @@ from types import ModuleType
 
 import pytest
 
+from envmatrix.catalog import CheckInfo
 from envmatrix.spec import load_spec
 
 pytest_plugins = ["pytester"]
@@ -147,6 +148,32 @@ def load_check_module(relative: str) -> ModuleType:
     sys.modules[name] = module
     spec.loader.exec_module(module)
     return module
+
+
+#: Where the shipped checks live (pyproject's testpaths).
+CHECK_DIRS: tuple[str, ...] = ("checks", "smoke")
+
+
+def shipped_check_modules() -> dict[str, ModuleType]:
+    """Every shipped check module (``checks/**/test_*.py``, ``smoke/test_*.py``) by its path under the project."""
+    paths = sorted(path for folder in CHECK_DIRS for path in (ROOT / folder).rglob("test_*.py"))
+    return {str(path.relative_to(ROOT)): load_check_module(str(path.relative_to(ROOT))) for path in paths}
+
+
+def checks_of(module: ModuleType) -> list[CheckInfo]:
+    """The CheckInfo of each check a module declares, read from its functions' marks (not from the registry,
+    which an in-process run of a scratch project may have overwritten with checks of the same id)."""
+    infos = []
+    for value in vars(module).values():
+        for mark in getattr(value, "pytestmark", []) if callable(value) else []:
+            if mark.name == "envmatrix_check":
+                infos.append(mark.args[0])
+    return infos
+
+
+def shipped_checks() -> list[CheckInfo]:
+    """The CheckInfo of every shipped check."""
+    return [info for module in shipped_check_modules().values() for info in checks_of(module)]
 
 
 @pytest.fixture

@@ -72,7 +72,7 @@ def _env_lists(spec: dict[str, Any]) -> Iterable[list[str]]:
 
 
 def _spec_entry(spec: dict[str, Any], new: NewEnvironment) -> dict[str, Any]:
-    entry = copy.deepcopy(spec["environments"][new.like])
+    entry: dict[str, Any] = copy.deepcopy(spec["environments"][new.like])
     entry.pop("aliases", None)  # an alias names exactly one environment
     entry.update(long_name=new.long_name, domain_name=new.domain,
                  network={**entry.get("network", {}), "vpc_cidr": new.vpc_cidr})

@@ -11,7 +11,7 @@ from envmatrix import Environment, check
 @pytest.mark.envmatrix_document
 def test_spec_matches_doc(env: Environment) -> None:
     """Every matrix cell, infrastructure row, tfvars key and variable the document states equals the spec."""
-    disagreements = env.suite.provide("document", env.name)
+    disagreements = env.document
     if not disagreements:
         env.expect("document", "disagreements", 0, 0)
         return

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from envmatrix import Environment, check
-from envmatrix.spec import EnvironmentSpec
+from envmatrix.spec import EnvironmentSpec, Service
+from envmatrix.verdict import holds
 
 TFVARS = "terraform.tfvars"
 
@@ -77,10 +80,11 @@ def test_cache_failover(env: Environment) -> None:
                env.tfvars.cache_automatic_failover)
 
 
-def _task_size_check(service: str):  # type: ignore[no-untyped-def]
-    @check(f"ECS-{service.upper()}-TASK-SIZE", layer="declared", area="sla", row="auto_scaling")
+def _task_size_check(check_id: str, service: str) -> Callable[[Environment], None]:
+    """Check ``check_id`` (literal at its call below): the ``service`` task's size in terraform.tfvars."""
+    @check(check_id, layer="declared", area="sla", row="auto_scaling")
     def test(env: Environment) -> None:
-        expected = getattr(env.spec.services, service)
+        expected: Service = getattr(env.spec.services, service)
         env.expect(TFVARS, f"{service}_cpu", str(expected.cpu), getattr(env.tfvars, f"{service}_cpu"))
         env.expect(TFVARS, f"{service}_memory", str(expected.memory), getattr(env.tfvars, f"{service}_memory"))
 
@@ -88,10 +92,11 @@ def _task_size_check(service: str):  # type: ignore[no-untyped-def]
     return test
 
 
-def _capacity_check(service: str):  # type: ignore[no-untyped-def]
-    @check(f"ECS-{service.upper()}-CAPACITY", layer="declared", area="sla", row="auto_scaling")
+def _capacity_check(check_id: str, service: str) -> Callable[[Environment], None]:
+    """Check ``check_id`` (literal at its call below): the ``service`` count and scaling bounds, declared."""
+    @check(check_id, layer="declared", area="sla", row="auto_scaling")
     def test(env: Environment) -> None:
-        expected = getattr(env.spec.services, service)
+        expected: Service = getattr(env.spec.services, service)
         for setting in ("desired_count", "min_capacity", "max_capacity"):
             env.expect(TFVARS, f"{service}_{setting}", getattr(expected, setting),
                        getattr(env.tfvars, f"{service}_{setting}"))
@@ -100,8 +105,9 @@ def _capacity_check(service: str):  # type: ignore[no-untyped-def]
     return test
 
 
-def _bounds_check(service: str):  # type: ignore[no-untyped-def]
-    @check(f"ECS-{service.upper()}-BOUNDS", layer="declared", area="sla", row="auto_scaling")
+def _bounds_check(check_id: str, service: str) -> Callable[[Environment], None]:
+    """Check ``check_id`` (literal at its call below): the ``service`` count within its declared bounds."""
+    @check(check_id, layer="declared", area="sla", row="auto_scaling")
     def test(env: Environment) -> None:
         tfvars = env.tfvars
         low, desired, high = (getattr(tfvars, f"{service}_{k}") for k in ("min_capacity", "desired_count",
@@ -113,12 +119,12 @@ def _bounds_check(service: str):  # type: ignore[no-untyped-def]
     return test
 
 
-test_ecs_api_task_size = _task_size_check("api")
-test_ecs_worker_task_size = _task_size_check("worker")
-test_ecs_api_capacity = _capacity_check("api")
-test_ecs_worker_capacity = _capacity_check("worker")
-test_ecs_api_bounds = _bounds_check("api")
-test_ecs_worker_bounds = _bounds_check("worker")
+test_ecs_api_task_size = _task_size_check("ECS-API-TASK-SIZE", "api")
+test_ecs_worker_task_size = _task_size_check("ECS-WORKER-TASK-SIZE", "worker")
+test_ecs_api_capacity = _capacity_check("ECS-API-CAPACITY", "api")
+test_ecs_worker_capacity = _capacity_check("ECS-WORKER-CAPACITY", "worker")
+test_ecs_api_bounds = _bounds_check("ECS-API-BOUNDS", "api")
+test_ecs_worker_bounds = _bounds_check("ECS-WORKER-BOUNDS", "worker")
 
 
 @check("AUTO-SCALING", layer="declared", area="sla", row="auto_scaling", evidence=True)
@@ -130,7 +136,7 @@ def test_auto_scaling(env: Environment) -> None:
         scales = low < high
         env.expect(TFVARS, f"{service}_min_capacity..{service}_max_capacity",
                    "a scaling range (min < max)" if env.spec.auto_scaling else "no scaling range (min = max)",
-                   f"{low}..{high}", ok=lambda _want, _got, scales=scales: scales == env.spec.auto_scaling)
+                   f"{low}..{high}", ok=holds(scales == env.spec.auto_scaling))
 
 
 @check("NET-AVAILABILITY-ZONES", layer="declared", area="sla", row="uptime_sla", evidence=True, applies=_needs_zones)

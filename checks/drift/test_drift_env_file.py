@@ -9,7 +9,7 @@ from envmatrix.appsettings import AppSettings, Found, equivalent
 from envmatrix.aws.checking import ROLES, container
 from envmatrix.plugin import get_suite
 from envmatrix.redact import redact_value
-from envmatrix.verdict import show
+from envmatrix.verdict import holds, show
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -57,5 +57,5 @@ def test_drift_app_env(env: Environment, variable: str) -> None:
         plain = declared.source == "secrets" and actual.source in ("environment", "ambiguous")
         agree = _agree(declared, actual, settings, variable)
         env.expect(resource, variable, declared.shown(), "<plain text in environment>" if plain else actual.shown(),
-                   ok=lambda _d, _a, agree=agree: agree,
+                   ok=holds(agree),
                    expected_text=f"declared {show(declared.shown())} ({env.env_file.path.name})")

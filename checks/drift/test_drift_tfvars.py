@@ -3,34 +3,39 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import pytest
 
 from envmatrix import Environment, check
-from envmatrix.aws.buckets import expiration_days
-from envmatrix.aws.checking import container, judged_db, live, present, task_definition
+from envmatrix.aws.buckets import BucketsInventory, expiration_days
+from envmatrix.aws.checking import container, judged_db, present, task_definition
 from envmatrix.aws.dbclusters import HELD
-from envmatrix.aws.rds import storage_within
+from envmatrix.aws.ecs import EcsInventory
+from envmatrix.aws.elasticache import CacheInventory, ReplicationGroup
+from envmatrix.aws.logs import LogsInventory
+from envmatrix.aws.network import NetworkInventory
+from envmatrix.aws.rds import RdsInventory, storage_within
+from envmatrix.aws.scaling import ScalingInventory
+from envmatrix.catalog import Area
 from envmatrix.verdict import show
 
 #: tfvars key -> (env -> (live resource label, live value))
-Getter = Callable[[Environment], tuple[str, Any]]
+Getter = Callable[[Environment], tuple[str, object]]
 
 
-def _db(env: Environment, attribute: str) -> tuple[str, Any]:
-    resource = f"rds:{live(env).names['db']}"
-    db = present(env, live(env).section("rds").primary, resource)
+def _db(env: Environment, attribute: str) -> tuple[str, object]:
+    resource = f"rds:{env.live.names['db']}"
+    db = present(env, env.live.section(RdsInventory).primary, resource)
     if attribute in HELD:  # a DB cluster member's is its cluster's (Aurora)
         resource, db = judged_db(env, db, resource)
     return resource, getattr(db, attribute)
 
 
-def _storage(env: Environment) -> tuple[str, Any, bool, str]:
+def _storage(env: Environment) -> tuple[str, object, bool, str]:
     """Terraform's convention for autoscaled storage: ``ignore_changes = [allocated_storage]`` where
     max_allocated_storage is set, so growth up to the declared ceiling is no drift (shrinking or passing it is)."""
-    resource = f"rds:{live(env).names['db']}"
-    db = present(env, live(env).section("rds").primary, resource)
+    resource = f"rds:{env.live.names['db']}"
+    db = present(env, env.live.section(RdsInventory).primary, resource)
     declared, ceiling = env.tfvars.db_allocated_storage, env.tfvars.db_max_allocated_storage
     text = f"declared {declared} (terraform.tfvars)"
     if not ceiling:
@@ -41,45 +46,45 @@ def _storage(env: Environment) -> tuple[str, Any, bool, str]:
 
 
 
-def _replica(env: Environment, attribute: str) -> tuple[str, Any]:
-    resource = f"rds:{live(env).names['db']}"
-    present(env, live(env).section("rds").primary, resource)
-    replicas = live(env).section("rds").replicas
+def _replica(env: Environment, attribute: str) -> tuple[str, object]:
+    resource = f"rds:{env.live.names['db']}"
+    present(env, env.live.section(RdsInventory).primary, resource)
+    replicas = env.live.section(RdsInventory).replicas
     if attribute == "exists":
         return f"{resource}.ReadReplicaDBInstanceIdentifiers", bool(replicas)
     return f"{resource} read replica", replicas[0].instance_class if replicas else None
 
 
-def _cache(env: Environment, read: Callable[[Any], Any]) -> tuple[str, Any]:
-    resource = f"elasticache:{live(env).names['cache']}"
-    return resource, read(present(env, live(env).section("cache").group, resource))
+def _cache(env: Environment, read: Callable[[ReplicationGroup], object]) -> tuple[str, object]:
+    resource = f"elasticache:{env.live.names['cache']}"
+    return resource, read(present(env, env.live.section(CacheInventory).group, resource))
 
 
-def _task(env: Environment, role: str, attribute: str) -> tuple[str, Any]:
+def _task(env: Environment, role: str, attribute: str) -> tuple[str, object]:
     resource, definition = task_definition(env, role)
     return resource, getattr(definition, attribute)
 
 
-def _service(env: Environment, role: str) -> tuple[str, Any]:
-    names = live(env).names
+def _service(env: Environment, role: str) -> tuple[str, int]:
+    names = env.live.names
     resource = f"ecs-service:{names['cluster']}/{names[role + '_service']}"
-    return resource, present(env, live(env).section("ecs").services.get(role), resource).desired_count
+    return resource, present(env, env.live.section(EcsInventory).services.get(role), resource).desired_count
 
 
-def _scaling(env: Environment, role: str, attribute: str) -> tuple[str, Any]:
-    names = live(env).names
-    target = live(env).section("scaling").targets.get(role)
+def _scaling(env: Environment, role: str, attribute: str) -> tuple[str, object]:
+    names = env.live.names
+    target = env.live.section(ScalingInventory).targets.get(role)
     return f"scalable-target:{names['cluster']}/{names[role + '_service']}", getattr(target, attribute, None)
 
 
-def _desired(role: str) -> Callable[[Environment], tuple[str, Any, bool, str]]:
+def _desired(role: str) -> Callable[[Environment], tuple[str, object, bool, str]]:
     """Where Application Auto Scaling owns the live desiredCount, Terraform users write
     ``ignore_changes = [desired_count]``: any value within the scalable target's range is no drift."""
-    def judge(env: Environment) -> tuple[str, Any, bool, str]:
+    def judge(env: Environment) -> tuple[str, object, bool, str]:
         resource, live_value = _service(env, role)
         declared = getattr(env.tfvars, f"{role}_desired_count")
         text = f"declared {show(declared)} (terraform.tfvars)"
-        target = live(env).section("scaling").targets.get(role)
+        target = env.live.section(ScalingInventory).targets.get(role)
         if target is None:
             return resource, live_value, live_value == declared, text
         low, high = target.min_capacity, target.max_capacity
@@ -89,29 +94,29 @@ def _desired(role: str) -> Callable[[Environment], tuple[str, Any, bool, str]]:
 
 
 #: Keys whose live value AWS manages itself within a declared range: (resource, shown live value, ok, expected text)
-JUDGED: dict[str, Callable[[Environment], tuple[str, Any, bool, str]]] = {
+JUDGED: dict[str, Callable[[Environment], tuple[str, object, bool, str]]] = {
     "db_allocated_storage": _storage, "api_desired_count": _desired("api"), "worker_desired_count": _desired("worker"),
 }
 
 
-def _log_retention(env: Environment) -> tuple[str, Any]:
-    groups = live(env).section("logs").groups
+def _log_retention(env: Environment) -> tuple[str, object]:
+    groups = env.live.section(LogsInventory).groups
     values = {role: group.retention_days if group else None for role, group in groups.items()}
-    label = "log-groups:" + ",".join(live(env).names[f"{role}_log_group"] for role in values)
+    label = "log-groups:" + ",".join(env.live.names[f"{role}_log_group"] for role in values)
     distinct = set(values.values())
     return label, distinct.pop() if len(distinct) == 1 else values
 
 
-def _archive(env: Environment) -> tuple[str, Any]:
-    resource = f"s3:{live(env).names['log_archive_bucket']}"
-    bucket = live(env).section("buckets").log_archive
+def _archive(env: Environment) -> tuple[str, object]:
+    resource = f"s3:{env.live.names['log_archive_bucket']}"
+    bucket = env.live.section(BucketsInventory).log_archive
     days = expiration_days(bucket) if bucket else []
     return resource, days[0] if len(days) == 1 else (days or None)
 
 
-def _network(env: Environment, what: str) -> tuple[str, Any]:
-    resource = f"vpc:{live(env).names['vpc']}"
-    network = live(env).section("network")
+def _network(env: Environment, what: str) -> tuple[str, object]:
+    resource = f"vpc:{env.live.names['vpc']}"
+    network = env.live.section(NetworkInventory)
     vpc = present(env, network.vpc, resource)
     return resource, vpc.cidr if what == "cidr" else sorted({s.availability_zone for s in network.subnets})
 
@@ -126,7 +131,7 @@ def _services(role: str) -> dict[str, Getter]:
     }
 
 
-GROUPS: dict[str, tuple[str, str, dict[str, Getter]]] = {
+GROUPS: dict[str, tuple[Area, str, dict[str, Getter]]] = {
     "DRIFT-DATABASE": ("sla", "database", {
         "db_instance_class": lambda env: _db(env, "instance_class"),
         "db_allocated_storage": lambda env: _db(env, "allocated_storage"),
@@ -155,15 +160,16 @@ GROUPS: dict[str, tuple[str, str, dict[str, Getter]]] = {
 }
 
 
-def _declared(env: Environment, key: str) -> Any:
+def _declared(env: Environment, key: str) -> object:
     value = getattr(env.tfvars, key)
     return sorted(set(value)) if isinstance(value, list) else value
 
 
-def _drift_check(check_id: str):  # type: ignore[no-untyped-def]
+def _drift_check(check_id: str) -> Callable[[Environment, str], None]:
+    """The drift check ``check_id`` (its literal id at the call below): one test per tfvars key of its group."""
     area, row, getters = GROUPS[check_id]
 
-    @check(check_id, layer="drift", area=area, row=row)  # type: ignore[arg-type]
+    @check(check_id, layer="drift", area=area, row=row)
     @pytest.mark.parametrize("key", list(getters))
     def test(env: Environment, key: str) -> None:
         declared = _declared(env, key)

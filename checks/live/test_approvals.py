@@ -19,9 +19,8 @@ def _has_approvals(spec: EnvironmentSpec) -> bool:
 
 
 def _github(env: Environment) -> tuple[GithubSnapshot, Approvals]:
-    snapshot: GithubSnapshot = env.suite.provide("github", env.name)
     assert env.spec.approvals is not None  # generated only where the spec has approvals
-    return snapshot, env.spec.approvals
+    return env.github, env.spec.approvals
 
 
 def _protection(env: Environment) -> tuple[str, dict[str, object]]:

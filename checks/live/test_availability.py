@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 from envmatrix import Environment, check
-from envmatrix.aws.alarms import Alarm
-from envmatrix.aws.checking import live, present, primary_db, service
-from envmatrix.aws.healthchecks import ExternalCheck
-from envmatrix.aws.metrics import Availability
+from envmatrix.aws.alarms import Alarm, AlarmsInventory
+from envmatrix.aws.alb import AlbInventory, LoadBalancer
+from envmatrix.aws.checking import present, primary_db, service
+from envmatrix.aws.elasticache import CacheInventory
+from envmatrix.aws.healthchecks import ExternalCheck, HealthChecksInventory
+from envmatrix.aws.metrics import Availability, MetricsInventory
+from envmatrix.aws.network import NetworkInventory
+from envmatrix.aws.scaling import ScalingInventory
 from envmatrix.spec import EnvironmentSpec, SlaGrade
+from envmatrix.verdict import holds
+from envmatrix.wording import Figure
 
 #: What an alarm on each kind of external check watches: (namespace, dimension naming the check).
 WATCHED_BY: dict[str, tuple[str, str]] = {"route53": ("AWS/Route53", "HealthCheckId"),
@@ -28,9 +34,9 @@ def _grade(env: Environment) -> SlaGrade:
     return grade
 
 
-def _alb(env: Environment):  # type: ignore[no-untyped-def]
-    resource = f"load-balancer:{live(env).names['alb']}"
-    return resource, present(env, live(env).section("alb").load_balancer, resource)
+def _alb(env: Environment) -> tuple[str, LoadBalancer]:
+    resource = f"load-balancer:{env.live.names['alb']}"
+    return resource, present(env, env.live.section(AlbInventory).load_balancer, resource)
 
 
 @check("SLA-ZONES", layer="live", area="sla", row="uptime_sla", severity="critical", applies=_graded,
@@ -42,7 +48,7 @@ def test_sla_zones(env: Environment) -> None:
     env.expect(resource, "AvailabilityZones", f"at least {need} zones", balancer.zones,
                ok=lambda _w, got: len(set(got)) >= need)
     label, api = service(env, "api")
-    zone_of = {subnet.id: subnet.availability_zone for subnet in live(env).section("network").subnets}
+    zone_of = {subnet.id: subnet.availability_zone for subnet in env.live.section(NetworkInventory).subnets}
     zones = sorted({zone_of.get(subnet, f"{subnet} (not a subnet of the VPC)") for subnet in api.subnets})
     env.expect(label, "awsvpcConfiguration.subnets.AvailabilityZone", f"at least {need} zones of the VPC", zones,
                ok=lambda _w, got: len([z for z in got if "(" not in z]) >= need and all("(" not in z for z in got))
@@ -53,8 +59,8 @@ def test_sla_zones(env: Environment) -> None:
 def test_sla_api_min_tasks(env: Environment) -> None:
     """The api never runs fewer tasks than the grade needs: the scalable target's minimum, else the desired count."""
     need = _grade(env).min_api_tasks
-    snapshot = live(env)
-    scalable = snapshot.section("scaling").targets.get("api")
+    snapshot = env.live
+    scalable = snapshot.section(ScalingInventory).targets.get("api")
     if scalable is not None:
         label = f"scalable-target:{snapshot.names['cluster']}/{snapshot.names['api_service']}"
         env.expect(label, "MinCapacity", f"at least {need}", scalable.min_capacity, ok=lambda _w, got: got >= need)
@@ -77,8 +83,8 @@ def test_sla_db_multi_az(env: Environment) -> None:
        evidence=True)
 def test_sla_cache_failover(env: Environment) -> None:
     """The cache fails over automatically where the grade needs it."""
-    resource = f"elasticache:{live(env).names['cache']}"
-    group = present(env, live(env).section("cache").group, resource)
+    resource = f"elasticache:{env.live.names['cache']}"
+    group = present(env, env.live.section(CacheInventory).group, resource)
     if _grade(env).cache_failover:
         env.expect(resource, "AutomaticFailover", "enabled", group.automatic_failover)
 
@@ -88,7 +94,7 @@ def test_sla_target_health_check(env: Environment) -> None:
     """Every target group of the load balancer checks the health path, often enough to take a bad task out."""
     wanted = _grade(env).target_health_check
     resource, _balancer = _alb(env)
-    groups = live(env).section("alb").target_groups
+    groups = env.live.section(AlbInventory).target_groups
     env.expect(resource, "TargetGroups", "at least one target group", len(groups), ok=lambda _w, got: got > 0)
     for group in groups:
         label = f"target-group:{group.name}"
@@ -101,8 +107,7 @@ def test_sla_target_health_check(env: Environment) -> None:
                                       wanted.max_unhealthy_threshold),
                                      ("HealthCheckIntervalSeconds", group.interval_seconds,
                                       wanted.max_interval_seconds)):
-            env.expect(label, setting, f"at most {most}", value, ok=lambda _w, got, m=most: got is not None
-                       and got <= m)
+            env.expect(label, setting, f"at most {most}", value, ok=holds(value is not None and value <= most))
 
 
 def observed(seen: Availability, sla_percent: float) -> str:
@@ -116,14 +121,15 @@ def observed(seen: Availability, sla_percent: float) -> str:
 
 
 @check("SLA-OBSERVED-AVAILABILITY", layer="live", area="sla", row="uptime_sla", severity="critical",
-       applies=_graded, evidence=True)
+       applies=_graded, evidence=True,
+       figure=Figure("availability"))
 def test_sla_observed_availability(env: Environment) -> None:
     """1 - (ELB + target 5XX) / requests over the SLA window (CloudWatch, daily sums) meets the documented SLA."""
     sla = env.spec.sla.uptime_percent
     assert sla is not None  # applies=
     resource, _balancer = _alb(env)
-    seen = present(env, live(env).section("metrics").availability, f"{resource} CloudWatch metrics")
-    label = f"cloudwatch:{live(env).names['alb']}"
+    seen = present(env, env.live.section(MetricsInventory).availability, f"{resource} CloudWatch metrics")
+    label = f"cloudwatch:{env.live.names['alb']}"
     env.expect(label, "MetricDataResults.StatusCode", "Complete", seen.incomplete or "Complete")
     env.expect(label, "availability", f"at least {sla}% over {seen.days} d", observed(seen, sla),
                ok=lambda _w, _g: seen.ratio is not None and seen.ratio * 100 >= sla)
@@ -138,9 +144,9 @@ def _watching(alarms: list[Alarm], found: ExternalCheck) -> list[str]:
 @check("SLA-EXTERNAL-HEALTH-CHECK", layer="live", area="sla", row="uptime_sla", applies=_external, evidence=True)
 def test_sla_external_health_check(env: Environment) -> None:
     """A Route 53 health check (tag Name) on the domain and health path, or a running Synthetics canary; alarmed."""
-    snapshot = live(env)
+    snapshot = env.live
     name = snapshot.names["health_check"]
-    found = present(env, snapshot.section("healthchecks").external,
+    found = present(env, snapshot.section(HealthChecksInventory).external,
                     f"route53-health-check/synthetics-canary:{name}")
     label = f"{'route53-health-check' if found.kind == 'route53' else 'synthetics-canary'}:{name}"
     if found.kind == "route53":
@@ -149,6 +155,6 @@ def test_sla_external_health_check(env: Environment) -> None:
         env.expect(label, "Disabled", False, found.disabled)
     else:
         env.expect(label, "Status.State", "RUNNING", found.state)
-    alarms = snapshot.section("alarms").alarms
+    alarms = snapshot.section(AlarmsInventory).alarms
     env.expect(label, "alarm", "a CloudWatch alarm with an action on it", _watching(alarms, found) or "none",
                ok=lambda _w, got: got != "none")

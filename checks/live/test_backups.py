@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 from envmatrix import Environment, check
-from envmatrix.aws.buckets import FLAGS
-from envmatrix.aws.checking import live, present, primary_db
+from envmatrix.aws.buckets import FLAGS, BucketsInventory
+from envmatrix.aws.checking import present, primary_db
 from envmatrix.spec import EnvironmentSpec
+from envmatrix.verdict import holds
+from envmatrix.wording import Figure, days, text
 
 #: default encryption algorithms that meet what the spec requires (aws:kms:dsse is KMS with two layers)
 ACCEPTED = {"AES256": ("AES256", "aws:kms", "aws:kms:dsse"), "aws:kms": ("aws:kms", "aws:kms:dsse")}
@@ -23,7 +25,8 @@ def _restorable_window(spec: EnvironmentSpec) -> bool:
     return spec.database.restorable_within_minutes is not None
 
 
-@check("DB-BACKUP-RETENTION", layer="live", area="backups", row="backups", evidence=True, severity="critical")
+@check("DB-BACKUP-RETENTION", layer="live", area="backups", row="backups", evidence=True, severity="critical",
+       figure=Figure("BackupRetentionPeriod", days()))
 def test_db_backup_retention(env: Environment) -> None:
     """RDS automated backup retention (days) per the matrix's Backups row."""
     resource, db = primary_db(env)
@@ -31,10 +34,11 @@ def test_db_backup_retention(env: Environment) -> None:
 
 
 @check("DB-BACKUPS-RECENT", layer="live", area="backups", row="backups", evidence=True, severity="high",
-       applies=_restorable_window)
+       applies=_restorable_window,
+       figure=Figure("LatestRestorableTime", text("restorable {}"), part=2))
 def test_db_backups_recent(env: Environment) -> None:
     """Backups are happening, not only configured: LatestRestorableTime within the spec's minutes of the snapshot."""
-    snapshot = live(env)
+    snapshot = env.live
     resource, db = primary_db(env)
     window = env.spec.database.restorable_within_minutes or 0
     restorable = db.latest_restorable_time
@@ -55,8 +59,8 @@ def test_db_deletion_protection(env: Environment) -> None:
 @check("BACKUP-BUCKET", layer="live", area="backups", row="backups", severity="high", applies=_has_backup_bucket)
 def test_backup_bucket(env: Environment) -> None:
     """The backup bucket exists, is versioned and encrypted at rest."""
-    resource = f"s3:{live(env).names['backup_bucket']}"
-    bucket = present(env, live(env).section("buckets").backup, resource)
+    resource = f"s3:{env.live.names['backup_bucket']}"
+    bucket = present(env, env.live.section(BucketsInventory).backup, resource)
     env.expect(resource, "Versioning", "Enabled", bucket.versioning)
     wanted = env.spec.security.bucket_encryption
     env.expect(resource, "ServerSideEncryption", wanted, bucket.encryption or "none",
@@ -68,10 +72,10 @@ def test_backup_bucket(env: Environment) -> None:
        applies=_has_backup_bucket)
 def test_backup_bucket_public_access(env: Environment) -> None:
     """The backup bucket blocks every kind of public access, at bucket or account level (S3 merges them per flag)."""
-    resource = f"s3:{live(env).names['backup_bucket']}"
-    buckets = live(env).section("buckets")
+    resource = f"s3:{env.live.names['backup_bucket']}"
+    buckets = env.live.section(BucketsInventory)
     bucket = present(env, buckets.backup, resource)
     for flag in FLAGS:
         on, where = buckets.blocks(bucket, flag)
         env.expect(resource, f"PublicAccessBlock.{flag}", True, f"true ({where} level)" if on else f"false ({where})",
-                   expected_text="true (bucket or account level)", ok=lambda _w, _g, on=on: on)
+                   expected_text="true (bucket or account level)", ok=holds(on))

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from envmatrix import Environment, check
-from envmatrix.aws.checking import live, present
+from envmatrix.aws.budgets import BudgetsInventory
+from envmatrix.aws.checking import present
+from envmatrix.aws.costs import CostsInventory
 from envmatrix.spec import Cost
+from envmatrix.wording import Figure, of_documented, text
 
 
 def _usd(amount: float) -> str:
@@ -19,12 +22,13 @@ def _documented(cost: Cost) -> tuple[str, str]:
     return f"~{documented} USD", f"~{documented} USD (within {cost.tolerance_percent}%: {_usd(low)}-{_usd(high)})"
 
 
-@check("COST-BUDGET", layer="live", area="cost", row="cost_per_month", evidence=True, severity="medium")
+@check("COST-BUDGET", layer="live", area="cost", row="cost_per_month", evidence=True, severity="medium",
+       figure=Figure("BudgetLimit", text("budget {}"), part=2))
 def test_cost_budget(env: Environment) -> None:
     """A COST budget, MONTHLY, limited at the documented monthly cost (within the spec's tolerance), that alerts."""
-    snapshot = live(env)
+    snapshot = env.live
     resource = f"budget:{snapshot.names['budget']}"
-    budget = present(env, snapshot.section("budgets").budget, resource)
+    budget = present(env, snapshot.section(BudgetsInventory).budget, resource)
     env.expect(resource, "BudgetType", "COST", budget.budget_type)
     env.expect(resource, "TimeUnit", "MONTHLY", budget.time_unit)
     low, high = env.spec.cost.bounds()
@@ -39,13 +43,14 @@ def test_cost_budget(env: Environment) -> None:
                ok=lambda _w, got: got != "none")
 
 
-@check("COST-LAST-MONTH", layer="live", area="cost", row="cost_per_month", evidence=True, severity="medium")
+@check("COST-LAST-MONTH", layer="live", area="cost", row="cost_per_month", evidence=True, severity="medium",
+       figure=Figure("UnblendedCost", of_documented()))
 def test_cost_last_month(env: Environment) -> None:
     """Last full month's cost (Cost Explorer, UnblendedCost of the environment's tag) within the documented range.
 
     An estimated figure (AWS may still revise a closed month in the next one's first days) is still the month's.
     """
-    costs = live(env).section("costs")
+    costs = env.live.section(CostsInventory)
     resource = f"cost:{costs.tag_key}={costs.tag_value}"
     low, high = env.spec.cost.bounds()
     documented, accepted = _documented(env.spec.cost)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from envmatrix import Environment, check
-from envmatrix.aws.checking import ROLES, live, present, service, task_definition
-from envmatrix.aws.codedeploy import DeploymentGroup
-from envmatrix.aws.ecr import SEVERITIES, Image
+from envmatrix.aws.checking import ROLES, present, service, task_definition
+from envmatrix.aws.codedeploy import CodeDeployInventory, DeploymentGroup
+from envmatrix.aws.ecr import SEVERITIES, EcrInventory, Image
 from envmatrix.aws.ecs import TASK_SET_CONTROLLERS, Rollout
 from envmatrix.spec import EnvironmentSpec
 
@@ -64,9 +64,9 @@ def _images(spec: EnvironmentSpec) -> bool:
 
 
 def _group(env: Environment) -> tuple[str, DeploymentGroup]:
-    names = live(env).names
+    names = env.live.names
     resource = f"codedeploy:{names['codedeploy_application']}/{names['api_deployment_group']}"
-    return resource, present(env, live(env).section("codedeploy").group, resource)
+    return resource, present(env, env.live.section(CodeDeployInventory).group, resource)
 
 
 @check("DEPLOY-BLUE-GREEN", layer="live", area="sla", row="deployment", applies=_blue_green,
@@ -76,7 +76,7 @@ def test_deploy_blue_green(env: Environment) -> None:
     resource, api = service(env, "api")
     env.expect(resource, "deploymentController.type", CODE_DEPLOY, api.controller)
     group_resource, group = _group(env)
-    wanted = f"{live(env).names['cluster']}/{api.name}"
+    wanted = f"{env.live.names['cluster']}/{api.name}"
     env.expect(group_resource, "ecsServices", wanted, group.services or "none",
                ok=lambda want, got: isinstance(got, list) and want in got)
     env.expect(group_resource, "deploymentStyle", BLUE_GREEN_STYLE, group.style)
@@ -132,7 +132,7 @@ def test_deploy_circuit_breaker(env: Environment) -> None:
 def _image(env: Environment, role: str) -> tuple[str, Image]:
     """The ECR image (resolved to its digest) the role's running task definition names."""
     resource, _definition = task_definition(env, role)
-    found = live(env).section("ecr").images.get(role)
+    found = env.live.section(EcrInventory).images.get(role)
     image = present(env, found, f"{resource}/image")
     env.expect(f"{resource}/image", "repository", "an ECR repository", image.repository or image.reference,
                ok=lambda _w, _g: image.repository is not None)
@@ -163,7 +163,7 @@ def test_image_scanned(env: Environment) -> None:
     blocking = SEVERITIES[SEVERITIES.index(wanted.block_severity):]
     for role in ROLES:
         resource, image = _image(env, role)
-        repository = present(env, live(env).section("ecr").repositories.get(image.repository),
+        repository = present(env, env.live.section(EcrInventory).repositories.get(image.repository or ""),
                              f"ecr:{image.repository}")
         env.expect(f"ecr:{repository.name}", "scanning", "scan on push (repository or registry rule)",
                    repository.scanning, ok=lambda _w, got: got != "none")
@@ -180,11 +180,11 @@ def test_image_tags_immutable(env: Environment) -> None:
     """Each service's image comes from its repository, whose tags cannot be moved to another image."""
     wanted = env.spec.deployment.images
     assert wanted is not None and wanted.immutable_tags  # applies() guarantees it
-    names = live(env).names
+    names = env.live.names
     for role in ROLES:
         repository_name = names[f"{role}_repository"]
         resource, image = _image(env, role)
         env.expect(resource, "repository", repository_name, image.repository)
-        repository = present(env, live(env).section("ecr").repositories.get(repository_name),
+        repository = present(env, env.live.section(EcrInventory).repositories.get(repository_name),
                              f"ecr:{repository_name}")
         env.expect(f"ecr:{repository_name}", "imageTagMutability", IMMUTABLE, repository.tag_mutability)

@@ -7,6 +7,7 @@ from envmatrix.appsettings import AppSettings, Found, same
 from envmatrix.aws.checking import ROLES, container
 from envmatrix.aws.ecs import Container
 from envmatrix.spec import EnvironmentSpec
+from envmatrix.wording import Figure, text, word
 
 
 def _has_refresh(spec: EnvironmentSpec) -> bool:
@@ -51,13 +52,15 @@ def test_app_environment(env: Environment) -> None:
     _expect_variables(env, {"ENVIRONMENT": env.app_environment})
 
 
-@check("APP-DEBUG", layer="live", area="flags", row="debug_mode", evidence=True, severity="critical")
+@check("APP-DEBUG", layer="live", area="flags", row="debug_mode", evidence=True, severity="critical",
+       figure=Figure("environment.DEBUG", text("DEBUG={}"), "-api"))
 def test_app_debug(env: Environment) -> None:
     """Debug mode per the matrix."""
     _expect_variables(env, {"DEBUG": env.spec.app.debug})
 
 
-@check("JWT-ACCESS-MINUTES", layer="live", area="flags", row="jwt_expiration", evidence=True, severity="high")
+@check("JWT-ACCESS-MINUTES", layer="live", area="flags", row="jwt_expiration", evidence=True, severity="high",
+       figure=Figure("environment.JWT_ACCESS_TOKEN_EXPIRE_MINUTES", text("{} min"), rank=2))
 def test_jwt_access_minutes(env: Environment) -> None:
     """Access-token lifetime (minutes) and signing algorithm."""
     jwt = env.spec.app.jwt
@@ -71,7 +74,8 @@ def test_jwt_refresh_days(env: Environment) -> None:
     _expect_variables(env, {"JWT_REFRESH_TOKEN_EXPIRE_DAYS": env.spec.app.jwt.refresh_token_days})
 
 
-@check("APP-EMAIL-VERIFICATION", layer="live", area="flags", row="email_verification", evidence=True, severity="high")
+@check("APP-EMAIL-VERIFICATION", layer="live", area="flags", row="email_verification", evidence=True, severity="high",
+       figure=Figure("environment.ENABLE_EMAIL_VERIFICATION", word("verification on", "verification off"), rank=3))
 def test_app_email_verification(env: Environment) -> None:
     """Email verification required or skipped per the matrix."""
     _expect_variables(env, {"ENABLE_EMAIL_VERIFICATION": env.spec.app.email_verification})

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from envmatrix import Environment, check
-from envmatrix.aws.buckets import expiration_days
-from envmatrix.aws.checking import ROLES, container, live, present, task_definition
+from envmatrix.aws.buckets import BucketsInventory, expiration_days
+from envmatrix.aws.checking import ROLES, container, present, task_definition
 from envmatrix.aws.ecs import Container, TaskDefinition
+from envmatrix.aws.logs import LogsInventory
 from envmatrix.spec import EnvironmentSpec
+from envmatrix.wording import Figure, days, text
 
 
 def _archives(spec: EnvironmentSpec) -> bool:
     return spec.logging.archive_days is not None and spec.security.log_archive_bucket
 
 
-@check("LOG-LEVEL", layer="live", area="logging", row="log_level", evidence=True, severity="medium")
+@check("LOG-LEVEL", layer="live", area="logging", row="log_level", evidence=True, severity="medium",
+       figure=Figure("environment.LOG_LEVEL", text(), "-api"))
 def test_log_level(env: Environment) -> None:
     """LOG_LEVEL in the api and worker task definitions."""
     for role in ROLES:
@@ -38,7 +41,7 @@ def _firelens_to_cloudwatch(app: Container, definition: TaskDefinition) -> bool:
 def test_log_destination(env: Environment) -> None:
     """Each container logs to its service's CloudWatch log group: by awslogs, or by a FireLens router's
     CloudWatch output (a router shipping elsewhere, e.g. only to Datadog, does not count)."""
-    snapshot = live(env)
+    snapshot = env.live
     for role in ROLES:
         resource, app = container(env, role)
         group = snapshot.names[f"{role}_log_group"]
@@ -51,21 +54,22 @@ def test_log_destination(env: Environment) -> None:
         env.expect(resource, "logConfiguration.options.awslogs-group", group, app.log_options.get("awslogs-group"))
 
 
-@check("LOG-RETENTION", layer="live", area="logging", row="log_level", severity="medium")
+@check("LOG-RETENTION", layer="live", area="logging", row="log_level", severity="medium",
+       figure=Figure("retentionInDays", days(), "-api", part=2))
 def test_log_retention(env: Environment) -> None:
     """CloudWatch log group retention (days) of both services."""
-    snapshot = live(env)
+    snapshot = env.live
     for role in ROLES:
         resource = f"log-group:{snapshot.names[f'{role}_log_group']}"
-        group = present(env, snapshot.section("logs").groups.get(role), resource)
+        group = present(env, snapshot.section(LogsInventory).groups.get(role), resource)
         env.expect(resource, "retentionInDays", env.spec.logging.retention_days, group.retention_days)
 
 
 @check("LOG-ARCHIVE", layer="live", area="logging", row="log_level", severity="medium", applies=_archives)
 def test_log_archive(env: Environment) -> None:
     """The log archive bucket keeps objects for the documented days (lifecycle expiration)."""
-    resource = f"s3:{live(env).names['log_archive_bucket']}"
-    bucket = present(env, live(env).section("buckets").log_archive, resource)
+    resource = f"s3:{env.live.names['log_archive_bucket']}"
+    bucket = present(env, env.live.section(BucketsInventory).log_archive, resource)
     days = expiration_days(bucket)
     partial = sorted(f"{rule.expiration_days} for {rule.scope} only" for rule in bucket.lifecycle
                      if rule.enabled and rule.expiration_days and rule.scope is not None)

@@ -3,31 +3,36 @@
 from __future__ import annotations
 
 from envmatrix import Environment, check
-from envmatrix.aws.alarms import Alarm, names_resource
+from envmatrix.aws.alarms import Alarm, AlarmsInventory, names_resource
 from envmatrix.aws.arn import parse_arn
-from envmatrix.aws.checking import live, present
+from envmatrix.aws.checking import present
+from envmatrix.aws.ecs import EcsInventory
 from envmatrix.spec import AlarmSignal, EnvironmentSpec
+from envmatrix.verdict import holds
+from envmatrix.wording import Figure, text, word
 
 
 def _alerts(spec: EnvironmentSpec) -> bool:
     return spec.monitoring.alerting
 
 
-@check("MON-CONTAINER-INSIGHTS", layer="live", area="monitoring", row="monitoring", evidence=True, severity="medium")
+@check("MON-CONTAINER-INSIGHTS", layer="live", area="monitoring", row="monitoring", evidence=True, severity="medium",
+       figure=Figure("settings.containerInsights", word("Container Insights", "no Container Insights")))
 def test_mon_container_insights(env: Environment) -> None:
     """ECS Container Insights on where the matrix says Full monitoring, off where Basic."""
-    resource = f"ecs-cluster:{live(env).names['cluster']}"
-    cluster = present(env, live(env).section("ecs").cluster, resource)
+    resource = f"ecs-cluster:{env.live.names['cluster']}"
+    cluster = present(env, env.live.section(EcsInventory).cluster, resource)
     expected = "enabled" if env.spec.monitoring.container_insights else "disabled"
     env.expect(resource, "settings.containerInsights", expected, cluster.container_insights or "disabled",
                ok=lambda want, got: (got in ("enabled", "enhanced")) == (want == "enabled"))
 
 
-@check("MON-ALARMS", layer="live", area="monitoring", row="monitoring", evidence=True, severity="high", applies=_alerts)
+@check("MON-ALARMS", layer="live", area="monitoring", row="monitoring", evidence=True, severity="high", applies=_alerts,
+       figure=Figure("count", text("{} alarms"), part=2))
 def test_mon_alarms(env: Environment) -> None:
     """CloudWatch alarms exist, tagged with the environment, each notifying an SNS topic."""
-    alarms = live(env).section("alarms").alarms
-    prefix = live(env).names["alarm_prefix"]
+    alarms = env.live.section(AlarmsInventory).alarms
+    prefix = env.live.names["alarm_prefix"]
     env.expect(f"alarms:{prefix}*", "count", "at least one alarm", len(alarms), ok=lambda _w, got: got > 0)
     for alarm in alarms:
         resource = f"alarm:{alarm.name}"
@@ -46,12 +51,12 @@ def _signal_text(signal: AlarmSignal) -> str:
        applies=_alerts)
 def test_mon_alarm_signals(env: Environment) -> None:
     """Each signal the monitoring level names has an enabled alarm with an SNS action (found by metric, not name)."""
-    snapshot = live(env)
+    snapshot = env.live
     level = env.suite.spec.monitoring_level(env.name)
     env.expect("spec", "monitoring_levels", env.spec.monitoring.level, "defined" if level else "undefined",
                ok=lambda _w, got: got == "defined")
     assert level is not None  # env.expect raised otherwise
-    alarms = snapshot.section("alarms").alarms
+    alarms = snapshot.section(AlarmsInventory).alarms
     names, prefix = snapshot.names, snapshot.names["alarm_prefix"]
     for key in level.signals:
         signal = env.suite.spec.alarm_signals[key]
@@ -63,11 +68,12 @@ def test_mon_alarm_signals(env: Environment) -> None:
 
 
 @check("MON-ALERT-SUBSCRIPTIONS", layer="live", area="monitoring", row="monitoring", evidence=True,
-       severity="high", applies=_alerts)
+       severity="high", applies=_alerts,
+       figure=Figure("Subscriptions", text("alerts to {}"), part=3))
 def test_mon_alert_subscriptions(env: Environment) -> None:
     """Every SNS topic the alarms notify exists and has a confirmed subscription (PendingConfirmation is none)."""
-    inventory = live(env).section("alarms")
-    env.expect(f"alarms:{live(env).names['alarm_prefix']}*", "AlarmActions (SNS topics)", "at least one topic",
+    inventory = env.live.section(AlarmsInventory)
+    env.expect(f"alarms:{env.live.names['alarm_prefix']}*", "AlarmActions (SNS topics)", "at least one topic",
                len(inventory.topics), ok=lambda _w, got: got > 0)
     for arn, topic in sorted(inventory.topics.items()):
         parsed = parse_arn(arn)
@@ -76,7 +82,7 @@ def test_mon_alert_subscriptions(env: Environment) -> None:
         shown = f"{topic.confirmed} confirmed ({', '.join(topic.protocols)})" if topic.confirmed else \
             f"none ({topic.pending} pending confirmation)" if topic.pending else "none"
         env.expect(resource, "Subscriptions", "at least one confirmed subscription", shown,
-                   ok=lambda _w, _g, t=topic: t.confirmed > 0)
+                   ok=holds(topic.confirmed > 0))
 
 
 def _notifies_sns(alarm: Alarm) -> bool:

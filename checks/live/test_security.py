@@ -5,24 +5,27 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import ssl
-from collections.abc import Callable
-from typing import Any
 
 from envmatrix import Environment, check
-from envmatrix.aws.alb import SECURE_PROTOCOLS, Action, Listener
+from envmatrix.aws.alb import SECURE_PROTOCOLS, Action, AlbInventory, Listener
 from envmatrix.aws.checking import (
     ROLES,
     container,
     judged_db,
-    live,
     present,
     tagged_resources,
     task_definition,
 )
+from envmatrix.aws.elasticache import CacheInventory
+from envmatrix.aws.network import NetworkInventory
+from envmatrix.aws.rds import RdsInventory
 from envmatrix.aws.rotation import UnreadableSchedule
-from envmatrix.aws.secrets import Secret, rotation_interval
+from envmatrix.aws.secrets import Secret, SecretsInventory, rotation_interval
+from envmatrix.aws.waf import WafInventory
 from envmatrix.names import secret_reference
 from envmatrix.spec import EnvironmentSpec
+from envmatrix.verdict import holds
+from envmatrix.wording import Figure, text
 
 WORLD = ("0.0.0.0/0", "::/0")
 
@@ -43,8 +46,8 @@ def _has_waf(spec: EnvironmentSpec) -> bool:
        applies=_uses_secrets_manager)
 def test_secrets_placeholders(env: Environment) -> None:
     """Every secret-class variable comes from its Secrets Manager secret (``secrets``), never plain ``environment``."""
-    secrets = live(env).section("secrets")
-    prefix = live(env).names["secret_prefix"]
+    secrets = env.live.section(SecretsInventory)
+    prefix = env.live.names["secret_prefix"]
     for role in ROLES:
         resource, app = container(env, role)
         for name in env.spec.secrets.from_secrets_manager:
@@ -83,8 +86,8 @@ def test_secrets_rotation(env: Environment) -> None:
     """Secrets Manager rotation every N days (AutomaticallyAfterDays or rate(...) exactly; a cron(...) schedule
     never more than N days apart) and running (a secret never rotated must be younger than its period), or off
     where the spec says manual."""
-    secrets = live(env).section("secrets")
-    prefix = live(env).names["secret_prefix"]
+    secrets = env.live.section(SecretsInventory)
+    prefix = env.live.names["secret_prefix"]
     for short, rule in sorted(env.spec.secrets.rotation.items()):
         resource = f"secret:{prefix}{short}"
         secret = present(env, secrets.secrets.get(short), resource)
@@ -120,7 +123,7 @@ def _rotation_running(env: Environment, resource: str, secret: Secret, interval:
     """Enabled but never run (no LastRotatedDate): a finding once the secret is older than its period."""
     if secret.last_rotated is not None:
         return
-    taken = dt.datetime.fromisoformat(live(env).taken_at)
+    taken = dt.datetime.fromisoformat(env.live.taken_at)
     age = taken - secret.created if secret.created else None
     due = age is not None and age > interval
     shown = "never rotated, CreatedDate unknown" if age is None else (
@@ -136,8 +139,8 @@ def _days(span: dt.timedelta) -> str:
 @check("NET-VPC-CIDR", layer="live", area="security", row="security", evidence=True, severity="high")
 def test_net_vpc_cidr(env: Environment) -> None:
     """The VPC's primary CIDR as documented (secondary CIDR associations are fine)."""
-    resource = f"vpc:{live(env).names['vpc']}"
-    vpc = present(env, live(env).section("network").vpc, resource)
+    resource = f"vpc:{env.live.names['vpc']}"
+    vpc = present(env, env.live.section(NetworkInventory).vpc, resource)
     env.expect(resource, "CidrBlock", env.spec.network.vpc_cidr, vpc.cidr)
 
 
@@ -153,10 +156,10 @@ def _inside(cidr: str, vpc_cidrs: list[str]) -> bool:
 def test_net_data_ingress(env: Environment) -> None:
     """Database and cache security groups admit traffic only from inside the VPC (any of its CIDRs) or from
     security groups; a prefix list is not proven inside, so it counts as a source outside."""
-    network = live(env).section("network")
-    vpc = present(env, network.vpc, f"vpc:{live(env).names['vpc']}")
+    network = env.live.section(NetworkInventory)
+    vpc = present(env, network.vpc, f"vpc:{env.live.names['vpc']}")
     for role in ("db", "cache"):
-        resource = f"security-group:{live(env).names['sg_prefix']}{role}-sg"
+        resource = f"security-group:{env.live.names['sg_prefix']}{role}-sg"
         group = present(env, network.security_groups.get(role), resource)
         outside = {cidr for rule in group.ingress for cidr in rule.cidrs if not _inside(cidr, vpc.cidrs)}
         outside |= {f"prefix-list:{item}" for rule in group.ingress for item in rule.prefix_lists}
@@ -167,8 +170,8 @@ def test_net_data_ingress(env: Environment) -> None:
 @check("NET-WORLD-INGRESS", layer="live", area="security", row="security", evidence=True, severity="critical")
 def test_net_world_ingress(env: Environment) -> None:
     """Nothing is open to the world (0.0.0.0/0 or ::/0) except the load balancer's ports 80 and 443."""
-    snapshot = live(env)
-    network = snapshot.section("network")
+    snapshot = env.live
+    network = snapshot.section(NetworkInventory)
     present(env, network.vpc, f"vpc:{snapshot.names['vpc']}")
     for role, found in sorted(network.security_groups.items()):
         group = present(env, found, f"security-group:{snapshot.names['sg_prefix']}{role}-sg")
@@ -179,11 +182,6 @@ def test_net_world_ingress(env: Environment) -> None:
         env.expect(f"security-group:{group.name}", "IpPermissions", "nothing open to 0.0.0.0/0 or ::/0"
                    + (" but tcp 80/443" if role == "alb" else ""), open_ports or "none",
                    ok=lambda _w, got: got == "none")
-
-
-def _holds(verdict: bool) -> Callable[[Any, Any], bool]:
-    """An ``ok`` for env.expect when the verdict was reached on the structured value, not on its text."""
-    return lambda _want, _got: verdict
 
 
 def _shown(actions: list[Action]) -> str:
@@ -201,20 +199,20 @@ def _plain_http(env: Environment, resource: str, listener: Listener) -> None:
     where = f"{resource}/listener:{listener.port}"
     wanted = "redirect to HTTPS or fixed-response"
     safe = _never_forwards(listener.actions)
-    env.expect(where, "DefaultActions", wanted, _shown(listener.actions), ok=_holds(safe))
+    env.expect(where, "DefaultActions", wanted, _shown(listener.actions), ok=holds(safe))
     for rule in listener.rules or []:  # a plain listener's rules are always read (None only behind TLS)
         if not rule.is_default:  # the default rule repeats DefaultActions
             safe = _never_forwards(rule.actions)
             env.expect(f"{where}/rule:{rule.priority}", "Actions", wanted, _shown(rule.actions),
-                       ok=_holds(safe))
+                       ok=holds(safe))
 
 
 @check("ALB-HTTPS", layer="live", area="security", row="security", evidence=True, severity="critical")
 def test_alb_https(env: Environment) -> None:
     """An HTTPS listener on 443 with a certificate; nothing forwards plain HTTP, whatever the default action:
     on every HTTP listener the default action and every rule redirect to HTTPS or answer a fixed response."""
-    balancer = live(env).section("alb")
-    resource = f"load-balancer:{live(env).names['alb']}"
+    balancer = env.live.section(AlbInventory)
+    resource = f"load-balancer:{env.live.names['alb']}"
     present(env, balancer.load_balancer, resource)
     https = next((item for item in balancer.listeners if item.port == 443), None)
     https = present(env, https, f"{resource}/listener:443")
@@ -237,8 +235,8 @@ def _tls_rank(protocol: str) -> int:
 @check("ALB-TLS-POLICY", layer="live", area="security", row="security", evidence=True, severity="high")
 def test_alb_tls_policy(env: Environment) -> None:
     """Every HTTPS listener's TLS policy accepts no protocol older than the spec's minimum (its SslProtocols)."""
-    balancer = live(env).section("alb")
-    resource = f"load-balancer:{live(env).names['alb']}"
+    balancer = env.live.section(AlbInventory)
+    resource = f"load-balancer:{env.live.names['alb']}"
     present(env, balancer.load_balancer, resource)
     secure = [item for item in balancer.listeners if item.protocol in SECURE_PROTOCOLS]
     env.expect(resource, "Listeners", "an HTTPS listener", len(secure), ok=lambda _w, got: got > 0)
@@ -252,35 +250,34 @@ def _tls_policy(env: Environment, where: str, policy: str | None, protocols: lis
     oldest = min(protocols, key=_tls_rank) if protocols else None  # a policy AWS did not describe: unknown
     meets = oldest is not None and _tls_rank(oldest) >= _tls_rank(minimum)
     env.expect(where, "SslPolicy", minimum, f"{policy} (oldest protocol {oldest or 'unknown'})",
-               expected_text=f"{minimum} or newer", ok=_holds(meets))
+               expected_text=f"{minimum} or newer", ok=holds(meets))
 
 
 @check("WAF-ASSOCIATED", layer="live", area="security", row="security",
-       evidence=True, severity="critical", applies=_has_waf)
+       evidence=True, severity="critical", applies=_has_waf,
+       figure=Figure("WebACL", text("WAF")))
 def test_waf_associated(env: Environment) -> None:
     """The WAF web ACL is associated with the load balancer (read in its own section, apart from the ALB's)."""
-    waf = live(env).section("waf")
-    resource = f"load-balancer:{live(env).names['alb']}"
+    waf = env.live.section(WafInventory)
+    resource = f"load-balancer:{env.live.names['alb']}"
     present(env, waf.load_balancer_arn, resource)
     acl = waf.web_acl
-    env.expect(resource, "WebACL", live(env).names["waf"], acl.name if acl else "none")
+    env.expect(resource, "WebACL", env.live.names["waf"], acl.name if acl else "none")
 
 
 @check("DATA-ENCRYPTION", layer="live", area="security", row="security", evidence=True, severity="critical")
 def test_data_encryption(env: Environment) -> None:
-    """Database storage encrypted and not publicly accessible; cache encrypted at rest and in transit."""
-    snapshot = live(env)
+    """Database storage encrypted (primary and read replicas); cache encrypted at rest and in transit."""
+    snapshot = env.live
     resource = f"rds:{snapshot.names['db']}"
-    db = present(env, snapshot.section("rds").primary, resource)
+    db = present(env, snapshot.section(RdsInventory).primary, resource)
     label, judged = judged_db(env, db, resource)
     env.expect(label, "StorageEncrypted", True, judged.storage_encrypted)
-    env.expect(resource, "PubliclyAccessible", False, db.publicly_accessible)
-    for replica in snapshot.section("rds").replicas:
+    for replica in snapshot.section(RdsInventory).replicas:
         label, judged = judged_db(env, replica, f"rds:{replica.identifier}")
         env.expect(label, "StorageEncrypted", True, judged.storage_encrypted)
-        env.expect(f"rds:{replica.identifier}", "PubliclyAccessible", False, replica.publicly_accessible)
     cache_resource = f"elasticache:{snapshot.names['cache']}"
-    group = present(env, snapshot.section("cache").group, cache_resource)
+    group = present(env, snapshot.section(CacheInventory).group, cache_resource)
     env.expect(cache_resource, "AtRestEncryptionEnabled", True, group.at_rest_encryption)
     env.expect(cache_resource, "TransitEncryptionEnabled", True, group.transit_encryption)
     mode = group.transit_encryption_mode or "<absent: required on engines without modes>"
@@ -288,11 +285,22 @@ def test_data_encryption(env: Environment) -> None:
                ok=lambda _w, _g: group.transit_encryption_required)
 
 
+@check("DATA-NOT-PUBLIC", layer="live", area="security", row="security", evidence=True, severity="critical")
+def test_data_not_public(env: Environment) -> None:
+    """The database (primary and read replicas) is not publicly accessible: no public address from the internet."""
+    snapshot = env.live
+    resource = f"rds:{snapshot.names['db']}"
+    db = present(env, snapshot.section(RdsInventory).primary, resource)
+    env.expect(resource, "PubliclyAccessible", False, db.publicly_accessible)
+    for replica in snapshot.section(RdsInventory).replicas:
+        env.expect(f"rds:{replica.identifier}", "PubliclyAccessible", False, replica.publicly_accessible)
+
+
 @check("RESOURCE-TAGS", layer="live", area="security", row="security", evidence=True, severity="medium")
 def test_resource_tags(env: Environment) -> None:
     """The environment and project tags (keys from [tags]) on every resource found."""
     wanted = env.tags
-    found = tagged_resources(live(env))
+    found = tagged_resources(env.live)
     env.expect("taggable resources", "count", "at least one resource found", len(found),
                ok=lambda _w, got: got > 0)
     for resource, tags in found:

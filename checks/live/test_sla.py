@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from envmatrix import Environment, check
-from envmatrix.aws.checking import live, present, primary_db, service, task_definition
-from envmatrix.aws.rds import DbInstance, storage_within
-from envmatrix.spec import EnvironmentSpec
+from envmatrix.aws.checking import present, primary_db, service, task_definition
+from envmatrix.aws.elasticache import CacheInventory, ReplicationGroup
+from envmatrix.aws.network import NetworkInventory
+from envmatrix.aws.rds import DbInstance, RdsInventory, storage_within
+from envmatrix.aws.scaling import ScalingInventory
+from envmatrix.spec import EnvironmentSpec, Service
+from envmatrix.verdict import holds
+from envmatrix.wording import Figure, count, listed, text, when, word
 
 
 def _has_replica(spec: EnvironmentSpec) -> bool:
@@ -17,8 +24,8 @@ def _needs_zones(spec: EnvironmentSpec) -> bool:
 
 
 def _primary(env: Environment) -> tuple[str, DbInstance]:
-    resource = f"rds:{live(env).names['db']}"
-    return resource, present(env, live(env).section("rds").primary, resource)
+    resource = f"rds:{env.live.names['db']}"
+    return resource, present(env, env.live.section(RdsInventory).primary, resource)
 
 
 @check("DB-INSTANCE-CLASS", layer="live", area="sla", row="database")
@@ -45,18 +52,20 @@ def test_db_max_storage(env: Environment) -> None:
     env.expect(resource, "MaxAllocatedStorage", env.spec.database.max_allocated_storage_gb, db.max_allocated_storage)
 
 
-@check("DB-MULTI-AZ", layer="live", area="sla", row="database", evidence=True, severity="critical")
+@check("DB-MULTI-AZ", layer="live", area="sla", row="database", evidence=True, severity="critical",
+       figure=Figure("MultiAZ", word("Multi-AZ", "Single AZ")))
 def test_db_multi_az(env: Environment) -> None:
     """RDS Multi-AZ per the matrix's Database row."""
     resource, db = primary_db(env)
     env.expect(resource, "MultiAZ", env.spec.database.multi_az, db.multi_az)
 
 
-@check("DB-REPLICA", layer="live", area="sla", row="database", evidence=True, severity="high")
+@check("DB-REPLICA", layer="live", area="sla", row="database", evidence=True, severity="high",
+       figure=Figure("ReadReplicaDBInstanceIdentifiers", when("none", "no replica"), part=2, rank=2))
 def test_db_replica(env: Environment) -> None:
     """A read replica exactly where the matrix says "with replica" (from ReadReplicaDBInstanceIdentifiers)."""
     resource, db = _primary(env)
-    replicas = [r.identifier for r in live(env).section("rds").replicas]
+    replicas = [r.identifier for r in env.live.section(RdsInventory).replicas]
     wanted = env.spec.database.replica is not None
     env.expect(resource, "ReadReplicaDBInstanceIdentifiers", "a read replica" if wanted else "no read replica",
                replicas or db.read_replicas or "none", ok=lambda _w, got: (got != "none") == wanted)
@@ -64,21 +73,22 @@ def test_db_replica(env: Environment) -> None:
                ok=lambda _w, _g: len(replicas) == len(db.read_replicas))
 
 
-@check("DB-REPLICA-CLASS", layer="live", area="sla", row="database", applies=_has_replica)
+@check("DB-REPLICA-CLASS", layer="live", area="sla", row="database", applies=_has_replica,
+       figure=Figure("DBInstanceClass", text("replica {}"), "replica", part=2))
 def test_db_replica_class(env: Environment) -> None:
     """Read replica instance class."""
     resource, _db = _primary(env)
     replica_spec = env.spec.database.replica
     assert replica_spec is not None  # guaranteed by applies=
-    replicas = live(env).section("rds").replicas
+    replicas = env.live.section(RdsInventory).replicas
     present(env, replicas[0] if replicas else None, f"{resource} read replica")
     for replica in replicas:
         env.expect(f"rds:{replica.identifier}", "DBInstanceClass", replica_spec.instance_class, replica.instance_class)
 
 
-def _cache(env: Environment):  # type: ignore[no-untyped-def]
-    resource = f"elasticache:{live(env).names['cache']}"
-    return resource, present(env, live(env).section("cache").group, resource)
+def _cache(env: Environment) -> tuple[str, ReplicationGroup]:
+    resource = f"elasticache:{env.live.names['cache']}"
+    return resource, present(env, env.live.section(CacheInventory).group, resource)
 
 
 @check("CACHE-NODE-TYPE", layer="live", area="sla", row="database")
@@ -111,10 +121,11 @@ def test_cache_multi_az(env: Environment) -> None:
     env.expect(resource, "MultiAZ", expected, group.multi_az)
 
 
-def _task_size_check(role: str):  # type: ignore[no-untyped-def]
-    @check(f"ECS-{role.upper()}-TASK-SIZE", layer="live", area="sla", row="auto_scaling")
+def _task_size_check(check_id: str, role: str) -> Callable[[Environment], None]:
+    """Check ``check_id`` (literal at its call below): the ``role`` task definition's size."""
+    @check(check_id, layer="live", area="sla", row="auto_scaling")
     def test(env: Environment) -> None:
-        expected = getattr(env.spec.services, role)
+        expected: Service = getattr(env.spec.services, role)
         resource, definition = task_definition(env, role)
         env.expect(resource, "cpu", str(expected.cpu), definition.cpu)
         env.expect(resource, "memory", str(expected.memory), definition.memory)
@@ -127,14 +138,15 @@ def _task_size_check(role: str):  # type: ignore[no-untyped-def]
 MANAGED = "managed by Application Auto Scaling"
 
 
-def _capacity_check(role: str):  # type: ignore[no-untyped-def]
-    @check(f"ECS-{role.upper()}-CAPACITY", layer="live", area="sla", row="auto_scaling")
+def _capacity_check(check_id: str, role: str) -> Callable[[Environment], None]:
+    """Check ``check_id`` (literal at its call below): the ``role`` service's count and scaling bounds."""
+    @check(check_id, layer="live", area="sla", row="auto_scaling")
     def test(env: Environment) -> None:
-        expected = getattr(env.spec.services, role)
-        snapshot = live(env)
+        expected: Service = getattr(env.spec.services, role)
+        snapshot = env.live
         resource, found = service(env, role)
         low, high = expected.min_capacity, expected.max_capacity
-        scalable = snapshot.section("scaling").targets.get(role)
+        scalable = snapshot.section(ScalingInventory).targets.get(role)
         if scalable is not None:  # scaling moves desiredCount: any value within the documented range is right
             env.expect(resource, "desiredCount", f"within [{low}, {high}]", found.desired_count,
                        expected_text=f"within [{low}, {high}] ({MANAGED})", ok=lambda _w, got: low <= got <= high)
@@ -153,23 +165,24 @@ def _capacity_check(role: str):  # type: ignore[no-untyped-def]
     return test
 
 
-test_ecs_api_task_size = _task_size_check("api")
-test_ecs_worker_task_size = _task_size_check("worker")
-test_ecs_api_capacity = _capacity_check("api")
-test_ecs_worker_capacity = _capacity_check("worker")
+test_ecs_api_task_size = _task_size_check("ECS-API-TASK-SIZE", "api")
+test_ecs_worker_task_size = _task_size_check("ECS-WORKER-TASK-SIZE", "worker")
+test_ecs_api_capacity = _capacity_check("ECS-API-CAPACITY", "api")
+test_ecs_worker_capacity = _capacity_check("ECS-WORKER-CAPACITY", "worker")
 
 
-@check("AUTO-SCALING", layer="live", area="sla", row="auto_scaling", evidence=True)
+@check("AUTO-SCALING", layer="live", area="sla", row="auto_scaling", evidence=True,
+       figure=Figure("MinCapacity..MaxCapacity", text("api {}"), "/api"))
 def test_auto_scaling(env: Environment) -> None:
     """Scalable targets with a range (min < max) where auto scaling is enabled; none where it is disabled."""
-    snapshot = live(env)
+    snapshot = env.live
     for role in ("api", "worker"):
-        target = snapshot.section("scaling").targets.get(role)
+        target = snapshot.section(ScalingInventory).targets.get(role)
         label = f"scalable-target:{snapshot.names['cluster']}/{snapshot.names[role + '_service']}"
         shown = f"{target.min_capacity}..{target.max_capacity}" if target else "none"
         if env.spec.auto_scaling:
             env.expect(label, "MinCapacity..MaxCapacity", "a scaling range (min < max)", shown,
-                       ok=lambda _w, _g, t=target: t is not None and t.min_capacity < t.max_capacity)
+                       ok=holds(target is not None and target.min_capacity < target.max_capacity))
         else:
             env.expect(label, "MinCapacity..MaxCapacity", "no scalable target (auto scaling disabled)", shown,
                        ok=lambda _w, got: got == "none")
@@ -179,24 +192,26 @@ def _scales(spec: EnvironmentSpec) -> bool:
     return spec.auto_scaling
 
 
-@check("AUTO-SCALING-POLICY", layer="live", area="sla", row="auto_scaling", evidence=True, applies=_scales)
+@check("AUTO-SCALING-POLICY", layer="live", area="sla", row="auto_scaling", evidence=True, applies=_scales,
+       figure=Figure("ScalingPolicies", listed("api scaling policy"), "/api", part=2))
 def test_auto_scaling_policy(env: Environment) -> None:
     """Where enabled, each scalable target has a scaling policy and its dynamic scaling is not suspended."""
-    snapshot = live(env)
+    snapshot = env.live
     for role in ("api", "worker"):
         label = f"scalable-target:{snapshot.names['cluster']}/{snapshot.names[role + '_service']}"
-        target = present(env, snapshot.section("scaling").targets.get(role), label)
+        target = present(env, snapshot.section(ScalingInventory).targets.get(role), label)
         shown = [f"{policy.name} ({policy.policy_type})" for policy in target.policies] or "none"
         env.expect(label, "ScalingPolicies", "at least one scaling policy", shown, ok=lambda _w, got: got != "none")
         env.expect(label, "SuspendedState", "dynamic scaling not suspended", target.suspended or "none",
                    ok=lambda _w, got: got == "none")
 
 
-@check("NET-AVAILABILITY-ZONES", layer="live", area="sla", row="uptime_sla", evidence=True, applies=_needs_zones)
+@check("NET-AVAILABILITY-ZONES", layer="live", area="sla", row="uptime_sla", evidence=True, applies=_needs_zones,
+       figure=Figure("subnets.AvailabilityZone", count("AZs"), part=2))
 def test_net_availability_zones(env: Environment) -> None:
     """The VPC's subnets span at least the availability zones the SLA needs."""
-    snapshot = live(env)
-    network = snapshot.section("network")
+    snapshot = env.live
+    network = snapshot.section(NetworkInventory)
     resource = f"vpc:{snapshot.names['vpc']}"
     present(env, network.vpc, resource)
     zones = sorted({subnet.availability_zone for subnet in network.subnets})

@@ -7,7 +7,7 @@ from typing import Any
 from envmatrix.aws.arn import parse_arn
 from envmatrix.aws.reading import or_none, reading, tag_dict
 from envmatrix.aws.section import Section
-from envmatrix.aws.target import Model, Target
+from envmatrix.aws.target import AwsTarget, Model
 
 #: SNS marks a subscription that was never confirmed by this SubscriptionArn instead of an ARN.
 PENDING = ("PendingConfirmation", "Deleted")
@@ -66,7 +66,7 @@ def _subscriptions(sns: Any, arn: str) -> list[dict[str, Any]]:
     return [item for page in pages for item in page.get("Subscriptions", [])]
 
 
-def _topic(target: Target, arn: str) -> Topic:
+def _topic(target: AwsTarget, arn: str) -> Topic:
     """A topic's subscriptions, read in the topic's own region; a topic that is gone is data, not an error."""
     parsed = parse_arn(arn)
     region = parsed.region if parsed and parsed.region != target.clients.region else None
@@ -80,7 +80,7 @@ def _topic(target: Target, arn: str) -> Topic:
                  protocols=sorted({str(item.get("Protocol", "")) for item in confirmed}))
 
 
-def fetch(target: Target) -> AlarmsInventory:
+def fetch(target: AwsTarget) -> AlarmsInventory:
     if not target.wants.alarms:
         return AlarmsInventory(alarms=[])
     prefix = target.names.alarm_prefix

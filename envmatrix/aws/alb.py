@@ -6,7 +6,7 @@ from typing import Any
 
 from envmatrix.aws.reading import Once, or_none, reading, tag_dict
 from envmatrix.aws.section import Section
-from envmatrix.aws.target import Model, Target
+from envmatrix.aws.target import AwsTarget, Model
 
 #: Listener protocols that terminate TLS (their SslPolicy matters; moto reports one on plain HTTP listeners too).
 SECURE_PROTOCOLS = ("HTTPS", "TLS")
@@ -80,7 +80,7 @@ _BALANCERS = Once()
 _POLICIES = Once()
 
 
-def _describe(target: Target) -> dict[str, Any] | None:
+def _describe(target: AwsTarget) -> dict[str, Any] | None:
     elb = target.clients.client("elbv2")
     with reading(target.env, f"load balancer {target.names.alb}"):
         answer = or_none(lambda: elb.describe_load_balancers(Names=[target.names.alb]), "LoadBalancerNotFound")
@@ -88,7 +88,7 @@ def _describe(target: Target) -> dict[str, Any] | None:
     return found[0] if found else None
 
 
-def find_load_balancer(target: Target) -> dict[str, Any] | None:
+def find_load_balancer(target: AwsTarget) -> dict[str, Any] | None:
     """The ALB's DescribeLoadBalancers entry (None if absent), asked once per target (shared with the WAF)."""
     return _BALANCERS.get(id(target), lambda: _describe(target), target)
 
@@ -144,7 +144,7 @@ def _target_group(raw: dict[str, Any]) -> TargetGroup:
         interval_seconds=raw.get("HealthCheckIntervalSeconds"))
 
 
-def fetch(target: Target) -> AlbInventory:
+def fetch(target: AwsTarget) -> AlbInventory:
     """The ALB by name, every listener and every rule of each plain one, the TLS policies in use, the ALB's tags."""
     raw = find_load_balancer(target)
     if raw is None:

@@ -9,7 +9,7 @@ from envmatrix.aws import identity
 from envmatrix.aws.guard import scoped
 from envmatrix.aws.reading import or_none, reading, tag_dict
 from envmatrix.aws.section import Section
-from envmatrix.aws.target import Model, Target
+from envmatrix.aws.target import AwsTarget, Model
 
 FLAGS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
 
@@ -72,7 +72,7 @@ def expiration_days(bucket: Bucket) -> list[int]:
                    if rule.enabled and rule.expiration_days and rule.scope is None})
 
 
-def _bucket(target: Target, name: str) -> Bucket | None:
+def _bucket(target: AwsTarget, name: str) -> Bucket | None:
     s3 = target.clients.client("s3")
     with reading(target.env, f"S3 bucket {name}"):
         versioning = or_none(lambda: s3.get_bucket_versioning(Bucket=name), "NoSuchBucket")
@@ -93,12 +93,12 @@ def _bucket(target: Target, name: str) -> Bucket | None:
     )
 
 
-def _bucket_in_scope(target: Target, name: str) -> Bucket | None:
+def _bucket_in_scope(target: AwsTarget, name: str) -> Bucket | None:
     with scoped(target.env):  # this pool's threads count their calls for the environment too
         return _bucket(target, name)
 
 
-def _account_block(target: Target) -> dict[str, bool] | None:
+def _account_block(target: AwsTarget) -> dict[str, bool] | None:
     """The account-level Block Public Access (s3control:GetPublicAccessBlock needs the account id)."""
     account = identity.fetch(target).account
     control = target.clients.client("s3control")
@@ -108,7 +108,7 @@ def _account_block(target: Target) -> dict[str, bool] | None:
     return {flag: bool(value) for flag, value in found["PublicAccessBlockConfiguration"].items()} if found else None
 
 
-def fetch(target: Target) -> BucketsInventory:
+def fetch(target: AwsTarget) -> BucketsInventory:
     """Both buckets side by side (each is five calls in a row); the account-level block only where it matters."""
     wants, names = target.wants, target.names
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix=f"buckets-{target.env}") as pool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from envmatrix.aws.identity import caller
 from envmatrix.aws.reading import or_none, reading
 from envmatrix.aws.section import Section
-from envmatrix.aws.target import Model, Target
+from envmatrix.aws.target import AwsTarget, Model
 
 MISSING = ("NotFoundException",)
 
@@ -30,7 +30,7 @@ class BudgetsInventory(Model):
     budget: Budget | None
 
 
-def fetch(target: Target) -> BudgetsInventory:
+def fetch(target: AwsTarget) -> BudgetsInventory:
     """DescribeBudget by name, then its notifications (both need the account id: the shared caller identity)."""
     name = target.names.budget
     account = str(caller(target)["Account"])

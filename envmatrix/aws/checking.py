@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Protocol, TypeVar
 
-from envmatrix.aws.dbclusters import held_by
-from envmatrix.aws.ecs import Container, Service, TaskDefinition
-from envmatrix.aws.rds import DbInstance
+from envmatrix.aws.dbclusters import DbClustersInventory, held_by
+from envmatrix.aws.ecs import Container, EcsInventory, Service, TaskDefinition
+from envmatrix.aws.rds import DbInstance, RdsInventory
 from envmatrix.aws.snapshot import Snapshot
 from envmatrix.context import Environment
 
 T = TypeVar("T")
+
+
+class Tagged(Protocol):
+    """A resource the snapshot read with its tags."""
+
+    @property
+    def tags(self) -> dict[str, str]: ...
+
+
 ROLES: tuple[str, ...] = ("api", "worker")
 #: Variables whose secret is shared: OAUTH_<P>_CLIENT_ID/SECRET -> oauth-<p> with JSON key client_id/client_secret.
 def present(env: Environment, found: T | None, resource: str) -> T:
@@ -26,34 +35,29 @@ def judged_db(env: Environment, db: DbInstance, resource: str) -> tuple[str, DbI
     if db.cluster is None:
         return resource, db
     label = f"rds-cluster:{db.cluster}"
-    cluster = present(env, live(env).section("db_clusters").clusters.get(db.cluster), label)
+    cluster = present(env, env.live.section(DbClustersInventory).clusters.get(db.cluster), label)
     return label, held_by(db, cluster)
 
 
 def primary_db(env: Environment) -> tuple[str, DbInstance]:
     """The primary, judged as :func:`judged_db` says; a failure naming it when the snapshot did not find it."""
-    resource = f"rds:{live(env).names['db']}"
-    return judged_db(env, present(env, live(env).section("rds").primary, resource), resource)
-
-
-def live(env: Environment) -> Snapshot:
-    snapshot: Snapshot = env.live
-    return snapshot
+    resource = f"rds:{env.live.names['db']}"
+    return judged_db(env, present(env, env.live.section(RdsInventory).primary, resource), resource)
 
 
 def service(env: Environment, role: str) -> tuple[str, Service]:
     """The role's ECS service and its resource label; a failure naming it when the snapshot did not find it."""
-    snapshot = live(env)
+    snapshot = env.live
     resource = f"ecs-service:{snapshot.names['cluster']}/{snapshot.names[role + '_service']}"
-    return resource, present(env, snapshot.section("ecs").services.get(role), resource)
+    return resource, present(env, snapshot.section(EcsInventory).services.get(role), resource)
 
 
 def task_definition(env: Environment, role: str) -> tuple[str, TaskDefinition]:
     """The revision the role's service runs (never merely the family's latest) and its resource label."""
     service(env, role)  # without a service nothing runs: fail naming the missing service
-    snapshot = live(env)
+    snapshot = env.live
     resource = f"ecs-task-definition:{snapshot.names[role + '_family']}"
-    return resource, present(env, snapshot.section("ecs").task_definitions.get(role), resource)
+    return resource, present(env, snapshot.section(EcsInventory).task_definitions.get(role), resource)
 
 
 #: Name or image fragments of the sidecars real task definitions carry beside the application.
@@ -87,7 +91,7 @@ def app_container(containers: list[Container], configured: str, likely: tuple[st
 def container(env: Environment, role: str) -> tuple[str, Container]:
     """The application container of the role's running task definition (found by name, not position)."""
     resource, definition = task_definition(env, role)
-    names = live(env).names
+    names = env.live.names
     configured = names.get(f"{role}_container", "")
     found = app_container(definition.containers, configured,
                           (names[f"{role}_service"], role, names[f"{role}_family"]))
@@ -112,13 +116,13 @@ def tagged_resources(snapshot: Snapshot) -> list[tuple[str, dict[str, str]]]:
     """
     found: list[tuple[str, dict[str, str]]] = []
 
-    def add(label: str, item: Any) -> None:
+    def add(label: str, item: Tagged | None) -> None:
         if item is not None:
             found.append((label, item.tags))
 
     for name in ("rds", "cache", "ecs", "logs", "secrets", "network", "alb", "waf", "buckets", "alarms"):
         if name in snapshot.unavailable:
-            snapshot.section(name)  # raises with the original reason
+            snapshot.require(name)  # raises with the original reason
     rds, ecs = snapshot.rds, snapshot.ecs
     if rds is not None:
         for db in [rds.primary, *rds.replicas]:
@@ -135,7 +139,7 @@ def tagged_resources(snapshot: Snapshot) -> list[tuple[str, dict[str, str]]]:
 
 
 def _more_tagged(snapshot: Snapshot) -> list[tuple[str, dict[str, str]]]:
-    items: list[tuple[str, Any]] = []
+    items: list[tuple[str, Tagged]] = []
     if snapshot.logs is not None:
         items += [(f"log-group:{g.name}", g) for g in snapshot.logs.groups.values() if g]
     if snapshot.secrets is not None:

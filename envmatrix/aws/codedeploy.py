@@ -7,7 +7,7 @@ from typing import Any
 
 from envmatrix.aws.reading import or_none, reading
 from envmatrix.aws.section import Section
-from envmatrix.aws.target import Model, Target
+from envmatrix.aws.target import AwsTarget, Model
 
 MISSING = ("ApplicationDoesNotExistException", "DeploymentGroupDoesNotExistException")
 #: Groups looked at when the named one is missing (one GetDeploymentGroup each); more is someone else's app.
@@ -65,7 +65,7 @@ def shift(config_name: str, kind: str, percent: int, minutes: int, source: str) 
                         steps_percent=steps, source=source)
 
 
-def _custom_config(target: Target, name: str) -> TrafficShift | None:
+def _custom_config(target: AwsTarget, name: str) -> TrafficShift | None:
     client = target.clients.client("codedeploy")
     answer = or_none(lambda: client.get_deployment_config(deploymentConfigName=name),
                      "DeploymentConfigDoesNotExistException")
@@ -82,14 +82,14 @@ def _custom_config(target: Target, name: str) -> TrafficShift | None:
     return shift(name, "AllAtOnce", 100, 0, "GetDeploymentConfig") if kind == "AllAtOnce" else None
 
 
-def traffic_of(target: Target, name: str) -> TrafficShift | None:
+def traffic_of(target: AwsTarget, name: str) -> TrafficShift | None:
     if name in PREDEFINED:
         kind, percent, minutes = PREDEFINED[name]
         return shift(name, kind, percent, minutes, "AWS predefined config")
     return _custom_config(target, name)
 
 
-def _group(target: Target, raw: dict[str, Any]) -> DeploymentGroup:
+def _group(target: AwsTarget, raw: dict[str, Any]) -> DeploymentGroup:
     style = raw.get("deploymentStyle") or {}
     rollback = raw.get("autoRollbackConfiguration") or {}
     alarms = raw.get("alarmConfiguration") or {}
@@ -103,7 +103,7 @@ def _group(target: Target, raw: dict[str, Any]) -> DeploymentGroup:
         alarms=[a.get("name", "") for a in alarms.get("alarms") or []], traffic=traffic_of(target, config))
 
 
-def _find(target: Target) -> dict[str, Any] | None:
+def _find(target: AwsTarget) -> dict[str, Any] | None:
     """The named group; else the application's group that deploys the api service (names differ in real accounts)."""
     client, names = target.clients.client("codedeploy"), target.names
     application = names.codedeploy_application
@@ -121,7 +121,7 @@ def _find(target: Target) -> dict[str, Any] | None:
     return None
 
 
-def fetch(target: Target) -> CodeDeployInventory:
+def fetch(target: AwsTarget) -> CodeDeployInventory:
     """The api service's deployment group, only where the spec asks for blue/green (production)."""
     if not target.wants.blue_green:
         return CodeDeployInventory(group=None)

@@ -10,7 +10,7 @@ from typing import Any
 
 from envmatrix.aws.reading import Once, error_code, reading
 from envmatrix.aws.section import Section
-from envmatrix.aws.target import Model, Target
+from envmatrix.aws.target import AwsTarget, Model
 from envmatrix.errors import InventoryUnavailable
 
 #: Cost as billed, before discounts are spread (amortized) or rates blended across an organization's accounts:
@@ -142,7 +142,7 @@ def _ask(client: Any, env: str, tag_key: str, start: dt.date, end: dt.date) -> B
     return _bill(pages, f"{start:%Y-%m}")
 
 
-def fetch(target: Target, today: dt.date | None = None) -> CostsInventory:
+def fetch(target: AwsTarget, today: dt.date | None = None) -> CostsInventory:
     """The environment's cost last month: one GetCostAndUsage (MONTHLY, grouped by the tag) shared by all."""
     tag_key, tag_value = target.environment_tag or ("Environment", target.env)
     start, end = last_full_month(today or utc_today())

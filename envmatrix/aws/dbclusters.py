@@ -8,7 +8,7 @@ from typing import Any
 from envmatrix.aws.rds import DbInstance, RdsInventory
 from envmatrix.aws.reading import or_none, reading, tag_dict
 from envmatrix.aws.section import Section
-from envmatrix.aws.target import Model, Target
+from envmatrix.aws.target import AwsTarget, Model
 
 MISSING = ("DBClusterNotFoundFault",)
 #: Settings a cluster holds for its members (Aurora reports them on the cluster, not on each instance).
@@ -51,7 +51,7 @@ def _cluster(raw: dict[str, Any]) -> DbCluster:
     )
 
 
-def _describe(target: Target, identifier: str, region: str | None) -> DbCluster | None:
+def _describe(target: AwsTarget, identifier: str, region: str | None) -> DbCluster | None:
     client = target.clients.client("rds", region) if region else target.clients.client("rds")
     with reading(target.env, f"RDS DB cluster {identifier}{f' in {region}' if region else ''}"):
         answer = or_none(lambda: client.describe_db_clusters(DBClusterIdentifier=identifier), *MISSING)
@@ -59,7 +59,7 @@ def _describe(target: Target, identifier: str, region: str | None) -> DbCluster 
     return _cluster(found[0]) if found else None
 
 
-def fetch(target: Target, rds: RdsInventory) -> DbClustersInventory:
+def fetch(target: AwsTarget, rds: RdsInventory) -> DbClustersInventory:
     """The cluster of each instance the RDS section found that is a member of one; no call where none is."""
     named: dict[tuple[str, str | None], None] = {}
     for db in (rds.primary, *rds.replicas):

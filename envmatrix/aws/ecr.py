@@ -9,7 +9,7 @@ from typing import Any
 from envmatrix.aws.ecs import EcsInventory
 from envmatrix.aws.reading import or_none, reading
 from envmatrix.aws.section import Section
-from envmatrix.aws.target import Model, Target
+from envmatrix.aws.target import AwsTarget, Model
 
 ROLES: tuple[str, ...] = ("api", "worker")
 #: ECR / Inspector severities, lowest first (UNDEFINED / UNTRIAGED rank lowest: not yet rated).
@@ -43,7 +43,7 @@ class EcrInventory(Model):
     images: dict[str, Image | None]  # role -> the image its running task definition's app container names
 
 
-def _app_image(target: Target, ecs: EcsInventory, role: str) -> str | None:
+def _app_image(target: AwsTarget, ecs: EcsInventory, role: str) -> str | None:
     """The app container's image: the configured container, else one named like the service or role, else the
     first (the checks' own rule, aws/checking.py, then names a container that cannot be told)."""
     definition = ecs.task_definitions.get(role)
@@ -75,7 +75,7 @@ def _one_repository(client: Any, name: str) -> list[dict[str, Any]]:
     return list((answer or {}).get("repositories", []))
 
 
-def _repositories(target: Target, names: list[str]) -> dict[str, Repository | None]:
+def _repositories(target: AwsTarget, names: list[str]) -> dict[str, Repository | None]:
     client = target.clients.client("ecr")
     registry: dict[str, Any] = {}
     found: dict[str, Repository | None] = dict.fromkeys(names)
@@ -101,7 +101,7 @@ def _severity_counts(answer: dict[str, Any]) -> dict[str, int]:
     return tallied
 
 
-def _image(target: Target, reference: str) -> Image:
+def _image(target: AwsTarget, reference: str) -> Image:
     parsed = _REFERENCE.match(reference)
     if parsed is None:
         return Image(reference=reference, repository=None, digest=None)
@@ -127,7 +127,7 @@ def _image(target: Target, reference: str) -> Image:
                  severity_counts=_severity_counts(scan or {}))
 
 
-def fetch(target: Target, ecs: EcsInventory) -> EcrInventory:
+def fetch(target: AwsTarget, ecs: EcsInventory) -> EcrInventory:
     """The running images (from the ECS section's running task definitions) and their repositories, where the
     spec asks what production runs; nothing elsewhere."""
     if not target.wants.images:

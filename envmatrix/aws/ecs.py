@@ -6,7 +6,7 @@ from typing import Any
 
 from envmatrix.aws.reading import or_none, reading, tag_dict
 from envmatrix.aws.section import Section
-from envmatrix.aws.target import Model, Target
+from envmatrix.aws.target import AwsTarget, Model
 from envmatrix.redact import literal_credential, redact_value
 
 ROLES: tuple[str, ...] = ("api", "worker")
@@ -85,7 +85,7 @@ class EcsInventory(Model):
     latest_task_definitions: dict[str, TaskDefinition | None] = {}
 
 
-def _cluster(target: Target) -> Cluster | None:
+def _cluster(target: AwsTarget) -> Cluster | None:
     client = target.clients.client("ecs")
     answer = client.describe_clusters(clusters=[target.names.cluster], include=["SETTINGS", "TAGS"])
     found = [c for c in answer.get("clusters", []) if c.get("status") != "INACTIVE"]
@@ -110,7 +110,7 @@ def _task_set(raw: dict[str, Any]) -> Rollout:
                    running_count=int(raw.get("runningCount", 0)), stability_status=raw.get("stabilityStatus"))
 
 
-def _task_sets(target: Target, raw: dict[str, Any]) -> list[dict[str, Any]]:
+def _task_sets(target: AwsTarget, raw: dict[str, Any]) -> list[dict[str, Any]]:
     """The service's task sets: in DescribeServices' answer, else from DescribeTaskSets."""
     if "taskSets" in raw:
         return list(raw["taskSets"])
@@ -119,7 +119,7 @@ def _task_sets(target: Target, raw: dict[str, Any]) -> list[dict[str, Any]]:
     return list(answer.get("taskSets", []))
 
 
-def _rollouts(target: Target, raw: dict[str, Any], controller: str) -> list[Rollout]:
+def _rollouts(target: AwsTarget, raw: dict[str, Any], controller: str) -> list[Rollout]:
     if controller in TASK_SET_CONTROLLERS:
         return [_task_set(item) for item in _task_sets(target, raw)]
     return [_deployment(item) for item in raw.get("deployments", [])]
@@ -131,7 +131,7 @@ def running_revision(service_task_definition: str, rollouts: list[Rollout]) -> s
     return primary or service_task_definition or None
 
 
-def _service(target: Target, raw: dict[str, Any]) -> Service:
+def _service(target: AwsTarget, raw: dict[str, Any]) -> Service:
     controller = (raw.get("deploymentController") or {}).get("type", "ECS")
     rollouts = _rollouts(target, raw, controller)
     task_definition = raw.get("taskDefinition", "")
@@ -146,7 +146,7 @@ def _service(target: Target, raw: dict[str, Any]) -> Service:
         circuit_breaker_enable=breaker.get("enable"), circuit_breaker_rollback=breaker.get("rollback"))
 
 
-def _services(target: Target) -> dict[str, Service | None]:
+def _services(target: AwsTarget) -> dict[str, Service | None]:
     client = target.clients.client("ecs")
     names = {target.names.service(role): role for role in ROLES}
     answer = or_none(lambda: client.describe_services(cluster=target.names.cluster, services=list(names),
@@ -176,7 +176,7 @@ def _container(raw: dict[str, Any]) -> Container:
     )
 
 
-def _task_definition(target: Target, name: str) -> TaskDefinition | None:
+def _task_definition(target: AwsTarget, name: str) -> TaskDefinition | None:
     """``name`` is a family (its latest ACTIVE revision) or a full task definition ARN (that revision)."""
     client = target.clients.client("ecs")
     answer = or_none(lambda: client.describe_task_definition(taskDefinition=name, include=["TAGS"]),
@@ -192,7 +192,7 @@ def _task_definition(target: Target, name: str) -> TaskDefinition | None:
     )
 
 
-def _revisions(target: Target, role: str, service: Service | None) -> tuple[TaskDefinition | None,
+def _revisions(target: AwsTarget, role: str, service: Service | None) -> tuple[TaskDefinition | None,
                                                                             TaskDefinition | None]:
     """(the revision the service runs, the family's latest): one call when they are the same revision."""
     latest = _task_definition(target, target.names.family(role))
@@ -204,7 +204,7 @@ def _revisions(target: Target, role: str, service: Service | None) -> tuple[Task
     return _task_definition(target, running_arn), latest
 
 
-def fetch(target: Target) -> EcsInventory:
+def fetch(target: AwsTarget) -> EcsInventory:
     """Cluster, both services in one call, the revision each service runs and its family's latest revision."""
     with reading(target.env, f"ECS cluster {target.names.cluster}"):
         cluster = _cluster(target)

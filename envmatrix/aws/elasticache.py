@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from envmatrix.aws.reading import or_none, reading, tag_dict
 from envmatrix.aws.section import Section
-from envmatrix.aws.target import Model, Target
+from envmatrix.aws.target import AwsTarget, Model
 
 
 class ReplicationGroup(Model):
@@ -30,7 +30,7 @@ class CacheInventory(Model):
     group: ReplicationGroup | None
 
 
-def fetch(target: Target) -> CacheInventory:
+def fetch(target: AwsTarget) -> CacheInventory:
     client = target.clients.client("elasticache")
     name = target.names.cache
     with reading(target.env, f"ElastiCache replication group {name}"):

@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from envmatrix.aws.reading import reading, tag_dict
 from envmatrix.aws.section import Section
-from envmatrix.aws.target import Model, Target
+from envmatrix.aws.target import AwsTarget, Model
 
 #: ListTagsForResources takes at most 10 health check ids per call.
 TAG_BATCH = 10
@@ -39,7 +39,7 @@ def _tagged(route53: Any, ids: list[str], name: str) -> str | None:
     return None
 
 
-def _route53(target: Target, name: str) -> ExternalCheck | None:
+def _route53(target: AwsTarget, name: str) -> ExternalCheck | None:
     route53 = target.clients.client("route53")
     checks = {item["Id"]: item for page in route53.get_paginator("list_health_checks").paginate()
               for item in page.get("HealthChecks", [])}
@@ -52,7 +52,7 @@ def _route53(target: Target, name: str) -> ExternalCheck | None:
                          disabled=config.get("Disabled") is True)
 
 
-def _canary(target: Target, name: str) -> ExternalCheck | None:
+def _canary(target: AwsTarget, name: str) -> ExternalCheck | None:
     """DescribeCanaries by name: absent is an empty list (GetCanary's not-found answer differs between AWS and
     the emulator), and the answer is filtered by name again in case a service ignores the Names filter."""
     synthetics = target.clients.client("synthetics")
@@ -65,7 +65,7 @@ def _canary(target: Target, name: str) -> ExternalCheck | None:
                          state=(canary.get("Status") or {}).get("State"))
 
 
-def fetch(target: Target) -> HealthChecksInventory:
+def fetch(target: AwsTarget) -> HealthChecksInventory:
     """Route 53 first (ListHealthChecks, then tags); the canary is asked for only when no health check is tagged."""
     if not target.wants.health_check:
         return HealthChecksInventory(external=None)

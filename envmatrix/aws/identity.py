@@ -7,7 +7,7 @@ from typing import Any
 from envmatrix.aws.arn import parse_arn
 from envmatrix.aws.reading import Once, reading
 from envmatrix.aws.section import Section
-from envmatrix.aws.target import Model, Target
+from envmatrix.aws.target import AwsTarget, Model
 
 
 class Identity(Model):
@@ -20,7 +20,7 @@ class Identity(Model):
 _CALLERS = Once()
 
 
-def fetch(target: Target) -> Identity:
+def fetch(target: AwsTarget) -> Identity:
     """GetCallerIdentity needs no permission and returns no secret; the partition is read from the caller's ARN."""
     answer = caller(target)
     arn = parse_arn(str(answer.get("Arn", "")))
@@ -29,7 +29,7 @@ def fetch(target: Target) -> Identity:
     return Identity(account=str(answer["Account"]), partition=arn.partition, region=target.clients.region)
 
 
-def caller(target: Target) -> dict[str, Any]:
+def caller(target: AwsTarget) -> dict[str, Any]:
     """GetCallerIdentity once per set of clients: the identity section and the account-scoped reads share it."""
     sts = target.clients.client("sts")
     with reading(target.env, "caller identity (sts:GetCallerIdentity)"):

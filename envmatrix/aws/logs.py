@@ -6,7 +6,7 @@ import os
 
 from envmatrix.aws.reading import reading
 from envmatrix.aws.section import Section
-from envmatrix.aws.target import Model, Target
+from envmatrix.aws.target import AwsTarget, Model
 
 ROLES: tuple[str, ...] = ("api", "worker")
 
@@ -22,7 +22,7 @@ class LogsInventory(Model):
     groups: dict[str, LogGroup | None]
 
 
-def fetch(target: Target) -> LogsInventory:
+def fetch(target: AwsTarget) -> LogsInventory:
     """One prefix-filtered listing for both groups (their common prefix), then each group's tags."""
     wanted = {target.names.log_group(role): role for role in ROLES}
     prefix = os.path.commonprefix(list(wanted))

@@ -8,7 +8,7 @@ from typing import Any
 from envmatrix.aws.alb import find_load_balancer
 from envmatrix.aws.reading import reading
 from envmatrix.aws.section import Section
-from envmatrix.aws.target import Model, Target
+from envmatrix.aws.target import AwsTarget, Model
 
 NAMESPACE = "AWS/ApplicationELB"
 #: query id -> metric; every one is a Sum per day
@@ -74,7 +74,7 @@ def _collect(pages: Any) -> tuple[dict[str, float], set[str], str]:
     return sums, days, incomplete
 
 
-def fetch(target: Target) -> MetricsInventory:
+def fetch(target: AwsTarget) -> MetricsInventory:
     """Every day's sums of the ALB's three metrics in one GetMetricData (paged by NextToken)."""
     days = target.wants.availability_days
     if days is None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from envmatrix.aws.names import SECURITY_GROUP_ROLES
 from envmatrix.aws.reading import reading, tag_dict
 from envmatrix.aws.section import Section
-from envmatrix.aws.target import Model, Target
+from envmatrix.aws.target import AwsTarget, Model
+from envmatrix.names import SECURITY_GROUP_ROLES
 
 #: Terraform's ``name_prefix`` appends a unique suffix of 26 characters: an 18-digit UTC timestamp and an
 #: 8-hex-digit counter (terraform-plugin-sdk ``id.PrefixedUniqueId``, ``UniqueIdSuffixLength = 26``).
@@ -72,7 +72,7 @@ def _role_of(group_name: str, patterns: dict[str, re.Pattern[str]]) -> str | Non
     return next((role for role, pattern in patterns.items() if pattern.fullmatch(group_name)), None)
 
 
-def _groups(target: Target, vpc_id: str) -> dict[str, SecurityGroup | None]:
+def _groups(target: AwsTarget, vpc_id: str) -> dict[str, SecurityGroup | None]:
     """Each role's group by its name, or by that name used as Terraform's ``name_prefix`` (the newest then)."""
     names = {role: target.names.security_group(role) for role in SECURITY_GROUP_ROLES}
     patterns = {role: re.compile(re.escape(name) + f"(?:{TERRAFORM_SUFFIX})?") for role, name in names.items()}
@@ -104,7 +104,7 @@ def _vpc(raw: dict[str, Any]) -> Vpc:
     return Vpc(id=raw["VpcId"], cidr=primary, secondary_cidrs=secondary, tags=tag_dict(raw.get("Tags")))
 
 
-def fetch(target: Target) -> NetworkInventory:
+def fetch(target: AwsTarget) -> NetworkInventory:
     """The VPC by its Name tag; subnets and security groups filtered by that VPC's id."""
     ec2 = target.clients.client("ec2")
     with reading(target.env, f"VPC tagged Name={target.names.vpc}"):

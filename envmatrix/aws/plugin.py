@@ -1,4 +1,4 @@
-"""pytest hooks of the live layer: the snapshot provider, shared across xdist workers through a run id."""
+"""pytest hooks of the live layer: the snapshot source, shared across xdist workers through a run id."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 
 from envmatrix.aws.account import snapshot_account
 from envmatrix.aws.session import forget_sessions
-from envmatrix.aws.store import SnapshotStore, read_snapshot, snapshot_path
+from envmatrix.aws.store import SnapshotStore, snapshot_file
 from envmatrix.config import ProjectConfig
 from envmatrix.plugin import ACCOUNT_KEY, CONFIG_KEY, RUN_KEY, SUITE_KEY
 
@@ -31,7 +31,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if suite is None:
         return
     store = SnapshotStore(suite, config.stash.get(CONFIG_KEY, ProjectConfig()), config.stash[RUN_KEY])
-    suite.providers["live"] = store.get
+    suite.sources.live = store.get
     config.stash[STORE_KEY] = store
 
 
@@ -57,11 +57,11 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: p
     if store is None or hasattr(config, "workerinput"):
         return
     for env in store.suite.selected:
-        path = snapshot_path(store.suite.paths.reports, env)
-        snapshot = read_snapshot(path) if path.exists() else None
-        if snapshot is None or snapshot.run_id != store.run_id:
+        file = snapshot_file(store.suite.paths.reports, env)
+        snapshot = file.of_run(store.run_id)
+        if snapshot is None:
             continue
-        terminalreporter.write_line(f"envmatrix live: {env} snapshot {path} ({snapshot.api_calls} AWS calls, "
+        terminalreporter.write_line(f"envmatrix live: {env} snapshot {file.path} ({snapshot.api_calls} AWS calls, "
                                     f"{snapshot.seconds:.2f} s, client setup {snapshot.setup_seconds:.2f} s)")
         for section, (resource, reason) in sorted(snapshot.unavailable.items()):
             terminalreporter.write_line(f"envmatrix live: {env} {section} UNAVAILABLE: cannot read {resource}: "

@@ -8,7 +8,7 @@ from typing import Any
 from envmatrix.aws.arn import parse_arn
 from envmatrix.aws.reading import or_none, reading, tag_dict
 from envmatrix.aws.section import Section
-from envmatrix.aws.target import Model, Target
+from envmatrix.aws.target import AwsTarget, Model
 
 MISSING = ("DBInstanceNotFound", "DBInstanceNotFoundFault")
 
@@ -60,7 +60,7 @@ def _instance(raw: dict[str, Any]) -> DbInstance:
     )
 
 
-def _describe(target: Target, identifier: str, region: str | None = None) -> DbInstance | None:
+def _describe(target: AwsTarget, identifier: str, region: str | None = None) -> DbInstance | None:
     client = target.clients.client("rds", region) if region else target.clients.client("rds")
     where = f" in {region}" if region else ""
     with reading(target.env, f"RDS instance {identifier}{where}"):
@@ -71,7 +71,7 @@ def _describe(target: Target, identifier: str, region: str | None = None) -> DbI
     return found.model_copy(update={"region": region}) if region else found
 
 
-def _replica(target: Target, listed: str) -> DbInstance | None:
+def _replica(target: AwsTarget, listed: str) -> DbInstance | None:
     """A listed replica: a plain identifier lives in our region; an ARN (cross-region) is read in its own region."""
     arn = parse_arn(listed)
     if arn is None:
@@ -80,7 +80,7 @@ def _replica(target: Target, listed: str) -> DbInstance | None:
     return _describe(target, arn.resource_name, arn.region if elsewhere else None)
 
 
-def fetch(target: Target) -> RdsInventory:
+def fetch(target: AwsTarget) -> RdsInventory:
     """The primary by name, then each replica it lists (ReadReplicaDBInstanceIdentifiers)."""
     primary = _describe(target, target.names.db)
     replicas = [found for found in (_replica(target, listed) for listed in (primary.read_replicas if primary else []))

@@ -6,7 +6,7 @@ from typing import Any
 
 from envmatrix.aws.reading import reading
 from envmatrix.aws.section import Section
-from envmatrix.aws.target import Model, Target
+from envmatrix.aws.target import AwsTarget, Model
 
 ROLES: tuple[str, ...] = ("api", "worker")
 DIMENSION = "ecs:service:DesiredCount"
@@ -37,7 +37,7 @@ def _suspended(raw: dict[str, Any]) -> list[str]:
     return sorted(flag for flag, on in flags.items() if on is True and flag.startswith("DynamicScaling"))
 
 
-def _policies(target: Target, ids: dict[str, str]) -> dict[str, list[ScalingPolicy]]:
+def _policies(target: AwsTarget, ids: dict[str, str]) -> dict[str, list[ScalingPolicy]]:
     """Each target's policies, one read per resource id (the API filters by one ResourceId; a namespace-wide read
     would be the same request for every environment of the account, and page through unrelated services)."""
     client = target.clients.client("application-autoscaling")
@@ -51,7 +51,7 @@ def _policies(target: Target, ids: dict[str, str]) -> dict[str, list[ScalingPoli
     return found
 
 
-def fetch(target: Target) -> ScalingInventory:
+def fetch(target: AwsTarget) -> ScalingInventory:
     ids = {target.names.scalable_target(role): role for role in ROLES}
     client = target.clients.client("application-autoscaling")
     found: dict[str, ScalableTarget | None] = dict.fromkeys(ROLES)

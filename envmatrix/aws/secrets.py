@@ -10,7 +10,7 @@ from envmatrix.aws.arn import parse_arn
 from envmatrix.aws.reading import reading, tag_dict
 from envmatrix.aws.rotation import longest_interval
 from envmatrix.aws.section import Section
-from envmatrix.aws.target import Model, Target
+from envmatrix.aws.target import AwsTarget, Model
 
 
 class Secret(Model):
@@ -57,7 +57,7 @@ def _secret(raw: dict[str, Any]) -> Secret:
         created=raw.get("CreatedDate"), last_rotated=raw.get("LastRotatedDate"))
 
 
-def fetch(target: Target) -> SecretsInventory:
+def fetch(target: AwsTarget) -> SecretsInventory:
     """list_secrets filtered server-side by the environment's name prefix (ListSecrets has no values)."""
     prefix = target.names.secret_prefix
     client = target.clients.client("secretsmanager")

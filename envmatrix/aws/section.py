@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from pydantic import BaseModel
+
+from envmatrix.aws.target import AwsTarget
 
 #: (botocore service name, operation name), e.g. ("rds", "DescribeDBInstances")
 Operation = tuple[str, str]
@@ -33,6 +34,6 @@ class Section:
         if len(set(self.operations)) != len(self.operations):
             raise ValueError(f"section {self.name}: an operation is declared twice")
 
-    def run(self, target: Any, found: BaseModel | None = None) -> BaseModel:
+    def run(self, target: AwsTarget, found: BaseModel | None = None) -> BaseModel:
         """Fetch the section (given what its ``after`` section found, if it waits for one)."""
         return self.fetch(target, found) if self.after else self.fetch(target)

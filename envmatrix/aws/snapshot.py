@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import TypeVar
 
 from pydantic import BaseModel
 
@@ -24,7 +24,6 @@ from envmatrix.aws.healthchecks import HealthChecksInventory
 from envmatrix.aws.identity import Identity
 from envmatrix.aws.logs import LogsInventory
 from envmatrix.aws.metrics import MetricsInventory
-from envmatrix.aws.names import Names, as_dict
 from envmatrix.aws.network import NetworkInventory
 from envmatrix.aws.rds import RdsInventory
 from envmatrix.aws.reading import reason_of
@@ -32,9 +31,14 @@ from envmatrix.aws.scaling import ScalingInventory
 from envmatrix.aws.secrets import SecretsInventory
 from envmatrix.aws.section import Section
 from envmatrix.aws.sections import SECTIONS, warm_services
-from envmatrix.aws.target import Model, Target
+from envmatrix.aws.target import AwsTarget, Model
 from envmatrix.aws.waf import WafInventory
 from envmatrix.errors import EnvmatrixError, InventoryUnavailable
+from envmatrix.names import Names, as_dict
+
+M = TypeVar("M", bound=BaseModel)
+#: inventory model -> the section (the Snapshot field) that holds it, from the one list of sections
+SECTION_OF: dict[type[BaseModel], str] = {section.model: section.name for section in SECTIONS}
 
 #: Fields of every snapshot that are not a section's inventory.
 NOT_SECTIONS = ("run_id", "environment", "taken_at", "seconds", "setup_seconds", "api_calls", "section_seconds",
@@ -74,15 +78,24 @@ class Snapshot(Model):
     #: section -> [resource, reason] for every section that could not be read
     unavailable: dict[str, tuple[str, str]] = {}
 
-    def section(self, name: str) -> Any:
-        """A section's inventory; InventoryUnavailable (the original reason) if it could not be read."""
+    def section(self, model: type[M]) -> M:
+        """The inventory of type ``model`` (``snapshot.section(RdsInventory)``); InventoryUnavailable if its section
+        could not be read (the original reason) or is not in this snapshot: never None, never "nothing there"."""
+        name = SECTION_OF[model]
+        self.require(name)
+        found = getattr(self, name)
+        if not isinstance(found, model):
+            raise InventoryUnavailable(self.environment, name, "not in the snapshot")
+        return found
+
+    def require(self, name: str) -> None:
+        """Raise InventoryUnavailable with the original reason if section ``name`` could not be read."""
         if name in self.unavailable:
             resource, reason = self.unavailable[name]
             raise InventoryUnavailable(self.environment, resource, reason)
-        return getattr(self, name)
 
 
-def _fetch_one(target: Target, section: Section, timings: dict[str, float],
+def _fetch_one(target: AwsTarget, section: Section, timings: dict[str, float],
                done: dict[str, BaseModel | InventoryUnavailable] | None = None) -> BaseModel | InventoryUnavailable:
     started = time.perf_counter()
     try:
@@ -103,7 +116,7 @@ def _fetch_one(target: Target, section: Section, timings: dict[str, float],
         timings[section.name] = round(time.perf_counter() - started, 3)
 
 
-def take_snapshot(target: Target, run_id: str, *, workers: int | None = None) -> Snapshot:
+def take_snapshot(target: AwsTarget, run_id: str, *, workers: int | None = None) -> Snapshot:
     """Fetch every section in parallel; a section that fails is recorded as unavailable with its reason.
 
     The first wave starts at once; a section that waits for another starts once the first wave is done."""

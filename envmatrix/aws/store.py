@@ -2,35 +2,29 @@
 
 from __future__ import annotations
 
-import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from filelock import FileLock, Timeout
-from pydantic import ValidationError
-
 from envmatrix.aws.session import clients_for
 from envmatrix.aws.snapshot import Snapshot, take_snapshot, unavailable_snapshot
-from envmatrix.aws.target import Target, Wants
+from envmatrix.aws.target import AwsTarget, Wants
 from envmatrix.config import ProjectConfig, env_names
 from envmatrix.context import Suite
-from envmatrix.errors import EnvmatrixError, InventoryUnavailable
-from envmatrix.files import write_text_atomic
-from envmatrix.scrub import scrub
+from envmatrix.errors import InventoryUnavailable
+from envmatrix.snapshots import SnapshotFile, snapshots_folder
 
 LOCK_TIMEOUT = 300.0
 
 
 def snapshot_path(reports: Path, env: str) -> Path:
-    return reports / "snapshots" / f"{env}.json"
+    return snapshots_folder(reports) / f"{env}.json"
 
 
-def read_snapshot(path: Path) -> Snapshot | None:
-    try:
-        return Snapshot.model_validate_json(path.read_bytes())
-    except (OSError, ValidationError, ValueError):
-        return None
+def snapshot_file(reports: Path, env: str) -> SnapshotFile[Snapshot]:
+    """The environment's snapshot file of the run (envmatrix.snapshots: the store every source shares)."""
+    return SnapshotFile(snapshot_path(reports, env), Snapshot, lock_timeout=LOCK_TIMEOUT,
+                        waiting=f"{env}: timed out waiting for the snapshot lock")
 
 
 class SnapshotStore:
@@ -55,18 +49,7 @@ class SnapshotStore:
             return self._memo[env]
 
     def _shared(self, env: str) -> Snapshot:
-        path = snapshot_path(self.suite.paths.reports, env)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            with FileLock(f"{path}.lock", timeout=LOCK_TIMEOUT):
-                cached = read_snapshot(path)
-                if cached is not None and cached.run_id == self.run_id:
-                    return cached
-                snapshot = self._take(env)
-                self._write(path, snapshot)
-                return snapshot
-        except Timeout:
-            raise EnvmatrixError(f"{env}: timed out waiting for the snapshot lock {path}.lock") from None
+        return snapshot_file(self.suite.paths.reports, env).shared(self.run_id, lambda: self._take(env))
 
     def _take(self, env: str) -> Snapshot:
         target_config = self.project.env(env)
@@ -78,9 +61,4 @@ class SnapshotStore:
             return unavailable_snapshot(env, names, self.run_id, exc)
         wants = Wants.from_spec(self.suite.spec.env(env))
         tag = (self.project.tags.environment, self.project.short_name(env))
-        return take_snapshot(Target(env, names, clients, wants, tag), self.run_id)
-
-    @staticmethod
-    def _write(path: Path, snapshot: Snapshot) -> None:
-        text = json.dumps(scrub(snapshot.model_dump(mode="json")), indent=2, sort_keys=True)
-        write_text_atomic(path, text + "\n")
+        return take_snapshot(AwsTarget(env, names, clients, wants, tag), self.run_id)

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict
 
-from envmatrix.aws.names import Names
 from envmatrix.aws.session import Clients
+from envmatrix.names import Names
 from envmatrix.spec import EnvironmentSpec
 
 
@@ -40,7 +40,13 @@ class Wants:
 
 
 @dataclass(frozen=True)
-class Target:
+class AwsTarget:
+    """One environment as the live layer's reads see it: its names, guarded read-only clients, what to look for.
+
+    (Not ``http.settings.ServiceTarget``, the service the smoke layer talks to, nor the sandbox's
+    ``ProvisionTarget``, the environment it writes.)
+    """
+
     env: str
     names: Names
     clients: Clients

@@ -5,7 +5,7 @@ from __future__ import annotations
 from envmatrix.aws.alb import find_load_balancer
 from envmatrix.aws.reading import or_none, reading, tag_dict
 from envmatrix.aws.section import Section
-from envmatrix.aws.target import Model, Target
+from envmatrix.aws.target import AwsTarget, Model
 
 #: What GetWebACLForResource answers when nothing is associated (AWS documents it; data, not an error).
 NO_WEB_ACL = "WAFNonexistentItemException"
@@ -23,7 +23,7 @@ class WafInventory(Model):
     web_acl: WebAcl | None
 
 
-def fetch(target: Target) -> WafInventory:
+def fetch(target: AwsTarget) -> WafInventory:
     """The ALB (the lookup the ALB section shares), then the web ACL associated with it and the ACL's tags."""
     if not target.wants.waf:
         return WafInventory(looked_up=False, load_balancer_arn=None, web_acl=None)

@@ -1,4 +1,4 @@
-"""pytest hooks of the document check: ``--doc``, the comparison as a provider, the report header line."""
+"""pytest hooks of the document check: ``--doc``, the comparison as the document source, the report header line."""
 
 from __future__ import annotations
 
@@ -45,9 +45,9 @@ def pytest_configure(config: pytest.Config) -> None:
         def unreadable(_env: str) -> list[Disagreement]:
             raise problem
 
-        suite.providers["document"] = unreadable
+        suite.sources.document = unreadable
         return
-    suite.providers["document"] = lambda env: [d for d in by_env if d.env == env]
+    suite.sources.document = lambda env: [d for d in by_env if d.env == env]
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
@@ -61,7 +61,7 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     suite = config.stash.get(SUITE_KEY, None)
-    if suite is not None and "document" in suite.providers:
+    if suite is not None and suite.sources.document is not None:
         return
     dropped = [item for item in items if item.get_closest_marker(DOCUMENT_MARKER)]
     if dropped:

@@ -1,4 +1,4 @@
-"""pytest hooks of the GitHub evidence: the "github" snapshot provider and its summary line."""
+"""pytest hooks of the GitHub evidence: the github snapshot source and its summary line."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from envmatrix.config import ProjectConfig
 from envmatrix.errors import UsageError
 from envmatrix.github.settings import GithubSettings, check_api_url_variable, resolve_github
 from envmatrix.github.snapshot import describe
-from envmatrix.github.store import GithubStore, github_snapshot_path, read_github_snapshot
+from envmatrix.github.store import GithubStore, github_snapshot_file
 from envmatrix.plugin import CONFIG_KEY, RUN_KEY, SUITE_KEY
 
 STORE_KEY = pytest.StashKey[GithubStore]()
@@ -29,7 +29,7 @@ def pytest_configure(config: pytest.Config) -> None:
         return resolve_github(project)  # read when first needed: the sandbox exports its stand-in first
 
     store = GithubStore(suite, settings, lambda: config.stash[RUN_KEY])
-    suite.providers["github"] = store.get
+    suite.sources.github = store.get
     config.stash[STORE_KEY] = store
 
 
@@ -49,11 +49,11 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: p
     store = config.stash.get(STORE_KEY, None)
     if store is None or hasattr(config, "workerinput"):
         return
-    path = github_snapshot_path(store.suite.paths.reports)
-    snapshot = read_github_snapshot(path) if path.exists() else None
-    if snapshot is None or snapshot.run_id != config.stash[RUN_KEY]:
+    file = github_snapshot_file(store.suite.paths.reports)
+    snapshot = file.of_run(config.stash[RUN_KEY])
+    if snapshot is None:
         return
-    terminalreporter.write_line(f"envmatrix github: snapshot {path} ({snapshot.api_calls} GitHub calls, "
+    terminalreporter.write_line(f"envmatrix github: snapshot {file.path} ({snapshot.api_calls} GitHub calls, "
                                 f"{snapshot.seconds:.2f} s)")
     for line in [*snapshot.problems, *describe(snapshot.readings)]:
         terminalreporter.write_line(f"envmatrix github: {line}")

@@ -1,35 +1,28 @@
-"""The GitHub snapshot taken once per run and shared by every xdist worker (file + lock, like the AWS store)."""
+"""The GitHub snapshot taken once per run and shared by every xdist worker (envmatrix.snapshots' file and lock)."""
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from filelock import FileLock, Timeout
-from pydantic import ValidationError
-
 from envmatrix.context import Suite
-from envmatrix.errors import EnvmatrixError
-from envmatrix.files import write_text_atomic
 from envmatrix.github.settings import GithubSettings
 from envmatrix.github.snapshot import GithubSnapshot, take_github_snapshot
-from envmatrix.scrub import scrub
+from envmatrix.snapshots import SnapshotFile, snapshots_folder
 from envmatrix.spec import Approvals
 
 LOCK_TIMEOUT = 120.0
 
 
 def github_snapshot_path(reports: Path) -> Path:
-    return reports / "snapshots" / "github.json"
+    return snapshots_folder(reports) / "github.json"
 
 
-def read_github_snapshot(path: Path) -> GithubSnapshot | None:
-    try:
-        return GithubSnapshot.model_validate_json(path.read_bytes())
-    except (OSError, ValidationError, ValueError):
-        return None
+def github_snapshot_file(reports: Path) -> SnapshotFile[GithubSnapshot]:
+    """The run's GitHub snapshot file (envmatrix.snapshots: the store every source shares)."""
+    return SnapshotFile(github_snapshot_path(reports), GithubSnapshot, lock_timeout=LOCK_TIMEOUT,
+                        waiting="timed out waiting for the GitHub snapshot lock")
 
 
 class GithubStore:
@@ -52,17 +45,6 @@ class GithubStore:
             return self._memo
 
     def _shared(self) -> GithubSnapshot:
-        path = github_snapshot_path(self.suite.paths.reports)
-        path.parent.mkdir(parents=True, exist_ok=True)
         run_id = self._run_id()
-        try:
-            with FileLock(f"{path}.lock", timeout=LOCK_TIMEOUT):
-                cached = read_github_snapshot(path)
-                if cached is not None and cached.run_id == run_id:
-                    return cached
-                snapshot = take_github_snapshot(self._settings(), self.approvals(), run_id)
-                text = json.dumps(scrub(snapshot.model_dump(mode="json")), indent=2, sort_keys=True)
-                write_text_atomic(path, text + "\n")
-                return snapshot
-        except Timeout:
-            raise EnvmatrixError(f"timed out waiting for the GitHub snapshot lock {path}.lock") from None
+        return github_snapshot_file(self.suite.paths.reports).shared(
+            run_id, lambda: take_github_snapshot(self._settings(), self.approvals(), run_id))

@@ -15,7 +15,7 @@ import certifi
 import httpx
 
 from envmatrix.errors import EnvmatrixError
-from envmatrix.http.settings import Target
+from envmatrix.http.settings import ServiceTarget
 from envmatrix.redact import clip, redact_text, register_secret
 
 TIMEOUT = httpx.Timeout(connect=3.0, read=5.0, write=5.0, pool=5.0)
@@ -50,7 +50,7 @@ class MissingCredentials(EnvmatrixError):
     """A smoke test needs credentials that are not configured."""
 
 
-def ssl_context(target: Target) -> ssl.SSLContext:
+def ssl_context(target: ServiceTarget) -> ssl.SSLContext:
     """Always-verifying context: the configured bundle or directory, else certifi's roots."""
     if target.ca_bundle and not target.ca_source.endswith("SSL_CERT_DIR"):
         return ssl.create_default_context(cafile=target.ca_bundle)
@@ -107,7 +107,8 @@ def describe(response: httpx.Response, limit: int = 200) -> str:
 class SmokeClient:
     """One environment's HTTP client; every smoke test talks to the service through it."""
 
-    def __init__(self, target: Target, paths: SmokePaths | None = None, *, basic_auth_required: bool = False) -> None:
+    def __init__(self, target: ServiceTarget, paths: SmokePaths | None = None, *,
+                 basic_auth_required: bool = False) -> None:
         self.target = target
         self.basic_auth_required = basic_auth_required
         self.paths = paths or SmokePaths()

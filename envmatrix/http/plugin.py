@@ -1,4 +1,4 @@
-"""pytest hooks of the smoke layer (HTTP client provider, --base-url and friends)."""
+"""pytest hooks of the smoke layer (the HTTP client source, --base-url and friends)."""
 
 from __future__ import annotations
 
@@ -122,7 +122,7 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     pool = ClientPool(suite, _options(config, suite), config.stash.get(CONFIG_KEY, ProjectConfig()))
     config.stash[POOL_KEY] = pool
-    suite.providers["http"] = pool.ready
+    suite.sources.http = pool.ready
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -172,7 +172,7 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
 @pytest.fixture
 def smoke_tasks(env: Environment) -> Iterator[TaskLedger]:
     """A task ledger logged in with the smoke account; leftover tasks are deleted in teardown."""
-    client: SmokeClient = env.http
+    client = env.http
     ledger = TaskLedger(client, smoke_login(client).access_token)
     yield ledger
     left = ledger.cleanup()

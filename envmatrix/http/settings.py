@@ -31,8 +31,8 @@ class HttpOptions:
 
 
 @dataclass(frozen=True)
-class Target:
-    """Everything needed to talk to one environment's service."""
+class ServiceTarget:
+    """Everything needed to talk to one environment's service over HTTPS (the smoke layer's target)."""
 
     env: str
     base_url: str
@@ -140,7 +140,7 @@ def _check_plain_http_stays_local(base_url: str, source: str, resolve: Mapping[s
 
 
 def resolve_target(env: str, options: HttpOptions, config: ProjectConfig, domain: str,
-                   environ: Mapping[str, str] | None = None) -> Target:
+                   environ: Mapping[str, str] | None = None) -> ServiceTarget:
     """Resolve one environment's target; credentials only from the environment, never the command line."""
     environ = os.environ if environ is None else environ
     base_url, source = _base_url(env, options, config, domain, environ)
@@ -148,7 +148,7 @@ def resolve_target(env: str, options: HttpOptions, config: ProjectConfig, domain
     smoke, basic = _pair(env, environ)
     resolve = {**parse_resolve([environ.get(f"{PREFIX}RESOLVE", "")], f"${PREFIX}RESOLVE"), **options.resolve}
     _check_plain_http_stays_local(base_url, source, resolve)
-    return Target(
+    return ServiceTarget(
         env=env, base_url=base_url, source=source, resolve=resolve, ca_bundle=ca_bundle, ca_source=ca_source,
         smoke_account=smoke, basic_auth=basic,
         expect_version=options.expect_version or environ.get(f"{PREFIX}EXPECT_VERSION") or None,

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from envmatrix.catalog import LAYERS, OBSERVING, ROWS
-from envmatrix.reporting.figures import figure
+from envmatrix.reporting.figures import Figuring, no_figures
 from envmatrix.reporting.model import Cell, Entry, Failure, FirstFailure, Matrix, Row, StatusCount, Value
 from envmatrix.reporting.results import CheckResult, summarize
 from envmatrix.reporting.statuses import legend
@@ -117,11 +117,11 @@ def _first_failure(entries: Sequence[Entry]) -> FirstFailure | None:
 
 
 def _cell(spec: EnvironmentSpec, row: str, here: Sequence[CheckResult], anchors: dict[str, str],
-          catalogue: dict[str, list[str]] | None) -> Cell:
+          catalogue: dict[str, list[str]] | None, figure: str) -> Cell:
     entries = [_entry(result, anchors.get(result.nodeid)) for result in here]
     status = cell_status(here)
     return Cell(documented=documented(spec, row), status=status, reason=cell_reason(row, status, here, catalogue),
-                checks=len(entries), evidence_checks=sum(1 for e in entries if e.proves), figure=figure(row, here),
+                checks=len(entries), evidence_checks=sum(1 for e in entries if e.proves), figure=figure,
                 first_failure=_first_failure(entries), entries=entries)
 
 
@@ -132,20 +132,23 @@ def _layers(results: Sequence[CheckResult], envs: Sequence[str]) -> dict[str, li
 
 
 def build_matrix(results: Sequence[CheckResult], spec: Spec, environments: Sequence[str],
-                 meta: dict[str, Any], catalogue: dict[str, list[str]] | None = None) -> Matrix:
+                 meta: dict[str, Any], catalogue: dict[str, list[str]] | None = None,
+                 figures: Figuring = no_figures) -> Matrix:
     """The whole report model; matrix.json is its dump, the HTML and Markdown render it.
 
     ``catalogue`` is catalog.evidence_catalogue() of the collecting process(es): which checks exist as evidence of
     each row, so a cell can say whether its evidence was not selected or does not exist yet (None: unknown).
+    ``figures`` words each cell's live or observed figure (figures.figuring() of the checks collected).
     """
     envs = [env for env in spec.environments if env in environments] or list(spec.environments)
     failed = failures(results, envs)
     anchors = {item.nodeid: item.anchor for item in failed}
     rows: list[Row] = []
     for row, title in ROWS.items():
-        cells = {env: _cell(spec.env(env), row, _ordered([r for r in results if r.row == row
-                                                          and r.environment == env], envs), anchors, catalogue)
-                 for env in envs}
+        cells = {}
+        for env in envs:
+            here = _ordered([r for r in results if r.row == row and r.environment == env], envs)
+            cells[env] = _cell(spec.env(env), row, here, anchors, catalogue, figures(row, env, here))
         rows.append(Row(id=row, anchor="row-" + row.replace("_", "-"), title=title, cells=cells))
     counts = Counter(cell.status for row in rows for cell in row.cells.values())
     return Matrix(meta=dict(meta), environments=envs, long_names={env: spec.env(env).long_name for env in envs},

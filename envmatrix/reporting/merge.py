@@ -17,6 +17,7 @@ import envmatrix
 from envmatrix.errors import EnvmatrixError, InputError, UsageError
 from envmatrix.files import copy_file_atomic
 from envmatrix.reporting import allure_support
+from envmatrix.reporting.figures import Figuring
 from envmatrix.reporting.gate import BLOCKING, GateVerdict, decide
 from envmatrix.reporting.matrix import build_matrix
 from envmatrix.reporting.model import SCHEMA, Matrix
@@ -159,6 +160,14 @@ def _catalogue(runs: Sequence[RunReports]) -> dict[str, list[str]] | None:
     return {row: sorted(names) for row, names in merged.items()}
 
 
+def _figures(runs: Sequence[RunReports]) -> Figuring:
+    """Each cell's figure as the run that checked its environment showed it: the checks that word it ran there,
+    not here (each environment is in one run only)."""
+    shown = {(row.id, env): cell.figure for run in runs for row in run.model.rows
+             for env, cell in row.cells.items() if env in run.environments}
+    return lambda row, env, _results: shown.get((row, env), "")
+
+
 def _joined(runs: Sequence[RunReports], key: str) -> str:
     return "; ".join(dict.fromkeys(str(run.meta.get(key, "")) for run in runs if run.meta.get(key)))
 
@@ -197,7 +206,7 @@ def merged_model(runs: Sequence[RunReports], spec: Spec, spec_path: Path) -> tup
     environments = [env for env in spec.environments if env in wanted]  # the spec's promotion order
     results = [result for run in runs for result in run.results()]
     meta = _meta(runs, environments, spec_path)
-    model = build_matrix(results, spec, environments, meta, _catalogue(runs))
+    model = build_matrix(results, spec, environments, meta, _catalogue(runs), _figures(runs))
     model.changes = _changes(runs)
     gate = None
     if any(run.model.gate is not None for run in runs):

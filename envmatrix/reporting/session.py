@@ -19,6 +19,7 @@ from envmatrix.outcome import info_from
 from envmatrix.plugin import ACCOUNT_KEY
 from envmatrix.reporting import allure_support
 from envmatrix.reporting.changes import compare, load_snapshots
+from envmatrix.reporting.figures import figuring
 from envmatrix.reporting.gate import GateVerdict, decide, fail_on_summary, lenient_exit
 from envmatrix.reporting.keys import CATALOGUE_KEY, CATALOGUE_OUTPUT, CHECKS_OUTPUT, COLLECTED_KEY, FAIL_ON_KEY
 from envmatrix.reporting.matrix import build_matrix
@@ -139,7 +140,7 @@ class ReportBuilder:
         results = self.collector.results
         inherit_locations(results)
         model = build_matrix(results, self.suite.spec, self.suite.selected, self._meta(exitstatus),
-                             self._catalogue())
+                             self._catalogue(), figuring(self._checks()))
         if self.previous is not None:
             self.changes = compare(self.previous[0], self._snapshots(), self.suite.selected, self.previous[1])
             model.changes = self.changes

@@ -22,7 +22,7 @@ from envmatrix.errors import EnvmatrixError
 from envmatrix.sandbox.moto_process import LOOPBACK, READY
 from envmatrix.sandbox.provision import provision_env
 from envmatrix.sandbox.provision_ops import bill, queue_bill
-from envmatrix.sandbox.provision_target import SANDBOX_CREDENTIALS, ClientPool, Target
+from envmatrix.sandbox.provision_target import SANDBOX_CREDENTIALS, ProvisionTarget, SandboxClients
 from envmatrix.sandbox.world import World, default_world
 
 
@@ -39,12 +39,12 @@ class RunningAws:
     environments: tuple[str, ...]
     provision_seconds: float = 0.0
     _server: Any = field(default=None, repr=False)
-    _pool: ClientPool | None = field(default=None, repr=False)
+    _pool: SandboxClients | None = field(default=None, repr=False)
 
     @property
-    def clients(self) -> ClientPool:
+    def clients(self) -> SandboxClients:
         if self._pool is None:
-            self._pool = ClientPool(self.endpoint)
+            self._pool = SandboxClients(self.endpoint)
         return self._pool
 
     def env_vars(self) -> dict[str, str]:
@@ -83,16 +83,16 @@ class RunningAws:
             server.stop()
 
 
-def _target(suite: Suite, env: str, clients: ClientPool, world: World) -> Target:
+def _target(suite: Suite, env: str, clients: SandboxClients, world: World) -> ProvisionTarget:
     """The deployment's inputs: tfvars and env file (from the suite's paths) and the world; not the spec."""
-    target = Target(env=env, clients=clients, tfvars=suite.tfvars(env), env_file=suite.env_file(env),
+    target = ProvisionTarget(env=env, clients=clients, tfvars=suite.tfvars(env), env_file=suite.env_file(env),
                     world=world.env(env), secret_marker=world.secret_marker, registry=world.registry)
     if target.world.buckets.log_archive and target.tfvars.log_archive_days is None:
         raise SandboxError(f"sandbox: the world gives {env} a log archive bucket, its tfvars no log_archive_days")
     return target
 
 
-def provision(suite: Suite, clients: ClientPool, environments: Iterable[str], world: World | None = None) -> None:
+def provision(suite: Suite, clients: SandboxClients, environments: Iterable[str], world: World | None = None) -> None:
     """Create every environment's resources through ``clients``, environments in parallel threads."""
     world = world or default_world()
     targets = [_target(suite, env, clients, world) for env in environments]  # inputs first: clear input errors

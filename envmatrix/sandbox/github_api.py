@@ -22,6 +22,7 @@ from fastapi.responses import JSONResponse
 
 from envmatrix.redact import register_secret
 from envmatrix.sandbox.refservice import TlsServer
+from envmatrix.sandbox.refservice.server import write_ca_bundle, write_certificate
 from envmatrix.sandbox.world import GithubBranch, GithubEnvironment, GithubRepository, GithubReviewer
 
 WEB = "https://github.com"
@@ -162,10 +163,7 @@ def start_github(repository: GithubRepository, ca: trustme.CA, workdir: Path, *,
     token = "ghs_" + secrets.token_urlsafe(27)  # an installation-token look-alike, made for this run only
     register_secret(token)
     leaf = ca.issue_cert(host)
-    certfile, keyfile = workdir / "github-cert.pem", workdir / "github-key.pem"
-    certfile.write_bytes(b"".join(blob.bytes() for blob in leaf.cert_chain_pems))
-    leaf.private_key_pem.write_to_path(str(keyfile))
-    keyfile.chmod(0o600)
+    certfile, keyfile = write_certificate(leaf, workdir / "github-cert.pem", workdir / "github-key.pem")
     server = TlsServer(create_github_app(repository, token), certfile, keyfile, host=host).start()
     return server, {"ENVMATRIX_GITHUB_API_URL": f"https://{host}:{server.port}",
                     "ENVMATRIX_GITHUB_REPOSITORY": repository.repository, "ENVMATRIX_GITHUB_TOKEN": token}
@@ -189,7 +187,7 @@ def start_github_alone(repository: GithubRepository) -> RunningGithub:
     workdir = Path(tempfile.mkdtemp(prefix="envmatrix-github-"))
     ca = trustme.CA(organization_name="envmatrix GitHub stand-in CA")
     bundle = workdir / "github-ca.pem"
-    ca.cert_pem.write_to_path(str(bundle))
+    write_ca_bundle(ca, bundle)
     server, env_vars = start_github(repository, ca, workdir)
     server.wait_started()
     return RunningGithub(server, {**env_vars, "ENVMATRIX_CA_BUNDLE": str(bundle)}, workdir)

@@ -36,8 +36,9 @@ def secret_ref(variable: str) -> SecretRef:
 
 
 @dataclass(frozen=True)
-class Names:
-    """Every resource name of one environment: what the live layer looks for by default."""
+class SandboxNames:
+    """Every resource name the sandbox gives one environment: the live layer's default names
+    (``envmatrix.names.Names``, as ``live``) plus the sandbox's own auxiliary ones (``prefix``, the replica)."""
 
     env: str
 

@@ -16,7 +16,7 @@ from envmatrix.sandbox import (
     provision_ops,
     provision_sla,
 )
-from envmatrix.sandbox.provision_target import Step, Target
+from envmatrix.sandbox.provision_target import ProvisionTarget, Step
 
 
 def _steps() -> tuple[tuple[Step, ...], ...]:
@@ -32,7 +32,7 @@ def _steps() -> tuple[tuple[Step, ...], ...]:
     )
 
 
-def provision_env(target: Target) -> None:
+def provision_env(target: ProvisionTarget) -> None:
     """Create every resource of one environment, stage by stage."""
     for stage in _steps():
         with ThreadPoolExecutor(max_workers=len(stage)) as pool:

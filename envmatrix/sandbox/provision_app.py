@@ -9,13 +9,13 @@ from typing import Any
 from envmatrix.redact import register_secret
 from envmatrix.sandbox.naming import SERVICES, secret_ref
 from envmatrix.sandbox.provision_network import API_PORT
-from envmatrix.sandbox.provision_target import Target
+from envmatrix.sandbox.provision_target import ProvisionTarget
 
 ACCOUNT = "123456789012"  # moto's default account
 SCALABLE_DIMENSION = "ecs:service:DesiredCount"
 
 
-def secret_variables(target: Target) -> list[str]:
+def secret_variables(target: ProvisionTarget) -> list[str]:
     """Secret-class variables: those the pipeline's env file marks as delivered from Secrets Manager."""
     return [key for key, value in target.env_file.values.items() if value == target.secret_marker]
 
@@ -28,7 +28,7 @@ def _secret_value(json_keys: list[str]) -> str:
     return value
 
 
-def secrets(target: Target) -> None:
+def secrets(target: ProvisionTarget) -> None:
     """One secret per Secrets Manager name, random values (never printed), rotation per the world file."""
     sm = target.client("secretsmanager")
     keys: dict[str, list[str]] = {name: [] for name in target.world.rotation}
@@ -49,7 +49,7 @@ def secrets(target: Target) -> None:
             sm.rotate_secret(SecretId=arn, RotationRules={"AutomaticallyAfterDays": days})
 
 
-def log_groups(target: Target) -> None:
+def log_groups(target: ProvisionTarget) -> None:
     logs = target.client("logs")
     for service in SERVICES:
         group = target.names.log_group(service)
@@ -57,14 +57,14 @@ def log_groups(target: Target) -> None:
         logs.put_retention_policy(logGroupName=group, retentionInDays=target.tfvars.log_retention_days)
 
 
-def alert_topic(target: Target) -> None:
+def alert_topic(target: ProvisionTarget) -> None:
     alerting = target.world.alerting
     if alerting is not None:
         sns = target.client("sns")
         target.ids["topic"] = sns.create_topic(Name=alerting.topic, Tags=target.tag_list())["TopicArn"]
 
 
-def _container(target: Target, service: str) -> dict[str, Any]:
+def _container(target: ProvisionTarget, service: str) -> dict[str, Any]:
     secret_vars = secret_variables(target)
     environment = [{"name": key, "value": value} for key, value in target.env_file.values.items()
                    if key not in secret_vars]
@@ -87,7 +87,7 @@ def _container(target: Target, service: str) -> dict[str, Any]:
     return container
 
 
-def task_definitions(target: Target) -> None:
+def task_definitions(target: ProvisionTarget) -> None:
     """Task definition families {env}-taskmanager-api/-worker: cpu/memory from tfvars, env file, secrets."""
     ecs, tf = target.client("ecs"), target.tfvars
     role = f"arn:aws:iam::{ACCOUNT}:role/{target.names.prefix}-task-execution"
@@ -100,14 +100,14 @@ def task_definitions(target: Target) -> None:
         target.ids[f"taskdef:{service}"] = arn
 
 
-def _capacity(target: Target, service: str) -> tuple[int, int, int]:
+def _capacity(target: ProvisionTarget, service: str) -> tuple[int, int, int]:
     tf = target.tfvars
     if service == "api":
         return tf.api_desired_count, tf.api_min_capacity, tf.api_max_capacity
     return tf.worker_desired_count, tf.worker_min_capacity, tf.worker_max_capacity
 
 
-def _service(target: Target, service: str) -> None:
+def _service(target: ProvisionTarget, service: str) -> None:
     ecs, names = target.client("ecs"), target.names
     desired, low, high = _capacity(target, service)
     network = {"awsvpcConfiguration": {"subnets": target.subnets, "securityGroups": [target.ids[f"sg:{service}"]],
@@ -130,7 +130,7 @@ def _service(target: Target, service: str) -> None:
     )
 
 
-def cluster_and_services(target: Target) -> None:
+def cluster_and_services(target: ProvisionTarget) -> None:
     """Cluster (Container Insights per the world file), services api/worker, scalable targets from the tfvars."""
     insights = "enabled" if target.world.container_insights else "disabled"
     target.client("ecs").create_cluster(
@@ -141,7 +141,7 @@ def cluster_and_services(target: Target) -> None:
         _service(target, service)
 
 
-def _dimensions(target: Target, resource: str) -> list[dict[str, str]]:
+def _dimensions(target: ProvisionTarget, resource: str) -> list[dict[str, str]]:
     """The CloudWatch dimensions naming the resource an alarm watches."""
     names = target.names
     if resource in SERVICES:
@@ -152,7 +152,7 @@ def _dimensions(target: Target, resource: str) -> list[dict[str, str]]:
     return [{"Name": name, "Value": value}]
 
 
-def alarms(target: Target) -> None:
+def alarms(target: ProvisionTarget) -> None:
     """The world's CloudWatch alarms, tagged with the environment, each notifying its SNS topic."""
     if target.world.alerting is None:
         return

@@ -5,13 +5,13 @@ from __future__ import annotations
 import secrets
 
 from envmatrix.redact import register_secret
-from envmatrix.sandbox.provision_target import Target
+from envmatrix.sandbox.provision_target import ProvisionTarget
 
 DB_ENGINE = "postgres"
 DB_ENGINE_VERSION = "15.4"
 
 
-def database(target: Target) -> None:
+def database(target: ProvisionTarget) -> None:
     """The primary from the tfvars (encrypted, private) and, where the tfvars create one, its read replica."""
     rds, tf, names = target.client("rds"), target.tfvars, target.names
     rds.create_db_subnet_group(
@@ -37,7 +37,7 @@ def database(target: Target) -> None:
         )
 
 
-def cache(target: Target) -> None:
+def cache(target: ProvisionTarget) -> None:
     """Redis replication group: one node group with N-1 replicas (moto counts members right this way)."""
     elasticache, tf, names = target.client("elasticache"), target.tfvars, target.names
     elasticache.create_cache_subnet_group(
@@ -54,7 +54,7 @@ def cache(target: Target) -> None:
     )
 
 
-def _private_bucket(target: Target, name: str) -> None:
+def _private_bucket(target: ProvisionTarget, name: str) -> None:
     s3 = target.client("s3")
     # outside us-east-1 S3 requires the bucket's region as its location constraint (the Terraform provider sends it)
     where = {} if target.region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": target.region}}
@@ -68,7 +68,7 @@ def _private_bucket(target: Target, name: str) -> None:
     })
 
 
-def buckets(target: Target) -> None:
+def buckets(target: ProvisionTarget) -> None:
     """Backup bucket (versioned) and log archive bucket (lifecycle = log_archive_days) where the world has them."""
     s3, buckets = target.client("s3"), target.world.buckets
     if buckets.backups:

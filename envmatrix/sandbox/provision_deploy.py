@@ -11,7 +11,7 @@ from botocore.exceptions import ClientError
 
 from envmatrix.sandbox.naming import SERVICES
 from envmatrix.sandbox.provision_app import ACCOUNT
-from envmatrix.sandbox.provision_target import Target
+from envmatrix.sandbox.provision_target import ProvisionTarget
 
 MANIFEST_TYPE = "application/vnd.docker.distribution.manifest.v2+json"
 #: A build already there: another environment pushed (and scanned: one scan per image a day) it first.
@@ -41,7 +41,7 @@ def _tolerate(call: Callable[[], object]) -> None:
             raise
 
 
-def images(target: Target) -> None:
+def images(target: ProvisionTarget) -> None:
     """The shared registry as the pipeline left it: both repositories and every build under each of its tags,
     scanned as pushed. Every environment's provisioning makes sure of it (whichever comes first pushes)."""
     registry = target.registry
@@ -65,7 +65,7 @@ def _push(ecr: Any, name: str, tag: str, build: str, *, scan: bool) -> None:
         _tolerate(lambda: ecr.start_image_scan(repositoryName=name, imageId={"imageTag": tag}))
 
 
-def deployment_group(target: Target) -> None:
+def deployment_group(target: ProvisionTarget) -> None:
     """The api service's CodeDeploy blue/green group, where the world deploys it so (production)."""
     blue_green = target.world.deploy.blue_green
     if blue_green is None:
@@ -94,7 +94,7 @@ def deployment_group(target: Target) -> None:
         tags=target.tag_list())
 
 
-def circuit_breakers(target: Target) -> None:
+def circuit_breakers(target: ProvisionTarget) -> None:
     """The ECS deployment circuit breaker with rollback on every rolling service, where the world sets it.
 
     moto keeps deploymentConfiguration only from UpdateService, which replaces it whole: keep what is there.

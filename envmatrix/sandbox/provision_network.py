@@ -6,7 +6,7 @@ import ipaddress
 from typing import Any
 
 from envmatrix.sandbox.naming import SECURITY_GROUPS
-from envmatrix.sandbox.provision_target import Target
+from envmatrix.sandbox.provision_target import ProvisionTarget
 
 WORLD = "0.0.0.0/0"
 API_PORT = 8000
@@ -14,7 +14,7 @@ DB_PORT = 5432
 CACHE_PORT = 6379
 
 
-def network(target: Target) -> None:
+def network(target: ProvisionTarget) -> None:
     """VPC (Name tag, tfvars CIDR), one subnet per availability zone, and the five security groups."""
     ec2 = target.client("ec2")
     vpc_id = ec2.create_vpc(
@@ -42,7 +42,7 @@ def _from_groups(port: int, group_ids: list[str]) -> dict[str, Any]:
             "UserIdGroupPairs": [{"GroupId": group_id} for group_id in group_ids]}
 
 
-def _ingress(target: Target) -> None:
+def _ingress(target: ProvisionTarget) -> None:
     """ALB open to the world on 80/443; api from the ALB; database and cache only from api and worker."""
     ec2, sg = target.client("ec2"), target.ids
     world = [{"IpProtocol": "tcp", "FromPort": port, "ToPort": port, "IpRanges": [{"CidrIp": WORLD}]}
@@ -58,7 +58,7 @@ def _ingress(target: Target) -> None:
         ec2.authorize_security_group_ingress(GroupId=sg[f"sg:{role}"], IpPermissions=permissions)
 
 
-def _certificate(target: Target) -> str:
+def _certificate(target: ProvisionTarget) -> str:
     acm = target.client("acm")
     arn: str = acm.request_certificate(
         DomainName=target.tfvars.domain_name, SubjectAlternativeNames=[f"*.{target.tfvars.domain_name}"],
@@ -67,7 +67,7 @@ def _certificate(target: Target) -> str:
     return arn
 
 
-def load_balancer(target: Target) -> None:
+def load_balancer(target: ProvisionTarget) -> None:
     """ALB with an HTTPS listener on 443 (ACM certificate) and port 80 redirecting to 443."""
     elb = target.client("elbv2")
     alb_arn = elb.create_load_balancer(
@@ -92,7 +92,7 @@ def load_balancer(target: Target) -> None:
     )
 
 
-def waf(target: Target) -> None:
+def waf(target: ProvisionTarget) -> None:
     """A regional web ACL (AWS managed common rules) associated with the ALB, where the world has one."""
     if not target.world.waf:
         return

@@ -10,17 +10,17 @@ from typing import Any
 import httpx
 
 from envmatrix.aws.costs import METRIC, last_full_month, utc_today
-from envmatrix.sandbox.naming import SERVICES, Names
+from envmatrix.sandbox.naming import SERVICES, SandboxNames
 from envmatrix.sandbox.provision_app import ACCOUNT, SCALABLE_DIMENSION
-from envmatrix.sandbox.provision_target import Target
+from envmatrix.sandbox.provision_target import ProvisionTarget
 from envmatrix.sandbox.world import World
 
 #: moto's documented way to give GetCostAndUsage an answer (envmatrix/sandbox/moto_ce.py: the latest one is the bill)
 CE_RESULTS = "/moto-api/static/ce/cost-and-usage-results"
-TAG_KEY = "Environment"  # the sandbox tags its resources Environment=<env> (naming.Names.tags)
+TAG_KEY = "Environment"  # the sandbox tags its resources Environment=<env> (naming.SandboxNames.tags)
 
 
-def scaling_policies(target: Target) -> None:
+def scaling_policies(target: ProvisionTarget) -> None:
     """The world's target-tracking policy on each registered scalable target (after the services exist)."""
     policy = target.world.scaling_policy
     if policy is None:
@@ -37,7 +37,7 @@ def scaling_policies(target: Target) -> None:
         )
 
 
-def alert_subscriptions(target: Target) -> None:
+def alert_subscriptions(target: ProvisionTarget) -> None:
     """The alert topic's subscribers (the topic exists from the first stage)."""
     if target.world.alerting is None:
         return
@@ -46,7 +46,7 @@ def alert_subscriptions(target: Target) -> None:
         sns.subscribe(TopicArn=target.ids["topic"], Protocol=subscription.protocol, Endpoint=subscription.endpoint)
 
 
-def budget(target: Target) -> None:
+def budget(target: ProvisionTarget) -> None:
     """The world's monthly cost budget, alerting by email at its share of the limit (AWS Budgets is global)."""
     budget = target.world.budget
     if budget is None:
@@ -90,7 +90,7 @@ def bill(world: World, environments: Iterable[str], *, today: dt.date | None = N
         return None
     lines = {env: world.env(env).last_month_cost_usd for env in environments}
     lines.update(costs or {})
-    return cost_answer({Names(env).env: amount for env, amount in lines.items() if amount is not None},
+    return cost_answer({SandboxNames(env).env: amount for env, amount in lines.items() if amount is not None},
                        untagged_usd=untagged_usd if untagged_usd is not None else explorer.untagged_usd,
                        estimated=explorer.estimated if estimated is None else estimated, today=today)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from envmatrix.sandbox.provision_target import Target
+from envmatrix.sandbox.provision_target import ProvisionTarget
 
 NAMESPACE = "AWS/ApplicationELB"
 CANARY_RUNTIME = "syn-python-selenium-3.0"
@@ -15,7 +15,7 @@ def _dimension(alb_arn: str) -> list[dict[str, str]]:
     return [{"Name": "LoadBalancer", "Value": alb_arn.split(":loadbalancer/", 1)[-1]}]
 
 
-def traffic(target: Target) -> None:
+def traffic(target: ProvisionTarget) -> None:
     """One datum per metric per day at noon UTC of each of the last ``days`` whole days (what the ALB served)."""
     served = target.world.traffic
     if served is None:
@@ -31,7 +31,7 @@ def traffic(target: Target) -> None:
         cloudwatch.put_metric_data(Namespace=NAMESPACE, MetricData=data[first:first + 500])
 
 
-def put_health_check_alarm(target: Target, namespace: str, metric: str, dimension: dict[str, str]) -> None:
+def put_health_check_alarm(target: ProvisionTarget, namespace: str, metric: str, dimension: dict[str, str]) -> None:
     """The alarm paging the environment's alerts topic when the external check fails."""
     topic = [target.ids["topic"]] if "topic" in target.ids else []
     target.client("cloudwatch").put_metric_alarm(
@@ -40,7 +40,7 @@ def put_health_check_alarm(target: Target, namespace: str, metric: str, dimensio
         ComparisonOperator="LessThanThreshold", AlarmActions=topic, OKActions=topic, Tags=target.tag_list())
 
 
-def route53_check(target: Target, path: str) -> str:
+def route53_check(target: ProvisionTarget, path: str) -> str:
     """An HTTPS Route 53 health check on the domain's health path, tagged Name=<env>-<project>-health."""
     route53 = target.client("route53")
     check_id: str = route53.create_health_check(CallerReference=f"{target.names.prefix}-health", HealthCheckConfig={
@@ -51,7 +51,7 @@ def route53_check(target: Target, path: str) -> str:
     return check_id
 
 
-def canary(target: Target) -> str:
+def canary(target: ProvisionTarget) -> str:
     """A Synthetics canary named <env>-<project>-health (its script calls the domain's health path)."""
     name = target.names.live.health_check
     code: dict[str, Any] = {"Handler": "health.handler", "S3Bucket": f"{target.names.prefix}-canaries",
@@ -63,7 +63,7 @@ def canary(target: Target) -> str:
     return name
 
 
-def external_check(target: Target) -> None:
+def external_check(target: ProvisionTarget) -> None:
     """The world's external health check on the domain, and its alarm where the world has one."""
     wanted = target.world.health_check
     if wanted is None:

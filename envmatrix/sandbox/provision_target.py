@@ -15,7 +15,7 @@ from botocore.config import Config
 
 from envmatrix.aws.session import new_session
 from envmatrix.declared import EnvFile, Tfvars
-from envmatrix.sandbox.naming import Names
+from envmatrix.sandbox.naming import SandboxNames
 from envmatrix.sandbox.world import Registry, WorldEnv
 
 #: Fake credentials: the sandbox accepts anything, and real ones must never be sent to it.
@@ -23,7 +23,7 @@ SANDBOX_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": 
 _CLIENT_CONFIG = Config(retries={"max_attempts": 2, "mode": "standard"}, connect_timeout=3, read_timeout=30)
 
 
-class ClientPool:
+class SandboxClients:
     """Plain (unguarded) boto3 clients for one sandbox endpoint, made once from one session and shared.
 
     Creating clients is the slow part (service models are loaded per session), so they are made under a
@@ -50,7 +50,7 @@ class ClientPool:
 
 
 @dataclass
-class Target:
+class ProvisionTarget:
     """One environment being provisioned: its inputs, its clients and the ids created so far.
 
     The inputs are what a real deployment is built from: the tfvars (Terraform), the env file (the
@@ -58,18 +58,18 @@ class Target:
     """
 
     env: str
-    clients: ClientPool
+    clients: SandboxClients
     tfvars: Tfvars
     env_file: EnvFile
     world: WorldEnv
     secret_marker: str
-    names: Names = field(init=False)
+    names: SandboxNames = field(init=False)
     ids: dict[str, str] = field(default_factory=dict)
     subnets: list[str] = field(default_factory=list)
     registry: Registry | None = None  # the one ECR registry all environments pull from (world.yaml)
 
     def __post_init__(self) -> None:
-        self.names = Names(self.env)
+        self.names = SandboxNames(self.env)
 
     @property
     def region(self) -> str:
@@ -94,4 +94,4 @@ class Target:
         return [{"ResourceType": resource_type, "Tags": [*self.tag_list(), {"Key": "Name", "Value": name}]}]
 
 
-Step = Callable[[Target], None]
+Step = Callable[[ProvisionTarget], None]

@@ -22,6 +22,7 @@ import envmatrix
 from envmatrix.redact import register_secret
 from envmatrix.sandbox.github_api import start_github
 from envmatrix.sandbox.refservice import Extras, TlsServer, create_app, settings_from_env
+from envmatrix.sandbox.refservice.server import write_ca_bundle, write_certificate
 from envmatrix.sandbox.world import default_world
 
 if TYPE_CHECKING:
@@ -33,7 +34,7 @@ CERT_DAYS = 90
 
 
 @dataclass(frozen=True)
-class Fault:
+class ServiceFault:
     """Misconfiguration of one instance (for fault-injection tests): env-file overrides and extras."""
 
     env_values: Mapping[str, str] = field(default_factory=dict)
@@ -73,14 +74,10 @@ def _cert_files(ca: trustme.CA, domain: str, days: int, workdir: Path, env: str)
     now = dt.datetime.now(dt.UTC)
     not_before = now - dt.timedelta(days=max(1, -days + 1))
     leaf = ca.issue_cert(domain, not_before=not_before, not_after=now + dt.timedelta(days=days))
-    certfile, keyfile = workdir / f"{env}-cert.pem", workdir / f"{env}-key.pem"
-    certfile.write_bytes(b"".join(blob.bytes() for blob in leaf.cert_chain_pems))
-    leaf.private_key_pem.write_to_path(str(keyfile))
-    keyfile.chmod(0o600)
-    return certfile, keyfile
+    return write_certificate(leaf, workdir / f"{env}-cert.pem", workdir / f"{env}-key.pem")
 
 
-def _extras(env: str, domain: str, fault: Fault) -> Extras:
+def _extras(env: str, domain: str, fault: ServiceFault) -> Extras:
     edge = default_world().env(env).edge  # the deployment's edge (world file), never the spec
     smoke = (f"envmatrix-smoke@{domain}", secrets.token_urlsafe(18))
     unverified = (f"envmatrix-unverified@{domain}", secrets.token_urlsafe(18))
@@ -106,17 +103,16 @@ def _env_vars_for(env: str, base_url: str, extras: Extras) -> dict[str, str]:
 
 
 def start_services(
-    suite: Suite, workdir: Path, *, faults: Mapping[str, Fault] | None = None, envs: list[str] | None = None
+    suite: Suite, workdir: Path, *, faults: Mapping[str, ServiceFault] | None = None, envs: list[str] | None = None
 ) -> RunningServices:
     """Start one reference service per selected environment (the world's when none is selected)."""
     workdir.mkdir(parents=True, exist_ok=True)
     ca = trustme.CA(organization_name="envmatrix sandbox CA")
-    running = RunningServices(ca_bundle=workdir / "sandbox-ca.pem")
-    ca.cert_pem.write_to_path(str(running.ca_bundle))
+    running = RunningServices(ca_bundle=write_ca_bundle(ca, workdir / "sandbox-ca.pem"))
     resolve: list[str] = []
     try:
         for env in envs or suite.selected or list(default_world().environments):
-            fault = (faults or {}).get(env, Fault())
+            fault = (faults or {}).get(env, ServiceFault())
             domain = suite.tfvars(env).domain_name
             extras = _extras(env, domain, fault)
             values = {**suite.env_file(env).values, **fault.env_values}

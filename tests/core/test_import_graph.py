@@ -12,6 +12,9 @@ The rules:
 2. The core is every top-level module ``envmatrix/*.py``, ``plugin.py`` (the core's pytest hooks) included: it
    imports no layer package (``aws``, ``http``, ``github``, ``reporting``, ``document``, ``sandbox``). The one
    exception is ``cli.py``, the command line: an adapter over everything, it may import any layer (lazily).
+   The core may *name* a layer's types in annotations, imported only under a module-level ``if TYPE_CHECKING:``
+   (``Environment.live`` is a ``Snapshot``): that import never runs, so the layer still loads only through its
+   own plugin; it still counts for rule 1 (a cycle through it is a cycle) and never reaches the sandbox.
 3. A layer package (``aws``, ``http``, ``github``, ``reporting``, ``document``) imports the core and its own
    package only -- never another layer, neither its internals nor its ``__init__``. What two layers share
    lives in the core (resource names: ``names.py``; snapshot scrubbing: ``scrub.py``; URL rules: ``tls.py``;
@@ -24,6 +27,7 @@ The rules:
 from __future__ import annotations
 
 import ast
+from collections.abc import Set as AbstractSet
 from pathlib import Path
 
 import pytest
@@ -65,17 +69,34 @@ def _imported(node: ast.Import | ast.ImportFrom, module: str, is_package: bool, 
     return {f"{base}.{alias.name}" if f"{base}.{alias.name}" in known else base for alias in node.names}
 
 
-def build_graph(root: Path) -> Graph:
+def _is_type_checking(node: ast.stmt) -> bool:
+    return isinstance(node, ast.If) and isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING"
+
+
+def _edges(tree: ast.AST, module: str, is_package: bool, known: set[str]) -> dict[str, int]:
+    edges: dict[str, int] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            for name in _imported(node, module, is_package, known):
+                if (name in known or name.split(".")[0] in OUTSIDE) and name != module:
+                    edges.setdefault(name, node.lineno)
+    return edges
+
+
+def build_graph(root: Path, type_only: set[tuple[str, str]] | None = None) -> Graph:
+    """The import graph; ``type_only`` collects the (module, target) edges made only under ``if TYPE_CHECKING:``."""
     known = modules(root)
     graph: Graph = {}
     for module, path in known.items():
-        edges: dict[str, int] = {}
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
-            if isinstance(node, ast.Import | ast.ImportFrom):
-                for name in _imported(node, module, path.name == "__init__.py", set(known)):
-                    if (name in known or name.split(".")[0] in OUTSIDE) and name != module:
-                        edges.setdefault(name, node.lineno)
-        graph[module] = edges
+        tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+        is_package = path.name == "__init__.py"
+        graph[module] = _edges(tree, module, is_package, set(known))
+        if type_only is not None:
+            guarded = [node for node in tree.body if _is_type_checking(node)]
+            named = {name for block in guarded for name in _edges(block, module, is_package, set(known))}
+            running = _edges(ast.Module([n for n in tree.body if n not in guarded], []), module, is_package,
+                             set(known))
+            type_only.update((module, name) for name in named - set(running))
     return graph
 
 
@@ -129,7 +150,7 @@ def layer(module: str) -> str:
     return parts[1] if len(parts) > 1 and parts[1] in LAYERS else "core"
 
 
-def violations(graph: Graph) -> list[str]:
+def violations(graph: Graph, type_only: AbstractSet[tuple[str, str]] = frozenset()) -> list[str]:
     out = []
     for module, edges in sorted(graph.items()):
         for target, line in edges.items():
@@ -140,6 +161,8 @@ def violations(graph: Graph) -> list[str]:
             source, wanted = layer(module), layer(target)
             if wanted == "core" or source == wanted or module in ADAPTERS:
                 continue
+            if source == "core" and wanted != "sandbox" and (module, target) in type_only:
+                continue  # a layer's type named for annotations only (rule 2)
             if wanted == "sandbox":
                 out.append(f"{where} (only the sandbox and cli.py import the sandbox)")
             elif source == "core":
@@ -154,14 +177,15 @@ def test_envmatrix_has_no_import_cycle() -> None:
 
 
 def test_dependencies_point_one_way() -> None:
-    assert violations(build_graph(PACKAGE)) == []
+    type_only: set[tuple[str, str]] = set()
+    assert violations(build_graph(PACKAGE, type_only), type_only) == []
 
 
 def test_the_graph_sees_the_modules_it_checks() -> None:
     graph = build_graph(PACKAGE)
-    assert {"envmatrix.config", "envmatrix.aws.store", "envmatrix.sandbox.faults"} <= set(graph)
+    assert {"envmatrix.config", "envmatrix.aws.store", "envmatrix.sandbox.runner"} <= set(graph)
     assert "envmatrix.names" in graph["envmatrix.config"]
-    assert "envmatrix.sandbox.faults_data" in graph["envmatrix.sandbox.faults"]  # `from pkg import module`
+    assert "envmatrix.aws.identity" in graph["envmatrix.aws.buckets"]  # `from pkg import module`
 
 
 def _package(tmp_path: Path, files: dict[str, str]) -> Path:
@@ -211,3 +235,20 @@ def test_the_adapters_and_the_sandbox_may_import_layers(tmp_path: Path) -> None:
         "reporting/__init__.py": "", "reporting/merge.py": "", "aws/__init__.py": "", "aws/session.py": "",
     })
     assert violations(build_graph(root)) == []
+
+
+def test_the_core_may_name_a_layers_types_only_under_type_checking(tmp_path: Path) -> None:
+    typed = ("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from envmatrix.aws.snapshot import Snapshot\n")
+    root = _package(tmp_path, {
+        "context.py": typed,
+        "config.py": typed + "from envmatrix.aws.snapshot import read\n",  # also imported at run time: upward
+        "spec.py": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from envmatrix.sandbox import world\n",
+        "aws/__init__.py": "", "aws/snapshot.py": "from envmatrix.cycle import x\n",
+        "cycle.py": typed, "sandbox/__init__.py": "", "sandbox/world.py": "",
+    })
+    type_only: set[tuple[str, str]] = set()
+    graph = build_graph(root, type_only)
+    assert violations(graph, type_only) == [
+        "envmatrix.config:4 imports envmatrix.aws.snapshot (the core imports no layer)",
+        "envmatrix.spec:3 imports envmatrix.sandbox.world (only the sandbox and cli.py import the sandbox)"]
+    assert cycles(graph) == [["envmatrix.aws.snapshot", "envmatrix.cycle"]]  # a type-only edge still closes a cycle

@@ -37,7 +37,7 @@ def verdicts(environment: tuple[int, Any] = (200, p.ENVIRONMENT), protection: tu
     suite = repo_suite()
     approvals = [suite.spec.env("production").approvals]
     snapshot = take_github_snapshot(settings, approvals, "run", transport=transport(environment, protection, seen))
-    suite.providers["github"] = lambda _env: snapshot
+    suite.sources.github = lambda _env: snapshot
     out = {}
     for check_id in CHECKS:
         verdict = judge(MODULE, check_id, "production", snapshot=None, suite=suite)  # type: ignore[arg-type]
@@ -146,7 +146,7 @@ def test_unreachable_api_fails_naming_the_endpoint() -> None:
     suite = repo_suite()
     snapshot = take_github_snapshot(SETTINGS, [suite.spec.env("production").approvals], "run",  # type: ignore[list-item]
                                     transport=httpx.MockTransport(refuse))
-    suite.providers["github"] = lambda _env: snapshot
+    suite.sources.github = lambda _env: snapshot
     with pytest.raises(InventoryUnavailable, match=r"cannot read GET https://api.github.com/repos/octocat/Hello-World/"
                                                    r"environments/production: ConnectError: connection refused"):
         judge(MODULE, "GH-ENVIRONMENT-REVIEWERS", "production", snapshot=None, suite=suite)  # type: ignore[arg-type]

@@ -14,9 +14,9 @@ import pytest
 import trustme
 
 from envmatrix.github import GithubSettings, take_github_snapshot
-from envmatrix.sandbox.faults_github import GITHUB_FAULTS, GITHUB_VARIANTS, GithubFault, GithubVariant
 from envmatrix.sandbox.github_api import start_github
 from envmatrix.sandbox.world import GithubRepository, default_world
+from tests.faults.github import GITHUB_FAULTS, GITHUB_VARIANTS, GithubFault, GithubVariant
 from tests.github.schema import ENVIRONMENT_OP, PROTECTION_OP, problems
 from tests.shapes.harness import judge, repo_suite
 
@@ -61,7 +61,7 @@ def _settings(env_vars: dict[str, str]) -> GithubSettings:
 def _verdicts(env_vars: dict[str, str]) -> dict[str, str]:
     suite = repo_suite()
     snapshot = take_github_snapshot(_settings(env_vars), [suite.spec.env("production").approvals], "run")  # type: ignore[list-item]
-    suite.providers["github"] = lambda _env: snapshot
+    suite.sources.github = lambda _env: snapshot
     return {check_id: judge(MODULE, check_id, "production", snapshot=None, suite=suite).message  # type: ignore[arg-type]
             for check_id in CHECKS}
 

@@ -19,7 +19,7 @@ WORKFLOWS = ROOT / ".github" / "workflows"
 JOB_SCRIPT = ROOT / "scripts" / "job.py"
 #: job (scripts/job.py) -> the tox environment that runs it (the Makefile target has the job's own name).
 TOX_ENV = {"audit": "audit", "gate": "gate", "declared": "declared", "drift": "drift", "smoke": "smoke",
-           "test": "tests"}
+           "test": "tests", "types": "types"}
 
 
 def _jobs() -> list[str]:

@@ -13,7 +13,7 @@ import pytest
 from envmatrix import files
 from envmatrix.aws import guard
 from envmatrix.aws.snapshot import Snapshot, unavailable_snapshot
-from envmatrix.aws.store import SnapshotStore, read_snapshot, snapshot_path
+from envmatrix.aws.store import snapshot_file
 from envmatrix.config import ProjectConfig, env_names
 from envmatrix.errors import InventoryUnavailable, OutputError
 from envmatrix.files import append_line, copy_file_atomic, write_text_atomic
@@ -39,11 +39,12 @@ def precious(tmp_path: Path) -> Path:
 
 
 def test_a_link_at_a_snapshot_is_not_written_through(tmp_path: Path, precious: Path) -> None:
-    path = snapshot_path(tmp_path / "reports", "production")
+    file = snapshot_file(tmp_path / "reports", "production")
+    path = file.path
     path.parent.mkdir(parents=True)
     path.symlink_to(precious)
     with pytest.raises(OutputError, match=rf"cannot write {path}: is a symbolic link"):
-        SnapshotStore._write(path, _snapshot())
+        file.write(_snapshot())
     assert precious.read_text() == PRECIOUS and path.is_symlink()
     assert [p.name for p in path.parent.iterdir()] == ["production.json"]  # no temporary left behind
 
@@ -62,12 +63,13 @@ def test_a_link_at_a_matrix_report_is_not_written_through(tmp_path: Path, precio
 
 def test_a_link_planted_at_the_old_predictable_temporary_name_is_not_used(tmp_path: Path, precious: Path) -> None:
     """Temporaries used to be ``<env>.<pid>.tmp``: a link planted there was written through, then renamed."""
-    path = snapshot_path(tmp_path / "reports", "production")
+    file = snapshot_file(tmp_path / "reports", "production")
+    path = file.path
     path.parent.mkdir(parents=True)
     path.with_suffix(f".{os.getpid()}.tmp").symlink_to(precious)
-    SnapshotStore._write(path, _snapshot())
+    file.write(_snapshot())
     assert precious.read_text() == PRECIOUS
-    assert not path.is_symlink() and (read_snapshot(path) or _snapshot("other")).run_id == "run-1"
+    assert not path.is_symlink() and (file.read() or _snapshot("other")).run_id == "run-1"
 
 
 def test_temporary_names_are_unpredictable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -80,15 +82,15 @@ def test_temporary_names_are_unpredictable(tmp_path: Path, monkeypatch: pytest.M
 
     monkeypatch.setattr("envmatrix.files.os.replace", spy)
     for _ in range(3):
-        SnapshotStore._write(snapshot_path(tmp_path, "production"), _snapshot())
+        snapshot_file(tmp_path, "production").write(_snapshot())
     assert len(set(used)) == 3  # a fresh name each time (mkstemp: random, created with O_EXCL)
     assert not [name for name in used if str(os.getpid()) in name]
     assert all(name.startswith(".production.json.") and name.endswith(".tmp") for name in used)
 
 
 def test_a_failed_write_keeps_the_old_snapshot(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    path = snapshot_path(tmp_path, "production")
-    SnapshotStore._write(path, _snapshot("run-1"))
+    file = snapshot_file(tmp_path, "production")
+    path = file.write(_snapshot("run-1"))
     before = path.read_bytes()
 
     def crash(_source: str, _target: Any) -> None:
@@ -96,7 +98,7 @@ def test_a_failed_write_keeps_the_old_snapshot(tmp_path: Path, monkeypatch: pyte
 
     monkeypatch.setattr("envmatrix.files.os.replace", crash)
     with pytest.raises(OSError, match="disk full"):
-        SnapshotStore._write(path, _snapshot("run-2"))
+        file.write(_snapshot("run-2"))
     assert path.read_bytes() == before
     assert [p.name for p in path.parent.iterdir()] == ["production.json"]
 

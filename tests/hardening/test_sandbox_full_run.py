@@ -17,10 +17,10 @@ import pytest
 from envmatrix.aws.guard import is_allowed
 from envmatrix.context import Paths, Suite
 from envmatrix.redact import known_secrets
-from envmatrix.sandbox.fault_actions import FaultTarget
 from envmatrix.sandbox.runner import Sandbox, start_sandbox
 from envmatrix.spec import load_spec
 from tests.conftest import SHIPPED_ENVIRONMENTS
+from tests.faults.actions import FaultTarget
 from tests.hardening import canaries
 from tests.hardening.secret_corpus import SHAPES
 from tests.moto_recording import recorded_operations

@@ -16,10 +16,10 @@ import pytest
 
 from envmatrix.context import Paths, Suite
 from envmatrix.sandbox.aws import RunningAws, start_aws
-from envmatrix.sandbox.fault_actions import FaultTarget
-from envmatrix.sandbox.faults import CATALOGUE, VARIANTS, Fault, Variant
 from envmatrix.spec import load_spec
 from tests.conftest import SHIPPED_ENVIRONMENTS
+from tests.faults.actions import FaultTarget
+from tests.faults.catalogue import CATALOGUE, VARIANTS, Fault, Variant
 
 ROOT = Path(__file__).resolve().parents[2]
 _UNSAFE = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE",

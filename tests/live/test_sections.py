@@ -15,11 +15,11 @@ from botocore import xform_name
 from envmatrix.aws import snapshot
 from envmatrix.aws.guard import allowed
 from envmatrix.aws.iam import OPERATIONS, actions, iam_action
-from envmatrix.aws.names import names_for
 from envmatrix.aws.section import Operation, Section
 from envmatrix.aws.sections import SECTIONS, check_plan, operations, warm_services
 from envmatrix.aws.session import CALLER_SIDE
 from envmatrix.errors import InventoryUnavailable
+from envmatrix.names import names_for
 
 ROOT = Path(__file__).resolve().parents[2]
 AWS = ROOT / "envmatrix" / "aws"
@@ -75,6 +75,9 @@ def test_the_snapshot_has_one_typed_field_per_section() -> None:
     fields = {name: info.annotation for name, info in snapshot.Snapshot.model_fields.items()
               if name not in snapshot.NOT_SECTIONS}
     assert fields == {section.name: section.model | None for section in SECTIONS}
+    # snapshot.section(Model) finds the section by its model: each model is one section's
+    assert snapshot.SECTION_OF == {section.model: section.name for section in SECTIONS}
+    assert len(snapshot.SECTION_OF) == len(SECTIONS)
 
 
 def test_an_unstartable_snapshot_names_every_section() -> None:

@@ -8,11 +8,13 @@ import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError, NoCredentialsError
 
 from envmatrix.aws import store as store_module
+from envmatrix.aws.rds import RdsInventory
 from envmatrix.aws.reading import reason_of
 from envmatrix.aws.snapshot import Snapshot
 from envmatrix.aws.store import SnapshotStore
 from envmatrix.config import ProjectConfig
-from envmatrix.errors import ConfigError, InventoryUnavailable
+from envmatrix.context import Environment, Sources
+from envmatrix.errors import ConfigError, EnvmatrixError, InventoryUnavailable
 from envmatrix.names import names_for, secret_reference
 from envmatrix.scrub import scrub
 from tests.conftest import load_check_module
@@ -65,7 +67,13 @@ def test_unavailable_section_raises_its_reason() -> None:
     snapshot = Snapshot(run_id="r", environment="dev", taken_at="t", seconds=0, api_calls=0, names={},
                         unavailable={"rds": ("RDS instance dev-taskmanager-db", "access denied: AccessDenied")})
     with pytest.raises(InventoryUnavailable, match="dev: cannot read RDS instance dev-taskmanager-db: access denied"):
-        snapshot.section("rds")
+        snapshot.section(RdsInventory)
+
+
+def test_a_section_missing_from_the_snapshot_is_unavailable_never_none() -> None:
+    snapshot = Snapshot(run_id="r", environment="dev", taken_at="t", seconds=0, api_calls=0, names={})
+    with pytest.raises(InventoryUnavailable, match="dev: cannot read rds: not in the snapshot"):
+        snapshot.section(RdsInventory)
 
 
 def test_store_reuses_the_runs_file_without_calling_aws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -133,3 +141,19 @@ def test_alarm_actions_enabled_only_when_aws_says_so(raw: dict[str, bool], enabl
 def test_live_variables_compare_as_the_application_reads_them(want: object, got: object, same: bool) -> None:
     same_text = load_check_module("checks/live/test_flags.py")._same_text
     assert same_text(want, got) is same
+
+
+@pytest.mark.parametrize("kind", ["live", "http", "github", "document"])
+def test_a_source_the_run_lacks_fails_closed_naming_it(tmp_path: Path, kind: str) -> None:
+    env = Environment(repo_suite(tmp_path), "dev", None)
+    with pytest.raises(EnvmatrixError, match=f"^dev: no {kind} source is configured for this run$"):
+        getattr(env, kind)
+
+
+def test_a_configured_source_is_read_for_the_environment(tmp_path: Path) -> None:
+    suite = repo_suite(tmp_path)
+    seen: list[str] = []
+    snapshot = Snapshot(run_id="r", environment="dev", taken_at="t", seconds=0, api_calls=0, names={})
+    suite.sources = Sources(live=lambda env: seen.append(env) or snapshot)
+    env = Environment(suite, "dev", None)
+    assert env.live is snapshot and env.live is snapshot and seen == ["dev"]  # read once per check

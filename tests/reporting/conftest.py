@@ -27,6 +27,7 @@ import pytest
 
 from envmatrix import Environment, check
 from envmatrix.errors import InventoryUnavailable
+from envmatrix.wording import Figure, days
 
 CONTROL = Path(__file__).with_name("control.json")
 
@@ -50,7 +51,7 @@ def _run(env: Environment, resource: str, setting: str, expected: object) -> Non
 
 
 @check("DB-BACKUP-RETENTION", layer="live", area="backups", row="backups", severity="critical",
-       evidence=True)
+       evidence=True, figure=Figure("BackupRetentionPeriod", days()))
 def test_db_backup_retention(env: Environment) -> None:
     _run(env, f"rds:{env.name}-taskmanager-db", "BackupRetentionPeriod", env.spec.database.backup_retention_days)
 

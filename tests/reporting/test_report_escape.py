@@ -16,6 +16,7 @@ from markdown_it.token import Token
 from envmatrix.catalog import CheckInfo
 from envmatrix.errors import InventoryUnavailable
 from envmatrix.escape import code, markdown, sarif_text, visible
+from envmatrix.reporting.figures import figuring
 from envmatrix.reporting.matrix import build_matrix
 from envmatrix.reporting.model import Matrix
 from envmatrix.reporting.output import write_reports
@@ -26,6 +27,7 @@ from envmatrix.reporting.sarif import build_sarif, write_sarif
 from envmatrix.reporting.session import ReportBuilder
 from envmatrix.spec import Spec, load_spec
 from envmatrix.verdict import compare
+from tests.conftest import shipped_checks
 
 from .conftest import ROOT, ReportProject
 from .test_report_sarif import assert_valid
@@ -75,7 +77,8 @@ def _hostile_model(spec: Spec) -> Matrix:
                        "high", "error", "infrastructure", str(InventoryUnavailable("dev", "GET /health", HOSTILE[7])))
     results += [_result("DB-MULTI-AZ", "live", "database", value, env="dev") for value in HOSTILE[12:]] + [body]
     model = build_matrix(results, spec, ["dev", "staging", "production"],
-                         {"target": "account <b>1</b>", "spec_digest": "x", "generated_at": "now"})
+                         {"target": "account <b>1</b>", "spec_digest": "x", "generated_at": "now"},
+                         figures=figuring(shipped_checks()))
     model.failures[0].owner = HOSTILE[2]
     return model
 

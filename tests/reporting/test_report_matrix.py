@@ -92,6 +92,8 @@ def test_xdist_workers_merge_into_one_report(report_project: ReportProject) -> N
     assert all(r["evidence"] for r in model["results"] if r["status"] in ("pass", "fail"))
     # The controller collects nothing: the workers send which checks are evidence of which row.
     assert "live:DB-BACKUP-RETENTION" in model["evidence_catalogue"]["backups"]
+    # ... and each check's figure declaration, which words its row's figure.
+    assert report_project.cell("backups", "production")["figure"] == "30 d"
     assert report_project.cell("data", "dev")["reason"] == "no check is evidence of this row yet"
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from envmatrix.reporting import matrix
-from envmatrix.reporting.figures import figure
+from envmatrix.reporting.figures import figure, figure_table, figuring
 from envmatrix.reporting.matrix import build_matrix, header_facts
 from envmatrix.reporting.model import FirstFailure, Matrix
 from envmatrix.reporting.render_html import render_html
@@ -20,8 +20,11 @@ from envmatrix.reporting.results import CheckResult
 from envmatrix.reporting.statuses import LOOKS, look
 from envmatrix.spec import Spec, load_spec
 from envmatrix.verdict import Evidence
+from tests.conftest import shipped_checks
 
 ROOT = Path(__file__).resolve().parents[2]
+#: The rows' figures as the shipped checks declare them.
+FIGURES = figure_table(shipped_checks())
 META = {"target": "sandbox", "spec_digest": "218fd972a8f2", "document": "Environment Management 1.0.0 (2025-10-30)",
         "generated_at": "2026-11-25T14:53:27+00:00", "spec_path": "fixtures/matrix.yaml", "suite_version": "0"}
 
@@ -69,7 +72,7 @@ def result(check_id: str, layer: str, row: str, evidence: list[tuple[str, str, s
     ("data", [], ""),
 ])
 def test_the_figure_is_what_was_live_or_observed(row: str, results: list[CheckResult], shown: str) -> None:
-    assert figure(row, results) == shown
+    assert figure(row, results, FIGURES) == shown
 
 
 @pytest.mark.parametrize(("actual", "shown"), [
@@ -83,11 +86,11 @@ def test_the_cost_figure_is_last_month_of_the_documented(actual: str, shown: str
     last_month.evidence[0] = dataclasses.replace(last_month.evidence[0], expected="~$380 USD (within 10%: $342-$418)")
     budget = result("COST-BUDGET", "live", "cost_per_month",
                     [("budget:staging-taskmanager-monthly", "BudgetLimit", "$380 USD")], env="staging")
-    assert figure("cost_per_month", [last_month, budget]) == shown
+    assert figure("cost_per_month", [last_month, budget], FIGURES) == shown
 
 
 def _model(spec: Spec, results: list[CheckResult]) -> Matrix:
-    return build_matrix(results, spec, ["dev", "staging", "production"], META)
+    return build_matrix(results, spec, ["dev", "staging", "production"], META, figures=figuring(shipped_checks()))
 
 
 def test_a_cell_backed_only_by_files_is_declared_only_with_its_own_look(spec: Spec) -> None:

@@ -12,7 +12,7 @@ import pytest
 
 from envmatrix.context import Paths, Suite
 from envmatrix.sandbox.aws import RunningAws, SandboxError, start_aws
-from envmatrix.sandbox.naming import Names, secret_ref
+from envmatrix.sandbox.naming import SandboxNames, secret_ref
 from envmatrix.sandbox.provision_ops import bill, queue_bill
 from envmatrix.sandbox.world import default_world
 from envmatrix.spec import load_spec
@@ -63,7 +63,7 @@ def test_endpoint_is_loopback_and_env_vars_are_fake(aws: RunningAws) -> None:
 
 @pytest.mark.parametrize("env", SHIPPED_ENVIRONMENTS)
 def test_database_and_cache(aws: RunningAws, suite: Suite, env: str) -> None:
-    names, tf = Names(env), suite.tfvars(env)
+    names, tf = SandboxNames(env), suite.tfvars(env)
     db = aws.client("rds").describe_db_instances(DBInstanceIdentifier=names.db)["DBInstances"][0]
     assert (db["DBInstanceClass"], db["AllocatedStorage"], db["MaxAllocatedStorage"]) == (
         tf.db_instance_class, tf.db_allocated_storage, tf.db_max_allocated_storage)
@@ -85,7 +85,7 @@ def _container(aws: RunningAws, family: str) -> dict[str, Any]:
 
 @pytest.mark.parametrize("env", SHIPPED_ENVIRONMENTS)
 def test_task_definitions_deliver_secrets_through_secrets_manager(aws: RunningAws, suite: Suite, env: str) -> None:
-    names, shipped = Names(env), suite.env_file(env).values
+    names, shipped = SandboxNames(env), suite.env_file(env).values
     marked = {key for key, value in shipped.items() if value == default_world().secret_marker}
     for role in ("api", "worker"):
         container = _container(aws, names.family(role))
@@ -104,7 +104,7 @@ def test_task_definitions_deliver_secrets_through_secrets_manager(aws: RunningAw
 
 @pytest.mark.parametrize("env", SHIPPED_ENVIRONMENTS)
 def test_services_scaling_and_logs(aws: RunningAws, suite: Suite, env: str) -> None:
-    names, tf = Names(env), suite.tfvars(env)
+    names, tf = SandboxNames(env), suite.tfvars(env)
     ecs = aws.client("ecs")
     cluster = ecs.describe_clusters(clusters=[names.cluster], include=["SETTINGS"])["clusters"][0]
     insights = "enabled" if default_world().env(env).container_insights else "disabled"
@@ -142,7 +142,7 @@ def test_secret_rotation_follows_the_world(aws: RunningAws, suite: Suite, env: s
 
 @pytest.mark.parametrize("env", SHIPPED_ENVIRONMENTS)
 def test_network_edge(aws: RunningAws, suite: Suite, env: str) -> None:
-    names, deployed = Names(env), default_world().env(env)
+    names, deployed = SandboxNames(env), default_world().env(env)
     ec2, elb = aws.client("ec2"), aws.client("elbv2")
     vpc = ec2.describe_vpcs(Filters=[{"Name": "tag:Name", "Values": [names.vpc]}])["Vpcs"][0]
     assert vpc["CidrBlock"] == suite.tfvars(env).vpc_cidr
@@ -161,7 +161,7 @@ def test_network_edge(aws: RunningAws, suite: Suite, env: str) -> None:
 
 
 def test_production_buckets_and_alarms(aws: RunningAws, suite: Suite) -> None:
-    names, s3 = Names("production"), aws.client("s3")
+    names, s3 = SandboxNames("production"), aws.client("s3")
     assert s3.get_bucket_versioning(Bucket=names.backups_bucket)["Status"] == "Enabled"
     assert all(s3.get_public_access_block(Bucket=names.backups_bucket)["PublicAccessBlockConfiguration"].values())
     rules = s3.get_bucket_lifecycle_configuration(Bucket=names.archive_bucket)["Rules"]

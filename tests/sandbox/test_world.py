@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from envmatrix.sandbox.provision_target import Target
+from envmatrix.sandbox.provision_target import ProvisionTarget
 from envmatrix.sandbox.world import WORLD_FILE, WorldError, default_world, load_world
 from tests.conftest import SHIPPED_ENVIRONMENTS
 
@@ -51,7 +51,7 @@ def test_an_environment_missing_from_the_world_is_an_error(tmp_path: Path) -> No
 
 
 def test_the_provisioning_target_has_no_spec() -> None:
-    fields = {field.name for field in dataclasses.fields(Target)}
+    fields = {field.name for field in dataclasses.fields(ProvisionTarget)}
     assert "spec" not in fields and {"tfvars", "env_file", "world"} <= fields
 
 

@@ -21,7 +21,7 @@ from botocore.stub import Stubber
 
 from envmatrix.aws.guard import guard_session
 from envmatrix.aws.snapshot import Snapshot
-from envmatrix.aws.target import Target, Wants
+from envmatrix.aws.target import AwsTarget, Wants
 from envmatrix.catalog import test_name_for
 from envmatrix.context import Environment, Paths, Suite
 from envmatrix.names import Names, as_dict, names_for
@@ -70,10 +70,10 @@ class StubbedClients:
             stubber.assert_no_pending_responses()
 
 
-def target(env: str, clients: StubbedClients, *, wants: Wants | None = None, names: Names | None = None) -> Target:
+def target(env: str, clients: StubbedClients, *, wants: Wants | None = None, names: Names | None = None) -> AwsTarget:
     """A fetch target over stubbed clients; by default it wants what the shipped spec says exists."""
     spec = repo_spec().env(env)
-    return Target(env=env, names=names or names_for(env), clients=clients,  # type: ignore[arg-type]
+    return AwsTarget(env=env, names=names or names_for(env), clients=clients,  # type: ignore[arg-type]
                   wants=wants or Wants.from_spec(spec))
 
 
@@ -103,7 +103,7 @@ def judge(module: str, check_id: str, env: str, snapshot: Snapshot, *, suite: Su
     function = getattr(load_check_module(module), test_name_for(check_id))
     info = next(mark.args[0] for mark in function.pytestmark if mark.name == "envmatrix_check")
     suite = suite or repo_suite()
-    suite.providers["live"] = lambda _env: snapshot
+    suite.sources.live = lambda _env: snapshot
     environment = Environment(suite, env, info)
     try:
         function(environment, **params)

@@ -163,7 +163,7 @@ def _judge_drift(check_id: str, key: str, taken: Any) -> Verdict:
     function = getattr(load_check_module("checks/drift/test_drift_tfvars.py"), catalog.test_name_for(check_id))
     info = next(mark.args[0] for mark in function.pytestmark if mark.name == "envmatrix_check")
     suite = repo_suite()
-    suite.providers["live"] = lambda _env: taken
+    suite.sources.live = lambda _env: taken
     environment = Environment(suite, ENV, info)
     try:
         function(environment, key)

@@ -53,7 +53,7 @@ def _judge_drift(key: str, snapshot: Any) -> Verdict:
     function = getattr(load_check_module("checks/drift/test_drift_tfvars.py"), catalog.test_name_for("DRIFT-DATABASE"))
     info = next(mark.args[0] for mark in function.pytestmark if mark.name == "envmatrix_check")
     suite = repo_suite()
-    suite.providers["live"] = lambda _env: snapshot
+    suite.sources.live = lambda _env: snapshot
     environment = Environment(suite, ENV, info)
     try:
         function(environment, key)
@@ -263,8 +263,17 @@ def test_secret_references_in_other_partitions(partition: str, region: str) -> N
 
 # --- ElastiCache transit encryption mode -----------------------------------------------------------------
 def _encryption_verdict(**group: Any) -> Verdict:
+    return judge("checks/live/test_security.py", "DATA-ENCRYPTION", ENV, _data_snapshot(**group))
+
+
+def _data_snapshot(db: dict[str, Any] | None = None, replica: dict[str, Any] | None = None, **group: Any) -> Any:
+    """The database (with ``db`` changed; with a read replica where ``replica`` is given) and the cache."""
     clients = StubbedClients(ENV)
-    _rds(clients, _instance(DB))
+    if replica is None:
+        _rds(clients, _instance(DB, **(db or {})))
+    else:
+        _rds(clients, _instance(DB, **{"ReadReplicaDBInstanceIdentifiers": [REPLICA], **(db or {})}),
+             _instance(REPLICA, **{"ReadReplicaSourceDBInstanceIdentifier": DB, **replica}))
     arn = f"arn:aws:elasticache:us-east-1:{ACCOUNT}:replicationgroup:{ENV}-taskmanager-cache"
     raw = {"ReplicationGroupId": f"{ENV}-taskmanager-cache", "Status": "available", "ARN": arn,
            "MemberClusters": ["c-001", "c-002", "c-003"], "AutomaticFailover": "enabled", "MultiAZ": "enabled",
@@ -273,7 +282,7 @@ def _encryption_verdict(**group: Any) -> Verdict:
     clients.stub("elasticache").add_response("list_tags_for_resource", {"TagList": TAGS}, {"ResourceName": arn})
     snapshot = snapshot_of(ENV, rds=rds.fetch(target(ENV, clients)), cache=elasticache.fetch(target(ENV, clients)))
     clients.verify()
-    return judge("checks/live/test_security.py", "DATA-ENCRYPTION", ENV, snapshot)
+    return snapshot
 
 
 def test_transit_encryption_preferred_is_red() -> None:
@@ -287,6 +296,51 @@ def test_transit_encryption_preferred_is_red() -> None:
 def test_transit_encryption_required_or_without_modes_is_green(mode: dict[str, Any]) -> None:
     verdict = _encryption_verdict(TransitEncryptionEnabled=True, **mode)
     assert verdict.passed, verdict.message
+
+
+# --- the database: encrypted, and not publicly accessible (two checks, two claims) ------------------------
+ENCRYPTED_CACHE = {"TransitEncryptionEnabled": True, "TransitEncryptionMode": "required"}
+
+
+def _data_verdicts(db: dict[str, Any] | None = None, replica: dict[str, Any] | None = None) -> dict[str, Verdict]:
+    snapshot = _data_snapshot(db, replica, **ENCRYPTED_CACHE)
+    return {check_id: judge("checks/live/test_security.py", check_id, ENV, snapshot)
+            for check_id in ("DATA-ENCRYPTION", "DATA-NOT-PUBLIC")}
+
+
+@pytest.mark.parametrize("replica", [None, {}], ids=["primary", "with-replica"])
+def test_an_encrypted_private_database_passes_both(replica: dict[str, Any] | None) -> None:
+    verdicts = _data_verdicts(replica=replica)
+    assert all(verdict.passed for verdict in verdicts.values()), {k: v.message for k, v in verdicts.items()}
+    settings = {check_id: {ev.setting for ev in verdict.evidence} for check_id, verdict in verdicts.items()}
+    assert "PubliclyAccessible" not in settings["DATA-ENCRYPTION"]
+    assert settings["DATA-NOT-PUBLIC"] == {"exists", "PubliclyAccessible"}
+
+
+@pytest.mark.parametrize(("db", "replica", "public"), [
+    ({"PubliclyAccessible": True}, None, DB),
+    ({}, {"PubliclyAccessible": True}, REPLICA),
+], ids=["primary-public", "replica-public"])
+def test_a_public_database_fails_not_public_only(db: dict[str, Any], replica: dict[str, Any] | None,
+                                                 public: str) -> None:
+    verdicts = _data_verdicts(db, replica)
+    assert verdicts["DATA-ENCRYPTION"].passed, verdicts["DATA-ENCRYPTION"].message
+    assert not verdicts["DATA-NOT-PUBLIC"].passed
+    assert f"{ENV} DATA-NOT-PUBLIC rds:{public}.PubliclyAccessible: expected false, got true" \
+        in verdicts["DATA-NOT-PUBLIC"].message
+
+
+@pytest.mark.parametrize(("db", "replica", "unencrypted"), [
+    ({"StorageEncrypted": False}, None, DB),
+    ({}, {"StorageEncrypted": False}, REPLICA),
+], ids=["primary-unencrypted", "replica-unencrypted"])
+def test_unencrypted_storage_fails_encryption_only(db: dict[str, Any], replica: dict[str, Any] | None,
+                                                   unencrypted: str) -> None:
+    verdicts = _data_verdicts(db, replica)
+    assert verdicts["DATA-NOT-PUBLIC"].passed, verdicts["DATA-NOT-PUBLIC"].message
+    assert not verdicts["DATA-ENCRYPTION"].passed
+    assert f"{ENV} DATA-ENCRYPTION rds:{unencrypted}.StorageEncrypted: expected true, got false" \
+        in verdicts["DATA-ENCRYPTION"].message
 
 
 # --- identity ---------------------------------------------------------------------------------------------

@@ -94,7 +94,7 @@ def _drift(variable: str, snapshot: Snapshot) -> Verdict:
     function = getattr(load_check_module("checks/drift/test_drift_env_file.py"), function_name("DRIFT-APP-ENV"))
     info = next(mark.args[0] for mark in function.pytestmark if mark.name == "envmatrix_check")
     suite = repo_suite()
-    suite.providers["live"] = lambda _env: snapshot
+    suite.sources.live = lambda _env: snapshot
     environment = Environment(suite, ENV, info)
     try:
         function(environment, variable)

@@ -13,7 +13,7 @@ import pytest
 
 import envmatrix.http.plugin  # noqa: F401
 from envmatrix.context import Paths, Suite
-from envmatrix.sandbox.services import Fault, RunningServices, start_services
+from envmatrix.sandbox.services import RunningServices, ServiceFault, start_services
 from envmatrix.spec import load_spec
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -91,33 +91,33 @@ def test_account_missing_fails_naming_the_variables(kind: str, selected: str, te
     assert conforming.env_vars[f"ENVMATRIX_{kind}_PASSWORD_PRODUCTION"] not in output
 
 
-FAULTS: dict[str, tuple[str, Fault, dict[str, str]]] = {
-    "debug on in production": ("production", Fault(env_values={"DEBUG": "true"}),
+FAULTS: dict[str, tuple[str, ServiceFault, dict[str, str]]] = {
+    "debug on in production": ("production", ServiceFault(env_values={"DEBUG": "true"}),
                                {"test_app_debug[production]": "error body internals: expected none, got traceback"}),
-    "rate limiting off": ("production", Fault(env_values={"ENABLE_RATE_LIMITING": "false"}),
+    "rate limiting off": ("production", ServiceFault(env_values={"ENABLE_RATE_LIMITING": "false"}),
                           {"test_app_rate_limiting[production]": "expected HTTP 429 within 65 requests, got no 429"}),
-    "60-minute tokens": ("staging", Fault(env_values={"JWT_ACCESS_TOKEN_EXPIRE_MINUTES": "60"}),
+    "60-minute tokens": ("staging", ServiceFault(env_values={"JWT_ACCESS_TOKEN_EXPIRE_MINUTES": "60"}),
                          {"test_jwt_access_minutes[staging]": "exp - iat (minutes): expected 15, got 60"}),
-    "verification skipped": ("production", Fault(env_values={"ENABLE_EMAIL_VERIFICATION": "false"}),
+    "verification skipped": ("production", ServiceFault(env_values={"ENABLE_EMAIL_VERIFICATION": "false"}),
                              {"test_app_email_verification[production]": "expected 403, got 200",
                               "test_app_unverified_login[production]": "(configured unverified account).status_code: "
                                                                        "expected 403, got 200"}),
-    "registration closed": ("dev", Fault(env_values={"ENABLE_REGISTRATION": "false"}),
+    "registration closed": ("dev", ServiceFault(env_values={"ENABLE_REGISTRATION": "false"}),
                             {"test_app_registration[dev]": "expected 201, got 403",
                              "test_app_email_verification[dev]": "expected 201, got 403"}),
-    "staging served at the production URL": ("production", Fault(env_values={"ENVIRONMENT": "staging"}),
+    "staging served at the production URL": ("production", ServiceFault(env_values={"ENVIRONMENT": "staging"}),
                                              {"test_smoke_health[production]": "expected production, got staging"}),
-    "CORS wildcard": ("production", Fault(env_values={"CORS_ORIGINS": "*"}),
+    "CORS wildcard": ("production", ServiceFault(env_values={"CORS_ORIGINS": "*"}),
                       {"test_app_cors_origins[production]": "https://envmatrix-probe.invalid"}),
-    "missing HSTS": ("production", Fault(hsts=False),
+    "missing HSTS": ("production", ServiceFault(hsts=False),
                      {"test_smoke_hsts[production]": "Strict-Transport-Security: expected max-age > 0, got <missing>"}),
-    "no refresh token": ("production", Fault(env_values={"JWT_REFRESH_TOKEN_EXPIRE_DAYS": ""}),
+    "no refresh token": ("production", ServiceFault(env_values={"JWT_REFRESH_TOKEN_EXPIRE_DAYS": ""}),
                          {"test_jwt_refresh_days[production]": "refresh_token.presence: expected present, got absent"}),
-    "certificate expiring soon": ("production", Fault(cert_days=3),
+    "certificate expiring soon": ("production", ServiceFault(cert_days=3),
                                   {"test_smoke_tls[production]": "certificate.days_left: expected >= 14"}),
-    "debug off in development": ("dev", Fault(env_values={"DEBUG": "false"}),
+    "debug off in development": ("dev", ServiceFault(env_values={"DEBUG": "false"}),
                                  {"test_app_debug[dev]": "expected a traceback in some error body"}),
-    "staging without basic auth": ("staging", Fault(basic_auth=False),
+    "staging without basic auth": ("staging", ServiceFault(basic_auth=False),
                                    {"test_smoke_basic_auth[staging]": "status_code: expected 401, got 200"}),
 }
 
@@ -139,8 +139,8 @@ def test_fault_turns_exactly_its_check_red(name: str, pytester: pytest.Pytester,
 
 def test_expired_certificate_fails_tls_with_the_reason(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch,
                                                        suite: Suite, tmp_path: Path) -> None:
-    with start_services(suite, tmp_path / "svc", envs=["production"], faults={"production": Fault(cert_days=-1)}) \
-            as running:
+    expired = {"production": ServiceFault(cert_days=-1)}
+    with start_services(suite, tmp_path / "svc", envs=["production"], faults=expired) as running:
         failed, _ = run_smoke(pytester, monkeypatch, running.env_vars, "--env=production", "-k", "SMOKE-TLS")
     assert list(failed) == ["test_smoke_tls[production]"]
     assert "certificate has expired" in failed["test_smoke_tls[production]"]
@@ -160,7 +160,7 @@ def test_service_down_fails_fast_naming_the_url(pytester: pytest.Pytester, monke
 
 def test_no_credential_or_token_in_output(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch,
                                           suite: Suite, tmp_path: Path) -> None:
-    fault = Fault(env_values={"DEBUG": "true", "JWT_ACCESS_TOKEN_EXPIRE_MINUTES": "60"})
+    fault = ServiceFault(env_values={"DEBUG": "true", "JWT_ACCESS_TOKEN_EXPIRE_MINUTES": "60"})
     with start_services(suite, tmp_path / "svc", faults={"production": fault}) as running:
         failed, output = run_smoke(pytester, monkeypatch, running.env_vars, "--env=all", "--allow-user-creation",
                                    "--tb=long", "-o", "junit_logging=all")

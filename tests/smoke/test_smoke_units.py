@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from envmatrix.catalog import REGISTRY
-from envmatrix.context import Environment, Paths, Suite
+from envmatrix.context import Environment, Paths, Sources, Suite
 from envmatrix.http.client import SmokePaths
 from envmatrix.spec import load_spec
 from envmatrix.verdict import CheckFailed
@@ -40,7 +40,7 @@ class CannedClient:
 def _dev(client: CannedClient) -> Environment:
     paths = Paths(FIXTURES / "matrix.yaml", FIXTURES / "tfvars", FIXTURES / "env", FIXTURES / "waivers.yaml",
                   FIXTURES / "reports")
-    suite = Suite(spec=load_spec(paths.spec), paths=paths, selected=["dev"], providers={"http": lambda _env: client})
+    suite = Suite(spec=load_spec(paths.spec), paths=paths, selected=["dev"], sources=Sources(http=lambda _env: client))
     return Environment(suite, "dev", REGISTRY[("smoke", "APP-RATE-LIMITING")])
 
 

@@ -14,9 +14,9 @@ import yaml
 from envmatrix.context import Suite
 from envmatrix.errors import UsageError
 from envmatrix.http.client import SmokePaths
-from envmatrix.http.settings import Target
+from envmatrix.http.settings import ServiceTarget
 from envmatrix.http.wait import MAX_DELAY, RolloutNotReady, parse_wait, wait_healthy, wait_seconds
-from envmatrix.sandbox.services import Fault, RunningServices, start_services
+from envmatrix.sandbox.services import RunningServices, ServiceFault, start_services
 from tests.smoke.test_smoke_faults import ROOT, run_smoke, suite  # noqa: F401  (suite: the fixture start_services needs)
 
 OLD, NEW = "v1.0.0", "v1.1.0"
@@ -46,7 +46,7 @@ class ScriptedClient:
     """Answers /health polls from a script (the last answer repeats); a string is a connection failure."""
 
     answers: list[httpx.Response | str]
-    target: Target = field(default_factory=lambda: Target(
+    target: ServiceTarget = field(default_factory=lambda: ServiceTarget(
         env="production", base_url="https://app.example.com", source="test", resolve={}, ca_bundle=None,
         ca_source="test", smoke_account=None, basic_auth=None, expect_version=NEW, allow_user_creation=False))
     paths: SmokePaths = field(default_factory=SmokePaths)
@@ -113,7 +113,7 @@ def test_a_service_that_never_answers_says_why() -> None:
 
 @pytest.fixture(scope="module")
 def old_release(suite: Suite, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServices]:  # noqa: F811
-    faults = {"production": Fault(version=OLD)}
+    faults = {"production": ServiceFault(version=OLD)}
     with start_services(suite, tmp_path_factory.mktemp("rollout"), faults=faults, envs=["production"]) as running:
         yield running
 

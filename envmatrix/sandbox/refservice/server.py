@@ -6,11 +6,31 @@ import socket
 import threading
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import uvicorn
 from fastapi import FastAPI
 
+from envmatrix.files import write_bytes_atomic
+
+if TYPE_CHECKING:
+    import trustme
+
 STARTUP_TIMEOUT = 10.0
+#: Certificates are public (the key is not): readable by all, as the files trustme writes itself.
+CERTIFICATE_MODE = 0o644
+
+
+def write_ca_bundle(ca: trustme.CA, path: Path) -> Path:
+    """The run's CA certificate, the bundle the suite is told to trust (through envmatrix.files, as every file)."""
+    return write_bytes_atomic(path, ca.cert_pem.bytes(), mode=CERTIFICATE_MODE)
+
+
+def write_certificate(leaf: trustme.LeafCert, certfile: Path, keyfile: Path) -> tuple[Path, Path]:
+    """The leaf's certificate chain and its key; the key is owner-only from the moment it exists."""
+    write_bytes_atomic(certfile, b"".join(blob.bytes() for blob in leaf.cert_chain_pems), mode=CERTIFICATE_MODE)
+    write_bytes_atomic(keyfile, leaf.private_key_pem.bytes())
+    return certfile, keyfile
 
 
 class TlsServer:

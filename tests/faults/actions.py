@@ -10,7 +10,7 @@ from typing import Any
 from envmatrix.aws.session import use_emulator_endpoint
 from envmatrix.redact import register_secret
 from envmatrix.sandbox.aws import RunningAws
-from envmatrix.sandbox.naming import Names
+from envmatrix.sandbox.naming import SandboxNames
 
 WORLD = "0.0.0.0/0"
 TaskMutation = Callable[[dict[str, Any], dict[str, Any]], None]  # (task definition, its app container)
@@ -24,8 +24,8 @@ class FaultTarget:
     env: str
 
     @property
-    def names(self) -> Names:
-        return Names(self.env)
+    def names(self) -> SandboxNames:
+        return SandboxNames(self.env)
 
     def client(self, service: str) -> Any:
         return self.aws.client(service)

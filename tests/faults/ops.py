@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from envmatrix.sandbox.fault_actions import FaultTarget
-from envmatrix.sandbox.faults_registry import conforming, fault, live
 from envmatrix.sandbox.provision_ops import bill, queue_bill
 from envmatrix.sandbox.world import default_world
+from tests.faults.actions import FaultTarget
+from tests.faults.registry import conforming, fault, live
 
 DIMENSION = "ecs:service:DesiredCount"
 

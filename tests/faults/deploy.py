@@ -6,9 +6,9 @@ from typing import Any
 
 import httpx
 
-from envmatrix.sandbox.fault_actions import FaultTarget
-from envmatrix.sandbox.faults_registry import conforming, fault, live
 from envmatrix.sandbox.provision_deploy import MANIFEST_TYPE, manifest
+from tests.faults.actions import FaultTarget
+from tests.faults.registry import conforming, fault, live
 
 GROUP = "codedeploy:production-taskmanager/production-taskmanager-api"
 

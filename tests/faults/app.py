@@ -7,8 +7,8 @@ import string
 from typing import Any
 
 from envmatrix.redact import register_secret
-from envmatrix.sandbox.fault_actions import FaultTarget
-from envmatrix.sandbox.faults_registry import Action, conforming, drift, fault, live
+from tests.faults.actions import FaultTarget
+from tests.faults.registry import Action, conforming, drift, fault, live
 
 APP_ENV = drift("DRIFT-APP-ENV")
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from envmatrix.sandbox.fault_actions import FaultTarget
-from envmatrix.sandbox.faults_registry import conforming, fault, live
+from tests.faults.actions import FaultTarget
+from tests.faults.registry import conforming, fault, live
 
 #: Terraform's name_prefix suffix: an 18-digit UTC timestamp and an 8-hex-digit counter.
 TERRAFORM_SUFFIX = "20261125101530123400000001"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from envmatrix.sandbox.fault_actions import FaultTarget
-from envmatrix.sandbox.faults_registry import Action, conforming, drift, fault, live
+from tests.faults.actions import FaultTarget
+from tests.faults.registry import Action, conforming, drift, fault, live
 
 
 def _db(**changes: Any) -> Action:
@@ -38,7 +38,7 @@ fault("production-db-max-storage-lowered", "production", "production storage aut
       live("DB-MAX-STORAGE") | drift("DRIFT-DATABASE"),
       "rds:production-taskmanager-db.MaxAllocatedStorage")(_db(MaxAllocatedStorage=500))
 fault("production-db-public", "production", "production database made publicly accessible",
-      live("DATA-ENCRYPTION"), "rds:production-taskmanager-db.PubliclyAccessible")(_db(PubliclyAccessible=True))
+      live("DATA-NOT-PUBLIC"), "rds:production-taskmanager-db.PubliclyAccessible")(_db(PubliclyAccessible=True))
 
 
 @fault("production-db-replica-deleted", "production", "production read replica deleted",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from envmatrix.sandbox.fault_actions import FaultTarget
-from envmatrix.sandbox.faults_registry import conforming, drift, fault, live
+from tests.faults.actions import FaultTarget
+from tests.faults.registry import conforming, drift, fault, live
 
 #: Production's 250,000 requests a day with 300 more 5XX a day: 99.86%, under the documented 99.9%.
 EXTRA_5XX_PER_DAY = 300.0

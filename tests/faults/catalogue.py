@@ -10,9 +10,9 @@ from __future__ import annotations
 # Each tier registers its faults on import, in this order (the catalogue's order: the data tier first); importing
 # them all here makes CATALOGUE and VARIANTS complete.
 # isort: off
-from envmatrix.sandbox import faults_data, faults_app, faults_deploy, faults_network, faults_ops, faults_sla  # noqa: F401
+from tests.faults import data, app, deploy, network, ops, sla  # noqa: F401
 # isort: on
-from envmatrix.sandbox.faults_registry import (
+from tests.faults.registry import (
     CATALOGUE,
     VARIANTS,
     Action,

@@ -1,11 +1,11 @@
-"""The fault and variant registries: the tier modules (faults_*.py) add to them with @fault and @conforming."""
+"""The fault and variant registries: each tier module of tests/faults adds to them with @fault and @conforming."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from envmatrix.sandbox.fault_actions import FaultTarget
+from tests.faults.actions import FaultTarget
 
 Action = Callable[[FaultTarget], None]
 
