@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Generator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ from envmatrix.context import Environment, Suite, build_paths
 from envmatrix.environments import Environments
 from envmatrix.errors import EnvmatrixError, UsageError
 from envmatrix.locations import repository_root
+from envmatrix.outcome import OUTCOME_KEY, CheckOutcome, Kind, attach, outcome_of
 from envmatrix.spec import load_spec
 from envmatrix.verdict import CheckFailed, Evidence
 from envmatrix.waivers import Waiver, find_unknown, load_waivers
@@ -37,6 +39,9 @@ WAIVERS_KEY = pytest.StashKey[list[Waiver]]()
 CONFIG_KEY = pytest.StashKey[ProjectConfig]()
 #: The run's id (set by the live layer's plugin, shared with xdist workers): names the run's snapshot files.
 RUN_KEY = pytest.StashKey[str]()
+#: The AWS account the run's snapshots were read from (their typed ``identity``; set by the live layer's plugin
+#: at the end of the session, read by the reports' header). Absent: no snapshot says.
+ACCOUNT_KEY = pytest.StashKey[str]()
 #: checks.yaml as read at configure time (check id -> overrides), and where it came from
 CHECKS_META_KEY = pytest.StashKey[tuple[dict[str, checkmeta.CheckMeta], Setting | None]]()
 #: each collected check's CheckInfo -> the same check with checks.yaml applied (one object per check)
@@ -141,6 +146,8 @@ def pytest_configure(config: pytest.Config) -> None:
         config.addinivalue_line("markers", f"{name}: {text}")
     config.addinivalue_line("markers", "envmatrix_check(info): an envmatrix check (set by @check)")
     config.addinivalue_line("markers", "envmatrix_expired_waiver(waiver): the check's waiver has expired")
+    if not hasattr(config, "workerinput"):
+        config.pluginmanager.register(JUnitProperties(), "envmatrix-junit-properties")
     try:
         config.stash[SUITE_KEY] = _load(config)
     except EnvmatrixError as exc:
@@ -205,10 +212,10 @@ def env(request: pytest.FixtureRequest, _envmatrix_env: str) -> Environment:
 
 
 def _record(item: pytest.Item, evidence: Evidence) -> None:
-    """Evidence travels with the report; a finding's declaring ``file:line`` is also a JUnit ``location``."""
-    item.user_properties.append(("envmatrix_evidence", evidence.as_json()))
-    if evidence.location and not evidence.passed:
-        item.user_properties.append(("location", evidence.location))
+    """Each comparison joins the item's outcome (which its reports carry)."""
+    outcome = item.stash.get(OUTCOME_KEY, None)
+    if outcome is not None:
+        item.stash[OUTCOME_KEY] = replace(outcome, evidence=(*outcome.evidence, evidence))
 
 
 def _env_of(item: pytest.Item) -> str | None:
@@ -216,16 +223,16 @@ def _env_of(item: pytest.Item) -> str | None:
     return callspec.params.get("_envmatrix_env") if callspec else None
 
 
-def _apply_waiver(item: pytest.Item, env: str, waivers: list[Waiver], today: dt.date) -> None:
-    info = info_of(item)
+def _apply_waiver(item: pytest.Item, info: CheckInfo, env: str, waivers: list[Waiver], today: dt.date) -> str:
+    """Mark a waived item (xfail, or failing setup when expired); returns the waiver's description ("": none)."""
     for waiver in waivers:
-        if info is not None and waiver.matches(info, env):
+        if waiver.matches(info, env):
             if waiver.expired(today):
                 item.add_marker(pytest.mark.envmatrix_expired_waiver(waiver))
             else:
                 item.add_marker(pytest.mark.xfail(reason=waiver.describe(), strict=True, raises=CheckFailed))
-            item.user_properties.append(("waiver", waiver.describe()))
-            return
+            return waiver.describe()
+    return ""
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -288,12 +295,6 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         terminalreporter.write_line(f"ERROR: {config.stash[USAGE_KEY]}", red=True)
 
 
-def _meta_properties(info: CheckInfo) -> list[tuple[str, str]]:
-    """The checks.yaml fields a check carries, as JUnit properties (only those set)."""
-    pairs = [("owner", info.owner), ("remediation_url", info.remediation_url), ("tags", ",".join(info.tags))]
-    return [(name, value) for name, value in pairs if value]
-
-
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if not any(_env_of(item) for item in items):
@@ -328,10 +329,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if getattr(item, "originalname", info.id) != test_name_for(info.id):
             raise pytest.UsageError(f"{item.nodeid}: check {info.id} must be named {test_name_for(info.id)}")
         item.extra_keyword_matches.add(info.id)
-        item.user_properties.extend([("check_id", info.id), ("environment", env), ("layer", info.layer),
-                                     ("area", info.area), ("row", info.row), ("severity", info.severity),
-                                     *_meta_properties(info)])
-        _apply_waiver(item, env, waivers, today)
+        # The item's outcome is made here, once: its CheckInfo after checks.yaml, environment and waiver.
+        item.stash[OUTCOME_KEY] = CheckOutcome(info, env, waiver=_apply_waiver(item, info, env, waivers, today))
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = keep
@@ -349,8 +348,34 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
-    """Findings and unavailable sources are one line each, not a traceback."""
+    """Findings and unavailable sources are one line each, not a traceback; a check's report carries its outcome."""
     report = yield
     if call.excinfo is not None and report.failed and isinstance(call.excinfo.value, CheckFailed | EnvmatrixError):
         report.longrepr = str(call.excinfo.value)
+    outcome = item.stash.get(OUTCOME_KEY, None)
+    if outcome is not None:
+        kind = failure_kind(item, call.excinfo.value) if report.failed and call.excinfo is not None else ""
+        attach(report, replace(outcome, kind=kind))
     return report
+
+
+def failure_kind(item: pytest.Item, error: BaseException) -> Kind:
+    """Why a check failed: the environment is wrong, the suite could not look, a waiver went stale, a bug."""
+    if isinstance(error, CheckFailed):
+        return "misconfiguration"
+    if isinstance(error, EnvmatrixError):
+        return "infrastructure"
+    if isinstance(error, pytest.fail.Exception) and item.get_closest_marker("envmatrix_expired_waiver"):
+        return "waiver"
+    return "error"
+
+
+class JUnitProperties:
+    """Registered where reports are received (the controller, or the only process; an xdist worker sends only the
+    outcome): before JUnit XML reads a check's report, its outcome becomes the check's JUnit properties."""
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        outcome = outcome_of(report)
+        if outcome is not None:
+            report.user_properties = [*outcome.junit_properties(), *report.user_properties]

@@ -6,10 +6,11 @@ import uuid
 
 import pytest
 
+from envmatrix.aws.account import snapshot_account
 from envmatrix.aws.session import forget_sessions
 from envmatrix.aws.store import SnapshotStore, snapshot_file
 from envmatrix.config import ProjectConfig
-from envmatrix.plugin import CONFIG_KEY, RUN_KEY, SUITE_KEY
+from envmatrix.plugin import ACCOUNT_KEY, CONFIG_KEY, RUN_KEY, SUITE_KEY
 
 RUN_ID = "envmatrix_live_run_id"
 STORE_KEY = pytest.StashKey[SnapshotStore]()
@@ -39,6 +40,16 @@ def pytest_configure_node(node: object) -> None:
     """Give every xdist worker the controller's run id: they all share one snapshot file per environment."""
     config: pytest.Config = node.config  # type: ignore[attr-defined]
     node.workerinput[RUN_ID] = config.stash[RUN_KEY]  # type: ignore[attr-defined]
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Before the reports are written (their builder runs last): the account the typed snapshots name."""
+    config = session.config
+    store = config.stash.get(STORE_KEY, None)
+    if store is not None and not hasattr(config, "workerinput"):
+        account = snapshot_account(store.suite.paths.reports, store.suite.selected)
+        if account:
+            config.stash[ACCOUNT_KEY] = account
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,8 @@ import pytest
 
 from envmatrix.catalog import ROWS
 from envmatrix.files import write_json_atomic, write_text_atomic
+from envmatrix.outcome import CheckOutcome
+from envmatrix.verdict import Evidence
 
 #: envmatrix severity -> allure severity (allure's scale has one more step at the top).
 SEVERITY: dict[str, str] = {"critical": "blocker", "high": "critical", "medium": "normal", "low": "minor"}
@@ -34,33 +37,31 @@ _LABEL_MARK = "allure_label"
 _LINK_MARK = "allure_link"
 
 
-def label_marks(props: Mapping[str, Any]) -> list[pytest.MarkDecorator]:
-    """Allure label markers for one check item, from the properties the core plugin recorded."""
-    env, layer, area, row = (str(props.get(k, "")) for k in ("environment", "layer", "area", "row"))
-    severity = str(props.get("severity", ""))
-    pairs = [("parentSuite", env), ("suite", layer), ("subSuite", area), ("epic", env), ("feature", area),
-             ("story", ROWS.get(row, row)), ("severity", SEVERITY.get(severity, "normal")),
-             ("check_id", str(props.get("check_id", ""))), ("environment", env), ("layer", layer),
-             ("matrix_row", row), ("envmatrix_severity", severity), ("owner", str(props.get("owner", "")))]
-    pairs += [("tag", tag) for tag in str(props.get("tags", "")).split(",")]
+def label_marks(outcome: CheckOutcome) -> list[pytest.MarkDecorator]:
+    """Allure label markers for one check item, from its outcome."""
+    info, env = outcome.info, outcome.environment
+    pairs = [("parentSuite", env), ("suite", info.layer), ("subSuite", info.area), ("epic", env),
+             ("feature", info.area), ("story", ROWS.get(info.row, info.row)),
+             ("severity", SEVERITY.get(info.severity, "normal")), ("check_id", info.id), ("environment", env),
+             ("layer", info.layer), ("matrix_row", info.row), ("envmatrix_severity", info.severity),
+             ("owner", info.owner)]
+    pairs += [("tag", tag) for tag in info.tags]
     marks = [getattr(pytest.mark, _LABEL_MARK)(value, label_type=name) for name, value in pairs if value]
-    url = str(props.get("remediation_url", ""))
-    if url:  # checks.yaml's remediation page, shown as the result's link
-        marks.append(getattr(pytest.mark, _LINK_MARK)(url, link_type="link", name="remediation"))
+    if info.remediation_url:  # checks.yaml's remediation page, shown as the result's link
+        marks.append(getattr(pytest.mark, _LINK_MARK)(info.remediation_url, link_type="link", name="remediation"))
     return marks
 
 
-def decorate(item: pytest.Item, props: Mapping[str, Any]) -> None:
-    for mark in label_marks(props):
+def decorate(item: pytest.Item, outcome: CheckOutcome) -> None:
+    for mark in label_marks(outcome):
         item.add_marker(mark)
 
 
-def attach_evidence(props: list[tuple[str, Any]], title: str) -> None:
+def attach_evidence(evidence: Sequence[Evidence], title: str) -> None:
     """Inside a running test: name the allure result after the check and attach what it compared."""
     allure.dynamic.title(title)  # type: ignore[no-untyped-call]
-    evidence = [json.loads(value) for name, value in props if name == "envmatrix_evidence"]
     if evidence:
-        body = json.dumps(evidence, indent=2, sort_keys=True)  # already redacted by env.expect
+        body = json.dumps([asdict(ev) for ev in evidence], indent=2, sort_keys=True)  # redacted by env.expect
         allure.attach(body, name="evidence (expected vs actual)", attachment_type=allure.attachment_type.JSON)
 
 

@@ -56,10 +56,8 @@ def _value(results: Sequence[CheckResult], source: Source) -> str:
         if result.check_id != source.check_id or result.layer != source.layer:
             continue
         for ev in result.evidence:
-            actual = str(ev.get("actual", ""))
-            if ev.get("setting") == declared.setting and declared.resource_has in str(ev.get("resource", "")) \
-                    and actual:
-                return declared.show(actual, str(ev.get("expected", "")))
+            if ev.setting == declared.setting and declared.resource_has in ev.resource and ev.actual:
+                return declared.show(ev.actual, ev.expected)
     return ""
 
 

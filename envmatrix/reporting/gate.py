@@ -10,6 +10,7 @@ from envmatrix.catalog import LAYERS
 from envmatrix.checkmeta import gates
 from envmatrix.environments import Environments
 from envmatrix.errors import UsageError
+from envmatrix.reporting.model import Failure
 from envmatrix.reporting.results import CheckResult
 
 #: Statuses that block a promotion: a finding nobody waived, a check that could not run, a skip.
@@ -114,12 +115,12 @@ def lenient_exit(results: Sequence[CheckResult], failed: Iterable[str], fail_on:
 
 
 def fail_on_summary(results: Sequence[CheckResult], fail_on: str | None,
-                    failures: Sequence[dict[str, Any]]) -> dict[str, Any] | None:
+                    failures: Sequence[Failure]) -> dict[str, Any] | None:
     """matrix.json's "fail_on": the threshold and the count below it; marks each listed failure gating or not."""
     if fail_on is None:
         return None
     by_node = {result.nodeid: result for result in results}
     for item in failures:
-        result = by_node.get(str(item.get("nodeid", "")))
-        item["gating"] = item["status"] != "waived" and not (result and below_threshold(result, fail_on))
+        result = by_node.get(item.nodeid)
+        item.gating = item.status != "waived" and not (result and below_threshold(result, fail_on))
     return {"threshold": fail_on, "not_gating": sum(1 for r in results if below_threshold(r, fail_on))}

@@ -8,11 +8,11 @@ from typing import Any
 
 from envmatrix.catalog import LAYERS, OBSERVING, ROWS
 from envmatrix.reporting.figures import Figuring, no_figures
+from envmatrix.reporting.model import Cell, Entry, Failure, FirstFailure, Matrix, Row, StatusCount, Value
 from envmatrix.reporting.results import CheckResult, summarize
 from envmatrix.reporting.statuses import legend
 from envmatrix.spec import EnvironmentSpec, Spec
 
-SCHEMA = "envmatrix.matrix/1"
 #: How each layer is named in a cell; smoke is what the running service was *observed* to do.
 LAYER_LABELS: dict[str, str] = {"declared": "declared", "live": "live", "drift": "drift",
                                 "parity": "parity", "smoke": "observed"}
@@ -75,14 +75,13 @@ def cell_reason(row: str, status: str, results: Sequence[CheckResult],
     return "no evidence of this row ran here (not selected, or none applies)" + ran
 
 
-def _entry(result: CheckResult, anchor: str | None) -> dict[str, Any]:
-    values = [{"setting": f"{ev.get('resource', '')}.{ev.get('setting', '')}", "expected": ev.get("expected", ""),
-               "actual": ev.get("actual", ""), "passed": bool(ev.get("passed")), "location": ev.get("location", "")}
-              for ev in result.evidence]
-    return {"check_id": result.check_id, "layer": result.layer, "layer_label": LAYER_LABELS.get(result.layer,
-            result.layer), "status": result.status, "kind": result.kind, "values": values,
-            "message": result.message, "waiver": result.waiver, "failure": anchor, "proves": result.proves,
-            "severity": result.severity, "owner": result.owner}
+def _entry(result: CheckResult, anchor: str | None) -> Entry:
+    values = [Value(setting=f"{ev.resource}.{ev.setting}", expected=ev.expected, actual=ev.actual,
+                    passed=ev.passed, location=ev.location) for ev in result.evidence]
+    return Entry(check_id=result.check_id, layer=result.layer, layer_label=LAYER_LABELS.get(result.layer,
+                 result.layer), status=result.status, kind=result.kind, values=values, message=result.message,
+                 waiver=result.waiver, failure=anchor, proves=result.proves, severity=result.severity,
+                 owner=result.owner)
 
 
 def _ordered(results: Iterable[CheckResult], environments: Sequence[str]) -> list[CheckResult]:
@@ -96,36 +95,34 @@ def _ordered(results: Iterable[CheckResult], environments: Sequence[str]) -> lis
     return sorted(results, key=key)
 
 
-def failures(results: Sequence[CheckResult], environments: Sequence[str]) -> list[dict[str, Any]]:
+def failures(results: Sequence[CheckResult], environments: Sequence[str]) -> list[Failure]:
     """Every result that did not pass, in matrix order, each with the anchor its cell links to."""
-    out: list[dict[str, Any]] = []
+    out: list[Failure] = []
     for result in _ordered(results, environments):
         if result.status != "pass":
-            out.append({"anchor": f"f-{len(out) + 1}", "environment": result.environment,
-                        "check_id": result.check_id, "layer": result.layer, "row": result.row,
-                        "status": result.status, "kind": result.kind, "message": result.message,
-                        "waiver": result.waiver, "nodeid": result.nodeid, "severity": result.severity,
-                        "owner": result.owner, "remediation_url": result.remediation_url,
-                        "location": result.location})
+            out.append(Failure(anchor=f"f-{len(out) + 1}", environment=result.environment,
+                               check_id=result.check_id, layer=result.layer, row=result.row, status=result.status,
+                               kind=result.kind, message=result.message, waiver=result.waiver, nodeid=result.nodeid,
+                               severity=result.severity, owner=result.owner,
+                               remediation_url=result.remediation_url, location=result.location))
     return out
 
 
-def _first_failure(entries: Sequence[dict[str, Any]]) -> dict[str, str] | None:
-    entry = next((e for e in entries if e["status"] in _FAILING), None)
+def _first_failure(entries: Sequence[Entry]) -> FirstFailure | None:
+    entry = next((e for e in entries if e.status in _FAILING), None)
     if entry is None:
         return None
-    return {"check_id": entry["check_id"], "layer": entry["layer"], "message": entry["message"],
-            "anchor": entry["failure"] or ""}
+    return FirstFailure(check_id=entry.check_id, layer=entry.layer, message=entry.message,
+                        anchor=entry.failure or "")
 
 
 def _cell(spec: EnvironmentSpec, row: str, here: Sequence[CheckResult], anchors: dict[str, str],
-          catalogue: dict[str, list[str]] | None, figure: str) -> dict[str, Any]:
+          catalogue: dict[str, list[str]] | None, figure: str) -> Cell:
     entries = [_entry(result, anchors.get(result.nodeid)) for result in here]
     status = cell_status(here)
-    reason = cell_reason(row, status, here, catalogue)
-    return {"documented": documented(spec, row), "status": status, "reason": reason, "checks": len(entries),
-            "evidence_checks": sum(1 for e in entries if e["proves"]), "figure": figure,
-            "first_failure": _first_failure(entries), "entries": entries}
+    return Cell(documented=documented(spec, row), status=status, reason=cell_reason(row, status, here, catalogue),
+                checks=len(entries), evidence_checks=sum(1 for e in entries if e.proves), figure=figure,
+                first_failure=_first_failure(entries), entries=entries)
 
 
 def _layers(results: Sequence[CheckResult], envs: Sequence[str]) -> dict[str, list[str]]:
@@ -136,8 +133,8 @@ def _layers(results: Sequence[CheckResult], envs: Sequence[str]) -> dict[str, li
 
 def build_matrix(results: Sequence[CheckResult], spec: Spec, environments: Sequence[str],
                  meta: dict[str, Any], catalogue: dict[str, list[str]] | None = None,
-                 figures: Figuring = no_figures) -> dict[str, Any]:
-    """The whole report model; matrix.json is exactly this, the HTML and Markdown render it.
+                 figures: Figuring = no_figures) -> Matrix:
+    """The whole report model; matrix.json is its dump, the HTML and Markdown render it.
 
     ``catalogue`` is catalog.evidence_catalogue() of the collecting process(es): which checks exist as evidence of
     each row, so a cell can say whether its evidence was not selected or does not exist yet (None: unknown).
@@ -145,28 +142,27 @@ def build_matrix(results: Sequence[CheckResult], spec: Spec, environments: Seque
     """
     envs = [env for env in spec.environments if env in environments] or list(spec.environments)
     failed = failures(results, envs)
-    anchors = {item["nodeid"]: item["anchor"] for item in failed}
-    rows: list[dict[str, Any]] = []
+    anchors = {item.nodeid: item.anchor for item in failed}
+    rows: list[Row] = []
     for row, title in ROWS.items():
         cells = {}
         for env in envs:
             here = _ordered([r for r in results if r.row == row and r.environment == env], envs)
             cells[env] = _cell(spec.env(env), row, here, anchors, catalogue, figures(row, env, here))
-        rows.append({"id": row, "anchor": "row-" + row.replace("_", "-"), "title": title, "cells": cells})
-    counts = Counter(cell["status"] for row in rows for cell in row["cells"].values())
-    return {"schema": SCHEMA, "meta": dict(meta), "environments": envs,
-            "long_names": {env: spec.env(env).long_name for env in envs}, "layers": _layers(results, envs),
-            "summary": summarize(results), "statuses": legend(dict(counts)), "rows": rows, "failures": failed,
-            "results": [r.as_dict() for r in _ordered(results, envs)], "gate": None, "changes": None,
-            "evidence_catalogue": catalogue}
+        rows.append(Row(id=row, anchor="row-" + row.replace("_", "-"), title=title, cells=cells))
+    counts = Counter(cell.status for row in rows for cell in row.cells.values())
+    return Matrix(meta=dict(meta), environments=envs, long_names={env: spec.env(env).long_name for env in envs},
+                  layers=_layers(results, envs), summary=summarize(results),
+                  statuses=[StatusCount(**item) for item in legend(dict(counts))], rows=rows, failures=failed,
+                  results=_ordered(results, envs), evidence_catalogue=catalogue)
 
 
-def header_facts(model: dict[str, Any]) -> list[tuple[str, str]]:
+def header_facts(model: Matrix) -> list[tuple[str, str]]:
     """What was checked where: target, spec digest, document, layers per environment, when (both headers)."""
-    meta = model["meta"]
-    layers = model.get("layers", {})
+    meta = model.meta
+    layers = model.layers
     same: dict[str, list[str]] = {}  # environments that ran the same layers share one entry
-    for env in model["environments"]:
+    for env in model.environments:
         names = ", ".join(LAYER_LABELS.get(x, x) for x in layers.get(env, [])) or "none"
         same.setdefault(names, []).append(env)
     ran = "; ".join(f'{", ".join(envs)}: {names}' for names, envs in same.items())

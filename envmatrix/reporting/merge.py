@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import json
 import shutil
@@ -12,13 +11,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 import envmatrix
 from envmatrix.errors import EnvmatrixError, InputError, UsageError
 from envmatrix.files import copy_file_atomic
 from envmatrix.reporting import allure_support
 from envmatrix.reporting.figures import Figuring
 from envmatrix.reporting.gate import BLOCKING, GateVerdict, decide
-from envmatrix.reporting.matrix import SCHEMA, build_matrix
+from envmatrix.reporting.matrix import build_matrix
+from envmatrix.reporting.model import SCHEMA, Matrix
 from envmatrix.reporting.output import clear_previous, write_reports
 from envmatrix.reporting.results import CheckResult
 from envmatrix.spec import Spec
@@ -32,7 +34,6 @@ _NORMAL_EXIT = (0, 1, 5)
 _ALLURE_PER_TEST = ("-result.json", "-container.json", "-attachment")
 #: JUnit suite count -> the element a test case holds when it counts there.
 _CASE_OUTCOMES = {"failures": "failure", "errors": "error", "skipped": "skipped"}
-_RESULT_FIELDS = {f.name for f in dataclasses.fields(CheckResult)}
 
 
 class ReportsError(InputError):
@@ -50,16 +51,15 @@ class RunReports:
     """One input: a run's reports folder and its matrix.json."""
 
     directory: Path
-    model: dict[str, Any]
+    model: Matrix
 
     @property
     def meta(self) -> dict[str, Any]:
-        meta: dict[str, Any] = self.model["meta"]
-        return meta
+        return self.model.meta
 
     @property
     def environments(self) -> list[str]:
-        return [str(env) for env in self.meta.get("environments") or self.model.get("environments", [])]
+        return [str(env) for env in self.meta.get("environments") or self.model.environments]
 
     @property
     def digest(self) -> str:
@@ -71,14 +71,7 @@ class RunReports:
 
     def results(self) -> list[CheckResult]:
         """The per-check results as the run collected them (matrix.json's ``results``)."""
-        out = []
-        for index, item in enumerate(self.model["results"]):
-            try:
-                out.append(CheckResult(**{k: v for k, v in item.items() if k in _RESULT_FIELDS}))
-            except (TypeError, AttributeError) as exc:
-                problem = f"results[{index}] is not a check result: {exc}"
-                raise ReportsError(self.directory / MATRIX_FILE, problem) from None
-        return out
+        return list(self.model.results)
 
 
 @dataclass
@@ -88,7 +81,7 @@ class Merged:
     out: Path
     runs: list[RunReports]
     environments: list[str]
-    model: dict[str, Any]
+    model: Matrix
     gate: GateVerdict | None
     written: list[str] = field(default_factory=list)
 
@@ -97,11 +90,11 @@ class Merged:
         """The gate's verdict if the runs were gate runs; else: every session ended cleanly, nothing blocks."""
         if self.gate is not None:
             return self.gate.passed
-        blocking = sum(self.model["summary"][status] for status in BLOCKING)
+        blocking = sum(self.model.summary[status] for status in BLOCKING)
         return blocking == 0 and all(run.exit_status == 0 for run in self.runs)
 
     def lines(self) -> list[str]:
-        counts = ", ".join(f"{value} {name}" for name, value in self.model["summary"].items())
+        counts = ", ".join(f"{value} {name}" for name, value in self.model.summary.items())
         head = [f"envmatrix merge: {len(self.runs)} runs ({', '.join(self.environments)}) -> {self.out}: "
                 + ", ".join(self.written), f"  {counts}"]
         problems = [f"  {run.directory}: the pytest session ended with exit status {run.exit_status}"
@@ -119,14 +112,19 @@ def read_run(directory: Path) -> RunReports:
     if not path.is_file():
         raise ReportsError(directory, f"not an envmatrix reports folder (no {MATRIX_FILE})")
     try:
-        model = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise ReportsError(path, f"unreadable: {exc}") from None
-    if not isinstance(model, dict) or model.get("schema") != SCHEMA or not isinstance(model.get("meta"), dict):
+    if not isinstance(data, dict) or data.get("schema") != SCHEMA or not isinstance(data.get("meta"), dict):
         raise ReportsError(path, f"not an envmatrix matrix (schema {SCHEMA} expected)")
-    if not isinstance(model.get("results"), list):
+    if not isinstance(data.get("results"), list):
         raise ReportsError(path, "holds no per-check results (written by an older envmatrix?)")
-    return RunReports(directory, model)
+    try:  # read back through the models it was written from
+        return RunReports(directory, Matrix.model_validate(data))
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        where = ".".join(str(part) for part in error["loc"])
+        raise ReportsError(path, f"{where} is not what a matrix holds: {error['msg']}") from None
 
 
 def check_compatible(runs: Sequence[RunReports], spec: Spec, spec_path: Path) -> None:
@@ -152,7 +150,7 @@ def check_compatible(runs: Sequence[RunReports], spec: Spec, spec_path: Path) ->
 
 def _catalogue(runs: Sequence[RunReports]) -> dict[str, list[str]] | None:
     """The union of the runs' evidence catalogues (None when no run knew its catalogue)."""
-    known = [run.model.get("evidence_catalogue") for run in runs]
+    known = [run.model.evidence_catalogue for run in runs]
     if all(catalogue is None for catalogue in known):
         return None
     merged: dict[str, set[str]] = {}
@@ -165,9 +163,8 @@ def _catalogue(runs: Sequence[RunReports]) -> dict[str, list[str]] | None:
 def _figures(runs: Sequence[RunReports]) -> Figuring:
     """Each cell's figure as the run that checked its environment showed it: the checks that word it ran there,
     not here (each environment is in one run only)."""
-    shown = {(str(row.get("id", "")), env): str(cell.get("figure", ""))
-             for run in runs for row in run.model.get("rows", [])
-             for env, cell in row.get("cells", {}).items() if env in run.environments}
+    shown = {(row.id, env): cell.figure for run in runs for row in run.model.rows
+             for env, cell in row.cells.items() if env in run.environments}
     return lambda row, env, _results: shown.get((row, env), "")
 
 
@@ -190,7 +187,7 @@ def _meta(runs: Sequence[RunReports], environments: list[str], spec_path: Path) 
 
 
 def _changes(runs: Sequence[RunReports]) -> dict[str, Any] | None:
-    found = [run.model["changes"] for run in runs if run.model.get("changes")]
+    found = [run.model.changes for run in runs if run.model.changes]
     if not found:
         return None
     items = [item for changes in found for item in changes.get("items", [])]
@@ -203,19 +200,19 @@ def _session_problem(runs: Sequence[RunReports]) -> str:
                      for run in runs if run.exit_status not in _NORMAL_EXIT)
 
 
-def merged_model(runs: Sequence[RunReports], spec: Spec, spec_path: Path) -> tuple[dict[str, Any], GateVerdict | None]:
+def merged_model(runs: Sequence[RunReports], spec: Spec, spec_path: Path) -> tuple[Matrix, GateVerdict | None]:
     """The matrix over every run, built by the code a run builds it with; the gate recomputed over all."""
     wanted = {env for run in runs for env in run.environments}
     environments = [env for env in spec.environments if env in wanted]  # the spec's promotion order
     results = [result for run in runs for result in run.results()]
     meta = _meta(runs, environments, spec_path)
     model = build_matrix(results, spec, environments, meta, _catalogue(runs), _figures(runs))
-    model["changes"] = _changes(runs)
+    model.changes = _changes(runs)
     gate = None
-    if any(run.model.get("gate") is not None for run in runs):
+    if any(run.model.gate is not None for run in runs):
         gate = decide(results, {env: tuple(layers) for env, layers in meta["plan"].items()}, environments,
                       _session_problem(runs))
-        model["gate"] = gate.as_dict()
+        model.gate = gate.as_dict()
     return model, gate
 
 
@@ -340,12 +337,12 @@ def merge(directories: Sequence[Path], out: Path, spec: Spec, spec_path: Path) -
     junit = merge_junit(runs)
     allure = plan_allure(runs)
     _prepare_out(out, runs)
-    merged = Merged(out, runs, model["environments"], model, gate)
+    merged = Merged(out, runs, model.environments, model, gate)
     if junit is not None:
         ET.ElementTree(junit).write(out / JUNIT_FILE, encoding="utf-8", xml_declaration=True)
         merged.written.append(f"{JUNIT_FILE} ({junit.get('tests')} cases)")
     if allure is not None:
-        copied = merge_allure(allure, out / allure_support.RESULTS_DIR, model["meta"], spec.digest)
+        copied = merge_allure(allure, out / allure_support.RESULTS_DIR, model.meta, spec.digest)
         merged.written.append(f"{allure_support.RESULTS_DIR} ({copied} files)")
     snapshots = copy_snapshots(runs, out / SNAPSHOTS_DIR)
     merged.written.append(f"{SNAPSHOTS_DIR} ({snapshots})")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import ssl
 from collections.abc import Iterable, Mapping, Sequence
@@ -13,6 +12,7 @@ from urllib.parse import urlsplit
 
 import certifi
 import httpx
+from pydantic import BaseModel
 
 from envmatrix.redact import clip, redact_text, register_secret
 from envmatrix.reporting.results import CheckResult, summarize
@@ -34,10 +34,23 @@ class Request:
     previous_results: Path | None = None
 
 
-def failing(results: Iterable[Mapping[str, Any]]) -> dict[tuple[str, str], str]:
+class PreviousResult(BaseModel):
+    """What notify needs of one result of a previous run's matrix.json (a CheckResult there; an older file may
+    hold fewer fields)."""
+
+    environment: str
+    check_id: str
+    status: str
+    message: str = ""
+
+
+class _PreviousRun(BaseModel):
+    results: list[PreviousResult]
+
+
+def failing(results: Iterable[CheckResult | PreviousResult]) -> dict[tuple[str, str], str]:
     """(environment, check id) -> message of every failed or errored check."""
-    return {(str(r.get("environment")), str(r.get("check_id"))): str(r.get("message", ""))
-            for r in results if r.get("status") in FAILING}
+    return {(r.environment, r.check_id): r.message for r in results if r.status in FAILING}
 
 
 def previous_failures(path: Path | None) -> tuple[set[tuple[str, str]] | None, str]:
@@ -45,9 +58,9 @@ def previous_failures(path: Path | None) -> tuple[set[tuple[str, str]] | None, s
     if path is None:
         return None, "no previous results given"
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return set(failing(data["results"])), ""
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+        previous = _PreviousRun.model_validate_json(path.read_bytes())
+        return set(failing(previous.results)), ""
+    except (OSError, ValueError) as exc:  # pydantic's ValidationError is a ValueError
         return None, f"previous results {path} unreadable ({type(exc).__name__})"
 
 
@@ -72,7 +85,7 @@ def compose(results: Sequence[CheckResult], changes: Mapping[str, Any] | None, e
             previous: set[tuple[str, str]] | None, location: str, note: str = "") -> str:
     """The message: verdict, failures new since the previous run, changed settings, where the report is."""
     counts = summarize(results)
-    now = failing(r.as_dict() for r in results)
+    now = failing(results)
     verdict = "FAIL" if now else "PASS"
     lines = [f"*envmatrix drift: {verdict}* — {counts['checks']} checks, {counts['fail']} failed, "
              f"{counts['error']} could not run, {counts['waived']} waived ({', '.join(environments)})"]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Generator
 from pathlib import Path
 from typing import Any
 
@@ -13,16 +12,14 @@ from envmatrix import checkmeta
 from envmatrix.catalog import evidence_catalogue, info_of
 from envmatrix.config import CONFIG_FILE, config_path, load_config, resolve
 from envmatrix.errors import EnvmatrixError
-from envmatrix.plugin import SUITE_KEY, get_suite, project_folder
+from envmatrix.outcome import OUTCOME_KEY, CheckOutcome, info_record
+from envmatrix.plugin import SUITE_KEY, failure_kind, get_suite, project_folder
 from envmatrix.reporting import allure_support
 from envmatrix.reporting.changes import load_snapshots
 from envmatrix.reporting.gate import parse_plan
 from envmatrix.reporting.keys import CATALOGUE_KEY, CATALOGUE_OUTPUT, CHECKS_OUTPUT, COLLECTED_KEY, FAIL_ON_KEY
-from envmatrix.reporting.results import KIND_PROPERTY, PROVES_PROPERTY, Kind
-from envmatrix.reporting.sarif import info_record
 from envmatrix.reporting.session import ReportBuilder
 from envmatrix.tls import RULE, plain_http_to_remote
-from envmatrix.verdict import CheckFailed
 
 PLAN_KEY = pytest.StashKey[dict[str, tuple[str, ...]]]()
 PREVIOUS_KEY = pytest.StashKey[tuple[dict[str, Any], list[str]]]()
@@ -161,9 +158,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(builder, BUILDER_NAME)
 
 
-def _in_plan(props: dict[str, Any], plan: dict[str, tuple[str, ...]]) -> bool:
-    env = str(props.get("environment", ""))
-    return env not in plan or str(props.get("layer", "")) in plan[env]
+def _in_plan(outcome: CheckOutcome, plan: dict[str, tuple[str, ...]]) -> bool:
+    return outcome.environment not in plan or outcome.layer in plan[outcome.environment]
 
 
 @pytest.hookimpl(trylast=True)
@@ -171,13 +167,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     plan = config.stash.get(PLAN_KEY, {})
     keep, dropped = [], []
     for item in items:
-        props = dict(item.user_properties)
-        if "check_id" not in props:
+        outcome = item.stash.get(OUTCOME_KEY, None)
+        if outcome is None:
             keep.append(item)
-        elif _in_plan(props, plan):
-            info = info_of(item)
-            item.user_properties.append((PROVES_PROPERTY, "true" if info is not None and info.evidence else "false"))
-            allure_support.decorate(item, props)
+        elif _in_plan(outcome, plan):
+            allure_support.decorate(item, outcome)
             keep.append(item)
         else:
             dropped.append(item)
@@ -202,35 +196,14 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         workeroutput[CHECKS_OUTPUT] = [info_record(info) for info in session.config.stash.get(COLLECTED_KEY, set())]
 
 
-def failure_kind(item: pytest.Item, error: BaseException) -> Kind:
-    """Why a check failed: the environment is wrong, the suite could not look, a waiver went stale, a bug."""
-    if isinstance(error, CheckFailed):
-        return "misconfiguration"
-    if isinstance(error, EnvmatrixError):
-        return "infrastructure"
-    if isinstance(error, pytest.fail.Exception) and item.get_closest_marker("envmatrix_expired_waiver"):
-        return "waiver"
-    return "error"
-
-
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]
-                              ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
-    report: pytest.TestReport = yield
-    if report.failed and call.excinfo is not None and any(name == "check_id" for name, _ in item.user_properties):
-        report.user_properties.append((KIND_PROPERTY, failure_kind(item, call.excinfo.value)))
-    return report
-
-
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_teardown(item: pytest.Item) -> None:
     """While allure still holds this test open: its title carries the check id; evidence is attached."""
-    info = info_of(item)
-    if info is None or not item.config.pluginmanager.has_plugin("allure_listener"):
+    outcome = item.stash.get(OUTCOME_KEY, None)
+    if outcome is None or not item.config.pluginmanager.has_plugin("allure_listener"):
         return
-    props = [(name, value) for name, value in item.user_properties]
-    env = dict(props).get("environment", "")
-    allure_support.attach_evidence(props, f"{info.id} [{env}] {info.title.splitlines()[0]}")
+    info = outcome.info
+    allure_support.attach_evidence(outcome.evidence, f"{info.id} [{outcome.environment}] {info.title.splitlines()[0]}")
 
 
 __all__ = ["failure_kind"]

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 from urllib.parse import quote
 
 from envmatrix.escape import code, html_text, markdown
 from envmatrix.reporting.matrix import header_facts
+from envmatrix.reporting.model import Cell, Entry, Failure, Matrix
 from envmatrix.reporting.statuses import look
 
 _AS_CELL = {"error": "fail", "skipped": "fail"}
@@ -20,105 +20,105 @@ _text = markdown
 _code = code  # outside the table only (a pipe in a code span inside a cell would end the cell)
 
 
-def _anchor(value: Any) -> str:
+def _anchor(value: str) -> str:
     """An anchor of ours (f-3, row-backups) as a link target: nothing but letters, digits and - _ survive."""
     return "".join(char for char in str(value) if char.isascii() and (char.isalnum() or char in "-_"))
 
 
-def _link(url: Any) -> str:
+def _link(url: str) -> str:
     """checks.yaml's remediation URL as a link destination: whatever could end it is percent-encoded."""
     return quote(str(url), safe="/:?#[]@!$&'*+,;=%-._~")
 
 
-def _check(entry: dict[str, Any]) -> str:
-    name = _text(entry["check_id"])
-    return f"[{name}](#{_anchor(entry['failure'])})" if entry["failure"] else name
+def _check(entry: Entry) -> str:
+    name = _text(entry.check_id)
+    return f"[{name}](#{_anchor(entry.failure)})" if entry.failure else name
 
 
-def _cell(env: str, cell: dict[str, Any]) -> str:
+def _cell(env: str, cell: Cell) -> str:
     """One line: icon, documented value, figure, number of checks, and the first failing line's link."""
-    parts = [f"{look(cell['status']).icon} **{_text(cell['documented']) or '—'}**"]
-    if cell["figure"]:
-        parts.append(_text(cell["figure"]))
-    parts.append(f"{cell['checks']} check{'' if cell['checks'] == 1 else 's'}")
-    first = cell["first_failure"]
+    parts = [f"{look(cell.status).icon} **{_text(cell.documented) or '—'}**"]
+    if cell.figure:
+        parts.append(_text(cell.figure))
+    parts.append(f"{cell.checks} check{'' if cell.checks == 1 else 's'}")
+    first = cell.first_failure
     if first:
-        line = str(first["message"]).removeprefix(f"{env} {first['check_id']} ")  # the column names the env
-        parts.append(f"[{_text(first['check_id'])}](#{_anchor(first['anchor'])}): {_text(line)}")
-    if cell.get("reason"):
-        parts.append(f"_{_text(cell['reason'])}_")
+        line = first.message.removeprefix(f"{env} {first.check_id} ")  # the column names the env
+        parts.append(f"[{_text(first.check_id)}](#{_anchor(first.anchor)}): {_text(line)}")
+    if cell.reason:
+        parts.append(f"_{_text(cell.reason)}_")
     return " · ".join(parts)
 
 
-def _table(model: dict[str, Any]) -> list[str]:
-    envs = model["environments"]
-    long_names = model.get("long_names", {})
+def _table(model: Matrix) -> list[str]:
+    envs = model.environments
+    long_names = model.long_names
     lines = ["| Feature | " + " | ".join(_text(long_names.get(e, e).title()) for e in envs) + " |",
              "| --- |" + " --- |" * len(envs)]
-    for row in model["rows"]:
-        lines.append(f"| <a id=\"{_anchor(row['anchor'])}\"></a>**{_text(row['title'])}** | "
-                     + " | ".join(_cell(e, row["cells"][e]) for e in envs) + " |")
+    for row in model.rows:
+        lines.append(f"| <a id=\"{_anchor(row.anchor)}\"></a>**{_text(row.title)}** | "
+                     + " | ".join(_cell(e, row.cells[e]) for e in envs) + " |")
     return lines
 
 
-def _item(entry: dict[str, Any]) -> str:
-    values = [f"{v['setting']} = {v['actual']}" + ("" if v["passed"] else f" (expected {v['expected']})")
-              for v in entry["values"]] or [entry["message"] or entry["status"]]
-    word = "" if entry["status"] == "pass" else f" {entry['status']}"
-    word += "" if entry.get("proves") else " (supporting)"  # listed in the row, not evidence of its claim
-    return f"{look(_AS_CELL.get(entry['status'], entry['status'])).icon} {_check(entry)}{word} " + \
+def _item(entry: Entry) -> str:
+    values = [f"{v.setting} = {v.actual}" + ("" if v.passed else f" (expected {v.expected})")
+              for v in entry.values] or [entry.message or entry.status]
+    word = "" if entry.status == "pass" else f" {entry.status}"
+    word += "" if entry.proves else " (supporting)"  # listed in the row, not evidence of its claim
+    return f"{look(_AS_CELL.get(entry.status, entry.status)).icon} {_check(entry)}{word} " + \
         "; ".join(_code(value) for value in values)
 
 
-def _layers(entries: Sequence[dict[str, Any]]) -> list[str]:
-    labels = sorted({e["layer_label"] for e in entries},
+def _layers(entries: Sequence[Entry]) -> list[str]:
+    labels = sorted({e.layer_label for e in entries},
                     key=lambda label: _LAYER_ORDER.index(label) if label in _LAYER_ORDER else 99)
-    return [f"  - {_text(label)}: " + " · ".join(_item(e) for e in entries if e["layer_label"] == label)
+    return [f"  - {_text(label)}: " + " · ".join(_item(e) for e in entries if e.layer_label == label)
             for label in labels]
 
 
-def _evidence(model: dict[str, Any]) -> list[str]:
+def _evidence(model: Matrix) -> list[str]:
     """Each row's evidence folded: per environment, grouped by layer, check ids linking to their finding."""
     lines = ["", "## Evidence", ""]
-    long_names = model.get("long_names", {})
-    for row in model["rows"]:
-        cells = [(env, row["cells"][env]) for env in model["environments"]]
-        icons = " ".join(look(cell["status"]).icon for _, cell in cells)
+    long_names = model.long_names
+    for row in model.rows:
+        cells = [(env, row.cells[env]) for env in model.environments]
+        icons = " ".join(look(cell.status).icon for _, cell in cells)
         # An HTML block: Markdown escapes mean nothing inside it, entities do.
-        lines += [f"<details><summary>{html_text(row['title'])} {icons}</summary>", ""]
+        lines += [f"<details><summary>{html_text(row.title)} {icons}</summary>", ""]
         for env, cell in cells:
             name = _text(long_names.get(env, env).title())
-            lines.append(f"- **{name}**" + ("" if cell["entries"] else ": no check ran"))
-            lines += _layers(cell["entries"])
+            lines.append(f"- **{name}**" + ("" if cell.entries else ": no check ran"))
+            lines += _layers(cell.entries)
         lines += ["", "</details>"]
     return lines
 
 
-def _severity(item: dict[str, Any]) -> str:
-    text = f" ({_text(item['severity'])}" if item.get("severity") else ""
-    text += ", not gating" if text and item.get("gating") is False else ""
+def _severity(item: Failure) -> str:
+    text = f" ({_text(item.severity)}" if item.severity else ""
+    text += ", not gating" if text and item.gating is False else ""
     return text + ")" if text else ""
 
 
-def _ownership(item: dict[str, Any]) -> str:
-    owner = f" — owner {_text(item['owner'])}" if item.get("owner") else ""
-    url = item.get("remediation_url")
+def _ownership(item: Failure) -> str:
+    owner = f" — owner {_text(item.owner)}" if item.owner else ""
+    url = item.remediation_url
     return owner + (f" — [remediation](<{_link(url)}>)" if url else "")
 
 
-def _findings(model: dict[str, Any]) -> list[str]:
-    if not model["failures"]:
+def _findings(model: Matrix) -> list[str]:
+    if not model.failures:
         return ["No findings: every check that ran passed."]
     lines: list[str] = []
-    for item in model["failures"]:
-        waiver = f" — {_text(item['waiver'])}" if item["status"] == "waived" else ""
-        lines.append(f"{len(lines) + 1}. <a id=\"{_anchor(item['anchor'])}\"></a>**{_text(item['status'])}**"
-                     f"{_severity(item)} {_code(item['message'])}{waiver}{_ownership(item)}")
+    for item in model.failures:
+        waiver = f" — {_text(item.waiver)}" if item.status == "waived" else ""
+        lines.append(f"{len(lines) + 1}. <a id=\"{_anchor(item.anchor)}\"></a>**{_text(item.status)}**"
+                     f"{_severity(item)} {_code(item.message)}{waiver}{_ownership(item)}")
     return lines
 
 
-def _changes(model: dict[str, Any]) -> list[str]:
-    changes = model.get("changes")
+def _changes(model: Matrix) -> list[str]:
+    changes = model.changes
     if not changes:
         return []
     lines = ["", "## Changes since the previous run", ""] + [f"- {_text(note)}" for note in changes["notes"]]
@@ -133,13 +133,13 @@ def _changes(model: dict[str, Any]) -> list[str]:
     return lines
 
 
-def render_markdown(model: dict[str, Any]) -> str:
-    summary, gate = model["summary"], model.get("gate")
+def render_markdown(model: Matrix) -> str:
+    summary, gate = model.summary, model.gate
     head = ["# Environment conformance matrix", ""]
     if gate:
         head += [f"**{gate['line']}**", ""]
     head += [" · ".join(f"{name} **{_text(value)}**" for name, value in header_facts(model)), "",
              "Checks: " + ", ".join(f"{value} {name}" for name, value in summary.items()) + ".", ""]
-    legend = ["", "Legend: " + ", ".join(f"{s['icon']} {s['legend']} ({s['cells']})" for s in model["statuses"]), ""]
+    legend = ["", "Legend: " + ", ".join(f"{s.icon} {s.legend} ({s.cells})" for s in model.statuses), ""]
     return "\n".join(head + _table(model) + legend + ["## Findings", ""] + _findings(model) + _changes(model)
                      + _evidence(model)) + "\n"

@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 import pytest
 
+from envmatrix.outcome import CheckOutcome, Kind, outcome_of
 from envmatrix.redact import clip, redact_text
+from envmatrix.verdict import Evidence
 
 Status = Literal["pass", "fail", "waived", "error", "skipped"]
-#: Why a check did not pass: the environment is wrong, the suite could not look, a waiver is stale, or a bug.
-Kind = Literal["misconfiguration", "infrastructure", "waiver", "error", ""]
-KIND_PROPERTY = "envmatrix_failure_kind"
-EVIDENCE_PROPERTY = "envmatrix_evidence"
-#: user property saying the check is evidence of its row (travels with the report, so xdist needs no catalogue)
-PROVES_PROPERTY = "row_evidence"
 _XPASS_PREFIX = "[XPASS(strict)]"
 _RANK: dict[str, int] = {"pass": 0, "waived": 1, "skipped": 2, "fail": 3, "error": 4}
 
@@ -38,7 +33,7 @@ class CheckResult:
     message: str = ""
     waiver: str = ""
     duration: float = 0.0
-    evidence: list[dict[str, Any]] = field(default_factory=list)
+    evidence: list[Evidence] = field(default_factory=list)
     #: The check is evidence of its row's claim (catalogue: @check(..., evidence=True)), not only listed there.
     proves: bool = False
     #: checks.yaml's owner and remediation page for this check ("" when not set)
@@ -50,10 +45,12 @@ class CheckResult:
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
-
-def properties(report: pytest.TestReport) -> list[tuple[str, Any]]:
-    """user_properties as (name, value) pairs; xdist turns the tuples into lists on the way."""
-    return [(str(entry[0]), entry[1]) for entry in report.user_properties if len(entry) == 2]
+    @classmethod
+    def of(cls, nodeid: str, outcome: CheckOutcome) -> CheckResult:
+        """A check item's result before any phase is counted: who it is, from its outcome."""
+        info = outcome.info
+        return cls(nodeid, info.id, outcome.environment, info.layer, info.area, info.row, info.severity,
+                   proves=info.evidence, owner=info.owner, remediation_url=info.remediation_url)
 
 
 def _message(report: pytest.TestReport) -> str:
@@ -65,11 +62,11 @@ def _message(report: pytest.TestReport) -> str:
     return clip(text.strip(), 2000)
 
 
-def _failure(report: pytest.TestReport, props: dict[str, Any]) -> tuple[Status, Kind, str]:
+def _failure(report: pytest.TestReport, kind: Kind) -> tuple[Status, Kind, str]:
     if report.when == "call" and report.longreprtext.startswith(_XPASS_PREFIX):
         return "fail", "waiver", "waived finding no longer fails: remove the waiver (" + \
             redact_text(report.longreprtext[len(_XPASS_PREFIX):].strip()) + ")"
-    kind: Kind = props.get(KIND_PROPERTY) or "error"
+    kind = kind or "error"
     status: Status = "fail" if kind in ("misconfiguration", "waiver") else "error"
     return status, kind, _message(report)
 
@@ -81,29 +78,23 @@ class ResultCollector:
         self._results: dict[str, CheckResult] = {}
 
     def add(self, report: pytest.TestReport) -> CheckResult | None:
-        props = dict(properties(report))
-        if "check_id" not in props:
+        outcome = outcome_of(report)
+        if outcome is None:
             return None
         result = self._results.get(report.nodeid)
         if result is None:
-            result = CheckResult(report.nodeid, str(props["check_id"]), str(props.get("environment", "")),
-                                 str(props.get("layer", "")), str(props.get("area", "")), str(props.get("row", "")),
-                                 str(props.get("severity", "")),
-                                 proves=str(props.get(PROVES_PROPERTY, "")).lower() == "true",
-                                 owner=str(props.get("owner", "")),
-                                 remediation_url=str(props.get("remediation_url", "")))
-            self._results[report.nodeid] = result
-        result.waiver = str(props.get("waiver", ""))
+            result = self._results[report.nodeid] = CheckResult.of(report.nodeid, outcome)
+        result.waiver = outcome.waiver
         result.duration += float(getattr(report, "duration", 0.0) or 0.0)
-        result.evidence = [json.loads(value) for name, value in properties(report) if name == EVIDENCE_PROPERTY]
-        self._apply_outcome(result, report, props)
-        failing = [ev for ev in result.evidence if not ev.get("passed", True)]
+        result.evidence = list(outcome.evidence)
+        self._apply_outcome(result, report, outcome.kind)
+        failing = [ev for ev in result.evidence if not ev.passed]
         if failing and result.status in ("fail", "waived") and result.kind in ("misconfiguration", ""):
-            result.message = str(failing[0].get("message", result.message))
-            result.location = str(failing[0].get("location", ""))
+            result.message = failing[0].message
+            result.location = failing[0].location
         return result
 
-    def _apply_outcome(self, result: CheckResult, report: pytest.TestReport, props: dict[str, Any]) -> None:
+    def _apply_outcome(self, result: CheckResult, report: pytest.TestReport, failed_kind: Kind) -> None:
         status: Status
         kind: Kind = ""
         message = ""
@@ -114,7 +105,7 @@ class ResultCollector:
         elif report.skipped:
             status, message = "skipped", _message(report)
         else:
-            status, kind, message = _failure(report, props)
+            status, kind, message = _failure(report, failed_kind)
         if _RANK[status] > _RANK[result.status] or (status == result.status and not result.message):
             result.status, result.kind, result.message = status, kind, message
 
@@ -136,13 +127,13 @@ def inherit_locations(results: Iterable[CheckResult]) -> None:
         source = declared.get((result.environment, result.check_id))
         if result.layer != "live" or result.location or result.status not in ("fail", "waived") or source is None:
             continue
-        located = [ev for ev in source.evidence if ev.get("location")]
-        failing = [ev for ev in result.evidence if not ev.get("passed", True)]
-        setting = str(failing[0].get("setting", "")) if failing else ""
-        named = [ev for ev in located if str(ev.get("setting", "")).lower() in setting.lower()]
+        located = [ev for ev in source.evidence if ev.location]
+        failing = [ev for ev in result.evidence if not ev.passed]
+        setting = failing[0].setting if failing else ""
+        named = [ev for ev in located if ev.setting.lower() in setting.lower()]
         chosen = (named or located)[:1]
         if chosen:
-            result.location = str(chosen[0]["location"])
+            result.location = chosen[0].location
 
 
 def summarize(results: Iterable[CheckResult]) -> dict[str, int]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +14,7 @@ from envmatrix.escape import sarif_text, visible
 from envmatrix.files import write_json_atomic
 from envmatrix.locations import split_location
 from envmatrix.reporting.results import CheckResult
-from envmatrix.wording import figure_from
+from envmatrix.verdict import Evidence
 
 SARIF_FILE = "envmatrix.sarif"
 SARIF_VERSION = "2.1.0"
@@ -94,14 +93,15 @@ def _rule(check_id: str, infos: Sequence[CheckInfo]) -> dict[str, Any]:
     return rule
 
 
-def _first_failing(result: CheckResult) -> dict[str, Any]:
-    return next((ev for ev in result.evidence if not ev.get("passed", True)), {})
+def _first_failing(result: CheckResult) -> Evidence | None:
+    return next((ev for ev in result.evidence if not ev.passed), None)
 
 
 def _locations(result: CheckResult, environment_files: Mapping[str, str]) -> list[dict[str, Any]]:
     """The declaring file:line; a finding no file declares names environment and resource logically, and is
     anchored at the environment's declared file (GitHub code scanning rejects a result without a file)."""
-    resource = str(_first_failing(result).get("resource", "")) or result.check_id
+    failing = _first_failing(result)
+    resource = (failing.resource if failing else "") or result.check_id
     logical = [{"name": resource, "fullyQualifiedName": f"{result.environment}/{resource}", "kind": "resource"}]
     path, line = split_location(result.location) if result.location else (environment_files.get(
         result.environment, ""), None)
@@ -121,7 +121,7 @@ def _locations(result: CheckResult, environment_files: Mapping[str, str]) -> lis
 def _result(result: CheckResult, index: int, info: CheckInfo,
             environment_files: Mapping[str, str]) -> dict[str, Any]:
     failing = _first_failing(result)
-    setting = f"{failing.get('resource', '')}.{failing.get('setting', '')}" if failing else result.nodeid
+    setting = f"{failing.resource}.{failing.setting}" if failing else result.nodeid
     entry: dict[str, Any] = {
         "ruleId": result.check_id, "ruleIndex": index, "level": LEVELS.get(info.severity, "error"),
         # Plain text: a value cannot embed a link ([text](id)) nor break the line.
@@ -162,21 +162,3 @@ def write_sarif(results: Sequence[CheckResult], catalogue: Iterable[CheckInfo], 
                 environment_files: Mapping[str, str] | None = None) -> Path:
     """Write the run's SARIF log atomically (as every report); returns the path."""
     return write_json_atomic(path, build_sarif(results, catalogue, environment_files))
-
-
-def info_record(info: CheckInfo) -> dict[str, Any]:
-    """A CheckInfo as plain data (xdist workers send their catalogue to the controller this way)."""
-    record = asdict(info)
-    record.pop("applies", None)
-    record["figures"] = [figure.record() for figure in info.figures]
-    return record
-
-
-def info_from(record: Mapping[str, Any]) -> CheckInfo:
-    """The CheckInfo back from ``info_record`` (every data field it has, whatever the catalogue adds)."""
-    names = {item.name for item in fields(CheckInfo)} - {"applies"}
-    # JSON turns tuples (checks.yaml's tags) into lists; CheckInfo is hashable again only with tuples.
-    values: dict[str, Any] = {key: tuple(value) if isinstance(value, list) else value
-                              for key, value in record.items() if key in names}
-    values["figures"] = tuple(figure_from(figure) for figure in record.get("figures", ()))
-    return CheckInfo(**values)

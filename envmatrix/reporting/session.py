@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import platform
-import re
 from pathlib import Path
 from typing import Any
 
@@ -17,32 +15,20 @@ from envmatrix.catalog import CheckInfo
 from envmatrix.context import Suite
 from envmatrix.escape import visible
 from envmatrix.locations import shown_path
+from envmatrix.outcome import info_from
+from envmatrix.plugin import ACCOUNT_KEY
 from envmatrix.reporting import allure_support
 from envmatrix.reporting.changes import compare, load_snapshots
 from envmatrix.reporting.figures import figuring
 from envmatrix.reporting.gate import GateVerdict, decide, fail_on_summary, lenient_exit
 from envmatrix.reporting.keys import CATALOGUE_KEY, CATALOGUE_OUTPUT, CHECKS_OUTPUT, COLLECTED_KEY, FAIL_ON_KEY
 from envmatrix.reporting.matrix import build_matrix
+from envmatrix.reporting.model import Failure
 from envmatrix.reporting.output import clear_previous, write_reports
 from envmatrix.reporting.results import CheckResult, ResultCollector, inherit_locations
-from envmatrix.reporting.sarif import SARIF_FILE, info_from, write_sarif
+from envmatrix.reporting.sarif import SARIF_FILE, write_sarif
 
 _MAX_CHANGES_SHOWN = 25
-_ACCOUNT_KEYS = ("account", "account_id", "AccountId", "aws_account")
-_ARN_ACCOUNT = re.compile(r"arn:aws[\w-]*:[\w-]+:[\w-]*:(\d{12}):")
-
-
-def _account(snapshots: dict[str, Any]) -> str:
-    """The account the snapshots say they were read from ("" when they do not say: never a guess)."""
-    for data in snapshots.values():
-        if not isinstance(data, dict):
-            continue
-        for holder in (data, data.get("meta"), data.get("identity")):
-            for key in _ACCOUNT_KEYS:
-                if isinstance(holder, dict) and isinstance(holder.get(key), str | int):
-                    return str(holder[key])
-    found = _ARN_ACCOUNT.search(json.dumps(snapshots, default=str))
-    return found.group(1) if found else ""
 
 
 def _stopped_early(session: pytest.Session) -> str:
@@ -114,24 +100,24 @@ class ReportBuilder:
     def _snapshots(self) -> dict[str, Any]:
         return load_snapshots(self.reports / "snapshots", self.suite.selected)[0]
 
-    def _target(self, current: dict[str, Any]) -> str:
+    def _target(self) -> str:
         """"sandbox", or the account (when the snapshots name it) and region(s) the run read."""
         if self.suite.sandbox:
             return "sandbox"
         regions = sorted({self.suite.spec.env(env).region for env in self.suite.selected})
-        account = _account(current)
+        account = self.config.stash.get(ACCOUNT_KEY, "")  # the typed snapshots' identity (the live layer's)
         endpoint = os.environ.get("AWS_ENDPOINT_URL")
         return ", ".join(part for part in (f"account {account}" if account else "", f"region {'/'.join(regions)}",
                                            f"endpoint {endpoint}" if endpoint else "") if part)
 
-    def _meta(self, current: dict[str, Any], exitstatus: int) -> dict[str, Any]:
+    def _meta(self, exitstatus: int) -> dict[str, Any]:
         doc = self.suite.spec.document
         return {"generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
                 "started_at": self.started.isoformat(timespec="seconds"),
                 "suite_version": envmatrix.__version__, "document": f"{doc.title} {doc.version} ({doc.last_updated})",
                 "spec_path": str(self.suite.paths.spec), "spec_digest": self.suite.spec.digest,
                 "tfvars_root": str(self.suite.paths.tfvars_root), "env_root": str(self.suite.paths.env_root),
-                "environments": list(self.suite.selected), "target": self.target_text(current),
+                "environments": list(self.suite.selected), "target": self._target(),
                 "sandbox": self.suite.sandbox, "pytest_exit_status": int(exitstatus),
                 "plan": {env: list(layers) for env, layers in self.plan.items()},
                 "source_document": self._source_document()}
@@ -140,9 +126,6 @@ class ReportBuilder:
         """The environment document SPEC-MATCHES-DOC read, with its digest; empty when none is configured."""
         info = self.suite.settings.get("document")
         return f"{info['path']} (sha256 {info['sha256'] or 'unreadable'})" if info else ""
-
-    def target_text(self, current: dict[str, Any]) -> str:
-        return self._target(current)
 
     def _session_problem(self, exitstatus: int) -> str:
         if exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED, pytest.ExitCode.NO_TESTS_COLLECTED):
@@ -156,27 +139,26 @@ class ReportBuilder:
             return
         results = self.collector.results
         inherit_locations(results)
-        current = self._snapshots()
-        model = build_matrix(results, self.suite.spec, self.suite.selected, self._meta(current, exitstatus),
+        model = build_matrix(results, self.suite.spec, self.suite.selected, self._meta(exitstatus),
                              self._catalogue(), figuring(self._checks()))
         if self.previous is not None:
-            self.changes = compare(self.previous[0], current, self.suite.selected, self.previous[1])
-            model["changes"] = self.changes
+            self.changes = compare(self.previous[0], self._snapshots(), self.suite.selected, self.previous[1])
+            model.changes = self.changes
         if self.config.getoption("envmatrix_gate"):
             problem = self._session_problem(exitstatus) or _stopped_early(session)
             self.gate = decide(results, self.plan, self.suite.selected, problem,
                                fail_on=self.config.stash.get(FAIL_ON_KEY, None))
-            model["gate"] = self.gate.as_dict()
+            model.gate = self.gate.as_dict()
             if not self.gate.passed and session.exitstatus == pytest.ExitCode.OK:
                 session.exitstatus = pytest.ExitCode.TESTS_FAILED
-        model["fail_on"] = self._apply_fail_on(session, results, model["failures"])
+        model.fail_on = self._apply_fail_on(session, results, model.failures)
         self.written = write_reports(self.reports, model, self.gate.text() if self.gate else None)
         self.written.append(self._write_sarif(results))
-        self._write_allure(current)
+        self._write_allure()
         self._notify(results)
 
     def _apply_fail_on(self, session: pytest.Session, results: list[CheckResult],
-                       failures: list[dict[str, Any]]) -> dict[str, Any] | None:
+                       failures: list[Failure]) -> dict[str, Any] | None:
         """--fail-on: pytest's "tests failed" becomes success only when every failure is a finding below it."""
         fail_on = self.config.stash.get(FAIL_ON_KEY, None)
         summary = fail_on_summary(results, fail_on, failures)
@@ -210,7 +192,7 @@ class ReportBuilder:
                                  Path(self.config.invocation_params.dir, previous) if previous else None)
         self.notice = notify.send(request, results, self.changes, self.suite.selected, self.reports)
 
-    def _write_allure(self, current: dict[str, Any]) -> None:
+    def _write_allure(self) -> None:
         directory = self.config.option.allure_report_dir
         if not directory:
             return
@@ -219,7 +201,7 @@ class ReportBuilder:
         allure_support.write_environment(results_dir, {
             "environments": ", ".join(self.suite.selected), "spec.path": str(self.suite.paths.spec),
             "spec.digest": self.suite.spec.digest, "tfvars.root": str(self.suite.paths.tfvars_root),
-            "env.root": str(self.suite.paths.env_root), "target": self._target(current),
+            "env.root": str(self.suite.paths.env_root), "target": self._target(),
             "run.time": self.started.isoformat(timespec="seconds"), "envmatrix.version": envmatrix.__version__,
             "python.version": platform.python_version(), "pytest.version": pytest.__version__})
 

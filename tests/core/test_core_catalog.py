@@ -9,8 +9,8 @@ from collections import Counter
 import pytest
 
 from envmatrix.catalog import CheckInfo
+from envmatrix.outcome import info_from, info_record
 from envmatrix.reporting.figures import SEEN, figure_table
-from envmatrix.reporting.sarif import info_from, info_record
 from envmatrix.wording import Figure, Show, count, days, figure_from, of_documented, text, when, word
 from tests.conftest import ROOT, checks_of, shipped_check_modules, shipped_checks
 

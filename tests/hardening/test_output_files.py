@@ -17,6 +17,7 @@ from envmatrix.aws.store import snapshot_file
 from envmatrix.config import ProjectConfig, env_names
 from envmatrix.errors import InventoryUnavailable, OutputError
 from envmatrix.files import append_line, copy_file_atomic, write_text_atomic
+from envmatrix.reporting.model import Matrix
 from envmatrix.reporting.output import write_reports
 from envmatrix.starter import write_starter
 
@@ -47,13 +48,16 @@ def test_a_link_at_a_snapshot_is_not_written_through(tmp_path: Path, precious: P
     assert precious.read_text() == PRECIOUS and path.is_symlink()
     assert [p.name for p in path.parent.iterdir()] == ["production.json"]  # no temporary left behind
 
+EMPTY_MATRIX = Matrix(meta={}, environments=[], long_names={}, layers={}, summary={}, statuses=[], rows=[],
+                      failures=[], results=[], evidence_catalogue=None)
+
 
 def test_a_link_at_a_matrix_report_is_not_written_through(tmp_path: Path, precious: Path) -> None:
     reports = tmp_path / "reports"
     reports.mkdir()
     (reports / "matrix.json").symlink_to(precious)
     with pytest.raises(OutputError, match="matrix.json: is a symbolic link"):
-        write_reports(reports, {"results": []}, None)
+        write_reports(reports, EMPTY_MATRIX, None)
     assert precious.read_text() == PRECIOUS
 
 

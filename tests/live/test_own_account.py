@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -63,6 +64,9 @@ def test_acme_account_is_green_by_configuration_alone(acme: Project, moto_endpoi
     live = {key for key in outcome.passed if key.startswith(("RESOURCE-TAGS", "MON-ALARMS", "LOG-RETENTION"))}
     assert {"RESOURCE-TAGS[production]", "RESOURCE-TAGS[staging]", "MON-ALARMS[production]"} <= live
     assert len(outcome.passed) > 80 and outcome.xfailed == {"ECS-WORKER-CAPACITY[production]"}, outcome.xfailed
+    # the report's header names the account the typed snapshots were read from (their identity section)
+    target = json.loads(next(acme.path.rglob("matrix.json")).read_text())["meta"]["target"]
+    assert target.startswith("account 123456789012, region us-east-1"), target
     # one setting broken: the production cluster's environment tag says the canonical name, not the short one
     _tag(moto_endpoint, "env", "production")
     broken = acme.run(*ARGS)

@@ -8,7 +8,6 @@ import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
 
 import pytest
 from markdown_it import MarkdownIt
@@ -19,6 +18,7 @@ from envmatrix.errors import InventoryUnavailable
 from envmatrix.escape import code, markdown, sarif_text, visible
 from envmatrix.reporting.figures import figuring
 from envmatrix.reporting.matrix import build_matrix
+from envmatrix.reporting.model import Matrix
 from envmatrix.reporting.output import write_reports
 from envmatrix.reporting.render_html import render_html
 from envmatrix.reporting.render_md import render_markdown
@@ -67,10 +67,10 @@ def _result(check_id: str, layer: str, row: str, value: str, *, env: str = "prod
     evidence = compare(env=env, check_id=check_id, layer=layer, resource=f"cloudwatch:{value}", setting="Tags.Team",
                        expected="platform", actual=value)
     return CheckResult(f"checks/{layer}/t.py::test_{check_id}[{env}]", check_id, env, layer, "sla", row, "high",
-                       "fail", "misconfiguration", evidence.message, "", 0.0, [json.loads(evidence.as_json())], True)
+                       "fail", "misconfiguration", evidence.message, "", 0.0, [evidence], True)
 
 
-def _hostile_model(spec: Spec) -> dict[str, Any]:
+def _hostile_model(spec: Spec) -> Matrix:
     results = [_result("DB-BACKUP-RETENTION", "live", "backups", value) for value in HOSTILE[:6]]
     results += [_result("APP-DEBUG", "smoke", "debug_mode", value, env="staging") for value in HOSTILE[6:12]]
     body = CheckResult("checks/smoke/t.py::test_health[dev]", "APP-HEALTH", "dev", "smoke", "flags", "debug_mode",
@@ -79,7 +79,7 @@ def _hostile_model(spec: Spec) -> dict[str, Any]:
     model = build_matrix(results, spec, ["dev", "staging", "production"],
                          {"target": "account <b>1</b>", "spec_digest": "x", "generated_at": "now"},
                          figures=figuring(shipped_checks()))
-    model["failures"][0]["owner"] = HOSTILE[2]
+    model.failures[0].owner = HOSTILE[2]
     return model
 
 
@@ -122,8 +122,8 @@ def test_no_value_adds_a_tag_comment_or_link_to_matrix_md(spec: Spec) -> None:
     assert links and all(re.fullmatch(r"#f-\d+", href) for href in links), links
     assert not [t for t in _inline(tokens) if t.type in ("image", "em_open", "strong_open") and "evil" in t.content]
     text = _rendered_text(tokens)
-    for item in model["failures"]:  # every finding of matrix.json is there, whole, as text
-        assert visible(item["message"]) in text
+    for item in model.failures:  # every finding of matrix.json is there, whole, as text
+        assert visible(item.message) in text
     for value in HOSTILE:
         assert visible(value) in text
     assert visible(HOSTILE[2]) in text, "the owner (checks.yaml) is text too"
@@ -192,8 +192,8 @@ def test_one_bad_character_stops_no_report(spec: Spec, tmp_path: Path) -> None:
     """A lone surrogate (a JSON \\ud800 in a health answer), a NUL, an invalid XML character: all written, all
     parse."""
     model = _hostile_model(spec)
-    model["failures"][0]["message"] += " raw \ud800 \x00 \x0b"  # as if a value bypassed the failure line
-    model["rows"][0]["cells"]["production"]["figure"] = "\udfff\x00"
+    model.failures[0].message += " raw \ud800 \x00 \x0b"  # as if a value bypassed the failure line
+    model.rows[0].cells["production"].figure = "\udfff\x00"
     written = write_reports(tmp_path, model, None)
     results = [_result("DB-BACKUP-RETENTION", "live", "backups", "\ud800\x00\x0b")]
     results[0].message += "\ud800"

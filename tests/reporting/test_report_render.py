@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import re
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from envmatrix.reporting import matrix
 from envmatrix.reporting.figures import figure, figure_table, figuring
 from envmatrix.reporting.matrix import build_matrix, header_facts
+from envmatrix.reporting.model import FirstFailure, Matrix
 from envmatrix.reporting.render_html import render_html
 from envmatrix.reporting.render_md import render_markdown
 from envmatrix.reporting.results import CheckResult
 from envmatrix.reporting.statuses import LOOKS, look
 from envmatrix.spec import Spec, load_spec
+from envmatrix.verdict import Evidence
 from tests.conftest import shipped_checks
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -34,8 +36,7 @@ def spec() -> Spec:
 
 def result(check_id: str, layer: str, row: str, evidence: list[tuple[str, str, str]], *, env: str = "production",
            status: str = "pass", message: str = "", proves: bool = True) -> CheckResult:
-    values = [{"resource": r, "setting": s, "actual": a, "expected": a, "passed": status == "pass"}
-              for r, s, a in evidence]
+    values = [Evidence(env, check_id, layer, r, s, a, a, status == "pass", "") for r, s, a in evidence]
     return CheckResult(f"checks/{layer}/t.py::test_{check_id}[{env}]", check_id, env, layer, "sla", row, "high",
                        status, "misconfiguration" if status == "fail" else "", message, "", 0.0, values,  # type: ignore[arg-type]
                        proves)
@@ -82,13 +83,13 @@ def test_the_figure_is_what_was_live_or_observed(row: str, results: list[CheckRe
 def test_the_cost_figure_is_last_month_of_the_documented(actual: str, shown: str) -> None:
     last_month = result("COST-LAST-MONTH", "live", "cost_per_month",
                         [("cost:Environment=staging", "UnblendedCost", actual)], env="staging")
-    last_month.evidence[0]["expected"] = "~$380 USD (within 10%: $342-$418)"
+    last_month.evidence[0] = dataclasses.replace(last_month.evidence[0], expected="~$380 USD (within 10%: $342-$418)")
     budget = result("COST-BUDGET", "live", "cost_per_month",
                     [("budget:staging-taskmanager-monthly", "BudgetLimit", "$380 USD")], env="staging")
     assert figure("cost_per_month", [last_month, budget], FIGURES) == shown
 
 
-def _model(spec: Spec, results: list[CheckResult]) -> dict[str, Any]:
+def _model(spec: Spec, results: list[CheckResult]) -> Matrix:
     return build_matrix(results, spec, ["dev", "staging", "production"], META, figures=figuring(shipped_checks()))
 
 
@@ -104,8 +105,8 @@ def test_a_cell_backed_only_by_files_is_declared_only_with_its_own_look(spec: Sp
     model = build_matrix([result("DB-BACKUP-RETENTION", "declared", "backups",
                                  [("terraform.tfvars", "db_backup_retention_days", "30")])],
                          spec, ["dev", "staging", "production"], META, catalogue)
-    cell = model["rows"][list(matrix.ROWS).index("backups")]["cells"]["production"]
-    assert (cell["status"], cell["reason"]) == ("declared", "no live or smoke evidence of this row ran here")
+    cell = model.rows[list(matrix.ROWS).index("backups")].cells["production"]
+    assert (cell.status, cell.reason) == ("declared", "no live or smoke evidence of this row ran here")
     page = render_html(model)
     assert 'class="cell s-declared" data-env="production" data-row="backups" data-status="declared"' in page
     assert f'{look("declared").symbol}</span>declared only (1)' in page and 'id="empty-declared"' not in page
@@ -169,9 +170,9 @@ def test_cells_are_one_line_with_the_first_failure_and_folded_evidence(spec: Spe
         result("DB-BACKUP-RETENTION", "declared", "backups", [("terraform.tfvars", "db_backup_retention_days", "7")],
                status="fail", message=message),
         result("DB-BACKUP-RETENTION", "live", "backups", [("rds:db", "BackupRetentionPeriod", "30")])])
-    cell = model["rows"][list(matrix.ROWS).index("backups")]["cells"]["production"]
-    assert cell["first_failure"] == {"check_id": "DB-BACKUP-RETENTION", "layer": "declared", "message": message,
-                                     "anchor": "f-1"}
+    cell = model.rows[list(matrix.ROWS).index("backups")].cells["production"]
+    assert cell.first_failure == FirstFailure(check_id="DB-BACKUP-RETENTION", layer="declared", message=message,
+                                              anchor="f-1")
     page = render_html(model)
     td = re.search(r'<td class="cell s-fail" data-env="production" data-row="backups".*?</td>', page)
     assert td is not None
@@ -221,7 +222,7 @@ def test_an_unknown_status_is_shown_plainly_never_hidden() -> None:
 def test_supporting_checks_are_marked_in_the_evidence(spec: Spec) -> None:
     model = _model(spec, [result("ECS-ROLLOUT", "live", "deployment", [("ecs:api", "rolloutState", "COMPLETED")],
                                  proves=False)])
-    cell = model["rows"][list(matrix.ROWS).index("deployment")]["cells"]["production"]
-    assert (cell["status"], cell["checks"], cell["evidence_checks"]) == ("not-checked", 1, 0)
+    cell = model.rows[list(matrix.ROWS).index("deployment")].cells["production"]
+    assert (cell.status, cell.checks, cell.evidence_checks) == ("not-checked", 1, 0)
     assert '<span class="check">ECS-ROLLOUT</span> <span class="sup">supporting</span>' in render_html(model)
     assert r"✅ ECS\-ROLLOUT (supporting) `ecs:api.rolloutState = COMPLETED`" in render_markdown(model)

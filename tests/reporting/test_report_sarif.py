@@ -17,8 +17,10 @@ import jsonschema
 import pytest
 
 from envmatrix.catalog import CheckInfo
+from envmatrix.outcome import info_from, info_record
 from envmatrix.reporting.results import CheckResult, inherit_locations
-from envmatrix.reporting.sarif import SARIF_FILE, build_sarif, info_from, info_record, write_sarif
+from envmatrix.reporting.sarif import SARIF_FILE, build_sarif, write_sarif
+from envmatrix.verdict import Evidence
 
 from .test_report_sandbox import _run, _set, shipped  # noqa: F401 - the fixture is used by name
 
@@ -48,8 +50,7 @@ def _result(check_id: str, status: str, *, layer: str = "declared", env: str = "
             waiver: str = "", resource: str = "terraform.tfvars", setting: str = "db_backup_retention_days",
             severity: str = "high") -> CheckResult:
     message = f"{env} {check_id} {resource}.{setting}: expected 30, got 7" + (f" ({location})" if location else "")
-    evidence = [{"resource": resource, "setting": setting, "passed": status == "pass", "location": location,
-                 "message": message}]
+    evidence = [Evidence(env, check_id, layer, resource, setting, "30", "7", status == "pass", message, location)]
     return CheckResult(f"checks/x.py::test_x[{env}]", check_id, env, layer, "backups", "backups", severity,
                        status=status, message="" if status == "pass" else message, waiver=waiver,  # type: ignore[arg-type]
                        evidence=evidence, location=location)

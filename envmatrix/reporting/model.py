@@ -1,0 +1,140 @@
+"""matrix.json as typed models: ``build_matrix`` makes a ``Matrix``, matrix.json is its dump, the renderers,
+the gate and notify read it, and ``envmatrix merge`` reads matrix.json back through it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_serializer
+from pydantic_core.core_schema import SerializerFunctionWrapHandler
+
+from envmatrix.reporting.results import CheckResult
+
+SCHEMA = "envmatrix.matrix/1"
+
+
+class _Model(BaseModel):
+    # Mutable: the session adds the gate, changes and --fail-on marks to the model it built.
+    model_config = ConfigDict(populate_by_name=True)
+
+
+class Value(_Model):
+    """One compared setting of an entry: ``<resource>.<setting>``, what was expected and what was seen."""
+
+    setting: str
+    expected: str
+    actual: str
+    passed: bool
+    location: str = ""
+
+
+class Entry(_Model):
+    """One check's result as a cell lists it."""
+
+    check_id: str
+    layer: str
+    layer_label: str
+    status: str
+    kind: str
+    values: list[Value]
+    message: str
+    waiver: str
+    #: the anchor of its finding in the findings list (None: it passed)
+    failure: str | None
+    proves: bool
+    severity: str
+    owner: str
+
+
+class FirstFailure(_Model):
+    check_id: str
+    layer: str
+    message: str
+    anchor: str
+
+
+class Cell(_Model):
+    """One row in one environment: the documented value, the status, the figure seen, every check's entry."""
+
+    documented: str
+    status: str
+    reason: str
+    checks: int
+    evidence_checks: int
+    figure: str
+    first_failure: FirstFailure | None
+    entries: list[Entry]
+
+
+class Row(_Model):
+    id: str
+    anchor: str
+    title: str
+    cells: dict[str, Cell]
+
+
+class Failure(_Model):
+    """One result that did not pass, in matrix order (the findings list)."""
+
+    anchor: str
+    environment: str
+    check_id: str
+    layer: str
+    row: str
+    status: str
+    kind: str
+    message: str
+    waiver: str
+    nodeid: str
+    severity: str
+    owner: str
+    remediation_url: str
+    location: str
+    #: with --fail-on only: whether this finding gates (absent from matrix.json otherwise)
+    gating: bool | None = None
+
+    @model_serializer(mode="wrap")
+    def _dump(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        if data.get("gating") is None:
+            data.pop("gating", None)
+        return data
+
+
+class StatusCount(_Model):
+    """A cell status as the legend shows it (statuses.Look) and how many cells have it."""
+
+    status: str
+    symbol: str
+    icon: str
+    colour: str
+    background: str
+    legend: str
+    filter: str
+    cells: int
+
+
+class Matrix(_Model):
+    """The whole report: matrix.json is exactly ``dump()``."""
+
+    schema_: str = Field(SCHEMA, alias="schema")
+    meta: dict[str, Any]
+    environments: list[str]
+    long_names: dict[str, str]
+    layers: dict[str, list[str]]
+    summary: dict[str, int]
+    statuses: list[StatusCount]
+    rows: list[Row]
+    failures: list[Failure]
+    results: list[CheckResult]
+    gate: dict[str, Any] | None = None
+    changes: dict[str, Any] | None = None
+    evidence_catalogue: dict[str, list[str]] | None
+    #: --fail-on's summary; a run always writes it (null without --fail-on), a merge leaves it out
+    fail_on: dict[str, Any] | None = None
+
+    def dump(self) -> dict[str, Any]:
+        data = self.model_dump(by_alias=True)
+        if "fail_on" not in self.model_fields_set:
+            data.pop("fail_on")
+        return data
