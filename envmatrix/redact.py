@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import threading
@@ -121,10 +122,12 @@ def _quote_of(value: str) -> str:
     return ""
 
 
-def _spellings(value: str) -> set[str]:
-    """The ways a known value appears in text: as it is, JSON- or Python-escaped, URL-encoded."""
+@functools.cache
+def _spellings(value: str) -> frozenset[str]:
+    """The ways a known value appears in text: as it is, JSON- or Python-escaped, URL-encoded (worked out once
+    per value: every text the run redacts is searched for every spelling of every known value)."""
     found = {value, json.dumps(value)[1:-1], repr(value)[1:-1], quote(value, safe=""), quote_plus(value)}
-    return {spelling for spelling in found if len(spelling) >= 4}
+    return frozenset(spelling for spelling in found if len(spelling) >= 4)
 
 
 def _mask_known(text: str) -> str:
