@@ -347,3 +347,10 @@ def test_an_npm_token_in_an_npmrc_line_is_found_by_its_detector() -> None:
     token = "0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b"
     shown = redact_text(f"//registry.npmjs.org/:_authToken={token}")
     assert token[:8] not in shown and token[-8:] not in shown
+
+
+def test_an_auth_scheme_word_ending_a_line_does_not_swallow_the_next_header() -> None:
+    """Found by hypothesis in mutmut's clean run: "Basic" then a newline matched the scheme rule across lines,
+    masked the next header's *name* and left its value for no rule to see."""
+    shown = redact_text("BASIC\nX-Api-Key: 000000")
+    assert "000000" not in shown and "X-Api-Key" in shown
