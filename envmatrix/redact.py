@@ -42,7 +42,8 @@ URL_CREDENTIALS = _URL_USERINFO = re.compile(
 _URL_USER_ONLY = re.compile(
     r"(?<![a-z0-9+.-])(?P<scheme>[a-z][a-z0-9+.-]*://)(?P<user>[^:/@\s*]{8,})@", re.IGNORECASE
 )
-_AUTH_SCHEME = re.compile(r"(?i)\b(bearer|basic)[ \t]+[A-Za-z0-9._~+/=-]{6,}")  # one line: "Basic\nX-Api-Key: v" is a word and a header
+#: On the scheme's own line: "Basic" ending a line, then "X-Api-Key: v", is a word and a header.
+_AUTH_SCHEME = re.compile(r"(?i)\b(bearer|basic)[ \t]+[A-Za-z0-9._~+/=-]{6,}")
 _JWT = re.compile(r"\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*")
 _AWS_SECRET = re.compile(r"(?i)(aws_secret_access_key|aws_session_token)(\W+)[A-Za-z0-9/+=]{16,}")
 _PEM = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY[A-Z ]*-----.*?(?:-----END [A-Z ]*PRIVATE KEY[A-Z ]*-----|$)",
