@@ -39,12 +39,13 @@ def sample_text() -> str:
     import yaml
 
     spec = yaml.safe_load(SPEC.read_text())["environments"]
-    parts = ["# Environment Management", "", "Intro text with a `code` span.", ""]
+    parts = ["# Environment Management", "", "An example environment document of the shape envmatrix reads (`envmatrix spec check --doc`), "
+             "written from the project's own fixtures by `tests/document/samples.py`.", ""]
     for env, long in _LONG.items():
         tfvars = (ROOT / "fixtures" / "tfvars" / env / "terraform.tfvars").read_text()
         variables = (ROOT / "fixtures" / "env" / f"{env}.env").read_text()
         infra = _table(["Component", "Specification", "Cost/Month"],
-                       [[f"**{name}**", text, "~$1"] for name, text in _INFRA[env]])
+                       [[f"**{name}**", text, "-"] for name, text in _INFRA[env]])
         parts += [f"## {long} Environment", "", "### Infrastructure Configuration", "", infra, "",
                   "### Terraform Configuration", "", f"**environments/{env}/terraform.tfvars**:", "",
                   "```hcl", tfvars.strip(), "```", "", "### Environment Variables", "", "```bash",
@@ -60,3 +61,7 @@ def replace_once(text: str, old: str, new: str, *, after: str = "") -> str:
     start = text.index(after) if after else 0
     index = text.index(old, start)
     return text[:index] + new + text[index + len(old):]
+
+
+if __name__ == "__main__":  # python -m tests.document.samples > fixtures/environment-document.md
+    print(sample_text(), end="")

@@ -113,3 +113,11 @@ def test_cli_spec_init_writes_a_valid_spec_that_agrees_with_its_document(
     assert "hsts: true  # TODO: not in the document" in written
     assert main(["spec", "check", "--doc", "doc.md", "--spec", "matrix.yaml"]) == 0, capsys.readouterr().out
     assert main(["spec", "init", "--doc", "doc.md", "--output", "matrix.yaml"]) == 2  # no overwrite without --force
+
+
+def test_the_example_document_is_the_fixtures_written_as_a_document() -> None:
+    """fixtures/environment-document.md (the README's and the manual's example) is what samples.py writes from
+    fixtures/ today, and the shipped spec agrees with it: an example that drifted would teach a wrong shape."""
+    shipped = SPEC.parent / "environment-document.md"
+    assert shipped.read_text() == sample_text(), "regenerate: python -m tests.document.samples > " + str(shipped)
+    assert main(["spec", "check", "--doc", str(shipped), "--spec", str(SPEC)]) == 0
