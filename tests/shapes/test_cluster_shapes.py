@@ -11,13 +11,9 @@ from typing import Any
 
 import pytest
 
-from envmatrix import catalog
 from envmatrix.aws import dbclusters, rds, snapshot
-from envmatrix.context import Environment
 from envmatrix.errors import InventoryUnavailable
-from envmatrix.verdict import CheckFailed
-from tests.conftest import load_check_module
-from tests.shapes.harness import ACCOUNT, StubbedClients, Verdict, judge, repo_suite, target
+from tests.shapes.harness import ACCOUNT, StubbedClients, Verdict, judge, target
 
 ENV = "production"
 DB = f"{ENV}-taskmanager-db"
@@ -159,15 +155,6 @@ def test_an_unreadable_cluster_fails_only_its_members_checks() -> None:
 
 
 def _judge_drift(check_id: str, key: str, taken: Any) -> Verdict:
-    """Run a shipped drift check for one tfvars key (a parametrized check: judge() takes no key)."""
-    function = getattr(load_check_module("checks/drift/test_drift_tfvars.py"), catalog.test_name_for(check_id))
-    info = next(mark.args[0] for mark in function.pytestmark if mark.name == "envmatrix_check")
-    suite = repo_suite()
-    suite.sources.live = lambda _env: taken
-    environment = Environment(suite, ENV, info)
-    try:
-        function(environment, key)
-    except CheckFailed as failure:
-        return Verdict(False, str(failure), environment.evidence)
-    return Verdict(True, "", environment.evidence)
+    """A shipped drift check for one tfvars key."""
+    return judge("checks/drift/test_drift_tfvars.py", check_id, ENV, taken, key=key)
 

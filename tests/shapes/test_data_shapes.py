@@ -12,17 +12,14 @@ from typing import Any
 
 import pytest
 
-from envmatrix import catalog
 from envmatrix.aws import alarms, buckets, elasticache, identity, rds, secrets
 from envmatrix.aws.arn import parse_arn
 from envmatrix.aws.rotation import UnreadableSchedule, longest_interval
 from envmatrix.aws.target import Wants
-from envmatrix.context import Environment
-from envmatrix.verdict import CheckFailed
-from tests.conftest import load_check_module
 from tests.shapes.harness import ACCOUNT, StubbedClients, Verdict, judge, repo_suite, snapshot_of, target
 
 ENV = "production"
+DRIFT = "checks/drift/test_drift_tfvars.py"
 DB = f"{ENV}-taskmanager-db"
 REPLICA = f"{ENV}-taskmanager-db-replica"
 TAGS = [{"Key": "Environment", "Value": ENV}, {"Key": "Project", "Value": "taskmanager"}]
@@ -49,17 +46,8 @@ def _rds(clients: StubbedClients, *instances: dict[str, Any], region: str | None
 
 
 def _judge_drift(key: str, snapshot: Any) -> Verdict:
-    """Run the shipped DRIFT-DATABASE check for one tfvars key (a parametrized check: judge() takes no key)."""
-    function = getattr(load_check_module("checks/drift/test_drift_tfvars.py"), catalog.test_name_for("DRIFT-DATABASE"))
-    info = next(mark.args[0] for mark in function.pytestmark if mark.name == "envmatrix_check")
-    suite = repo_suite()
-    suite.sources.live = lambda _env: snapshot
-    environment = Environment(suite, ENV, info)
-    try:
-        function(environment, key)
-    except CheckFailed as failure:
-        return Verdict(False, str(failure), environment.evidence)
-    return Verdict(True, "", environment.evidence)
+    """The shipped DRIFT-DATABASE check for one tfvars key."""
+    return judge(DRIFT, "DRIFT-DATABASE", ENV, snapshot, key=key)
 
 
 # --- RDS storage autoscaling ------------------------------------------------------------------------
