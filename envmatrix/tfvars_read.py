@@ -28,8 +28,11 @@ AUTO_SUFFIXES = (".auto.tfvars", ".auto.tfvars.json")
 _TERMINAL_WORDS = {
     "NAME": "a name", "INT_LITERAL": "a number", "FLOAT_LITERAL": "a number", "NL_OR_COMMENT": "a new line",
     "STRING_CHARS": "text", "TEMPLATE_STRING": "a string", "HEREDOC_TEMPLATE": "a heredoc",
-    "HEREDOC_TEMPLATE_TRIM": "a heredoc", "EQ": "'='", "COLON": "':'", "$END": "the end of the file",
+    "HEREDOC_TEMPLATE_TRIM": "a heredoc", "EQ": "'='", "COLON": "':'", "$END": "end of file",
+    "ESCAPED_INTERPOLATION": "'$${'", "ESCAPED_DIRECTIVE": "'%%{'",
 }
+#: Terminals whose text is a word of the file itself (shown as met, clipped), not free text.
+_WORD_TERMINALS = ("NAME", "INT_LITERAL", "FLOAT_LITERAL")
 _JSON_SPACE = re.compile(r"[ \t\n\r]*")
 
 
@@ -105,19 +108,20 @@ def _terminal(name: str) -> str:
 
 
 def _found(exc: UnexpectedInput, text: str) -> str:
-    """What the parser met: a literal by its text, the end of the file, or the start of the line's rest
-    (redacted and clipped; nothing of a secret-named variable's value)."""
+    """What the parser met: a literal or a word by its text, the end of the file, or the first piece of the line's
+    rest (redacted and clipped; nothing of a secret-named variable's value)."""
     token = getattr(exc, "token", None)
-    if isinstance(token, Token) and token.type == "$END":
-        return "the end of the file"
-    if isinstance(token, Token) and token.type in _literal_terminals():
-        return repr(str(token))
     line = getattr(exc, "line", 0) or 0
     source = text.splitlines()[line - 1] if 0 < line <= len(text.splitlines()) else ""
-    rest = source[max(getattr(exc, "column", 1) - 1, 0):].strip() or str(token or "").strip()
-    if not rest:
-        return "the end of the line"
-    return quoted_piece(rest, 20, source.split("=")[0].strip())
+    key = source.split("=")[0].strip()
+    if isinstance(token, Token) and token.type == "$END":
+        return "end of file"
+    if isinstance(token, Token) and token.type in _literal_terminals():
+        return repr(str(token))
+    if isinstance(token, Token) and token.type in _WORD_TERMINALS:
+        return quoted_piece(str(token), 20, key)
+    rest = source[max(getattr(exc, "column", 1) - 1, 0):].split()
+    return quoted_piece(rest[0], 20, key) if rest else "end of line"
 
 
 def syntax_problem(exc: UnexpectedInput, text: str) -> str:
