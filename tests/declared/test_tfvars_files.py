@@ -13,11 +13,13 @@ from envmatrix.config import Setting, load_config
 from envmatrix.context import Paths, build_paths
 from envmatrix.declared import Tfvars, load_tfvars
 from envmatrix.errors import ConfigError, TfvarsError, VariablesError
+from envmatrix.escape import markdown
 from envmatrix.locations import locate
 from envmatrix.reporting.matrix import NOT_CHECKED, NOT_CHECKED_LABEL, header_facts
 from envmatrix.reporting.model import Matrix
 from envmatrix.tfvariables import load_declarations, parse_type, type_problem
 from envmatrix.tfvars_read import auto_loaded
+from tests.conftest import Project
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = ROOT / "fixtures" / "tfvars" / "production" / "terraform.tfvars"
@@ -282,3 +284,31 @@ def test_header_says_once_which_variables_are_not_checked() -> None:
 
     assert facts({NOT_CHECKED: "dev, production: default_tags"})[NOT_CHECKED_LABEL] == "dev, production: default_tags"
     assert NOT_CHECKED_LABEL not in facts({})
+
+
+# --- a whole run: findings keep the real file and line in every report -------------------------------------------
+
+
+def test_a_run_on_main_auto_tfvars_names_the_file_and_line_everywhere(project: Project) -> None:
+    """The issue's layout: ``stacks/<env>/main.auto.tfvars`` (a folder template, loaded as Terraform loads it),
+    with a variable the suite has no model for."""
+    (project.path / "envmatrix.toml").write_text('[paths]\ntfvars_root = "stacks/{env}"\n')
+    for env in ("dev", "staging", "production"):
+        _write(project.path / "stacks" / env / "main.auto.tfvars", project.tfvars(env).read_text())
+    path = project.path / "stacks" / "production" / "main.auto.tfvars"
+    project.set_line(path, "db_backup_retention_days", "db_backup_retention_days = 1")
+    path.write_text(path.read_text() + 'default_tags = { Team = "orders" }\n')
+    line = _line(path, "db_backup_retention_days")
+    outcome = project.run("--env=production", "-m", "declared", "--reports-dir=reports")
+    message = outcome.failed["DB-BACKUP-RETENTION[production]"]
+    assert "main.auto.tfvars.db_backup_retention_days" in message and "terraform.tfvars" not in message
+    reports = project.path / "reports"
+    results = json.loads((reports / "matrix.json").read_text())["results"]
+    located = {r["check_id"]: r["location"] for r in results if r["status"] == "fail"}
+    assert located["DB-BACKUP-RETENTION"] == f"stacks/production/main.auto.tfvars:{line}"
+    sarif = json.loads((reports / "envmatrix.sarif").read_text())["runs"][0]["results"]
+    physical = next(r for r in sarif if r["ruleId"] == "DB-BACKUP-RETENTION")["locations"][0]["physicalLocation"]
+    assert physical == {"artifactLocation": {"uri": "stacks/production/main.auto.tfvars", "uriBaseId": "%SRCROOT%"},
+                        "region": {"startLine": line}}
+    assert "terraform.tfvars" not in json.dumps([r["message"] for r in sarif])
+    assert f"{NOT_CHECKED_LABEL} **{markdown('production: default_tags')}**" in (reports / "matrix.md").read_text()
