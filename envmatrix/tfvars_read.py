@@ -33,6 +33,8 @@ _TERMINAL_WORDS = {
 }
 #: Terminals whose text is a word of the file itself (shown as met, clipped), not free text.
 _WORD_TERMINALS = ("NAME", "INT_LITERAL", "FLOAT_LITERAL")
+#: Brackets whose opening the error names when the parser meets the problem on a later line.
+_OPENING = ("LBRACE", "LSQB", "LPAR")
 _JSON_SPACE = re.compile(r"[ \t\n\r]*")
 
 
@@ -70,7 +72,9 @@ def _hcl_file(text: str, path: Path) -> tuple[dict[str, Any], dict[str, list[int
         data: dict[str, Any] = hcl2.serialize(hcl2.transform(tree), serialization_options=options)
     except UnexpectedInput as exc:
         line, column = getattr(exc, "line", None), getattr(exc, "column", None)
-        raise TfvarsError(path, syntax_problem(exc, text), line=line, column=column) from None
+        json_like = " (JSON? Terraform reads JSON only from a file named *.tfvars.json)" if text.lstrip()[:1] in (
+            "{", "[") else ""
+        raise TfvarsError(path, syntax_problem(exc, text) + json_like, line=line, column=column) from None
     except Exception as exc:  # python-hcl2 raises several types for malformed input
         raise TfvarsError(path, f"cannot parse HCL: {type(exc).__name__}") from None
     return data, lines
@@ -129,7 +133,17 @@ def syntax_problem(exc: UnexpectedInput, text: str) -> str:
     expected = getattr(exc, "expected", None) or getattr(exc, "allowed", None) or ()
     words = sorted({_terminal(str(name)) for name in expected})
     hint = f"; expected {'one of: ' if len(words) > 1 else ''}{', '.join(words)}" if words else ""
-    return f"HCL syntax error: unexpected {_found(exc, text)}{hint}"
+    return f"HCL syntax error: unexpected {_found(exc, text)}{hint}{_inside(exc)}"
+
+
+def _inside(exc: UnexpectedInput) -> str:
+    """Where the innermost bracket still open was opened, when that is another line: an unclosed ``{`` is only
+    noticed where the file ends, far from the line to fix."""
+    stack = getattr(getattr(exc, "state", None), "value_stack", None) or []
+    opened = [item for item in stack if isinstance(item, Token) and item.type in _OPENING]
+    if not opened or opened[-1].line == getattr(exc, "line", None):
+        return ""
+    return f" (inside the {str(opened[-1])!r} opened on line {opened[-1].line})"
 
 
 def _json_file(text: str, path: Path) -> tuple[dict[str, Any], dict[str, list[int]]]:

@@ -176,11 +176,20 @@ def test_json_tfvars_problems_name_file_and_line(tmp_path: Path, text: str, frag
     ("a = 1\nb = @\n", "2:5", "unexpected '@'; expected one of: "),
     ('a = 1\nb = "x\n', "2:6", "unexpected end of file; expected one of: "),
     ("a = \n", "1:5", "unexpected end of line; expected one of: "),
+    ("x = 1\na = {\n  b = [1,\n  2]\nc = 2\n", "6:1", "unexpected end of file; expected one of: "),
 ])
 def test_a_syntax_error_gives_line_column_and_what_was_expected(tmp_path: Path, text: str, where: str,
                                                                problem: str) -> None:
     path = _write(tmp_path / "stacks" / "main.auto.tfvars", text)
-    assert _error(path).startswith(f"tfvars {path}:{where}: HCL syntax error: {problem}")
+    message = _error(path)
+    assert message.startswith(f"tfvars {path}:{where}: HCL syntax error: {problem}")
+    assert message.endswith("(inside the '{' opened on line 2)") is (where == "6:1")
+
+
+def test_json_in_a_file_not_named_json_says_so(tmp_path: Path) -> None:
+    message = _error(_write(tmp_path / "main.auto.tfvars", '{\n  "aws_region": "eu-west-1"\n}\n'))
+    assert message.endswith("1:1: HCL syntax error: unexpected '{'; expected one of: a name, a new line (JSON? "
+                            "Terraform reads JSON only from a file named *.tfvars.json)")
 
 
 def test_a_syntax_error_never_shows_a_secret_named_value(tmp_path: Path) -> None:
