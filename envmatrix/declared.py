@@ -180,7 +180,8 @@ def _check_names(values: dict[str, Any], where: Callable[[str], tuple[Path, int 
         if declarations is None:
             hint = "" if key in Tfvars.model_fields else _did_you_mean(key, Tfvars.model_fields)
             if hint:
-                raise TfvarsError(path, f"{key}: not a variable this suite knows{hint}", line=line)
+                raise TfvarsError(path, f"{key}: not a variable this suite knows{hint} (a variable of your own: "
+                                  "give the module's variables.tf as [paths] variables)", line=line)
         elif key not in declarations:
             raise TfvarsError(path, f"{key}: undeclared variable (the module's variables declare no {key!r})"
                               f"{_did_you_mean(key, declarations)}", line=line)

@@ -229,6 +229,18 @@ def test_an_undeclared_variable_is_one_error_naming_file_and_line(tmp_path: Path
     message = _error(path, variables=[variables])
     assert message.startswith(f"tfvars {path}:{_line(path, 'default_tags')}: default_tags: undeclared variable")
     assert "(and" not in message and "\n" not in message
+    typo = _write(tmp_path / "typo.auto.tfvars", "\ndb_multi_azz = true\n")
+    assert _error([SHIPPED, typo], variables=[variables]) == (
+        f"tfvars {typo}:2: db_multi_azz: undeclared variable (the module's variables declare no 'db_multi_azz'); "
+        "did you mean 'db_multi_az'?")
+
+
+def test_with_declarations_a_name_near_a_known_one_is_the_module_own(tmp_path: Path) -> None:
+    """The module decides: a variable it declares passes, however close its name is to one the suite checks."""
+    path = _write(tmp_path / "terraform.tfvars", SHIPPED.read_text() + "db_multi_azz = true\n")
+    assert "did you mean 'db_multi_az'?" in _error(path)
+    variables = _write(tmp_path / "variables.tf", _shipped_declarations() + 'variable "db_multi_azz" {}\n')
+    assert load_tfvars(path, variables=[variables]).unchecked == ("db_multi_azz",)
 
 
 @pytest.mark.parametrize(("replace", "wrong", "variable", "problem"), [
