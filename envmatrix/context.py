@@ -49,12 +49,12 @@ class Paths:
         return Path(str(root).format(env=env, short_name=self.short_names.get(env, env)))
 
     def tfvars_all(self, env: str) -> list[Path]:
-        """Every tfvars file of ``env`` in the order Terraform applies them: the configured list, or the file the
-        root's template names, or, where it names a folder, what Terraform loads from that folder by itself."""
-        if env in self.tfvars_files:
-            return self.tfvars_files[env]
-        path = self._from_template(self.tfvars_root, env) or self.tfvars_root / env / "terraform.tfvars"
-        return (auto_loaded(path) or [path / "terraform.tfvars"]) if path.is_dir() else [path]
+        """Every tfvars file of ``env`` in the order Terraform applies them: the configured list, else the file the
+        root's template names; a folder among them stands for what Terraform loads from it by itself."""
+        given = self.tfvars_files.get(env) or [
+            self._from_template(self.tfvars_root, env) or self.tfvars_root / env / "terraform.tfvars"]
+        return [file for path in given for file in (
+            (auto_loaded(path) or [path / "terraform.tfvars"]) if path.is_dir() else [path])]
 
     def tfvars(self, env: str) -> Path:
         """The first tfvars file of ``env`` (where a finding no file declares is anchored)."""

@@ -121,6 +121,10 @@ def test_a_folder_loads_what_terraform_loads_in_its_order(tmp_path: Path) -> Non
     paths = Paths(tmp_path, tmp_path / "{env}", tmp_path, tmp_path, tmp_path)
     assert [path.name for path in paths.tfvars_all("live")][2:] == ["a.auto.tfvars", "b.auto.tfvars.json"]
     assert paths.tfvars("live").name == "terraform.tfvars"
+    listed = Paths(tmp_path, tmp_path, tmp_path, tmp_path, tmp_path,
+                   tfvars_files={"live": [tmp_path / "common.tfvars", tmp_path / "live"]})
+    assert [path.name for path in listed.tfvars_all("live")] == ["common.tfvars", *[p.name for p in
+                                                                                   auto_loaded(tmp_path / "live")]]
     shipped = Paths(tmp_path, ROOT / "fixtures" / "tfvars", tmp_path, tmp_path, tmp_path)
     assert shipped.tfvars_all("production") == [SHIPPED]  # the default layout is one file, as before
 
