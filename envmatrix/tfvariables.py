@@ -192,6 +192,8 @@ def load_declarations(paths: Sequence[Path]) -> dict[str, Declaration]:
                 raise VariablesError(path, f"variable {declaration.name!r} is declared twice (first at "
                                      f"{first.path}:{first.line})", line=declaration.line)
             found[declaration.name] = declaration
+    if not found and paths:  # every variable would then be "undeclared": say what is really wrong
+        raise VariablesError(paths[0], "no variable blocks found (give the module's variables.tf or its folder)")
     return found
 
 

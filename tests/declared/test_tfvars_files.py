@@ -296,6 +296,7 @@ def test_values_fit_types_as_terraform_converts_them(type_text: str, value: obje
     ('variable "a" { type = strng }', "variables.tf:1: variable 'a': type 'strng' is not one this suite reads"),
     ('variable "a" {}\nvariable "a" {}\n', "variables.tf:2: variable 'a' is declared twice"),
     ('variable "a" {\n', "variables.tf:2:1: HCL syntax error: unexpected end of file"),
+    ('output "a" { value = 1 }\n', "variables.tf: no variable blocks found"),
 ])
 def test_bad_declarations_are_one_error(tmp_path: Path, text: str, fragment: str) -> None:
     with pytest.raises(VariablesError) as caught:
