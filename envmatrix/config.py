@@ -75,7 +75,8 @@ class EnvConfig(_Section):
     base_url: CredentialUrl | None = None
     short_name: Identifier | None = None
     app_environment: StrictStr | None = None
-    tfvars: StrictStr | None = None
+    #: one tfvars file or several, applied in order as Terraform applies -var-file (a later file's value wins)
+    tfvars: StrictStr | Annotated[list[StrictStr], Field(min_length=1)] | None = None
     env_file: StrictStr | None = None
     names: dict[StrictStr, StrictStr] = {}
 
@@ -116,6 +117,9 @@ class PathsConfig(_Section):
     doc: StrictStr | None = None
     #: a team's check metadata overrides (checks.yaml: severity, owner, remediation_url, tags); none by default
     checks_meta: StrictStr | None = None
+    #: the module's variable declarations (a variables.tf or the module's folder; may be a template): tfvars are
+    #: validated against them as Terraform does; none by default (variables the suite has no model for pass)
+    variables: StrictStr | None = None
 
 
 class ProjectConfig(_Section):
@@ -267,11 +271,13 @@ def template_fields(template: str) -> set[str]:
 
 def _check_paths(config: ProjectConfig, path: Path) -> None:
     base = config.base_dir(path.parent)
-    given = {f"paths.{key}": value for key, value in config.paths.model_dump().items() if value}
+    given = [(f"paths.{key}", value) for key, value in config.paths.model_dump().items() if value]
     for env, env_config in config.environments.items():
-        given.update({f"environments.{env}.{key}": getattr(env_config, key)
-                      for key in ("tfvars", "env_file") if getattr(env_config, key)})
-    for key, raw in given.items():
+        for key in ("tfvars", "env_file"):
+            value = getattr(env_config, key)
+            given += [(f"environments.{env}.{key}", raw) for raw in ([value] if isinstance(value, str) else
+                                                                     value or [])]
+    for key, raw in given:
         try:
             fields = template_fields(raw)
         except ValueError as exc:

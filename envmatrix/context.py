@@ -16,6 +16,7 @@ from envmatrix.errors import EnvmatrixError, UsageError
 from envmatrix.locations import LOCATED_LAYERS, locate
 from envmatrix.names import Names
 from envmatrix.spec import EnvironmentSpec, Spec
+from envmatrix.tfvars_read import auto_loaded
 from envmatrix.verdict import MISSING, CheckFailed, Evidence, compare
 
 if TYPE_CHECKING:  # the sources' types, named for the checks; each layer is loaded by its own plugin, never here
@@ -36,19 +37,34 @@ class Paths:
     env_root: Path
     waivers: Path
     reports: Path
-    tfvars_files: dict[str, Path] = field(default_factory=dict)
+    tfvars_files: dict[str, list[Path]] = field(default_factory=dict)
     env_files: dict[str, Path] = field(default_factory=dict)
     short_names: dict[str, str] = field(default_factory=dict)
+    #: the module's variable declarations (a variables.tf or a module folder, may be a template); None: not given
+    variables: Path | None = None
 
     def _from_template(self, root: Path, env: str) -> Path | None:
         if "{" not in str(root):
             return None
         return Path(str(root).format(env=env, short_name=self.short_names.get(env, env)))
 
+    def tfvars_all(self, env: str) -> list[Path]:
+        """Every tfvars file of ``env`` in the order Terraform applies them: the configured list, else the file the
+        root's template names; a folder among them stands for what Terraform loads from it by itself."""
+        given = self.tfvars_files.get(env) or [
+            self._from_template(self.tfvars_root, env) or self.tfvars_root / env / "terraform.tfvars"]
+        return [file for path in given for file in (
+            (auto_loaded(path) or [path / "terraform.tfvars"]) if path.is_dir() else [path])]
+
     def tfvars(self, env: str) -> Path:
-        if env in self.tfvars_files:
-            return self.tfvars_files[env]
-        return self._from_template(self.tfvars_root, env) or self.tfvars_root / env / "terraform.tfvars"
+        """The first tfvars file of ``env`` (where a finding no file declares is anchored)."""
+        return self.tfvars_all(env)[0]
+
+    def variables_of(self, env: str) -> list[Path] | None:
+        """The module's variables files for ``env``, or None when the module's declarations are not given."""
+        if self.variables is None:
+            return None
+        return [self._from_template(self.variables, env) or self.variables]
 
     def env_file(self, env: str) -> Path:
         if env in self.env_files:
@@ -65,16 +81,19 @@ def build_paths(settings: Mapping[str, Setting], project: ProjectConfig, *, chec
     base = project.base_dir(Path.cwd())
     # Only configured environments have a short name or files of their own; the spec is not read yet.
     shorts = {env: project.short_name(env) for env in project.environments}
-    files: dict[str, dict[str, Path]] = {"tfvars": {}, "env_file": {}}
+    files: dict[str, dict[str, list[Path]]] = {"tfvars": {}, "env_file": {}}
     for env in project.environments:
         for key, chosen in files.items():
             raw = getattr(project.env(env), key)
-            if raw:
-                chosen[env] = base / Path(raw.format(env=env, short_name=shorts[env])).expanduser()
+            for template in [raw] if isinstance(raw, str) else raw or []:
+                chosen.setdefault(env, []).append(
+                    base / Path(template.format(env=env, short_name=shorts[env])).expanduser())
     spec, tfvars_root, env_root, waivers, reports = (
         Path(settings[key].value) for key in ("spec", "tfvars_root", "env_root", "waivers", "reports"))
-    return Paths(spec, tfvars_root, env_root, waivers, reports,
-                 tfvars_files=files["tfvars"], env_files=files["env_file"], short_names=shorts)
+    variables = base / Path(project.paths.variables).expanduser() if project.paths.variables else None
+    return Paths(spec, tfvars_root, env_root, waivers, reports, tfvars_files=files["tfvars"],
+                 env_files={env: chosen[0] for env, chosen in files["env_file"].items()}, short_names=shorts,
+                 variables=variables)
 
 
 @dataclass
@@ -123,7 +142,7 @@ class Suite:
 
     def tfvars(self, env: str) -> Tfvars:
         if env not in self._tfvars:
-            self._tfvars[env] = load_tfvars(self.paths.tfvars(env))
+            self._tfvars[env] = load_tfvars(self.paths.tfvars_all(env), variables=self.paths.variables_of(env))
         return self._tfvars[env]
 
     def env_file(self, env: str) -> EnvFile:
@@ -212,8 +231,12 @@ class Environment:
             tfvars, env_file = self.tfvars, self.env_file
         except EnvmatrixError:
             return ""  # an input that does not load is reported by the run itself, not by a location
-        sources = ((self.suite.paths.tfvars(self.name), tfvars.line_of), (env_file.path, env_file.line_of))
+        sources = (*tfvars.sources(), (env_file.path, env_file.line_of))
         return locate(layer, resource, setting, sources, self.suite.root)
+
+    def expect_tfvars(self, key: str, expected: Any, actual: Any, **options: Any) -> None:
+        """:meth:`expect` of the tfvars variable ``key``: the finding names the tfvars file that sets it."""
+        self.expect(self.tfvars.file_name(key), key, expected, actual, **options)
 
     def expect(
         self,

@@ -1,15 +1,15 @@
-"""The declared layer: terraform.tfvars (python-hcl2) and application env files, as typed models."""
+"""The declared layer: an environment's tfvars files (python-hcl2, merged as Terraform merges them) and
+application env files, as typed models."""
 
 from __future__ import annotations
 
+import difflib
 import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import hcl2
-from lark import Token, Tree
-from lark.exceptions import UnexpectedInput
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -24,11 +24,17 @@ from pydantic import (
 
 from envmatrix.errors import EnvFileError, TfvarsError
 from envmatrix.inputs import read_input_text
-from envmatrix.redact import clip, is_secret_name
+from envmatrix.locations import Source
+from envmatrix.redact import quoted_piece
+from envmatrix.tfvariables import Declaration, load_declarations, type_problem
+from envmatrix.tfvars_read import TfvarsFile, read_tfvars_file
+
+#: How alike a name must be to a known variable's to be taken for a misspelling of it (difflib's ratio).
+NEAR_MISS = 0.85
 
 
 class Tfvars(BaseModel):
-    """The variables of environments/<env>/terraform.tfvars; unknown keys are errors."""
+    """The variables the suite checks, from an environment's tfvars file(s); which file and line set each one."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -62,10 +68,35 @@ class Tfvars(BaseModel):
     log_level: StrictStr
     domain_name: StrictStr
     _lines: dict[str, int] = PrivateAttr(default_factory=dict)
+    _files: dict[str, Path] = PrivateAttr(default_factory=dict)
+    _paths: tuple[Path, ...] = PrivateAttr(default=())
+    _unchecked: tuple[str, ...] = PrivateAttr(default=())
 
     def line_of(self, key: str) -> int | None:
-        """The line the variable is set on (1-based), None when the file does not set it."""
+        """The line the variable is set on (1-based) in the file that set it, None when no file sets it."""
         return self._lines.get(key)
+
+    def file_name(self, key: str = "") -> str:
+        """The name a finding gives its file: the one that set ``key``, else the environment's first tfvars file."""
+        path = self._files.get(key) or (self._paths[0] if self._paths else None)
+        return path.name if path else "terraform.tfvars"
+
+    @property
+    def unchecked(self) -> tuple[str, ...]:
+        """Variables the files set that the suite has no model for (accepted, not checked)."""
+        return self._unchecked
+
+    def keys(self) -> set[str]:
+        """Every variable the files set, checked or not (what parity compares)."""
+        return set(self.model_fields_set) | set(self._unchecked)
+
+    def sources(self) -> list[Source]:
+        """Each file with the lines of the variables whose value it gives (a value a later file overrides is not
+        located in the earlier one)."""
+        return [(path, self._lines_in(path)) for path in self._paths]
+
+    def _lines_in(self, path: Path) -> Callable[[str], int | None]:
+        return lambda key: self._lines.get(key) if self._files.get(key) == path else None
 
 
 def _env_bool(value: object) -> object:
@@ -131,65 +162,76 @@ def _validation_problem(exc: ValidationError) -> tuple[str, str]:
     message = first["msg"]
     if first["type"] == "missing":
         message = "required key is missing"
-    elif first["type"] == "extra_forbidden":
-        message = "unknown key (not a variable of this module)"
     more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
     return key, f"{message}{more}"
 
 
-def _tfvars_lines(tree: Tree[Token]) -> dict[str, list[int]]:
-    """Each top-level variable's line(s), from the parse tree's own positions: a heredoc, a multi-line
-    value or a comment that looks like ``key = value`` is not an assignment, an indented one is."""
-    lines: dict[str, list[int]] = {}
-    body = tree.children[0] if tree.children else None
-    for node in body.children if isinstance(body, Tree) else ():
-        if not isinstance(node, Tree) or node.data != "attribute":
-            continue
-        identifier = node.children[0]
-        name = identifier.children[0] if isinstance(identifier, Tree) else identifier
-        if isinstance(name, Token) and name.line is not None:
-            lines.setdefault(str(name), []).append(name.line)
-    return lines
+def _did_you_mean(key: str, names: Iterable[str]) -> str:
+    close = difflib.get_close_matches(key, list(names), n=1, cutoff=NEAR_MISS)
+    return f"; did you mean {close[0]!r}?" if close else ""
 
 
-def load_tfvars(path: Path | str) -> Tfvars:
-    """Parse a terraform.tfvars file; raise TfvarsError naming file, line and key on any problem."""
-    path = Path(path)
-    text = read_input_text(path, TfvarsError)
-    if not text.strip():
-        raise TfvarsError(path, "file is empty")
-    options = hcl2.SerializationOptions(strip_string_quotes=True, with_comments=False)
+def _check_names(values: dict[str, Any], where: Callable[[str], tuple[Path, int | None]],
+                 declarations: Mapping[str, Declaration] | None) -> None:
+    """Against the module's declarations (when given): each variable declared, its value of the declared type.
+    Without them: a variable the suite does not model is accepted, unless its name is a near miss of one it does."""
+    for key, value in values.items():
+        path, line = where(key)
+        if declarations is None:
+            hint = "" if key in Tfvars.model_fields else _did_you_mean(key, Tfvars.model_fields)
+            if hint:
+                raise TfvarsError(path, f"{key}: not a variable this suite knows{hint} (a variable of your own: "
+                                  "give the module's variables.tf as [paths] variables)", line=line)
+        elif key not in declarations:
+            raise TfvarsError(path, f"{key}: undeclared variable (the module's variables declare no {key!r})"
+                              f"{_did_you_mean(key, declarations)}", line=line)
+        else:
+            problem = type_problem(declarations[key].type, value, key)
+            if problem:
+                declared = declarations[key]
+                raise TfvarsError(path, f"{problem} (declared at {declared.path.name}:{declared.line})", line=line)
+
+
+def _merged(files: Sequence[TfvarsFile]) -> tuple[dict[str, Any], dict[str, TfvarsFile]]:
+    """The variables as Terraform applies the files: in order, a later file's value of a variable wins."""
+    values: dict[str, Any] = {}
+    setters: dict[str, TfvarsFile] = {}
+    for tfvars_file in files:
+        for key, value in tfvars_file.values.items():
+            values[key], setters[key] = value, tfvars_file
+    return values, setters
+
+
+def load_tfvars(paths: Path | str | Sequence[Path], *, variables: Sequence[Path] | None = None) -> Tfvars:
+    """Read an environment's tfvars file(s), merged as Terraform merges them; with ``variables`` (the module's
+    variables.tf files) validate each variable against its declaration. Raise TfvarsError naming file, line and
+    key on any problem."""
+    chosen = [Path(paths)] if isinstance(paths, Path | str) else [Path(path) for path in paths]
+    files = [read_tfvars_file(path) for path in chosen]
+    if not any(tfvars_file.values for tfvars_file in files):
+        problem = "file is empty" if len(chosen) == 1 else f"none of its {len(chosen)} files sets a variable"
+        raise TfvarsError(chosen[0], problem)
+    values, setters = _merged(files)
+    declarations = load_declarations(variables) if variables is not None else None
+    _check_names(values, lambda key: (setters[key].path, setters[key].lines.get(key)), declarations)
+    known = {key: value for key, value in values.items() if key in Tfvars.model_fields}
     try:
-        tree = hcl2.parses_to_tree(text)
-        lines = _tfvars_lines(tree)  # before transforming: positions are read from the raw Lark tree
-        data: dict[str, Any] = hcl2.serialize(hcl2.transform(tree), serialization_options=options)
-    except UnexpectedInput as exc:
-        raise TfvarsError(path, "HCL syntax error", line=getattr(exc, "line", None)) from None
-    except Exception as exc:  # python-hcl2 raises several types for malformed input
-        raise TfvarsError(path, f"cannot parse HCL: {type(exc).__name__}") from None
-    for key, seen in lines.items():
-        if len(seen) > 1:
-            raise TfvarsError(path, f"{key} is set more than once (lines {seen})", line=seen[1])
-    try:
-        tfvars = Tfvars.model_validate(data)
+        tfvars = Tfvars.model_validate(known)
     except ValidationError as exc:
         key, problem = _validation_problem(exc)
-        line = lines.get(key.split(".")[0], [None])[0]
-        raise TfvarsError(path, f"{key}: {problem}", line=line) from None
-    tfvars._lines.update({key: seen[0] for key, seen in lines.items()})
+        setter = setters.get(key.split(".")[0])
+        if setter is None and len(chosen) > 1:
+            problem += f" (set in none of: {', '.join(path.name for path in chosen)})"
+        raise TfvarsError(setter.path if setter else chosen[0], f"{key}: {problem}",
+                          line=setter.lines.get(key.split(".")[0]) if setter else None) from None
+    tfvars._paths = tuple(chosen)
+    tfvars._lines.update({key: setter.lines[key] for key, setter in setters.items()})
+    tfvars._files.update({key: setter.path for key, setter in setters.items()})
+    tfvars._unchecked = tuple(sorted(set(values) - set(known)))
     return tfvars
 
 
 _ENV_LINE = re.compile(r"^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$")
-
-
-def _quoted(text: str, limit: int, key: str = "") -> str:
-    """A piece of a bad line for its error message: redacted whole, then shortened; nothing of a secret-named
-    variable's value (the piece may be the tail of a password)."""
-    head = text.split(maxsplit=1)[0] if text.split() else ""
-    if is_secret_name(key) or is_secret_name(head.split("=")[0]):
-        return "<value hidden: a secret-named variable>"
-    return repr(clip(text, limit))
 
 
 def _env_value(raw: str, path: Path, number: int, key: str = "") -> str:
@@ -201,7 +243,7 @@ def _env_value(raw: str, path: Path, number: int, key: str = "") -> str:
             raise EnvFileError(path, f"unterminated {quote} quote", line=number)
         rest = raw[end + 1 :].strip()
         if rest and not rest.startswith("#"):
-            raise EnvFileError(path, f"unexpected text after closing quote: {_quoted(rest, 20, key)}", line=number)
+            raise EnvFileError(path, f"unexpected text after closing quote: {quoted_piece(rest, 20, key)}", line=number)
         return raw[1:end]
     if '"' in raw.split(" #")[0] or "'" in raw.split(" #")[0]:
         raise EnvFileError(path, "quote inside an unquoted value", line=number)
@@ -217,7 +259,7 @@ def parse_env_text(text: str, path: Path) -> tuple[dict[str, str], dict[str, int
             continue
         match = _ENV_LINE.match(stripped)
         if match is None:
-            raise EnvFileError(path, f"not a KEY=value line: {_quoted(stripped, 40)}", line=number)
+            raise EnvFileError(path, f"not a KEY=value line: {quoted_piece(stripped, 40)}", line=number)
         key = match.group(1)
         if key in values:
             raise EnvFileError(path, f"{key} is set more than once (lines {lines[key]} and {number})", line=number)

@@ -17,11 +17,12 @@ class InputError(EnvmatrixError):
 
     kind = "input"
 
-    def __init__(self, path: Path | str, problem: str, *, line: int | None = None) -> None:
+    def __init__(self, path: Path | str, problem: str, *, line: int | None = None, column: int | None = None) -> None:
         self.path = Path(path)
         self.problem = problem
         self.line = line
         where = f"{self.path}:{line}" if line is not None else str(self.path)
+        where += f":{column}" if line is not None and column is not None else ""
         super().__init__(f"{self.kind} {where}: {problem}")
 
 
@@ -31,6 +32,12 @@ class SpecError(InputError):
 
 class TfvarsError(InputError):
     kind = "tfvars"
+
+
+class VariablesError(InputError):
+    """The module's variable declarations (``[paths] variables``: variables.tf) are unusable."""
+
+    kind = "variables"
 
 
 class EnvFileError(InputError):

@@ -50,8 +50,9 @@ def locate(layer: str, resource: str, setting: str, sources: Sequence[Source], r
     if layer not in LOCATED_LAYERS:
         return ""
     if layer == "declared":
-        named = [(path, line_of) for path, line_of in sources if resource == path.name]
-        return location(named[0][0], named[0][1](setting), root) if named else ""
+        named = [(path, line_of(setting)) for path, line_of in sources if resource == path.name]
+        # several files of one name (tfvars of two folders): the one that sets the key, else the first
+        return location(*max(named, key=lambda found: found[1] is not None), root) if named else ""
     if layer == "live":
         if not setting.startswith(_CONTAINER_VARIABLE):
             return ""

@@ -192,6 +192,15 @@ def clip(text: str, limit: int, *, fold: bool = False) -> str:
     return text if len(text) <= limit else (text[: limit - 1] + "…" if limit > 0 else "")
 
 
+def quoted_piece(text: str, limit: int, key: str = "") -> str:
+    """A piece of a bad input line for its error message: redacted whole, then shortened; nothing of a
+    secret-named variable's value (the piece may be the tail of a password)."""
+    head = text.split(maxsplit=1)[0] if text.split() else ""
+    if is_secret_name(key) or is_secret_name(head.split("=")[0]):
+        return "<value hidden: a secret-named variable>"
+    return repr(clip(text, limit))
+
+
 def redact_value(name: str, value: Any) -> Any:
     """Redact one named value: whole value for secret-like names, credentials found by shape otherwise."""
     if value is None or isinstance(value, bool | int | float):

@@ -27,15 +27,15 @@ def test_secrets_placeholders(env: Environment) -> None:
 def test_net_vpc_cidr(env: Environment) -> None:
     """VPC CIDR as documented, a valid private network, overlapping no other environment."""
     cidr = env.tfvars.vpc_cidr
-    env.expect("terraform.tfvars", "vpc_cidr", env.spec.network.vpc_cidr, cidr)
+    env.expect_tfvars("vpc_cidr", env.spec.network.vpc_cidr, cidr)
     network = ipaddress.ip_network(cidr, strict=False)
-    env.expect("terraform.tfvars", "vpc_cidr", "a private network", cidr, ok=lambda _w, _g: network.is_private)
+    env.expect_tfvars("vpc_cidr", "a private network", cidr, ok=lambda _w, _g: network.is_private)
     others = [name for name in env.suite.environments if name != env.name]
     overlapping = [
         f"{name} {env.suite.tfvars(name).vpc_cidr}" for name in others
         if network.overlaps(ipaddress.ip_network(env.suite.tfvars(name).vpc_cidr, strict=False))
     ]
-    env.expect("terraform.tfvars", "vpc_cidr", "no overlap with other environments", overlapping or "none",
+    env.expect_tfvars("vpc_cidr", "no overlap with other environments", overlapping or "none",
                ok=lambda _w, got: got == "none")
 
 

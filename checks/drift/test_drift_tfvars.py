@@ -37,7 +37,7 @@ def _storage(env: Environment) -> tuple[str, object, bool, str]:
     resource = f"rds:{env.live.names['db']}"
     db = present(env, env.live.section(RdsInventory).primary, resource)
     declared, ceiling = env.tfvars.db_allocated_storage, env.tfvars.db_max_allocated_storage
-    text = f"declared {declared} (terraform.tfvars)"
+    text = f"declared {declared} ({env.tfvars.file_name('db_allocated_storage')})"
     if not ceiling:
         return resource, db.allocated_storage, db.allocated_storage == declared, text
     ok, shown = storage_within(db, declared, ceiling)
@@ -82,8 +82,9 @@ def _desired(role: str) -> Callable[[Environment], tuple[str, object, bool, str]
     ``ignore_changes = [desired_count]``: any value within the scalable target's range is no drift."""
     def judge(env: Environment) -> tuple[str, object, bool, str]:
         resource, live_value = _service(env, role)
-        declared = getattr(env.tfvars, f"{role}_desired_count")
-        text = f"declared {show(declared)} (terraform.tfvars)"
+        key = f"{role}_desired_count"
+        declared = getattr(env.tfvars, key)
+        text = f"declared {show(declared)} ({env.tfvars.file_name(key)})"
         target = env.live.section(ScalingInventory).targets.get(role)
         if target is None:
             return resource, live_value, live_value == declared, text
@@ -178,7 +179,8 @@ def _drift_check(check_id: str) -> Callable[[Environment, str], None]:
             env.expect(resource, key, declared, shown, ok=lambda _w, _g: ok, expected_text=text)
             return
         resource, live_value = getters[key](env)
-        env.expect(resource, key, declared, live_value, expected_text=f"declared {show(declared)} (terraform.tfvars)")
+        env.expect(resource, key, declared, live_value,
+                   expected_text=f"declared {show(declared)} ({env.tfvars.file_name(key)})")
 
     test.__doc__ = f"terraform.tfvars vs live, key by key: {', '.join(getters)}."
     return test

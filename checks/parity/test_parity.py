@@ -9,9 +9,9 @@ from envmatrix.parity import parity_gaps
 @check("PARITY-TFVARS-KEYS", layer="parity", area="sla", row="config_structure", evidence=True, severity="medium")
 def test_parity_tfvars_keys(env: Environment) -> None:
     """terraform.tfvars sets the same variables as the other environments."""
-    keys = {name: set(env.suite.tfvars(name).model_fields_set) for name in env.suite.environments}
+    keys = {name: env.suite.tfvars(name).keys() for name in env.suite.environments}
     gaps = parity_gaps(env.name, keys, env.suite.spec.parity.tfvars)
-    env.expect("terraform.tfvars", "keys", "same keys as the other environments", gaps or "at parity",
+    env.expect(env.tfvars.file_name(), "keys", "same keys as the other environments", gaps or "at parity",
                ok=lambda _want, got: got == "at parity")
 
 

@@ -13,6 +13,7 @@ import pytest
 import envmatrix
 from envmatrix.catalog import CheckInfo
 from envmatrix.context import Suite
+from envmatrix.errors import EnvmatrixError
 from envmatrix.escape import visible
 from envmatrix.locations import shown_path
 from envmatrix.outcome import info_from
@@ -22,7 +23,7 @@ from envmatrix.reporting.changes import compare, load_snapshots
 from envmatrix.reporting.figures import figuring
 from envmatrix.reporting.gate import GateVerdict, decide, fail_on_summary, lenient_exit
 from envmatrix.reporting.keys import CATALOGUE_KEY, CATALOGUE_OUTPUT, CHECKS_OUTPUT, COLLECTED_KEY, FAIL_ON_KEY
-from envmatrix.reporting.matrix import build_matrix
+from envmatrix.reporting.matrix import NOT_CHECKED, build_matrix
 from envmatrix.reporting.model import Failure
 from envmatrix.reporting.output import clear_previous, write_reports
 from envmatrix.reporting.results import CheckResult, ResultCollector, inherit_locations
@@ -120,7 +121,21 @@ class ReportBuilder:
                 "environments": list(self.suite.selected), "target": self._target(),
                 "sandbox": self.suite.sandbox, "pytest_exit_status": int(exitstatus),
                 "plan": {env: list(layers) for env, layers in self.plan.items()},
-                "source_document": self._source_document()}
+                "source_document": self._source_document(), **self._not_checked()}
+
+    def _not_checked(self) -> dict[str, str]:
+        """Variables the tfvars set that the suite has no model for, said once (environments with the same
+        list share it); no entry when every variable is one the suite checks."""
+        same: dict[str, list[str]] = {}
+        for env in self.suite.selected:
+            try:
+                unchecked = self.suite.tfvars(env).unchecked
+            except EnvmatrixError:
+                continue  # a tfvars file that does not load is the run's own error
+            if unchecked:
+                same.setdefault(", ".join(unchecked), []).append(env)
+        text = "; ".join(f"{', '.join(envs)}: {names}" for names, envs in same.items())
+        return {NOT_CHECKED: text} if text else {}
 
     def _source_document(self) -> str:
         """The environment document SPEC-MATCHES-DOC read, with its digest; empty when none is configured."""

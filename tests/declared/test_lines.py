@@ -62,11 +62,11 @@ def test_a_heredoc_value_keeps_the_following_lines_right(tmp_path: Path) -> None
     assert tfvars.line_of("domain_name") == _line(path, "domain_name")
 
 
-def test_an_unknown_key_error_names_its_line(tmp_path: Path) -> None:
-    path = _shipped_with(tmp_path, {}, suffix="\n# trailing\nsurprise = 1\n")
+def test_a_misspelt_key_error_names_its_line(tmp_path: Path) -> None:
+    path = _shipped_with(tmp_path, {}, suffix="\n# trailing\ndb_backup_retension_days = 1\n")
     with pytest.raises(TfvarsError) as caught:
         load_tfvars(path)
-    assert f":{_line(path, 'surprise')}" in str(caught.value)
+    assert f":{_line(path, 'db_backup_retension_days')}: " in str(caught.value)
 
 
 def test_env_file_keys_know_their_line(tmp_path: Path) -> None:
