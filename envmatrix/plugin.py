@@ -52,8 +52,6 @@ USAGE_KEY = pytest.StashKey[str]()
 USAGE_OUTPUT = "envmatrix_usage_error"
 #: (option, value) of each envmatrix option given as two words (``--reports-dir DIR``), from the command line
 SPACE_FORM_KEY = pytest.StashKey[list[tuple[str, str]]]()
-#: argparse actions whose option takes no value
-_FLAG_ACTIONS = ("store_true", "store_false", "store_const", "count", "help", "version")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -82,8 +80,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def space_form(options: list[Any], args: list[str]) -> list[tuple[str, str]]:
     """(option, value) of each option of ``options`` (pytest Arguments) that ``args`` gives as two words."""
-    takes_value = {name for option in options if option.attrs().get("action") not in _FLAG_ACTIONS
-                   for name in option.names()}
+    takes_value = {name for option in options if option.attrs().get("nargs") != 0 for name in option.names()}
     return [(word, value) for word, value in zip(args, args[1:], strict=False)
             if word in takes_value and not value.startswith("-")]
 
