@@ -102,10 +102,12 @@ def _moved_rootdir(config: pytest.Config) -> str:
     """
     if hasattr(config, "workerinput") or config.getoption("rootdir", None) or config.getoption("inifilename", None):
         return ""
-    cwd = Path(config.invocation_params.dir)
-    taken = [(option, value) for option, value in config.stash.get(SPACE_FORM_KEY, []) if (cwd / value).exists()]
+    cwd, rootdir = Path(config.invocation_params.dir), config.rootpath.resolve()
+    # pytest's rootdir is an ancestor of the arguments it took for paths: a value outside it did not move it
+    taken = [(option, value) for option, value in config.stash.get(SPACE_FORM_KEY, [])
+             if (cwd / value).exists() and (cwd / value).resolve().is_relative_to(rootdir)]
     project = project_root(cwd)
-    if not taken or config.rootpath.resolve() == project.resolve():
+    if not taken or rootdir == project.resolve():
         return ""
     option, value = taken[0]
     return (f"{option} {value}: pytest took {value} for a test path before envmatrix's options were known, so its "
