@@ -169,7 +169,7 @@ def run_init(args: argparse.Namespace, cwd: Path) -> int:
                           tfvars=args.tfvars, env_file=args.env_file)
     output = cwd / args.output
     write_starter(output, text, force=args.force)
-    print(f"envmatrix init: wrote {output}; next: `envmatrix names`, then pytest --env=all -m declared")
+    print(f"envmatrix init: wrote {output}; next: `envmatrix names`, then `envmatrix audit -m declared`")
     return 0
 
 

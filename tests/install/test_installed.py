@@ -10,6 +10,8 @@ import urllib.parse
 from collections.abc import Callable
 from pathlib import Path
 
+import yaml
+
 from .conftest import ROOT, UserRepo, run_envmatrix, wheel_names
 
 #: checkout folder -> where the wheel holds it
@@ -50,9 +52,11 @@ def test_audit_in_a_user_repository_reports_there_relative_to_it(
     run = run_envmatrix(installed_envmatrix, ["audit", "--sandbox", "--env=dev", "-m", "declared", "-p",
                                               "no:randomly"], cwd=below)
     output = run.stdout + run.stderr
-    # The repository's own inputs, no waivers of its own: the example's two seed contradictions are findings.
+    # The example's inputs as the repository's own, without the checkout's waivers: what they waive is found.
     assert run.returncode == 1, output[-3000:]
-    assert "2 failed" in output and f"rootdir: {repo.root}" in output, output[-3000:]
+    assert f"rootdir: {repo.root}" in output, output[-3000:]
+    spec = next(line for line in output.splitlines() if line.startswith("envmatrix: spec = "))
+    assert spec.endswith("(shipped with envmatrix)") and str(installed_envmatrix.parent) in spec, spec
     assert "site-packages/envmatrix/checks" not in output.split("FAILURES")[-1]  # node ids relative, not absolute
     assert {"envmatrix.sarif", "junit.xml", "matrix.json"} <= {path.name for path in repo.reports.iterdir()}
     assert not (below / "reports").exists()
@@ -65,5 +69,9 @@ def test_audit_in_a_user_repository_reports_there_relative_to_it(
         target = Path(urllib.parse.unquote(urllib.parse.urlsplit(urllib.parse.urljoin(base, artifact["uri"])).path))
         assert target.is_file() and target.is_relative_to(repo.root.resolve()), artifact
     matrix = json.loads((repo.reports / "matrix.json").read_text())
+    seed = yaml.safe_load((ROOT / "fixtures" / "waivers.yaml").read_text())["waivers"]
+    waived = {(waiver["check"], waiver["env"]) for waiver in seed}
+    failed = {(failure["check_id"], failure["environment"]) for failure in matrix["failures"]}
+    assert failed and failed <= waived and f"{len(failed)} failed" in output, (failed, waived)
     locations = {failure["location"] for failure in matrix["failures"]}
     assert locations and all(loc.startswith("fixtures/") for loc in locations), locations
