@@ -16,7 +16,7 @@ NOTIFY_WEBHOOK ?=
 
 .PHONY: setup audit test lint types ci clean gate declared drift smoke sandbox allure mutation mutation-ci docs
 
-$(STAMP): pyproject.toml scripts/setup-system.sh
+$(STAMP): pyproject.toml setup.py scripts/setup-system.sh
 	bash scripts/setup-system.sh
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip

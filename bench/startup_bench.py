@@ -99,9 +99,10 @@ class Tree:
         project = tomllib.loads((folder / "pyproject.toml").read_text(encoding="utf-8"))
         self.plugins = sorted(project["project"]["entry-points"]["pytest11"].values())
         # Older checkouts keep the layers in the Makefile, newer ones in scripts/job.py (the jobs' one definition).
-        jobs = folder / "scripts" / "job.py"
-        text = (folder / "Makefile").read_text(encoding="utf-8") + (jobs.read_text(encoding="utf-8") if jobs.exists()
-                                                                    else "")
+        # Newest: envmatrix/jobs.py (the suite's jobs, shared with `envmatrix audit`).
+        jobs = [folder / "scripts" / "job.py", folder / "envmatrix" / "jobs.py"]
+        text = (folder / "Makefile").read_text(encoding="utf-8") + "".join(
+            path.read_text(encoding="utf-8") for path in jobs if path.exists())
         layers = re.search(r'^LAYERS\s*:?=\s*"?([^"\n]+)"?$', text, re.M)
         self.layers = layers.group(1).strip() if layers else "declared or parity or live or drift or smoke"
         self.figures: dict[str, list[Any]] = {}

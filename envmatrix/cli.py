@@ -1,7 +1,7 @@
-"""The ``envmatrix`` console script: ``envmatrix sandbox`` runs the embedded sandbox until Ctrl-C;
-``envmatrix iam-policy`` prints the least-privilege IAM policy the suite needs; ``envmatrix spec check|init``
-proves the spec against the environment document or starts one from it; ``envmatrix merge`` merges the
-reports of sharded runs into one."""
+"""The ``envmatrix`` console script: ``envmatrix audit`` runs the shipped checks on the project (pytest options
+follow); ``envmatrix sandbox`` runs the embedded sandbox until Ctrl-C; ``envmatrix iam-policy`` prints the
+least-privilege IAM policy the suite needs; ``envmatrix spec check|init`` proves the spec against the environment
+document or starts one from it; ``envmatrix merge`` merges the reports of sharded runs into one."""
 
 from __future__ import annotations
 
@@ -41,6 +41,10 @@ def _parser() -> argparse.ArgumentParser:
     _add_config_commands(commands)  # envmatrix init / names: configuration helpers
     _add_spec_commands(commands)  # envmatrix spec check / init: the spec and the document
     _add_merge_command(commands)  # envmatrix merge: the reports of sharded runs as one
+    commands.add_parser(  # envmatrix audit [pytest options]: the options are pytest's (envmatrix/jobs.py)
+        "audit", help="run the shipped checks and smoke tests on this project (pytest options follow)", add_help=False,
+        description="pytest on the shipped checks and smoke tests with this project's envmatrix.toml; reports go to "
+                    "its reports folder. Default: every layer, --env=all; your options follow and win.")
     sandbox = commands.add_parser(
         "sandbox", help="run the embedded sandbox (moto server + reference services on loopback) until Ctrl-C",
         description="Start the embedded sandbox, print how to reach it, and wait until Ctrl-C.",
@@ -165,7 +169,7 @@ def run_init(args: argparse.Namespace, cwd: Path) -> int:
                           tfvars=args.tfvars, env_file=args.env_file)
     output = cwd / args.output
     write_starter(output, text, force=args.force)
-    print(f"envmatrix init: wrote {output}; next: `envmatrix names`, then pytest --env=all -m declared")
+    print(f"envmatrix init: wrote {output}; next: `envmatrix names`, then `envmatrix audit -m declared`")
     return 0
 
 
@@ -261,6 +265,11 @@ def _run_config_command(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    given = sys.argv[1:] if argv is None else argv
+    if given[:1] == ["audit"]:  # every later word is pytest's, -h included
+        from envmatrix.jobs import run_audit
+
+        return run_audit(given[1:], Path.cwd())
     parser = _parser()
     args = parser.parse_args(argv)
     if args.command in ("names", "init", "spec", "merge"):

@@ -23,6 +23,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from envmatrix import shipped
 from envmatrix.environments import Environments
 from envmatrix.errors import ConfigError
 from envmatrix.inputs import read_input_text
@@ -37,6 +38,8 @@ DEFAULT_PATHS: dict[str, str] = {
     "waivers": "fixtures/waivers.yaml",
     "reports": "reports",
 }
+#: The source of a default the project does not have, taken from the installed package (the shipped spec).
+SHIPPED_SOURCE = "shipped with envmatrix"
 #: What marks the project folder, looked for from the working directory upwards (pytest's own config files).
 PROJECT_MARKERS: tuple[str, ...] = (CONFIG_FILE, "pytest.ini", "pyproject.toml", "tox.ini", "setup.cfg")
 #: Placeholders a path template may hold: the canonical environment name and its short name.
@@ -301,7 +304,8 @@ def resolve(name: str, option: Any, config: ProjectConfig, *, cwd: Path, rootdir
     """First of: --option, ENVMATRIX_<NAME>, config file, package default; made absolute.
 
     Command-line and environment values are relative to the working directory, config-file
-    values to the config file's folder, and defaults to the project folder ``rootdir``.
+    values to the config file's folder, and defaults to the project folder ``rootdir``; a project without
+    ``fixtures/matrix.yaml`` runs against the spec installed with envmatrix (its other inputs are its own).
     """
     env_name = f"ENVMATRIX_{name.upper()}"
     configured = getattr(config.paths, name)
@@ -313,6 +317,8 @@ def resolve(name: str, option: Any, config: ProjectConfig, *, cwd: Path, rootdir
         raw, source, base = configured, config.label(), config.base_dir(rootdir)
     else:
         raw, source, base = DEFAULT_PATHS[name], "default", rootdir
+        if name == "spec" and not (rootdir / raw).exists():
+            return Setting(str(shipped.spec_path()), SHIPPED_SOURCE)  # a project without a spec of its own
     path = Path(raw).expanduser()
     return Setting(str(path if path.is_absolute() else base / path), source)
 

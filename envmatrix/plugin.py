@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from envmatrix import checkmeta
+from envmatrix import checkmeta, shipped
 from envmatrix.catalog import MARKERS, CheckInfo, info_of, test_name_for
 from envmatrix.config import (
     CONFIG_FILE,
@@ -50,6 +50,8 @@ _NOT_APPLICABLE = "__not_applicable__"
 #: a usage error an xdist worker found while collecting, and how it reaches the controller
 USAGE_KEY = pytest.StashKey[str]()
 USAGE_OUTPUT = "envmatrix_usage_error"
+#: (option, value) of each envmatrix option given as two words (``--reports-dir DIR``), from the command line
+SPACE_FORM_KEY = pytest.StashKey[list[tuple[str, str]]]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -74,6 +76,43 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                          "default $ENVMATRIX_CHECKS_META or [paths] checks_meta")
     group.addoption("--envmatrix-config", dest="envmatrix_config", metavar="PATH",
                     help=f"project config file (default: {CONFIG_FILE} in the project root)")
+
+
+def space_form(options: list[Any], args: list[str]) -> list[tuple[str, str]]:
+    """(option, value) of each option of ``options`` (pytest Arguments) that ``args`` gives as two words."""
+    takes_value = {name for option in options if option.attrs().get("nargs") != 0 for name in option.names()}
+    return [(word, value) for word, value in zip(args, args[1:], strict=False)
+            if word in takes_value and not value.startswith("-")]
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_load_initial_conftests(early_config: pytest.Config, parser: pytest.Parser, args: list[str]) -> None:
+    """Remember the options given as two words: pytest chose its rootdir and ini file before it knew them, taking
+    each value that exists as a path for a test path (see _moved_rootdir)."""
+    early_config.stash[SPACE_FORM_KEY] = space_form(parser.getgroup("envmatrix").options, list(args))
+
+
+def _moved_rootdir(config: pytest.Config) -> str:
+    """Why this run's rootdir is not the project's, when an envmatrix option's value moved it ("" when not).
+
+    pytest picks rootdir and ini file from the arguments that exist as paths before a plugin's options are known:
+    ``--reports-dir /tmp/out`` makes /tmp/out its rootdir, so the project's pytest settings are lost and the whole
+    working directory is collected (the project's own tests too). ``--reports-dir=/tmp/out`` is one word and
+    safe; so is a run naming --rootdir or -c (envmatrix audit).
+    """
+    if hasattr(config, "workerinput") or config.getoption("rootdir", None) or config.getoption("inifilename", None):
+        return ""
+    cwd, rootdir = Path(config.invocation_params.dir), config.rootpath.resolve()
+    # pytest's rootdir is an ancestor of the arguments it took for paths: a value outside it did not move it
+    taken = [(option, value) for option, value in config.stash.get(SPACE_FORM_KEY, [])
+             if (cwd / value).exists() and (cwd / value).resolve().is_relative_to(rootdir)]
+    project = project_root(cwd)
+    if not taken or rootdir == project.resolve():
+        return ""
+    option, value = taken[0]
+    return (f"{option} {value}: pytest took {value} for a test path before envmatrix's options were known, so its "
+            f"rootdir is {config.rootpath} (ini file: {config.inipath or 'none'}), not the project's {project}; "
+            f"write {option}={value} (one word), or run `envmatrix audit`")
 
 
 def project_folder(config: pytest.Config) -> Path:
@@ -148,6 +187,9 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "envmatrix_expired_waiver(waiver): the check's waiver has expired")
     if not hasattr(config, "workerinput"):
         config.pluginmanager.register(JUnitProperties(), "envmatrix-junit-properties")
+    moved = _moved_rootdir(config)
+    if moved:
+        raise pytest.UsageError(moved)
     try:
         config.stash[SUITE_KEY] = _load(config)
     except EnvmatrixError as exc:
@@ -253,6 +295,14 @@ def pytest_itemcollected(item: pytest.Item) -> None:
         item.add_marker(pytest.mark.envmatrix_check(applied[info]), append=False)
 
 
+def whole_catalogue(config: pytest.Config) -> bool:
+    """The run collects every check: the project's testpaths, or the shipped checks and smoke (envmatrix audit)."""
+    if config.args_source == pytest.Config.ArgsSource.TESTPATHS:
+        return True
+    given = {Path(config.invocation_params.dir, arg).resolve() for arg in config.args}
+    return given == {path.resolve() for path in shipped.catalogue_paths()}
+
+
 def _overrides_problem(config: pytest.Config, collected: set[CheckInfo], complete: bool) -> str:
     """Every id in checks.yaml names a check: judged on the whole catalogue, whatever -m or --env-layers selects."""
     overrides, setting = config.stash.get(CHECKS_META_KEY, ({}, None))
@@ -305,7 +355,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                                 f"valid names: {suite.environments.valid_names()}")
     waivers = config.stash.get(WAIVERS_KEY, [])
     collected = {info for info in map(info_of, items) if info is not None}
-    complete = config.args_source == pytest.Config.ArgsSource.TESTPATHS
+    complete = whole_catalogue(config)
     problem = _overrides_problem(config, collected, complete)
     if problem:
         _refuse(config, items, problem)

@@ -7,9 +7,11 @@ Every job runs pytest except ``types``, which runs mypy (strict, ``[tool.mypy]``
 
 `make audit|gate|declared|drift|smoke|test ARGS=...` runs `$(BIN)/python scripts/job.py JOB $(ARGS)`, and
 `tox -e JOB -- ARGS` runs `python scripts/job.py JOB ARGS`; the pytest is the one installed beside that python
-(the Makefile's .venv or the tox environment). Settings a job reads from the environment are read here, once:
-$ENVMATRIX_PREVIOUS_SNAPSHOTS (drift, default reports/snapshots); the smoke job's release comes from
---expect-version or $ENVMATRIX_EXPECT_VERSION (the plugin reads the variable). The exit status is pytest's.
+(the Makefile's .venv or the tox environment). The suite's jobs (audit, gate, declared, drift, smoke) are written
+in envmatrix/jobs.py, beside `envmatrix audit`; this script adds the project's own (test, types). Settings a job
+reads from the environment are read there, once: $ENVMATRIX_PREVIOUS_SNAPSHOTS (drift, default reports/snapshots);
+the smoke job's release comes from --expect-version or $ENVMATRIX_EXPECT_VERSION (the plugin reads the variable).
+The exit status is pytest's.
 """
 
 from __future__ import annotations
@@ -21,15 +23,7 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-#: Every layer; the main job adds --sandbox so it needs no cloud account.
-LAYERS = "declared or parity or live or drift or smoke"
-
-
-def _drift(environ: Mapping[str, str]) -> list[str]:
-    previous = environ.get("ENVMATRIX_PREVIOUS_SNAPSHOTS") or "reports/snapshots"
-    return ["--env=all", "-m", "live or drift", f"--previous-snapshots={previous}",
-            "--junitxml=reports/junit-drift.xml"]
-
+from envmatrix.jobs import JOBS as SUITE_JOBS
 
 #: What mypy checks: the library, the checks and smoke tests, the benchmarks and the project's test helpers
 #: (tests/faults: the fault catalogue, typed as it was inside envmatrix/).
@@ -39,19 +33,10 @@ TYPED = ["envmatrix", "checks", "smoke", "bench", "tests/conftest.py", "tests/sc
 #: job -> the tool it runs, where that is not pytest
 TOOLS = {"types": "mypy"}
 
-#: job -> its arguments (given the environment); the one definition of each job.
+#: job -> its arguments (given the environment); the one definition of each job: the suite's jobs are
+#: envmatrix/jobs.py's (which `envmatrix audit` shares), the project's own are these.
 JOBS: dict[str, Callable[[Mapping[str, str]], list[str]]] = {
-    # The main job: every environment, every layer, against the embedded sandbox.
-    "audit": lambda _: ["--env=all", "--sandbox", "-m", LAYERS, "--junitxml=reports/junit.xml"],
-    # Promotion gate staging -> production: staging declared+live+drift+smoke, production declared+parity.
-    "gate": lambda _: ["--env=staging,production", "--env-layers=staging=declared,live,drift,smoke",
-                       "--env-layers=production=declared,parity", "--gate", "--junitxml=reports/junit-gate.xml"],
-    # Pull-request check: every environment's declared inputs and parity, no cloud access.
-    "declared": lambda _: ["--env=all", "-m", "declared or parity", "--junitxml=reports/junit-declared.xml"],
-    # Nightly drift audit: every environment live+drift, and what changed since the previous snapshots.
-    "drift": _drift,
-    # Post-release smoke against production.
-    "smoke": lambda _: ["--env=production", "-m", "smoke", "--junitxml=reports/junit-smoke.xml"],
+    **SUITE_JOBS,
     # The project's own tests; the slowest listed, to keep .ci/run under 20 minutes. Work stealing: the fault
     # catalogue's end-to-end cases come last and take ~10 s each; plain load scheduling left one worker idle
     # while the other still held a queue of them.

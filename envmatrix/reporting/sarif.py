@@ -137,10 +137,19 @@ def _result(result: CheckResult, index: int, info: CheckInfo,
     return entry
 
 
+def _base_ids(root: Path | None) -> dict[str, Any]:
+    """%SRCROOT%, the base of every relative location: the repository root, as an absolute file URI ending in "/"
+    (SARIF 3.14.14) when the run knows it, so a viewer outside code scanning resolves the locations too."""
+    base: dict[str, Any] = {"description": {"text": "The repository root: file locations are relative to it."}}
+    if root is not None:
+        base["uri"] = root.resolve().as_uri().rstrip("/") + "/"
+    return {SRCROOT: base}
+
+
 def build_sarif(results: Sequence[CheckResult], catalogue: Iterable[CheckInfo],
-                environment_files: Mapping[str, str] | None = None) -> dict[str, Any]:
+                environment_files: Mapping[str, str] | None = None, root: Path | None = None) -> dict[str, Any]:
     """The SARIF log of one run; ``environment_files`` (env -> repository path of its tfvars) anchors findings
-    that no file declares."""
+    that no file declares; ``root`` is the repository the relative locations are in (%SRCROOT%)."""
     infos = _infos(catalogue, results)
     for result in results:
         if not any(info.layer == result.layer for info in infos.get(result.check_id, [])):
@@ -153,12 +162,11 @@ def build_sarif(results: Sequence[CheckResult], catalogue: Iterable[CheckInfo],
     driver = {"name": TOOL_NAME, "version": envmatrix.__version__, "semanticVersion": envmatrix.__version__,
               "informationUri": information_uri(), "rules": [_rule(check_id, infos[check_id]) for check_id in ids]}
     return {"$schema": SARIF_SCHEMA, "version": SARIF_VERSION,
-            "runs": [{"tool": {"driver": driver}, "originalUriBaseIds": {SRCROOT: {"description": {
-                "text": "The repository root: file locations are relative to it."}}},
+            "runs": [{"tool": {"driver": driver}, "originalUriBaseIds": _base_ids(root),
                       "columnKind": "unicodeCodePoints", "results": entries}]}
 
 
 def write_sarif(results: Sequence[CheckResult], catalogue: Iterable[CheckInfo], path: Path,
-                environment_files: Mapping[str, str] | None = None) -> Path:
+                environment_files: Mapping[str, str] | None = None, root: Path | None = None) -> Path:
     """Write the run's SARIF log atomically (as every report); returns the path."""
-    return write_json_atomic(path, build_sarif(results, catalogue, environment_files))
+    return write_json_atomic(path, build_sarif(results, catalogue, environment_files, root))

@@ -96,7 +96,7 @@ class ReportBuilder:
 
     def _write_sarif(self, results: list[CheckResult]) -> Path:
         files = {env: shown_path(self.suite.paths.tfvars(env), self.suite.root) for env in self.suite.selected}
-        return write_sarif(results, self._checks(), self.reports / SARIF_FILE, files)
+        return write_sarif(results, self._checks(), self.reports / SARIF_FILE, files, self.suite.root)
 
     def _snapshots(self) -> dict[str, Any]:
         return load_snapshots(self.reports / "snapshots", self.suite.selected)[0]

@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+import urllib.parse
 import xml.etree.ElementTree as ET
 from functools import cache
 from pathlib import Path
@@ -144,6 +145,25 @@ def test_a_finding_no_file_declares_names_environment_and_resource() -> None:
     assert location["logicalLocations"] == [{"name": "GET /api/v1/x", "fullyQualifiedName": "production/GET /api/v1/x",
                                              "kind": "resource"}]
     assert location["physicalLocation"] == {"artifactLocation": {"uri": TFVARS, "uriBaseId": "%SRCROOT%"}}
+
+
+def test_relative_locations_resolve_against_the_repository_root(tmp_path: Path) -> None:
+    """%SRCROOT% is the repository the run audited, as a file URI ending in "/": a viewer joins it with a result's
+    relative URI and reaches the declaring file; a file outside the repository keeps its absolute URI."""
+    repository = tmp_path / "my repo"  # a space: the URI is percent-encoded
+    (repository / TFVARS).parent.mkdir(parents=True)
+    (repository / TFVARS).write_text("db_backup_retention_days = 7\n")
+    outside = tmp_path / "elsewhere.tfvars"
+    results = [_result("A", "fail", location=f"{TFVARS}:1"), _result("A", "fail", env="dev", location=f"{outside}:3")]
+    run = build_sarif(results, [_info("A")], root=repository)["runs"][0]
+    assert_valid({"$schema": "x", "version": "2.1.0", "runs": [run]})
+    base = run["originalUriBaseIds"]["%SRCROOT%"]["uri"]
+    assert base == repository.as_uri() + "/" and "%20" in base
+    first, second = (r["locations"][0]["physicalLocation"]["artifactLocation"] for r in run["results"])
+    assert first == {"uri": TFVARS, "uriBaseId": "%SRCROOT%"}
+    assert Path(urllib.parse.unquote(urllib.parse.urlsplit(urllib.parse.urljoin(base, first["uri"])).path)).read_text()
+    assert second == {"uri": outside.as_uri()}
+    assert "uri" not in build_sarif(results, [_info("A")])["runs"][0]["originalUriBaseIds"]["%SRCROOT%"]
 
 
 def test_a_live_finding_points_at_the_declaring_line_of_the_same_check() -> None:
