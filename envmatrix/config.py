@@ -26,7 +26,7 @@ from pydantic_core import PydanticCustomError
 from envmatrix.environments import Environments
 from envmatrix.errors import ConfigError
 from envmatrix.inputs import read_input_text
-from envmatrix.names import DEFAULT_PROJECT, Names, check_templates, effective_names
+from envmatrix.names import DEFAULT_PROJECT, DEFAULTS, Names, check_templates, effective_names
 from envmatrix.tls import RULE, plain_http_to_remote
 
 CONFIG_FILE = "envmatrix.toml"
@@ -245,7 +245,8 @@ def name_sources(config: ProjectConfig, env: str) -> dict[str, tuple[str, str]]:
 
 def env_names(config: ProjectConfig, env: str) -> Names:
     """Where ``env``'s resources are found under this config."""
-    return Names(env=env, **{key: value for key, (value, _source) in name_sources(config, env).items()})
+    chosen = name_sources(config, env)
+    return Names(env=env, **{key: value for key, (value, _source) in chosen.items() if key in DEFAULTS})
 
 
 def wanted_tags(config: ProjectConfig, env: str, spec_tags: dict[str, str]) -> dict[str, str]:
