@@ -26,7 +26,17 @@ from pydantic_core import PydanticCustomError
 from envmatrix.environments import Environments
 from envmatrix.errors import ConfigError
 from envmatrix.inputs import read_input_text
-from envmatrix.names import DEFAULT_PROJECT, DEFAULTS, Names, check_templates, effective_names
+from envmatrix.names import (
+    DEFAULT_PROJECT,
+    DEFAULTS,
+    SECRET_NAMES,
+    SECRET_TEMPLATE,
+    Names,
+    check_secret_template,
+    check_templates,
+    effective_names,
+    secret_reference,
+)
 from envmatrix.tls import RULE, plain_http_to_remote
 
 CONFIG_FILE = "envmatrix.toml"
@@ -106,6 +116,25 @@ class GithubConfig(_Section):
     api_url: CredentialUrl | None = None
 
 
+class SecretsConfig(_Section):
+    """How a secret-class variable's secret is named under the secret prefix: a template, per-variable names."""
+
+    template: StrictStr = SECRET_TEMPLATE
+    #: variable -> secret name (``"name#json_key"`` for one JSON key of it); merged over DESIGN.md's exceptions
+    names: dict[StrictStr, StrictStr] = {}
+
+    def reference(self, variable: str) -> tuple[str, str | None]:
+        """(secret name, JSON key or None) of ``variable`` under this rule."""
+        return secret_reference(variable, self.template, {**SECRET_NAMES, **self.names})
+
+    def source(self, variable: str) -> str:
+        if variable in self.names:
+            return "[secrets.names]"
+        if variable in SECRET_NAMES:
+            return "default rule"
+        return "[secrets] template" if "template" in self.model_fields_set else "default rule"
+
+
 class PathsConfig(_Section):
     spec: StrictStr | None = None
     tfvars_root: StrictStr | None = None
@@ -125,6 +154,7 @@ class ProjectConfig(_Section):
     names: dict[StrictStr, StrictStr] = {}
     aws: AwsConfig = AwsConfig()
     github: GithubConfig = GithubConfig()
+    secrets: SecretsConfig = SecretsConfig()
     environments: dict[StrictStr, EnvConfig] = {}
     _source: Path | None = PrivateAttr(default=None)
 
@@ -153,7 +183,7 @@ class ProjectConfig(_Section):
 
 _SECTIONS: dict[tuple[str, ...], type[BaseModel]] = {
     (): ProjectConfig, ("project",): ProjectSection, ("tags",): TagsConfig, ("paths",): PathsConfig,
-    ("aws",): AwsConfig, ("github",): GithubConfig, ("environments", "*"): EnvConfig,
+    ("aws",): AwsConfig, ("github",): GithubConfig, ("secrets",): SecretsConfig, ("environments", "*"): EnvConfig,
 }
 
 
@@ -206,6 +236,7 @@ def load_config(path: Path) -> ProjectConfig:
     config._source = path
     _check_paths(config, path)
     check_templates("names", config.names, str(path))
+    check_secret_template("secrets", config.secrets.template, str(path))
     for env, env_config in config.environments.items():
         check_templates(f"environments.{env}.names", env_config.names, str(path))
     return config

@@ -170,22 +170,41 @@ def names_for(
     return Names(env=env, **{key: value for key, (value, _source) in chosen.items() if key in DEFAULTS})
 
 
-#: Variables whose secret does not follow the kebab-case rule.
-_SPECIAL_SECRETS: dict[str, str] = {"JWT_SECRET_KEY": "jwt-secret"}
+#: DESIGN.md's rule for the secret of a secret-class variable (``[secrets]`` in envmatrix.toml changes it): the
+#: template's ``{kebab}`` is the variable in kebab case (DATABASE_URL -> database-url), ``{snake}`` in lower
+#: snake case, ``{variable}`` as written; OAuth client credentials (OAUTH_<P>_CLIENT_<X>) share one secret per
+#: provider, the template applied to OAUTH_<P>, with JSON key client_<x>; a per-variable name (``"name"`` or
+#: ``"name#json_key"``) overrides both.
+SECRET_TEMPLATE = "{kebab}"
+SECRET_NAMES: dict[str, str] = {"JWT_SECRET_KEY": "jwt-secret"}
+SECRET_FIELDS: frozenset[str] = frozenset({"kebab", "snake", "variable"})
 
 
-def secret_reference(variable: str) -> tuple[str, str | None]:
-    """DESIGN.md's secret for a variable: (short secret name, JSON key or None).
+def check_secret_template(where: str, template: str, source: str) -> None:
+    """A template with a placeholder other than ``{kebab}``, ``{snake}``, ``{variable}`` is a ConfigError."""
+    extra = _fields(where, "template", template, source) - SECRET_FIELDS
+    if extra or not template.strip():
+        problem = f"unknown placeholder(s) {sorted(extra)}" if extra else "empty"
+        raise ConfigError(source, f"{where}.template: {problem}; valid: "
+                          f"{', '.join('{' + f + '}' for f in sorted(SECRET_FIELDS))}")
 
-    DATABASE_URL -> database-url; JWT_SECRET_KEY -> jwt-secret;
+
+def secret_reference(variable: str, template: str = SECRET_TEMPLATE,
+                     names: Mapping[str, str] | None = None) -> tuple[str, str | None]:
+    """The secret for a variable: (secret name under the secret prefix, JSON key or None).
+
+    With DESIGN.md's rule: DATABASE_URL -> database-url; JWT_SECRET_KEY -> jwt-secret;
     OAUTH_GOOGLE_CLIENT_ID -> oauth-google, JSON key client_id.
     """
-    if variable in _SPECIAL_SECRETS:
-        return _SPECIAL_SECRETS[variable], None
+    chosen = SECRET_NAMES if names is None else names
+    if variable in chosen:
+        name, _, json_key = chosen[variable].partition("#")
+        return name, json_key or None
+    stem, key = variable, None
     parts = variable.lower().split("_")
     if parts[0] == "oauth" and len(parts) == 4 and parts[2] == "client":
-        return f"oauth-{parts[1]}", f"client_{parts[3]}"
-    return "-".join(parts), None
+        stem, key = "_".join(variable.split("_")[:2]), f"client_{parts[3]}"
+    return template.format(kebab=stem.lower().replace("_", "-"), snake=stem.lower(), variable=stem), key
 
 
 def as_dict(names: Names) -> dict[str, str]:
