@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import string
 import tomllib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -267,10 +268,13 @@ def run_environments(config: ProjectConfig, spec_names: Environments) -> Environ
     return spec_names.with_short_names(short_names(config))
 
 
-def name_sources(config: ProjectConfig, env: str) -> dict[str, tuple[str, str]]:
-    """Each resource name of ``env`` with its source: default template, [names] or [environments.<env>.names]."""
+def name_sources(config: ProjectConfig, env: str,
+                 extra: Sequence[tuple[str, Mapping[str, str]]] = ()) -> dict[str, tuple[str, str]]:
+    """Each resource name of ``env`` with its source: default template, a prefix, [names] or
+    [environments.<env>.names] (then ``extra`` layers, e.g. flags)."""
     label = config.label()
-    layers = [(f"{label} [names]", config.names), (f"{label} [environments.{env}.names]", config.env(env).names)]
+    layers = [(f"{label} [names]", config.names), (f"{label} [environments.{env}.names]", config.env(env).names),
+              *extra]
     return effective_names(env, layers, project=config.project.name, short_name=config.short_name(env))
 
 
