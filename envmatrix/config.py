@@ -86,6 +86,8 @@ class EnvConfig(_Section):
     base_url: CredentialUrl | None = None
     short_name: Identifier | None = None
     app_environment: StrictStr | None = None
+    #: the environment's name in report columns and failure lines (e.g. "UAT"); default: the long name
+    display_name: Annotated[StrictStr, StringConstraints(min_length=1, max_length=40)] | None = None
     tfvars: StrictStr | None = None
     env_file: StrictStr | None = None
     names: dict[StrictStr, StrictStr] = {}
@@ -176,6 +178,10 @@ class ProjectConfig(_Section):
 
     def short_name(self, env: str) -> str:
         return self.env(env).short_name or env
+
+    def display_names(self) -> dict[str, str]:
+        """env -> the configured display name (only those configured)."""
+        return {env: cfg.display_name for env, cfg in self.environments.items() if cfg.display_name}
 
     def app_environment(self, env: str, long_name: str) -> str:
         """The application's ENVIRONMENT value: ``app_environment``, else the spec's long name ``long_name``."""
