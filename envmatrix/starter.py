@@ -195,9 +195,10 @@ def init_project(request: InitRequest) -> list[str]:
     parsed = Spec.model_validate({**yaml.safe_load(spec), "digest": ""})
     environments = parsed.environment_names()
     shorts = parse_short_names(request.short_names, environments)
-    displays = {environments.canonical(env): name
+    named = environments.with_short_names({short: env for env, short in shorts.items()})  # --display live=Live
+    displays = {named.canonical(env): name
                 for env, name in parse_pairs("--display", request.display_names, "staging=UAT").items()}
-    flags = _flags(request, environments)
+    flags = _flags(request, named)
     taken: list[Taken] = []
     answers = request.answers
     for env in environments:
@@ -205,7 +206,8 @@ def init_project(request: InitRequest) -> list[str]:
         files = (base / answers.tfvars.format(env=env, short_name=short),
                  base / answers.env_file.format(env=env, short_name=short))
         taken += take(env, parsed.env(env).model_dump(), environments.long_name(env), files, flags=flags[env],
-                      base=base, default=default, from_files=request.doc is None and request.spec is None)
+                      base=base, default=default, from_files=request.doc is None and request.spec is None,
+                      app_from_file=request.doc is None)
     spec_path = request.spec or base / answers.spec
     if request.spec is None:
         spec = validated(rewrite(spec, taken, source), taken, str(spec_path))

@@ -89,16 +89,17 @@ def _value(env_spec: Mapping[str, Any], field: str) -> Any:
 
 def take(env: str, env_spec: Mapping[str, Any], long_name: str, files: tuple[Path, Path], *,
          flags: Mapping[str, tuple[Any, str]], base: Path, default: str = SHIPPED,
-         from_files: bool = True) -> list[Taken]:
+         from_files: bool = True, app_from_file: bool = True) -> list[Taken]:
     """The values of ``env``: a flag (``flags``: field -> (value, flag)), else the user's file (``files``:
-    tfvars, env file) when ``from_files``, else the spec's own (``default`` names it)."""
+    tfvars, env file) when ``from_files``, else the spec's own (``default`` names it). The application's
+    ENVIRONMENT is the env file's when ``app_from_file`` (else, or without one, the long name)."""
     tfvars_path, env_path = files
     tfvars = tfvars_values(tfvars_path) if from_files else {}
-    env_file = env_values(env_path) if from_files else {}
+    env_file = env_values(env_path) if from_files or app_from_file else {}
     taken: list[Taken] = []
     declared: list[tuple[str, str, Mapping[str, tuple[Any, int | None]], Path]] = [
         *((f, k, tfvars, tfvars_path) for f, k in TFVARS_FIELDS.items()),
-        *((f, k, env_file, env_path) for f, k in ENV_FIELDS.items())]
+        *((f, k, env_file if from_files else {}, env_path) for f, k in ENV_FIELDS.items())]
     for field, key, found, path in declared:
         if field in flags:
             taken.append(Taken(env, field, *flags[field]))
@@ -112,7 +113,7 @@ def take(env: str, env_spec: Mapping[str, Any], long_name: str, files: tuple[Pat
             taken.append(Taken(env, field, value, _where(path, line, base)))
         else:
             taken.append(Taken(env, field, _value(env_spec, field), default))
-    if "ENVIRONMENT" in env_file:
+    if app_from_file and "ENVIRONMENT" in env_file:
         value, line = env_file["ENVIRONMENT"]
         taken.append(Taken(env, APP_ENVIRONMENT, value, _where(env_path, line, base)))
     else:
