@@ -195,8 +195,14 @@ def run_init(args: argparse.Namespace, cwd: Path) -> int:
     answers = Answers(project=args.project, environment_tag=args.environment_tag, project_tag=args.project_tag,
                       tfvars=args.tfvars, env_file=args.env_file, spec="matrix.yaml", waivers="waivers.yaml",
                       names=names)
+    doc = None
+    if args.doc:
+        from envmatrix.document import read_document
+        from envmatrix.document.starter import starter_spec
+
+        doc = (starter_spec(read_document(cwd / args.doc)), cwd / args.doc)
     request = InitRequest(answers, cwd / args.output, short_names=args.env, display_names=args.display,
-                          spec=cwd / args.spec if args.spec else None, doc=cwd / args.doc if args.doc else None,
+                          spec=cwd / args.spec if args.spec else None, doc=doc,
                           regions=args.region, domains=args.domain, force=args.force)
     print("\n".join(init_project(request)))
     return 0

@@ -150,7 +150,8 @@ class InitRequest:
     short_names: Sequence[str] = ()
     display_names: Sequence[str] = ()
     spec: Path | None = None
-    doc: Path | None = None
+    #: the spec ``envmatrix spec init`` makes from the user's document, and the document (``--doc``)
+    doc: tuple[str, Path] | None = None
     regions: Sequence[str] = ()
     domains: Sequence[str] = ()
     force: bool = False
@@ -178,10 +179,7 @@ def _source_spec(request: InitRequest) -> tuple[str, Path, str]:
     from envmatrix.shipped import shipped_spec_path
 
     if request.doc is not None:
-        from envmatrix.document import read_document
-        from envmatrix.document.starter import starter_spec
-
-        return starter_spec(read_document(request.doc)), request.doc, f"document {request.doc.name}"
+        return request.doc[0], request.doc[1], f"document {request.doc[1].name}"
     path = request.spec or shipped_spec_path()
     return read_input_text(path, SpecError), path, "given spec" if request.spec else SHIPPED
 

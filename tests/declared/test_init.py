@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,7 @@ from envmatrix.shipped import shipped_checks_path, shipped_smoke_path, shipped_s
 from envmatrix.spec import load_spec
 from envmatrix.starter import NEXT_COMMAND, config_lines
 from envmatrix.verdict import CheckFailed
-from tests.conftest import ROOT
+from tests.conftest import ROOT, forget_scratch_modules
 
 #: The issue's team: environments development/uat/live (the spec's dev/staging/production), short names dev/uat/live.
 SHORTS = {"dev": "dev", "staging": "uat", "production": "live"}
@@ -181,6 +182,14 @@ def test_the_secret_rule_is_configuration(tmp_path: Path) -> None:
         load_config(path)
 
 
+@pytest.fixture
+def shipped_checks() -> Iterator[None]:
+    """The shipped checks imported for a direct call, then forgotten (a scratch project's must not meet them)."""
+    forget_scratch_modules()
+    yield
+    forget_scratch_modules()
+
+
 def _environment(tmp_path: Path, env: str, env_text: str) -> Environment:
     import checks.declared.test_security  # noqa: F401 - registers the check
     from envmatrix.catalog import REGISTRY
@@ -194,6 +203,7 @@ def _environment(tmp_path: Path, env: str, env_text: str) -> Environment:
     return Environment(suite, env, REGISTRY[("declared", "SECRETS-PLACEHOLDERS")])
 
 
+@pytest.mark.usefixtures("shipped_checks")
 def test_secrets_placeholders_reports_every_mismatch_at_once(tmp_path: Path) -> None:
     from checks.declared.test_security import test_secrets_placeholders
 
@@ -234,3 +244,15 @@ def test_init_writes_display_names(user_repo: Path) -> None:
 def test_the_shipped_files_are_found_through_the_package() -> None:
     assert shipped_spec_path() == ROOT / "fixtures" / "matrix.yaml"
     assert (shipped_checks_path(), shipped_smoke_path()) == (ROOT / "checks", ROOT / "smoke")
+
+
+def test_init_from_the_users_document(user_repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.document.samples import sample_text
+
+    (user_repo / "environments.md").write_text(sample_text())
+    assert main([*FLAGS, "--doc", "environments.md", "--region", "production=eu-central-1"]) == 0
+    out = capsys.readouterr().out
+    spec = load_spec(user_repo / "matrix.yaml")
+    assert spec.env("production").region == "eu-central-1"
+    assert re.search(r"staging\s+domain_name\s+\S+\s+\(document environments\.md\)", out)  # the doc, not the tfvars
+    assert load_config(user_repo / "envmatrix.toml").paths.spec == "matrix.yaml"
