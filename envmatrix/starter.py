@@ -30,6 +30,10 @@ def parse_short_names(values: Sequence[str], environments: Environments) -> dict
             env, sep, short = part.partition("=")
             if not sep or not short.strip():
                 raise UsageError(f"--env: {part!r} is not ENV=SHORT_NAME (e.g. production=prod)")
+            if environments.lookup(env) is None:  # e.g. the team's own name: say how to map it
+                known = dict.fromkeys([*environments, *map(environments.long_name, environments)])
+                raise UsageError(f"--env: {env.strip()!r} is not an environment of the spec ({', '.join(known)}); "
+                                 f"map one of them to your short name, e.g. --env staging={short.strip()}")
             chosen[environments.canonical(env)] = short.strip()
     return chosen
 

@@ -22,7 +22,7 @@ from envmatrix.shipped import shipped_checks_path, shipped_smoke_path, shipped_s
 from envmatrix.spec import load_spec
 from envmatrix.starter import NEXT_COMMAND, config_lines
 from envmatrix.verdict import CheckFailed
-from tests.conftest import ROOT, forget_scratch_modules
+from tests.conftest import ROOT, Project, forget_scratch_modules
 
 #: The issue's team: environments development/uat/live (the spec's dev/staging/production), short names dev/uat/live.
 SHORTS = {"dev": "dev", "staging": "uat", "production": "live"}
@@ -137,7 +137,8 @@ def test_init_never_overwrites_and_bad_answers_are_one_line(
     assert "unknown key" in capsys.readouterr().err
     assert main([*FLAGS, "--force", "--env", "uat=uat"]) == 2  # uat is a short name, not one of the spec's
     err = capsys.readouterr().err
-    assert "unknown environment 'uat'" in err and "staging" in err and len(err.strip().splitlines()) == 1
+    assert "'uat' is not an environment of the spec" in err and "--env staging=uat" in err
+    assert len(err.strip().splitlines()) == 1
 
 
 def test_without_a_prefix_every_default_name_is_designs(tmp_path: Path) -> None:
@@ -256,3 +257,14 @@ def test_init_from_the_users_document(user_repo: Path, capsys: pytest.CaptureFix
     assert spec.env("production").region == "eu-central-1"
     assert re.search(r"staging\s+domain_name\s+\S+\s+\(document environments\.md\)", out)  # the doc, not the tfvars
     assert load_config(user_repo / "envmatrix.toml").paths.spec == "matrix.yaml"
+
+
+def test_terminal_failure_lines_use_display_names(project: Project) -> None:
+    (project.path / "envmatrix.toml").write_text('[environments.production]\ndisplay_name = "Live"\n')
+    project.set_line(project.tfvars("production"), "db_instance_class", 'db_instance_class = "db.t3.large"')
+    project.set_line(project.tfvars("production"), "db_multi_az", "db_multi_az = false")
+    outcome = project.run("--env=production", "-m", "declared")
+    assert set(outcome.failed) >= {"DB-INSTANCE-CLASS[production]", "DB-MULTI-AZ[production]"}
+    assert re.search(r"^Live DB-INSTANCE-CLASS terraform\.tfvars\.db_instance_class: expected db\.r6g\.xlarge",
+                     outcome.output, re.MULTILINE), outcome.output
+    assert not re.search(r"^production DB-", outcome.output, re.MULTILINE)
