@@ -188,6 +188,34 @@ def _source_spec(request: InitRequest) -> tuple[str, Path, str]:
     return read_input_text(path, SpecError), path, "given spec" if request.spec else SHIPPED
 
 
+def _taken(request: InitRequest, spec: Spec, shorts: Mapping[str, str],
+           flags: Mapping[str, Mapping[str, tuple[str, str]]], default: str) -> list[Taken]:
+    """Every environment's values, each from a flag, the user's files (their templates) or the spec."""
+    base, answers, environments = request.output.parent, request.answers, spec.environment_names()
+    taken: list[Taken] = []
+    for env in environments:
+        short = shorts.get(env, env)
+        files = (base / answers.tfvars.format(env=env, short_name=short),
+                 base / answers.env_file.format(env=env, short_name=short))
+        taken += take(env, spec.env(env).model_dump(), environments.long_name(env), files, flags=flags[env],
+                      base=base, default=default, from_files=request.doc is None and request.spec is None,
+                      app_from_file=request.doc is None)
+    return taken
+
+
+def _environment_keys(environments: Environments, shorts: Mapping[str, str], displays: Mapping[str, str],
+                      taken: Sequence[Taken]) -> dict[str, dict[str, str]]:
+    """Per environment, only the keys that differ from the defaults (the config stays short)."""
+    chosen: dict[str, dict[str, str]] = {}
+    for env in environments:
+        values = {"short_name": shorts[env]} if shorts.get(env, env) != env else {}
+        app = next(t.value for t in taken if t.env == env and t.field == APP_ENVIRONMENT)
+        values.update({"app_environment": app} if app != environments.long_name(env) else {})
+        values.update({"display_name": displays[env]} if env in displays else {})
+        chosen[env] = values
+    return chosen
+
+
 def init_project(request: InitRequest) -> list[str]:
     """Write the user's spec (unless ``--spec`` names one: then it is kept as is), an empty waivers file and the
     config; return the review lines: each value taken, with its source, and the next commands."""
@@ -200,35 +228,19 @@ def init_project(request: InitRequest) -> list[str]:
     named = environments.with_short_names({short: env for env, short in shorts.items()})  # --display live=Live
     displays = {named.canonical(env): name
                 for env, name in parse_pairs("--display", request.display_names, "staging=UAT").items()}
-    flags = _flags(request, named)
-    taken: list[Taken] = []
-    answers = request.answers
-    for env in environments:
-        short = shorts.get(env, env)
-        files = (base / answers.tfvars.format(env=env, short_name=short),
-                 base / answers.env_file.format(env=env, short_name=short))
-        taken += take(env, parsed.env(env).model_dump(), environments.long_name(env), files, flags=flags[env],
-                      base=base, default=default, from_files=request.doc is None and request.spec is None,
-                      app_from_file=request.doc is None)
-    spec_path = request.spec or base / answers.spec
-    if request.spec is None:
-        spec = validated(rewrite(spec, taken, source), taken, str(spec_path))
-    waivers = base / answers.waivers
-    for env in environments:
-        values = {"short_name": shorts[env]} if shorts.get(env, env) != env else {}
-        app = next(t.value for t in taken if t.env == env and t.field == APP_ENVIRONMENT)
-        values.update({"app_environment": app} if app != environments.long_name(env) else {})
-        values.update({"display_name": displays[env]} if env in displays else {})
-        answers.environments[env] = values
-    config = starter_config(replace(answers, spec=_relative(spec_path, base), waivers=_relative(waivers, base)),
-                            environments)
+    taken = _taken(request, parsed, shorts, _flags(request, named), default)
+    spec_path, waivers = request.spec or base / request.answers.spec, base / request.answers.waivers
+    answers = replace(request.answers, spec=_relative(spec_path, base), waivers=_relative(waivers, base),
+                      environments=_environment_keys(environments, shorts, displays, taken))
+    config = starter_config(answers, environments)
     written = [request.output, waivers] + ([spec_path] if request.spec is None else [])
     for path in written:
         if path.exists() and not request.force:
             raise UsageError(f"init: {path} exists; pass --force to overwrite it")
     if request.spec is None:
-        write_text_atomic(spec_path, "# Your spec: made by `envmatrix init` from the " + default + "; the values "
-                          "marked `# from` were taken from your files.\n" + spec)
+        spec = validated(rewrite(spec, taken, source), taken, str(spec_path))
+        write_text_atomic(spec_path, f"# Your spec: made by `envmatrix init` from the {default}; each value marked "
+                          "`# from` was taken from your files or a flag.\n" + spec)
     write_text_atomic(waivers, EMPTY_WAIVERS)
     write_text_atomic(request.output, config)
     shown = [t for t in taken if request.spec is None or t.field == APP_ENVIRONMENT]
