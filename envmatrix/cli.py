@@ -16,7 +16,6 @@ from types import FrameType
 from envmatrix.config import (
     CONFIG_FILE,
     DEFAULT_PATHS,
-    ProjectConfig,
     config_path,
     load_config,
     project_root,
@@ -27,9 +26,9 @@ from envmatrix.config import (
 from envmatrix.context import Suite, build_paths
 from envmatrix.errors import EnvmatrixError, UsageError
 from envmatrix.files import write_text_atomic
-from envmatrix.names import DEFAULT_PROJECT
+from envmatrix.names import DEFAULT_PROJECT, PREFIX, PROJECT_PREFIX, check_templates
 from envmatrix.spec import load_spec
-from envmatrix.starter import names_report, parse_short_names, starter_config, write_starter
+from envmatrix.starter import Answers, InitRequest, init_project, names_report, parse_pairs
 
 #: Exported service variables a user may print; smoke credentials (passwords, basic auth) never are.
 _PRINTABLE_PREFIXES = ("ENVMATRIX_BASE_URL_", "ENVMATRIX_RESOLVE", "ENVMATRIX_CA_BUNDLE")
@@ -72,9 +71,21 @@ def _add_config_commands(commands: argparse._SubParsersAction[argparse.ArgumentP
                        help="environment(s) (canonical, long or configured short name; default: all)")
     names.add_argument("--envmatrix-config", metavar="PATH", help=f"project config file (default: ./{CONFIG_FILE})")
     names.add_argument("--spec", metavar="PATH", help="the spec naming the environments (default: [paths] spec, ...)")
-    init = commands.add_parser("init", help="write a starting, commented envmatrix.toml from a few answers",
-                               description="Write a starting envmatrix.toml; check it with `envmatrix names`.")
-    init.add_argument("--spec", metavar="PATH", help="the spec naming the environments (default: fixtures/matrix.yaml)")
+    _add_name_options(names)
+    init = commands.add_parser(
+        "init", help="write your envmatrix.toml, your spec and an empty waivers file from a few answers",
+        description="Write envmatrix.toml, your spec (matrix.yaml, made from the shipped one with the region, "
+                    "domain, CORS origins and ENVIRONMENT of your tfvars and env files) and an empty waivers.yaml "
+                    "beside it; print each value taken and where from. Check names with `envmatrix names`.")
+    init.add_argument("--spec", metavar="PATH", help="your own spec: kept as is and set as [paths] spec")
+    init.add_argument("--doc", metavar="PATH", help="your environment document: the spec is made from it "
+                      "(as `envmatrix spec init --doc`)")
+    init.add_argument("--region", action="append", default=[], metavar="[ENV=]REGION",
+                      help="the AWS region of every environment, or of one (repeatable); overrides the tfvars")
+    init.add_argument("--domain", action="append", default=[], metavar="ENV=DOMAIN",
+                      help="an environment's domain name (repeatable); overrides the tfvars")
+    init.add_argument("--display", action="append", default=[], metavar="ENV=NAME",
+                      help="an environment's name in reports, e.g. staging=UAT (repeatable)")
     init.add_argument("--project", default=DEFAULT_PROJECT, help="project name ({project} in resource names)")
     init.add_argument("--env", action="append", default=[], metavar="ENV=SHORT",
                       help="an environment's short name, e.g. production=prod (repeatable)")
@@ -83,8 +94,19 @@ def _add_config_commands(commands: argparse._SubParsersAction[argparse.ArgumentP
     init.add_argument("--tfvars", default="infra/envs/{short_name}/terraform.tfvars",
                       help="tfvars path template ({env}: canonical name, {short_name}: short name)")
     init.add_argument("--env-file", default="app/config/{short_name}.env", help="env file path template")
-    init.add_argument("--output", default=CONFIG_FILE, metavar="PATH", help=f"file to write (default: {CONFIG_FILE})")
-    init.add_argument("--force", action="store_true", help="overwrite an existing file")
+    _add_name_options(init)
+    init.add_argument("--output", default=CONFIG_FILE, metavar="PATH", help=f"file to write (default: {CONFIG_FILE}"
+                      "; the spec and waivers go beside it)")
+    init.add_argument("--force", action="store_true", help="overwrite existing files")
+
+
+def _add_name_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--name-prefix", metavar="TEMPLATE", help="the per-environment prefix every default name "
+                        "derives from (default: {env}-{project}), e.g. 'globex-{project}-{short_name}'")
+    parser.add_argument("--project-prefix", metavar="TEMPLATE", help="the project-wide prefix (image "
+                        "repositories; default: {project}), e.g. 'globex-{project}'")
+    parser.add_argument("--name", action="append", default=[], metavar="KEY=TEMPLATE",
+                        help="one name that does not follow the prefix, e.g. api_service=orders-api (repeatable)")
 
 
 def _add_spec_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -157,19 +179,36 @@ def run_names(args: argparse.Namespace, cwd: Path) -> int:
                 for name in DEFAULT_PATHS}
     environments = run_environments(project, load_spec(settings["spec"].value).environment_names())
     selected = environments.parse_selection(args.env or ["all"])
-    print("\n".join(names_report(project, build_paths(settings, project, check=False), selected, environments)))
+    extra = [("flag", names)] if (names := _name_flags(args)) else []
+    check_templates("flags", names, "command line")
+    print("\n".join(names_report(project, build_paths(settings, project, check=False), selected, environments,
+                                 load_spec(settings["spec"].value), extra)))
     return 0
 
 
+def _name_flags(args: argparse.Namespace) -> dict[str, str]:
+    """--name-prefix, --project-prefix and --name KEY=TEMPLATE as a names table (prefixes first)."""
+    prefixes = {PREFIX: args.name_prefix, PROJECT_PREFIX: args.project_prefix}
+    names = {key: value for key, value in prefixes.items() if value}
+    return {**names, **parse_pairs("--name", args.name, "api_service=orders-api")}
+
+
 def run_init(args: argparse.Namespace, cwd: Path) -> int:
-    spec = resolve("spec", args.spec, ProjectConfig(), cwd=cwd, rootdir=project_root(cwd))  # no config file yet
-    environments = load_spec(spec.value).environment_names()  # the spec names the environments to configure
-    text = starter_config(args.project, parse_short_names(args.env, environments), environments,
-                          environment_tag=args.environment_tag, project_tag=args.project_tag,
-                          tfvars=args.tfvars, env_file=args.env_file)
-    output = cwd / args.output
-    write_starter(output, text, force=args.force)
-    print(f"envmatrix init: wrote {output}; next: `envmatrix names`, then `envmatrix audit -m declared`")
+    names = _name_flags(args)
+    check_templates("names", names, "command line")
+    answers = Answers(project=args.project, environment_tag=args.environment_tag, project_tag=args.project_tag,
+                      tfvars=args.tfvars, env_file=args.env_file, spec="matrix.yaml", waivers="waivers.yaml",
+                      names=names)
+    doc = None
+    if args.doc:
+        from envmatrix.document import read_document
+        from envmatrix.document.starter import starter_spec
+
+        doc = (starter_spec(read_document(cwd / args.doc)), cwd / args.doc)
+    request = InitRequest(answers, cwd / args.output, short_names=args.env, display_names=args.display,
+                          spec=cwd / args.spec if args.spec else None, doc=doc,
+                          regions=args.region, domains=args.domain, force=args.force)
+    print("\n".join(init_project(request)))
     return 0
 
 

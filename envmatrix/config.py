@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import string
 import tomllib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -27,7 +28,17 @@ from envmatrix import shipped
 from envmatrix.environments import Environments
 from envmatrix.errors import ConfigError
 from envmatrix.inputs import read_input_text
-from envmatrix.names import DEFAULT_PROJECT, Names, check_templates, effective_names
+from envmatrix.names import (
+    DEFAULT_PROJECT,
+    DEFAULTS,
+    SECRET_NAMES,
+    SECRET_TEMPLATE,
+    Names,
+    check_secret_template,
+    check_templates,
+    effective_names,
+    secret_reference,
+)
 from envmatrix.tls import RULE, plain_http_to_remote
 
 CONFIG_FILE = "envmatrix.toml"
@@ -78,6 +89,8 @@ class EnvConfig(_Section):
     base_url: CredentialUrl | None = None
     short_name: Identifier | None = None
     app_environment: StrictStr | None = None
+    #: the environment's name in report columns and failure lines (e.g. "UAT"); default: the long name
+    display_name: Annotated[StrictStr, StringConstraints(min_length=1, max_length=40)] | None = None
     #: one tfvars file or several, applied in order as Terraform applies -var-file (a later file's value wins)
     tfvars: StrictStr | Annotated[list[StrictStr], Field(min_length=1)] | None = None
     env_file: StrictStr | None = None
@@ -110,6 +123,25 @@ class GithubConfig(_Section):
     api_url: CredentialUrl | None = None
 
 
+class SecretsConfig(_Section):
+    """How a secret-class variable's secret is named under the secret prefix: a template, per-variable names."""
+
+    template: StrictStr = SECRET_TEMPLATE
+    #: variable -> secret name (``"name#json_key"`` for one JSON key of it); merged over DESIGN.md's exceptions
+    names: dict[StrictStr, StrictStr] = {}
+
+    def reference(self, variable: str) -> tuple[str, str | None]:
+        """(secret name, JSON key or None) of ``variable`` under this rule."""
+        return secret_reference(variable, self.template, {**SECRET_NAMES, **self.names})
+
+    def source(self, variable: str) -> str:
+        if variable in self.names:
+            return "[secrets.names]"
+        if variable in SECRET_NAMES:
+            return "default rule"
+        return "[secrets] template" if "template" in self.model_fields_set else "default rule"
+
+
 class PathsConfig(_Section):
     spec: StrictStr | None = None
     tfvars_root: StrictStr | None = None
@@ -132,6 +164,7 @@ class ProjectConfig(_Section):
     names: dict[StrictStr, StrictStr] = {}
     aws: AwsConfig = AwsConfig()
     github: GithubConfig = GithubConfig()
+    secrets: SecretsConfig = SecretsConfig()
     environments: dict[StrictStr, EnvConfig] = {}
     _source: Path | None = PrivateAttr(default=None)
 
@@ -153,6 +186,10 @@ class ProjectConfig(_Section):
     def short_name(self, env: str) -> str:
         return self.env(env).short_name or env
 
+    def display_names(self) -> dict[str, str]:
+        """env -> the configured display name (only those configured)."""
+        return {env: cfg.display_name for env, cfg in self.environments.items() if cfg.display_name}
+
     def app_environment(self, env: str, long_name: str) -> str:
         """The application's ENVIRONMENT value: ``app_environment``, else the spec's long name ``long_name``."""
         return self.env(env).app_environment or long_name
@@ -160,7 +197,7 @@ class ProjectConfig(_Section):
 
 _SECTIONS: dict[tuple[str, ...], type[BaseModel]] = {
     (): ProjectConfig, ("project",): ProjectSection, ("tags",): TagsConfig, ("paths",): PathsConfig,
-    ("aws",): AwsConfig, ("github",): GithubConfig, ("environments", "*"): EnvConfig,
+    ("aws",): AwsConfig, ("github",): GithubConfig, ("secrets",): SecretsConfig, ("environments", "*"): EnvConfig,
 }
 
 
@@ -213,6 +250,7 @@ def load_config(path: Path) -> ProjectConfig:
     config._source = path
     _check_paths(config, path)
     check_templates("names", config.names, str(path))
+    check_secret_template("secrets", config.secrets.template, str(path))
     for env, env_config in config.environments.items():
         check_templates(f"environments.{env}.names", env_config.names, str(path))
     return config
@@ -243,16 +281,20 @@ def run_environments(config: ProjectConfig, spec_names: Environments) -> Environ
     return spec_names.with_short_names(short_names(config))
 
 
-def name_sources(config: ProjectConfig, env: str) -> dict[str, tuple[str, str]]:
-    """Each resource name of ``env`` with its source: default template, [names] or [environments.<env>.names]."""
+def name_sources(config: ProjectConfig, env: str,
+                 extra: Sequence[tuple[str, Mapping[str, str]]] = ()) -> dict[str, tuple[str, str]]:
+    """Each resource name of ``env`` with its source: default template, a prefix, [names] or
+    [environments.<env>.names] (then ``extra`` layers, e.g. flags)."""
     label = config.label()
-    layers = [(f"{label} [names]", config.names), (f"{label} [environments.{env}.names]", config.env(env).names)]
+    layers = [(f"{label} [names]", config.names), (f"{label} [environments.{env}.names]", config.env(env).names),
+              *extra]
     return effective_names(env, layers, project=config.project.name, short_name=config.short_name(env))
 
 
 def env_names(config: ProjectConfig, env: str) -> Names:
     """Where ``env``'s resources are found under this config."""
-    return Names(env=env, **{key: value for key, (value, _source) in name_sources(config, env).items()})
+    chosen = name_sources(config, env)
+    return Names(env=env, **{key: value for key, (value, _source) in chosen.items() if key in DEFAULTS})
 
 
 def wanted_tags(config: ProjectConfig, env: str, spec_tags: dict[str, str]) -> dict[str, str]:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -167,6 +168,7 @@ class Environment:
         self.info = info
         self.evidence: list[Evidence] = []
         self.on_evidence: Callable[[Evidence], None] = lambda _evidence: None
+        self._deferred: list[Evidence] | None = None
 
     def __repr__(self) -> str:
         return f"Environment({self.name})"
@@ -258,8 +260,22 @@ class Environment:
         )
         self.evidence.append(evidence)
         self.on_evidence(evidence)
-        if not evidence.passed:
+        if not evidence.passed and self._deferred is not None:
+            self._deferred.append(evidence)
+        elif not evidence.passed:
             raise CheckFailed(evidence.message, evidence)
+
+    @contextmanager
+    def every(self) -> Iterator[None]:
+        """Inside, a failing ``expect`` is recorded and the check goes on; on leaving, one failure lists each
+        (one line each, the first first): a user fixing a list of names sees the whole list in one run."""
+        self._deferred = []
+        try:
+            yield
+        finally:
+            failed, self._deferred = self._deferred, None
+        if failed:
+            raise CheckFailed("\n".join(evidence.message for evidence in failed), failed[0])
 
 
 __all__ = ["MISSING", "Environment", "Paths", "Sources", "Suite"]

@@ -401,12 +401,21 @@ def pytest_runtest_makereport(
     """Findings and unavailable sources are one line each, not a traceback; a check's report carries its outcome."""
     report = yield
     if call.excinfo is not None and report.failed and isinstance(call.excinfo.value, CheckFailed | EnvmatrixError):
-        report.longrepr = str(call.excinfo.value)
+        report.longrepr = _displayed(item, str(call.excinfo.value))
     outcome = item.stash.get(OUTCOME_KEY, None)
     if outcome is not None:
         kind = failure_kind(item, call.excinfo.value) if report.failed and call.excinfo is not None else ""
         attach(report, replace(outcome, kind=kind))
     return report
+
+
+def _displayed(item: pytest.Item, text: str) -> str:
+    """Failure lines name the environment as the config displays it (``[environments.<env>] display_name``)."""
+    suite, env = item.config.stash.get(SUITE_KEY, None), _env_of(item)
+    display = suite.project.env(env).display_name if suite is not None and env else None
+    if not display or not env:
+        return text
+    return "\n".join(display + line[len(env):] if line.startswith(f"{env} ") else line for line in text.split("\n"))
 
 
 def failure_kind(item: pytest.Item, error: BaseException) -> Kind:

@@ -19,8 +19,9 @@ def test_secrets_placeholders(env: Environment) -> None:
     """Every secret-class variable is present and only a Secrets Manager placeholder, never a literal."""
     placeholder = env.suite.spec.defaults.secret_placeholder
     values = env.env_file.values
-    for name in env.spec.secrets.from_secrets_manager:
-        env.expect(env.env_file.path.name, name, placeholder, values.get(name, "<missing>"))
+    with env.every():  # every mismatch at once
+        for name in env.spec.secrets.from_secrets_manager:
+            env.expect(env.env_file.path.name, name, placeholder, values.get(name, "<missing>"))
 
 
 @check("NET-VPC-CIDR", layer="declared", area="security", row="security", evidence=True, severity="high")

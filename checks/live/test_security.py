@@ -16,13 +16,13 @@ from envmatrix.aws.checking import (
     tagged_resources,
     task_definition,
 )
+from envmatrix.aws.ecs import Container
 from envmatrix.aws.elasticache import CacheInventory
 from envmatrix.aws.network import NetworkInventory
 from envmatrix.aws.rds import RdsInventory
 from envmatrix.aws.rotation import UnreadableSchedule
 from envmatrix.aws.secrets import Secret, SecretsInventory, rotation_interval
 from envmatrix.aws.waf import WafInventory
-from envmatrix.names import secret_reference
 from envmatrix.spec import EnvironmentSpec
 from envmatrix.verdict import holds
 from envmatrix.wording import Figure, text
@@ -48,22 +48,28 @@ def test_secrets_placeholders(env: Environment) -> None:
     """Every secret-class variable comes from its Secrets Manager secret (``secrets``), never plain ``environment``."""
     secrets = env.live.section(SecretsInventory)
     prefix = env.live.names["secret_prefix"]
-    for role in ROLES:
-        resource, app = container(env, role)
-        for name in env.spec.secrets.from_secrets_manager:
-            short, key = secret_reference(name)
-            wanted = f"{prefix}{short}" + (f" JSON key {key}" if key else "")
-            value_from = app.secrets.get(name)
-            secret = secrets.by_arn(value_from) if value_from else None
-            if name in app.environment:
-                seen = "<plain text in environment>"
-            elif value_from is None:
-                seen = "<missing>"
-            else:
-                seen = f"secrets valueFrom {secret.name if secret else value_from}"
-                seen += f" JSON key {value_from.split(':')[-3]}" if value_from.endswith("::") else ""
-            env.expect(f"{resource}[{name}]", "delivery", wanted, seen, expected_text=f"secrets valueFrom {wanted}",
-                       ok=lambda want, got: got == f"secrets valueFrom {want}")
+    with env.every():  # every mismatch at once: a renamed secret is rarely the only one
+        for role in ROLES:
+            resource, app = container(env, role)
+            for name in env.spec.secrets.from_secrets_manager:
+                _expect_secret(env, secrets, resource, app, name, prefix)
+
+
+def _expect_secret(env: Environment, secrets: SecretsInventory, resource: str, app: Container, name: str,
+                   prefix: str) -> None:
+    short, key = env.suite.project.secrets.reference(name)
+    wanted = f"{prefix}{short}" + (f" JSON key {key}" if key else "")
+    value_from = app.secrets.get(name)
+    secret = secrets.by_arn(value_from) if value_from else None
+    if name in app.environment:
+        seen = "<plain text in environment>"
+    elif value_from is None:
+        seen = "<missing>"
+    else:
+        seen = f"secrets valueFrom {secret.name if secret else value_from}"
+        seen += f" JSON key {value_from.split(':')[-3]}" if value_from.endswith("::") else ""
+    env.expect(f"{resource}[{name}]", "delivery", wanted, seen, expected_text=f"secrets valueFrom {wanted}",
+               ok=lambda want, got: got == f"secrets valueFrom {want}")
 
 
 @check("SECRETS-NO-LITERALS", layer="live", area="security", row="security", evidence=True, severity="high")

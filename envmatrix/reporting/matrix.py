@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from envmatrix.catalog import LAYERS, OBSERVING, ROWS
@@ -136,12 +136,13 @@ def _layers(results: Sequence[CheckResult], envs: Sequence[str]) -> dict[str, li
 
 def build_matrix(results: Sequence[CheckResult], spec: Spec, environments: Sequence[str],
                  meta: dict[str, Any], catalogue: dict[str, list[str]] | None = None,
-                 figures: Figuring = no_figures) -> Matrix:
+                 figures: Figuring = no_figures, display_names: Mapping[str, str] | None = None) -> Matrix:
     """The whole report model; matrix.json is its dump, the HTML and Markdown render it.
 
     ``catalogue`` is catalog.evidence_catalogue() of the collecting process(es): which checks exist as evidence of
     each row, so a cell can say whether its evidence was not selected or does not exist yet (None: unknown).
     ``figures`` words each cell's live or observed figure (figures.figuring() of the checks collected).
+    ``display_names`` name environments in columns and failure lines (the config's; none: the long names).
     """
     envs = [env for env in spec.environments if env in environments] or list(spec.environments)
     failed = failures(results, envs)
@@ -154,7 +155,9 @@ def build_matrix(results: Sequence[CheckResult], spec: Spec, environments: Seque
             cells[env] = _cell(spec.env(env), row, here, anchors, catalogue, figures(row, env, here))
         rows.append(Row(id=row, anchor="row-" + row.replace("_", "-"), title=title, cells=cells))
     counts = Counter(cell.status for row in rows for cell in row.cells.values())
+    shown = {env: name for env, name in (display_names or {}).items() if env in envs} or None
     return Matrix(meta=dict(meta), environments=envs, long_names={env: spec.env(env).long_name for env in envs},
+                  display_names=shown,
                   layers=_layers(results, envs), summary=summarize(results),
                   statuses=[StatusCount(**item) for item in legend(dict(counts))], rows=rows, failures=failed,
                   results=_ordered(results, envs), evidence_catalogue=catalogue)

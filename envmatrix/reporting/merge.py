@@ -207,7 +207,8 @@ def merged_model(runs: Sequence[RunReports], spec: Spec, spec_path: Path) -> tup
     environments = [env for env in spec.environments if env in wanted]  # the spec's promotion order
     results = [result for run in runs for result in run.results()]
     meta = _meta(runs, environments, spec_path)
-    model = build_matrix(results, spec, environments, meta, _catalogue(runs), _figures(runs))
+    displays = {env: name for run in runs for env, name in (run.model.display_names or {}).items()}
+    model = build_matrix(results, spec, environments, meta, _catalogue(runs), _figures(runs), displays)
     model.changes = _changes(runs)
     gate = None
     if any(run.model.gate is not None for run in runs):

@@ -121,6 +121,8 @@ class Matrix(_Model):
     meta: dict[str, Any]
     environments: list[str]
     long_names: dict[str, str]
+    #: the configured display names (``[environments.<env>] display_name``); left out of matrix.json when none
+    display_names: dict[str, str] | None = None
     layers: dict[str, list[str]]
     summary: dict[str, int]
     statuses: list[StatusCount]
@@ -137,4 +139,18 @@ class Matrix(_Model):
         data = self.model_dump(by_alias=True)
         if "fail_on" not in self.model_fields_set:
             data.pop("fail_on")
+        if not self.display_names:
+            data.pop("display_names")
         return data
+
+    def column(self, env: str) -> str:
+        """The environment's name in a report: its display name, else its long name in title case."""
+        return (self.display_names or {}).get(env) or self.long_names.get(env, env).title()
+
+    def label(self, env: str) -> str:
+        """The environment in a failure line: its display name, else its canonical name."""
+        return (self.display_names or {}).get(env) or env
+
+    def line(self, message: str, env: str) -> str:
+        """A failure line naming the environment by its display name (as it is when none is configured)."""
+        return self.label(env) + message[len(env):] if message.startswith(f"{env} ") else message

@@ -78,9 +78,8 @@ def _cell(env: str, row: str, cell: Cell, shared: str = "") -> str:
 
 
 def _table(model: Matrix) -> str:
-    envs, long_names = model.environments, model.long_names
-    head = "".join(f'<th scope="col" data-env="{escape(e)}">{escape(long_names.get(e, e).title())}</th>'
-                   for e in envs)
+    envs = model.environments
+    head = "".join(f'<th scope="col" data-env="{escape(e)}">{escape(model.column(e))}</th>' for e in envs)
     body = []
     for row in model.rows:
         statuses = " ".join(sorted({row.cells[env].status for env in envs}))
@@ -146,7 +145,7 @@ def _failures(model: Matrix) -> str:
         waiver = f' <em>{escape(item.waiver)}</em>' if item.status == "waived" else ""
         kind = f', {escape(item.kind)}' if item.kind else ""
         items.append(f'<li id="{escape(item.anchor)}" data-status="{escape(item.status)}">'
-                     f'<strong>{escape(item.environment)} {escape(item.check_id)}</strong> '
+                     f'<strong>{escape(model.label(item.environment))} {escape(item.check_id)}</strong> '
                      f'({escape(item.layer)}, {escape(item.status)}{kind}{_severity(item)}){where}: '
                      f'<span class="msg">{escape(_own(item))}</span>{waiver}{_ownership(item)}</li>')
     return f'<h2>Findings</h2><ol class="failures" id="failures">{"".join(items)}</ol>'

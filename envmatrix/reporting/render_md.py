@@ -52,8 +52,7 @@ def _cell(env: str, cell: Cell) -> str:
 
 def _table(model: Matrix) -> list[str]:
     envs = model.environments
-    long_names = model.long_names
-    lines = ["| Feature | " + " | ".join(_text(long_names.get(e, e).title()) for e in envs) + " |",
+    lines = ["| Feature | " + " | ".join(_text(model.column(e)) for e in envs) + " |",
              "| --- |" + " --- |" * len(envs)]
     for row in model.rows:
         lines.append(f"| <a id=\"{_anchor(row.anchor)}\"></a>**{_text(row.title)}** | "
@@ -80,14 +79,13 @@ def _layers(entries: Sequence[Entry]) -> list[str]:
 def _evidence(model: Matrix) -> list[str]:
     """Each row's evidence folded: per environment, grouped by layer, check ids linking to their finding."""
     lines = ["", "## Evidence", ""]
-    long_names = model.long_names
     for row in model.rows:
         cells = [(env, row.cells[env]) for env in model.environments]
         icons = " ".join(look(cell.status).icon for _, cell in cells)
         # An HTML block: Markdown escapes mean nothing inside it, entities do.
         lines += [f"<details><summary>{html_text(row.title)} {icons}</summary>", ""]
         for env, cell in cells:
-            name = _text(long_names.get(env, env).title())
+            name = _text(model.column(env))
             lines.append(f"- **{name}**" + ("" if cell.entries else ": no check ran"))
             lines += _layers(cell.entries)
         lines += ["", "</details>"]
@@ -113,7 +111,7 @@ def _findings(model: Matrix) -> list[str]:
     for item in model.failures:
         waiver = f" — {_text(item.waiver)}" if item.status == "waived" else ""
         lines.append(f"{len(lines) + 1}. <a id=\"{_anchor(item.anchor)}\"></a>**{_text(item.status)}**"
-                     f"{_severity(item)} {_code(item.message)}{waiver}{_ownership(item)}")
+                     f"{_severity(item)} {_code(model.line(item.message, item.environment))}{waiver}{_ownership(item)}")
     return lines
 
 

@@ -155,7 +155,7 @@ class ReportBuilder:
         results = self.collector.results
         inherit_locations(results)
         model = build_matrix(results, self.suite.spec, self.suite.selected, self._meta(exitstatus),
-                             self._catalogue(), figuring(self._checks()))
+                             self._catalogue(), figuring(self._checks()), self.suite.project.display_names())
         if self.previous is not None:
             self.changes = compare(self.previous[0], self._snapshots(), self.suite.selected, self.previous[1])
             model.changes = self.changes

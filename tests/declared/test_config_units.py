@@ -117,13 +117,13 @@ def test_init_writes_a_config_that_names_reads(tmp_path: Path, monkeypatch: pyte
                  "--environment-tag", "env", "--project-tag", "app"]) == 0
     config = load_config(tmp_path / "envmatrix.toml")
     assert (config.project.name, config.tags.environment, config.short_name("production")) == ("acme", "env", "prod")
-    assert config.app_environment("staging", "staging") == "stage"
+    assert config.app_environment("staging", "staging") == "staging"  # no env file: the long name, not the short
     assert config.app_environment("dev", "development") == "development"
     assert main(["init", "--project", "acme"]) == 2  # never overwrites without --force
     capsys.readouterr()
     assert main(["names", "--spec", str(ROOT / "fixtures" / "matrix.yaml"), "--env", "prod"]) == 0
     out = capsys.readouterr().out
-    assert "production: short name prod, ENVIRONMENT=prod" in out
+    assert "production: short name prod, ENVIRONMENT=production\n" in out
     assert re.search(r"^\s*db\s+prod-acme-db\b", out, re.MULTILINE) and "(default template)" in out
     assert f"tfvars   {tmp_path}/infra/envs/prod/terraform.tfvars" in out
 
