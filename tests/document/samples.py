@@ -39,8 +39,9 @@ def sample_text() -> str:
     import yaml
 
     spec = yaml.safe_load(SPEC.read_text())["environments"]
-    parts = ["# Environment Management", "", "An example environment document of the shape envmatrix reads (`envmatrix spec check --doc`), "
-             "written from the project's own fixtures by `tests/document/samples.py`.", ""]
+    intro = ("An example environment document of the shape envmatrix reads (`envmatrix spec check --doc`), "
+             "written from the project's own fixtures by `tests/document/samples.py`.")
+    parts = ["# Environment Management", "", intro, ""]
     for env, long in _LONG.items():
         tfvars = (ROOT / "fixtures" / "tfvars" / env / "terraform.tfvars").read_text()
         variables = (ROOT / "fixtures" / "env" / f"{env}.env").read_text()
