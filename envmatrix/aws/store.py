@@ -6,7 +6,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from envmatrix.aws.session import clients_for
+from envmatrix.aws.session import access_label, clients_for, missing_credentials
 from envmatrix.aws.snapshot import Snapshot, take_snapshot, unavailable_snapshot
 from envmatrix.aws.target import AwsTarget, Wants
 from envmatrix.config import ProjectConfig, env_names
@@ -54,11 +54,20 @@ class SnapshotStore:
     def _take(self, env: str) -> Snapshot:
         target_config = self.project.env(env)
         names = env_names(self.project, env)
-        region = target_config.region or self.suite.tfvars(env).aws_region
+        declared = self.suite.tfvars(env).aws_region
+        region = target_config.region or declared
+        if region != declared:  # every read would find nothing of this environment's: say why once
+            return unavailable_snapshot(env, names, self.run_id, InventoryUnavailable(
+                env, "AWS", f"read region {region} ([environments.{env}] region), but this environment's tfvars "
+                            f"say {declared} (aws_region)"), region)
         try:
             clients = clients_for(env, target_config, self.project.aws, region)
         except InventoryUnavailable as exc:
-            return unavailable_snapshot(env, names, self.run_id, exc)
+            return unavailable_snapshot(env, names, self.run_id, exc, region)
+        problem = missing_credentials(clients, target_config)
+        if problem:
+            return unavailable_snapshot(env, names, self.run_id, InventoryUnavailable(env, "AWS", problem), region,
+                                        brief=f"no AWS credentials ({access_label(target_config)})")
         wants = Wants.from_spec(self.suite.spec.env(env))
         tag = (self.project.tags.environment, self.project.short_name(env))
         return take_snapshot(AwsTarget(env, names, clients, wants, tag), self.run_id)
