@@ -87,3 +87,20 @@ def test_the_wrong_region_is_said_once_and_the_header_shows_the_region_read(
     assert failed and all("read region eu-west-1" in text for text in failed.values())
     assert not any("expected present" in text for text in failed.values())
     assert "region eu-west-1" in json.loads((reports / "matrix.json").read_text())["meta"]["target"]
+
+
+def test_unconfigured_github_checks_fail_saying_how_to_configure_or_leave_them_out(
+        pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    offline_aws(monkeypatch, _closed_endpoint())
+    for name in ("ENVMATRIX_GITHUB_REPOSITORY", "ENVMATRIX_GITHUB_TOKEN", "GITHUB_TOKEN", "ENVMATRIX_GITHUB_API_URL",
+                 "ENVMATRIX_GITHUB_CA_BUNDLE"):
+        monkeypatch.delenv(name, raising=False)
+    selected = pytester.runpytest(*suite_args(tmp_path / "a", "--env=production", "-m", "github"))
+    failed = _check_lines(selected)
+    assert failed and "passed" not in selected.parseoutcomes() and "skipped" not in selected.parseoutcomes()
+    for text in failed.values():
+        assert "set [github] repository in envmatrix.toml" in text and "$ENVMATRIX_GITHUB_TOKEN" in text, text
+        assert '-m "<your selection> and not github"' in text, text
+    left_out = pytester.runpytest(*suite_args(tmp_path / "b", "--env=production", "-m", "live and not github"))
+    assert not any("test_gh_" in name for name in _check_lines(left_out))
+    assert "test_gh_" not in left_out.stdout.str()
