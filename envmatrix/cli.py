@@ -245,7 +245,8 @@ def _wait_for_interrupt() -> None:
 
 def serve_lines(aws: object) -> list[str]:
     """What ``sandbox serve`` prints: the endpoint and the shell exports (fake credentials)."""
-    endpoint, variables = getattr(aws, "endpoint", ""), getattr(aws, "env_vars", dict)()
+    endpoint: str = getattr(aws, "endpoint", "")
+    variables: dict[str, str] = getattr(aws, "env_vars", dict)()
     return [f"envmatrix sandbox serve: AWS endpoint {endpoint} (moto with envmatrix's fixes: ECS running count "
             "and circuit breaker on create, CodeDeploy alarms, ElastiCache NumCacheClusters, Cost Explorer bill; "
             "empty: provision it yourself)", "", "Use it from a shell (fake credentials):", *_exports(variables),

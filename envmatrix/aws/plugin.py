@@ -7,11 +7,11 @@ import uuid
 import pytest
 
 from envmatrix.aws.account import snapshot_account
-from envmatrix.aws.snapshot import Snapshot
 from envmatrix.aws.session import forget_sessions
+from envmatrix.aws.snapshot import Snapshot
 from envmatrix.aws.store import SnapshotStore, snapshot_file
-from envmatrix.config import ProjectConfig
 from envmatrix.catalog import info_of
+from envmatrix.config import ProjectConfig
 from envmatrix.escape import visible
 from envmatrix.plugin import ACCOUNT_KEY, CONFIG_KEY, RUN_KEY, SUITE_KEY
 from envmatrix.redact import redact_text

@@ -114,9 +114,9 @@ class ReportBuilder:
         for env, snapshot in snapshots.items():
             if snapshot.get("access"):
                 stopped.setdefault(str(snapshot["access"]), []).append(env)
+        no_access = [f"NO ACCESS ({', '.join(envs)}): {why}" for why, envs in stopped.items()]
         return ", ".join(part for part in (f"account {account}" if account else "", f"region {'/'.join(regions)}",
-                                           f"endpoint {endpoint}" if endpoint else "",
-                                           *(f"NO ACCESS ({', '.join(envs)}): {why}" for why, envs in stopped.items())) if part)
+                                           f"endpoint {endpoint}" if endpoint else "", *no_access) if part)
 
     def _meta(self, exitstatus: int) -> dict[str, Any]:
         doc = self.suite.spec.document

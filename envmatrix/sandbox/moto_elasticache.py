@@ -25,4 +25,4 @@ def install() -> None:
         return original(self, **kwargs)
 
     create_replication_group._envmatrix = True  # type: ignore[attr-defined]
-    ElastiCacheBackend.create_replication_group = create_replication_group  # type: ignore[method-assign]
+    ElastiCacheBackend.create_replication_group = create_replication_group  # type: ignore[method-assign,assignment]
