@@ -12,12 +12,17 @@ from envmatrix.aws.snapshot import Snapshot
 from envmatrix.aws.store import SnapshotStore, snapshot_file
 from envmatrix.catalog import info_of
 from envmatrix.config import ProjectConfig
+from envmatrix.errors import EnvmatrixError
 from envmatrix.escape import visible
 from envmatrix.plugin import ACCOUNT_KEY, CONFIG_KEY, RUN_KEY, SUITE_KEY
 from envmatrix.redact import redact_text
 
 RUN_ID = "envmatrix_live_run_id"
+#: layers whose checks read the snapshot
+READS_AWS = ("live", "drift")
 STORE_KEY = pytest.StashKey[SnapshotStore]()
+#: the NO ACCESS lines were said up front in this run (by the controller, once)
+SAID_KEY = pytest.StashKey[bool]()
 
 
 def _run_id(config: pytest.Config) -> str:
@@ -71,22 +76,39 @@ def _run_snapshots(store: SnapshotStore) -> dict[str, Snapshot]:
     return {env: snapshot for env, snapshot in found.items() if snapshot is not None}
 
 
-@pytest.hookimpl(trylast=True)
-def pytest_collection_finish(session: pytest.Session) -> None:
-    """Up front, before the first check runs: where live checks were collected, the environments are read now
-    (the snapshots every check shares) and an environment that cannot be read at all is said once, here.
-
-    Only where this process runs the checks (not an xdist controller, which collects nothing)."""
-    store = session.config.stash.get(STORE_KEY, None)
-    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
-    if store is None or hasattr(session.config, "workerinput") or reporter is None:
+def _say_no_access_up_front(config: pytest.Config, store: SnapshotStore) -> None:
+    """Read the selected environments now (the snapshots every check shares, one file per run) and say each
+    one that cannot be read at all, before the first check runs."""
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is None or config.option.collectonly or config.stash.get(SAID_KEY, False):
         return
-    live = [item for item in session.items if getattr(info_of(item), "layer", None) in ("live", "drift")]
-    if not live:
-        return
-    snapshots = {env: store.get(env) for env in store.suite.selected}
+    config.stash[SAID_KEY] = True
+    try:
+        snapshots = {env: store.get(env) for env in store.suite.selected}
+    except EnvmatrixError:
+        return  # e.g. a snapshot file that cannot be written: each check that needs it fails with the reason
     for line in no_access_lines(snapshots):
         reporter.write_line(line, red=True)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Up front, where this process runs the checks: if live or drift checks were collected."""
+    store = session.config.stash.get(STORE_KEY, None)
+    if store is None or hasattr(session.config, "workerinput"):
+        return
+    if any(getattr(info_of(item), "layer", None) in READS_AWS for item in session.items):
+        _say_no_access_up_front(session.config, store)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_node_collection_finished(node: object, ids: list[str]) -> None:
+    """Up front under xdist: the controller collects nothing, its first worker's ids say what runs (the shipped
+    layout: a check's folder is its layer); the workers then find the snapshots this run already took."""
+    config: pytest.Config = node.config  # type: ignore[attr-defined]
+    store = config.stash.get(STORE_KEY, None)
+    if store is not None and any(f"/{layer}/" in f"/{node_id}" for node_id in ids for layer in READS_AWS):
+        _say_no_access_up_front(config, store)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
