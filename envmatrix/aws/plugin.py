@@ -91,12 +91,15 @@ def _say_no_access_up_front(config: pytest.Config, store: SnapshotStore) -> None
         reporter.write_line(line, red=True)
 
 
-@pytest.hookimpl(trylast=True)
-def pytest_collection_finish(session: pytest.Session) -> None:
-    """Up front, where this process runs the checks: if live or drift checks were collected."""
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtestloop(session: pytest.Session) -> None:
+    """Up front, where this process runs the checks: once collection (and deselection) succeeded, if live or
+    drift checks are about to run. (An xdist controller runs none: see the next hook.)"""
     store = session.config.stash.get(STORE_KEY, None)
     if store is None or hasattr(session.config, "workerinput"):
         return
+    if session.testsfailed and not session.config.option.continue_on_collection_errors:
+        return  # collection failed: the run stops before any check
     if any(getattr(info_of(item), "layer", None) in READS_AWS for item in session.items):
         _say_no_access_up_front(session.config, store)
 

@@ -25,3 +25,15 @@ def test_the_selected_environments_missing_env_file_is_one_usage_error(project: 
     project.env_file("staging").unlink()
     assert_one_usage_error(project.run("--env=staging", "-m", "parity or drift"),
                            ("env file", "staging.env", "cannot read"))
+
+
+def test_an_input_error_while_generating_tests_is_one_usage_error(project: Project) -> None:
+    """A check module that reads a declared file to generate its tests (as the drift checks do) and meets a bad
+    one: exit 4 and one line, as a bad input at start-up, not a collection traceback (exit 2)."""
+    (project.path / "checks" / "declared" / "test_generated.py").write_text(
+        "from envmatrix.errors import EnvFileError\n\n"
+        "def pytest_generate_tests(metafunc):\n"
+        "    raise EnvFileError('fixtures/env/qa.env', 'cannot read: No such file or directory')\n\n"
+        "def test_generated():\n    pass\n")
+    assert_one_usage_error(project.run("--env=dev", "-m", "declared"),
+                           ("env file fixtures/env/qa.env: cannot read: No such file or directory",))
