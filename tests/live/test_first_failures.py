@@ -57,14 +57,13 @@ def test_no_credentials_is_one_line_up_front_then_every_check_fails_briefly(
     assert "NO ACCESS (dev, staging): no AWS credentials found" in header
 
 
-def test_a_profile_names_itself(pytester: pytest.Pytester, no_credentials: None, tmp_path: Path) -> None:
+def test_a_profile_names_itself(pytester: pytest.Pytester, no_credentials: None, monkeypatch: pytest.MonkeyPatch,
+                                tmp_path: Path) -> None:
     """A profile that exists without credentials: the line names it (and never a credential)."""
     config = tmp_path / "aws_config"
     config.write_text("[profile audit]\nregion = us-east-1\n")
     pytester.path.joinpath("envmatrix.toml").write_text('[environments.dev]\nprofile = "audit"\n')
-    import os
-
-    os.environ["AWS_CONFIG_FILE"] = str(config)  # restored by the fixture's monkeypatch
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
     result = pytester.runpytest(*suite_args(tmp_path / "reports", "--env=dev", "-m", "live and not github",
                                             f"--envmatrix-config={pytester.path / 'envmatrix.toml'}"))
     assert any(line.startswith(f"{NO_ACCESS}dev: no AWS credentials found (profile audit)")
