@@ -8,7 +8,7 @@ import pytest
 
 from envmatrix.aws.account import snapshot_account
 from envmatrix.aws.session import forget_sessions
-from envmatrix.aws.snapshot import Snapshot
+from envmatrix.aws.snapshot import Snapshot, access_text
 from envmatrix.aws.store import SnapshotStore, snapshot_file
 from envmatrix.catalog import info_of
 from envmatrix.config import ProjectConfig
@@ -61,13 +61,14 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
             config.stash[ACCOUNT_KEY] = account
 
 
-def no_access_lines(snapshots: dict[str, Snapshot]) -> list[str]:
-    """One line per reason no environment could be read at all (one account's missing credentials, a region),
-    naming every environment it stopped: what every failing check of theirs points at."""
+def no_access_lines(access: dict[str, str]) -> list[str]:
+    """One line per reason environments could not be read at all (environment -> its reason, "" where it could:
+    one account's missing credentials, a region), naming every environment it stops: what each of their
+    failing checks points at."""
     stopped: dict[str, list[str]] = {}
-    for env, snapshot in snapshots.items():
-        if snapshot.access:
-            stopped.setdefault(visible(redact_text(snapshot.access)), []).append(env)
+    for env, reason in access.items():
+        if reason:
+            stopped.setdefault(visible(redact_text(reason)), []).append(env)
     return [f"envmatrix live: NO ACCESS for {', '.join(envs)}: {reason}" for reason, envs in stopped.items()]
 
 
@@ -77,17 +78,20 @@ def _run_snapshots(store: SnapshotStore) -> dict[str, Snapshot]:
 
 
 def _say_no_access_up_front(config: pytest.Config, store: SnapshotStore) -> None:
-    """Read the selected environments now (the snapshots every check shares, one file per run) and say each
-    one that cannot be read at all, before the first check runs."""
+    """Before the first check runs: each selected environment that cannot be read at all, said once (nothing is
+    read or written here; the snapshots stay where the first check that needs one takes it)."""
     reporter = config.pluginmanager.get_plugin("terminalreporter")
     if reporter is None or config.option.collectonly or config.stash.get(SAID_KEY, False):
         return
     config.stash[SAID_KEY] = True
-    try:
-        snapshots = {env: store.get(env) for env in store.suite.selected}
-    except EnvmatrixError:
-        return  # e.g. a snapshot file that cannot be written: each check that needs it fails with the reason
-    for line in no_access_lines(snapshots):
+    access: dict[str, str] = {}
+    for env in store.suite.selected:
+        try:
+            blocked = store.blocked(env)
+        except EnvmatrixError:
+            continue  # its checks say why
+        access[env] = access_text(blocked[0]) if blocked else ""
+    for line in no_access_lines(access):
         reporter.write_line(line, red=True)
 
 
@@ -107,7 +111,7 @@ def pytest_runtestloop(session: pytest.Session) -> None:
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_node_collection_finished(node: object, ids: list[str]) -> None:
     """Up front under xdist: the controller collects nothing, its first worker's ids say what runs (the shipped
-    layout: a check's folder is its layer); the workers then find the snapshots this run already took."""
+    layout: a check's folder is its layer)."""
     config: pytest.Config = node.config  # type: ignore[attr-defined]
     store = config.stash.get(STORE_KEY, None)
     if store is not None and any(f"/{layer}/" in f"/{node_id}" for node_id in ids for layer in READS_AWS):
@@ -119,7 +123,8 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: p
     if store is None or hasattr(config, "workerinput"):
         return
     snapshots = _run_snapshots(store)
-    for line in no_access_lines(snapshots):  # again here, next to the short summary, whatever ran the checks
+    # again here, next to the short summary, whatever process ran the checks
+    for line in no_access_lines({env: snapshot.access for env, snapshot in snapshots.items()}):
         terminalreporter.write_line(line, red=True)
     for env, snapshot in snapshots.items():
         file = snapshot_file(store.suite.paths.reports, env)

@@ -163,6 +163,10 @@ def unavailable_snapshot(env: str, names: Names, run_id: str, error: InventoryUn
         run_id=run_id, environment=env, taken_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         seconds=0.0, api_calls=0, names=as_dict(names),
         unavailable={name: (error.resource, error.reason) for name in (section.name for section in SECTIONS)},
-        region=region, access=f"{error.resource}: {error.reason}" if error.resource != "AWS" else error.reason,
-        access_brief=brief,
+        region=region, access=access_text(error), access_brief=brief,
     )
+
+
+def access_text(error: InventoryUnavailable) -> str:
+    """The one line saying why an environment could not be read at all (its resource, unless that is AWS)."""
+    return f"{error.resource}: {error.reason}" if error.resource != "AWS" else error.reason
