@@ -259,6 +259,11 @@ def run_serve(args: argparse.Namespace) -> int:
 
     if not 0 <= args.port <= 65535:
         raise UsageError(f"--port: {args.port} is not a TCP port (0-65535)")
+    given = [f"--{name.replace('_', '-')}" for name in ("env", "spec", "tfvars_root", "env_root", "envmatrix_config")
+             if getattr(args, name)]
+    if given:
+        raise UsageError(f"sandbox serve starts empty: {', '.join(given)}: "
+                         "only `envmatrix sandbox` provisions from them")
     region = args.region or os.environ.get("AWS_DEFAULT_REGION") or DEFAULT_REGION
     aws = start_server(region, port=args.port, settled=True)
     try:

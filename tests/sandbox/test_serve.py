@@ -124,3 +124,11 @@ def test_ctrl_c_stops_it_and_frees_the_port(served: Served) -> None:
     assert "envmatrix sandbox serve: stopped" in rest
     with pytest.raises(OSError):
         socket.create_connection(("127.0.0.1", served.port), timeout=2).close()
+
+
+def test_serve_refuses_the_provisioning_options(capsys: pytest.CaptureFixture[str]) -> None:
+    from envmatrix.cli import main
+
+    assert main(["sandbox", "serve", "--env=dev", "--port=0"]) == 2
+    assert capsys.readouterr().err.strip() == ("envmatrix: error: sandbox serve starts empty: --env: only "
+                                                "`envmatrix sandbox` provisions from them")
