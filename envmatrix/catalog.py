@@ -31,6 +31,7 @@ MARKERS: dict[str, str] = {
     "flags": "area: feature flags and application behaviour (debug, JWT, registration, ...)",
     "monitoring": "area: monitoring and alerting",
     "cost": "area: monthly cost (budgets)",
+    "github": "checks read from GitHub (approvals, branch protection): need [github] repository and a token",
     "creates_users": "smoke test that registers new users (not run where real customer data lives)",
 }
 

@@ -6,6 +6,7 @@ document or starts one from it; ``envmatrix merge`` merges the reports of sharde
 from __future__ import annotations
 
 import argparse
+import os
 import shlex
 import signal
 import sys
@@ -32,6 +33,8 @@ from envmatrix.starter import Answers, InitRequest, init_project, names_report, 
 
 #: Exported service variables a user may print; smoke credentials (passwords, basic auth) never are.
 _PRINTABLE_PREFIXES = ("ENVMATRIX_BASE_URL_", "ENVMATRIX_RESOLVE", "ENVMATRIX_CA_BUNDLE")
+#: ``sandbox serve``'s region when neither --region nor $AWS_DEFAULT_REGION names one (moto's own default).
+DEFAULT_REGION = "us-east-1"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -46,8 +49,14 @@ def _parser() -> argparse.ArgumentParser:
                     "its reports folder. Default: every layer, --env=all; your options follow and win.")
     sandbox = commands.add_parser(
         "sandbox", help="run the embedded sandbox (moto server + reference services on loopback) until Ctrl-C",
-        description="Start the embedded sandbox, print how to reach it, and wait until Ctrl-C.",
+        description="Start the embedded sandbox, print how to reach it, and wait until Ctrl-C. "
+                    "`envmatrix sandbox serve`: only the sandbox's moto server (its fixes to moto included), "
+                    "empty, for your own provisioning.",
     )
+    sandbox.add_argument("action", nargs="?", choices=("serve",),
+                         help="serve: start the moto server empty (nothing provisioned) and print its endpoint")
+    sandbox.add_argument("--region", default=None,
+                         help="serve: the region to export (default: $AWS_DEFAULT_REGION, else us-east-1)")
     sandbox.add_argument("--env", action="append", default=[], metavar="NAME",
                          help="environment(s) to provision: the spec's names, long names or aliases (default: all)")
     for name, text in (("spec", "the documented matrix (YAML)"),
@@ -277,9 +286,43 @@ def _wait_for_interrupt() -> None:
     stop.wait()
 
 
+def serve_lines(aws: object) -> list[str]:
+    """What ``sandbox serve`` prints: the endpoint and the shell exports (fake credentials)."""
+    endpoint: str = getattr(aws, "endpoint", "")
+    variables: dict[str, str] = getattr(aws, "env_vars", dict)()
+    return [f"envmatrix sandbox serve: AWS endpoint {endpoint} (moto with envmatrix's fixes: ECS running count "
+            "and circuit breaker on create, CodeDeploy alarms, ElastiCache NumCacheClusters, Cost Explorer bill; "
+            "empty: provision it yourself)", "", "Use it from a shell (fake credentials):", *_exports(variables),
+            "", "Ctrl-C stops it (everything in it is forgotten)."]
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    """``envmatrix sandbox serve``: the sandbox's moto server, empty, until Ctrl-C."""
+    from envmatrix.sandbox.aws import start_server
+
+    if not 0 <= args.port <= 65535:
+        raise UsageError(f"--port: {args.port} is not a TCP port (0-65535)")
+    given = [f"--{name.replace('_', '-')}" for name in ("env", "spec", "tfvars_root", "env_root", "envmatrix_config")
+             if getattr(args, name)]
+    if given:
+        raise UsageError(f"sandbox serve starts empty: {', '.join(given)}: "
+                         "only `envmatrix sandbox` provisions from them")
+    region = args.region or os.environ.get("AWS_DEFAULT_REGION") or DEFAULT_REGION
+    aws = start_server(region, port=args.port, settled=True)
+    try:
+        print("\n".join(serve_lines(aws)), flush=True)
+        _wait_for_interrupt()
+    finally:
+        aws.stop()
+        print("envmatrix sandbox serve: stopped", flush=True)
+    return 0
+
+
 def run_sandbox(args: argparse.Namespace) -> int:
     from envmatrix.sandbox.runner import start_sandbox
 
+    if args.action == "serve":
+        return run_serve(args)
     suite = build_suite(args, Path.cwd())
     if not 0 <= args.port <= 65535:
         raise UsageError(f"--port: {args.port} is not a TCP port (0-65535)")

@@ -13,7 +13,7 @@ from envmatrix.catalog import CheckInfo
 from envmatrix.config import ProjectConfig, Setting, env_names, run_environments, wanted_tags
 from envmatrix.declared import EnvFile, Tfvars, load_env_file, load_tfvars
 from envmatrix.environments import Environments
-from envmatrix.errors import EnvmatrixError, UsageError
+from envmatrix.errors import EnvmatrixError, InputError, UsageError
 from envmatrix.locations import LOCATED_LAYERS, locate
 from envmatrix.names import Names
 from envmatrix.spec import EnvironmentSpec, Spec
@@ -150,6 +150,20 @@ class Suite:
         if env not in self._env_files:
             self._env_files[env] = load_env_file(self.paths.env_file(env))
         return self._env_files[env]
+
+    def readable_env_files(self) -> list[EnvFile]:
+        """Every environment's env file that can be read, for what collection derives from them all: the selected
+        ones (checked when the run started) and the others' where they load. An environment that is not selected
+        is not an input of this run: its missing or broken file stops nothing here; the parity checks, which
+        compare it, fail naming it."""
+        found = []
+        for env in self.spec.environments:
+            try:
+                found.append(self.env_file(env))
+            except InputError:
+                if env in self.selected:
+                    raise
+        return found
 
     def load_selected(self) -> None:
         """Fail early (one message) if the selected environments' declared inputs are malformed."""

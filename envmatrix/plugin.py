@@ -52,6 +52,8 @@ USAGE_KEY = pytest.StashKey[str]()
 USAGE_OUTPUT = "envmatrix_usage_error"
 #: (option, value) of each envmatrix option given as two words (``--reports-dir DIR``), from the command line
 SPACE_FORM_KEY = pytest.StashKey[list[tuple[str, str]]]()
+#: an input error met while collecting (a check's pytest_generate_tests read a file): one usage error, not a trace
+COLLECT_ERROR_KEY = pytest.StashKey[str]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -190,6 +192,7 @@ def pytest_configure(config: pytest.Config) -> None:
     moved = _moved_rootdir(config)
     if moved:
         raise pytest.UsageError(moved)
+    config.pluginmanager.register(CollectionGuard(), "envmatrix-collection-guard")
     try:
         config.stash[SUITE_KEY] = _load(config)
     except EnvmatrixError as exc:
@@ -345,8 +348,24 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         terminalreporter.write_line(f"ERROR: {config.stash[USAGE_KEY]}", red=True)
 
 
+class CollectionGuard:
+    """A bad input met while a check module generates its tests (it reads the declared files) is the run's one
+    usage error (exit 4), as at configure time: never a collection traceback (exit 2)."""
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_generate_tests(self, metafunc: pytest.Metafunc) -> Generator[None, None, None]:
+        try:
+            return (yield)
+        except EnvmatrixError as exc:
+            metafunc.config.stash.setdefault(COLLECT_ERROR_KEY, str(exc))
+            raise pytest.Collector.CollectError(str(exc)) from None  # its collection report: this one line
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if COLLECT_ERROR_KEY in config.stash:
+        _refuse(config, items, config.stash[COLLECT_ERROR_KEY])
+        return
     if not any(_env_of(item) for item in items):
         return
     suite = get_suite(config)

@@ -16,12 +16,13 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """One test per variable found in any environment's env file.
 
     Every environment of the spec, not only the selected ones: an environment gets the same checks whatever else
-    runs beside it, so sharded runs (envmatrix merge) check what one --env=all run checks.
+    runs beside it, so sharded runs (envmatrix merge) check what one --env=all run checks. An unselected
+    environment whose env file cannot be read adds nothing (its file is not this run's input).
     """
     if metafunc.definition.originalname != "test_drift_app_env":
         return
     suite = get_suite(metafunc.config)
-    keys = sorted({key for env in suite.spec.environments for key in suite.env_file(env).values})
+    keys = sorted({key for env_file in suite.readable_env_files() for key in env_file.values})
     metafunc.parametrize("variable", keys)
 
 

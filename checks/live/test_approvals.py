@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from envmatrix import Environment, check
 from envmatrix.github import GithubSnapshot
 from envmatrix.github.evidence import (
@@ -12,6 +14,9 @@ from envmatrix.github.evidence import (
     status_check_names,
 )
 from envmatrix.spec import Approvals, EnvironmentSpec
+
+#: read from GitHub, not AWS: ``-m "live and not github"`` leaves them out where GitHub is not configured
+pytestmark = pytest.mark.github
 
 
 def _has_approvals(spec: EnvironmentSpec) -> bool:

@@ -8,12 +8,21 @@ import pytest
 
 from envmatrix.aws.account import snapshot_account
 from envmatrix.aws.session import forget_sessions
+from envmatrix.aws.snapshot import Snapshot, access_text
 from envmatrix.aws.store import SnapshotStore, snapshot_file
+from envmatrix.catalog import info_of
 from envmatrix.config import ProjectConfig
+from envmatrix.errors import EnvmatrixError
+from envmatrix.escape import visible
 from envmatrix.plugin import ACCOUNT_KEY, CONFIG_KEY, RUN_KEY, SUITE_KEY
+from envmatrix.redact import redact_text
 
 RUN_ID = "envmatrix_live_run_id"
+#: layers whose checks read the snapshot
+READS_AWS = ("live", "drift")
 STORE_KEY = pytest.StashKey[SnapshotStore]()
+#: the NO ACCESS lines were said up front in this run (by the controller, once)
+SAID_KEY = pytest.StashKey[bool]()
 
 
 def _run_id(config: pytest.Config) -> str:
@@ -52,17 +61,77 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
             config.stash[ACCOUNT_KEY] = account
 
 
+def no_access_lines(access: dict[str, str]) -> list[str]:
+    """One line per reason environments could not be read at all (environment -> its reason, "" where it could:
+    one account's missing credentials, a region), naming every environment it stops: what each of their
+    failing checks points at."""
+    stopped: dict[str, list[str]] = {}
+    for env, reason in access.items():
+        if reason:
+            stopped.setdefault(visible(redact_text(reason)), []).append(env)
+    return [f"envmatrix live: NO ACCESS for {', '.join(envs)}: {reason}" for reason, envs in stopped.items()]
+
+
+def _run_snapshots(store: SnapshotStore) -> dict[str, Snapshot]:
+    found = {env: snapshot_file(store.suite.paths.reports, env).of_run(store.run_id) for env in store.suite.selected}
+    return {env: snapshot for env, snapshot in found.items() if snapshot is not None}
+
+
+def _say_no_access_up_front(config: pytest.Config, store: SnapshotStore) -> None:
+    """Before the first check runs: each selected environment that cannot be read at all, said once (nothing is
+    read or written here; the snapshots stay where the first check that needs one takes it)."""
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is None or config.option.collectonly or config.stash.get(SAID_KEY, False):
+        return
+    config.stash[SAID_KEY] = True
+    access: dict[str, str] = {}
+    for env in store.suite.selected:
+        try:
+            blocked = store.blocked(env)
+        except EnvmatrixError:
+            continue  # its checks say why
+        access[env] = access_text(blocked[0]) if blocked else ""
+    for line in no_access_lines(access):
+        reporter.write_line(line, red=True)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtestloop(session: pytest.Session) -> None:
+    """Up front, where this process runs the checks: once collection (and deselection) succeeded, if live or
+    drift checks are about to run. (An xdist controller runs none: see the next hook.)"""
+    store = session.config.stash.get(STORE_KEY, None)
+    if store is None or hasattr(session.config, "workerinput"):
+        return
+    if session.testsfailed and not session.config.option.continue_on_collection_errors:
+        return  # collection failed: the run stops before any check
+    if any(getattr(info_of(item), "layer", None) in READS_AWS for item in session.items):
+        _say_no_access_up_front(session.config, store)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_node_collection_finished(node: object, ids: list[str]) -> None:
+    """Up front under xdist: the controller collects nothing, its first worker's ids say what runs (the shipped
+    layout: a check's folder is its layer)."""
+    config: pytest.Config = node.config  # type: ignore[attr-defined]
+    store = config.stash.get(STORE_KEY, None)
+    if store is not None and any(f"/{layer}/" in f"/{node_id}" for node_id in ids for layer in READS_AWS):
+        _say_no_access_up_front(config, store)
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
     store = config.stash.get(STORE_KEY, None)
     if store is None or hasattr(config, "workerinput"):
         return
-    for env in store.suite.selected:
+    snapshots = _run_snapshots(store)
+    # again here, next to the short summary, whatever process ran the checks
+    for line in no_access_lines({env: snapshot.access for env, snapshot in snapshots.items()}):
+        terminalreporter.write_line(line, red=True)
+    for env, snapshot in snapshots.items():
         file = snapshot_file(store.suite.paths.reports, env)
-        snapshot = file.of_run(store.run_id)
-        if snapshot is None:
-            continue
         terminalreporter.write_line(f"envmatrix live: {env} snapshot {file.path} ({snapshot.api_calls} AWS calls, "
                                     f"{snapshot.seconds:.2f} s, client setup {snapshot.setup_seconds:.2f} s)")
+        if snapshot.access:
+            continue  # said once above, not once per section
         for section, (resource, reason) in sorted(snapshot.unavailable.items()):
             terminalreporter.write_line(f"envmatrix live: {env} {section} UNAVAILABLE: cannot read {resource}: "
                                         f"{reason}", red=True)

@@ -166,6 +166,32 @@ def use_emulator_endpoint(client: Any, endpoint: str) -> None:
     client.meta.events.register("before-send.s3-control", rewrite, unique_id="envmatrix-emulator-s3control")
 
 
+def access_label(target: EnvConfig) -> str:
+    """Where an environment's credentials come from, as its configuration says (never a credential)."""
+    via = f"profile {target.profile}" if target.profile else "the default credential chain"
+    return f"role {target.role_arn} assumed with {via}" if target.role_arn else via
+
+
+def missing_credentials(clients: Clients, target: EnvConfig) -> str:
+    """"" when the session has credentials, else one line saying so and where they were looked for.
+
+    Resolved once, before any read: without credentials every call would fail alike, once per section and check.
+    """
+    from botocore.exceptions import BotoCoreError
+
+    try:
+        found = clients.session.get_credentials()
+    except BotoCoreError as exc:
+        return f"no usable AWS credentials ({access_label(target)}): {exc}"
+    if found is not None:
+        return ""
+    where = (f"profile {target.profile}" if target.profile else "the default chain: environment variables "
+             "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE, shared credentials and config files, SSO, "
+             "instance or container role")
+    return (f"no AWS credentials found ({where}); set one, or a profile or role_arn under "
+            f"[environments.<name>] in envmatrix.toml")
+
+
 _cache: dict[tuple[str | None, ...], Clients] = {}
 _cache_lock = threading.Lock()
 

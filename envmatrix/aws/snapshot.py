@@ -42,7 +42,10 @@ SECTION_OF: dict[type[BaseModel], str] = {section.model: section.name for sectio
 
 #: Fields of every snapshot that are not a section's inventory.
 NOT_SECTIONS = ("run_id", "environment", "taken_at", "seconds", "setup_seconds", "api_calls", "section_seconds",
-                "names", "unavailable")
+                "names", "unavailable", "region", "access", "access_brief")
+#: What every check of an environment that could not be read at all says after its reason: the one line per
+#: account the terminal summary (and the report's header) carries.
+ACCESS_POINTER = "see 'envmatrix live: NO ACCESS'"
 
 
 class Snapshot(Model):
@@ -77,6 +80,13 @@ class Snapshot(Model):
     db_clusters: DbClustersInventory | None = None
     #: section -> [resource, reason] for every section that could not be read
     unavailable: dict[str, tuple[str, str]] = {}
+    #: the region read (the clients'), shown in the reports' header
+    region: str = ""
+    #: why nothing of the environment could be read (no credentials, a profile or role that fails, a region
+    #: other than its tfvars'): one line, said once per account; "" when it could be read
+    access: str = ""
+    #: ``access`` in a few words: what each check of the environment says, pointing at the line
+    access_brief: str = ""
 
     def section(self, model: type[M]) -> M:
         """The inventory of type ``model`` (``snapshot.section(RdsInventory)``); InventoryUnavailable if its section
@@ -89,7 +99,10 @@ class Snapshot(Model):
         return found
 
     def require(self, name: str) -> None:
-        """Raise InventoryUnavailable with the original reason if section ``name`` could not be read."""
+        """Raise InventoryUnavailable with the original reason if section ``name`` could not be read; where the
+        environment could not be read at all, its one line (said once in full, in the summary) and a pointer."""
+        if self.access:
+            raise InventoryUnavailable(self.environment, "AWS", f"{self.access_brief or self.access}; {ACCESS_POINTER}")
         if name in self.unavailable:
             resource, reason = self.unavailable[name]
             raise InventoryUnavailable(self.environment, resource, reason)
@@ -138,14 +151,22 @@ def take_snapshot(target: AwsTarget, run_id: str, *, workers: int | None = None)
         run_id=run_id, environment=target.env, taken_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         seconds=round(time.perf_counter() - started, 3), setup_seconds=round(started - setup_started, 3),
         api_calls=calls_for(target.env) - before, section_seconds=timings,
-        names=as_dict(target.names), unavailable=unavailable, **sections,
+        names=as_dict(target.names), unavailable=unavailable, region=target.clients.region, **sections,
     )
 
 
-def unavailable_snapshot(env: str, names: Names, run_id: str, error: InventoryUnavailable) -> Snapshot:
-    """A snapshot that could not be started at all (no session): every section carries the same reason."""
+def unavailable_snapshot(env: str, names: Names, run_id: str, error: InventoryUnavailable,
+                         region: str = "", brief: str = "") -> Snapshot:
+    """A snapshot that could not be started at all (no session, no credentials, the wrong region): every section
+    carries the same reason, and ``access`` says it once."""
     return Snapshot(
         run_id=run_id, environment=env, taken_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         seconds=0.0, api_calls=0, names=as_dict(names),
         unavailable={name: (error.resource, error.reason) for name in (section.name for section in SECTIONS)},
+        region=region, access=access_text(error), access_brief=brief,
     )
+
+
+def access_text(error: InventoryUnavailable) -> str:
+    """The one line saying why an environment could not be read at all (its resource, unless that is AWS)."""
+    return f"{error.resource}: {error.reason}" if error.resource != "AWS" else error.reason

@@ -6,7 +6,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from envmatrix.aws.session import clients_for
+from envmatrix.aws.session import access_label, clients_for, missing_credentials
 from envmatrix.aws.snapshot import Snapshot, take_snapshot, unavailable_snapshot
 from envmatrix.aws.target import AwsTarget, Wants
 from envmatrix.config import ProjectConfig, env_names
@@ -51,14 +51,37 @@ class SnapshotStore:
     def _shared(self, env: str) -> Snapshot:
         return snapshot_file(self.suite.paths.reports, env).shared(self.run_id, lambda: self._take(env))
 
-    def _take(self, env: str) -> Snapshot:
+    def region(self, env: str) -> str:
+        """The region the environment is read in: its configured one, else its tfvars ``aws_region``."""
+        return self.project.env(env).region or self.suite.tfvars(env).aws_region
+
+    def blocked(self, env: str) -> tuple[InventoryUnavailable, str] | None:
+        """Why nothing of ``env`` can be read, with a few words for each of its checks; None when it can be.
+
+        Found before any read (no AWS call, except taking a configured role): the region is not its tfvars',
+        the profile or role fails, or there are no credentials. Every read would then fail (or find nothing)
+        alike, once per section and per check: the run says it once instead."""
         target_config = self.project.env(env)
-        names = env_names(self.project, env)
-        region = target_config.region or self.suite.tfvars(env).aws_region
+        declared, region = self.suite.tfvars(env).aws_region, self.region(env)
+        if region != declared:
+            return InventoryUnavailable(env, "AWS", f"read region {region} ([environments.{env}] region), but this "
+                                                    f"environment's tfvars say {declared} (aws_region)"), ""
         try:
             clients = clients_for(env, target_config, self.project.aws, region)
         except InventoryUnavailable as exc:
-            return unavailable_snapshot(env, names, self.run_id, exc)
+            return exc, ""
+        problem = missing_credentials(clients, target_config)
+        if problem:
+            return InventoryUnavailable(env, "AWS", problem), f"no AWS credentials ({access_label(target_config)})"
+        return None
+
+    def _take(self, env: str) -> Snapshot:
+        target_config = self.project.env(env)
+        names, region = env_names(self.project, env), self.region(env)
+        blocked = self.blocked(env)
+        if blocked is not None:
+            return unavailable_snapshot(env, names, self.run_id, blocked[0], region, brief=blocked[1])
+        clients = clients_for(env, target_config, self.project.aws, region)  # made by blocked(), kept per process
         wants = Wants.from_spec(self.suite.spec.env(env))
         tag = (self.project.tags.environment, self.project.short_name(env))
         return take_snapshot(AwsTarget(env, names, clients, wants, tag), self.run_id)

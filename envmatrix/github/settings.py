@@ -38,6 +38,8 @@ class GithubSettings:
             missing.append(f"no repository: set [github] repository in envmatrix.toml or ${REPOSITORY_VARIABLE}")
         if not self.token:
             missing.append(f"no GitHub token: set ${TOKEN_VARIABLES[0]} or ${TOKEN_VARIABLES[1]} (read-only)")
+        if missing:  # the checks still fail when selected (closed); leaving them out is the user's explicit choice
+            missing.append('or leave the GitHub checks out: -m "<your selection> and not github"')
         return missing
 
 

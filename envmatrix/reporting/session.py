@@ -105,11 +105,19 @@ class ReportBuilder:
         """"sandbox", or the account (when the snapshots name it) and region(s) the run read."""
         if self.suite.sandbox:
             return "sandbox"
-        regions = sorted({self.suite.spec.env(env).region for env in self.suite.selected})
+        snapshots = self._snapshots()
+        # the region each snapshot was read in; the spec's where no snapshot says (a run without the live layer)
+        regions = sorted({str(snapshots.get(env, {}).get("region") or self.suite.spec.env(env).region)
+                          for env in self.suite.selected})
         account = self.config.stash.get(ACCOUNT_KEY, "")  # the typed snapshots' identity (the live layer's)
         endpoint = os.environ.get("AWS_ENDPOINT_URL")
+        stopped: dict[str, list[str]] = {}
+        for env, snapshot in snapshots.items():
+            if snapshot.get("access"):
+                stopped.setdefault(str(snapshot["access"]), []).append(env)
+        no_access = [f"NO ACCESS ({', '.join(envs)}): {why}" for why, envs in stopped.items()]
         return ", ".join(part for part in (f"account {account}" if account else "", f"region {'/'.join(regions)}",
-                                           f"endpoint {endpoint}" if endpoint else "") if part)
+                                           f"endpoint {endpoint}" if endpoint else "", *no_access) if part)
 
     def _meta(self, exitstatus: int) -> dict[str, Any]:
         doc = self.suite.spec.document

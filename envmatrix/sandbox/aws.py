@@ -19,7 +19,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from envmatrix.context import Suite
 from envmatrix.errors import EnvmatrixError
-from envmatrix.sandbox.moto_process import LOOPBACK, READY
+from envmatrix.sandbox.moto_process import LOOPBACK, READY, SETTLED
 from envmatrix.sandbox.provision import provision_env
 from envmatrix.sandbox.provision_ops import bill, queue_bill
 from envmatrix.sandbox.provision_target import SANDBOX_CREDENTIALS, ProvisionTarget, SandboxClients
@@ -109,7 +109,7 @@ def provision(suite: Suite, clients: SandboxClients, environments: Iterable[str]
 class MotoProcess:
     """A moto server in a child process, serving on a loopback socket bound here (port known at once)."""
 
-    def __init__(self, region: str, port: int = 0) -> None:
+    def __init__(self, region: str, port: int = 0, *, settled: bool = False) -> None:
         listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
@@ -122,7 +122,8 @@ class MotoProcess:
         self._stderr = tempfile.TemporaryFile()
         try:
             self._process = subprocess.Popen(
-                [sys.executable, "-m", "envmatrix.sandbox.moto_process", str(listener.fileno()), region],
+                [sys.executable, "-m", "envmatrix.sandbox.moto_process", str(listener.fileno()), region,
+                 *([SETTLED] if settled else [])],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr,
                 pass_fds=[listener.fileno()], text=True,
                 env={**os.environ, "MOTO_EC2_LOAD_DEFAULT_AMIS": "false"},
@@ -159,6 +160,28 @@ SERVICES = ("ec2", "elbv2", "acm", "wafv2", "rds", "elasticache", "s3", "secrets
 START_TIMEOUT = 60.0
 
 
+def start_server(region: str, *, port: int = 0, settled: bool = False) -> RunningAws:
+    """Start the sandbox's moto server (its fixes installed) on a loopback port, empty, and wait until it serves.
+
+    ``settled``: created ECS services start with their tasks running (``envmatrix sandbox serve``).
+    """
+    try:
+        server = MotoProcess(region, port, settled=settled)
+    except OSError as exc:
+        where = f"{LOOPBACK}:{port}" if port else LOOPBACK
+        raise SandboxError(f"sandbox: cannot start the moto server on {where}: {exc.strerror or exc}") from None
+    running = RunningAws(endpoint=f"http://{LOOPBACK}:{server.port}", region=region, environments=(),
+                         _server=server)
+    try:
+        for service in SERVICES:  # made while the server process boots
+            running.client(service)
+        server.wait_ready(START_TIMEOUT)
+    except BaseException:
+        running.stop()
+        raise
+    return running
+
+
 def start_aws(suite: Suite, environments: Iterable[str] | None = None, *, port: int = 0) -> RunningAws:
     """Start a moto server on a loopback port (default: a free one) and provision the environments.
 
@@ -166,18 +189,8 @@ def start_aws(suite: Suite, environments: Iterable[str] | None = None, *, port: 
     is called or this process exits.
     """
     envs = tuple(environments or default_world().environments)
-    region = suite.tfvars(envs[0]).aws_region
+    running = start_server(suite.tfvars(envs[0]).aws_region, port=port)
     try:
-        server = MotoProcess(region, port)
-    except OSError as exc:
-        where = f"{LOOPBACK}:{port}" if port else LOOPBACK
-        raise SandboxError(f"sandbox: cannot start the moto server on {where}: {exc.strerror or exc}") from None
-    running = RunningAws(endpoint=f"http://{LOOPBACK}:{server.port}", region=region, environments=(),
-                         _server=server)
-    try:
-        for service in SERVICES:
-            running.client(service)
-        server.wait_ready(START_TIMEOUT)
         running.provision(suite, envs)
     except BaseException:
         running.stop()

@@ -42,3 +42,36 @@ def install() -> None:
 
     update_service._envmatrix = True  # type: ignore[attr-defined]
     EC2ContainerServiceBackend.update_service = update_service  # type: ignore[method-assign]
+
+
+def _settle(service: Any) -> None:
+    """A created service as AWS shows it once its tasks started: running = desired, the rollout COMPLETED."""
+    service.running_count, service.pending_count = service.desired_count, 0
+    _finish_rolling_deployment(service)
+
+
+def install_create_fixes(*, settled: bool) -> None:
+    """``create_service`` keeps its ``deploymentConfiguration`` (the circuit breaker; moto drops it until
+    ``update_service``) and, where ``settled``, starts with every task running (moto: 0, unless
+    ``MOTO_ECS_SERVICE_RUNNING``). The embedded sandbox leaves a created service unsettled: its fault catalogue
+    plays a rollout in progress by recreating a service; a user's own provisioning (``sandbox serve``) wants the
+    steady state a real account shows."""
+    from moto.ecs.responses import EC2ContainerServiceResponse
+
+    original = EC2ContainerServiceResponse.create_service
+    if getattr(original, "_envmatrix", False):
+        return
+
+    def create_service(self: Any) -> Any:
+        result = original(self)
+        service = self.ecs_backend.describe_services(
+            self._get_param("cluster", "default"), [self._get_param("serviceName")])[0][0]
+        configuration = self._get_param("deploymentConfiguration")
+        if configuration is not None:
+            service.deployment_configuration = configuration
+        if settled:
+            _settle(service)
+        return result
+
+    create_service._envmatrix = True  # type: ignore[attr-defined]
+    EC2ContainerServiceResponse.create_service = create_service  # type: ignore[method-assign]

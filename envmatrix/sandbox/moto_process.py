@@ -1,8 +1,9 @@
 """The sandbox's moto server process: serves on a socket handed over by its parent until stdin closes.
 
-Run as ``python -m envmatrix.sandbox.moto_process <fd>``. The parent binds the loopback socket (so the
-port is known at once and never raced for), passes it down, and keeps this process's stdin open; when the
-parent exits for any reason, stdin reaches end-of-file and the server stops with it.
+Run as ``python -m envmatrix.sandbox.moto_process <fd> <region> [settled]``. The parent binds the loopback
+socket (so the port is known at once and never raced for), passes it down, and keeps this process's stdin open;
+when the parent exits for any reason, stdin reaches end-of-file and the server stops with it. ``settled``
+(``envmatrix sandbox serve``): a created ECS service starts with its tasks running, as a real account shows it.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ READY = "envmatrix-moto-ready"
 BACKENDS = ("ec2", "elbv2", "acm", "wafv2", "rds", "elasticache", "s3", "secretsmanager", "logs", "sns",
             "ecs", "applicationautoscaling", "cloudwatch")
 ACCOUNT = "123456789012"
+SETTLED = "settled"
 
 
 def _warm(app: Any, region: str) -> None:
@@ -30,16 +32,23 @@ def _warm(app: Any, region: str) -> None:
         backends[region if region in backends.regions else "aws"]  # s3 is partition-wide
 
 
-def serve(fd: int, region: str) -> None:
+def install_fixes(*, settled: bool) -> None:
+    """Every fix the sandbox makes to moto (each module says which gap it closes), in this process only."""
+    from envmatrix.sandbox import moto_ce, moto_codedeploy, moto_ecs, moto_elasticache
+
+    moto_ecs.install()
+    moto_ecs.install_create_fixes(settled=settled)
+    moto_codedeploy.install()
+    moto_ce.install()
+    moto_elasticache.install()
+
+
+def serve(fd: int, region: str, *, settled: bool = False) -> None:
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
     from werkzeug.serving import make_server
 
-    from envmatrix.sandbox import moto_ce, moto_codedeploy, moto_ecs
-
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    moto_ecs.install()
-    moto_codedeploy.install()
-    moto_ce.install()
+    install_fixes(settled=settled)
     app = DomainDispatcherApplication(create_backend_app)
     _warm(app, region)
     server = make_server(LOOPBACK, 0, app, threaded=True, request_handler=MotoRequestHandler, fd=fd)
@@ -54,11 +63,12 @@ def serve(fd: int, region: str) -> None:
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) != 2 or not argv[0].isdigit():
-        print("usage: python -m envmatrix.sandbox.moto_process <listening socket fd> <region>", file=sys.stderr)
+    if len(argv) not in (2, 3) or not argv[0].isdigit() or argv[2:] not in ([], [SETTLED]):
+        print(f"usage: python -m envmatrix.sandbox.moto_process <listening socket fd> <region> [{SETTLED}]",
+              file=sys.stderr)
         return 2
     try:
-        serve(int(argv[0]), argv[1])
+        serve(int(argv[0]), argv[1], settled=argv[2:] == [SETTLED])
     except KeyboardInterrupt:
         pass
     return 0

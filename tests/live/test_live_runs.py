@@ -180,7 +180,9 @@ def test_missing_credentials_fail_with_the_reason(pytester: pytest.Pytester, aws
     result = pytester.runpytest(*suite_args(tmp_path, "--env=staging", "-m", "live"))
     failed = _failed_messages(result)
     assert failed and "passed" not in result.parseoutcomes()
-    assert all("no AWS credentials found" in text for text in failed.values())
+    assert all("no AWS credentials (the default credential chain)" in text for text in failed.values())
+    assert any(line.startswith("envmatrix live: NO ACCESS for staging: no AWS credentials found")
+               for line in result.outlines)
 
 
 def test_runs_once_under_xdist_and_never_writes(aws_env: dict[str, str], live_sandbox: Any, tmp_path: Path,
