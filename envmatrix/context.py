@@ -284,12 +284,24 @@ class Environment:
         """Inside, a failing ``expect`` is recorded and the check goes on; on leaving, one failure lists each
         (one line each, the first first): a user fixing a list of names sees the whole list in one run."""
         self._deferred = []
+        stopped: CheckFailed | None = None
         try:
             yield
+        except CheckFailed as failure:  # a prerequisite is missing (``require``): nothing after it can be judged
+            stopped = failure
         finally:
             failed, self._deferred = self._deferred, None
+        if stopped is not None and stopped.evidence not in failed:
+            failed.append(stopped.evidence)
         if failed:
             raise CheckFailed("\n".join(evidence.message for evidence in failed), failed[0])
+
+    def require(self, resource: str, setting: str, expected: Any, actual: Any, *, holds: bool) -> None:
+        """``expect`` for a prerequisite: when it does not hold the check stops here, inside ``every`` too (what
+        follows would read what is not there)."""
+        self.expect(resource, setting, expected, actual)
+        if not holds:
+            raise CheckFailed(self.evidence[-1].message, self.evidence[-1])
 
 
 __all__ = ["MISSING", "Environment", "Paths", "Sources", "Suite"]

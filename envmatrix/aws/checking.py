@@ -21,11 +21,12 @@ class Tagged(Protocol):
 
 
 ROLES: tuple[str, ...] = ("api", "worker")
-#: Variables whose secret is shared: OAUTH_<P>_CLIENT_ID/SECRET -> oauth-<p> with JSON key client_id/client_secret.
+
+
 def present(env: Environment, found: T | None, resource: str) -> T:
-    """The resource, or a failure naming it when the snapshot did not find it."""
-    env.expect(resource, "exists", "present", "missing" if found is None else "present")
-    assert found is not None  # env.expect raised otherwise
+    """The resource, or a failure naming it when the snapshot did not find it (inside ``env.every()`` too)."""
+    env.require(resource, "exists", "present", "missing" if found is None else "present", holds=found is not None)
+    assert found is not None  # env.require raised otherwise
     return found
 
 

@@ -32,6 +32,9 @@ class FakeEnv:
         if not evidence.passed:
             raise CheckFailed(evidence.message, evidence)
 
+    def require(self, resource: str, setting: str, expected: Any, actual: Any, *, holds: bool) -> None:
+        self.expect(resource, setting, expected, actual)
+
 
 def box(name: str, image: str = "", firelens: bool = False) -> Container:
     return Container(name=name, image=image, firelens=firelens, environment={}, secrets={}, log_driver=None,

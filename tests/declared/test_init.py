@@ -263,3 +263,18 @@ def test_terminal_failure_lines_use_display_names(project: Project) -> None:
     assert re.search(r"^Live DB-INSTANCE-CLASS terraform\.tfvars\.db_instance_class: expected db\.r6g\.xlarge",
                      outcome.output, re.MULTILINE), outcome.output
     assert not re.search(r"^production DB-", outcome.output, re.MULTILINE)
+
+
+def test_every_mismatch_at_once_stops_at_a_missing_service() -> None:
+    """Inside ``env.every()`` a missing prerequisite (the service whose containers are compared) still stops the
+    check with the line naming it, after any mismatch already recorded; not a bare AssertionError."""
+    from envmatrix.aws.ecs import EcsInventory
+    from envmatrix.aws.secrets import SecretsInventory
+    from tests.shapes.harness import judge, snapshot_of
+
+    snapshot = snapshot_of("production", ecs=EcsInventory(cluster=None, services={}, task_definitions={}),
+                           secrets=SecretsInventory(secrets={}))
+    verdict = judge("checks/live/test_security.py", "SECRETS-PLACEHOLDERS", "production", snapshot)
+    assert not verdict.passed
+    assert verdict.message == ("production SECRETS-PLACEHOLDERS ecs-service:production-taskmanager/api.exists: "
+                               "expected present, got missing"), verdict.message
