@@ -29,7 +29,7 @@ from envmatrix.errors import EnvmatrixError, UsageError
 from envmatrix.files import write_text_atomic
 from envmatrix.names import DEFAULT_PROJECT, PREFIX, PROJECT_PREFIX, check_templates
 from envmatrix.spec import load_spec
-from envmatrix.starter import Answers, InitRequest, init_project, names_report, parse_pairs
+from envmatrix.starter import MISSING_INPUT, Answers, InitRequest, init_project, names_report, parse_pairs
 
 #: Exported service variables a user may print; smoke credentials (passwords, basic auth) never are.
 _PRINTABLE_PREFIXES = ("ENVMATRIX_BASE_URL_", "ENVMATRIX_RESOLVE", "ENVMATRIX_CA_BUNDLE")
@@ -60,7 +60,7 @@ def _parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--env", action="append", default=[], metavar="NAME",
                          help="environment(s) to provision: the spec's names, long names or aliases (default: all)")
     for name, text in (("spec", "the documented matrix (YAML)"),
-                       ("tfvars-root", "folder holding <env>/terraform.tfvars"),
+                       ("tfvars-root", "folder holding <env>/terraform.tfvars, or a template of the tfvars file or folder ({env}, {short_name})"),
                        ("env-root", "folder holding <env>.env application env files")):
         sandbox.add_argument(f"--{name}", metavar="PATH", help=text)
     sandbox.add_argument("--envmatrix-config", metavar="PATH", help=f"project config file (default: ./{CONFIG_FILE})")
@@ -190,9 +190,14 @@ def run_names(args: argparse.Namespace, cwd: Path) -> int:
     selected = environments.parse_selection(args.env or ["all"])
     extra = [("flag", names)] if (names := _name_flags(args)) else []
     check_templates("flags", names, "command line")
-    print("\n".join(names_report(project, build_paths(settings, project, check=False), selected, environments,
-                                 load_spec(settings["spec"].value), extra)))
-    return 0
+    lines = names_report(project, build_paths(settings, project, check=False), selected, environments,
+                         load_spec(settings["spec"].value), extra)
+    print("\n".join(lines))
+    missing = sum(MISSING_INPUT in line for line in lines)
+    if missing:
+        print(f"envmatrix names: {missing} input file(s) missing (marked {MISSING_INPUT.strip()!r} above): a run "
+              "of those environments stops on the first one", file=sys.stderr)
+    return 1 if missing else 0
 
 
 def _name_flags(args: argparse.Namespace) -> dict[str, str]:

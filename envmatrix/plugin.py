@@ -65,7 +65,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     for name, text in (
         ("spec", "the documented matrix (YAML)"),
-        ("tfvars-root", "folder holding <env>/terraform.tfvars"),
+        ("tfvars-root", "folder holding <env>/terraform.tfvars, or a template of the tfvars file or folder ({env}, {short_name})"),
         ("env-root", "folder holding <env>.env application env files"),
         ("waivers", "waiver file (YAML)"),
         ("reports-dir", "output folder for reports and snapshots"),

@@ -122,7 +122,8 @@ def names_report(config: ProjectConfig, paths: Paths, selected: Sequence[str], e
     for env in selected:
         app = config.app_environment(env, environments.long_name(env))
         lines += ["", f"{env}: short name {config.short_name(env)}, ENVIRONMENT={app}",
-                  f"  tfvars   {paths.tfvars(env)}", f"  env file {paths.env_file(env)}"]
+                  *(f"  tfvars   {_input(path)}" for path in paths.tfvars_all(env)),
+                  f"  env file {_input(paths.env_file(env))}"]
         rows = name_sources(config, env, extra)
         prefix = rows["secret_prefix"][0]
         for variable in spec.env(env).secrets.from_secrets_manager if spec else ():
@@ -132,6 +133,15 @@ def names_report(config: ProjectConfig, paths: Paths, selected: Sequence[str], e
         width = max(map(len, rows))
         lines += [f"  {key:<{width}}  {value:<40}  ({source})" for key, (value, source) in rows.items()]
     return lines
+
+
+#: How ``envmatrix names`` marks an input file that is not there.
+MISSING_INPUT = "   MISSING: no such file"
+
+
+def _input(path: Path) -> str:
+    """An input file, flagged when it is not there (the run would stop on it: say so before it starts)."""
+    return str(path) if path.is_file() else f"{path}{MISSING_INPUT}"
 
 
 def _labelled(config: ProjectConfig, source: str) -> str:

@@ -278,3 +278,17 @@ def test_every_mismatch_at_once_stops_at_a_missing_service() -> None:
     assert not verdict.passed
     assert verdict.message == ("production SECRETS-PLACEHOLDERS ecs-service:production-taskmanager/api.exists: "
                                "expected present, got missing"), verdict.message
+
+
+def test_names_flags_a_missing_input_file(user_repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A run would stop on a missing env file: `envmatrix names` says so first, for each file, and exits 1."""
+    assert main(FLAGS) == 0
+    capsys.readouterr()
+    assert main(["names"]) == 0
+    assert "MISSING" not in capsys.readouterr().out
+    (user_repo / "deploy" / "env" / "uat.env").unlink()
+    assert main(["names"]) == 1
+    captured = capsys.readouterr()
+    flagged = [line for line in captured.out.splitlines() if "MISSING" in line]
+    assert flagged == [f"  env file {user_repo / 'deploy' / 'env' / 'uat.env'}   MISSING: no such file"], flagged
+    assert "1 input file(s) missing" in captured.err
