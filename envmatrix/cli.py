@@ -60,7 +60,7 @@ def _parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--env", action="append", default=[], metavar="NAME",
                          help="environment(s) to provision: the spec's names, long names or aliases (default: all)")
     for name, text in (("spec", "the documented matrix (YAML)"),
-                       ("tfvars-root", "folder holding <env>/terraform.tfvars, or a template of the tfvars file or folder ({env}, {short_name})"),
+                       ("tfvars-root", "<env>/terraform.tfvars folder, or a file/folder template ({short_name})"),
                        ("env-root", "folder holding <env>.env application env files")):
         sandbox.add_argument(f"--{name}", metavar="PATH", help=text)
     sandbox.add_argument("--envmatrix-config", metavar="PATH", help=f"project config file (default: ./{CONFIG_FILE})")

@@ -65,7 +65,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     for name, text in (
         ("spec", "the documented matrix (YAML)"),
-        ("tfvars-root", "folder holding <env>/terraform.tfvars, or a template of the tfvars file or folder ({env}, {short_name})"),
+        ("tfvars-root", "<env>/terraform.tfvars folder, or a file/folder template ({short_name})"),
         ("env-root", "folder holding <env>.env application env files"),
         ("waivers", "waiver file (YAML)"),
         ("reports-dir", "output folder for reports and snapshots"),
