@@ -121,3 +121,20 @@ def test_the_example_document_is_the_fixtures_written_as_a_document() -> None:
     shipped = SPEC.parent / "environment-document.md"
     assert shipped.read_text() == sample_text(), "regenerate: python -m tests.document.samples > " + str(shipped)
     assert main(["spec", "check", "--doc", str(shipped), "--spec", str(SPEC)]) == 0
+
+
+def test_the_readme_and_the_manual_stand_alone() -> None:
+    """Everything a user reads is in the repository: no page sends them to a file outside it (the design notes and
+    the seed document the project was built from are not shipped), and every relative link resolves."""
+    import re
+
+    root = SPEC.parent.parent
+    pages = [root / "README.md", *sorted((root / "docs").glob("*.md"))]
+    not_shipped = r"\.\./shared\S*|DESIGN\.md|STYLE\.md|environment-management\.md"
+    outside = [f"{page.name}: {hit}" for page in pages for hit in re.findall(not_shipped, page.read_text())]
+    assert outside == [], outside
+    for page in pages:
+        for target in re.findall(r"\]\(([^)#\s]+)", page.read_text()):
+            if "://" not in target and not target.startswith("mailto:"):
+                assert (page.parent / target).resolve().is_relative_to(root), f"{page.name}: {target}"
+                assert (page.parent / target).exists(), f"{page.name}: {target}"
