@@ -29,7 +29,15 @@ from envmatrix.errors import EnvmatrixError, UsageError
 from envmatrix.files import write_text_atomic
 from envmatrix.names import DEFAULT_PROJECT, PREFIX, PROJECT_PREFIX, check_templates
 from envmatrix.spec import load_spec
-from envmatrix.starter import MISSING_INPUT, Answers, InitRequest, init_project, names_report, parse_pairs
+from envmatrix.starter import (
+    MISSING_INPUT,
+    Answers,
+    InitRequest,
+    init_project,
+    names_report,
+    parse_pairs,
+    tfvars_template,
+)
 
 #: Exported service variables a user may print; smoke credentials (passwords, basic auth) never are.
 _PRINTABLE_PREFIXES = ("ENVMATRIX_BASE_URL_", "ENVMATRIX_RESOLVE", "ENVMATRIX_CA_BUNDLE")
@@ -100,8 +108,10 @@ def _add_config_commands(commands: argparse._SubParsersAction[argparse.ArgumentP
                       help="an environment's short name, e.g. production=prod (repeatable)")
     init.add_argument("--environment-tag", default="Environment", help="tag key holding the environment short name")
     init.add_argument("--project-tag", default="Project", help="tag key holding the project name")
-    init.add_argument("--tfvars", default="infra/envs/{short_name}/terraform.tfvars",
-                      help="tfvars path template ({env}: canonical name, {short_name}: short name)")
+    init.add_argument("--tfvars", action="append", default=[], metavar="TEMPLATE|ENV=PATH",
+                      help="tfvars path template ({env}: canonical name, {short_name}: short name; a file or a "
+                           "folder; default infra/envs/{short_name}/terraform.tfvars), or one environment's own "
+                           "file, e.g. production=infra/live/prd/terraform.tfvars.json (repeatable)")
     init.add_argument("--env-file", default="app/config/{short_name}.env", help="env file path template")
     _add_name_options(init)
     init.add_argument("--output", default=CONFIG_FILE, metavar="PATH", help=f"file to write (default: {CONFIG_FILE}"
@@ -211,7 +221,8 @@ def run_init(args: argparse.Namespace, cwd: Path) -> int:
     names = _name_flags(args)
     check_templates("names", names, "command line")
     answers = Answers(project=args.project, environment_tag=args.environment_tag, project_tag=args.project_tag,
-                      tfvars=args.tfvars, env_file=args.env_file, spec="matrix.yaml", waivers="waivers.yaml",
+                      tfvars=tfvars_template(args.tfvars), env_file=args.env_file, spec="matrix.yaml",
+                      waivers="waivers.yaml",
                       names=names)
     doc = None
     if args.doc:
@@ -220,6 +231,7 @@ def run_init(args: argparse.Namespace, cwd: Path) -> int:
 
         doc = (starter_spec(read_document(cwd / args.doc)), cwd / args.doc)
     request = InitRequest(answers, cwd / args.output, short_names=args.env, display_names=args.display,
+                          tfvars_files=[value for value in args.tfvars if "=" in value],
                           spec=cwd / args.spec if args.spec else None, doc=doc,
                           regions=args.region, domains=args.domain, force=args.force)
     print("\n".join(init_project(request)))

@@ -19,7 +19,7 @@ from envmatrix.files import write_text_atomic
 from envmatrix.inputs import read_input_text
 from envmatrix.names import check_templates
 from envmatrix.spec import Spec
-from envmatrix.userspec import APP_ENVIRONMENT, SHIPPED, Taken, rewrite, take, validated
+from envmatrix.userspec import APP_ENVIRONMENT, SHIPPED, Taken, own_tags, rewrite, take, validated
 
 
 def parse_short_names(values: Sequence[str], environments: Environments) -> dict[str, str]:
@@ -168,7 +168,22 @@ class InitRequest:
     doc: tuple[str, Path] | None = None
     regions: Sequence[str] = ()
     domains: Sequence[str] = ()
+    #: ``--tfvars ENV=PATH``: an environment whose tfvars do not follow the template
+    tfvars_files: Sequence[str] = ()
     force: bool = False
+
+
+DEFAULT_TFVARS = "infra/envs/{short_name}/terraform.tfvars"
+
+
+def tfvars_template(values: Sequence[str]) -> str:
+    """The ``--tfvars`` value without ``=`` (the template every environment follows unless named); the default
+    when none is given, one line when several are."""
+    templates = [value for value in values if "=" not in value]
+    if len(templates) > 1:
+        raise UsageError(f"--tfvars: one template only (got {', '.join(templates)}); name an environment's own "
+                         "file as ENV=PATH")
+    return templates[0] if templates else DEFAULT_TFVARS
 
 
 def _relative(path: Path, base: Path) -> str:
@@ -203,18 +218,33 @@ def _taken(request: InitRequest, spec: Spec, shorts: Mapping[str, str],
     """Every environment's values, each from a flag, the user's files (their templates) or the spec."""
     base, answers, environments = request.output.parent, request.answers, spec.environment_names()
     taken: list[Taken] = []
-    for env in environments:
-        short = shorts.get(env, env)
-        files = (base / answers.tfvars.format(env=env, short_name=short),
-                 base / answers.env_file.format(env=env, short_name=short))
+    own = _own_tfvars(request, environments)
+    inputs = {env: (base / own.get(env, answers.tfvars.format(env=env, short_name=shorts.get(env, env))),
+                    base / answers.env_file.format(env=env, short_name=shorts.get(env, env)))
+              for env in environments}
+    missing = [f"{env} {kind} {_relative(path, base)}" for env, files in inputs.items()
+               for kind, path in zip(("tfvars", "env file"), files, strict=True) if not path.exists()]
+    if missing:  # a value init cannot read would silently be the example's (its region, its domain)
+        raise UsageError(f"init: not found: {'; '.join(missing)}. Fix --tfvars / --env-file (templates: "
+                         "{env} canonical, {short_name} short name), or name one environment's file with "
+                         "--tfvars ENV=PATH")
+    for env, files in inputs.items():
         taken += take(env, spec.env(env).model_dump(), environments.long_name(env), files, flags=flags[env],
                       base=base, default=default, from_files=request.doc is None and request.spec is None,
                       app_from_file=request.doc is None)
     return taken
 
 
+def _own_tfvars(request: InitRequest, environments: Environments) -> dict[str, str]:
+    """``--tfvars ENV=PATH`` by canonical environment (short names and aliases work)."""
+    named = environments.with_short_names(
+        {short: env for env, short in parse_short_names(request.short_names, environments).items()})
+    return {named.canonical(env): path
+            for env, path in parse_pairs("--tfvars", request.tfvars_files, "production=infra/prd.tfvars.json").items()}
+
+
 def _environment_keys(environments: Environments, shorts: Mapping[str, str], displays: Mapping[str, str],
-                      taken: Sequence[Taken]) -> dict[str, dict[str, str]]:
+                      taken: Sequence[Taken], own_tfvars: Mapping[str, str]) -> dict[str, dict[str, str]]:
     """Per environment, only the keys that differ from the defaults (the config stays short)."""
     chosen: dict[str, dict[str, str]] = {}
     for env in environments:
@@ -222,6 +252,7 @@ def _environment_keys(environments: Environments, shorts: Mapping[str, str], dis
         app = next(t.value for t in taken if t.env == env and t.field == APP_ENVIRONMENT)
         values.update({"app_environment": app} if app != environments.long_name(env) else {})
         values.update({"display_name": displays[env]} if env in displays else {})
+        values.update({"tfvars": own_tfvars[env]} if env in own_tfvars else {})
         chosen[env] = values
     return chosen
 
@@ -241,14 +272,18 @@ def init_project(request: InitRequest) -> list[str]:
     taken = _taken(request, parsed, shorts, _flags(request, named), default)
     spec_path, waivers = request.spec or base / request.answers.spec, base / request.answers.waivers
     answers = replace(request.answers, spec=_relative(spec_path, base), waivers=_relative(waivers, base),
-                      environments=_environment_keys(environments, shorts, displays, taken))
+                      environments=_environment_keys(environments, shorts, displays, taken,
+                                                     _own_tfvars(request, environments)))
     config = starter_config(answers, environments)
     written = [request.output, waivers] + ([spec_path] if request.spec is None else [])
     for path in written:
         if path.exists() and not request.force:
             raise UsageError(f"init: {path} exists; pass --force to overwrite it")
     if request.spec is None:
-        spec = validated(rewrite(spec, taken, source), taken, str(spec_path))
+        answered = request.answers
+        spec = own_tags(rewrite(spec, taken, source), project_tag=answered.project_tag, project=answered.project,
+                        environment_tag=answered.environment_tag)
+        spec = validated(spec, taken, str(spec_path))
         write_text_atomic(spec_path, f"# Your spec: made by `envmatrix init` from the {default}; each value marked "
                           "`# from` was taken from your files or a flag.\n" + spec)
     write_text_atomic(waivers, EMPTY_WAIVERS)

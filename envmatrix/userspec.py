@@ -11,15 +11,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import hcl2
 import yaml
 from pydantic import ValidationError
 
 from envmatrix.appsettings import SettingParseError, parse_list
 from envmatrix.declared import parse_env_text
-from envmatrix.errors import EnvFileError, SpecError, TfvarsError, UsageError
+from envmatrix.errors import EnvFileError, SpecError, UsageError
 from envmatrix.inputs import read_input_text
 from envmatrix.spec import Spec
+from envmatrix.tfvars_read import auto_loaded, read_tfvars_file
 
 #: spec field (under ``environments.<env>``) -> the tfvars variable that declares it
 TFVARS_FIELDS: dict[str, str] = {"region": "aws_region", "domain_name": "domain_name"}
@@ -45,27 +45,15 @@ class Taken:
         return f"  {self.env:<11} {self.field:<17} {shown}  ({self.source})"
 
 
-def tfvars_values(path: Path) -> dict[str, tuple[Any, int | None]]:
-    """Top-level variables of a tfvars file (HCL, or JSON for ``*.tfvars.json``) with their lines; {} when the
-    file does not exist. Variables the suite does not model are fine here: only a few are read."""
-    if not path.is_file():
-        return {}
-    text = read_input_text(path, TfvarsError)
-    try:
-        options = hcl2.SerializationOptions(strip_string_quotes=True, with_comments=False)
-        data = json.loads(text) if path.name.endswith(".json") else hcl2.serialize(
-            hcl2.transform(hcl2.parses_to_tree(text)), serialization_options=options)
-    except Exception:  # python-hcl2 and json raise several types for malformed input
-        raise TfvarsError(path, "cannot parse it (check it with `terraform validate`)") from None
-    if not isinstance(data, dict):
-        raise TfvarsError(path, "not a mapping of variables")
-    lines = text.splitlines()
-    return {key: (value, _line_of(lines, key)) for key, value in data.items()}
-
-
-def _line_of(lines: list[str], key: str) -> int | None:
-    pattern = re.compile(rf'^\s*"?{re.escape(key)}"?\s*[=:]')
-    return next((number for number, line in enumerate(lines, start=1) if pattern.match(line)), None)
+def tfvars_values(path: Path) -> dict[str, tuple[Any, int | None, Path]]:
+    """Top-level variables of a tfvars file, or of what Terraform loads from a folder (a later file wins), each with
+    its line and file; read as the run reads them (HCL, ``*.tfvars.json``). Variables the suite does not model are
+    fine here: only a few are read."""
+    merged: dict[str, tuple[Any, int | None, Path]] = {}
+    for file in auto_loaded(path) if path.is_dir() else [path]:
+        read = read_tfvars_file(file)
+        merged.update({key: (value, read.lines.get(key), file) for key, value in read.values.items()})
+    return merged
 
 
 def env_values(path: Path) -> dict[str, tuple[str, int]]:
@@ -97,14 +85,14 @@ def take(env: str, env_spec: Mapping[str, Any], long_name: str, files: tuple[Pat
     tfvars = tfvars_values(tfvars_path) if from_files else {}
     env_file = env_values(env_path) if from_files or app_from_file else {}
     taken: list[Taken] = []
-    declared: list[tuple[str, str, Mapping[str, tuple[Any, int | None]], Path]] = [
-        *((f, k, tfvars, tfvars_path) for f, k in TFVARS_FIELDS.items()),
-        *((f, k, env_file if from_files else {}, env_path) for f, k in ENV_FIELDS.items())]
-    for field, key, found, path in declared:
+    env_found = {key: (value, line, env_path) for key, (value, line) in env_file.items()} if from_files else {}
+    declared: list[tuple[str, str, Mapping[str, tuple[Any, int | None, Path]]]] = [
+        *((f, k, tfvars) for f, k in TFVARS_FIELDS.items()), *((f, k, env_found) for f, k in ENV_FIELDS.items())]
+    for field, key, found in declared:
         if field in flags:
             taken.append(Taken(env, field, *flags[field]))
         elif key in found:
-            value, line = found[key]
+            value, line, path = found[key]
             if field == "app.cors_origins":
                 try:
                     value = parse_list(str(value))
@@ -153,6 +141,12 @@ def rewrite(text: str, taken: list[Taken], source: Path) -> str:
     if wanted:
         raise SpecError(source, f"no line for {'.'.join(next(iter(wanted)))}")
     return "\n".join(out) + "\n"
+
+
+def own_tags(text: str, *, project_tag: str, project: str, environment_tag: str) -> str:
+    """The spec's default tags in the user's words (their project tag and name), not the example's."""
+    line = f"  tags: {{{json.dumps(project_tag)}: {json.dumps(project)}}}   # plus {environment_tag}=<short name>"
+    return re.sub(r"(?m)^  tags: \{[^}\n]*\}.*$", lambda _match: line, text, count=1)
 
 
 def validated(text: str, taken: list[Taken], where: str) -> str:

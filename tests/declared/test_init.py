@@ -3,6 +3,7 @@ ENVIRONMENT from the env file, display names; and ``envmatrix names`` with every
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
 from collections.abc import Iterator
@@ -18,7 +19,6 @@ from envmatrix.errors import ConfigError
 from envmatrix.names import DEFAULTS, secret_reference
 from envmatrix.reporting.matrix import build_matrix
 from envmatrix.reporting.render_md import render_markdown
-from envmatrix.shipped import spec_path
 from envmatrix.spec import load_spec
 from envmatrix.starter import NEXT_COMMAND, config_lines
 from envmatrix.verdict import CheckFailed
@@ -88,18 +88,27 @@ def test_the_issue_example_is_at_most_12_lines_and_every_name_follows_the_prefix
     assert NEXT_COMMAND in out and NEXT_COMMAND == 'envmatrix audit --env=all -m "declared or live or drift"'
 
 
-def test_without_a_flag_the_region_is_the_tfvars_one_and_without_files_the_shipped_one(
+def test_the_region_is_the_tfvars_one_and_a_missing_file_is_named_not_replaced_by_the_example(
         user_repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    (user_repo / "terraform" / "stacks" / "dev" / "main.auto.tfvars").unlink()
     assert main(FLAGS) == 0
     out = capsys.readouterr().out
     spec = load_spec(user_repo / "matrix.yaml")
     assert spec.env("production").region == "eu-west-1"
     assert re.search(r"production\s+region\s+eu-west-1\s+\(terraform/stacks/live/main\.auto\.tfvars:2\)", out)
-    shipped = load_spec(spec_path())
-    assert spec.env("dev").region == shipped.env("dev").region  # no file: the shipped value, said so
-    assert re.search(r"dev\s+region\s+\S+\s+\(shipped default\)", out)
     assert "# from terraform/stacks/live/main.auto.tfvars:2" in (user_repo / "matrix.yaml").read_text()
+    assert '  tags: {"Service": "orders"}   # plus Stage=<short name>' in (user_repo / "matrix.yaml").read_text()
+    assert spec.defaults.tags == {"Service": "orders"}
+    # A file the template misses: one line naming it (the example's us-east-1 would otherwise be written silently).
+    (user_repo / "terraform" / "stacks" / "dev" / "main.auto.tfvars").rename(user_repo / "dev.tfvars.json")
+    assert main([*FLAGS, "--force"]) != 0
+    assert "init: not found: dev tfvars terraform/stacks/dev/main.auto.tfvars." in capsys.readouterr().err
+    # ... named on its own (a JSON tfvars file, read as Terraform reads it, with its line)
+    own = {"aws_region": "eu-west-3", "domain_name": "dev.orders.example"}
+    (user_repo / "dev.tfvars.json").write_text(json.dumps(own, indent=2))
+    assert main([*FLAGS, "--force", "--tfvars", "development=dev.tfvars.json"]) == 0
+    assert re.search(r"dev\s+region\s+eu-west-3\s+\(dev\.tfvars\.json:2\)", capsys.readouterr().out)
+    assert load_spec(user_repo / "matrix.yaml").env("dev").region == "eu-west-3"
+    assert load_config(user_repo / "envmatrix.toml").env("dev").tfvars == "dev.tfvars.json"
 
 
 def test_app_environment_is_the_env_files_never_the_short_name(user_repo: Path) -> None:
@@ -109,11 +118,6 @@ def test_app_environment_is_the_env_files_never_the_short_name(user_repo: Path) 
     names = spec.environment_names()
     assert {env: config.app_environment(env, names.long_name(env)) for env in SHORTS} == APP_ENVIRONMENTS
     assert "app_environment" not in config.env("dev").model_fields_set  # development is the long name: no line
-    # no env file: the long name, not the short one
-    (user_repo / "deploy" / "env" / "live.env").unlink()
-    assert main([*FLAGS, "--force"]) == 0
-    config = load_config(user_repo / "envmatrix.toml")
-    assert config.app_environment("production", "production") == "production"
 
 
 def test_a_given_spec_is_saved_as_is(user_repo: Path) -> None:
