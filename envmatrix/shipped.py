@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import envmatrix
-
 #: The folders the repository ships at its top level and the wheel inside the package.
 SHIPPED_FOLDERS = ("checks", "smoke", "fixtures")
 #: The pytest settings of an audit (package data; the repository's own are pyproject's [tool.pytest.ini_options]).
@@ -21,7 +19,7 @@ SPEC = "matrix.yaml"
 
 
 def package_dir() -> Path:
-    return Path(envmatrix.__file__).resolve().parent
+    return Path(__file__).resolve().parent  # this module is at the package's top level
 
 
 def shipped_dir(name: str) -> Path:
