@@ -222,16 +222,16 @@ def _taken(request: InitRequest, spec: Spec, shorts: Mapping[str, str],
     inputs = {env: (base / own.get(env, answers.tfvars.format(env=env, short_name=shorts.get(env, env))),
                     base / answers.env_file.format(env=env, short_name=shorts.get(env, env)))
               for env in environments}
+    from_files = request.doc is None and request.spec is None  # a given spec or document: its values stand
     missing = [f"{env} {kind} {_relative(path, base)}" for env, files in inputs.items()
-               for kind, path in zip(("tfvars", "env file"), files, strict=True) if not path.exists()]
+               for kind, path in zip(("tfvars", "env file"), files, strict=True) if from_files and not path.exists()]
     if missing:  # a value init cannot read would silently be the example's (its region, its domain)
         raise UsageError(f"init: not found: {'; '.join(missing)}. Fix --tfvars / --env-file (templates: "
                          "{env} canonical, {short_name} short name), or name one environment's file with "
                          "--tfvars ENV=PATH")
     for env, files in inputs.items():
         taken += take(env, spec.env(env).model_dump(), environments.long_name(env), files, flags=flags[env],
-                      base=base, default=default, from_files=request.doc is None and request.spec is None,
-                      app_from_file=request.doc is None)
+                      base=base, default=default, from_files=from_files, app_from_file=request.doc is None)
     return taken
 
 

@@ -121,11 +121,11 @@ def test_init_writes_a_config_that_names_reads(tmp_path: Path, monkeypatch: pyte
     assert config.app_environment("dev", "development") == "development"
     assert main(["init", "--project", "acme"]) == 2  # never overwrites without --force
     capsys.readouterr()
-    assert main(["names", "--spec", str(ROOT / "fixtures" / "matrix.yaml"), "--env", "prod"]) == 0
+    assert main(["names", "--spec", str(ROOT / "fixtures" / "matrix.yaml"), "--env", "prod"]) == 1  # no inputs yet
     out = capsys.readouterr().out
     assert "production: short name prod, ENVIRONMENT=production\n" in out
     assert re.search(r"^\s*db\s+prod-acme-db\b", out, re.MULTILINE) and "(default template)" in out
-    assert f"tfvars   {tmp_path}/infra/envs/prod/terraform.tfvars" in out
+    assert f"tfvars   {tmp_path}/infra/envs/prod/terraform.tfvars   MISSING: no such file" in out
 
 
 def test_names_refuses_a_bad_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
