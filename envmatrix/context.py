@@ -296,10 +296,11 @@ class Environment:
         if failed:
             raise CheckFailed("\n".join(evidence.message for evidence in failed), failed[0])
 
-    def require(self, resource: str, setting: str, expected: Any, actual: Any, *, holds: bool) -> None:
+    def require(self, resource: str, setting: str, expected: Any, actual: Any, *, holds: bool,
+                **options: Any) -> None:
         """``expect`` for a prerequisite: when it does not hold the check stops here, inside ``every`` too (what
         follows would read what is not there)."""
-        self.expect(resource, setting, expected, actual)
+        self.expect(resource, setting, expected, actual, **options)
         if not holds:
             raise CheckFailed(self.evidence[-1].message, self.evidence[-1])
 

@@ -98,9 +98,9 @@ def container(env: Environment, role: str) -> tuple[str, Container]:
                           (names[f"{role}_service"], role, names[f"{role}_family"]))
     if isinstance(found, str):
         wanted = configured or f"named {names[role + '_service']} or the only non-sidecar"
-        env.expect(f"{resource}/container", "name", f"the application container ({wanted})",
-                   f"{found}; set names.{role}_container", ok=lambda _w, _g: False)
-    assert isinstance(found, Container)  # env.expect raised otherwise
+        env.require(f"{resource}/container", "name", f"the application container ({wanted})",
+                    f"{found}; set names.{role}_container", holds=False, ok=lambda _w, _g: False)
+    assert isinstance(found, Container)  # env.require raised otherwise
     return resource, found
 
 

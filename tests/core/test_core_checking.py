@@ -32,8 +32,8 @@ class FakeEnv:
         if not evidence.passed:
             raise CheckFailed(evidence.message, evidence)
 
-    def require(self, resource: str, setting: str, expected: Any, actual: Any, *, holds: bool) -> None:
-        self.expect(resource, setting, expected, actual)
+    def require(self, resource: str, setting: str, expected: Any, actual: Any, *, holds: bool, **kwargs: Any) -> None:
+        self.expect(resource, setting, expected, actual, **kwargs)
 
 
 def box(name: str, image: str = "", firelens: bool = False) -> Container:

@@ -79,9 +79,16 @@ class _Failing(BaseHTTPRequestHandler):
         return None
 
 
+class _Backlogged(ThreadingHTTPServer):
+    """The live layer reads every section of every environment at once: the default listen backlog (5) overflows
+    on a busy machine, and a refused connection reads as ConnectionClosedError instead of the 500 under test."""
+
+    request_queue_size = 256
+
+
 @pytest.fixture
 def failing_endpoint(monkeypatch: pytest.MonkeyPatch, offline: None) -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Failing)
+    server = _Backlogged(("127.0.0.1", 0), _Failing)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{server.server_address[1]}"

@@ -20,7 +20,12 @@ DB = f"{ENV}-taskmanager-db"
 READER = f"{ENV}-taskmanager-db-reader"
 CLUSTER = f"{ENV}-taskmanager-cluster"
 TAGS = [{"Key": "Environment", "Value": ENV}, {"Key": "Project", "Value": "taskmanager"}]
-RESTORABLE = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)  # a snapshot taken now: backups running
+
+
+def _restorable() -> dt.datetime:
+    """Five minutes before now (the snapshot is taken now: backups running); per call, not at import (a busy
+    worker may reach a test many minutes after importing its module)."""
+    return dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
 #: the checks that judge a setting an Aurora cluster holds for its members
 HELD_CHECKS = [("checks/live/test_sla.py", "DB-MULTI-AZ"), ("checks/live/test_availability.py", "SLA-DB-MULTI-AZ"),
                ("checks/live/test_backups.py", "DB-BACKUP-RETENTION"),
@@ -51,7 +56,7 @@ def _aurora_cluster(**overrides: Any) -> dict[str, Any]:
         "DeletionProtection": True, "StorageEncrypted": True, "StorageType": "aurora",
         "KmsKeyId": f"arn:aws:kms:us-east-1:{ACCOUNT}:key/0b0e7a5e-3c39-4d0c-9a8e-4c2a7f1e2b3d",
         "Endpoint": f"{CLUSTER}.cluster-c0ffee.us-east-1.rds.amazonaws.com", "Port": 5432,
-        "EarliestRestorableTime": RESTORABLE - dt.timedelta(days=30), "LatestRestorableTime": RESTORABLE,
+        "EarliestRestorableTime": _restorable() - dt.timedelta(days=30), "LatestRestorableTime": _restorable(),
         "DBClusterMembers": [
             {"DBInstanceIdentifier": DB, "IsClusterWriter": True, "DBClusterParameterGroupStatus": "in-sync",
              "PromotionTier": 1},
@@ -133,7 +138,7 @@ def test_a_missing_cluster_fails_by_name() -> None:
 def test_no_cluster_no_call_and_the_instance_is_judged_as_before() -> None:
     """A lone instance (no DBClusterIdentifier): no DescribeDBClusters at all, its own settings are judged."""
     lone = _aurora_instance(DB, Engine="postgres", StorageType="gp3", AllocatedStorage=100, MultiAZ=False,
-                            DeletionProtection=True, LatestRestorableTime=RESTORABLE)
+                            DeletionProtection=True, LatestRestorableTime=_restorable())
     del lone["DBClusterIdentifier"]
     taken = _taken(lone)  # nothing queued for describe_db_clusters: any call would fail the Stubber
     assert taken.rds.primary.cluster is None and taken.db_clusters.clusters == {}
