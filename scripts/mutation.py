@@ -9,7 +9,9 @@ Exit status: 0 every module at or above the target, 1 a module below it, 2 mutmu
 from __future__ import annotations
 
 import argparse
+import json
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -22,9 +24,22 @@ ROOT = Path(__file__).resolve().parent.parent
 MUTMUT = str(Path(sys.executable).with_name("mutmut"))
 MUTANTS = ROOT / "mutants"
 LOGS = ROOT / "reports"
-CONFIG: dict[str, list[str]] = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["mutmut"]
+PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]
+CONFIG: dict[str, list[str]] = PYPROJECT["mutmut"]
 #: The safety core: [tool.mutmut] only_mutate in pyproject.toml.
 MODULES: tuple[str, ...] = tuple(CONFIG["only_mutate"])
+#: A module judged by its own tests instead of [tool.mutmut]'s selection ([tool.mutation-tests] in pyproject.toml).
+OWN_TESTS: dict[str, list[str]] = PYPROJECT.get("mutation-tests", {})
+#: mutmut itself, with one module's own test selection in place of [tool.mutmut]'s: mutmut reads that setting
+#: only from pyproject.toml, into the one settings object every later step (stats, clean run, mutants) asks.
+LAUNCH = ("import dataclasses, json, sys; from mutmut import configuration as c; "
+          "c._config = dataclasses.replace(c._load_config(), "
+          "pytest_add_cli_args_test_selection=json.loads(sys.argv.pop(1))); "
+          "from mutmut.__main__ import cli; sys.exit(cli())")
+#: The most memory mutmut and each mutant's test run may reserve. A mutant can turn a loop endless that fills a
+#: list (redact's search for known values): with this bound it fails with MemoryError in a second, killed,
+#: instead of taking the shared machine's memory until its CPU-time limit (minutes) or the OOM killer ends it.
+MEMORY_LIMIT = 4 << 30
 #: Outcomes that mean a test noticed the change (a timeout is an infinite loop some test ran into).
 NOTICED = {"killed", "timeout", "caught by type check"}
 TARGET = 0.90
@@ -48,10 +63,12 @@ def natural(item: tuple[str, str]) -> tuple[str, int]:
 
 
 def check_setup(modules: list[str]) -> None:
-    unknown = [module for module in modules if module not in MODULES]
+    unknown = [module for module in [*modules, *OWN_TESTS] if module not in MODULES]
     if unknown:
         raise Unrunnable(f"{', '.join(unknown)} not in [tool.mutmut] only_mutate ({', '.join(MODULES)})")
-    missing = [path for path in [*modules, *CONFIG.get("also_copy", [])] if not (ROOT / path).exists()]
+    own = [test.partition("::")[0] for module in modules for test in OWN_TESTS.get(module, [])
+           if not test.startswith("-")]
+    missing = [path for path in [*modules, *CONFIG.get("also_copy", []), *own] if not (ROOT / path).exists()]
     if missing:  # mutmut skips a missing also_copy path without a word; the clean run then fails far from the cause
         raise Unrunnable(f"missing from the project: {', '.join(missing)} (see [tool.mutmut] in pyproject.toml)")
 
@@ -67,14 +84,27 @@ def reason(output: str) -> str:
     return last if len(last) <= 200 else last[:197] + "..."
 
 
+def bounded_memory() -> None:
+    """In mutmut's process before it starts: the bound its forked mutants inherit (see MEMORY_LIMIT)."""
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
+
+
+def mutmut_run(module: str) -> list[str]:
+    """The command line of `mutmut run` on one module, with the module's own tests when it names them."""
+    run = ["run", f"{dotted(module)}.*"]
+    if module not in OWN_TESTS:
+        return [MUTMUT, *run]
+    return [sys.executable, "-c", LAUNCH, json.dumps(OWN_TESTS[module]), *run]
+
+
 def run(module: str) -> tuple[float, float]:
     """`mutmut run` on one module's mutants: (set-up seconds, mutant seconds); raises Unrunnable if it failed."""
     LOGS.mkdir(exist_ok=True)
     log = LOGS / f"mutation-{dotted(module)}.log"
     start = time.monotonic()
     setup = None
-    with subprocess.Popen([MUTMUT, "run", f"{dotted(module)}.*"], cwd=ROOT, stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, text=True, errors="replace", bufsize=1) as child:
+    with subprocess.Popen(mutmut_run(module), cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          text=True, errors="replace", bufsize=1, preexec_fn=bounded_memory) as child:
         assert child.stdout is not None
         with log.open("w") as out:
             for line in child.stdout:
