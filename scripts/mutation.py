@@ -1,6 +1,7 @@
 """`make mutation`: mutmut over the safety core, one module at a time; prints module / mutants / killed / score / time.
 
-The safety core is `only_mutate` under [tool.mutmut] in pyproject.toml (the one list: add a module there). Each run
+The safety core is `only_mutate` under [tool.mutmut] in pyproject.toml (the one list: add a module there); a module
+named under [tool.mutation-tests] is judged by the tests listed there instead of [tool.mutmut]'s selection. Each run
 starts from an empty mutants/ (mutmut reuses what it finds there: copies of changed files, earlier results), keeps
 mutmut's output in reports/mutation-<module>.log, and fails with one line when mutmut itself cannot run.
 Exit status: 0 every module at or above the target, 1 a module below it, 2 mutmut could not run or gave no figures.
@@ -23,6 +24,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 MUTMUT = str(Path(sys.executable).with_name("mutmut"))
 MUTANTS = ROOT / "mutants"
+#: Which tests reach which function, from mutmut's stats run (reused by the next module's run).
+STATS = MUTANTS / "mutmut-stats.json"
 LOGS = ROOT / "reports"
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]
 CONFIG: dict[str, list[str]] = PYPROJECT["mutmut"]
@@ -174,7 +177,11 @@ def main() -> int:
         check_setup(args.modules)
         if not args.report_only:
             shutil.rmtree(MUTANTS, ignore_errors=True)  # nothing from an earlier run, of this source or another
+            tests: list[str] | None = None
             for module in args.modules:  # one module per run: its own mutants, judged by the tests that reach them
+                if OWN_TESTS.get(module) != tests:  # mutmut, given other tests than its stats were made with,
+                    STATS.unlink(missing_ok=True)   # would forget the results of every module judged before
+                tests = OWN_TESTS.get(module)
                 times[module] = run(module)
         elif not MUTANTS.is_dir():
             raise Unrunnable("no mutants/ folder: run `make mutation` first")
