@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import json
 import subprocess
@@ -72,10 +73,12 @@ def test_the_shipped_own_tests_pass_the_setup_check() -> None:
 
 def test_an_endless_allocation_under_the_bound_fails_at_once() -> None:
     """A mutant's endless loop that fills a list: MemoryError (a failed test, killed), not the machine's memory."""
+    bound = mutation.memory_limit("envmatrix/redact.py")
+    assert bound == mutation.OWN_TESTS_MEMORY_LIMIT < mutation.memory_limit("envmatrix/parity.py")
     limit = "import resource; print(resource.getrlimit(resource.RLIMIT_AS)[0])"
-    bounded = subprocess.run([sys.executable, "-c", f"{limit}; bytearray({mutation.MEMORY_LIMIT})"],
-                             capture_output=True, text=True, timeout=60, preexec_fn=mutation.bounded_memory)
-    assert bounded.stdout.strip() == str(mutation.MEMORY_LIMIT)
+    bounded = subprocess.run([sys.executable, "-c", f"{limit}; bytearray({bound})"], capture_output=True, text=True,
+                             timeout=60, preexec_fn=functools.partial(mutation.bounded_memory, bound))
+    assert bounded.stdout.strip() == str(bound)
     assert bounded.returncode != 0 and "MemoryError" in bounded.stderr
     unbounded = subprocess.run([sys.executable, "-c", limit], capture_output=True, text=True, timeout=60)
-    assert unbounded.stdout.strip() != str(mutation.MEMORY_LIMIT)
+    assert unbounded.stdout.strip() != str(bound)
