@@ -1,6 +1,7 @@
 """`make mutation`: mutmut over the safety core, one module at a time; prints module / mutants / killed / score / time.
 
-The safety core is `only_mutate` under [tool.mutmut] in pyproject.toml (the one list: add a module there). Each run
+The safety core is `only_mutate` under [tool.mutmut] in pyproject.toml (the one list: add a module there); a module
+named under [tool.mutation-tests] is judged by the tests listed there instead of [tool.mutmut]'s selection. Each run
 starts from an empty mutants/ (mutmut reuses what it finds there: copies of changed files, earlier results), keeps
 mutmut's output in reports/mutation-<module>.log, and fails with one line when mutmut itself cannot run.
 Exit status: 0 every module at or above the target, 1 a module below it, 2 mutmut could not run or gave no figures.
@@ -9,7 +10,10 @@ Exit status: 0 every module at or above the target, 1 a module below it, 2 mutmu
 from __future__ import annotations
 
 import argparse
+import functools
+import json
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -21,10 +25,28 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 MUTMUT = str(Path(sys.executable).with_name("mutmut"))
 MUTANTS = ROOT / "mutants"
+#: Which tests reach which function, from mutmut's stats run (reused by the next module's run).
+STATS = MUTANTS / "mutmut-stats.json"
 LOGS = ROOT / "reports"
-CONFIG: dict[str, list[str]] = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["mutmut"]
+PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]
+CONFIG: dict[str, list[str]] = PYPROJECT["mutmut"]
 #: The safety core: [tool.mutmut] only_mutate in pyproject.toml.
 MODULES: tuple[str, ...] = tuple(CONFIG["only_mutate"])
+#: A module judged by its own tests instead of [tool.mutmut]'s selection ([tool.mutation-tests] in pyproject.toml).
+OWN_TESTS: dict[str, list[str]] = PYPROJECT.get("mutation-tests", {})
+#: mutmut itself, with one module's own test selection in place of [tool.mutmut]'s: mutmut reads that setting
+#: only from pyproject.toml, into the one settings object every later step (stats, clean run, mutants) asks.
+LAUNCH = ("import dataclasses, json, sys; from mutmut import configuration as c; "
+          "c._config = dataclasses.replace(c._load_config(), "
+          "pytest_add_cli_args_test_selection=json.loads(sys.argv.pop(1))); "
+          "from mutmut.__main__ import cli; sys.exit(cli())")
+#: The most memory mutmut and each mutant's test run may reserve. A mutant can turn a loop endless that fills a
+#: list (redact's search for known values): with this bound it fails with MemoryError in a second, killed,
+#: instead of taking the shared machine's memory until its CPU-time limit (minutes) or the OOM killer ends it.
+MEMORY_LIMIT = 4 << 30
+#: The same for a module judged by its own few tests: mutmut then holds about 0.4 GB (1.7 GB with the whole
+#: selection), and each gigabyte an endless mutant fills costs the CI run seconds.
+OWN_TESTS_MEMORY_LIMIT = 1 << 30
 #: Outcomes that mean a test noticed the change (a timeout is an infinite loop some test ran into).
 NOTICED = {"killed", "timeout", "caught by type check"}
 TARGET = 0.90
@@ -48,10 +70,12 @@ def natural(item: tuple[str, str]) -> tuple[str, int]:
 
 
 def check_setup(modules: list[str]) -> None:
-    unknown = [module for module in modules if module not in MODULES]
+    unknown = [module for module in [*modules, *OWN_TESTS] if module not in MODULES]
     if unknown:
         raise Unrunnable(f"{', '.join(unknown)} not in [tool.mutmut] only_mutate ({', '.join(MODULES)})")
-    missing = [path for path in [*modules, *CONFIG.get("also_copy", [])] if not (ROOT / path).exists()]
+    own = [test.partition("::")[0] for module in modules for test in OWN_TESTS.get(module, [])
+           if not test.startswith("-")]
+    missing = [path for path in [*modules, *CONFIG.get("also_copy", []), *own] if not (ROOT / path).exists()]
     if missing:  # mutmut skips a missing also_copy path without a word; the clean run then fails far from the cause
         raise Unrunnable(f"missing from the project: {', '.join(missing)} (see [tool.mutmut] in pyproject.toml)")
 
@@ -67,14 +91,32 @@ def reason(output: str) -> str:
     return last if len(last) <= 200 else last[:197] + "..."
 
 
+def memory_limit(module: str) -> int:
+    return OWN_TESTS_MEMORY_LIMIT if module in OWN_TESTS else MEMORY_LIMIT
+
+
+def bounded_memory(limit: int) -> None:
+    """In mutmut's process before it starts: the bound its forked mutants inherit (see MEMORY_LIMIT)."""
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+def mutmut_run(module: str) -> list[str]:
+    """The command line of `mutmut run` on one module, with the module's own tests when it names them."""
+    run = ["run", f"{dotted(module)}.*"]
+    if module not in OWN_TESTS:
+        return [MUTMUT, *run]
+    return [sys.executable, "-c", LAUNCH, json.dumps(OWN_TESTS[module]), *run]
+
+
 def run(module: str) -> tuple[float, float]:
     """`mutmut run` on one module's mutants: (set-up seconds, mutant seconds); raises Unrunnable if it failed."""
     LOGS.mkdir(exist_ok=True)
     log = LOGS / f"mutation-{dotted(module)}.log"
     start = time.monotonic()
     setup = None
-    with subprocess.Popen([MUTMUT, "run", f"{dotted(module)}.*"], cwd=ROOT, stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, text=True, errors="replace", bufsize=1) as child:
+    bound = functools.partial(bounded_memory, memory_limit(module))
+    with subprocess.Popen(mutmut_run(module), cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          text=True, errors="replace", bufsize=1, preexec_fn=bound) as child:
         assert child.stdout is not None
         with log.open("w") as out:
             for line in child.stdout:
@@ -144,7 +186,11 @@ def main() -> int:
         check_setup(args.modules)
         if not args.report_only:
             shutil.rmtree(MUTANTS, ignore_errors=True)  # nothing from an earlier run, of this source or another
+            tests: list[str] | None = None
             for module in args.modules:  # one module per run: its own mutants, judged by the tests that reach them
+                if OWN_TESTS.get(module) != tests:  # mutmut, given other tests than its stats were made with,
+                    STATS.unlink(missing_ok=True)   # would forget the results of every module judged before
+                tests = OWN_TESTS.get(module)
                 times[module] = run(module)
         elif not MUTANTS.is_dir():
             raise Unrunnable("no mutants/ folder: run `make mutation` first")

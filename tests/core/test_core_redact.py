@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from envmatrix import redact
@@ -44,6 +46,7 @@ CORPUS = [
     # YAML and HTTP header lines (indented, any case)
     (f"db_password: {S}", "db_password: ***"),
     (f"  db_password: {S}\n  host: db", "  db_password: ***\n  host: db"),
+    (f"- pwd: {S}", "- pwd: ***"),  # a YAML list item: the name is judged without its "- "
     (f"X-Api-Key: {S}", "X-Api-Key: ***"),
     (f"x-api-key:{S}", "x-api-key:***"),
     (f"host: a\nX-Api-Key: {S}\r\naccept: */*", "host: a\nX-Api-Key: ***\r\naccept: */*"),
@@ -91,6 +94,10 @@ CORPUS = [
     (f"-----BEGIN OPENSSH PRIVATE KEY-----\n{S}\n", "***\n"),
     ("login -> 200 eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJzbW9rZSJ9.c2lnbmF0dXJl issued", "login -> 200 *** issued"),
     ("token eyJhbGciOiJub25lIn0.eyJzdWIiOiIxIn0. end", "token *** end"),
+    # XML bodies: the element's value goes, its tags stay
+    (f"<password>{S}</password>", "<password>***</password>"),
+    (f"<Login><user>bob</user><db_password>{S}</db_password></Login>",
+     "<Login><user>bob</user><db_password>***</db_password></Login>"),
 ]
 
 
@@ -135,6 +142,8 @@ READABLE = [
     "aws_secret_access_key = short",
     "page=2&sort=name",
     "BYPASS_CACHE=true",
+    "<user>bob</user>",
+    "<Password>true</Password>",
 ]
 
 
@@ -175,6 +184,13 @@ def test_known_secret_values_are_masked_anywhere() -> None:
     assert redact_text("xabcdx") == "x***x"
 
 
+def test_known_secret_every_occurrence_and_overlap() -> None:
+    redact.register_secret("pw42-smoke", "aaaaaaaa")
+    assert redact_text("pw42-smoke, pw42-smoke, pw42-smoke.") == "***, ***, ***."  # the middle one too
+    assert redact_text("pw42-smokepw42-smoke") == MASK  # side by side: one mask, not two
+    assert redact_text("aaaaaaaaa!") == "***!"  # overlapping by all but one character
+
+
 def test_known_secrets_longest_first() -> None:
     redact.register_secret("defg", "abcdefgh", "zz-top")
     assert known_secrets() == ["abcdefgh", "zz-top", "defg"]
@@ -184,6 +200,7 @@ def test_known_secrets_longest_first() -> None:
 def test_a_lone_quote_is_a_value() -> None:
     assert redact_text("Password: '") == "Password: ***"
     assert redact_text("Password: ''") == "Password: ''"
+    assert redact_text('Password: \\"') == "Password: ***"  # an escaped quote alone is no quoting either
 
 
 def test_key_is_judged_as_written_without_its_quotes() -> None:
@@ -223,6 +240,8 @@ def test_redact_value_keeps_scalars_and_placeholders() -> None:
     assert redact_value("DB_PASSWORD", 5) == 5
     assert redact_value("DB_PASSWORD", 2.5) == 2.5
     assert redact_value("DB_PASSWORD", "<from-secrets-manager>") == "<from-secrets-manager>"
+    arn = "arn:aws:secretsmanager:us-east-1:1:secret:db"  # where the secret lives, not the secret
+    assert redact_value("DB_PASSWORD", arn) == arn
     assert redact_value("DB_PASSWORD", "<half") == MASK
     assert redact_value("DB_PASSWORD", "half>") == MASK
     assert redact_value("DB_PASSWORD", ["a", "b"]) == MASK
@@ -258,6 +277,10 @@ def test_redact_data_top_level_values() -> None:
         "name": "DB_PASSWORD", "value": MASK, "extra": 1}
     assert redact_data({"name": "DB_PASSWORD"}) == {"name": "DB_PASSWORD"}
     assert redact_data({1: S}) == {1: S}
+    created = datetime(2026, 1, 1, tzinfo=UTC)  # boto3 gives timestamps as datetimes: they pass through
+    assert redact_data(created) is created
+    assert redact_data({"name": "LOG_LEVEL", "value": "INFO", "token": S, "created": created}) == {
+        "name": "LOG_LEVEL", "value": "INFO", "token": MASK, "created": created}  # a pair's other keys decide too
 
 
 # --- redact whole, then shorten; credentials by name or shape; flags are no credentials ---------------------------
