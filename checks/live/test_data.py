@@ -82,7 +82,7 @@ def test_data_backup_policy(env: Environment) -> None:
 
 
 @check("DATA-NO-SHARED-SNAPSHOTS", layer="live", area="security", row="data", evidence=True, severity="critical",
-       applies=_no_real_data, figure=Figure("SharedWithAccount", text()))
+       applies=_no_real_data, figure=Figure("SharedWithAccount", text(), rank=2))
 def test_data_no_shared_snapshots(env: Environment) -> None:
     """No other account shares a DB snapshot into this environment's account (the way production's data would reach
     it), except the spec's allowed accounts (DescribeDBSnapshots, SnapshotType shared)."""
@@ -99,7 +99,7 @@ def test_data_no_shared_snapshots(env: Environment) -> None:
 
 
 @check("DATA-CLASSIFICATION", layer="live", area="security", row="data", severity="medium", applies=_classified,
-       figure=Figure(f"tags.{CLASSIFICATION_TAG}", text("tagged {}"), part=2))
+       figure=Figure(f"tags.{CLASSIFICATION_TAG}", text("tagged {}"), part=2, rank=2))
 def test_data_classification(env: Environment) -> None:
     """The database carries the data classification the document gives the environment (supporting evidence
     only: a tag is a claim, not proof of what the data is)."""
