@@ -48,6 +48,10 @@ def test_data_snapshots_private(env: Environment) -> None:
     """No manual snapshot of the database with real customer data (copies included) is public or restorable by an
     account outside the environment's own and the spec's allowed ones (DescribeDBSnapshotAttributes: restore)."""
     resource = f"rds:{env.live.names['db']}"
+    db = present(env, env.live.section(RdsInventory).primary, resource)
+    # An Aurora member's snapshots are its cluster's (DescribeDBClusterSnapshots, not read): never green unseen.
+    env.require(resource, "DBClusterIdentifier", "none (instance snapshots)", db.cluster or "none (instance snapshots)",
+                holds=db.cluster is None)
     snapshots = env.live.section(DbSnapshotsInventory).own
     env.require(resource, "manual snapshots read", "read", "not read" if snapshots is None else "read",
                 holds=snapshots is not None)

@@ -56,7 +56,15 @@ def _production(*pages: list[tuple[str, list[str]]]) -> Any:
                 {"DBSnapshotIdentifier": name})
     inventory = dbsnapshots.fetch(target(PROD, clients))
     clients.verify()
-    return snapshot_of(PROD, db_snapshots=inventory, identity=IDENTITY)
+    return snapshot_of(PROD, db_snapshots=inventory, identity=IDENTITY, rds=_primary())
+
+
+def _primary(cluster: str | None = None) -> rds.RdsInventory:
+    found = rds.DbInstance(identifier=DB, arn=f"arn:aws:rds:{REGION}:{ACCOUNT}:db:{DB}", instance_class="db.r6g.xlarge",
+                           allocated_storage=100, max_allocated_storage=1000, multi_az=True, backup_retention_days=30,
+                           deletion_protection=True, storage_encrypted=True, publicly_accessible=False,
+                           availability_zone=None, read_replicas=[], replica_of=None, tags={}, cluster=cluster)
+    return rds.RdsInventory(primary=found, replicas=[])
 
 
 def _private(snapshot: Any) -> Verdict:
@@ -88,9 +96,18 @@ def test_a_snapshot_restorable_outside_is_red_naming_it(restore: list[str], show
 
 
 def test_snapshots_not_read_fail_closed() -> None:
-    verdict = _private(snapshot_of(PROD, db_snapshots=dbsnapshots.DbSnapshotsInventory(), identity=IDENTITY))
+    verdict = _private(snapshot_of(PROD, db_snapshots=dbsnapshots.DbSnapshotsInventory(), identity=IDENTITY,
+                                   rds=_primary()))
     assert not verdict.passed
     assert "manual snapshots read: expected read, got not read" in verdict.message
+
+
+def test_an_aurora_member_is_not_judged_by_instance_snapshots() -> None:
+    snapshot = _production([]).model_copy(update={"rds": _primary("production-taskmanager")})
+    verdict = _private(snapshot)
+    assert not verdict.passed
+    assert (f"{PROD} DATA-SNAPSHOTS-PRIVATE rds:{DB}.DBClusterIdentifier: expected none (instance snapshots), "
+            "got production-taskmanager") in verdict.message
 
 
 # --- snapshots shared into dev / staging -------------------------------------------------------------------------
