@@ -65,7 +65,7 @@ def test_data_snapshots_private(env: Environment) -> None:
             env.expect(f"rds-snapshot:{identifier}", "restore", "", shown or "allowed accounts only",
                        expected_text=f"restorable by {wording}", ok=holds(not who))
         leaks = sum(1 for who in beyond.values() if who)
-        env.expect(resource, "ManualSnapshots", "", f"{len(shared)} shared snapshots"
+        env.expect(resource, "ManualSnapshots", "", f"{len(shared)} shared snapshot{'' if len(shared) == 1 else 's'}"
                    + (f", {leaks} outside" if leaks else ", allowed accounts only" if shared else ""),
                    expected_text=f"none restorable outside {wording}", ok=holds(not leaks))
 
