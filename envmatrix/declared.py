@@ -50,6 +50,8 @@ class Tfvars(BaseModel):
     db_skip_final_snapshot: StrictBool
     db_create_replica: StrictBool
     db_replica_instance_class: StrictStr | None = None
+    db_data_classification: StrictStr | None = None  # the DataClassification tag the database carries
+    dr_account_ids: list[StrictStr] | None = None  # accounts its snapshots are shared with, its backups granted to
     cache_node_type: StrictStr
     cache_num_nodes: StrictInt
     cache_automatic_failover: StrictBool

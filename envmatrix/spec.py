@@ -101,8 +101,32 @@ class SlaGrade(_Model):
     target_health_check: TargetHealthCheck
 
 
+#: An AWS account id: twelve digits.
+_ACCOUNT = re.compile(r"\d{12}")
+
+
 class Data(_Model):
+    """The Data row as data: whose data the environment holds, and where it may go (production data stays in
+    production: its snapshots and backup bucket shared with no account but its own and these)."""
+
     real_customer_data: StrictBool
+    #: the value the database's classification tag claims (dev "synthetic", staging "anonymized"); None: no claim
+    classification: StrictStr | None = None
+    #: the tag key that carries it (a tag is a claim, never proof: its check is supporting evidence only)
+    classification_tag: StrictStr = Field(default="DataClassification", min_length=1)
+    #: accounts besides the environment's own its data may move to or from (a backup/DR account): who may restore
+    #: its DB snapshots, be granted on its backup bucket, or share snapshots into it
+    allowed_accounts: tuple[StrictStr, ...] = ()
+    #: AWS Organizations ids a bucket policy's open principal may be restricted to (aws:PrincipalOrgID)
+    allowed_organizations: tuple[StrictStr, ...] = ()
+
+    @field_validator("allowed_accounts")
+    @classmethod
+    def _accounts(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        wrong = [item for item in value if not _ACCOUNT.fullmatch(item)]
+        if wrong:
+            raise ValueError(f"an AWS account id is twelve digits (quoted in YAML), got {wrong[0]!r}")
+        return value
 
 
 class Network(_Model):

@@ -132,6 +132,13 @@ def _services(role: str) -> dict[str, Getter]:
     }
 
 
+def _classification(env: Environment) -> tuple[str, object]:
+    resource = f"rds:{env.live.names['db']}"
+    db = present(env, env.live.section(RdsInventory).primary, resource)
+    key = env.spec.data.classification_tag
+    return f"{resource}.tags.{key}", db.tags.get(key)
+
+
 GROUPS: dict[str, tuple[Area, str, dict[str, Getter]]] = {
     "DRIFT-DATABASE": ("sla", "database", {
         "db_instance_class": lambda env: _db(env, "instance_class"),
@@ -157,6 +164,9 @@ GROUPS: dict[str, tuple[Area, str, dict[str, Getter]]] = {
     "DRIFT-NETWORK": ("security", "security", {
         "vpc_cidr": lambda env: _network(env, "cidr"),
         "availability_zones": lambda env: _network(env, "zones"),
+    }),
+    "DRIFT-DATA": ("security", "data", {
+        "db_data_classification": _classification,
     }),
 }
 
@@ -191,3 +201,4 @@ test_drift_backups = _drift_check("DRIFT-BACKUPS")
 test_drift_services = _drift_check("DRIFT-SERVICES")
 test_drift_logging = _drift_check("DRIFT-LOGGING")
 test_drift_network = _drift_check("DRIFT-NETWORK")
+test_drift_data = _drift_check("DRIFT-DATA")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -29,6 +30,8 @@ class Bucket(Model):
     public_access_block: dict[str, bool] | None
     lifecycle: list[LifecycleRule]
     tags: dict[str, str]
+    #: the bucket policy's statements (GetBucketPolicy), read for the backup bucket only; [] where it has none
+    policy: list[dict[str, Any]] | None = None
 
 
 class BucketsInventory(Model):
@@ -93,9 +96,19 @@ def _bucket(target: AwsTarget, name: str) -> Bucket | None:
     )
 
 
-def _bucket_in_scope(target: AwsTarget, name: str) -> Bucket | None:
+def _policy(target: AwsTarget, name: str) -> list[dict[str, Any]]:
+    """The policy's statements (a lone statement object made a list); [] where the bucket has no policy."""
+    s3 = target.clients.client("s3")
+    with reading(target.env, f"S3 bucket policy of {name}"):
+        found = or_none(lambda: s3.get_bucket_policy(Bucket=name), "NoSuchBucketPolicy")
+        statements = json.loads(found["Policy"]).get("Statement", []) if found else []
+    return [dict(item) for item in (statements if isinstance(statements, list) else [statements])]
+
+
+def _bucket_in_scope(target: AwsTarget, name: str, policy: bool = False) -> Bucket | None:
     with scoped(target.env):  # this pool's threads count their calls for the environment too
-        return _bucket(target, name)
+        found = _bucket(target, name)
+        return found.model_copy(update={"policy": _policy(target, name)}) if found and policy else found
 
 
 def _account_block(target: AwsTarget) -> dict[str, bool] | None:
@@ -109,10 +122,11 @@ def _account_block(target: AwsTarget) -> dict[str, bool] | None:
 
 
 def fetch(target: AwsTarget) -> BucketsInventory:
-    """Both buckets side by side (each is five calls in a row); the account-level block only where it matters."""
+    """Both buckets side by side (each is five calls in a row, the backup bucket's policy a sixth); the
+    account-level block only where it matters."""
     wants, names = target.wants, target.names
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix=f"buckets-{target.env}") as pool:
-        backup = pool.submit(_bucket_in_scope, target, names.backup_bucket) if wants.backup_bucket else None
+        backup = pool.submit(_bucket_in_scope, target, names.backup_bucket, True) if wants.backup_bucket else None
         archive = pool.submit(_bucket_in_scope, target, names.log_archive_bucket) if wants.log_archive_bucket else None
         found = [backup.result() if backup else None, archive.result() if archive else None]
     incomplete = any(item and not all((item.public_access_block or {}).get(flag) for flag in FLAGS)
@@ -125,6 +139,7 @@ def fetch(target: AwsTarget) -> BucketsInventory:
 SECTION = Section("buckets", fetch, BucketsInventory, services=("s3",), operations=(
     ("s3", "GetBucketEncryption"),
     ("s3", "GetBucketLifecycleConfiguration"),
+    ("s3", "GetBucketPolicy"),
     ("s3", "GetBucketTagging"),
     ("s3", "GetBucketVersioning"),
     ("s3", "GetPublicAccessBlock"),

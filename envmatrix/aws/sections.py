@@ -10,6 +10,7 @@ from envmatrix.aws import (
     codedeploy,
     costs,
     dbclusters,
+    dbsnapshots,
     ecr,
     ecs,
     elasticache,
@@ -47,6 +48,7 @@ SECTIONS: tuple[Section, ...] = (
     costs.SECTION,
     ecr.SECTION,
     dbclusters.SECTION,
+    dbsnapshots.SECTION,
 )
 
 

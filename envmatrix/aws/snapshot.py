@@ -16,6 +16,7 @@ from envmatrix.aws.budgets import BudgetsInventory
 from envmatrix.aws.codedeploy import CodeDeployInventory
 from envmatrix.aws.costs import CostsInventory
 from envmatrix.aws.dbclusters import DbClustersInventory
+from envmatrix.aws.dbsnapshots import DbSnapshotsInventory
 from envmatrix.aws.ecr import EcrInventory
 from envmatrix.aws.ecs import EcsInventory
 from envmatrix.aws.elasticache import CacheInventory
@@ -78,6 +79,7 @@ class Snapshot(Model):
     budgets: BudgetsInventory | None = None
     costs: CostsInventory | None = None
     db_clusters: DbClustersInventory | None = None
+    db_snapshots: DbSnapshotsInventory | None = None
     #: section -> [resource, reason] for every section that could not be read
     unavailable: dict[str, tuple[str, str]] = {}
     #: the region read (the clients'), shown in the reports' header

@@ -30,13 +30,15 @@ class Wants:
     health_check: bool = False  # an external health check (Route 53 or Synthetics) on the domain
     blue_green: bool = False  # production's CodeDeploy deployment group
     images: bool = False  # the running images in ECR: digests, tags, scans
+    real_data: bool = False  # real customer data: whom its DB snapshots are shared with (else: who shares into it)
 
     @classmethod
     def from_spec(cls, spec: EnvironmentSpec) -> Wants:
         days = spec.sla.window_days if spec.sla.uptime_percent is not None else None
         return cls(spec.security.backup_bucket, spec.security.log_archive_bucket, spec.monitoring.alerting,
                    spec.security.waf, days, spec.sla.external_health_check,
-                   blue_green=spec.deployment.blue_green is not None, images=spec.deployment.images is not None)
+                   blue_green=spec.deployment.blue_green is not None, images=spec.deployment.images is not None,
+                   real_data=spec.data.real_customer_data)
 
 
 @dataclass(frozen=True)

@@ -60,10 +60,22 @@ def percent(text: str) -> float | None | str:
     return float(match.group(1)) if match else text
 
 
+def classification(text: str) -> str | None:
+    """The Data cell as the class its database's tag claims: real customer data, an anonymized (sanitized) copy,
+    or synthetic data; None (no claim) for any other wording."""
+    lowered = text.lower()
+    for word, found in (("real customer", "real"), ("sanitized", "anonymized"), ("sanitised", "anonymized"),
+                        ("anonymi", "anonymized"), ("synthetic", "synthetic")):
+        if word in lowered:
+            return found
+    return None
+
+
 #: Matrix rows with a structured meaning beside their text (matrix.<row>): the spec field and the reading.
 MATRIX_FIELDS: dict[str, list[tuple[str, Callable[[str], Any]]]] = {
     "uptime_sla": [("sla.uptime_percent", percent)],
-    "data": [("data.real_customer_data", lambda t: "real customer" in t.lower())],
+    "data": [("data.real_customer_data", lambda t: "real customer" in t.lower()),
+             ("data.classification", classification)],
     "database": [("database.multi_az", lambda t: "multi-az" in t.lower()),
                  ("database.replica:present", lambda t: "with replica" in t.lower())],
     "auto_scaling": [("auto_scaling", on_off)],

@@ -27,7 +27,7 @@ def _steps() -> tuple[tuple[Step, ...], ...]:
         (provision_network.load_balancer, provision_data.database, provision_data.cache,
          provision_data.buckets, provision_app.task_definitions, provision_ops.alert_subscriptions),
         (provision_network.waf, provision_app.cluster_and_services, provision_app.alarms, provision_sla.traffic,
-         provision_sla.external_check),
+         provision_sla.external_check, provision_data.data_custody),
         (provision_deploy.deployment_group, provision_deploy.circuit_breakers, provision_ops.scaling_policies),
     )
 

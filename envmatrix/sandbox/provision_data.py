@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 
 from envmatrix.redact import register_secret
@@ -84,3 +85,30 @@ def buckets(target: ProvisionTarget) -> None:
         s3.put_bucket_lifecycle_configuration(
             Bucket=target.names.archive_bucket, LifecycleConfiguration={"Rules": [rule]},
         )
+
+
+def data_custody(target: ProvisionTarget) -> None:
+    """The Data row as Terraform would carry it: the database's classification tag (db_data_classification) and,
+    where the tfvars name DR accounts, a manual snapshot shared with them and a backup bucket policy granting them
+    (beside a deny of insecure transport to everyone, as real backup buckets have)."""
+    rds, s3, tf, names = target.client("rds"), target.client("s3"), target.tfvars, target.names
+    arn = rds.describe_db_instances(DBInstanceIdentifier=names.db)["DBInstances"][0]["DBInstanceArn"]
+    if tf.db_data_classification is not None:
+        rds.add_tags_to_resource(ResourceName=arn, Tags=[
+            {"Key": "DataClassification", "Value": tf.db_data_classification}])
+    accounts = tf.dr_account_ids or []
+    if not accounts:
+        return
+    rds.create_db_snapshot(DBSnapshotIdentifier=f"{names.db}-dr", DBInstanceIdentifier=names.db,
+                           Tags=target.tag_list())
+    rds.modify_db_snapshot_attribute(DBSnapshotIdentifier=f"{names.db}-dr", AttributeName="restore",
+                                     ValuesToAdd=accounts)
+    if target.world.buckets.backups:
+        bucket = f"arn:aws:s3:::{names.backups_bucket}"
+        s3.put_bucket_policy(Bucket=names.backups_bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": [
+            {"Sid": "DisasterRecoveryRead", "Effect": "Allow",
+             "Principal": {"AWS": [f"arn:aws:iam::{account}:root" for account in accounts]},
+             "Action": ["s3:GetObject", "s3:ListBucket"], "Resource": [bucket, f"{bucket}/*"]},
+            {"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+             "Resource": [bucket, f"{bucket}/*"], "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
+        ]}))

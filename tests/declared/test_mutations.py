@@ -109,6 +109,11 @@ MUTATIONS = [
              ("PARITY-ENV-KEYS",), ("production.env.variables", "missing SMTP_HOST (present in dev, staging)")),
     Mutation("staging", "tfvars", "worker_min_capacity", "worker_min_capacity = 6",
              ("ECS-WORKER-CAPACITY", "ECS-WORKER-BOUNDS"), ("worker_min_capacity", "expected 3", "got 6")),
+    Mutation("staging", "tfvars", "db_data_classification", 'db_data_classification = "production-copy"',
+             ("DATA-CLASSIFICATION",), ("db_data_classification", "expected anonymized", "got production-copy")),
+    Mutation("production", "tfvars", "dr_account_ids", 'dr_account_ids = ["444455556666", "111122223333"]',
+             ("DATA-SNAPSHOTS-PRIVATE",), ("dr_account_ids", "only accounts of data.allowed_accounts",
+                                           'got ["111122223333"]')),
 ]
 
 

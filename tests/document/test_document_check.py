@@ -138,3 +138,23 @@ def test_the_readme_and_the_manual_stand_alone() -> None:
             if "://" not in target and not target.startswith("mailto:"):
                 assert (page.parent / target).resolve().is_relative_to(root), f"{page.name}: {target}"
                 assert (page.parent / target).exists(), f"{page.name}: {target}"
+
+
+def test_the_data_cell_claims_the_database_classification(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The Data row's wording is the class the DataClassification tag must claim: init writes it, check compares it."""
+    from envmatrix.document.claims import classification
+
+    assert [classification(text) for text in ("Synthetic", "Sanitized copy", "Real customer data", "Test data")] == [
+        "synthetic", "anonymized", "real", None]
+    doc = tmp_path / "doc.md"
+    doc.write_text(sample_text())
+    assert main(["spec", "init", "--doc", str(doc), "--output", str(tmp_path / "matrix.yaml")]) == 0
+    shipped = load_spec(SPEC)
+    written = load_spec(tmp_path / "matrix.yaml")
+    assert {env: written.env(env).data.classification for env in shipped.environments} == {
+        env: shipped.env(env).data.classification for env in shipped.environments}
+    other = tmp_path / "other.yaml"
+    other.write_text(SPEC.read_text().replace("classification: synthetic ", "classification: anonymized ", 1))
+    capsys.readouterr()
+    assert main(["spec", "check", "--doc", str(doc), "--spec", str(other)]) == 1
+    assert 'dev Data: document "Synthetic", spec "anonymized"' in capsys.readouterr().out

@@ -123,3 +123,12 @@ def _archive_prefix_only(target: FaultTarget) -> None:
 
 # Secrets Manager rotation by ScheduleExpression (rate/cron) has no fault here: moto ignores a ScheduleExpression
 # (it stores AutomaticallyAfterDays 0 and RotationEnabled false); tests/shapes/test_data_shapes.py proves it.
+
+
+# --- Data row: production data stays in production ------------------------------------------------------------
+@fault("production-snapshot-shared-outside", "production",
+       "production's DR snapshot also shared with another account (staging's, in a real multi-account setup)",
+       live("DATA-SNAPSHOTS-PRIVATE"), "rds-snapshot:production-taskmanager-db-dr.restore")
+def _snapshot_shared_outside(target: FaultTarget) -> None:
+    target.client("rds").modify_db_snapshot_attribute(
+        DBSnapshotIdentifier="production-taskmanager-db-dr", AttributeName="restore", ValuesToAdd=["111122223333"])

@@ -347,7 +347,9 @@ ALL_ON = {"BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy"
 
 
 def _bucket_stubs(clients: StubbedClients, name: str, *, block: dict[str, bool] | None,
-                  algorithm: str = "AES256", rules: list[dict[str, Any]] | None = None) -> None:
+                  algorithm: str = "AES256", rules: list[dict[str, Any]] | None = None,
+                  policy: str | None = None) -> None:
+    """The five reads of a bucket and, for the backup bucket, its policy (``policy`` None: it has none)."""
     s3 = clients.stub("s3")
     s3.add_response("get_bucket_versioning", {"Status": "Enabled"}, {"Bucket": name})
     s3.add_response("get_bucket_encryption", {"ServerSideEncryptionConfiguration": {"Rules": [
@@ -364,6 +366,13 @@ def _bucket_stubs(clients: StubbedClients, name: str, *, block: dict[str, bool] 
     else:
         s3.add_response("get_bucket_lifecycle_configuration", {"Rules": rules}, {"Bucket": name})
     s3.add_response("get_bucket_tagging", {"TagSet": TAGS}, {"Bucket": name})
+    if not name.endswith("-backups"):
+        return
+    if policy is None:
+        s3.add_client_error("get_bucket_policy", "NoSuchBucketPolicy", http_status_code=404,
+                            expected_params={"Bucket": name})
+    else:
+        s3.add_response("get_bucket_policy", {"Policy": policy}, {"Bucket": name})
 
 
 def _account_stubs(clients: StubbedClients, block: dict[str, bool] | None) -> None:
