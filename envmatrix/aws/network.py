@@ -68,6 +68,12 @@ def _rule(raw: dict[str, Any]) -> Rule:
                 prefix_lists=[p["PrefixListId"] for p in raw.get("PrefixListIds", []) if "PrefixListId" in p])
 
 
+def security_group(raw: dict[str, Any]) -> SecurityGroup:
+    """One group of a DescribeSecurityGroups answer."""
+    return SecurityGroup(id=raw["GroupId"], name=raw.get("GroupName", ""),
+                         ingress=[_rule(r) for r in raw.get("IpPermissions", [])], tags=tag_dict(raw.get("Tags")))
+
+
 def _role_of(group_name: str, patterns: dict[str, re.Pattern[str]]) -> str | None:
     return next((role for role, pattern in patterns.items() if pattern.fullmatch(group_name)), None)
 
@@ -87,9 +93,7 @@ def _groups(target: AwsTarget, vpc_id: str) -> dict[str, SecurityGroup | None]:
     for raw in raws:
         role = _role_of(raw.get("GroupName", ""), patterns)
         if role is not None and found[role] is None:
-            found[role] = SecurityGroup(
-                id=raw["GroupId"], name=raw["GroupName"], ingress=[_rule(r) for r in raw.get("IpPermissions", [])],
-                tags=tag_dict(raw.get("Tags")))
+            found[role] = security_group(raw)
     return found
 
 

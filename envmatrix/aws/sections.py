@@ -5,11 +5,13 @@ from __future__ import annotations
 from envmatrix.aws import (
     alarms,
     alb,
+    bastion,
     buckets,
     budgets,
     codedeploy,
     costs,
     dbclusters,
+    dbparameters,
     ecr,
     ecs,
     elasticache,
@@ -47,6 +49,8 @@ SECTIONS: tuple[Section, ...] = (
     costs.SECTION,
     ecr.SECTION,
     dbclusters.SECTION,
+    bastion.SECTION,
+    dbparameters.SECTION,
 )
 
 

@@ -11,11 +11,13 @@ from pydantic import BaseModel
 
 from envmatrix.aws.alarms import AlarmsInventory
 from envmatrix.aws.alb import AlbInventory
+from envmatrix.aws.bastion import BastionInventory
 from envmatrix.aws.buckets import BucketsInventory
 from envmatrix.aws.budgets import BudgetsInventory
 from envmatrix.aws.codedeploy import CodeDeployInventory
 from envmatrix.aws.costs import CostsInventory
 from envmatrix.aws.dbclusters import DbClustersInventory
+from envmatrix.aws.dbparameters import DbParametersInventory
 from envmatrix.aws.ecr import EcrInventory
 from envmatrix.aws.ecs import EcsInventory
 from envmatrix.aws.elasticache import CacheInventory
@@ -78,6 +80,8 @@ class Snapshot(Model):
     budgets: BudgetsInventory | None = None
     costs: CostsInventory | None = None
     db_clusters: DbClustersInventory | None = None
+    bastion: BastionInventory | None = None
+    db_parameters: DbParametersInventory | None = None
     #: section -> [resource, reason] for every section that could not be read
     unavailable: dict[str, tuple[str, str]] = {}
     #: the region read (the clients'), shown in the reports' header

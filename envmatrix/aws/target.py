@@ -17,6 +17,11 @@ class Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def _audit_parameters(spec: EnvironmentSpec) -> tuple[str, ...]:
+    audit = spec.database_access.audit
+    return tuple(sorted(audit.parameters)) if audit is not None else ()
+
+
 @dataclass(frozen=True)
 class Wants:
     """Optional resources worth fetching for this environment (the spec says they should exist)."""
@@ -30,13 +35,17 @@ class Wants:
     health_check: bool = False  # an external health check (Route 53 or Synthetics) on the domain
     blue_green: bool = False  # production's CodeDeploy deployment group
     images: bool = False  # the running images in ECR: digests, tags, scans
+    bastion: bool = False  # a bastion host for the database
+    #: the database parameters whose values to read (the documented audit settings); empty: none read
+    db_parameters: tuple[str, ...] = ()
 
     @classmethod
     def from_spec(cls, spec: EnvironmentSpec) -> Wants:
         days = spec.sla.window_days if spec.sla.uptime_percent is not None else None
         return cls(spec.security.backup_bucket, spec.security.log_archive_bucket, spec.monitoring.alerting,
                    spec.security.waf, days, spec.sla.external_health_check,
-                   blue_green=spec.deployment.blue_green is not None, images=spec.deployment.images is not None)
+                   blue_green=spec.deployment.blue_green is not None, images=spec.deployment.images is not None,
+                   bastion=spec.database_access.bastion, db_parameters=_audit_parameters(spec))
 
 
 @dataclass(frozen=True)
