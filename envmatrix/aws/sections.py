@@ -5,7 +5,6 @@ from __future__ import annotations
 from envmatrix.aws import (
     alarms,
     alb,
-    bastion,
     buckets,
     budgets,
     codedeploy,
@@ -49,7 +48,6 @@ SECTIONS: tuple[Section, ...] = (
     costs.SECTION,
     ecr.SECTION,
     dbclusters.SECTION,
-    bastion.SECTION,
     dbparameters.SECTION,
 )
 

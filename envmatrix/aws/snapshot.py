@@ -11,7 +11,6 @@ from pydantic import BaseModel
 
 from envmatrix.aws.alarms import AlarmsInventory
 from envmatrix.aws.alb import AlbInventory
-from envmatrix.aws.bastion import BastionInventory
 from envmatrix.aws.buckets import BucketsInventory
 from envmatrix.aws.budgets import BudgetsInventory
 from envmatrix.aws.codedeploy import CodeDeployInventory
@@ -80,7 +79,6 @@ class Snapshot(Model):
     budgets: BudgetsInventory | None = None
     costs: CostsInventory | None = None
     db_clusters: DbClustersInventory | None = None
-    bastion: BastionInventory | None = None
     db_parameters: DbParametersInventory | None = None
     #: section -> [resource, reason] for every section that could not be read
     unavailable: dict[str, tuple[str, str]] = {}
