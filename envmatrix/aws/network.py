@@ -77,7 +77,7 @@ class NetworkInventory(Model):
     vpc: Vpc | None
     subnets: list[Subnet]
     security_groups: dict[str, SecurityGroup | None]
-    #: None where no bastion is wanted (not read)
+    #: None: not read (no VPC)
     bastions: Bastions | None = None
 
 
@@ -165,7 +165,7 @@ def fetch(target: AwsTarget) -> NetworkInventory:
         vpc = _vpc(vpcs[0])
         raw_subnets = ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc.id]}]).get("Subnets", [])
         groups = _groups(target, vpc.id)
-        bastions = _bastions(target, vpc.id) if target.wants.bastion else None
+        bastions = _bastions(target, vpc.id)
     subnets = [Subnet(id=s["SubnetId"], availability_zone=s.get("AvailabilityZone", ""), cidr=s.get("CidrBlock", ""),
                       tags=tag_dict(s.get("Tags"))) for s in raw_subnets]
     return NetworkInventory(vpc=vpc, subnets=subnets, security_groups=groups, bastions=bastions)

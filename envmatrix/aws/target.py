@@ -35,7 +35,6 @@ class Wants:
     health_check: bool = False  # an external health check (Route 53 or Synthetics) on the domain
     blue_green: bool = False  # production's CodeDeploy deployment group
     images: bool = False  # the running images in ECR: digests, tags, scans
-    bastion: bool = False  # a bastion host for the database
     #: the database parameters whose values to read (the documented audit settings); empty: none read
     db_parameters: tuple[str, ...] = ()
 
@@ -45,7 +44,7 @@ class Wants:
         return cls(spec.security.backup_bucket, spec.security.log_archive_bucket, spec.monitoring.alerting,
                    spec.security.waf, days, spec.sla.external_health_check,
                    blue_green=spec.deployment.blue_green is not None, images=spec.deployment.images is not None,
-                   bastion=spec.database_access.bastion, db_parameters=_audit_parameters(spec))
+                   db_parameters=_audit_parameters(spec))
 
 
 @dataclass(frozen=True)

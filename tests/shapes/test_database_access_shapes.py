@@ -53,22 +53,20 @@ def _instance(instance_id: str, groups: list[str], state: str = "running") -> di
             "Tags": [*TAGS, {"Key": "Role", "Value": "bastion"}]}
 
 
-def _network(env: str, db: list[dict[str, Any]], *, bastions: list[dict[str, Any]] | None = None,
+def _network(env: str, db: list[dict[str, Any]], *, bastions: list[dict[str, Any]],
              bastion_rules: list[dict[str, Any]] | None = None) -> network.NetworkInventory:
-    """The network section over stubbed answers; ``bastions`` None: the environment wants none (no call)."""
+    """The network section over stubbed answers (``bastions``: the tagged instances found)."""
     clients = StubbedClients(env)
     ec2 = clients.stub("ec2")
     ec2.add_response("describe_vpcs", {"Vpcs": [{"VpcId": VPC_ID, "CidrBlock": "10.0.0.0/16", "State": "available",
                                                  "OwnerId": ACCOUNT, "IsDefault": False, "Tags": TAGS}]})
     ec2.add_response("describe_subnets", {"Subnets": []})
     ec2.add_response("describe_security_groups", {"SecurityGroups": _role_groups(env, db)})
-    if bastions is not None:
-        ec2.add_response("describe_instances", {"Reservations": [{"ReservationId": "r-0", "OwnerId": ACCOUNT,
-                                                                  "Instances": bastions}] if bastions else []},
-                         {"Filters": [{"Name": "vpc-id", "Values": [VPC_ID]},
-                                      {"Name": "tag:Role", "Values": ["bastion"]},
-                                      {"Name": "instance-state-name",
-                                       "Values": ["pending", "running", "stopping", "stopped"]}]})
+    ec2.add_response("describe_instances", {"Reservations": [{"ReservationId": "r-0", "OwnerId": ACCOUNT,
+                                                              "Instances": bastions}] if bastions else []},
+                     {"Filters": [{"Name": "vpc-id", "Values": [VPC_ID]}, {"Name": "tag:Role", "Values": ["bastion"]},
+                                  {"Name": "instance-state-name",
+                                   "Values": ["pending", "running", "stopping", "stopped"]}]})
     if bastions:
         ec2.add_response("describe_security_groups", {"SecurityGroups": [
             _group(f"{env}-taskmanager-bastion-sg", BASTION_SG, bastion_rules or [])]}, {"GroupIds": [BASTION_SG]})
@@ -109,9 +107,8 @@ def test_any_other_source_fails_naming_it(extra: dict[str, Any], shown: str) -> 
 
 
 def test_a_bastion_source_where_none_is_documented_fails() -> None:
-    """Staging documents no bastion: its group is not read, so a rule from it is an unknown source."""
-    inventory = _network("staging", APP_AND_BASTION)  # no describe_instances queued: any call fails the Stubber
-    assert inventory.bastions is None
+    """Staging documents no bastion: a rule from the bastion's group is a source the spec does not allow."""
+    inventory = _network("staging", APP_AND_BASTION, bastions=[_instance("i-0b", [BASTION_SG])])
     passed, message, _ = _sources("staging", inventory)
     assert not passed and "expected api, worker only, got api, worker, sg-0bastion" in message
 

@@ -6,15 +6,13 @@ Stubber into the real inventory code, then judged by the real shipped check.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 import pytest
 
 from envmatrix.aws import alb, network, snapshot, waf
-from envmatrix.aws.target import Wants
 from envmatrix.errors import InventoryUnavailable
-from tests.shapes.harness import ACCOUNT, REGION, StubbedClients, judge, repo_spec, snapshot_of, target
+from tests.shapes.harness import ACCOUNT, REGION, StubbedClients, judge, snapshot_of, target
 
 ENV = "production"
 SECURITY = "checks/live/test_security.py"
@@ -24,8 +22,6 @@ LISTENER = f"arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT}:listener/app/{ALB_N
 GROUP = f"arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT}:targetgroup/production-taskmanager-api/73e2d6bc24d8a067"
 CERT = f"arn:aws:acm:{REGION}:{ACCOUNT}:certificate/12345678-1234-1234-1234-123456789012"
 TAGS = [{"Key": "Environment", "Value": ENV}, {"Key": "Project", "Value": "taskmanager"}]
-#: the bastion's reads have their own shapes (test_database_access_shapes.py)
-NO_BASTION = replace(Wants.from_spec(repo_spec().env(ENV)), bastion=False)
 MODERN, OLD = "ELBSecurityPolicy-TLS13-1-2-2021-06", "ELBSecurityPolicy-2016-08"
 REDIRECT = {"Type": "redirect", "Order": 1,
             "RedirectConfig": {"Protocol": "HTTPS", "Port": "443", "Host": "#{host}", "Path": "/#{path}",
@@ -326,7 +322,8 @@ def _network(groups: list[dict[str, Any]]) -> network.NetworkInventory:
         for zone, cidr in (("a", "10.0.1.0/24"), ("b", "10.0.2.0/24"), ("c", "100.64.12.0/24"))]})
     ec2.add_response("describe_security_groups", {"SecurityGroups": groups[:2], "NextToken": "more"})
     ec2.add_response("describe_security_groups", {"SecurityGroups": groups[2:]})
-    inventory = network.fetch(target(ENV, clients, wants=NO_BASTION))
+    ec2.add_response("describe_instances", {"Reservations": []})  # no bastion (test_database_access_shapes.py)
+    inventory = network.fetch(target(ENV, clients))
     clients.verify()
     return inventory
 
@@ -393,6 +390,7 @@ def test_a_wrong_primary_cidr_is_red_even_with_the_documented_one_secondary() ->
     clients.stub("ec2").add_response("describe_vpcs", answer)
     clients.stub("ec2").add_response("describe_subnets", {"Subnets": []})
     clients.stub("ec2").add_response("describe_security_groups", {"SecurityGroups": _groups()})
-    inventory = network.fetch(target(ENV, clients, wants=NO_BASTION))
+    clients.stub("ec2").add_response("describe_instances", {"Reservations": []})
+    inventory = network.fetch(target(ENV, clients))
     passed, message = _network_verdict("NET-VPC-CIDR", inventory)
     assert not passed and "vpc:production-taskmanager-vpc.CidrBlock: expected 10.0.0.0/16, got 100.64.0.0/16" in message
