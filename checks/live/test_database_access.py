@@ -36,7 +36,8 @@ def _within(cidr: str, allowed: tuple[str, ...]) -> bool:
 def _admitted(env: Environment) -> dict[str, str]:
     """Group id -> the name shown for it, of every group the spec lets the database admit."""
     network, rules = env.live.section(NetworkInventory), env.spec.database_access
-    named = {group.id: role for role in rules.source_roles if (group := network.security_groups.get(role))}
+    named: dict[str, str] = {group.id: role for role in rules.source_roles
+                             if (group := network.security_groups.get(role))}
     if rules.bastion:
         named |= dict.fromkeys(network.bastions.group_ids() if network.bastions else (), "bastion")
     return named

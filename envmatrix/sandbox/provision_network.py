@@ -77,7 +77,8 @@ def bastion(target: ProvisionTarget) -> None:
     ec2.authorize_security_group_ingress(GroupId=group, IpPermissions=[
         {"IpProtocol": "tcp", "FromPort": SSH_PORT, "ToPort": SSH_PORT,
          "IpRanges": [{"CidrIp": target.tfvars.vpc_cidr}]}])
-    tags = [*target.tag_list(), {"Key": "Name", "Value": f"{target.names.prefix}-bastion"}, {"Key": key, "Value": value}]
+    tags = [*target.tag_list(), {"Key": "Name", "Value": f"{target.names.prefix}-bastion"},
+            {"Key": key, "Value": value}]
     target.ids["bastion"] = ec2.run_instances(
         ImageId=BASTION_IMAGE, InstanceType="t3.nano", MinCount=1, MaxCount=1, SubnetId=target.subnets[0],
         SecurityGroupIds=[group], TagSpecifications=[{"ResourceType": "instance", "Tags": tags}],

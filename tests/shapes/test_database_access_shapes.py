@@ -171,7 +171,8 @@ def _audit(db: dict[str, Any], pages: list[list[dict[str, Any]]] | None) -> dict
     """The rds and db_parameters sections over stubbed answers (``pages`` None: the group does not exist)."""
     clients = StubbedClients("production")
     stub = clients.stub("rds")
-    stub.add_response("describe_db_instances", {"DBInstances": [db]}, {"DBInstanceIdentifier": db["DBInstanceIdentifier"]})
+    stub.add_response("describe_db_instances", {"DBInstances": [db]},
+                      {"DBInstanceIdentifier": db["DBInstanceIdentifier"]})
     if pages is None:
         stub.add_client_error("describe_db_parameters", "DBParameterGroupNotFound", "not found", 404)
     for number, page in enumerate(pages or []):
