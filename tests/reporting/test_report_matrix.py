@@ -15,7 +15,7 @@ from .conftest import ReportProject
 
 def test_conforming_run_shows_the_documented_matrix(report_project: ReportProject) -> None:
     result = report_project.run("--env=all", "--no-allure")
-    result.assert_outcomes(passed=116, xfailed=5)
+    result.assert_outcomes(passed=119, xfailed=5)
     model = report_project.matrix()
     assert model["environments"] == ["dev", "staging", "production"]
     assert [row["id"] for row in model["rows"]] == list(ROWS)
@@ -84,7 +84,7 @@ def test_a_broken_value_turns_its_cell_red_and_links_the_message(report_project:
 def test_xdist_workers_merge_into_one_report(report_project: ReportProject) -> None:
     report_project.script(**{"drift:DRIFT-DB-BACKUP-RETENTION[dev]": "fail"})
     result = report_project.run("--env=all", "-p", "xdist", "-n", "2", "--no-allure")
-    result.assert_outcomes(passed=115, failed=1, xfailed=5)
+    result.assert_outcomes(passed=118, failed=1, xfailed=5)
     model = report_project.matrix()
     assert model["summary"]["checks"] == 121
     assert len({r["nodeid"] for r in model["results"]}) == 121
@@ -149,7 +149,7 @@ def _shipped_catalogue() -> dict[str, list[str]]:
 def test_the_rows_are_the_documents_then_our_own() -> None:
     document = list(MatrixCells.model_fields)
     assert list(ROWS)[:len(document)] == document and document[-1] == "cost_per_month" and len(document) == 13
-    assert list(ROWS)[len(document):] == ["security", "configuration", "config_structure"]
+    assert list(ROWS)[len(document):] == ["security", "access", "configuration", "config_structure"]
 
 
 def test_evidence_is_catalogue_data_not_the_row_alone() -> None:
