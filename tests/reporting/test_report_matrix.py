@@ -35,7 +35,7 @@ def test_conforming_run_shows_the_documented_matrix(report_project: ReportProjec
     assert (sla["status"], sla["reason"]) == ("declared", "no check observes this row yet, only files")
     assert report_project.cell("debug_mode", "staging")["status"] == "pass", "observed by the (fake) smoke check"
     assert report_project.cell("debug_mode", "staging")["entries"][-1]["layer_label"] == "observed"
-    assert model["summary"] == {"checks": 121, "pass": 116, "fail": 0, "waived": 5, "error": 0, "skipped": 0}
+    assert model["summary"] == {"checks": 124, "pass": 119, "fail": 0, "waived": 5, "error": 0, "skipped": 0}
     waived = [f for f in model["failures"] if f["status"] == "waived"]
     assert len(waived) == 5 and all(f["waiver"].startswith("waived:") for f in waived)
     assert (backups["checks"], backups["figure"], backups["first_failure"]) == (len(backups["entries"]), "30 d", None)
@@ -86,8 +86,8 @@ def test_xdist_workers_merge_into_one_report(report_project: ReportProject) -> N
     result = report_project.run("--env=all", "-p", "xdist", "-n", "2", "--no-allure")
     result.assert_outcomes(passed=118, failed=1, xfailed=5)
     model = report_project.matrix()
-    assert model["summary"]["checks"] == 121
-    assert len({r["nodeid"] for r in model["results"]}) == 121
+    assert model["summary"]["checks"] == 124
+    assert len({r["nodeid"] for r in model["results"]}) == 124
     assert report_project.cell("backups", "dev")["status"] == "fail"
     assert all(r["evidence"] for r in model["results"] if r["status"] in ("pass", "fail"))
     # The controller collects nothing: the workers send which checks are evidence of which row.
