@@ -7,11 +7,13 @@ real inventory code (network and db_parameters sections) and judged by the real 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from typing import Any
 
 import pytest
 
 from envmatrix.aws import dbparameters, network, rds
+from envmatrix.names import names_for
 from tests.shapes.harness import ACCOUNT, StubbedClients, judge, snapshot_of, target
 
 CHECKS = "checks/live/test_database_access.py"
@@ -54,9 +56,11 @@ def _instance(instance_id: str, groups: list[str], state: str = "running") -> di
 
 
 def _network(env: str, db: list[dict[str, Any]], *, bastions: list[dict[str, Any]],
-             bastion_rules: list[dict[str, Any]] | None = None) -> network.NetworkInventory:
+             bastion_rules: list[dict[str, Any]] | None = None, tag: str = "") -> network.NetworkInventory:
     """The network section over stubbed answers (``bastions``: the tagged instances found)."""
     clients = StubbedClients(env)
+    names = replace(names_for(env), bastion_tag=tag) if tag else names_for(env)
+    key, value = network.tag_filter(names.bastion_tag)
     ec2 = clients.stub("ec2")
     ec2.add_response("describe_vpcs", {"Vpcs": [{"VpcId": VPC_ID, "CidrBlock": "10.0.0.0/16", "State": "available",
                                                  "OwnerId": ACCOUNT, "IsDefault": False, "Tags": TAGS}]})
@@ -64,13 +68,14 @@ def _network(env: str, db: list[dict[str, Any]], *, bastions: list[dict[str, Any
     ec2.add_response("describe_security_groups", {"SecurityGroups": _role_groups(env, db)})
     ec2.add_response("describe_instances", {"Reservations": [{"ReservationId": "r-0", "OwnerId": ACCOUNT,
                                                               "Instances": bastions}] if bastions else []},
-                     {"Filters": [{"Name": "vpc-id", "Values": [VPC_ID]}, {"Name": "tag:Role", "Values": ["bastion"]},
+                     {"Filters": [{"Name": "vpc-id", "Values": [VPC_ID]},
+                                  {"Name": f"tag:{key}", "Values": [value]},
                                   {"Name": "instance-state-name",
                                    "Values": ["pending", "running", "stopping", "stopped"]}]})
     if bastions:
         ec2.add_response("describe_security_groups", {"SecurityGroups": [
             _group(f"{env}-taskmanager-bastion-sg", BASTION_SG, bastion_rules or [])]}, {"GroupIds": [BASTION_SG]})
-    inventory = network.fetch(target(env, clients))
+    inventory = network.fetch(target(env, clients, names=names))
     clients.verify()
     return inventory
 
@@ -122,6 +127,16 @@ def _bastion(env: str, inventory: network.NetworkInventory) -> tuple[bool, str]:
 def test_a_bastion_without_world_ssh_is_green(rules: list[dict[str, Any]]) -> None:
     inventory = _network("dev", APP_AND_BASTION, bastions=[_instance("i-0b", [BASTION_SG], "stopped")],
                          bastion_rules=rules)
+    assert _bastion("dev", inventory) == (True, "")
+
+
+@pytest.mark.parametrize(("tag", "key", "value"), [("Role=bastion", "Role", "bastion"),
+                                                   ("Purpose = jump-host", "Purpose", "jump-host"),
+                                                   ("Bastion", "Bastion", "*")])
+def test_the_bastion_tag_is_configurable(tag: str, key: str, value: str) -> None:
+    assert network.tag_filter(tag) == (key, value)
+    inventory = _network("dev", APP_AND_BASTION, bastions=[_instance("i-0b", [BASTION_SG])], tag=tag)
+    assert inventory.bastions is not None and inventory.bastions.tag == tag
     assert _bastion("dev", inventory) == (True, "")
 
 
