@@ -134,8 +134,8 @@ def _bastion(env: Environment) -> tuple[str, object]:
 
 
 def _audit_logging(env: Environment) -> tuple[str, object]:
-    resource = f"rds:{env.live.names['db']}"
-    return resource, POSTGRES_LOG in present(env, env.live.section(RdsInventory).primary, resource).log_exports
+    resource, exports = _db(env, "log_exports")  # an Aurora member's are its cluster's
+    return resource, isinstance(exports, list) and POSTGRES_LOG in exports
 
 
 def _services(role: str) -> dict[str, Getter]:

@@ -5,10 +5,9 @@ from __future__ import annotations
 import ipaddress
 
 from envmatrix import Environment, check
-from envmatrix.aws.checking import present
+from envmatrix.aws.checking import present, primary_db
 from envmatrix.aws.dbparameters import DbParametersInventory
 from envmatrix.aws.network import NetworkInventory, SecurityGroup
-from envmatrix.aws.rds import RdsInventory
 from envmatrix.spec import EnvironmentSpec
 from envmatrix.verdict import holds
 from envmatrix.wording import Figure, text
@@ -106,8 +105,7 @@ def test_db_audit_logging(env: Environment) -> None:
     (EnabledCloudwatchLogsExports) and its parameter group's audit parameters set (whatever their source)."""
     audit = env.spec.database_access.audit
     assert audit is not None  # applies=_audited
-    resource = f"rds:{env.live.names['db']}"
-    db = present(env, env.live.section(RdsInventory).primary, resource)
+    resource, db = primary_db(env)  # an Aurora member's log exports are its cluster's
     params = env.live.section(DbParametersInventory)
     with env.every():
         env.expect(resource, "EnabledCloudwatchLogsExports", f"including {', '.join(audit.log_exports)}",

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from envmatrix.aws import dbparameters, network, rds
+from envmatrix.aws import dbclusters, dbparameters, network, rds
 from envmatrix.names import names_for
 from tests.shapes.harness import ACCOUNT, StubbedClients, judge, snapshot_of, target
 
@@ -182,12 +182,16 @@ GOOD = [_parameter("log_connections", "1"), _parameter("log_disconnections", "1"
         _parameter("pgaudit.log", "ddl,role")]
 
 
-def _audit(db: dict[str, Any], pages: list[list[dict[str, Any]]] | None) -> dict[str, Any]:
-    """The rds and db_parameters sections over stubbed answers (``pages`` None: the group does not exist)."""
+def _audit(db: dict[str, Any], pages: list[list[dict[str, Any]]] | None,
+           cluster: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The rds, db_clusters and db_parameters sections over stubbed answers (``pages`` None: no such group)."""
     clients = StubbedClients("production")
     stub = clients.stub("rds")
     stub.add_response("describe_db_instances", {"DBInstances": [db]},
                       {"DBInstanceIdentifier": db["DBInstanceIdentifier"]})
+    if cluster is not None:
+        stub.add_response("describe_db_clusters", {"DBClusters": [cluster]},
+                          {"DBClusterIdentifier": cluster["DBClusterIdentifier"]})
     if pages is None:
         stub.add_client_error("describe_db_parameters", "DBParameterGroupNotFound", "not found", 404)
     for number, page in enumerate(pages or []):
@@ -196,9 +200,10 @@ def _audit(db: dict[str, Any], pages: list[list[dict[str, Any]]] | None) -> dict
         stub.add_response("describe_db_parameters", {"Parameters": page, **more}, asked)
     aimed = target("production", clients)
     found = rds.fetch(aimed)
+    clusters = dbclusters.fetch(aimed, found)
     parameters = dbparameters.fetch(aimed, found)
     clients.verify()
-    return {"rds": found, "db_parameters": parameters}
+    return {"rds": found, "db_clusters": clusters, "db_parameters": parameters}
 
 
 def _audited(sections: dict[str, Any]) -> tuple[bool, str]:
@@ -250,3 +255,18 @@ def test_no_audit_documented_no_parameter_call() -> None:
     clients.verify()
 
 
+
+
+def test_an_aurora_member_exports_through_its_cluster() -> None:
+    """Aurora reports EnabledCloudwatchLogsExports on the cluster; its instances report none."""
+    cluster_id = "production-taskmanager-cluster"
+    member = _db(Engine="aurora-postgresql", DBClusterIdentifier=cluster_id)
+    del member["EnabledCloudwatchLogsExports"]
+    cluster = {"DBClusterIdentifier": cluster_id, "Engine": "aurora-postgresql", "MultiAZ": True,
+               "BackupRetentionPeriod": 30, "DeletionProtection": True, "StorageEncrypted": True,
+               "EnabledCloudwatchLogsExports": ["postgresql"],
+               "DBClusterMembers": [{"DBInstanceIdentifier": member["DBInstanceIdentifier"], "IsClusterWriter": True}]}
+    assert _audited(_audit(member, [GOOD], cluster)) == (True, "")
+    passed, message = _audited(_audit(member, [GOOD], {**cluster, "EnabledCloudwatchLogsExports": []}))
+    assert not passed and f"rds-cluster:{cluster_id}.EnabledCloudwatchLogsExports: expected including postgresql, " \
+        "got none" in message
