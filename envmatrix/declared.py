@@ -69,6 +69,9 @@ class Tfvars(BaseModel):
     log_archive_days: StrictInt | None = None
     log_level: StrictStr
     domain_name: StrictStr
+    #: access control (optional: a setup without these variables still loads; the checks then say "not set")
+    bastion_enabled: StrictBool | None = None
+    db_audit_logging: StrictBool | None = None
     _lines: dict[str, int] = PrivateAttr(default_factory=dict)
     _files: dict[str, Path] = PrivateAttr(default_factory=dict)
     _paths: tuple[Path, ...] = PrivateAttr(default=())

@@ -37,6 +37,7 @@ DEFAULTS: dict[str, str] = {
     "api_repository": "{project_prefix}-api",
     "worker_repository": "{project_prefix}-worker",
     "budget": "{prefix}-monthly",
+    "bastion_tag": "Role=bastion",  # the tag (key=value) a bastion host carries, inside the environment's VPC
     # The application container of each task definition; empty: found by name (see aws/checking.py).
     "api_container": "",
     "worker_container": "",
@@ -79,6 +80,7 @@ class Names:
     api_repository: str = ""
     worker_repository: str = ""
     budget: str = ""  # the AWS Budgets monthly cost budget
+    bastion_tag: str = "Role=bastion"  # key=value
 
     def service(self, role: str) -> str:
         return str(getattr(self, f"{role}_service"))

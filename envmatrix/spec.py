@@ -156,6 +156,39 @@ class Database(_Model):
     skip_final_snapshot: StrictBool
 
 
+def _network_cidr(value: str) -> str:
+    ipaddress.ip_network(value, strict=True)
+    return value
+
+
+class DatabaseAudit(_Model):
+    """Production's database audit logging: the logs exported to CloudWatch Logs and the parameters that turn
+    connection and statement auditing on."""
+
+    #: log types EnabledCloudwatchLogsExports must contain (``postgresql``)
+    log_exports: tuple[StrictStr, ...] = Field(min_length=1)
+    #: parameter -> its value; a list: the comma-separated classes the value must include (``all`` includes any)
+    parameters: dict[StrictStr, StrictStr | tuple[StrictStr, ...]] = Field(min_length=1)
+
+
+class DatabaseAccess(_Model):
+    """Who may reach the database: the application's groups, the bastion's, and CIDRs only from the allowed ranges."""
+
+    #: security-group roles (names.SECURITY_GROUP_ROLES) whose groups the database's group may admit
+    source_roles: tuple[Literal["alb", "api", "worker", "db", "cache"], ...] = ("api", "worker")
+    #: CIDR sources the database's group may admit (private ranges inside the VPC); empty: groups only
+    allowed_cidrs: tuple[StrictStr, ...] = ()
+    #: a bastion host (found by the names' bastion_tag) in the VPC, its group admitted by the database's
+    bastion: StrictBool = False
+    #: None: no audit logging documented
+    audit: DatabaseAudit | None = None
+
+    @field_validator("allowed_cidrs")
+    @classmethod
+    def _cidrs(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(_network_cidr(cidr) for cidr in value)
+
+
 class Cache(_Model):
     node_type: StrictStr
     num_nodes: StrictInt = Field(ge=1)
@@ -326,6 +359,8 @@ class EnvironmentSpec(_Model):
     domain_name: StrictStr
     network: Network
     database: Database
+    #: the database's access control (Access Control sections); the default: application groups only
+    database_access: DatabaseAccess = DatabaseAccess()
     cache: Cache
     auto_scaling: StrictBool
     services: Services

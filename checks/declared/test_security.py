@@ -1,4 +1,4 @@
-"""Declared security: secrets only as Secrets Manager placeholders, sane and separate networks."""
+"""Declared security: secrets only as Secrets Manager placeholders, sane and separate networks, database access."""
 
 from __future__ import annotations
 
@@ -51,3 +51,24 @@ def test_secrets_no_literals(env: Environment) -> None:
     )
     env.expect(env.env_file.path.name, "literal_values", "none", literals or "none",
                ok=lambda _want, got: got == "none")
+
+
+def _bastion(spec: EnvironmentSpec) -> bool:
+    return spec.database_access.bastion
+
+
+def _audited(spec: EnvironmentSpec) -> bool:
+    return spec.database_access.audit is not None
+
+
+@check("DB-BASTION", layer="declared", area="security", row="access", evidence=True, severity="high", applies=_bastion)
+def test_db_bastion(env: Environment) -> None:
+    """A bastion host for the database where the document says so (bastion_enabled)."""
+    env.expect_tfvars("bastion_enabled", env.spec.database_access.bastion, env.tfvars.bastion_enabled)
+
+
+@check("DB-AUDIT-LOGGING", layer="declared", area="logging", row="access", evidence=True, severity="high",
+       applies=_audited)
+def test_db_audit_logging(env: Environment) -> None:
+    """The database audit-logged where the document says so (db_audit_logging)."""
+    env.expect_tfvars("db_audit_logging", env.spec.database_access.audit is not None, env.tfvars.db_audit_logging)

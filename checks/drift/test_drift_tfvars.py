@@ -122,6 +122,22 @@ def _network(env: Environment, what: str) -> tuple[str, object]:
     return resource, vpc.cidr if what == "cidr" else sorted({s.availability_zone for s in network.subnets})
 
 
+#: the engine log RDS exports for PostgreSQL (EnabledCloudwatchLogsExports), what db_audit_logging turns on
+POSTGRES_LOG = "postgresql"
+
+
+def _bastion(env: Environment) -> tuple[str, object]:
+    resource = f"ec2-instances:tag {env.live.names['bastion_tag']}"
+    network = env.live.section(NetworkInventory)
+    present(env, network.vpc, f"vpc:{env.live.names['vpc']}")
+    return resource, bool(network.bastions and network.bastions.instances)
+
+
+def _audit_logging(env: Environment) -> tuple[str, object]:
+    resource, exports = _db(env, "log_exports")  # an Aurora member's are its cluster's
+    return resource, isinstance(exports, list) and POSTGRES_LOG in exports
+
+
 def _services(role: str) -> dict[str, Getter]:
     return {
         f"{role}_cpu": lambda env: _task(env, role, "cpu"),
@@ -168,6 +184,10 @@ GROUPS: dict[str, tuple[Area, str, dict[str, Getter]]] = {
     "DRIFT-DATA": ("security", "data", {
         "db_data_classification": _classification,
     }),
+    "DRIFT-ACCESS": ("security", "access", {
+        "bastion_enabled": _bastion,
+        "db_audit_logging": _audit_logging,
+    }),
 }
 
 
@@ -202,3 +222,4 @@ test_drift_services = _drift_check("DRIFT-SERVICES")
 test_drift_logging = _drift_check("DRIFT-LOGGING")
 test_drift_network = _drift_check("DRIFT-NETWORK")
 test_drift_data = _drift_check("DRIFT-DATA")
+test_drift_access = _drift_check("DRIFT-ACCESS")

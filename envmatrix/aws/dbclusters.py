@@ -12,7 +12,8 @@ from envmatrix.aws.target import AwsTarget, Model
 
 MISSING = ("DBClusterNotFoundFault",)
 #: Settings a cluster holds for its members (Aurora reports them on the cluster, not on each instance).
-HELD = ("multi_az", "backup_retention_days", "deletion_protection", "storage_encrypted", "latest_restorable_time")
+HELD = ("multi_az", "backup_retention_days", "deletion_protection", "storage_encrypted", "latest_restorable_time",
+        "log_exports")
 
 
 class DbCluster(Model):
@@ -27,6 +28,7 @@ class DbCluster(Model):
     writer: str | None
     tags: dict[str, str]
     latest_restorable_time: dt.datetime | None = None
+    log_exports: list[str] = []  # EnabledCloudwatchLogsExports (Aurora exports the cluster's log)
 
 
 class DbClustersInventory(Model):
@@ -48,6 +50,7 @@ def _cluster(raw: dict[str, Any]) -> DbCluster:
         writer=next((str(m["DBInstanceIdentifier"]) for m in members if m.get("IsClusterWriter")), None),
         tags=tag_dict(raw.get("TagList")),
         latest_restorable_time=raw.get("LatestRestorableTime"),
+        log_exports=list(raw.get("EnabledCloudwatchLogsExports", [])),
     )
 
 

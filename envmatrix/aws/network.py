@@ -1,4 +1,4 @@
-"""EC2 network inventory: the VPC, its subnets and the environment's security groups."""
+"""EC2 network inventory: the VPC, its subnets, the environment's security groups and its bastion hosts."""
 
 from __future__ import annotations
 
@@ -55,10 +55,30 @@ class SecurityGroup(Model):
     tags: dict[str, str]
 
 
+class Bastion(Model):
+    id: str
+    state: str
+    security_groups: list[str]  # ids
+    tags: dict[str, str]
+
+
+class Bastions(Model):
+    """The bastion hosts in the VPC, found by the names' bastion_tag (key=value), and their groups by id."""
+
+    tag: str
+    instances: list[Bastion]
+    groups: dict[str, SecurityGroup]
+
+    def group_ids(self) -> set[str]:
+        return {group for bastion in self.instances for group in bastion.security_groups}
+
+
 class NetworkInventory(Model):
     vpc: Vpc | None
     subnets: list[Subnet]
     security_groups: dict[str, SecurityGroup | None]
+    #: None: not read (no VPC)
+    bastions: Bastions | None = None
 
 
 def _rule(raw: dict[str, Any]) -> Rule:
@@ -66,6 +86,12 @@ def _rule(raw: dict[str, Any]) -> Rule:
     return Rule(protocol=str(raw.get("IpProtocol", "-1")), from_port=raw.get("FromPort"), to_port=raw.get("ToPort"),
                 cidrs=cidrs, source_groups=[g["GroupId"] for g in raw.get("UserIdGroupPairs", []) if "GroupId" in g],
                 prefix_lists=[p["PrefixListId"] for p in raw.get("PrefixListIds", []) if "PrefixListId" in p])
+
+
+def security_group(raw: dict[str, Any]) -> SecurityGroup:
+    """One group of a DescribeSecurityGroups answer."""
+    return SecurityGroup(id=raw["GroupId"], name=raw.get("GroupName", ""),
+                         ingress=[_rule(r) for r in raw.get("IpPermissions", [])], tags=tag_dict(raw.get("Tags")))
 
 
 def _role_of(group_name: str, patterns: dict[str, re.Pattern[str]]) -> str | None:
@@ -87,10 +113,35 @@ def _groups(target: AwsTarget, vpc_id: str) -> dict[str, SecurityGroup | None]:
     for raw in raws:
         role = _role_of(raw.get("GroupName", ""), patterns)
         if role is not None and found[role] is None:
-            found[role] = SecurityGroup(
-                id=raw["GroupId"], name=raw["GroupName"], ingress=[_rule(r) for r in raw.get("IpPermissions", [])],
-                tags=tag_dict(raw.get("Tags")))
+            found[role] = security_group(raw)
     return found
+
+
+#: An instance in any of these states still is the bastion (a stopped one can be started); terminated is gone.
+LIVING = ("pending", "running", "stopping", "stopped")
+
+
+def tag_filter(tag: str) -> tuple[str, str]:
+    """``Role=bastion`` -> (``Role``, ``bastion``); a bare key matches any value of it (EC2's ``*``)."""
+    key, _, value = tag.partition("=")
+    return key.strip(), value.strip() or "*"
+
+
+def _bastions(target: AwsTarget, vpc_id: str) -> Bastions:
+    """Instances by tag inside the VPC (SSM-managed or not), then their groups by id."""
+    ec2, tag = target.clients.client("ec2"), target.names.bastion_tag
+    key, value = tag_filter(tag)
+    pages = ec2.get_paginator("describe_instances").paginate(Filters=[
+        {"Name": "vpc-id", "Values": [vpc_id]}, {"Name": f"tag:{key}", "Values": [value]},
+        {"Name": "instance-state-name", "Values": list(LIVING)}])
+    instances = [Bastion(id=raw["InstanceId"], state=raw.get("State", {}).get("Name", ""),
+                         security_groups=[g["GroupId"] for g in raw.get("SecurityGroups", [])],
+                         tags=tag_dict(raw.get("Tags")))
+                 for page in pages for reservation in page.get("Reservations", [])
+                 for raw in reservation.get("Instances", [])]
+    ids = sorted({group for bastion in instances for group in bastion.security_groups})
+    raws = ec2.describe_security_groups(GroupIds=ids).get("SecurityGroups", []) if ids else []
+    return Bastions(tag=tag, instances=instances, groups={group.id: group for group in map(security_group, raws)})
 
 
 def _vpc(raw: dict[str, Any]) -> Vpc:
@@ -114,12 +165,14 @@ def fetch(target: AwsTarget) -> NetworkInventory:
         vpc = _vpc(vpcs[0])
         raw_subnets = ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc.id]}]).get("Subnets", [])
         groups = _groups(target, vpc.id)
+        bastions = _bastions(target, vpc.id)
     subnets = [Subnet(id=s["SubnetId"], availability_zone=s.get("AvailabilityZone", ""), cidr=s.get("CidrBlock", ""),
                       tags=tag_dict(s.get("Tags"))) for s in raw_subnets]
-    return NetworkInventory(vpc=vpc, subnets=subnets, security_groups=groups)
+    return NetworkInventory(vpc=vpc, subnets=subnets, security_groups=groups, bastions=bastions)
 
 
 SECTION = Section("network", fetch, NetworkInventory, services=("ec2",), operations=(
+    ("ec2", "DescribeInstances"),
     ("ec2", "DescribeSecurityGroups"),
     ("ec2", "DescribeSubnets"),
     ("ec2", "DescribeVpcs"),

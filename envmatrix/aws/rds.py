@@ -32,6 +32,9 @@ class DbInstance(Model):
     latest_restorable_time: dt.datetime | None = None
     region: str | None = None  # where it was read, when not the environment's region (a cross-region replica)
     cluster: str | None = None  # DBClusterIdentifier: a DB cluster member (Aurora) is judged by its cluster
+    log_exports: list[str] = []  # EnabledCloudwatchLogsExports: the logs it sends to CloudWatch Logs
+    parameter_group: str | None = None  # the DB parameter group it uses (DBParameterGroups[0])
+    security_groups: list[str] = []  # VpcSecurityGroups' ids
 
 
 class RdsInventory(Model):
@@ -57,6 +60,9 @@ def _instance(raw: dict[str, Any]) -> DbInstance:
         tags=tag_dict(raw.get("TagList")),
         latest_restorable_time=raw.get("LatestRestorableTime"),
         cluster=raw.get("DBClusterIdentifier"),
+        log_exports=list(raw.get("EnabledCloudwatchLogsExports", [])),
+        parameter_group=next((g["DBParameterGroupName"] for g in raw.get("DBParameterGroups", [])), None),
+        security_groups=[g["VpcSecurityGroupId"] for g in raw.get("VpcSecurityGroups", [])],
     )
 
 

@@ -11,6 +11,7 @@ from envmatrix.aws import (
     costs,
     dbclusters,
     dbsnapshots,
+    dbparameters,
     ecr,
     ecs,
     elasticache,
@@ -49,6 +50,7 @@ SECTIONS: tuple[Section, ...] = (
     ecr.SECTION,
     dbclusters.SECTION,
     dbsnapshots.SECTION,
+    dbparameters.SECTION,
 )
 
 

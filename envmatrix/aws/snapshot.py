@@ -17,6 +17,7 @@ from envmatrix.aws.codedeploy import CodeDeployInventory
 from envmatrix.aws.costs import CostsInventory
 from envmatrix.aws.dbclusters import DbClustersInventory
 from envmatrix.aws.dbsnapshots import DbSnapshotsInventory
+from envmatrix.aws.dbparameters import DbParametersInventory
 from envmatrix.aws.ecr import EcrInventory
 from envmatrix.aws.ecs import EcsInventory
 from envmatrix.aws.elasticache import CacheInventory
@@ -80,6 +81,7 @@ class Snapshot(Model):
     costs: CostsInventory | None = None
     db_clusters: DbClustersInventory | None = None
     db_snapshots: DbSnapshotsInventory | None = None
+    db_parameters: DbParametersInventory | None = None
     #: section -> [resource, reason] for every section that could not be read
     unavailable: dict[str, tuple[str, str]] = {}
     #: the region read (the clients'), shown in the reports' header

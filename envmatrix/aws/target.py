@@ -17,6 +17,11 @@ class Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def _audit_parameters(spec: EnvironmentSpec) -> tuple[str, ...]:
+    audit = spec.database_access.audit
+    return tuple(sorted(audit.parameters)) if audit is not None else ()
+
+
 @dataclass(frozen=True)
 class Wants:
     """Optional resources worth fetching for this environment (the spec says they should exist)."""
@@ -31,6 +36,8 @@ class Wants:
     blue_green: bool = False  # production's CodeDeploy deployment group
     images: bool = False  # the running images in ECR: digests, tags, scans
     real_data: bool = False  # real customer data: whom its DB snapshots are shared with (else: who shares into it)
+    #: the database parameters whose values to read (the documented audit settings); empty: none read
+    db_parameters: tuple[str, ...] = ()
 
     @classmethod
     def from_spec(cls, spec: EnvironmentSpec) -> Wants:
@@ -38,7 +45,7 @@ class Wants:
         return cls(spec.security.backup_bucket, spec.security.log_archive_bucket, spec.monitoring.alerting,
                    spec.security.waf, days, spec.sla.external_health_check,
                    blue_green=spec.deployment.blue_green is not None, images=spec.deployment.images is not None,
-                   real_data=spec.data.real_customer_data)
+                   real_data=spec.data.real_customer_data, db_parameters=_audit_parameters(spec))
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ def _steps() -> tuple[tuple[Step, ...], ...]:
     return (
         (provision_network.network, provision_app.secrets, provision_app.log_groups, provision_app.alert_topic,
          provision_deploy.images, provision_ops.budget),
-        (provision_network.load_balancer, provision_data.database, provision_data.cache,
+        (provision_network.load_balancer, provision_network.bastion, provision_data.database, provision_data.cache,
          provision_data.buckets, provision_app.task_definitions, provision_ops.alert_subscriptions),
         (provision_network.waf, provision_app.cluster_and_services, provision_app.alarms, provision_sla.traffic,
          provision_sla.external_check, provision_data.data_custody),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from typing import Any
 
 from envmatrix.redact import register_secret
 from envmatrix.sandbox.provision_target import ProvisionTarget
@@ -19,6 +20,7 @@ def database(target: ProvisionTarget) -> None:
         DBSubnetGroupName=f"{names.prefix}-db", DBSubnetGroupDescription=f"{names.prefix} database",
         SubnetIds=target.subnets, Tags=target.tag_list(),
     )
+    audit = _audit(target)
     password = secrets.token_urlsafe(24)
     register_secret(password)
     rds.create_db_instance(
@@ -28,7 +30,7 @@ def database(target: ProvisionTarget) -> None:
         MaxAllocatedStorage=tf.db_max_allocated_storage, MultiAZ=tf.db_multi_az,
         BackupRetentionPeriod=tf.db_backup_retention_days, DeletionProtection=tf.db_deletion_protection,
         StorageEncrypted=True, PubliclyAccessible=False, DBSubnetGroupName=f"{names.prefix}-db",
-        VpcSecurityGroupIds=[target.ids["sg:db"]], Tags=target.tag_list(),
+        VpcSecurityGroupIds=[target.ids["sg:db"]], Tags=target.tag_list(), **audit,
     )
     if tf.db_create_replica:
         rds.create_db_instance_read_replica(
@@ -36,6 +38,22 @@ def database(target: ProvisionTarget) -> None:
             DBInstanceClass=tf.db_replica_instance_class or tf.db_instance_class,
             PubliclyAccessible=False, VpcSecurityGroupIds=[target.ids["sg:db"]], Tags=target.tag_list(),
         )
+
+
+def _audit(target: ProvisionTarget) -> dict[str, Any]:
+    """Where the tfvars turn db_audit_logging on: the module's parameter group and log exports (world.yaml)."""
+    settings = target.world.db_audit
+    if not target.tfvars.db_audit_logging:
+        return {}
+    if settings is None:
+        raise ValueError(f"{target.env}: db_audit_logging is on but world.yaml describes no db_audit")
+    rds, group = target.client("rds"), f"{target.names.prefix}-audit"
+    rds.create_db_parameter_group(DBParameterGroupName=group, DBParameterGroupFamily=settings.parameter_family,
+                                  Description=f"{target.names.prefix} audit logging", Tags=target.tag_list())
+    rds.modify_db_parameter_group(DBParameterGroupName=group, Parameters=[
+        {"ParameterName": name, "ParameterValue": value, "ApplyMethod": "pending-reboot"}
+        for name, value in settings.parameters.items()])
+    return {"DBParameterGroupName": group, "EnableCloudwatchLogsExports": list(settings.log_exports)}
 
 
 def cache(target: ProvisionTarget) -> None:

@@ -58,6 +58,34 @@ def _ingress(target: ProvisionTarget) -> None:
         ec2.authorize_security_group_ingress(GroupId=sg[f"sg:{role}"], IpPermissions=permissions)
 
 
+#: the bastion's image (the sandbox runs no instance; any id EC2's stand-in knows)
+BASTION_IMAGE = "ami-12c6146b"
+SSH_PORT = 22
+
+
+def bastion(target: ProvisionTarget) -> None:
+    """Where the tfvars enable one: a bastion instance carrying the bastion tag in the first subnet, its group
+    admitting SSH from inside the VPC only, and the database's group admitting the bastion's."""
+    if not target.tfvars.bastion_enabled:
+        return
+    ec2, name = target.client("ec2"), target.names.security_group("bastion")
+    key, _, value = target.names.live.bastion_tag.partition("=")
+    group = ec2.create_security_group(GroupName=name, Description=f"{target.names.prefix} bastion",
+                                      VpcId=target.ids["vpc"],
+                                      TagSpecifications=target.named_tag_spec("security-group", name))["GroupId"]
+    target.ids["sg:bastion"] = group
+    ec2.authorize_security_group_ingress(GroupId=group, IpPermissions=[
+        {"IpProtocol": "tcp", "FromPort": SSH_PORT, "ToPort": SSH_PORT,
+         "IpRanges": [{"CidrIp": target.tfvars.vpc_cidr}]}])
+    tags = [*target.tag_list(), {"Key": "Name", "Value": f"{target.names.prefix}-bastion"},
+            {"Key": key, "Value": value}]
+    target.ids["bastion"] = ec2.run_instances(
+        ImageId=BASTION_IMAGE, InstanceType="t3.nano", MinCount=1, MaxCount=1, SubnetId=target.subnets[0],
+        SecurityGroupIds=[group], TagSpecifications=[{"ResourceType": "instance", "Tags": tags}],
+    )["Instances"][0]["InstanceId"]
+    ec2.authorize_security_group_ingress(GroupId=target.ids["sg:db"], IpPermissions=[_from_groups(DB_PORT, [group])])
+
+
 def _certificate(target: ProvisionTarget) -> str:
     acm = target.client("acm")
     arn: str = acm.request_certificate(

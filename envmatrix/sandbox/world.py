@@ -148,6 +148,14 @@ class CostExplorer(_Model):
     estimated: StrictBool = False
 
 
+class DbAudit(_Model):
+    """The database module's audit settings, applied where the tfvars turn db_audit_logging on."""
+
+    log_exports: tuple[StrictStr, ...]
+    parameter_family: StrictStr
+    parameters: dict[StrictStr, StrictStr]
+
+
 class WorldEnv(_Model):
     """One environment's deployment facts outside the tfvars and env files."""
 
@@ -169,6 +177,8 @@ class WorldEnv(_Model):
     traffic: Traffic | None = None  # None: the load balancer served nothing
     health_check: HealthCheck | None = None
     deploy: Deploy
+    #: None: the module's audit settings are not described (db_audit_logging = true then fails provisioning)
+    db_audit: DbAudit | None = None
 
 
 class GithubReviewer(_Model):

@@ -149,3 +149,30 @@ def test_no_environment_constants_are_left_in_the_code() -> None:
     modules = [path for folder in ("envmatrix", "checks", "smoke") for path in sorted((ROOT / folder).rglob("*.py"))]
     assert len(modules) > 50
     assert [hit for path in modules for hit in _constants(path)] == []
+
+
+def _without_database_access(tmp_path: Path, **production: object) -> Path:
+    data = yaml.safe_load((ROOT / "fixtures/matrix.yaml").read_text())
+    for env in data["environments"].values():
+        env.pop("database_access")
+    data["environments"]["production"].update(production)
+    path = tmp_path / "matrix.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
+
+
+def test_a_spec_without_database_access_loads_with_groups_only(tmp_path: Path) -> None:
+    """A user's older spec still loads: the database admits the application's groups only, no bastion, no audit."""
+    access = load_spec(_without_database_access(tmp_path)).env("production").database_access
+    assert (access.source_roles, access.allowed_cidrs, access.bastion, access.audit) == (("api", "worker"), (), False,
+                                                                                        None)
+
+
+@pytest.mark.parametrize(("value", "problem"), [
+    ({"allowed_cidrs": ["10.0.0.0/33"]}, "allowed_cidrs"),
+    ({"source_roles": ["bastion"]}, "source_roles"),
+    ({"audit": {"log_exports": [], "parameters": {"log_connections": "1"}}}, "log_exports"),
+])
+def test_a_bad_database_access_names_its_field(tmp_path: Path, value: dict[str, object], problem: str) -> None:
+    with pytest.raises(SpecError, match=problem):
+        load_spec(_without_database_access(tmp_path, database_access=value))

@@ -39,6 +39,9 @@ fault("production-db-max-storage-lowered", "production", "production storage aut
       "rds:production-taskmanager-db.MaxAllocatedStorage")(_db(MaxAllocatedStorage=500))
 fault("production-db-public", "production", "production database made publicly accessible",
       live("DATA-NOT-PUBLIC"), "rds:production-taskmanager-db.PubliclyAccessible")(_db(PubliclyAccessible=True))
+fault("production-db-audit-export-off", "production", "production database's PostgreSQL log export turned off",
+      live("DB-AUDIT-LOGGING") | drift("DRIFT-ACCESS"), "rds:production-taskmanager-db.EnabledCloudwatchLogsExports")(
+    _db(CloudwatchLogsExportConfiguration={"DisableLogTypes": ["postgresql"]}))
 
 
 @fault("production-db-replica-deleted", "production", "production read replica deleted",

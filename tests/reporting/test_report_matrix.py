@@ -41,7 +41,7 @@ def test_conforming_run_shows_the_documented_matrix(report_project: ReportProjec
     assert (backups["checks"], backups["figure"], backups["first_failure"]) == (len(backups["entries"]), "30 d", None)
     assert model["layers"]["production"] == ["declared", "live", "drift", "parity", "smoke"]
     statuses = {s["status"]: s["cells"] for s in model["statuses"]}
-    assert statuses["declared"] == 23 and sum(statuses.values()) == len(ROWS) * 3 
+    assert statuses["declared"] == 25 and sum(statuses.values()) == len(ROWS) * 3 
     markdown = (report_project.reports / "matrix.md").read_text()
     assert ('| <a id="row-backups"></a>**Backups** | ✅ **7 days** · 7 d · 5 checks | ✅ **14 days** · 14 d · 5 checks '
             '| ✅ **30 days** · 30 d · 5 checks |') in markdown
@@ -149,7 +149,7 @@ def _shipped_catalogue() -> dict[str, list[str]]:
 def test_the_rows_are_the_documents_then_our_own() -> None:
     document = list(MatrixCells.model_fields)
     assert list(ROWS)[:len(document)] == document and document[-1] == "cost_per_month" and len(document) == 13
-    assert list(ROWS)[len(document):] == ["security", "configuration", "config_structure"]
+    assert list(ROWS)[len(document):] == ["security", "access", "configuration", "config_structure"]
 
 
 def test_evidence_is_catalogue_data_not_the_row_alone() -> None:
