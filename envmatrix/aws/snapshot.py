@@ -16,8 +16,8 @@ from envmatrix.aws.budgets import BudgetsInventory
 from envmatrix.aws.codedeploy import CodeDeployInventory
 from envmatrix.aws.costs import CostsInventory
 from envmatrix.aws.dbclusters import DbClustersInventory
-from envmatrix.aws.dbsnapshots import DbSnapshotsInventory
 from envmatrix.aws.dbparameters import DbParametersInventory
+from envmatrix.aws.dbsnapshots import DbSnapshotsInventory
 from envmatrix.aws.ecr import EcrInventory
 from envmatrix.aws.ecs import EcsInventory
 from envmatrix.aws.elasticache import CacheInventory

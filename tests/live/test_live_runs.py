@@ -19,7 +19,7 @@ from tests.live.conftest import ROOT, offline_aws, suite_args
 from tests.moto_recording import recorded_operations
 
 WAIVED = {"test_auto_scaling[dev]", "test_ecs_worker_capacity[production]", "test_secrets_no_literals[dev]"}
-#: The most AWS calls one environment's snapshot may take in the sandbox (the comment at its use says where each came from).
+#: The most AWS calls one environment's snapshot may take in the sandbox (the comment at its use says why).
 CALL_CEILING = 67
 
 
