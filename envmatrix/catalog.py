@@ -52,6 +52,7 @@ ROWS: dict[str, str] = {
     "deployment": "Deployment",
     "cost_per_month": "Cost/Month",
     "security": "Security controls",
+    "access": "Access",
     "configuration": "Configuration",
     "config_structure": "Config structure (parity)",
 }

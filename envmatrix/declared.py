@@ -67,6 +67,10 @@ class Tfvars(BaseModel):
     log_archive_days: StrictInt | None = None
     log_level: StrictStr
     domain_name: StrictStr
+    #: the load balancer has no public address (Access row); None: not declared
+    alb_internal: StrictBool | None = None
+    #: the sources the WAF rule on the admin paths exempts ([] blocks them from everywhere); None: no such rule
+    admin_allowed_cidrs: list[StrictStr] | None = None
     _lines: dict[str, int] = PrivateAttr(default_factory=dict)
     _files: dict[str, Path] = PrivateAttr(default_factory=dict)
     _paths: tuple[Path, ...] = PrivateAttr(default=())

@@ -7,6 +7,7 @@ from collections.abc import Callable
 import pytest
 
 from envmatrix import Environment, check
+from envmatrix.aws.alb import AlbInventory
 from envmatrix.aws.buckets import BucketsInventory, expiration_days
 from envmatrix.aws.checking import container, judged_db, present, task_definition
 from envmatrix.aws.dbclusters import HELD
@@ -16,6 +17,8 @@ from envmatrix.aws.logs import LogsInventory
 from envmatrix.aws.network import NetworkInventory
 from envmatrix.aws.rds import RdsInventory, storage_within
 from envmatrix.aws.scaling import ScalingInventory
+from envmatrix.aws.vpn import INTERNAL
+from envmatrix.aws.waf import WafInventory, guard_of
 from envmatrix.catalog import Area
 from envmatrix.verdict import show
 
@@ -122,6 +125,28 @@ def _network(env: Environment, what: str) -> tuple[str, object]:
     return resource, vpc.cidr if what == "cidr" else sorted({s.availability_zone for s in network.subnets})
 
 
+def _alb_internal(env: Environment) -> tuple[str, object]:
+    resource = f"load-balancer:{env.live.names['alb']}"
+    balancer = present(env, env.live.section(AlbInventory).load_balancer, resource)
+    if env.tfvars.alb_internal is None:  # not declared: Terraform's default, nothing to compare
+        return f"{resource}.Scheme", None
+    return f"{resource}.Scheme", balancer.scheme == INTERNAL
+
+
+def _admin_sources(env: Environment) -> tuple[str, object]:
+    """The addresses the web ACL's guard of the spec's admin paths exempts ([]: none); None where no rule guards
+    them (or no admin path is documented: nothing to compare against)."""
+    waf = env.live.section(WafInventory)
+    acl, access = waf.web_acl, env.spec.access
+    resource = f"waf:{acl.name if acl else env.live.names['waf']}"
+    guards = [guard_of(acl, path) for path in access.admin_paths] if acl and access else []
+    if not guards or None in guards:
+        return resource, None
+    arns = {arn for guard in guards if guard for arn in guard.except_ip_sets}
+    sets = [waf.ip_sets.get(arn) for arn in sorted(arns)]
+    return f"{resource} admin IP sets", sorted({a for item in sets if item for a in item.addresses})
+
+
 def _services(role: str) -> dict[str, Getter]:
     return {
         f"{role}_cpu": lambda env: _task(env, role, "cpu"),
@@ -158,6 +183,10 @@ GROUPS: dict[str, tuple[Area, str, dict[str, Getter]]] = {
         "vpc_cidr": lambda env: _network(env, "cidr"),
         "availability_zones": lambda env: _network(env, "zones"),
     }),
+    "DRIFT-ACCESS": ("security", "access", {
+        "alb_internal": _alb_internal,
+        "admin_allowed_cidrs": _admin_sources,
+    }),
 }
 
 
@@ -191,3 +220,4 @@ test_drift_backups = _drift_check("DRIFT-BACKUPS")
 test_drift_services = _drift_check("DRIFT-SERVICES")
 test_drift_logging = _drift_check("DRIFT-LOGGING")
 test_drift_network = _drift_check("DRIFT-NETWORK")
+test_drift_access = _drift_check("DRIFT-ACCESS")

@@ -22,6 +22,7 @@ from envmatrix.aws import (
     rds,
     scaling,
     secrets,
+    vpn,
     waf,
 )
 from envmatrix.aws.section import Operation, Section
@@ -47,6 +48,7 @@ SECTIONS: tuple[Section, ...] = (
     costs.SECTION,
     ecr.SECTION,
     dbclusters.SECTION,
+    vpn.SECTION,
 )
 
 

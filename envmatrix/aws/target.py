@@ -30,13 +30,17 @@ class Wants:
     health_check: bool = False  # an external health check (Route 53 or Synthetics) on the domain
     blue_green: bool = False  # production's CodeDeploy deployment group
     images: bool = False  # the running images in ECR: digests, tags, scans
+    vpn: bool = False  # the Client VPN endpoints of the load balancer's VPC (a private environment)
 
     @classmethod
     def from_spec(cls, spec: EnvironmentSpec) -> Wants:
         days = spec.sla.window_days if spec.sla.uptime_percent is not None else None
+        access = spec.access
+        admin_rule = access is not None and access.admin_access != "any"  # a WAF rule guards the admin paths
         return cls(spec.security.backup_bucket, spec.security.log_archive_bucket, spec.monitoring.alerting,
-                   spec.security.waf, days, spec.sla.external_health_check,
-                   blue_green=spec.deployment.blue_green is not None, images=spec.deployment.images is not None)
+                   spec.security.waf or admin_rule, days, spec.sla.external_health_check,
+                   blue_green=spec.deployment.blue_green is not None, images=spec.deployment.images is not None,
+                   vpn=access is not None and access.exposure == "private")
 
 
 @dataclass(frozen=True)

@@ -34,13 +34,14 @@ def _warm(app: Any, region: str) -> None:
 
 def install_fixes(*, settled: bool) -> None:
     """Every fix the sandbox makes to moto (each module says which gap it closes), in this process only."""
-    from envmatrix.sandbox import moto_ce, moto_codedeploy, moto_ecs, moto_elasticache
+    from envmatrix.sandbox import moto_ce, moto_clientvpn, moto_codedeploy, moto_ecs, moto_elasticache
 
     moto_ecs.install()
     moto_ecs.install_create_fixes(settled=settled)
     moto_codedeploy.install()
     moto_ce.install()
     moto_elasticache.install()
+    moto_clientvpn.install()
 
 
 def serve(fd: int, region: str, *, settled: bool = False) -> None:
