@@ -109,6 +109,12 @@ MUTATIONS = [
              ("PARITY-ENV-KEYS",), ("production.env.variables", "missing SMTP_HOST (present in dev, staging)")),
     Mutation("staging", "tfvars", "worker_min_capacity", "worker_min_capacity = 6",
              ("ECS-WORKER-CAPACITY", "ECS-WORKER-BOUNDS"), ("worker_min_capacity", "expected 3", "got 6")),
+    Mutation("dev", "tfvars", "alb_internal", "alb_internal = false",
+             ("ACCESS-REACH",), ("alb_internal", "expected true (private environment)", "got false")),
+    Mutation("staging", "tfvars", "admin_allowed_cidrs", 'admin_allowed_cidrs = ["203.0.113.0/24", "0.0.0.0/0"]',
+             ("ACCESS-ADMIN-PATHS",), ("admin_allowed_cidrs", "none world-wide", "0.0.0.0/0")),
+    Mutation("production", "tfvars", "admin_allowed_cidrs", 'admin_allowed_cidrs = ["10.0.0.0/8"]',
+             ("ACCESS-ADMIN-PATHS",), ("admin_allowed_cidrs", "blocked from everywhere", "10.0.0.0/8")),
 ]
 
 

@@ -12,7 +12,7 @@ from envmatrix.aws import alb, network, vpn, waf
 from envmatrix.aws.snapshot import Snapshot
 from envmatrix.names import SECURITY_GROUP_ROLES
 from envmatrix.spec import load_spec
-from tests.shapes.harness import ACCOUNT, REGION, ROOT, StubbedClients, judge, snapshot_of, target
+from tests.shapes.harness import ACCOUNT, REGION, ROOT, StubbedClients, judge, repo_suite, snapshot_of, target
 
 ACCESS = "checks/live/test_access.py"
 VPC_ID = "vpc-0a1b2c3d4e5f67890"
@@ -244,3 +244,29 @@ def test_production_admin_paths_reachable_are_red(rules: Any) -> None:
     path = SPEC.env("production").access.admin_paths[0]
     assert ("exempts arn:aws:wafv2" if exempting else f"unguarded: no rule on {path}") in result.message
 
+
+
+# --- drift: the tfvars against what was seen ------------------------------------------------------------
+DRIFT = "checks/drift/test_drift_tfvars.py"
+
+
+def test_admin_allow_list_drift_both_ways() -> None:
+    declared = repo_suite().tfvars("staging").admin_allowed_cidrs
+    assert declared
+    same = snapshot_of("staging", waf=_waf("staging", [_admin_rule("staging", "Block", True)], list(declared)))
+    assert judge(DRIFT, "DRIFT-ACCESS", "staging", same, key="admin_allowed_cidrs").passed
+    other = snapshot_of("staging", waf=_waf("staging", [_admin_rule("staging", "Block", True)], declared[:1]))
+    result = judge(DRIFT, "DRIFT-ACCESS", "staging", other, key="admin_allowed_cidrs")
+    assert not result.passed and result.message.startswith("staging DRIFT-ACCESS waf:staging-taskmanager-waf")
+    assert f"got {declared[:1]}".replace("'", '"') in result.message.replace("'", '"')
+
+
+@pytest.mark.parametrize("scheme", ["internal", "internet-facing"])
+def test_alb_internal_drift_both_ways(scheme: str) -> None:
+    assert repo_suite().tfvars("dev").alb_internal is True
+    clients = StubbedClients("dev")
+    _stub_alb(clients, "dev", scheme)
+    snapshot = snapshot_of("dev", alb=alb.fetch(target("dev", clients)))
+    result = judge(DRIFT, "DRIFT-ACCESS", "dev", snapshot, key="alb_internal")
+    assert result.passed == (scheme == "internal"), result.message
+    assert result.passed or "dev DRIFT-ACCESS load-balancer:dev-taskmanager-alb.Scheme.alb_internal" in result.message
