@@ -127,7 +127,7 @@ def _admin_rule(target: ProvisionTarget, cidrs: list[str]) -> dict[str, Any]:
     if not paths:
         raise WorldError(WORLD_FILE, f"environments.{target.env}.edge.admin_paths: none given, but the tfvars set "
                          f"admin_allowed_cidrs (the WAF rule needs the paths it guards)")
-    statement = paths[0] if len(paths) == 1 else {"OrStatement": {"Statements": paths}}
+    statement: dict[str, Any] = paths[0] if len(paths) == 1 else {"OrStatement": {"Statements": paths}}
     if cidrs:
         ip_set = target.client("wafv2").create_ip_set(
             Name=f"{target.names.prefix}-admin-allowed", Scope="REGIONAL", IPAddressVersion="IPV4", Addresses=cidrs,

@@ -122,7 +122,7 @@ def _listener_untagged(target: FaultTarget) -> None:
     target.client("elbv2").remove_tags(ResourceArns=arns, TagKeys=["Environment", "Project"])
 
 
-@fault("staging-admin-rule-count-mode", "staging", "the WAF rule guarding the admin paths set to Count (blocks nothing)",
+@fault("staging-admin-rule-count-mode", "staging", "the WAF rule on the admin paths set to Count (blocks nothing)",
        live("ACCESS-ADMIN-PATHS") | drift("DRIFT-ACCESS"), "waf:staging-taskmanager-waf.AdminRule")
 def _admin_rule_count(target: FaultTarget) -> None:
     wafv2 = target.client("wafv2")

@@ -45,7 +45,9 @@ def _stub_alb(clients: StubbedClients, env: str, scheme: str) -> None:
     elb.add_response("describe_rules", {"Rules": [{"Priority": "default", "IsDefault": True, "Actions": [redirect],
                                                    "Conditions": []}]}, {"ListenerArn": f"{listener}/80"})
     elb.add_response("describe_ssl_policies", {"SslPolicies": []}, {"Names": ["ELBSecurityPolicy-TLS13-1-2-2021-06"]})
-    elb.add_response("describe_tags", {"TagDescriptions": [{"ResourceArn": arn, "Tags": [{"Key": "Environment", "Value": env}]}]}, {"ResourceArns": [arn]})
+    tags = [{"Key": "Environment", "Value": env}]
+    elb.add_response("describe_tags", {"TagDescriptions": [{"ResourceArn": arn, "Tags": tags}]},
+                     {"ResourceArns": [arn]})
     elb.add_response("describe_target_groups", {"TargetGroups": []}, {"LoadBalancerArn": arn})
 
 
@@ -175,7 +177,8 @@ def _waf(env: str, rules: list[dict[str, Any]], addresses: list[str] | None) -> 
         "Name": f"{env}-taskmanager-waf", "Id": "a1b2c3d4-5678-90ab-cdef", "ARN": acl_arn,
         "DefaultAction": {"Allow": {}}, "Rules": rules, "VisibilityConfig": VISIBILITY, "Capacity": 30}},
         {"ResourceArn": _alb_arn(env)})
-    stub.add_response("list_tags_for_resource", {"TagInfoForResource": {"ResourceARN": acl_arn, "TagList": [{"Key": "Environment", "Value": env}]}},
+    tags = [{"Key": "Environment", "Value": env}]
+    stub.add_response("list_tags_for_resource", {"TagInfoForResource": {"ResourceARN": acl_arn, "TagList": tags}},
                       {"ResourceARN": acl_arn})
     if addresses is not None:
         stub.add_response("get_ip_set", {"IPSet": {
@@ -227,8 +230,9 @@ def test_a_staging_admin_rule_without_an_ip_set_is_red() -> None:
 
 
 def test_production_admin_paths_blocked_from_everywhere_are_green() -> None:
+    group = {"VendorName": "AWS", "Name": "AWSManagedRulesCommonRuleSet"}
     managed = {"Name": "aws-common", "Priority": 10, "OverrideAction": {"None": {}}, "VisibilityConfig": VISIBILITY,
-               "Statement": {"ManagedRuleGroupStatement": {"VendorName": "AWS", "Name": "AWSManagedRulesCommonRuleSet"}}}
+               "Statement": {"ManagedRuleGroupStatement": group}}
     result = _admin("production", [_admin_rule("production", "Block", False), managed])
     assert result.passed, result.message
     assert _figure(result, "AdminPaths") == ["blocked from everywhere"]
