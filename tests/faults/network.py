@@ -44,7 +44,8 @@ def _https_removed(target: FaultTarget) -> None:
 
 
 @fault("production-waf-detached", "production", "WAF web ACL disassociated from the load balancer",
-       live("WAF-ASSOCIATED"), "load-balancer:production-taskmanager-alb.WebACL")
+       live("WAF-ASSOCIATED", "ACCESS-ADMIN-PATHS") | drift("DRIFT-ACCESS"),
+       "load-balancer:production-taskmanager-alb.WebACL")
 def _waf_detached(target: FaultTarget) -> None:
     target.client("wafv2").disassociate_web_acl(ResourceArn=target.alb_arn())
 
