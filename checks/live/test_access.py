@@ -76,7 +76,7 @@ def _vpn_only(env: Environment, resource: str, balancer: LoadBalancer) -> None:
     network = env.live.section(NetworkInventory)
     read = {group.id: group for group in network.security_groups.values() if group is not None}
     wanted = f"internal ALB, or each listener from the VPN's clients only ({origin}: {', '.join(cidrs) or 'none'})"
-    env.expect(resource, "reach", wanted, "no VPN client CIDR known" if not cidrs else "internet-facing ALB",
+    env.expect(resource, "VpnClients", f"the VPN's client CIDRs ({origin})", ", ".join(cidrs) or "none known",
                ok=holds(bool(cidrs or vpn_groups)))
     unread = sorted(set(balancer.security_groups) - set(read))
     env.expect(resource, "SecurityGroups", "every group read", unread or "all read", ok=holds(not unread))
