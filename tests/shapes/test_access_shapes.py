@@ -274,3 +274,21 @@ def test_alb_internal_drift_both_ways(scheme: str) -> None:
     result = judge(DRIFT, "DRIFT-ACCESS", "dev", snapshot, key="alb_internal")
     assert result.passed == (scheme == "internal"), result.message
     assert result.passed or "dev DRIFT-ACCESS load-balancer:dev-taskmanager-alb.Scheme.alb_internal" in result.message
+
+
+def test_rule_reading_fails_closed_on_what_it_cannot_read() -> None:
+    """An OR of path matches guards each path; a condition beside them (a header match) makes the rule
+    unreadable as a guard; an EXACTLY match guards no prefix."""
+    def match(path: str, position: str = "STARTS_WITH") -> dict[str, Any]:
+        return {"ByteMatchStatement": {"SearchString": path.encode(), "FieldToMatch": {"UriPath": {}},
+                                       "PositionalConstraint": position, "TextTransformations": []}}
+    header = {"ByteMatchStatement": {"SearchString": b"x", "FieldToMatch": {"SingleHeader": {"Name": "x-admin"}},
+                                     "PositionalConstraint": "EXACTLY", "TextTransformations": []}}
+    either = waf._rule({"Name": "r", "Priority": 1, "Action": {"Block": {}},
+                        "Statement": {"OrStatement": {"Statements": [match("/admin"), match("/internal")]}}})
+    assert either.covers("/admin/users") and either.covers("/internal") and not either.covers("/api")
+    mixed = waf._rule({"Name": "r", "Priority": 1, "Action": {"Block": {}},
+                       "Statement": {"AndStatement": {"Statements": [match("/admin"), header]}}})
+    assert mixed.other and not mixed.covers("/admin")
+    exact = waf._rule({"Name": "r", "Priority": 1, "Action": {"Block": {}}, "Statement": match("/admin", "EXACTLY")})
+    assert not exact.covers("/admin/users")
