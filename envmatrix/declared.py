@@ -72,6 +72,10 @@ class Tfvars(BaseModel):
     #: access control (optional: a setup without these variables still loads; the checks then say "not set")
     bastion_enabled: StrictBool | None = None
     db_audit_logging: StrictBool | None = None
+    #: the load balancer has no public address (Access row); None: not declared
+    alb_internal: StrictBool | None = None
+    #: the sources the WAF rule on the admin paths exempts ([] blocks them from everywhere); None: no such rule
+    admin_allowed_cidrs: list[StrictStr] | None = None
     _lines: dict[str, int] = PrivateAttr(default_factory=dict)
     _files: dict[str, Path] = PrivateAttr(default_factory=dict)
     _paths: tuple[Path, ...] = PrivateAttr(default=())

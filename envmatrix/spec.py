@@ -284,6 +284,35 @@ class Security(_Model):
     bucket_encryption: Literal["AES256", "aws:kms"] = "AES256"
 
 
+class Access(_Model):
+    """The document's Access Control section: who can reach the service, and its admin paths.
+
+    ``exposure`` "private": the load balancer is internal, or every listener admits only the VPN's clients
+    (``vpn_client_cidrs`` where no Client VPN endpoint is in the account); "public": internet-facing.
+    ``admin_access`` "allow-list": a WAF rule blocks ``admin_paths`` unless the source is in an IP set;
+    "nowhere": a WAF rule blocks them from every source; "any": nothing is asked of them.
+    """
+
+    exposure: Literal["private", "public"]
+    vpn_client_cidrs: tuple[StrictStr, ...] = ()
+    #: URI path prefixes of the admin endpoints (a WAF byte match on the URI path, STARTS_WITH)
+    admin_paths: tuple[StrictStr, ...] = ()
+    admin_access: Literal["any", "allow-list", "nowhere"] = "any"
+
+    @field_validator("vpn_client_cidrs")
+    @classmethod
+    def _cidrs(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for cidr in value:
+            ipaddress.ip_network(cidr, strict=True)
+        return value
+
+    @model_validator(mode="after")
+    def _paths_given(self) -> Access:
+        if self.admin_access != "any" and not self.admin_paths:
+            raise ValueError(f"admin_access {self.admin_access!r} needs admin_paths")
+        return self
+
+
 class Approvals(_Model):
     """How a release reaches the environment through GitHub: reviewers on its deployment environment, peer
     review and required checks on the branch it is built from ("Manual approval", "Peer review required")."""
@@ -369,6 +398,8 @@ class EnvironmentSpec(_Model):
     monitoring: Monitoring
     secrets: Secrets
     security: Security
+    #: None: the spec says nothing about reachability (the access checks are not generated)
+    access: Access | None = None
     #: None where nothing about approvals is observable (auto-deployed environments)
     approvals: Approvals | None = None
     deployment: Deployment

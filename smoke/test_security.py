@@ -39,7 +39,7 @@ def test_app_cors_origins(env: Environment) -> None:
     env.expect(f"OPTIONS {client.url(client.paths.tasks)}", "allowed origins", documented, allowed)
 
 
-@check("SMOKE-BASIC-AUTH", layer="smoke", area="security", row="security",
+@check("SMOKE-BASIC-AUTH", layer="smoke", area="security", row="access",
        evidence=True, severity="high", applies=_basic_auth)
 def test_smoke_basic_auth(env: Environment) -> None:
     """A request without credentials meets HTTP basic auth (401 with a Basic challenge)."""

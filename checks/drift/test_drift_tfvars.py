@@ -7,6 +7,7 @@ from collections.abc import Callable
 import pytest
 
 from envmatrix import Environment, check
+from envmatrix.aws.alb import AlbInventory
 from envmatrix.aws.buckets import BucketsInventory, expiration_days
 from envmatrix.aws.checking import container, judged_db, present, task_definition
 from envmatrix.aws.dbclusters import HELD
@@ -16,6 +17,8 @@ from envmatrix.aws.logs import LogsInventory
 from envmatrix.aws.network import NetworkInventory
 from envmatrix.aws.rds import RdsInventory, storage_within
 from envmatrix.aws.scaling import ScalingInventory
+from envmatrix.aws.vpn import INTERNAL
+from envmatrix.aws.waf import WafInventory, guard_of
 from envmatrix.catalog import Area
 from envmatrix.verdict import show
 
@@ -138,6 +141,28 @@ def _audit_logging(env: Environment) -> tuple[str, object]:
     return resource, isinstance(exports, list) and POSTGRES_LOG in exports
 
 
+def _alb_internal(env: Environment) -> tuple[str, object]:
+    resource = f"load-balancer:{env.live.names['alb']}"
+    balancer = present(env, env.live.section(AlbInventory).load_balancer, resource)
+    if env.tfvars.alb_internal is None:  # not declared: Terraform's default, nothing to compare
+        return f"{resource}.Scheme", None
+    return f"{resource}.Scheme", balancer.scheme == INTERNAL
+
+
+def _admin_sources(env: Environment) -> tuple[str, object]:
+    """The addresses the web ACL's guard of the spec's admin paths exempts ([]: none); None where no rule guards
+    them (or no admin path is documented: nothing to compare against)."""
+    waf = env.live.section(WafInventory)
+    acl, access = waf.web_acl, env.spec.access
+    resource = f"waf:{acl.name if acl else env.live.names['waf']}"
+    guards = [guard_of(acl, path) for path in access.admin_paths] if acl and access else []
+    if not guards or None in guards:
+        return resource, None
+    arns = {arn for guard in guards if guard for arn in guard.except_ip_sets}
+    sets = [waf.ip_sets.get(arn) for arn in sorted(arns)]
+    return f"{resource} admin IP sets", sorted({a for item in sets if item for a in item.addresses})
+
+
 def _services(role: str) -> dict[str, Getter]:
     return {
         f"{role}_cpu": lambda env: _task(env, role, "cpu"),
@@ -187,6 +212,8 @@ GROUPS: dict[str, tuple[Area, str, dict[str, Getter]]] = {
     "DRIFT-ACCESS": ("security", "access", {
         "bastion_enabled": _bastion,
         "db_audit_logging": _audit_logging,
+        "alb_internal": _alb_internal,
+        "admin_allowed_cidrs": _admin_sources,
     }),
 }
 

@@ -45,6 +45,7 @@ class LoadBalancer(Model):
     security_groups: list[str]
     tags: dict[str, str]
     zones: list[str] = []  # the availability zones it is enabled in (AvailabilityZones[].ZoneName)
+    vpc_id: str = ""  # the VPC it sits in (where a private environment's Client VPN endpoint must lead)
 
     @property
     def metric_id(self) -> str:
@@ -161,7 +162,8 @@ def fetch(target: AwsTarget) -> AlbInventory:
     balancer = LoadBalancer(name=raw["LoadBalancerName"], arn=raw["LoadBalancerArn"], scheme=raw.get("Scheme", ""),
                             security_groups=list(raw.get("SecurityGroups", [])),
                             tags=tags.get(raw["LoadBalancerArn"], {}),
-                            zones=sorted(z["ZoneName"] for z in raw.get("AvailabilityZones", []) if "ZoneName" in z))
+                            zones=sorted(z["ZoneName"] for z in raw.get("AvailabilityZones", []) if "ZoneName" in z),
+                            vpc_id=raw.get("VpcId", ""))
     return AlbInventory(load_balancer=balancer, listeners=listeners, ssl_policies=policies, target_groups=groups)
 
 

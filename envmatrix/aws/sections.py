@@ -24,6 +24,7 @@ from envmatrix.aws import (
     rds,
     scaling,
     secrets,
+    vpn,
     waf,
 )
 from envmatrix.aws.section import Operation, Section
@@ -51,6 +52,7 @@ SECTIONS: tuple[Section, ...] = (
     dbclusters.SECTION,
     dbsnapshots.SECTION,
     dbparameters.SECTION,
+    vpn.SECTION,
 )
 
 

@@ -34,6 +34,7 @@ from envmatrix.aws.secrets import SecretsInventory
 from envmatrix.aws.section import Section
 from envmatrix.aws.sections import SECTIONS, warm_services
 from envmatrix.aws.target import AwsTarget, Model
+from envmatrix.aws.vpn import VpnInventory
 from envmatrix.aws.waf import WafInventory
 from envmatrix.errors import EnvmatrixError, InventoryUnavailable
 from envmatrix.names import Names, as_dict
@@ -82,6 +83,7 @@ class Snapshot(Model):
     db_clusters: DbClustersInventory | None = None
     db_snapshots: DbSnapshotsInventory | None = None
     db_parameters: DbParametersInventory | None = None
+    vpn: VpnInventory | None = None
     #: section -> [resource, reason] for every section that could not be read
     unavailable: dict[str, tuple[str, str]] = {}
     #: the region read (the clients'), shown in the reports' header

@@ -38,14 +38,18 @@ class Wants:
     real_data: bool = False  # real customer data: whom its DB snapshots are shared with (else: who shares into it)
     #: the database parameters whose values to read (the documented audit settings); empty: none read
     db_parameters: tuple[str, ...] = ()
+    vpn: bool = False  # the Client VPN endpoints of the load balancer's VPC (a private environment)
 
     @classmethod
     def from_spec(cls, spec: EnvironmentSpec) -> Wants:
         days = spec.sla.window_days if spec.sla.uptime_percent is not None else None
+        access = spec.access
+        admin_rule = access is not None and access.admin_access != "any"  # a WAF rule guards the admin paths
         return cls(spec.security.backup_bucket, spec.security.log_archive_bucket, spec.monitoring.alerting,
-                   spec.security.waf, days, spec.sla.external_health_check,
+                   spec.security.waf or admin_rule, days, spec.sla.external_health_check,
                    blue_green=spec.deployment.blue_green is not None, images=spec.deployment.images is not None,
-                   real_data=spec.data.real_customer_data, db_parameters=_audit_parameters(spec))
+                   real_data=spec.data.real_customer_data, db_parameters=_audit_parameters(spec),
+                   vpn=access is not None and access.exposure == "private")
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,9 @@
-"""WAF inventory: the web ACL associated with the load balancer, looked up only where the spec expects a WAF."""
+"""WAF inventory: the web ACL associated with the load balancer (its rules read as path rules), and the IP sets
+its blocking path rules exempt; looked up only where the spec expects a WAF or a WAF rule on the admin paths."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from envmatrix.aws.alb import find_load_balancer
 from envmatrix.aws.reading import or_none, reading, tag_dict
@@ -11,16 +14,114 @@ from envmatrix.aws.target import AwsTarget, Model
 NO_WEB_ACL = "WAFNonexistentItemException"
 
 
+#: The byte-match position that makes a URI path statement cover every path under a prefix
+PATH_POSITION = "STARTS_WITH"
+
+
+class WafRule(Model):
+    """One rule of the web ACL as a path rule: the URI paths it matches, the IP sets it exempts."""
+
+    name: str
+    priority: int
+    #: the rule's Action key (Block, Allow, Count, Captcha, Challenge); "override" for a rule group's
+    action: str
+    #: URI path prefixes any of which the rule matches (ByteMatch on UriPath, STARTS_WITH)
+    paths: list[str]
+    #: ARNs of the IP sets whose sources the rule exempts (a NotStatement of an IPSetReferenceStatement)
+    except_ip_sets: list[str]
+    #: the statement holds something else too (a condition envmatrix does not read: not a plain path rule)
+    other: bool
+
+    def covers(self, path: str) -> bool:
+        """The rule matches every request under ``path`` (one of its prefixes is a prefix of it)."""
+        return not self.other and any(path.startswith(prefix) for prefix in self.paths)
+
+
 class WebAcl(Model):
     name: str
     arn: str
     tags: dict[str, str]
+    rules: list[WafRule] = []
+
+
+class IpSet(Model):
+    arn: str
+    name: str
+    addresses: list[str]
 
 
 class WafInventory(Model):
     looked_up: bool  # False where the spec expects no WAF: nothing was asked
     load_balancer_arn: str | None
     web_acl: WebAcl | None
+    #: ARN -> the IP sets the blocking path rules exempt (GetIPSet)
+    ip_sets: dict[str, IpSet] = {}
+
+
+def guard_of(acl: WebAcl, path: str) -> WafRule | None:
+    """The blocking rule that decides requests under ``path`` first (lowest priority), None if none does."""
+    return next((rule for rule in sorted(acl.rules, key=lambda r: r.priority)
+                 if rule.action == "Block" and rule.covers(path)), None)
+
+
+def _text(value: object) -> str:
+    """A ByteMatch SearchString: a blob (bytes) from botocore, text from a hand-made answer."""
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+
+
+def _path(statement: dict[str, Any]) -> str | None:
+    match = statement.get("ByteMatchStatement")
+    if not match or "UriPath" not in match.get("FieldToMatch", {}):
+        return None
+    if match.get("PositionalConstraint") != PATH_POSITION:
+        return None
+    return _text(match.get("SearchString", b""))
+
+
+def _paths(statement: dict[str, Any]) -> list[str] | None:
+    """The paths of a path match or an OR of path matches; None for anything else."""
+    single = _path(statement)
+    if single is not None:
+        return [single]
+    parts = statement.get("OrStatement", {}).get("Statements")
+    found = [_path(part) for part in parts or []]
+    return [item for item in found if item is not None] if parts and None not in found else None
+
+
+def _exempted(statement: dict[str, Any]) -> str | None:
+    inner = statement.get("NotStatement", {}).get("Statement", {})
+    reference = inner.get("IPSetReferenceStatement") or {}
+    return reference.get("ARN") if len(inner) == 1 else None
+
+
+def _rule(raw: dict[str, Any]) -> WafRule:
+    """Reads ``path``, ``OR(path...)``, and ``AND(path..., NOT(ip set)...)``; anything more is ``other``."""
+    statement = raw.get("Statement", {})
+    action = next(iter(raw.get("Action") or {}), "override" if raw.get("OverrideAction") else "")
+    parts = statement.get("AndStatement", {}).get("Statements") or [statement]
+    paths: list[str] = []
+    exempt: list[str] = []
+    other = False
+    for part in parts:
+        found, arn = _paths(part), _exempted(part)
+        paths += found or []
+        exempt += [arn] if arn else []
+        other = other or (found is None and arn is None)
+    return WafRule(name=raw.get("Name", ""), priority=int(raw.get("Priority", 0)), action=action, paths=paths,
+                   except_ip_sets=exempt, other=other)
+
+
+def _ip_set(waf: Any, arn: str) -> IpSet:
+    """GetIPSet by the parts of its ARN (``...:regional/ipset/<name>/<id>``)."""
+    scope, _, name, ident = arn.split(":", 5)[-1].split("/")
+    found = waf.get_ip_set(Name=name, Scope="CLOUDFRONT" if scope == "global" else "REGIONAL", Id=ident)["IPSet"]
+    return IpSet(arn=arn, name=found.get("Name", name), addresses=list(found.get("Addresses", [])))
+
+
+def _ip_sets(waf: Any, rules: list[WafRule]) -> dict[str, IpSet]:
+    """The IP sets a blocking path rule exempts (the only ones a verdict reads), each asked once."""
+    wanted = sorted({arn for rule in rules if rule.action == "Block" and rule.paths for arn in rule.except_ip_sets})
+    return {arn: _ip_set(waf, arn) for arn in wanted}
 
 
 def fetch(target: AwsTarget) -> WafInventory:
@@ -38,12 +139,15 @@ def fetch(target: AwsTarget) -> WafInventory:
         if not acl:
             return WafInventory(looked_up=True, load_balancer_arn=arn, web_acl=None)
         tags = waf.list_tags_for_resource(ResourceARN=acl["ARN"]).get("TagInfoForResource", {}).get("TagList", [])
-    web_acl = WebAcl(name=acl.get("Name", ""), arn=acl["ARN"], tags=tag_dict(tags))
-    return WafInventory(looked_up=True, load_balancer_arn=arn, web_acl=web_acl)
+        rules = [_rule(item) for item in acl.get("Rules", [])]
+        ip_sets = _ip_sets(waf, rules)
+    web_acl = WebAcl(name=acl.get("Name", ""), arn=acl["ARN"], tags=tag_dict(tags), rules=rules)
+    return WafInventory(looked_up=True, load_balancer_arn=arn, web_acl=web_acl, ip_sets=ip_sets)
 
 
 #: its own section: a WAF failure leaves the ALB's checks alone (the ALB lookup is the alb section's)
 SECTION = Section("waf", fetch, WafInventory, services=("elbv2", "wafv2"), operations=(
     ("wafv2", "GetWebACLForResource"),
     ("wafv2", "ListTagsForResource"),
+    ("wafv2", "GetIPSet"),
 ))

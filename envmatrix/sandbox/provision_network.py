@@ -7,6 +7,7 @@ from typing import Any
 
 from envmatrix.sandbox.naming import SECURITY_GROUPS
 from envmatrix.sandbox.provision_target import ProvisionTarget
+from envmatrix.sandbox.world import WORLD_FILE, WorldError
 
 WORLD = "0.0.0.0/0"
 API_PORT = 8000
@@ -100,7 +101,8 @@ def load_balancer(target: ProvisionTarget) -> None:
     elb = target.client("elbv2")
     alb_arn = elb.create_load_balancer(
         Name=target.names.alb, Subnets=target.subnets, SecurityGroups=[target.ids["sg:alb"]],
-        Scheme="internet-facing", Type="application", Tags=target.tag_list(),
+        Scheme="internal" if target.tfvars.alb_internal else "internet-facing", Type="application",
+        Tags=target.tag_list(),
     )["LoadBalancers"][0]["LoadBalancerArn"]
     target.ids["alb"] = alb_arn
     group_arn = elb.create_target_group(
@@ -121,19 +123,45 @@ def load_balancer(target: ProvisionTarget) -> None:
 
 
 def waf(target: ProvisionTarget) -> None:
-    """A regional web ACL (AWS managed common rules) associated with the ALB, where the world has one."""
-    if not target.world.waf:
+    """A regional web ACL associated with the ALB where the world has a WAF (AWS managed common rules) or the
+    tfvars guard the admin paths (a rule blocking them unless the source is in admin_allowed_cidrs' IP set)."""
+    admin = target.tfvars.admin_allowed_cidrs
+    if not target.world.waf and admin is None:
         return
     wafv2 = target.client("wafv2")
-    visibility = {"SampledRequestsEnabled": True, "CloudWatchMetricsEnabled": True}
-    rule = {
-        "Name": "aws-common", "Priority": 0, "OverrideAction": {"None": {}},
-        "Statement": {"ManagedRuleGroupStatement": {"VendorName": "AWS", "Name": "AWSManagedRulesCommonRuleSet"}},
-        "VisibilityConfig": {**visibility, "MetricName": "aws-common"},
-    }
+    rules = [_admin_rule(target, admin)] if admin is not None else []
+    if target.world.waf:
+        rules.append({
+            "Name": "aws-common", "Priority": 10, "OverrideAction": {"None": {}},
+            "Statement": {"ManagedRuleGroupStatement": {"VendorName": "AWS", "Name": "AWSManagedRulesCommonRuleSet"}},
+            "VisibilityConfig": {**VISIBILITY, "MetricName": "aws-common"},
+        })
     acl = wafv2.create_web_acl(
-        Name=target.names.waf, Scope="REGIONAL", DefaultAction={"Allow": {}}, Rules=[rule],
-        VisibilityConfig={**visibility, "MetricName": target.names.waf}, Tags=target.tag_list(),
+        Name=target.names.waf, Scope="REGIONAL", DefaultAction={"Allow": {}}, Rules=rules,
+        VisibilityConfig={**VISIBILITY, "MetricName": target.names.waf}, Tags=target.tag_list(),
     )["Summary"]
     target.ids["waf"] = acl["ARN"]
     wafv2.associate_web_acl(WebACLArn=acl["ARN"], ResourceArn=target.ids["alb"])
+
+
+VISIBILITY = {"SampledRequestsEnabled": True, "CloudWatchMetricsEnabled": True}
+
+
+def _admin_rule(target: ProvisionTarget, cidrs: list[str]) -> dict[str, Any]:
+    """Block the world file's admin paths; with sources declared, unless the request comes from their IP set."""
+    paths = [{"ByteMatchStatement": {
+        "SearchString": path.encode(), "FieldToMatch": {"UriPath": {}}, "PositionalConstraint": "STARTS_WITH",
+        "TextTransformations": [{"Priority": 0, "Type": "NONE"}]}} for path in target.world.edge.admin_paths]
+    if not paths:
+        raise WorldError(WORLD_FILE, f"environments.{target.env}.edge.admin_paths: none given, but the tfvars set "
+                         f"admin_allowed_cidrs (the WAF rule needs the paths it guards)")
+    statement: dict[str, Any] = paths[0] if len(paths) == 1 else {"OrStatement": {"Statements": paths}}
+    if cidrs:
+        ip_set = target.client("wafv2").create_ip_set(
+            Name=f"{target.names.prefix}-admin-allowed", Scope="REGIONAL", IPAddressVersion="IPV4", Addresses=cidrs,
+            Tags=target.tag_list())["Summary"]
+        target.ids["admin_ip_set"] = ip_set["ARN"]
+        exempt = {"NotStatement": {"Statement": {"IPSetReferenceStatement": {"ARN": ip_set["ARN"]}}}}
+        statement = {"AndStatement": {"Statements": [statement, exempt]}}
+    return {"Name": "admin-paths", "Priority": 0, "Action": {"Block": {}}, "Statement": statement,
+            "VisibilityConfig": {**VISIBILITY, "MetricName": "admin-paths"}}

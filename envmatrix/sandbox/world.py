@@ -82,6 +82,8 @@ class Edge(_Model):
 
     basic_auth: StrictBool
     hsts: StrictBool
+    #: URI path prefixes of the admin endpoints a WAF rule guards where the tfvars give admin_allowed_cidrs
+    admin_paths: tuple[StrictStr, ...] = ()
 
 
 class Traffic(_Model):

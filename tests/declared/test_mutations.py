@@ -118,6 +118,12 @@ MUTATIONS = [
     Mutation("production", "tfvars", "dr_account_ids", 'dr_account_ids = ["444455556666", "111122223333"]',
              ("DATA-SNAPSHOTS-PRIVATE",), ("dr_account_ids", "only accounts of data.allowed_accounts",
                                            'got ["111122223333"]')),
+    Mutation("dev", "tfvars", "alb_internal", "alb_internal = false",
+             ("ACCESS-REACH",), ("alb_internal", "expected true (private environment)", "got false")),
+    Mutation("staging", "tfvars", "admin_allowed_cidrs", 'admin_allowed_cidrs = ["203.0.113.0/24", "0.0.0.0/0"]',
+             ("ACCESS-ADMIN-PATHS",), ("admin_allowed_cidrs", "none world-wide", "0.0.0.0/0")),
+    Mutation("production", "tfvars", "admin_allowed_cidrs", 'admin_allowed_cidrs = ["10.0.0.0/8"]',
+             ("ACCESS-ADMIN-PATHS",), ("admin_allowed_cidrs", "blocked from everywhere", "10.0.0.0/8")),
 ]
 
 

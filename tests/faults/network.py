@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.faults.actions import FaultTarget
-from tests.faults.registry import conforming, fault, live
+from tests.faults.registry import conforming, drift, fault, live
 
 #: Terraform's name_prefix suffix: an 18-digit UTC timestamp and an 8-hex-digit counter.
 TERRAFORM_SUFFIX = "20261125101530123400000001"
@@ -44,7 +44,8 @@ def _https_removed(target: FaultTarget) -> None:
 
 
 @fault("production-waf-detached", "production", "WAF web ACL disassociated from the load balancer",
-       live("WAF-ASSOCIATED"), "load-balancer:production-taskmanager-alb.WebACL")
+       live("WAF-ASSOCIATED", "ACCESS-ADMIN-PATHS") | drift("DRIFT-ACCESS"),
+       "load-balancer:production-taskmanager-alb.WebACL")
 def _waf_detached(target: FaultTarget) -> None:
     target.client("wafv2").disassociate_web_acl(ResourceArn=target.alb_arn())
 
@@ -120,3 +121,17 @@ def _secondary_cidr(target: FaultTarget) -> None:
 def _listener_untagged(target: FaultTarget) -> None:
     arns = [target.listener_arn(port) for port in (80, 443)]
     target.client("elbv2").remove_tags(ResourceArns=arns, TagKeys=["Environment", "Project"])
+
+
+@fault("staging-admin-rule-count-mode", "staging", "the WAF rule on the admin paths set to Count (blocks nothing)",
+       live("ACCESS-ADMIN-PATHS") | drift("DRIFT-ACCESS"), "waf:staging-taskmanager-waf.AdminRule")
+def _admin_rule_count(target: FaultTarget) -> None:
+    wafv2 = target.client("wafv2")
+    acl_arn = wafv2.get_web_acl_for_resource(ResourceArn=target.alb_arn())["WebACL"]["ARN"]
+    name, ident = acl_arn.rsplit("/", 2)[-2:]
+    answer = wafv2.get_web_acl(Name=name, Scope="REGIONAL", Id=ident)
+    acl = answer["WebACL"]
+    rules = [{**rule, "Action": {"Count": {}}} if "Action" in rule and rule["Name"] == "admin-paths" else rule
+             for rule in acl["Rules"]]
+    wafv2.update_web_acl(Name=name, Scope="REGIONAL", Id=ident, DefaultAction=acl["DefaultAction"], Rules=rules,
+                         VisibilityConfig=acl["VisibilityConfig"], LockToken=answer["LockToken"])

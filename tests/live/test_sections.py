@@ -131,7 +131,7 @@ def test_only_the_aws_package_talks_to_aws() -> None:
 
 def test_the_plan_waits_and_warms_as_declared() -> None:
     later = {section.name: section.after for section in SECTIONS if section.after}
-    assert later == {"ecr": "ecs", "db_clusters": "rds", "db_parameters": "rds"}
+    assert later == {"ecr": "ecs", "db_clusters": "rds", "db_parameters": "rds", "vpn": "alb"}
     assert "ce" not in warm_services()  # Cost Explorer's client is made in its partition's region, when needed
     assert operations() == OPERATIONS
 

@@ -66,7 +66,7 @@ def test_gate_on_the_sandbox(shipped: Path) -> None:
 #: Rows whose evidence the shipped live and smoke checks observe on staging (the others wait for their evidence).
 OBSERVED_ON_STAGING = ("uptime_sla", "database", "auto_scaling", "debug_mode", "log_level", "jwt_expiration",
                        "email_verification", "rate_limiting", "backups", "deployment", "cost_per_month", "security",
-                       "configuration")
+                       "access", "configuration")
 
 
 def _cells_say_what_was_observed(model: dict[str, Any]) -> None:

@@ -31,7 +31,8 @@ CASES: list[tuple[str, tuple[str, ...], Any, set[str]]] = [
     ("production", ("app", "cors_origins"), ["https://taskmanager.com", "https://app.taskmanager.com"],
      {"test_app_cors_origins[production]"}),
     ("staging", ("database", "instance_class"), "db.t3.xlarge", {"test_db_instance_class[staging]"}),
-    ("staging", ("security", "waf"), True, {"test_waf_associated[staging]"}),
+    ("dev", ("security", "waf"), True, {"test_waf_associated[dev]"}),
+    ("production", ("access", "admin_access"), "allow-list", {"test_access_admin_paths[production]"}),
 ]
 
 

@@ -151,13 +151,18 @@ def test_network_edge(aws: RunningAws, suite: Suite, env: str) -> None:
                                     if any(r["CidrIp"] == "0.0.0.0/0" for r in p.get("IpRanges", [])))
              for g in groups}
     assert {name: ports for name, ports in world.items() if ports} == {names.security_group("alb"): [80, 443]}
-    alb = elb.describe_load_balancers(Names=[names.alb])["LoadBalancers"][0]["LoadBalancerArn"]
+    balancer = elb.describe_load_balancers(Names=[names.alb])["LoadBalancers"][0]
+    alb = balancer["LoadBalancerArn"]
+    assert balancer["Scheme"] == ("internal" if suite.tfvars(env).alb_internal else "internet-facing")
     listeners = {item["Port"]: item for item in elb.describe_listeners(LoadBalancerArn=alb)["Listeners"]}
     assert listeners[443]["Protocol"] == "HTTPS" and listeners[443]["Certificates"]
     assert listeners[443]["SslPolicy"] == deployed.tls_policy
     assert listeners[80]["DefaultActions"][0]["RedirectConfig"]["Port"] == "443"
     acl = aws.client("wafv2").get_web_acl_for_resource(ResourceArn=alb).get("WebACL")
-    assert (acl["Name"] if acl else None) == (names.waf if deployed.waf else None)
+    admin = suite.tfvars(env).admin_allowed_cidrs  # a web ACL guards the admin paths where the tfvars say so
+    assert (acl["Name"] if acl else None) == (names.waf if deployed.waf or admin is not None else None)
+    guard = [rule for rule in acl["Rules"] if rule["Name"] == "admin-paths"] if acl else []
+    assert [rule["Action"] for rule in guard] == ([{"Block": {}}] if admin is not None else [])
 
 
 def test_production_buckets_and_alarms(aws: RunningAws, suite: Suite) -> None:

@@ -237,8 +237,8 @@ def test_an_associated_web_acl_is_green() -> None:
 
 
 def test_waf_is_not_looked_up_where_the_spec_expects_none() -> None:
-    clients = StubbedClients("staging")  # nothing queued: any call would fail the Stubber
-    inventory = waf.fetch(target("staging", clients))
+    clients = StubbedClients("dev")  # nothing queued: any call would fail the Stubber
+    inventory = waf.fetch(target("dev", clients))
     assert not inventory.looked_up and inventory.web_acl is None
 
 
