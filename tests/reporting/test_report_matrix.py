@@ -15,7 +15,7 @@ from .conftest import ReportProject
 
 def test_conforming_run_shows_the_documented_matrix(report_project: ReportProject) -> None:
     result = report_project.run("--env=all", "--no-allure")
-    result.assert_outcomes(passed=122, xfailed=5)
+    result.assert_outcomes(passed=130, xfailed=5)
     model = report_project.matrix()
     assert model["environments"] == ["dev", "staging", "production"]
     assert [row["id"] for row in model["rows"]] == list(ROWS)
@@ -35,13 +35,13 @@ def test_conforming_run_shows_the_documented_matrix(report_project: ReportProjec
     assert (sla["status"], sla["reason"]) == ("declared", "no check observes this row yet, only files")
     assert report_project.cell("debug_mode", "staging")["status"] == "pass", "observed by the (fake) smoke check"
     assert report_project.cell("debug_mode", "staging")["entries"][-1]["layer_label"] == "observed"
-    assert model["summary"] == {"checks": 127, "pass": 122, "fail": 0, "waived": 5, "error": 0, "skipped": 0}
+    assert model["summary"] == {"checks": 135, "pass": 130, "fail": 0, "waived": 5, "error": 0, "skipped": 0}
     waived = [f for f in model["failures"] if f["status"] == "waived"]
     assert len(waived) == 5 and all(f["waiver"].startswith("waived:") for f in waived)
     assert (backups["checks"], backups["figure"], backups["first_failure"]) == (len(backups["entries"]), "30 d", None)
     assert model["layers"]["production"] == ["declared", "live", "drift", "parity", "smoke"]
     statuses = {s["status"]: s["cells"] for s in model["statuses"]}
-    assert statuses["declared"] == 25 and sum(statuses.values()) == len(ROWS) * 3 
+    assert statuses["declared"] == 26 and sum(statuses.values()) == len(ROWS) * 3 
     markdown = (report_project.reports / "matrix.md").read_text()
     assert ('| <a id="row-backups"></a>**Backups** | ✅ **7 days** · 7 d · 5 checks | ✅ **14 days** · 14 d · 5 checks '
             '| ✅ **30 days** · 30 d · 5 checks |') in markdown
@@ -84,10 +84,10 @@ def test_a_broken_value_turns_its_cell_red_and_links_the_message(report_project:
 def test_xdist_workers_merge_into_one_report(report_project: ReportProject) -> None:
     report_project.script(**{"drift:DRIFT-DB-BACKUP-RETENTION[dev]": "fail"})
     result = report_project.run("--env=all", "-p", "xdist", "-n", "2", "--no-allure")
-    result.assert_outcomes(passed=121, failed=1, xfailed=5)
+    result.assert_outcomes(passed=129, failed=1, xfailed=5)
     model = report_project.matrix()
-    assert model["summary"]["checks"] == 127
-    assert len({r["nodeid"] for r in model["results"]}) == 127
+    assert model["summary"]["checks"] == 135
+    assert len({r["nodeid"] for r in model["results"]}) == 135
     assert report_project.cell("backups", "dev")["status"] == "fail"
     assert all(r["evidence"] for r in model["results"] if r["status"] in ("pass", "fail"))
     # The controller collects nothing: the workers send which checks are evidence of which row.
