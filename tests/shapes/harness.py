@@ -70,6 +70,12 @@ class StubbedClients:
             stubber.assert_no_pending_responses()
 
 
+def stub_no_bastion(ec2: Stubber) -> None:
+    """Queue the network section's last read answering that no bastion is tagged in the VPC (DescribeInstances;
+    the bastion's own shapes are test_database_access_shapes.py's), for tests about the other groups."""
+    ec2.add_response("describe_instances", {"Reservations": []})
+
+
 def target(env: str, clients: StubbedClients, *, wants: Wants | None = None, names: Names | None = None) -> AwsTarget:
     """A fetch target over stubbed clients; by default it wants what the shipped spec says exists."""
     spec = repo_spec().env(env)

@@ -12,7 +12,8 @@ from envmatrix.aws import alb, network, vpn, waf
 from envmatrix.aws.snapshot import Snapshot
 from envmatrix.names import SECURITY_GROUP_ROLES
 from envmatrix.spec import load_spec
-from tests.shapes.harness import ACCOUNT, REGION, ROOT, StubbedClients, judge, repo_suite, snapshot_of, target
+from tests.shapes.harness import (ACCOUNT, REGION, ROOT, StubbedClients, judge, repo_suite, snapshot_of,
+                                 stub_no_bastion, target)
 
 ACCESS = "checks/live/test_access.py"
 VPC_ID = "vpc-0a1b2c3d4e5f67890"
@@ -57,7 +58,7 @@ def _permission(port: int, **sources: Any) -> dict[str, Any]:
 
 
 def _network(env: str, alb_ingress: list[dict[str, Any]]) -> network.NetworkInventory:
-    """DescribeVpcs, DescribeSubnets, DescribeSecurityGroups (the five role groups; the ALB's as given)."""
+    """DescribeVpcs, DescribeSubnets, DescribeSecurityGroups (the five role groups; the ALB's as given), no bastion."""
     clients = StubbedClients(env)
     ec2 = clients.stub("ec2")
     ec2.add_response("describe_vpcs", {"Vpcs": [{"VpcId": VPC_ID, "CidrBlock": "10.1.0.0/16", "State": "available"}]})
@@ -66,6 +67,7 @@ def _network(env: str, alb_ingress: list[dict[str, Any]]) -> network.NetworkInve
                "Description": "Managed by Terraform", "VpcId": VPC_ID, "IpPermissionsEgress": [],
                "IpPermissions": alb_ingress if role == "alb" else []} for role in SECURITY_GROUP_ROLES]
     ec2.add_response("describe_security_groups", {"SecurityGroups": groups})
+    stub_no_bastion(ec2)
     inventory = network.fetch(target(env, clients))
     clients.verify()
     return inventory

@@ -12,7 +12,7 @@ import pytest
 
 from envmatrix.aws import alb, network, snapshot, waf
 from envmatrix.errors import InventoryUnavailable
-from tests.shapes.harness import ACCOUNT, REGION, StubbedClients, judge, snapshot_of, target
+from tests.shapes.harness import ACCOUNT, REGION, StubbedClients, judge, snapshot_of, stub_no_bastion, target
 
 ENV = "production"
 SECURITY = "checks/live/test_security.py"
@@ -322,7 +322,7 @@ def _network(groups: list[dict[str, Any]]) -> network.NetworkInventory:
         for zone, cidr in (("a", "10.0.1.0/24"), ("b", "10.0.2.0/24"), ("c", "100.64.12.0/24"))]})
     ec2.add_response("describe_security_groups", {"SecurityGroups": groups[:2], "NextToken": "more"})
     ec2.add_response("describe_security_groups", {"SecurityGroups": groups[2:]})
-    ec2.add_response("describe_instances", {"Reservations": []})  # no bastion (test_database_access_shapes.py)
+    stub_no_bastion(ec2)
     inventory = network.fetch(target(ENV, clients))
     clients.verify()
     return inventory
@@ -390,7 +390,7 @@ def test_a_wrong_primary_cidr_is_red_even_with_the_documented_one_secondary() ->
     clients.stub("ec2").add_response("describe_vpcs", answer)
     clients.stub("ec2").add_response("describe_subnets", {"Subnets": []})
     clients.stub("ec2").add_response("describe_security_groups", {"SecurityGroups": _groups()})
-    clients.stub("ec2").add_response("describe_instances", {"Reservations": []})
+    stub_no_bastion(clients.stub("ec2"))
     inventory = network.fetch(target(ENV, clients))
     passed, message = _network_verdict("NET-VPC-CIDR", inventory)
     assert not passed and "vpc:production-taskmanager-vpc.CidrBlock: expected 10.0.0.0/16, got 100.64.0.0/16" in message
