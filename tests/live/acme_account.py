@@ -28,6 +28,10 @@ PROJECT = "acme"
 WORLD = "0.0.0.0/0"
 PORTS = {"api": 8000, "db": 5432, "cache": 6379}
 ROLES = ("api", "worker")
+#: acme's own bastion tag, configured as ``bastion_tag`` in ACME_CONFIG (not the default Role=bastion)
+BASTION_TAG = ("role", "jumphost")
+#: the image of acme's SSM-managed jump host (any id EC2's stand-in knows)
+JUMPHOST_IMAGE = "ami-12c6146b"
 
 
 ACME_CONFIG = """\
@@ -45,6 +49,7 @@ env_root = "app/config/{short_name}.env"
 [names]
 api_service = "{project}-api"
 worker_service = "{project}-worker"
+bastion_tag = "role=jumphost"
 
 [environments.production]
 short_name = "prod"
@@ -133,6 +138,23 @@ def network(env: AcmeEnv) -> None:
              "cache": [rule(PORTS["cache"], *ROLES)]}
     for role, permissions in rules.items():
         ec2.authorize_security_group_ingress(GroupId=sg[f"sg:{role}"], IpPermissions=permissions)
+    if env.tfvars.bastion_enabled:
+        jumphost(env)
+
+
+def jumphost(env: AcmeEnv) -> None:
+    """acme's bastion: an SSM-managed instance tagged role=jumphost whose group admits nothing (Session Manager
+    needs no inbound rule); the database's group admits that group."""
+    ec2, name = env.client("ec2"), env.name("jumphost-sg")
+    group = ec2.create_security_group(GroupName=name, Description=name, VpcId=env.ids["vpc"],
+                                      TagSpecifications=env.named("security-group", name))["GroupId"]
+    key, value = BASTION_TAG
+    tags = env.named("instance", env.name("jumphost"))
+    tags[0]["Tags"].append({"Key": key, "Value": value})
+    ec2.run_instances(ImageId=JUMPHOST_IMAGE, InstanceType="t3.nano", MinCount=1, MaxCount=1,
+                      SubnetId=env.subnets[0], SecurityGroupIds=[group], TagSpecifications=tags)
+    ec2.authorize_security_group_ingress(GroupId=env.ids["sg:db"], IpPermissions=[{
+        "IpProtocol": "tcp", "FromPort": PORTS["db"], "ToPort": PORTS["db"], "UserIdGroupPairs": [{"GroupId": group}]}])
 
 
 def load_balancer(env: AcmeEnv) -> None:
@@ -151,25 +173,50 @@ def load_balancer(env: AcmeEnv) -> None:
     redirect = {"Protocol": "HTTPS", "Port": "443", "StatusCode": "HTTP_301"}
     elb.create_listener(LoadBalancerArn=env.ids["alb"], Protocol="HTTP", Port=80,
                         DefaultActions=[{"Type": "redirect", "RedirectConfig": redirect}], Tags=env.tag_list())
-    if env.spec.security.waf:
+    admin = env.tfvars.admin_allowed_cidrs
+    if env.spec.security.waf or admin is not None:
         wafv2 = env.client("wafv2")
-        visibility = {"SampledRequestsEnabled": True, "CloudWatchMetricsEnabled": True, "MetricName": "acme"}
-        acl = wafv2.create_web_acl(Name=env.name("waf"), Scope="REGIONAL", DefaultAction={"Allow": {}}, Rules=[],
-                                   VisibilityConfig=visibility, Tags=env.tag_list())["Summary"]
+        rules = [_admin_rule(env, admin)] if admin is not None else []
+        acl = wafv2.create_web_acl(Name=env.name("waf"), Scope="REGIONAL", DefaultAction={"Allow": {}}, Rules=rules,
+                                   VisibilityConfig=_visibility("acme"), Tags=env.tag_list())["Summary"]
         wafv2.associate_web_acl(WebACLArn=acl["ARN"], ResourceArn=env.ids["alb"])
+
+
+def _visibility(metric: str) -> dict[str, Any]:
+    return {"SampledRequestsEnabled": True, "CloudWatchMetricsEnabled": True, "MetricName": metric}
+
+
+def _admin_rule(env: AcmeEnv, cidrs: list[str]) -> dict[str, Any]:
+    """acme's rule on the spec's admin paths: blocked, unless (where the tfvars list sources) from its office IP
+    set; with no sources, blocked from everywhere."""
+    assert env.spec.access is not None, "the tfvars guard admin paths the spec does not name"
+    paths: list[dict[str, Any]] = [{"ByteMatchStatement": {
+        "SearchString": path.encode(), "FieldToMatch": {"UriPath": {}}, "PositionalConstraint": "STARTS_WITH",
+        "TextTransformations": [{"Priority": 0, "Type": "LOWERCASE"}]}} for path in env.spec.access.admin_paths]
+    statement = paths[0] if len(paths) == 1 else {"OrStatement": {"Statements": paths}}
+    if cidrs:
+        office = env.client("wafv2").create_ip_set(Name=env.name("office"), Scope="REGIONAL", IPAddressVersion="IPV4",
+                                                   Addresses=cidrs, Tags=env.tag_list())["Summary"]["ARN"]
+        statement = {"AndStatement": {"Statements": [statement, {"NotStatement": {"Statement": {
+            "IPSetReferenceStatement": {"ARN": office}}}}]}}
+    return {"Name": "acme-admin", "Priority": 1, "Action": {"Block": {}}, "Statement": statement,
+            "VisibilityConfig": _visibility("acme-admin")}
 
 
 def data(env: AcmeEnv) -> None:
     rds, tf = env.client("rds"), env.tfvars
     rds.create_db_subnet_group(DBSubnetGroupName=env.name("db"), DBSubnetGroupDescription="acme",
                                SubnetIds=env.subnets)
+    classification = ([{"Key": env.spec.data.classification_tag, "Value": tf.db_data_classification}]
+                      if tf.db_data_classification else [])
     rds.create_db_instance(
         DBInstanceIdentifier=env.name("db"), DBInstanceClass=tf.db_instance_class, Engine="postgres",
         EngineVersion="15.4", MasterUsername="acme", MasterUserPassword=random_secrets.token_urlsafe(24),
         AllocatedStorage=tf.db_allocated_storage, MaxAllocatedStorage=tf.db_max_allocated_storage,
         MultiAZ=tf.db_multi_az, BackupRetentionPeriod=tf.db_backup_retention_days,
         DeletionProtection=tf.db_deletion_protection, StorageEncrypted=True, PubliclyAccessible=False,
-        DBSubnetGroupName=env.name("db"), VpcSecurityGroupIds=[env.ids["sg:db"]], Tags=env.tag_list())
+        DBSubnetGroupName=env.name("db"), VpcSecurityGroupIds=[env.ids["sg:db"]],
+        Tags=[*env.tag_list(), *classification], **_audit(env))
     if tf.db_create_replica:
         rds.create_db_instance_read_replica(
             DBInstanceIdentifier=env.name("db-replica"), SourceDBInstanceIdentifier=env.name("db"),
@@ -188,6 +235,23 @@ def data(env: AcmeEnv) -> None:
                            (env.spec.security.log_archive_bucket, env.name("log-archive"))):
         if wanted:
             _bucket(env, bucket)
+
+
+def _audit(env: AcmeEnv) -> dict[str, Any]:
+    """Where acme's tfvars turn db_audit_logging on: its own pg15 parameter group loading pgaudit with the
+    spec's audit parameters, and the spec's logs exported to CloudWatch Logs."""
+    audit = env.spec.database_access.audit
+    if not env.tfvars.db_audit_logging:
+        return {}
+    assert audit is not None, "the tfvars turn on audit logging the spec does not describe"
+    rds, group = env.client("rds"), env.name("pg15-audit")
+    rds.create_db_parameter_group(DBParameterGroupName=group, DBParameterGroupFamily="postgres15",
+                                  Description="acme audit logging", Tags=env.tag_list())
+    values = {name: value if isinstance(value, str) else ",".join(value) for name, value in audit.parameters.items()}
+    rds.modify_db_parameter_group(DBParameterGroupName=group, Parameters=[
+        {"ParameterName": name, "ParameterValue": value, "ApplyMethod": "pending-reboot"}
+        for name, value in {"shared_preload_libraries": "pgaudit", **values}.items()])
+    return {"DBParameterGroupName": group, "EnableCloudwatchLogsExports": list(audit.log_exports)}
 
 
 def _bucket(env: AcmeEnv, name: str) -> None:

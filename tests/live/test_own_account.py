@@ -63,6 +63,10 @@ def test_acme_account_is_green_by_configuration_alone(acme: Project, moto_endpoi
     assert outcome.returncode == 0
     live = {key for key in outcome.passed if key.startswith(("RESOURCE-TAGS", "MON-ALARMS", "LOG-RETENTION"))}
     assert {"RESOURCE-TAGS[production]", "RESOURCE-TAGS[staging]", "MON-ALARMS[production]"} <= live
+    # issue 23's rows, found through acme's own settings (its jump host by the configured role=jumphost tag)
+    assert {"ACCESS-ADMIN-PATHS[staging]", "ACCESS-ADMIN-PATHS[production]", "DATA-CLASSIFICATION[staging]",
+            "DB-BASTION[production]", "DB-AUDIT-LOGGING[production]", "DB-ACCESS-SOURCES[production]"} <= set(
+        outcome.passed), sorted(outcome.passed)
     assert len(outcome.passed) > 80 and outcome.xfailed == {"ECS-WORKER-CAPACITY[production]"}, outcome.xfailed
     # the report's header names the account the typed snapshots were read from (their identity section)
     target = json.loads(next(acme.path.rglob("matrix.json")).read_text())["meta"]["target"]

@@ -12,8 +12,17 @@ from envmatrix.aws import alb, network, vpn, waf
 from envmatrix.aws.snapshot import Snapshot
 from envmatrix.names import SECURITY_GROUP_ROLES
 from envmatrix.spec import load_spec
-from tests.shapes.harness import (ACCOUNT, REGION, ROOT, StubbedClients, judge, repo_suite, snapshot_of,
-                                 stub_no_bastion, target)
+from tests.shapes.harness import (
+    ACCOUNT,
+    REGION,
+    ROOT,
+    StubbedClients,
+    judge,
+    repo_suite,
+    snapshot_of,
+    stub_no_bastion,
+    target,
+)
 
 ACCESS = "checks/live/test_access.py"
 VPC_ID = "vpc-0a1b2c3d4e5f67890"
