@@ -89,7 +89,9 @@ def test_data_backup_policy(env: Environment) -> None:
        applies=_no_real_data, figure=Figure("SharedWithAccount", text(), rank=2))
 def test_data_no_shared_snapshots(env: Environment) -> None:
     """No other account shares a DB snapshot into this environment's account (the way production's data would reach
-    it), except the spec's allowed accounts (DescribeDBSnapshots, SnapshotType shared)."""
+    it), except the spec's allowed accounts (DescribeDBSnapshots, SnapshotType shared). The account's answer says
+    nothing of an environment that is not there: its database must be (fail closed on an empty account)."""
+    present(env, env.live.section(RdsInventory).primary, f"rds:{env.live.names['db']}")
     snapshots = env.live.section(DbSnapshotsInventory).shared_in
     allowed, wording = _allowed(env)
     resource = f"rds-account:{env.live.section(Identity).account}"

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from envmatrix.aws.arn import parse_arn
-from envmatrix.aws.reading import reading
+from envmatrix.aws.reading import Once, reading
 from envmatrix.aws.section import Section
 from envmatrix.aws.target import AwsTarget, Model
 
@@ -37,6 +37,11 @@ class DbSnapshotsInventory(Model):
     shared_in: list[DbSnapshot] | None = None
 
 
+#: The snapshots shared into an account are the same for every environment in it (IncludeShared is account-wide):
+#: asked once per RDS client, as Cost Explorer's one call (forgotten with the client).
+_SHARED_IN = Once()
+
+
 def _snapshot(raw: dict[str, Any]) -> DbSnapshot:
     arn = str(raw.get("DBSnapshotArn", ""))
     parsed = parse_arn(arn)
@@ -60,10 +65,13 @@ def _restore(target: AwsTarget, snapshot: DbSnapshot) -> DbSnapshot:
 
 
 def fetch(target: AwsTarget) -> DbSnapshotsInventory:
-    """Real data: one page per 100 manual snapshots, then one call per snapshot; otherwise one call (paged)."""
+    """Real data: one page per 100 manual snapshots, then one call per snapshot; otherwise one call (paged)
+    per account, shared by the environments read through the same client."""
     if not target.wants.real_data:
         with reading(target.env, "RDS snapshots shared with the account"):
-            return DbSnapshotsInventory(shared_in=_listed(target, SnapshotType="shared", IncludeShared=True))
+            rds = target.clients.client("rds")
+            shared = _SHARED_IN.get(id(rds), lambda: _listed(target, SnapshotType="shared", IncludeShared=True), rds)
+            return DbSnapshotsInventory(shared_in=list(shared))
     db = target.names.db
     with reading(target.env, f"RDS manual snapshots of {db}"):
         manual = _listed(target, DBInstanceIdentifier=db, SnapshotType="manual")

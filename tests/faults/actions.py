@@ -45,13 +45,19 @@ class FaultTarget:
         rds.delete_db_instance(DBInstanceIdentifier=self.names.db_replica, SkipFinalSnapshot=True)
 
     def move_replica(self, region: str) -> None:
-        """Replace the read replica by one in another region (the primary then lists it by ARN)."""
-        replica = self.client("rds").describe_db_instances(DBInstanceIdentifier=self.names.db_replica)[
-            "DBInstances"][0]
+        """Replace the read replica by one in another region (the primary then lists it by ARN). A parameter group
+        belongs to its region: the replica gets its engine family's default group there, as RDS gives one when none
+        is named (moto instead keeps the source's group name, which that region does not have)."""
+        rds = self.client("rds")
+        replica = rds.describe_db_instances(DBInstanceIdentifier=self.names.db_replica)["DBInstances"][0]
+        group = replica["DBParameterGroups"][0]["DBParameterGroupName"]
+        family = rds.describe_db_parameter_groups(DBParameterGroupName=group)["DBParameterGroups"][0][
+            "DBParameterGroupFamily"]
         self.delete_replica()
         self.aws.client("rds", region).create_db_instance_read_replica(
             DBInstanceIdentifier=self.names.db_replica, SourceDBInstanceIdentifier=self.db_arn(),
-            DBInstanceClass=replica["DBInstanceClass"], PubliclyAccessible=False, Tags=replica.get("TagList", []))
+            DBInstanceClass=replica["DBInstanceClass"], PubliclyAccessible=False, Tags=replica.get("TagList", []),
+            DBParameterGroupName=f"default.{family}")
 
     def account_public_access_block(self, **flags: bool) -> None:
         """Set the account-level S3 Block Public Access (s3control; the account is the sandbox's own)."""

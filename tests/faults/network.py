@@ -12,7 +12,8 @@ TERRAFORM_SUFFIX = "20261125101530123400000001"
 
 
 @fault("production-db-port-open-to-world", "production", "database port 5432 opened to 0.0.0.0/0",
-       live("NET-DATA-INGRESS", "NET-WORLD-INGRESS"), "security-group:production-taskmanager-db-sg.IpPermissions")
+       live("NET-DATA-INGRESS", "NET-WORLD-INGRESS", "DB-ACCESS-SOURCES"),
+       "security-group:production-taskmanager-db-sg.IpPermissions")
 def _db_world(target: FaultTarget) -> None:
     target.open_to_world("db", 5432)
 
@@ -70,7 +71,7 @@ def _encryption(target: FaultTarget) -> None:
 
 
 @fault("staging-worker-sg-deleted", "staging", "the worker security group deleted (no longer where it is looked for)",
-       live("NET-WORLD-INGRESS"), "security-group:staging-taskmanager-worker-sg.exists")
+       live("NET-WORLD-INGRESS", "DB-ACCESS-SOURCES"), "security-group:staging-taskmanager-worker-sg.exists")
 def _worker_group_deleted(target: FaultTarget) -> None:
     target.client("ec2").delete_security_group(GroupId=target.group_id("worker"))
 
@@ -95,14 +96,27 @@ def _tls_policy_old(target: FaultTarget) -> None:
 def _group_name_prefix(target: FaultTarget) -> None:
     ec2 = target.client("ec2")
     old = ec2.describe_security_groups(GroupIds=[target.group_id("worker")])["SecurityGroups"][0]
-    ec2.delete_security_group(GroupId=old["GroupId"])
     name = f"{target.names.security_group('worker')}-{TERRAFORM_SUFFIX}"
-    ec2.create_security_group(GroupName=name, Description=old["Description"], VpcId=old["VpcId"],
-                              TagSpecifications=[{"ResourceType": "security-group", "Tags": old.get("Tags", [])}])
+    tags = [{"ResourceType": "security-group", "Tags": old.get("Tags", [])}]
+    new = ec2.create_security_group(GroupName=name, Description=old["Description"], VpcId=old["VpcId"],
+                                    TagSpecifications=tags)["GroupId"]
+    # as Terraform's create_before_destroy does: the rules naming the old group move to the new one first (AWS
+    # refuses to delete a group another group's rule still references: DependencyViolation)
+    groups = ec2.describe_security_groups(Filters=[{"Name": "vpc-id", "Values": [old["VpcId"]]}])["SecurityGroups"]
+    for group in groups:
+        for rule in group.get("IpPermissions", []):
+            if any(pair.get("GroupId") == old["GroupId"] for pair in rule.get("UserIdGroupPairs", [])):
+                ports = {key: rule[key] for key in ("IpProtocol", "FromPort", "ToPort") if key in rule}
+                ec2.revoke_security_group_ingress(GroupId=group["GroupId"], IpPermissions=[
+                    {**ports, "UserIdGroupPairs": [{"GroupId": old["GroupId"]}]}])
+                ec2.authorize_security_group_ingress(GroupId=group["GroupId"], IpPermissions=[
+                    {**ports, "UserIdGroupPairs": [{"GroupId": new}]}])
+    ec2.delete_security_group(GroupId=old["GroupId"])
 
 
 @conforming("production-vpc-secondary-cidr", "production",
-            "a secondary VPC CIDR with a subnet of its own, from which the database admits traffic")
+            "a secondary VPC CIDR with a subnet of its own, from which the cache admits traffic by CIDR and the "
+            "database through the application's group")
 def _secondary_cidr(target: FaultTarget) -> None:
     ec2 = target.client("ec2")
     vpc: dict[str, Any] = ec2.describe_vpcs(
@@ -112,8 +126,11 @@ def _secondary_cidr(target: FaultTarget) -> None:
     tags = [tag for tag in vpc.get("Tags", []) if tag["Key"] != "Name"]
     ec2.create_subnet(VpcId=vpc["VpcId"], CidrBlock="100.64.1.0/24", AvailabilityZone=subnets[0]["AvailabilityZone"],
                       TagSpecifications=[{"ResourceType": "subnet", "Tags": tags}])
-    ec2.authorize_security_group_ingress(GroupId=target.group_id("db"), IpPermissions=[
-        {"IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432, "IpRanges": [{"CidrIp": "100.64.1.0/24"}]}])
+    # NET-DATA-INGRESS takes every CIDR of the VPC as inside: the cache admits the new subnet by CIDR. The database
+    # does not: the document lets its admins in only through the bastion, so a subnet's hosts reach it through the
+    # application's group (DB-ACCESS-SOURCES reds any CIDR the spec's allowed_cidrs does not list)
+    ec2.authorize_security_group_ingress(GroupId=target.group_id("cache"), IpPermissions=[
+        {"IpProtocol": "tcp", "FromPort": 6379, "ToPort": 6379, "IpRanges": [{"CidrIp": "100.64.1.0/24"}]}])
 
 
 @conforming("production-listener-untagged", "production",

@@ -151,8 +151,10 @@ def test_catalogue_is_well_formed() -> None:
 
 
 #: (layer, check id, environment) that may pass on an account holding nothing: only checks whose spec value is
-#: "nothing there" (no log archive to drift from outside production).
+#: "nothing there" (no log archive to drift from outside production; dev declares no admin allow-list, as its spec
+#: documents no admin path: no web ACL guards one, in an empty account as in the sandbox).
 EMPTY_ACCOUNT_PASSES = {("drift", "DRIFT-LOGGING", "dev"), ("drift", "DRIFT-LOGGING", "staging"),
+                        ("drift", "DRIFT-ACCESS", "dev"),
                         # approvals are read from GitHub (the stand-in), not from the empty AWS account
                         ("live", "GH-ENVIRONMENT-REVIEWERS", "production"), ("live", "GH-BRANCH-REVIEWS", "production"),
                         ("live", "GH-BRANCH-STATUS-CHECKS", "production")}

@@ -55,7 +55,8 @@ def test_clean_sandbox_is_green(pytester: pytest.Pytester, aws_env: dict[str, st
         # environment asked first (like the shared GetCallerIdentity): measured production 58-61, dev 24-27
         # 64: the Data row's, production's manual snapshots (DescribeDBSnapshots), the DR snapshot's restore
         # attribute (DescribeDBSnapshotAttributes) and the backup bucket's policy (GetBucketPolicy); dev's and
-        # staging's one DescribeDBSnapshots (shared into the account): measured production 61-64, dev 25-28
+        # staging's one DescribeDBSnapshots (shared into the account; one per account per run, counted in the
+        # snapshot of whichever of them asked first, like Cost Explorer's): measured production 61-64, dev 25-28
         # 67: the Access row's database reads: the bastion (DescribeInstances, its groups' DescribeSecurityGroups;
         # dev and production) and production's audit parameters (DescribeDBParameters, one page in moto)
         assert snapshot["unavailable"] == {} and snapshot["api_calls"] <= CALL_CEILING
@@ -112,7 +113,11 @@ def test_database_open_to_the_world_is_red(pytester: pytest.Pytester, aws_env: d
     with fault(lambda: ec2.authorize_security_group_ingress(GroupId=group_id, IpPermissions=rule),
                lambda: ec2.revoke_security_group_ingress(GroupId=group_id, IpPermissions=rule)):
         failed = _red_run(pytester, tmp_path, "staging")
-    assert set(failed) == {"test_net_data_ingress[staging]", "test_net_world_ingress[staging]"}
+    assert set(failed) == {"test_net_data_ingress[staging]", "test_net_world_ingress[staging]",
+                           "test_db_access_sources[staging]"}
+    assert failed["test_db_access_sources[staging]"] == (
+        "staging DB-ACCESS-SOURCES security-group:staging-taskmanager-db-sg.IpPermissions.Sources: "
+        "expected api, worker only, got api, worker, 0.0.0.0/0")
     assert failed["test_net_world_ingress[staging]"] == (
         "staging NET-WORLD-INGRESS security-group:staging-taskmanager-db-sg.IpPermissions: "
         "expected nothing open to 0.0.0.0/0 or ::/0, got [\"tcp:5432-5432\"]")
@@ -232,8 +237,10 @@ def test_one_unreadable_service_fails_only_its_checks(pytester: pytest.Pytester,
     monkeypatch.setattr(snapshot, "SECTIONS", _replaced(snapshot.SECTIONS, "alb", denied))
     result = pytester.runpytest(*suite_args(tmp_path, "--env=production", "-m", "live"))
     failed = _failed_messages(result)
-    # WAF is its own section: its check still runs; the SLA's zones, target groups and traffic need the balancer
+    # WAF is its own section: its check still runs; the SLA's zones, target groups and traffic need the balancer,
+    # and so does the Access row's reachability (the balancer's scheme and listeners are its evidence)
     assert set(failed) == {"test_alb_https[production]", "test_alb_tls_policy[production]",
+                           "test_access_reach[production]",
                            "test_resource_tags[production]", "test_sla_zones[production]",
                            "test_sla_target_health_check[production]", "test_sla_observed_availability[production]"}
     assert set(failed.values()) == {"production: cannot read load balancer production-taskmanager-alb: access denied: "
@@ -254,5 +261,7 @@ def test_an_unreadable_waf_leaves_the_load_balancer_checks_alone(pytester: pytes
     monkeypatch.setattr(snapshot, "SECTIONS", _replaced(snapshot.SECTIONS, "waf", throttled))
     result = pytester.runpytest(*suite_args(tmp_path, "--env=production", "-m", "live"))
     failed = _failed_messages(result)
-    assert set(failed) == {"test_waf_associated[production]", "test_resource_tags[production]"}
+    # the admin paths' guard is a rule of the web ACL: unread, the Access row's admin check cannot be green
+    assert set(failed) == {"test_waf_associated[production]", "test_resource_tags[production]",
+                           "test_access_admin_paths[production]"}
     assert result.parseoutcomes()["passed"] > 30

@@ -59,8 +59,8 @@ def _production(*pages: list[tuple[str, list[str]]]) -> Any:
     return snapshot_of(PROD, db_snapshots=inventory, identity=IDENTITY, rds=_primary())
 
 
-def _primary(cluster: str | None = None) -> rds.RdsInventory:
-    found = rds.DbInstance(identifier=DB, arn=f"arn:aws:rds:{REGION}:{ACCOUNT}:db:{DB}", instance_class="db.r6g.xlarge",
+def _primary(cluster: str | None = None, db: str = DB) -> rds.RdsInventory:
+    found = rds.DbInstance(identifier=db, arn=f"arn:aws:rds:{REGION}:{ACCOUNT}:db:{db}", instance_class="db.r6g.xlarge",
                            allocated_storage=100, max_allocated_storage=1000, multi_az=True, backup_retention_days=30,
                            deletion_protection=True, storage_encrypted=True, publicly_accessible=False,
                            availability_zone=None, read_replicas=[], replica_of=None, tags={}, cluster=cluster)
@@ -111,14 +111,20 @@ def test_an_aurora_member_is_not_judged_by_instance_snapshots() -> None:
 
 
 # --- snapshots shared into dev / staging -------------------------------------------------------------------------
-def _shared_in(env: str, *owners: str) -> Verdict:
-    clients = StubbedClients(env)
+def _shared_stub(clients: StubbedClients, *owners: str) -> None:
     clients.stub("rds").add_response("describe_db_snapshots", {"DBSnapshots": [
         _raw_snapshot(f"arn:aws:rds:{REGION}:{owner}:snapshot:{DB}-{number}", owner=owner, kind="shared")
         for number, owner in enumerate(owners)]}, {"SnapshotType": "shared", "IncludeShared": True})
+
+
+def _shared_in(env: str, *owners: str, database: bool = True) -> Verdict:
+    clients = StubbedClients(env)
+    _shared_stub(clients, *owners)
     inventory = dbsnapshots.fetch(target(env, clients))
     clients.verify()
-    return judge(LIVE, "DATA-NO-SHARED-SNAPSHOTS", env, snapshot_of(env, db_snapshots=inventory, identity=IDENTITY))
+    found = _primary(db=f"{env}-taskmanager-db") if database else rds.RdsInventory(primary=None, replicas=[])
+    return judge(LIVE, "DATA-NO-SHARED-SNAPSHOTS", env,
+                 snapshot_of(env, db_snapshots=inventory, identity=IDENTITY, rds=found))
 
 
 @pytest.mark.parametrize("env", ["dev", "staging"])
@@ -126,6 +132,22 @@ def test_nothing_shared_into_a_non_production_account_is_green(env: str) -> None
     verdict = _shared_in(env)
     assert verdict.passed, verdict.message
     assert verdict.evidence[-1].actual == "0 snapshots shared in"
+
+
+def test_an_environment_without_its_database_is_not_green_on_an_empty_answer() -> None:
+    """Fail closed: "nothing shared into the account" says nothing of an environment that is not there."""
+    verdict = _shared_in("staging", database=False)
+    assert not verdict.passed
+    assert "staging DATA-NO-SHARED-SNAPSHOTS rds:staging-taskmanager-db" in verdict.message
+
+
+def test_environments_of_one_account_ask_for_its_shared_snapshots_once() -> None:
+    """IncludeShared is account-wide: dev and staging read through the same client share one answer (one stub)."""
+    clients = StubbedClients("dev")
+    _shared_stub(clients, "999988887777")
+    answers = [dbsnapshots.fetch(target(env, clients)).shared_in for env in ("dev", "staging")]
+    clients.verify()
+    assert answers[0] == answers[1] and answers[0] and answers[0][0].owner == "999988887777"
 
 
 def test_a_production_snapshot_shared_into_staging_is_red() -> None:
