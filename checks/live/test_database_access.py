@@ -72,7 +72,8 @@ def test_db_bastion(env: Environment) -> None:
     network = env.live.section(NetworkInventory)
     present(env, network.vpc, f"vpc:{env.live.names['vpc']}")
     found = present(env, network.bastions, f"ec2-instances:tag {env.live.names['bastion_tag']}")
-    listed = ", ".join(f"{bastion.id} ({bastion.state})" for bastion in found.instances)
+    # named by its Name tag (what a reviewer knows it by; the id only when untagged, as AWS ids are random)
+    listed = ", ".join(f"{bastion.tags.get('Name') or bastion.id} ({bastion.state})" for bastion in found.instances)
     env.expect(f"ec2-instances:tag {found.tag}", "Instances", "a bastion host in the VPC", listed or "none",
                ok=holds(bool(found.instances)))
     with env.every():
