@@ -65,7 +65,7 @@ def _world_ssh(group: SecurityGroup) -> list[str]:
 
 
 @check("DB-BASTION", layer="live", area="security", row="access", evidence=True, severity="high", applies=_bastion,
-       figure=Figure("Instances", text("bastion {}"), part=5))
+       figure=Figure("Instances", text("bastion: {}"), part=5))
 def test_db_bastion(env: Environment) -> None:
     """A bastion host (an instance in the VPC carrying the bastion tag; an SSM-managed one may admit nothing at all)
     and no SSH (tcp 22) open to the world on any of its groups."""
