@@ -65,14 +65,15 @@ def _world_ssh(group: SecurityGroup) -> list[str]:
 
 
 @check("DB-BASTION", layer="live", area="security", row="access", evidence=True, severity="high", applies=_bastion,
-       figure=Figure("Instances", text("bastion {}"), part=5))
+       figure=Figure("Instances", text("bastion: {}"), part=5))
 def test_db_bastion(env: Environment) -> None:
     """A bastion host (an instance in the VPC carrying the bastion tag; an SSM-managed one may admit nothing at all)
     and no SSH (tcp 22) open to the world on any of its groups."""
     network = env.live.section(NetworkInventory)
     present(env, network.vpc, f"vpc:{env.live.names['vpc']}")
     found = present(env, network.bastions, f"ec2-instances:tag {env.live.names['bastion_tag']}")
-    listed = ", ".join(f"{bastion.id} ({bastion.state})" for bastion in found.instances)
+    # named by its Name tag (what a reviewer knows it by; the id only when untagged, as AWS ids are random)
+    listed = ", ".join(f"{bastion.tags.get('Name') or bastion.id} ({bastion.state})" for bastion in found.instances)
     env.expect(f"ec2-instances:tag {found.tag}", "Instances", "a bastion host in the VPC", listed or "none",
                ok=holds(bool(found.instances)))
     with env.every():

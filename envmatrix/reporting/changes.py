@@ -68,8 +68,21 @@ def _list_key(items: list[Any]) -> str | None:
     return next((str(key) for key in _ID_KEYS if key in _IDENTIFIER_KEYS and _unique(items, key)), None)
 
 
+def _keyed_by_generated_ids(data: dict[Any, Any]) -> bool:
+    """A mapping whose keys are generated ids or ARNs (a bastion's groups by id, WAF IP sets by ARN)."""
+    return bool(data) and all(isinstance(key, str) and _IDENTIFIER_VALUE.match(key) for key in data)
+
+
 def flatten(data: Any, prefix: str = "") -> dict[str, Any]:
-    """Nested JSON -> {"rds.primary.BackupRetentionPeriod": 30, "ecs.services[api].desiredCount": 5, ...}."""
+    """Nested JSON -> {"rds.primary.BackupRetentionPeriod": 30, "ecs.services[api].desiredCount": 5, ...}.
+
+    A mapping keyed by generated ids is flattened as the list of its values: keyed by their stable name where they
+    have one, so a re-created resource shows as a changed id, not as every setting removed and added."""
+    if isinstance(data, dict) and _keyed_by_generated_ids(data):
+        values = list(data.values())
+        id_key = _list_key(values)
+        if id_key is not None and id_key not in _IDENTIFIER_KEYS:
+            return flatten(values, prefix)
     if isinstance(data, dict):
         out: dict[str, Any] = {}
         for key, value in data.items():

@@ -55,7 +55,7 @@ def test_results_directory_is_valid_and_labelled(report_project: ReportProject) 
     report_project.run("--env=all", "-p", "xdist", "-n", "2")  # JUnit goes to reports/junit.xml by default
     results = report_project.reports / "allure-results"
     tests, containers = _load(results)
-    assert len(tests) == 121 and containers
+    assert len(tests) == 135 and containers  # issue 23: + declared access (5), data (6), bastion and audit (3)
     _consistent_with_junit_and_matrix(report_project, tests)
     for result in tests:
         labels = _labels(result)

@@ -34,6 +34,21 @@ def test_flatten_keys_lists_by_their_natural_id() -> None:
     assert flatten({"a": [], "b": {}}) == {"a": [], "b": {}}
 
 
+def test_resources_keyed_by_generated_ids_compare_by_their_names() -> None:
+    """A group re-created with a new id (a sandbox run, a Terraform replace) is an identifier change only; a setting
+    of it that changed is still a setting change, named by the group's name."""
+    def groups(group_id: str, port: int) -> dict[str, object]:
+        return {"bastions": {"groups": {group_id: {"id": group_id, "name": "dev-bastion-sg", "port": port}}}}
+
+    items = diff("dev", groups("sg-0123456789abcdef0", 22), groups("sg-0fedcba9876543210", 22))
+    assert [(i["path"], i["kind"]) for i in items] == [("bastions.groups[dev-bastion-sg].id", "identifier")]
+    moved = diff("dev", groups("sg-0123456789abcdef0", 22), groups("sg-0fedcba9876543210", 2222))
+    assert [(i["path"], i["before"], i["after"], i["kind"]) for i in moved if i["kind"] == "setting"] == [
+        ("bastions.groups[dev-bastion-sg].port", "22", "2222", "setting")]
+    unnamed = {"sg-0123456789abcdef0": {"id": "sg-0123456789abcdef0"}}
+    assert flatten(unnamed) == {"sg-0123456789abcdef0.id": "sg-0123456789abcdef0"}  # no name: the id stays the key
+
+
 def test_diff_reports_changed_added_removed_and_redacts() -> None:
     after = _after(BackupRetentionPeriod=7, StorageEncrypted=True)
     after["ecs"]["services"] = [{"name": "api", "desiredCount": 5}]  # type: ignore[index]

@@ -39,7 +39,7 @@ _MASKS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"envmatrix-probe-[0-9a-f]{8}"), "envmatrix-probe-<id>"),
     (re.compile(r"envmatrix smoke [0-9a-f]{8}"), "envmatrix smoke <id>"),
     (re.compile(r"ecs-svc/\d+"), "ecs-svc/<id>"),
-    (re.compile(r"\b([a-z]+)-[0-9a-f]{17}\b"), r"\1-<id>"),  # EC2 ids the sandbox makes (subnet-, sg-, ...)
+    (re.compile(r"\b([a-z]+)(\\?-)[0-9a-f]{17}\b"), r"\1\2<id>"),  # EC2 ids the sandbox makes (subnet-, sg-, ...)
     (re.compile(r"\b[0-9a-f]{32}\b"), "<hex32>"),
     (re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b"), "<uuid>"),
     (re.compile(r"notAfter [A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \d{4} GMT"), "notAfter <date>"),

@@ -144,7 +144,7 @@ def test_one_screen_shows_the_whole_matrix_with_evidence_folded(rendered: tuple[
     assert seen["sticky"] == ["sticky", "sticky"], "header row and first column stay in view while scrolling"
     assert seen["table"][0] <= VIEWPORT[0] and seen["table"][1] <= VIEWPORT[1], seen["table"]
     assert seen["rows"] == [row["id"] for row in project.matrix()["rows"]] == list(ROWS)
-    assert len(ROWS) == 16, "the document's 13 rows, then security controls, configuration, config structure"
+    assert len(ROWS) == 17, "the document's 13 rows, then security controls, access, configuration, config structure"
     # Cells not green say why in one line each (ellipsized): the page stays short.
     assert seen["evidence"] == "" and seen["text"] < 6000, seen["text"]
     data = shot.read_bytes()

@@ -45,14 +45,14 @@ def _role_groups(env: str, db: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [_group(f"{env}-taskmanager-{role}-sg", f"sg-0{role}", rules[role]) for role in ROLES]
 
 
-def _instance(instance_id: str, groups: list[str], state: str = "running") -> dict[str, Any]:
+def _instance(instance_id: str, groups: list[str], state: str = "running", name: str = "") -> dict[str, Any]:
     """A DescribeInstances instance: an SSM-managed bastion carries an instance profile, not a key pair."""
     return {"InstanceId": instance_id, "ImageId": "ami-0c02fb55956c7d316", "InstanceType": "t3.nano",
             "State": {"Code": 16 if state == "running" else 80, "Name": state}, "VpcId": VPC_ID,
             "SubnetId": "subnet-0a", "PrivateIpAddress": "10.0.1.17",
             "SecurityGroups": [{"GroupId": group, "GroupName": f"{group}-name"} for group in groups],
             "IamInstanceProfile": {"Arn": f"arn:aws:iam::{ACCOUNT}:instance-profile/bastion-ssm", "Id": "AIPA0"},
-            "Tags": [*TAGS, {"Key": "Role", "Value": "bastion"}]}
+            "Tags": [*TAGS, {"Key": "Role", "Value": "bastion"}, *([{"Key": "Name", "Value": name}] if name else [])]}
 
 
 def _network(env: str, db: list[dict[str, Any]], *, bastions: list[dict[str, Any]],
@@ -138,6 +138,15 @@ def test_the_bastion_tag_is_configurable(tag: str, key: str, value: str) -> None
     inventory = _network("dev", APP_AND_BASTION, bastions=[_instance("i-0b", [BASTION_SG])], tag=tag)
     assert inventory.bastions is not None and inventory.bastions.tag == tag
     assert _bastion("dev", inventory) == (True, "")
+
+
+def test_a_bastion_is_shown_by_its_name_tag_else_its_id() -> None:
+    """The figure a reviewer reads names the bastion as its owners do (an id is random, shown only when untagged)."""
+    inventory = _network("dev", APP_AND_BASTION, bastions=[_instance("i-0b", [BASTION_SG], name="dev-jump"),
+                                                           _instance("i-0c", [BASTION_SG], "stopped")])
+    verdict = judge(CHECKS, "DB-BASTION", "dev", snapshot_of("dev", network=inventory))
+    shown = [item.actual for item in verdict.evidence if item.setting == "Instances"]
+    assert verdict.passed and shown == ["dev-jump (running), i-0c (stopped)"]
 
 
 def test_no_bastion_fails_and_reads_no_group() -> None:
