@@ -11,6 +11,7 @@ import shlex
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
 
@@ -326,13 +327,7 @@ def run_serve(args: argparse.Namespace) -> int:
                          "only `envmatrix sandbox` provisions from them")
     region = args.region or os.environ.get("AWS_DEFAULT_REGION") or DEFAULT_REGION
     aws = start_server(region, port=args.port, settled=True)
-    try:
-        print("\n".join(serve_lines(aws)), flush=True)
-        _wait_for_interrupt()
-    finally:
-        aws.stop()
-        print("envmatrix sandbox serve: stopped", flush=True)
-    return 0
+    return _run_until_interrupt(serve_lines(aws), aws.stop, "envmatrix sandbox serve")
 
 
 def run_sandbox(args: argparse.Namespace) -> int:
@@ -345,12 +340,17 @@ def run_sandbox(args: argparse.Namespace) -> int:
         raise UsageError(f"--port: {args.port} is not a TCP port (0-65535)")
     print(f"envmatrix sandbox: starting ({', '.join(suite.selected)}) ...", flush=True)
     sandbox = start_sandbox(suite, suite.selected, port=args.port)
+    return _run_until_interrupt(describe(sandbox), sandbox.stop, "envmatrix sandbox")
+
+
+def _run_until_interrupt(lines: list[str], stop: Callable[[], None], name: str) -> int:
+    """Print what was started, keep it running until Ctrl-C (or SIGTERM), then stop it and say so."""
     try:
-        print("\n".join(describe(sandbox)), flush=True)
+        print("\n".join(lines), flush=True)
         _wait_for_interrupt()
     finally:
-        sandbox.stop()
-        print("envmatrix sandbox: stopped", flush=True)
+        stop()
+        print(f"{name}: stopped", flush=True)
     return 0
 
 

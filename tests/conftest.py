@@ -6,7 +6,10 @@ import importlib.util
 import os
 import re
 import shutil
+import socket
+import subprocess
 import sys
+import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -138,6 +141,28 @@ def read_outcome(junit: Path, returncode: int, output: str) -> Outcome:
             else:
                 passed.add(key)
     return Outcome(returncode, failed, passed, xfailed, output)
+
+
+def free_port() -> int:
+    """A loopback port free now (for a server a test starts in another process)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def read_until(process: subprocess.Popen[str], marker: str, seconds: float) -> str:
+    """What ``process`` printed up to the line holding ``marker`` (or its end, or ``seconds``)."""
+    assert process.stdout is not None
+    lines: list[str] = []
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line:
+            break
+        lines.append(line)
+        if marker in line:
+            break
+    return "".join(lines)
 
 
 def load_check_module(relative: str) -> ModuleType:

@@ -377,3 +377,30 @@ def test_an_auth_scheme_word_ending_a_line_does_not_swallow_the_next_header() ->
     masked the next header's *name* and left its value for no rule to see."""
     shown = redact_text("BASIC\nX-Api-Key: 000000")
     assert "000000" not in shown and "X-Api-Key" in shown
+
+
+# --- quoted_piece: a piece of a bad input line in an error message ------------------------------------------
+@pytest.mark.parametrize(("text", "key"), [
+    ("DB_PASSWORD=hunter2-very-long", ""),  # the line's own name says secret
+    ("  API_TOKEN=abc def", ""),  # leading blanks: the first word is still the name
+    ("trailing text after quote", "JWT_SECRET_KEY"),  # the variable the piece belongs to says secret
+    ("x", "SMTP_PASSWORD"),
+])
+def test_a_secret_named_variables_piece_is_hidden_whole(text: str, key: str) -> None:
+    assert redact.quoted_piece(text, 20, key) == "<value hidden: a secret-named variable>"
+
+
+@pytest.mark.parametrize(("text", "limit", "key", "expected"), [
+    ("LOG_LEVEL=verbose and more", 40, "", "'LOG_LEVEL=verbose and more'"),
+    ("LOG_LEVEL=verbose and more", 9, "", "'LOG_LEVE…'"),  # shortened after redaction, quoted as data
+    ("", 20, "", "''"),  # nothing to name: no first word, not hidden
+    ("   ", 20, "", "'   '"),
+    ("just words", 20, "DEBUG", "'just words'"),  # a plain variable's piece is shown
+])
+def test_a_plain_piece_is_redacted_shortened_and_quoted(text: str, limit: int, key: str, expected: str) -> None:
+    assert redact.quoted_piece(text, limit, key) == expected
+
+
+def test_a_credential_inside_a_plain_piece_is_masked_before_the_cut() -> None:
+    shown = redact.quoted_piece("url=https://admin:s3cr3t-passw0rd@db.example.com/x", 60)
+    assert "s3cr3t" not in shown and shown.startswith("'url=https://admin:")

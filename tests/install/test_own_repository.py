@@ -21,6 +21,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import free_port
+
 from .conftest import ROOT, clean_env, run_envmatrix
 
 SHORT = {"dev": "dev", "staging": "uat", "production": "live"}
@@ -56,16 +58,10 @@ def _their_inputs(root: Path) -> None:
         env_file.write_text(variables)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def their_account(installed_envmatrix: Path) -> Iterator[str]:
     """Their fake account: `envmatrix sandbox serve` of the installed tool, empty, on a loopback port."""
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen([str(installed_envmatrix / "envmatrix"), "sandbox", "serve", "--port", str(port)],
                               env=clean_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     endpoint = f"http://127.0.0.1:{port}"

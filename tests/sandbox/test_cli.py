@@ -10,13 +10,13 @@ import socket
 import stat
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import boto3
 import pytest
 
 from envmatrix.cli import main
+from tests.conftest import read_until
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -77,27 +77,13 @@ def test_busy_port(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.Monke
                                                                                 f"--port={port}")
 
 
-def _read_until(process: subprocess.Popen[str], marker: str, seconds: float) -> str:
-    assert process.stdout is not None
-    lines: list[str] = []
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        line = process.stdout.readline()
-        if not line:
-            break
-        lines.append(line)
-        if marker in line:
-            break
-    return "".join(lines)
-
-
 def test_sandbox_command_serves_until_ctrl_c() -> None:
     command = [sys.executable, "-c", "import sys; from envmatrix.cli import main; sys.exit(main())",
                "sandbox", "--env=dev"]
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                env={**os.environ, "PYTHONUNBUFFERED": "1"})
     try:
-        shown = _read_until(process, "Then run e.g.", 120)
+        shown = read_until(process, "Then run e.g.", 120)
         endpoint = re.search(r"export AWS_ENDPOINT_URL=(http://127\.0\.0\.1:\d+)", shown)
         env_file = re.search(r"source (\S+sandbox\.env)", shown)
         assert endpoint and env_file, shown

@@ -8,7 +8,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,28 +16,10 @@ import boto3
 import pytest
 from botocore.config import Config
 
+from tests.conftest import free_port, read_until
+
 ROOT = Path(__file__).resolve().parents[2]
 READY = "Ctrl-C stops it"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _read_until(process: subprocess.Popen[str], marker: str, seconds: float) -> str:
-    assert process.stdout is not None
-    lines: list[str] = []
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        line = process.stdout.readline()
-        if not line:
-            break
-        lines.append(line)
-        if marker in line:
-            break
-    return "".join(lines)
 
 
 class Served:
@@ -57,14 +38,14 @@ class Served:
 
 @pytest.fixture(scope="module")
 def served() -> Iterator[Served]:
-    port = _free_port()
+    port = free_port()
     command = [sys.executable, "-c", "import sys; from envmatrix.cli import main; sys.exit(main())",
                "sandbox", "serve", f"--port={port}", "--region=eu-west-1"]
     environment = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                env={**environment, "PYTHONUNBUFFERED": "1", "AWS_EC2_METADATA_DISABLED": "true"})
     try:
-        yield Served(process, _read_until(process, READY, 30), port)
+        yield Served(process, read_until(process, READY, 30), port)
     finally:
         if process.poll() is None:
             process.send_signal(signal.SIGINT)
