@@ -166,9 +166,10 @@ def read_until(process: subprocess.Popen[str], marker: str, seconds: float) -> s
 
 
 def load_check_module(relative: str) -> ModuleType:
-    """Import one shipped check module under a private name, to call its helpers directly.
+    """Import one file of the project (a shipped check module, a script) under a private name, once, to call its
+    helpers directly.
 
-    Importing it as ``checks.…`` or ``smoke.…`` would pin those package names to this
+    Importing a check as ``checks.…`` or ``smoke.…`` would pin those package names to this
     checkout and break the in-process pytester runs of scratch copies ("import file mismatch").
     """
     path = ROOT / relative

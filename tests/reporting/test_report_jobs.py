@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import configparser
-import importlib.util
 import json
 import os
 import shlex
@@ -15,6 +14,8 @@ from typing import Any
 import pytest
 import yaml
 
+from tests.conftest import load_check_module
+
 from .conftest import ROOT, ReportProject
 
 WORKFLOWS = ROOT / ".github" / "workflows"
@@ -23,11 +24,7 @@ CHECK_JSONSCHEMA = Path(sys.executable).with_name("check-jsonschema")
 
 def _jobs() -> Any:
     """scripts/job.py, where each job's pytest command line is written once."""
-    spec = importlib.util.spec_from_file_location("envmatrix_jobs", ROOT / "scripts" / "job.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_check_module("scripts/job.py")
 
 
 def tox_command(name: str, environ: dict[str, str] | None = None) -> list[str]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import importlib.util
 import json
 import subprocess
 import sys
@@ -11,18 +10,11 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import load_check_module
+
 from .conftest import ROOT
 
-
-def _mutation() -> Any:
-    spec = importlib.util.spec_from_file_location("envmatrix_mutation", ROOT / "scripts" / "mutation.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-mutation = _mutation()
+mutation: Any = load_check_module("scripts/mutation.py")
 
 
 def test_a_module_with_its_own_tests_runs_mutmut_with_them_and_another_plain_mutmut() -> None:
