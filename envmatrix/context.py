@@ -17,7 +17,7 @@ from envmatrix.errors import EnvmatrixError, InputError, UsageError
 from envmatrix.locations import LOCATED_LAYERS, locate
 from envmatrix.names import Names
 from envmatrix.spec import EnvironmentSpec, Spec
-from envmatrix.tfvars_read import auto_loaded
+from envmatrix.tfvars_read import terraform_files
 from envmatrix.verdict import MISSING, CheckFailed, Evidence, compare
 
 if TYPE_CHECKING:  # the sources' types, named for the checks; each layer is loaded by its own plugin, never here
@@ -54,8 +54,7 @@ class Paths:
         root's template names; a folder among them stands for what Terraform loads from it by itself."""
         given = self.tfvars_files.get(env) or [
             self._from_template(self.tfvars_root, env) or self.tfvars_root / env / "terraform.tfvars"]
-        return [file for path in given for file in (
-            (auto_loaded(path) or [path / "terraform.tfvars"]) if path.is_dir() else [path])]
+        return [file for path in given for file in terraform_files(path)]
 
     def tfvars(self, env: str) -> Path:
         """The first tfvars file of ``env`` (where a finding no file declares is anchored)."""

@@ -27,7 +27,7 @@ from envmatrix.inputs import read_input_text
 from envmatrix.locations import Source
 from envmatrix.redact import quoted_piece
 from envmatrix.tfvariables import Declaration, load_declarations, type_problem
-from envmatrix.tfvars_read import TfvarsFile, read_tfvars_file
+from envmatrix.tfvars_read import merge_tfvars, read_tfvars_file
 
 #: How alike a name must be to a known variable's to be taken for a misspelling of it (difflib's ratio).
 NEAR_MISS = 0.85
@@ -201,16 +201,6 @@ def _check_names(values: dict[str, Any], where: Callable[[str], tuple[Path, int 
                 raise TfvarsError(path, f"{problem} (declared at {declared.path.name}:{declared.line})", line=line)
 
 
-def _merged(files: Sequence[TfvarsFile]) -> tuple[dict[str, Any], dict[str, TfvarsFile]]:
-    """The variables as Terraform applies the files: in order, a later file's value of a variable wins."""
-    values: dict[str, Any] = {}
-    setters: dict[str, TfvarsFile] = {}
-    for tfvars_file in files:
-        for key, value in tfvars_file.values.items():
-            values[key], setters[key] = value, tfvars_file
-    return values, setters
-
-
 def load_tfvars(paths: Path | str | Sequence[Path], *, variables: Sequence[Path] | None = None) -> Tfvars:
     """Read an environment's tfvars file(s), merged as Terraform merges them; with ``variables`` (the module's
     variables.tf files) validate each variable against its declaration. Raise TfvarsError naming file, line and
@@ -220,7 +210,7 @@ def load_tfvars(paths: Path | str | Sequence[Path], *, variables: Sequence[Path]
     if not any(tfvars_file.values for tfvars_file in files):
         problem = "file is empty" if len(chosen) == 1 else f"none of its {len(chosen)} files sets a variable"
         raise TfvarsError(chosen[0], problem)
-    values, setters = _merged(files)
+    values, setters = merge_tfvars(files)
     declarations = load_declarations(variables) if variables is not None else None
     _check_names(values, lambda key: (setters[key].path, setters[key].lines.get(key)), declarations)
     known = {key: value for key, value in values.items() if key in Tfvars.model_fields}

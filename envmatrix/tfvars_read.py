@@ -7,6 +7,7 @@ from __future__ import annotations
 import functools
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -52,6 +53,23 @@ def auto_loaded(folder: Path) -> list[Path]:
     first = [folder / name for name in AUTO_FIRST if (folder / name).is_file()]
     auto = sorted(path for path in folder.iterdir() if path.is_file() and path.name.endswith(AUTO_SUFFIXES))
     return first + auto
+
+
+def terraform_files(path: Path) -> list[Path]:
+    """The files one configured tfvars path stands for: a file itself; a folder what Terraform loads there by
+    itself (its ``terraform.tfvars`` when it holds none of them: reading that names the missing file)."""
+    return (auto_loaded(path) or [path / "terraform.tfvars"]) if path.is_dir() else [path]
+
+
+def merge_tfvars(files: Sequence[TfvarsFile]) -> tuple[dict[str, Any], dict[str, TfvarsFile]]:
+    """The variables as Terraform applies the files: in order, a later file's value of a variable wins; and the
+    file that set each."""
+    values: dict[str, Any] = {}
+    setters: dict[str, TfvarsFile] = {}
+    for tfvars_file in files:
+        for key, value in tfvars_file.values.items():
+            values[key], setters[key] = value, tfvars_file
+    return values, setters
 
 
 def read_tfvars_file(path: Path) -> TfvarsFile:

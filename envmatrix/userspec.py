@@ -19,7 +19,7 @@ from envmatrix.declared import parse_env_text
 from envmatrix.errors import EnvFileError, SpecError, UsageError
 from envmatrix.inputs import read_input_text
 from envmatrix.spec import Spec
-from envmatrix.tfvars_read import auto_loaded, read_tfvars_file
+from envmatrix.tfvars_read import merge_tfvars, read_tfvars_file, terraform_files
 
 #: spec field (under ``environments.<env>``) -> the tfvars variable that declares it
 TFVARS_FIELDS: dict[str, str] = {"region": "aws_region", "domain_name": "domain_name"}
@@ -49,11 +49,8 @@ def tfvars_values(path: Path) -> dict[str, tuple[Any, int | None, Path]]:
     """Top-level variables of a tfvars file, or of what Terraform loads from a folder (a later file wins), each with
     its line and file; read as the run reads them (HCL, ``*.tfvars.json``). Variables the suite does not model are
     fine here: only a few are read."""
-    merged: dict[str, tuple[Any, int | None, Path]] = {}
-    for file in auto_loaded(path) if path.is_dir() else [path]:
-        read = read_tfvars_file(file)
-        merged.update({key: (value, read.lines.get(key), file) for key, value in read.values.items()})
-    return merged
+    values, setters = merge_tfvars([read_tfvars_file(file) for file in terraform_files(path)])
+    return {key: (value, setters[key].lines.get(key), setters[key].path) for key, value in values.items()}
 
 
 def env_values(path: Path) -> dict[str, tuple[str, int]]:
