@@ -213,12 +213,12 @@ def _source_spec(request: InitRequest) -> tuple[str, Path, str]:
     return read_input_text(path, SpecError), path, "given spec" if request.spec else SHIPPED
 
 
-def _taken(request: InitRequest, spec: Spec, shorts: Mapping[str, str],
+def _taken(request: InitRequest, spec: Spec, shorts: Mapping[str, str], own: Mapping[str, str],
            flags: Mapping[str, Mapping[str, tuple[str, str]]], default: str) -> list[Taken]:
-    """Every environment's values, each from a flag, the user's files (their templates) or the spec."""
+    """Every environment's values, each from a flag, the user's files (their templates, or ``own``: the
+    environments' own tfvars files) or the spec."""
     base, answers, environments = request.output.parent, request.answers, spec.environment_names()
     taken: list[Taken] = []
-    own = _own_tfvars(request, environments)
     inputs = {env: (base / own.get(env, answers.tfvars.format(env=env, short_name=shorts.get(env, env))),
                     base / answers.env_file.format(env=env, short_name=shorts.get(env, env)))
               for env in environments}
@@ -235,12 +235,9 @@ def _taken(request: InitRequest, spec: Spec, shorts: Mapping[str, str],
     return taken
 
 
-def _own_tfvars(request: InitRequest, environments: Environments) -> dict[str, str]:
-    """``--tfvars ENV=PATH`` by canonical environment (short names and aliases work)."""
-    named = environments.with_short_names(
-        {short: env for env, short in parse_short_names(request.short_names, environments).items()})
-    return {named.canonical(env): path
-            for env, path in parse_pairs("--tfvars", request.tfvars_files, "production=infra/prd.tfvars.json").items()}
+def _by_environment(option: str, values: Sequence[str], example: str, named: Environments) -> dict[str, str]:
+    """``--option ENV=VALUE`` (repeatable) by canonical environment; short names and aliases work."""
+    return {named.canonical(env): value for env, value in parse_pairs(option, values, example).items()}
 
 
 def _environment_keys(environments: Environments, shorts: Mapping[str, str], displays: Mapping[str, str],
@@ -267,13 +264,12 @@ def init_project(request: InitRequest) -> list[str]:
     environments = parsed.environment_names()
     shorts = parse_short_names(request.short_names, environments)
     named = environments.with_short_names({short: env for env, short in shorts.items()})  # --display live=Live
-    displays = {named.canonical(env): name
-                for env, name in parse_pairs("--display", request.display_names, "staging=UAT").items()}
-    taken = _taken(request, parsed, shorts, _flags(request, named), default)
+    displays = _by_environment("--display", request.display_names, "staging=UAT", named)
+    own = _by_environment("--tfvars", request.tfvars_files, "production=infra/prd.tfvars.json", named)
+    taken = _taken(request, parsed, shorts, own, _flags(request, named), default)
     spec_path, waivers = request.spec or base / request.answers.spec, base / request.answers.waivers
     answers = replace(request.answers, spec=_relative(spec_path, base), waivers=_relative(waivers, base),
-                      environments=_environment_keys(environments, shorts, displays, taken,
-                                                     _own_tfvars(request, environments)))
+                      environments=_environment_keys(environments, shorts, displays, taken, own))
     config = starter_config(answers, environments)
     written = [request.output, waivers] + ([spec_path] if request.spec is None else [])
     for path in written:
