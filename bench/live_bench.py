@@ -83,6 +83,8 @@ def calls_per_env(work: Path) -> dict[str, tuple[int, float, float]]:
     figures = {}
     for path in sorted((work / "snapshots").glob("*.json")):
         env, data = path.stem, json.loads(path.read_text())
+        if "setup_seconds" not in data:
+            continue  # not an environment's AWS snapshot (github.json: the repository's settings)
         figures[env] = (data["api_calls"], data["seconds"], data["setup_seconds"])
     return figures
 
