@@ -202,19 +202,26 @@ class AppSettings:
         name = next((name for name, c in spec.app_settings.items() if env in c.environments), "")
         return cls(fields, case_sensitive, name)
 
-    def _key(self, name: str) -> str:
-        return name if self.case_sensitive else name.upper()
+    def _variable(self, name: str) -> str:
+        """The variable a setting reads: any case (compared upper-cased), or exactly its field's name (a
+        documented key lower-cased, as the class declares the field)."""
+        if not self.case_sensitive:
+            return name.upper()
+        return name.lower() if name.upper() in self.fields else name
 
     def _field(self, name: str, like: object) -> Field | None:
         """The documented field ``name``; undocumented, one typed like the value expected of it, else as the
         declared layer's typed view of the application's variables reads it (None: read as text)."""
-        known = next((f for key, f in self.fields.items() if self._key(key) == self._key(name)), None)
+        known = self.fields.get(name.upper())
         if known is not None:
             return known
         if like is not None:
             return Field(list[str] if isinstance(like, tuple | list) else type(like))
         kind = app_variable_type(name)
         return None if kind is None else Field(kind)
+
+    def _matches(self, key: str, variable: str) -> bool:
+        return key == variable if self.case_sensitive else key.upper() == variable
 
     def default(self, name: str) -> SettingDefault | None:
         known = self._field(name, None)
@@ -226,8 +233,9 @@ class AppSettings:
 
         ``like``: the value expected of an undocumented setting, whose type says how it is read (no type: text).
         """
-        matches = {key: value for key, value in environment.items() if self._key(key) == self._key(name)}
-        from_secrets = [key for key in (secrets or {}) if self._key(key) == self._key(name)]
+        variable = self._variable(name)
+        matches = {key: value for key, value in environment.items() if self._matches(key, variable)}
+        from_secrets = [key for key in (secrets or {}) if self._matches(key, variable)]
         names = (*matches, *from_secrets)
         if len(names) > 1 and (from_secrets or len(set(matches.values())) > 1):
             return Found("ambiguous", names=names)
@@ -239,16 +247,17 @@ class AppSettings:
         raw = next(iter(matches.values()))
         model = _one_field(name, known.annotation, None, True, self.case_sensitive)
         try:
-            value = _read(model, name, {name if self.case_sensitive else name.lower(): raw})
+            value = _read(model, name, {name.lower(): raw})  # the model's one field, named as the class names it
         except SettingParseError as exc:
             return Found("unparsed", raw, names=(next(iter(matches)),), reason=str(exc))
         return Found("environment", raw, value, names)
 
-    def refused(self, environment: Mapping[str, str], secrets: Mapping[str, str] | None = None) -> list[str]:
-        """Why the class would not load from these variables: each required setting set nowhere (a secret counts)."""
+    def refused(self, environment: Mapping[str, str], secrets: Mapping[str, str] | None = None) -> str:
+        """Why the class would not load from these variables ("": it loads): the required settings set nowhere
+        (one delivered through ``secrets`` counts as set; its value is never read)."""
         missing = [name for name, known in self.fields.items()
                    if known.required and self.find(name, environment, secrets).source == "absent"]
-        return [f"{name}: required, not set" for name in missing]
+        return f"required but not set: {', '.join(missing)}" if missing else ""
 
 
 def field_types(spec: Spec) -> dict[str, Any]:
