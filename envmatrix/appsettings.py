@@ -65,18 +65,21 @@ def _annotation(like: SettingDefault, choices: tuple[str, ...] = ()) -> Any:
 
 
 @cache
-def _one_field(name: str, annotation: Any, default: Any, required: bool, case_sensitive: bool) -> type[BaseSettings]:
-    """A settings class of the one field ``name`` (the variable it reads), as the application declares it."""
-    spec: Any = (annotation, ...) if required else (annotation, default)
-    base = _ExactCase if case_sensitive else _AnyCase
-    model: type[BaseSettings] = create_model(f"Setting_{name}", __base__=base, **{name.lower(): spec})
+def _one_field(name: str, annotation: Any, case_sensitive: bool) -> type[BaseSettings]:
+    """A settings class of the one field ``name`` (the variable it reads), required, as the application types it.
+
+    One field at a time, so a value the library refuses is a finding of its own and every other setting is
+    still read (the whole class would stop at the first list that is not JSON)."""
+    base: type[BaseSettings] = _ExactCase if case_sensitive else _AnyCase
+    fields: dict[str, Any] = {name.lower(): (annotation, ...)}
+    model: type[BaseSettings] = create_model(f"Setting_{name}", __base__=base, **fields)
     return model
 
 
 def parse(annotation: Any, raw: str, name: str = "VALUE") -> Any:
     """``raw`` as the application reads a ``name`` field of type ``annotation``; SettingParseError with pydantic's
     reason when it does not."""
-    model = _one_field(name, annotation, None, True, False)
+    model = _one_field(name, annotation, False)
     return _read(model, name, {name: raw})
 
 
@@ -245,7 +248,7 @@ class AppSettings:
         if not matches:
             return Found("absent") if known.default is None else Found("default", value=known.default)
         raw = next(iter(matches.values()))
-        model = _one_field(name, known.annotation, None, True, self.case_sensitive)
+        model = _one_field(name, known.annotation, self.case_sensitive)
         try:
             value = _read(model, name, {name.lower(): raw})  # the model's one field, named as the class names it
         except SettingParseError as exc:
