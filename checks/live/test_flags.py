@@ -47,11 +47,11 @@ def _expect_variables(env: Environment, expected: dict[str, object]) -> None:
 def test_app_environment(env: Environment) -> None:
     """ENVIRONMENT holds the environment's app_environment (the long name by default), and the settings class
     loads from each container's variables (every required setting set, in ``environment`` or ``secrets``)."""
-    settings = AppSettings.of(env.suite.spec, env.name)
+    settings, want = AppSettings.of(env.suite.spec, env.name), env.app_environment
     with env.every():
-        _expect_variables(env, {"ENVIRONMENT": env.app_environment})
         for role in ROLES:
             resource, app = container(env, role)
+            _expect_setting(env, resource, "ENVIRONMENT", want, _setting(env, app, "ENVIRONMENT", want))
             refused = settings.refused(app.environment, app.secrets)
             env.expect(resource, "settings", "loads", refused or "loads", ok=holds(not refused),
                        expected_text=f"{settings.name} loads" if settings.name else None)
