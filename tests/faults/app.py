@@ -97,7 +97,8 @@ fault("production-debug-maybe", "production", "production api DEBUG=maybe: not a
 
 
 @fault("production-jwt-secret-not-delivered", "production",
-       "JWT_SECRET_KEY no longer delivered to the api (neither secrets nor environment): ProductionSettings cannot load",
+       "JWT_SECRET_KEY no longer delivered to the api (not in secrets nor environment): ProductionSettings cannot "
+       "load",
        live("APP-ENVIRONMENT", "SECRETS-PLACEHOLDERS") | APP_ENV,
        "ecs-task-definition:production-taskmanager-api.settings: expected ProductionSettings loads, got required but "
        "not set: JWT_SECRET_KEY")
