@@ -261,8 +261,3 @@ class AppSettings:
         missing = [name for name, known in self.fields.items()
                    if known.required and self.find(name, environment, secrets).source == "absent"]
         return f"required but not set: {', '.join(missing)}" if missing else ""
-
-
-def field_types(spec: Spec) -> dict[str, Any]:
-    """Every documented setting's type (any class): how a variable is read where no class says more."""
-    return {name: known.annotation for name, known in _fields(spec, "")[0].items()}
