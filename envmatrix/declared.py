@@ -8,11 +8,10 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
     PrivateAttr,
@@ -108,48 +107,52 @@ class Tfvars(BaseModel):
         return lambda key: self._lines.get(key) if self._files.get(key) == path else None
 
 
-def _env_bool(value: object) -> object:
-    if isinstance(value, str):
-        lowered = value.lower()
-        if lowered in ("true", "false"):
-            return lowered == "true"
-        raise ValueError(f"must be true or false, got {value!r}")
-    return value
-
-
-def _env_int(value: object) -> object:
-    if isinstance(value, str):
-        if re.fullmatch(r"-?\d+", value):
-            return int(value)
-        raise ValueError(f"must be an integer, got {value!r}")
-    return value
-
-
-EnvBool = Annotated[bool, BeforeValidator(_env_bool)]
-EnvInt = Annotated[int, BeforeValidator(_env_int)]
-
-
 class AppEnv(BaseModel):
-    """Typed view of the application variables the matrix speaks about; others are kept as text."""
+    """Typed view of the application variables the matrix speaks about; others are kept as text.
+
+    Read as the application reads them: names in any case (the file's names are upper-cased first), booleans and
+    integers by pydantic's own rules (``0``/``off``/``no`` are false), as pydantic-settings hands them over.
+    """
 
     model_config = ConfigDict(extra="allow", frozen=True)
 
     ENVIRONMENT: StrictStr  # which value is right is per environment (app_environment), checked by APP-ENVIRONMENT
-    DEBUG: EnvBool
-    LOG_LEVEL: Literal["DEBUG", "INFO", "WARNING", "ERROR"]
-    DB_POOL_SIZE: EnvInt
-    DB_POOL_MAX_OVERFLOW: EnvInt
-    CELERY_WORKER_CONCURRENCY: EnvInt
+    DEBUG: bool
+    LOG_LEVEL: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+    DB_POOL_SIZE: int
+    DB_POOL_MAX_OVERFLOW: int
+    CELERY_WORKER_CONCURRENCY: int
     JWT_ALGORITHM: StrictStr
-    JWT_ACCESS_TOKEN_EXPIRE_MINUTES: EnvInt
-    JWT_REFRESH_TOKEN_EXPIRE_DAYS: EnvInt | None = None
-    SMTP_PORT: EnvInt
-    ENABLE_REGISTRATION: EnvBool
-    ENABLE_EMAIL_VERIFICATION: EnvBool
-    ENABLE_RATE_LIMITING: EnvBool
-    ENABLE_MFA: EnvBool | None = None
-    RATE_LIMIT_PER_MINUTE: EnvInt | None = None
+    JWT_ACCESS_TOKEN_EXPIRE_MINUTES: int
+    JWT_REFRESH_TOKEN_EXPIRE_DAYS: int | None = None
+    SMTP_PORT: int
+    ENABLE_REGISTRATION: bool
+    ENABLE_EMAIL_VERIFICATION: bool
+    ENABLE_RATE_LIMITING: bool
+    ENABLE_MFA: bool | None = None
+    RATE_LIMIT_PER_MINUTE: int | None = None
     CORS_ORIGINS: StrictStr | None = None
+
+
+def app_variable_type(name: str) -> Any:
+    """The type the application reads the variable ``name`` as (any case), where the typed view knows it."""
+    known = AppEnv.model_fields.get(name.upper())
+    if known is None:
+        return None
+    optional = [kind for kind in get_args(known.annotation) if kind is not type(None)]
+    return optional[0] if type(None) in get_args(known.annotation) else known.annotation  # X | None: X
+
+
+def _folded(values: dict[str, str], lines: dict[str, int], path: Path) -> tuple[dict[str, str], dict[str, str]]:
+    """The file's variables under upper-case names (the application matches them in any case), and each folded
+    name's spelling in the file; a name set twice in different case is refused (which one wins is not obvious)."""
+    folded: dict[str, str] = {}
+    spelled: dict[str, str] = {}
+    for key, value in values.items():
+        if key.upper() in spelled:
+            raise EnvFileError(path, f"{key}: set twice (also as {spelled[key.upper()]})", line=lines.get(key))
+        folded[key.upper()], spelled[key.upper()] = value, key
+    return folded, spelled
 
 
 @dataclass(frozen=True)
@@ -274,9 +277,11 @@ def load_env_file(path: Path | str) -> EnvFile:
     values, lines = parse_env_text(text, path)
     if not values:
         raise EnvFileError(path, "no variables found")
+    folded, spelled = _folded(values, lines, path)
     try:
-        typed = AppEnv.model_validate(values)
+        typed = AppEnv.model_validate(folded)
     except ValidationError as exc:
         key, problem = _validation_problem(exc)
-        raise EnvFileError(path, f"{key}: {problem}", line=lines.get(key)) from None
+        raise EnvFileError(path, f"{spelled.get(key, key)}: {problem}", line=lines.get(spelled.get(key, key))) \
+            from None
     return EnvFile(path=path, values=values, lines=lines, typed=typed)

@@ -413,6 +413,8 @@ class ByDesign(_Model):
 
 #: A documented settings default as the spec holds it (lists as tuples, so the model stays frozen).
 SettingDefault = StrictBool | StrictInt | StrictStr | tuple[StrictStr, ...]
+#: The type of a settings field without a documented default (``list``: a list of strings, JSON in a variable).
+SettingType = Literal["str", "int", "bool", "list"]
 
 
 class SettingsClass(_Model):
@@ -425,14 +427,32 @@ class SettingsClass(_Model):
     environments: tuple[StrictStr, ...]
     case_sensitive: StrictBool
     defaults: dict[StrictStr, SettingDefault]
+    #: Fields without a default (the class refuses to load without them), by the type each is read as.
+    required: dict[StrictStr, SettingType] = Field(default_factory=dict)
+    #: Fields typed ``Optional[...] = None``: read when set, nothing expected when not.
+    optional: dict[StrictStr, SettingType] = Field(default_factory=dict)
+    #: The only values a text field accepts (a level name the application hands to ``logging``).
+    choices: dict[StrictStr, tuple[StrictStr, ...]] = Field(default_factory=dict)
 
-    @field_validator("defaults")
+    @field_validator("defaults", "required", "optional", "choices")
     @classmethod
-    def _variable_names(cls, value: dict[str, SettingDefault]) -> dict[str, SettingDefault]:
+    def _variable_names(cls, value: dict[str, object]) -> dict[str, object]:
         bad = [name for name in value if not re.fullmatch(r"[A-Z][A-Z0-9_]*", name)]
         if bad:
             raise ValueError(f"keys must be upper-case environment variable names, got {bad}")
         return value
+
+    @model_validator(mode="after")
+    def _fields_once(self) -> SettingsClass:
+        """A field is required, optional or defaulted, not two of them; choices constrain a known text field."""
+        twice = sorted((set(self.defaults) & set(self.required)) | (set(self.defaults) & set(self.optional))
+                       | (set(self.required) & set(self.optional)))
+        if twice:
+            raise ValueError(f"{twice}: a field is one of defaults, required, optional")
+        unknown = sorted(set(self.choices) - set(self.defaults) - set(self.required) - set(self.optional))
+        if unknown:
+            raise ValueError(f"choices name fields the class does not have: {unknown}")
+        return self
 
 
 class Parity(_Model):

@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from envmatrix.appsettings import SettingParseError, parse_list
+from envmatrix.appsettings import SettingParseError, list_of
 from envmatrix.declared import parse_env_text
 from envmatrix.errors import EnvFileError, SpecError, UsageError
 from envmatrix.inputs import read_input_text
@@ -92,7 +92,7 @@ def take(env: str, env_spec: Mapping[str, Any], long_name: str, files: tuple[Pat
             value, line, path = found[key]
             if field == "app.cors_origins":
                 try:
-                    value = parse_list(str(value))
+                    value = list_of(str(value))
                 except SettingParseError as exc:
                     raise EnvFileError(path, f"{key}: {exc}", line=line) from None
             taken.append(Taken(env, field, value, _where(path, line, base)))

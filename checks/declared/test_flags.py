@@ -5,6 +5,7 @@ from __future__ import annotations
 from envmatrix import Environment, check
 from envmatrix.appsettings import AppSettings, Found
 from envmatrix.spec import EnvironmentSpec
+from envmatrix.verdict import holds
 
 
 def _has_refresh(spec: EnvironmentSpec) -> bool:
@@ -15,20 +16,33 @@ def _has_cors(spec: EnvironmentSpec) -> bool:
     return spec.app.cors_origins is not None
 
 
-def _setting(env: Environment, name: str) -> Found:
-    """The env file's variable as the app reads it: in any case, else its documented default."""
-    return AppSettings.of(env.suite.spec, env.name).find(name, env.env_file.values)
+def _variables(env: Environment) -> tuple[dict[str, str], dict[str, str]]:
+    """The env file's variables as the pipeline ships them: set ones, and placeholders delivered through secrets."""
+    placeholder = env.suite.spec.defaults.secret_placeholder
+    values = env.env_file.values
+    return ({key: value for key, value in values.items() if value != placeholder},
+            {key: value for key, value in values.items() if value == placeholder})
+
+
+def _setting(env: Environment, name: str, want: object) -> Found:
+    """The env file's variable as pydantic-settings reads it: in any case, else its documented default."""
+    return AppSettings.of(env.suite.spec, env.name).find(name, *_variables(env), like=want)
 
 
 def _expect_setting(env: Environment, name: str, want: object, found: Found) -> None:
     shown = sorted(want) if isinstance(want, tuple | list) else want
-    env.expect(env.env_file.path.name, name, shown, found.shown(want), ok=lambda _want, _got: found.agrees(want))
+    env.expect(env.env_file.path.name, name, shown, found.shown(), ok=lambda _want, _got: found.agrees(want))
 
 
 @check("APP-ENVIRONMENT", layer="declared", area="flags", row="configuration", evidence=True, severity="critical")
 def test_app_environment(env: Environment) -> None:
-    """ENVIRONMENT holds the environment's app_environment (the long name by default)."""
+    """ENVIRONMENT holds the environment's app_environment (the long name by default), and the settings class
+    loads from the file's variables (every required setting set, a placeholder delivered through secrets counts)."""
     env.expect(env.env_file.path.name, "ENVIRONMENT", env.app_environment, env.env_file.typed.ENVIRONMENT)
+    settings = AppSettings.of(env.suite.spec, env.name)
+    refused = settings.refused(*_variables(env))
+    env.expect(env.env_file.path.name, "settings", "loads", refused or "loads", ok=holds(not refused),
+               expected_text=f"{settings.name} loads" if settings.name else None)
 
 
 @check("APP-DEBUG", layer="declared", area="flags", row="debug_mode", evidence=True, severity="critical")
@@ -73,15 +87,17 @@ def test_app_rate_limiting(env: Environment) -> None:
     """Rate limiting on or off, and its per-minute limit where the env file sets one or a default is documented."""
     env.expect(env.env_file.path.name, "ENABLE_RATE_LIMITING", env.spec.app.rate_limit.enabled,
                env.env_file.typed.ENABLE_RATE_LIMITING)
-    found = _setting(env, "RATE_LIMIT_PER_MINUTE")
+    limit = env.spec.app.rate_limit.per_minute
+    found = _setting(env, "RATE_LIMIT_PER_MINUTE", limit)
     if found.source != "absent":  # no limit set and none documented: the app's own default, unknown here
-        _expect_setting(env, "RATE_LIMIT_PER_MINUTE", env.spec.app.rate_limit.per_minute, found)
+        _expect_setting(env, "RATE_LIMIT_PER_MINUTE", limit, found)
 
 
 @check("APP-CORS-ORIGINS", layer="declared", area="security", row="security", evidence=True, applies=_has_cors)
 def test_app_cors_origins(env: Environment) -> None:
-    """CORS origins exactly the documented set (no wildcard): a JSON array or a comma list, else the default."""
-    _expect_setting(env, "CORS_ORIGINS", env.spec.app.cors_origins, _setting(env, "CORS_ORIGINS"))
+    """CORS origins exactly the documented set (no wildcard): a JSON array, as pydantic-settings decodes a list."""
+    origins = env.spec.app.cors_origins
+    _expect_setting(env, "CORS_ORIGINS", origins, _setting(env, "CORS_ORIGINS", origins))
 
 
 @check("APP-POOLS", layer="declared", area="sla", row="configuration", evidence=True, severity="low")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from envmatrix import Environment, check
-from envmatrix.appsettings import AppSettings, Found, equivalent
+from envmatrix.appsettings import AppSettings, Found
 from envmatrix.aws.checking import ROLES, container
 from envmatrix.plugin import get_suite
 from envmatrix.redact import redact_value
@@ -27,7 +27,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 
 def _declared(env: Environment, settings: AppSettings, variable: str) -> Found:
-    """The env file's side: a placeholder (delivered through secrets), the (redacted) text, or the default."""
+    """The env file's side: a placeholder (delivered through secrets), the typed value of the (redacted) text, or
+    the documented default."""
     raw = env.env_file.values.get(variable)
     if raw == env.suite.spec.defaults.secret_placeholder:
         return Found("secrets", names=(variable,))
@@ -35,28 +36,20 @@ def _declared(env: Environment, settings: AppSettings, variable: str) -> Found:
     return settings.find(variable, values)
 
 
-def _agree(declared: Found, actual: Found, settings: AppSettings, variable: str) -> bool:
-    """Both sides read alike by the app (a default counts as set); both absent, or both secrets, agree too."""
-    if declared.source in ("absent", "secrets") or actual.source in ("absent", "secrets"):
-        return declared.source == actual.source
-    return (declared.raw is not None and actual.raw is not None
-            and equivalent(declared.raw, actual.raw, settings.like(variable)))
-
-
 @check("DRIFT-APP-ENV", layer="drift", area="flags", row="configuration", evidence=True)
 def test_drift_app_env(env: Environment, variable: str) -> None:
-    """The env file's value in each container as the app reads it, or a placeholder delivered through ``secrets``.
+    """The env file's value in each container as the app reads it (pydantic-settings' typed values), or a
+    placeholder delivered through ``secrets``.
 
-    A list agrees with the same items in any order or notation (JSON array, comma list); a variable absent on
-    one side agrees when the other side holds its documented default.
+    ``0`` agrees with ``false``, a JSON array with the same items in any order; a variable absent on one side
+    agrees when the other side holds its documented default; a value that does not parse agrees with nothing.
     """
     settings = AppSettings.of(env.suite.spec, env.name)
     declared = _declared(env, settings, variable)
     for role in ROLES:
         resource, app = container(env, role)
         actual = settings.find(variable, app.environment, app.secrets)
-        plain = declared.source == "secrets" and actual.source in ("environment", "ambiguous")
-        agree = _agree(declared, actual, settings, variable)
+        plain = declared.source == "secrets" and actual.source in ("environment", "ambiguous", "unparsed")
         env.expect(resource, variable, declared.shown(), "<plain text in environment>" if plain else actual.shown(),
-                   ok=holds(agree),
+                   ok=holds(declared.same_as(actual)),
                    expected_text=f"declared {show(declared.shown())} ({env.env_file.path.name})")

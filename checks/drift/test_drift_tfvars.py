@@ -7,6 +7,7 @@ from collections.abc import Callable
 import pytest
 
 from envmatrix import Environment, check
+from envmatrix.appsettings import AppSettings
 from envmatrix.aws.alb import AlbInventory
 from envmatrix.aws.buckets import BucketsInventory, expiration_days
 from envmatrix.aws.checking import container, judged_db, present, task_definition
@@ -180,6 +181,14 @@ def _classification(env: Environment) -> tuple[str, object]:
     return f"{resource}.tags.{key}", db.tags.get(key)
 
 
+def _log_level(env: Environment) -> tuple[str, object]:
+    """The api container's LOG_LEVEL as pydantic-settings reads it (any case; a documented default applies);
+    a value it refuses is shown with the reason."""
+    resource, app = container(env, "api")
+    found = AppSettings.of(env.suite.spec, env.name).find("LOG_LEVEL", app.environment, app.secrets)
+    return resource, found.value if found.read else found.shown()
+
+
 GROUPS: dict[str, tuple[Area, str, dict[str, Getter]]] = {
     "DRIFT-DATABASE": ("sla", "database", {
         "db_instance_class": lambda env: _db(env, "instance_class"),
@@ -200,7 +209,7 @@ GROUPS: dict[str, tuple[Area, str, dict[str, Getter]]] = {
     "DRIFT-LOGGING": ("logging", "log_level", {
         "log_retention_days": _log_retention,
         "log_archive_days": _archive,
-        "log_level": lambda env: (container(env, "api")[0], container(env, "api")[1].environment.get("LOG_LEVEL")),
+        "log_level": _log_level,
     }),
     "DRIFT-NETWORK": ("security", "security", {
         "vpc_cidr": lambda env: _network(env, "cidr"),

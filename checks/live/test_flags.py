@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from envmatrix import Environment, check
-from envmatrix.appsettings import AppSettings, Found, same
+from envmatrix.appsettings import AppSettings, Found
 from envmatrix.aws.checking import ROLES, container
 from envmatrix.aws.ecs import Container
 from envmatrix.spec import EnvironmentSpec
+from envmatrix.verdict import holds
 from envmatrix.wording import Figure, text, word
 
 
@@ -22,19 +23,15 @@ def _flag(value: bool) -> str:
     return "true" if value else "false"
 
 
-def _same_text(want: object, got: object) -> bool:
-    """Equal as the application reads it: booleans in any case, everything else exactly (HS256 is not hs256)."""
-    return isinstance(got, str) and same(want, got)
-
-
-def _setting(env: Environment, app: Container, name: str) -> Found:
-    """The variable as the app reads it: any case, from ``environment``/``secrets``, else its documented default."""
-    return AppSettings.of(env.suite.spec, env.name).find(name, app.environment, app.secrets)
+def _setting(env: Environment, app: Container, name: str, want: object = None) -> Found:
+    """The variable as pydantic-settings reads it: any case, from ``environment``/``secrets``, else the default."""
+    return AppSettings.of(env.suite.spec, env.name).find(name, app.environment, app.secrets, like=want)
 
 
 def _expect_setting(env: Environment, resource: str, name: str, want: object, found: Found) -> None:
+    """The typed value against the spec's; the raw text beside it where they differ (``0 → false``)."""
     shown = sorted(want) if isinstance(want, tuple | list) else want
-    env.expect(resource, f"environment.{name}", shown, found.shown(want), ok=lambda _want, _got: found.agrees(want),
+    env.expect(resource, f"environment.{name}", shown, found.shown(), ok=lambda _want, _got: found.agrees(want),
                expected_text=_flag(want) if isinstance(want, bool) else None)
 
 
@@ -43,13 +40,21 @@ def _expect_variables(env: Environment, expected: dict[str, object]) -> None:
     for role in ROLES:
         resource, app = container(env, role)
         for name, value in expected.items():
-            _expect_setting(env, resource, name, value, _setting(env, app, name))
+            _expect_setting(env, resource, name, value, _setting(env, app, name, value))
 
 
 @check("APP-ENVIRONMENT", layer="live", area="flags", row="configuration", evidence=True, severity="critical")
 def test_app_environment(env: Environment) -> None:
-    """ENVIRONMENT holds the environment's app_environment (the long name by default)."""
-    _expect_variables(env, {"ENVIRONMENT": env.app_environment})
+    """ENVIRONMENT holds the environment's app_environment (the long name by default), and the settings class
+    loads from each container's variables (every required setting set, in ``environment`` or ``secrets``)."""
+    settings, want = AppSettings.of(env.suite.spec, env.name), env.app_environment
+    with env.every():
+        for role in ROLES:
+            resource, app = container(env, role)
+            _expect_setting(env, resource, "ENVIRONMENT", want, _setting(env, app, "ENVIRONMENT", want))
+            refused = settings.refused(app.environment, app.secrets)
+            env.expect(resource, "settings", "loads", refused or "loads", ok=holds(not refused),
+                       expected_text=f"{settings.name} loads" if settings.name else None)
 
 
 @check("APP-DEBUG", layer="live", area="flags", row="debug_mode", evidence=True, severity="critical",
@@ -93,9 +98,10 @@ def test_app_rate_limiting(env: Environment) -> None:
     _expect_variables(env, {"ENABLE_RATE_LIMITING": env.spec.app.rate_limit.enabled})
     for role in ROLES:
         resource, app = container(env, role)
-        found = _setting(env, app, "RATE_LIMIT_PER_MINUTE")
+        limit = env.spec.app.rate_limit.per_minute
+        found = _setting(env, app, "RATE_LIMIT_PER_MINUTE", limit)
         if found.source != "absent":  # no limit set and none documented: the app's own default, unknown here
-            _expect_setting(env, resource, "RATE_LIMIT_PER_MINUTE", env.spec.app.rate_limit.per_minute, found)
+            _expect_setting(env, resource, "RATE_LIMIT_PER_MINUTE", limit, found)
 
 
 @check("APP-POOLS", layer="live", area="sla", row="configuration", evidence=True, severity="low")

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from envmatrix import Environment, check
+from envmatrix.appsettings import AppSettings
 from envmatrix.aws.buckets import BucketsInventory, expiration_days
 from envmatrix.aws.checking import ROLES, container, present, task_definition
 from envmatrix.aws.ecs import Container, TaskDefinition
 from envmatrix.aws.logs import LogsInventory
 from envmatrix.spec import EnvironmentSpec
+from envmatrix.verdict import holds
 from envmatrix.wording import Figure, days, text
 
 
@@ -18,10 +20,12 @@ def _archives(spec: EnvironmentSpec) -> bool:
 @check("LOG-LEVEL", layer="live", area="logging", row="log_level", evidence=True, severity="medium",
        figure=Figure("environment.LOG_LEVEL", text(), "-api"))
 def test_log_level(env: Environment) -> None:
-    """LOG_LEVEL in the api and worker task definitions."""
+    """LOG_LEVEL in the api and worker task definitions, as pydantic-settings reads it (names in any case)."""
+    settings, level = AppSettings.of(env.suite.spec, env.name), env.spec.logging.level
     for role in ROLES:
         resource, app = container(env, role)
-        env.expect(resource, "environment.LOG_LEVEL", env.spec.logging.level, app.environment.get("LOG_LEVEL"))
+        found = settings.find("LOG_LEVEL", app.environment, app.secrets, like=level)
+        env.expect(resource, "environment.LOG_LEVEL", level, found.shown(), ok=holds(found.agrees(level)))
 
 
 #: ECS log drivers (AWS's words): straight to CloudWatch Logs, or through a FireLens log router container.

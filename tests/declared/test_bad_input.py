@@ -107,7 +107,7 @@ def test_wrong_typed_env_value(project: Project) -> None:
     project.set_line(project.env_file("production"), "DEBUG", "DEBUG=maybe")
     outcome = project.run("--env=production", "-m", "declared")
     assert outcome.returncode == pytest.ExitCode.USAGE_ERROR
-    assert "production.env:3: DEBUG: Value error, must be true or false, got 'maybe'" in outcome.output
+    assert "production.env:3: DEBUG: Input should be a valid boolean, unable to interpret input" in outcome.output
 
 
 def test_no_environment_selected_is_a_usage_error(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:

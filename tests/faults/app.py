@@ -75,6 +75,54 @@ def _rate_limit_default(target: FaultTarget) -> None:
     for role in ("api", "worker"):
         target.revise_task(role, mutate)
 
+def _variable_in_case(role: str, name: str, value: str) -> Action:
+    """Set ``name`` (spelled as given) in place of the variable in any case, as a case-insensitive app reads it."""
+    def apply(target: FaultTarget) -> None:
+        def mutate(_definition: dict[str, Any], container: dict[str, Any]) -> None:
+            container["environment"] = [e for e in container["environment"] if e["name"].upper() != name.upper()]
+            container["environment"].append({"name": name, "value": value})
+        target.revise_task(role, mutate)
+    return apply
+
+
+fault("production-log-level-verbose", "production",
+      "production api LOG_LEVEL=verbose: not a level, pydantic-settings refuses it (the application cannot start)",
+      live("LOG-LEVEL") | APP_ENV | drift("DRIFT-LOGGING"),
+      "ecs-task-definition:production-taskmanager-api.environment.LOG_LEVEL: expected INFO, got <LOG_LEVEL: "
+      "'verbose' does not parse")(_variable("api", "LOG_LEVEL", "verbose"))
+fault("production-debug-maybe", "production", "production api DEBUG=maybe: not a boolean pydantic-settings reads",
+      live("APP-DEBUG") | APP_ENV,
+      "ecs-task-definition:production-taskmanager-api.environment.DEBUG: expected false, got <DEBUG: 'maybe' does "
+      "not parse")(_variable("api", "DEBUG", "maybe"))
+
+
+@fault("production-jwt-secret-not-delivered", "production",
+       "JWT_SECRET_KEY no longer delivered to the api (not in secrets nor environment): ProductionSettings cannot "
+       "load",
+       live("APP-ENVIRONMENT", "SECRETS-PLACEHOLDERS") | APP_ENV,
+       "ecs-task-definition:production-taskmanager-api.settings: expected ProductionSettings loads, got required but "
+       "not set: JWT_SECRET_KEY")
+def _secret_not_delivered(target: FaultTarget) -> None:
+    def mutate(_definition: dict[str, Any], container: dict[str, Any]) -> None:
+        container["secrets"] = [s for s in container["secrets"] if s["name"] != "JWT_SECRET_KEY"]
+    target.revise_task("api", mutate)
+
+
+@conforming("production-debug-0", "production",
+            "production DEBUG=0: pydantic-settings reads it as false (the env file says false)")
+def _debug_0(target: FaultTarget) -> None:
+    for role in ("api", "worker"):
+        _variable_in_case(role, "DEBUG", "0")(target)
+
+
+@conforming("production-lower-case-names", "production",
+            "production variables in lower case (log_level=INFO, debug=off): ProductionSettings is case-insensitive")
+def _lower_case(target: FaultTarget) -> None:
+    for role in ("api", "worker"):
+        _variable_in_case(role, "log_level", "INFO")(target)
+        _variable_in_case(role, "debug", "off")(target)
+
+
 @fault("production-jwt-secret-plain-text", "production", "JWT_SECRET_KEY as plain text in the api task definition",
        live("SECRETS-PLACEHOLDERS", "SECRETS-NO-LITERALS") | APP_ENV,
        "ecs-task-definition:production-taskmanager-api.environment: expected no literal secrets")

@@ -64,12 +64,14 @@ def _service(role: str) -> dict[str, Any]:
             "tags": TAGS}
 
 
-def _snapshot(change: dict[str, str | None]) -> Snapshot:
+def _snapshot(change: dict[str, str | None], drop_secret: str = "") -> Snapshot:
     """The ECS section read through the real inventory from answers whose app environment is ``change``d.
 
     ``change`` maps a variable name to its new value (None: removed); a name not set yet is added as given.
+    ``drop_secret``: a variable no longer delivered through ``secrets``.
     """
     environment, secrets = _app_variables()
+    secrets = [item for item in secrets if item["name"] != drop_secret]
     environment = [item for item in environment if item["name"].upper() not in {n.upper() for n in change}]
     environment += [{"name": name, "value": value} for name, value in change.items() if value is not None]
     clients = StubbedClients(ENV)
@@ -135,7 +137,13 @@ def test_cors_wildcard_in_a_json_array_is_red() -> None:
 
 def test_cors_malformed_json_is_red_with_the_reason() -> None:
     verdict = _live("APP-CORS-ORIGINS", _snapshot({"CORS_ORIGINS": '["https://taskmanager.com",'}))
-    assert not verdict.passed and "got <not a JSON array (" in verdict.message, verdict.message
+    assert not verdict.passed and "got <CORS_ORIGINS: '[\"https://taskmanager.com\",' does not parse: not JSON (" \
+        in verdict.message, verdict.message
+
+
+def test_cors_as_a_comma_list_is_red_as_pydantic_settings_refuses_it() -> None:
+    verdict = _live("APP-CORS-ORIGINS", _snapshot({"CORS_ORIGINS": "https://taskmanager.com,https://www.taskmanager.com"}))
+    assert not verdict.passed and "does not parse: not JSON" in verdict.message, verdict.message
 
 
 def test_rate_limit_absent_in_production_takes_the_default() -> None:
@@ -171,3 +179,56 @@ def test_a_variable_set_twice_in_different_case_is_red() -> None:
     environment_twice = {"DEBUG": "false", "debug": "true"}
     verdict = _live("APP-DEBUG", _snapshot(environment_twice))
     assert not verdict.passed and "got <set more than once: DEBUG, debug>" in verdict.message, verdict.message
+
+
+def _logging(snapshot: Snapshot) -> Verdict:
+    return judge("checks/live/test_logging.py", "LOG-LEVEL", ENV, snapshot)
+
+
+def test_debug_0_is_read_as_false_and_agrees_with_the_env_files_false() -> None:
+    snapshot = _snapshot({"DEBUG": "0"})
+    verdict = _live("APP-DEBUG", snapshot)
+    assert verdict.passed, verdict.message
+    debug = {e.actual for e in verdict.evidence if e.setting == "environment.DEBUG"}
+    assert debug == {"0 → false"}  # the raw text beside the typed value
+    drift = _drift("DEBUG", snapshot)  # production.env says DEBUG=false
+    assert drift.passed and drift.evidence[-1].actual == "0 → false", drift.message
+
+
+def test_lower_case_log_level_is_read() -> None:
+    snapshot = _snapshot({"log_level": "INFO"})
+    verdict = _logging(snapshot)
+    assert verdict.passed, verdict.message
+    drift = _drift("LOG_LEVEL", snapshot)
+    assert drift.passed, drift.message
+
+
+def test_a_log_level_that_is_not_a_level_is_red_naming_it() -> None:
+    snapshot = _snapshot({"LOG_LEVEL": "verbose"})
+    verdict = _logging(snapshot)
+    assert not verdict.passed
+    assert ("environment.LOG_LEVEL: expected INFO, got <LOG_LEVEL: 'verbose' does not parse: Input should be "
+            "'DEBUG', 'INFO', 'WARNING', 'ERROR' or 'CRITICAL'>") in verdict.message, verdict.message
+    assert not _drift("LOG_LEVEL", snapshot).passed
+
+
+def test_debug_maybe_is_red_naming_it() -> None:
+    snapshot = _snapshot({"DEBUG": "maybe"})
+    verdict = _live("APP-DEBUG", snapshot)
+    assert not verdict.passed
+    assert ("environment.DEBUG: expected false, got <DEBUG: 'maybe' does not parse: Input should be a valid "
+            "boolean, unable to interpret input>") in verdict.message, verdict.message
+    assert not _drift("DEBUG", snapshot).passed
+
+
+def test_every_required_setting_set_loads_the_class() -> None:
+    verdict = _live("APP-ENVIRONMENT", _snapshot({}))
+    assert verdict.passed, verdict.message
+    assert [e.actual for e in verdict.evidence if e.setting == "settings"] == ["loads", "loads"]
+
+
+def test_a_required_secret_missing_is_the_whole_class_refusing_to_load() -> None:
+    verdict = _live("APP-ENVIRONMENT", _snapshot({}, drop_secret="JWT_SECRET_KEY"))
+    assert not verdict.passed
+    assert ("production APP-ENVIRONMENT ecs-task-definition:production-taskmanager-api.settings: expected "
+            "ProductionSettings loads, got required but not set: JWT_SECRET_KEY") in verdict.message, verdict.message

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -48,12 +49,20 @@ def _number(values: Mapping[str, str], name: str, default: int | None) -> int | 
     return default if raw is None or not raw.strip() else int(raw)
 
 
+def _origins(raw: str) -> tuple[str, ...]:
+    """CORS origins: a JSON array, as the application's list[str] setting is decoded (a comma list is accepted
+    too, so a hand-written sandbox file still serves)."""
+    if raw.strip().startswith("["):
+        return tuple(str(origin) for origin in json.loads(raw))
+    return tuple(o.strip() for o in raw.split(",") if o.strip())
+
+
 def settings_from_env(values: Mapping[str, str], extras: Extras, *, placeholder: str) -> ServiceSettings:
     """Build settings from KEY=value pairs; a placeholder JWT secret becomes a fresh random one."""
     secret = values.get("JWT_SECRET_KEY", "")
     if not secret or secret == placeholder:
         secret = secrets.token_urlsafe(32)
-    origins = tuple(o.strip() for o in values.get("CORS_ORIGINS", "").split(",") if o.strip())
+    origins = _origins(values.get("CORS_ORIGINS", ""))
     return ServiceSettings(
         environment=values.get("ENVIRONMENT", "development"),
         debug=_flag(values, "DEBUG", False),
