@@ -136,8 +136,9 @@ def _image(env: Environment, role: str) -> tuple[str, Image]:
     image = present(env, found, f"{resource}/image")
     env.expect(f"{resource}/image", "repository", "an ECR repository", image.repository or image.reference,
                ok=lambda _w, _g: image.repository is not None)
-    env.expect(f"ecr:{image.repository}", f"image {image.reference}", "present",
-               "present" if image.digest else "missing", expected_text="present (resolved to a digest)")
+    got = "present" if image.digest else f"unreadable: {image.unreadable}" if image.unreadable else "missing"
+    env.expect(f"ecr:{image.repository}", f"image {image.reference}", "present", got,
+               expected_text="present (resolved to a digest)")
     return f"ecr:{image.repository}@{image.digest}", image
 
 
