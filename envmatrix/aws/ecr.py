@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from fnmatch import fnmatchcase
 from typing import Any
 
@@ -62,11 +63,19 @@ def _app_image(target: AwsTarget, ecs: EcsInventory, role: str) -> str | None:
     return (named or definition.containers)[0].image
 
 
-def _scanning(client: Any, raw: dict[str, Any], registry: dict[str, Any]) -> str:
+#: How a repository's scanning reads when its registry's rules belong to another account (never "scanned").
+UNKNOWN_SCANNING = "unknown"
+
+
+def _scanning(client: Any, raw: dict[str, Any], registry: dict[str, Any], foreign: Callable[[], bool]) -> str:
     """How the repository's pushes are scanned; the registry's rules are read (once) only when the repository's
-    own scanOnPush is off (it is ignored under enhanced scanning, so the registry then decides)."""
+    own scanOnPush is off (it is ignored under enhanced scanning, so the registry then decides). Another account's
+    registry rules cannot be read (GetRegistryScanningConfiguration reads the caller's own): "unknown", not none."""
     if (raw.get("imageScanningConfiguration") or {}).get("scanOnPush"):
         return "repository scanOnPush"
+    if foreign():
+        return (f"{UNKNOWN_SCANNING}: scanOnPush off; the registry scanning rules of account {raw.get('registryId')} "
+                "cannot be read from this account")
     if not registry:
         registry.update(client.get_registry_scanning_configuration().get("scanningConfiguration") or {})
     kind = registry.get("scanType", "BASIC")
@@ -87,6 +96,11 @@ def _one_repository(client: Any, where: dict[str, Any], name: str) -> list[dict[
     return list((answer or {}).get("repositories", []))
 
 
+def _own(target: AwsTarget) -> str:
+    """The account the environment is read as (GetCallerIdentity, once per set of clients)."""
+    return str(caller(target).get("Account", ""))
+
+
 def _repositories(target: AwsTarget, names: list[str], location: Location) -> dict[str, Repository | None]:
     """The repositories ``names`` of one registry and region (the running images' own, or the environment's)."""
     registry_id, region = location
@@ -102,7 +116,7 @@ def _repositories(target: AwsTarget, names: list[str], location: Location) -> di
     for raw in raws:
         found[raw["repositoryName"]] = Repository(
             name=raw["repositoryName"], tag_mutability=raw.get("imageTagMutability", "MUTABLE"),
-            scanning=_scanning(client, raw, registry))
+            scanning=_scanning(client, raw, registry, lambda: bool(registry_id) and registry_id != _own(target)))
     return found
 
 
@@ -136,7 +150,7 @@ def location_of(reference: str | None) -> Location:
 def _unreadable(target: AwsTarget, registry: str, region: str, repository: str, code: str) -> str | None:
     """Why another account's repository could not be read (None where the registry is the environment's own
     account: its repository is then simply missing)."""
-    if registry == str(caller(target).get("Account", "")):
+    if registry == _own(target):
         return None
     return (f"repository {repository} of account {registry} ({region}) cannot be read with the environment's "
             f"credentials ({code}): its repository policy must allow them ecr:DescribeImages, "

@@ -278,9 +278,15 @@ def running_ecs(image: str | None = None) -> EcsInventory:
     return worker_as_documented(world).inventory()
 
 
-def ecr_inventory(ecs_inventory: EcsInventory, stub: Any) -> EcrInventory:
+def ecr_inventory(ecs_inventory: EcsInventory, stub: Any, *, identity: bool = False) -> EcrInventory:
+    """``identity``: the registry's rules decide the scanning (scanOnPush off), so whether they are this account's
+    own is asked (GetCallerIdentity, shared with the identity section in a run)."""
     clients = StubbedClients(ENV)
     stub(clients.stub("ecr"))
+    if identity:
+        clients.stub("sts").add_response("get_caller_identity", {
+            "UserId": "AROAEXAMPLEID:envmatrix-audit", "Account": ACCOUNT,
+            "Arn": f"arn:aws:sts::{ACCOUNT}:assumed-role/envmatrix-readonly/envmatrix-audit"}, {})
     found = ecr.fetch(target(ENV, clients), ecs_inventory)  # type: ignore[arg-type]
     clients.verify()
     return found
@@ -363,7 +369,8 @@ def test_enhanced_scanning_shapes(scan: dict[str, Any], passed: bool) -> None:
     registry = {"scanType": "ENHANCED", "rules": [{"scanFrequency": "CONTINUOUS_SCAN", "repositoryFilters": [
         {"filter": "taskmanager-*", "filterType": "WILDCARD"}]}]}
     ecs_inventory = running_ecs()
-    inventory = ecr_inventory(ecs_inventory, standard(scan_on_push=False, registry=registry, api_scan=scan))
+    inventory = ecr_inventory(ecs_inventory, standard(scan_on_push=False, registry=registry, api_scan=scan),
+                              identity=True)
     assert inventory.repositories["taskmanager-api"] is not None
     assert inventory.repositories["taskmanager-api"].scanning.startswith("ENHANCED CONTINUOUS_SCAN")
     verdict = image_checks(ecs_inventory, inventory)["IMAGE-SCANNED"]
@@ -373,7 +380,7 @@ def test_enhanced_scanning_shapes(scan: dict[str, Any], passed: bool) -> None:
 def test_no_scanning_anywhere_is_red() -> None:
     ecs_inventory = running_ecs()
     inventory = ecr_inventory(ecs_inventory, standard(scan_on_push=False, registry={"scanType": "BASIC",
-                                                                                     "rules": []}))
+                                                                                     "rules": []}), identity=True)
     verdict = image_checks(ecs_inventory, inventory)["IMAGE-SCANNED"]
     assert not verdict.passed
     assert verdict.message.startswith("production IMAGE-SCANNED ecr:taskmanager-api.scanning: expected scan on push")

@@ -191,3 +191,29 @@ def test_findings_below_the_blocking_severity_on_every_page_are_green() -> None:
     assert api is not None and api.severity_counts == {"LOW": 1, "HIGH": 2, "MEDIUM": 1}
     verdicts = image_checks(ecs_inventory, inventory)
     assert all(v.passed for v in verdicts.values()), {k: v.message for k, v in verdicts.items()}
+
+
+def test_another_accounts_repository_without_scan_on_push_is_unknown_not_scanned() -> None:
+    """The build account's repository does not scan on push and its registry rules are that account's (this
+    account's GetRegistryScanningConfiguration cannot tell them): IMAGE-SCANNED is red saying "unknown"."""
+    ecs_inventory = running_ecs(f"{BUILD_ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/taskmanager-api:v1.4.2")
+
+    def stub(clients: StubbedClients) -> None:
+        ecr_stub = clients.stub("ecr")
+        ecr_stub.add_response("describe_images", {"imageDetails": [_detail("taskmanager-api", BUILD_ACCOUNT)]},
+                              {"registryId": BUILD_ACCOUNT, "repositoryName": "taskmanager-api",
+                               "imageIds": [{"imageTag": "v1.4.2"}]})
+        _worker_at_home(clients)
+        unscanned = {**_repository("taskmanager-api", BUILD_ACCOUNT, REGION),
+                     "imageScanningConfiguration": {"scanOnPush": False}}
+        ecr_stub.add_response("describe_repositories", {"repositories": [unscanned]},
+                              {"registryId": BUILD_ACCOUNT, "repositoryNames": ["taskmanager-api"]})
+        clients.stub("sts").add_response("get_caller_identity", {
+            "UserId": "AROAEXAMPLEID:envmatrix-audit", "Account": ACCOUNT,
+            "Arn": f"arn:aws:sts::{ACCOUNT}:assumed-role/envmatrix-readonly/envmatrix-audit"}, {})
+        _home_repository(clients, ["taskmanager-worker"])
+    verdict = image_checks(ecs_inventory, _fetch(ecs_inventory, stub))["IMAGE-SCANNED"]
+    assert not verdict.passed
+    assert ("production IMAGE-SCANNED ecr:taskmanager-api.scanning: expected scan on push (repository or registry "
+            f"rule), got unknown: scanOnPush off; the registry scanning rules of account {BUILD_ACCOUNT}") in \
+        verdict.message
