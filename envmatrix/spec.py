@@ -274,6 +274,9 @@ class Secrets(_Model):
 
 class Security(_Model):
     waf: StrictBool
+    #: a web ACL of scope CLOUDFRONT on the distribution whose origin is the load balancer counts as the WAF; the
+    #: document puts the WAF on the load balancer ("Application Load Balancer + WAF"), so not by default
+    waf_cloudfront: StrictBool = False
     backup_bucket: StrictBool
     log_archive_bucket: StrictBool
     hsts: StrictBool

@@ -263,12 +263,17 @@ def _tls_policy(env: Environment, where: str, policy: str | None, protocols: lis
        evidence=True, severity="critical", applies=_has_waf,
        figure=Figure("WebACL", text("WAF")))
 def test_waf_associated(env: Environment) -> None:
-    """The WAF web ACL is associated with the load balancer (read in its own section, apart from the ALB's)."""
+    """The WAF web ACL is associated with the load balancer (read in its own section, apart from the ALB's), or,
+    where the spec allows it (``security.waf_cloudfront``), on the CloudFront distribution in front of it."""
     waf = env.live.section(WafInventory)
     resource = f"load-balancer:{env.live.names['alb']}"
     present(env, waf.load_balancer_arn, resource)
     acl = waf.web_acl
     env.expect(resource, "WebACL", env.live.names["waf"], acl.name if acl else "none")
+    if acl is not None and acl.scope == "CLOUDFRONT":
+        allowed = env.spec.security.waf_cloudfront
+        env.expect(resource, "WebACL scope", "REGIONAL" + (" or CLOUDFRONT" if allowed else ""),
+                   f"CLOUDFRONT (distribution {acl.distribution})", ok=lambda _want, _got: allowed)
 
 
 @check("DATA-ENCRYPTION", layer="live", area="security", row="security", evidence=True, severity="critical")

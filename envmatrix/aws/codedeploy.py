@@ -10,7 +10,8 @@ from envmatrix.aws.section import Section
 from envmatrix.aws.target import AwsTarget, Model
 
 MISSING = ("ApplicationDoesNotExistException", "DeploymentGroupDoesNotExistException")
-#: Groups looked at when the named one is missing (one GetDeploymentGroup each); more is someone else's app.
+#: Groups looked at when the named one is missing (one GetDeploymentGroup each, those naming the api service first,
+#: from every page of the listing); more is someone else's app.
 MAX_GROUPS = 10
 
 
@@ -103,6 +104,12 @@ def _group(target: AwsTarget, raw: dict[str, Any]) -> DeploymentGroup:
         alarms=[a.get("name", "") for a in alarms.get("alarms") or []], traffic=traffic_of(target, config))
 
 
+def _group_names(client: Any, application: str) -> list[str]:
+    """Every page of ListDeploymentGroups (AWS pages them with nextToken; the api's group may be on any page)."""
+    pages = client.get_paginator("list_deployment_groups").paginate(applicationName=application)
+    return [name for page in pages for name in page.get("deploymentGroups", [])]
+
+
 def _find(target: AwsTarget) -> dict[str, Any] | None:
     """The named group; else the application's group that deploys the api service (names differ in real accounts)."""
     client, names = target.clients.client("codedeploy"), target.names
@@ -111,9 +118,11 @@ def _find(target: AwsTarget) -> dict[str, Any] | None:
                                                          deploymentGroupName=names.api_deployment_group), *MISSING)
     if answer is not None:
         return dict(answer["deploymentGroupInfo"])
-    listed = or_none(lambda: client.list_deployment_groups(applicationName=application), *MISSING)
+    listed = or_none(lambda: _group_names(client, application), *MISSING)
     wanted = f"{names.cluster}/{names.service('api')}"
-    for name in (listed or {}).get("deploymentGroups", [])[:MAX_GROUPS]:
+    service = names.service("api")
+    likely = sorted(listed or [], key=lambda name: service not in name)  # stable: the api's names first
+    for name in likely[:MAX_GROUPS]:
         raw = client.get_deployment_group(applicationName=application, deploymentGroupName=name)
         info = dict(raw["deploymentGroupInfo"])
         if any(f"{s.get('clusterName')}/{s.get('serviceName')}" == wanted for s in info.get("ecsServices", [])):

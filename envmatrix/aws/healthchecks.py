@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from envmatrix.aws.reading import reading, tag_dict
+from envmatrix.aws.reading import Once, reading, tag_dict
 from envmatrix.aws.section import Section
 from envmatrix.aws.target import AwsTarget, Model
 
@@ -29,24 +29,43 @@ class HealthChecksInventory(Model):
     external: ExternalCheck | None
 
 
-def _tagged(route53: Any, ids: list[str], name: str) -> str | None:
-    """The id of the health check tagged Name=``name``, reading tags 10 ids at a time."""
+class Route53Checks(Model):
+    """The account's Route 53 health checks and their tags, listed once a run and shared by every environment."""
+
+    checks: dict[str, dict[str, Any]]  # id -> the health check as ListHealthChecks answers it
+    names: dict[str, str]  # id -> its Name tag (ids without one are left out)
+
+
+#: Environments read through the same clients share one listing: Route 53 allows 5 requests a second per account,
+#: and every environment would otherwise list (and tag-read) the whole account.
+_ACCOUNT_CHECKS = Once()
+
+
+def _names(route53: Any, ids: list[str]) -> dict[str, str]:
+    """Each health check's Name tag, reading tags 10 ids at a time."""
+    found: dict[str, str] = {}
     for first in range(0, len(ids), TAG_BATCH):
         answer = route53.list_tags_for_resources(ResourceType="healthcheck", ResourceIds=ids[first:first + TAG_BATCH])
         for tag_set in answer.get("ResourceTagSets", []):
-            if tag_dict(tag_set.get("Tags")).get("Name") == name:
-                return str(tag_set.get("ResourceId"))
-    return None
+            name = tag_dict(tag_set.get("Tags")).get("Name")
+            if name is not None:
+                found[str(tag_set.get("ResourceId"))] = name
+    return found
+
+
+def _list(route53: Any) -> Route53Checks:
+    checks = {item["Id"]: item for page in route53.get_paginator("list_health_checks").paginate()
+              for item in page.get("HealthChecks", [])}
+    return Route53Checks(checks=checks, names=_names(route53, list(checks)) if checks else {})
 
 
 def _route53(target: AwsTarget, name: str) -> ExternalCheck | None:
     route53 = target.clients.client("route53")
-    checks = {item["Id"]: item for page in route53.get_paginator("list_health_checks").paginate()
-              for item in page.get("HealthChecks", [])}
-    found = _tagged(route53, list(checks), name) if checks else None
+    listed: Route53Checks = _ACCOUNT_CHECKS.get(id(route53), lambda: _list(route53), route53)
+    found = next((ident for ident, tagged in listed.names.items() if tagged == name), None)
     if found is None:
         return None
-    config = checks[found].get("HealthCheckConfig", {})
+    config = listed.checks[found].get("HealthCheckConfig", {})
     return ExternalCheck(kind="route53", id=found, name=name, domain=config.get("FullyQualifiedDomainName"),
                          path=config.get("ResourcePath"), protocol=config.get("Type"),
                          disabled=config.get("Disabled") is True)

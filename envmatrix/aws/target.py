@@ -39,6 +39,8 @@ class Wants:
     #: the database parameters whose values to read (the documented audit settings); empty: none read
     db_parameters: tuple[str, ...] = ()
     vpn: bool = False  # the Client VPN endpoints of the load balancer's VPC (a private environment)
+    #: a CLOUDFRONT-scope web ACL on the distribution in front of the load balancer counts as its WAF
+    waf_cloudfront: bool = False
 
     @classmethod
     def from_spec(cls, spec: EnvironmentSpec) -> Wants:
@@ -49,7 +51,8 @@ class Wants:
                    spec.security.waf or admin_rule, days, spec.sla.external_health_check,
                    blue_green=spec.deployment.blue_green is not None, images=spec.deployment.images is not None,
                    real_data=spec.data.real_customer_data, db_parameters=_audit_parameters(spec),
-                   vpn=access is not None and access.exposure == "private")
+                   vpn=access is not None and access.exposure == "private",
+                   waf_cloudfront=spec.security.waf_cloudfront)
 
 
 @dataclass(frozen=True)

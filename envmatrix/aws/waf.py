@@ -1,8 +1,12 @@
 """WAF inventory: the web ACL associated with the load balancer (its rules read as path rules), and the IP sets
-its blocking path rules exempt; looked up only where the spec expects a WAF or a WAF rule on the admin paths."""
+its blocking path rules exempt; looked up only where the spec expects a WAF or a WAF rule on the admin paths.
+
+Where the spec allows it (``security.waf_cloudfront``), a web ACL of scope CLOUDFRONT on the enabled CloudFront
+distribution whose origin is the load balancer counts as the environment's WAF when none is on the load balancer."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from envmatrix.aws.alb import find_load_balancer
@@ -12,6 +16,13 @@ from envmatrix.aws.target import AwsTarget, Model
 
 #: What GetWebACLForResource answers when nothing is associated (AWS documents it; data, not an error).
 NO_WEB_ACL = "WAFNonexistentItemException"
+
+
+#: CLOUDFRONT-scope web ACLs (and their IP sets) are read in us-east-1, whatever the environment's region.
+CLOUDFRONT_REGION = "us-east-1"
+#: A WAFv2 web ACL of scope CLOUDFRONT: ``arn:<partition>:wafv2:us-east-1:<account>:global/webacl/<name>/<id>``
+#: (a WAF Classic web ACL id, a bare UUID, is not read: WAF Classic is retired).
+_GLOBAL_ACL = re.compile(r"^arn:[a-z-]+:wafv2:[a-z0-9-]+:\d{12}:global/webacl/(?P<name>[^/]+)/(?P<id>[^/]+)$")
 
 
 #: The byte-match position that makes a URI path statement cover every path under a prefix
@@ -42,6 +53,9 @@ class WebAcl(Model):
     arn: str
     tags: dict[str, str]
     rules: list[WafRule] = []
+    scope: str = "REGIONAL"  # CLOUDFRONT: on the distribution in front of the load balancer
+    #: the CloudFront distribution (id) the web ACL is found through (scope CLOUDFRONT only)
+    distribution: str | None = None
 
 
 class IpSet(Model):
@@ -124,8 +138,50 @@ def _ip_sets(waf: Any, rules: list[WafRule]) -> dict[str, IpSet]:
     return {arn: _ip_set(waf, arn) for arn in wanted}
 
 
+def _origin(value: str) -> str:
+    return value.lower().rstrip(".")
+
+
+def _fronting(target: AwsTarget, dns_name: str) -> tuple[str, str] | None:
+    """(distribution id, WAFv2 web ACL ARN) of the enabled distribution whose origin is the load balancer and
+    which has a WAFv2 web ACL; None when no such distribution exists (every page of ListDistributions)."""
+    pages = target.clients.client("cloudfront").get_paginator("list_distributions").paginate()
+    for page in pages:
+        for item in (page.get("DistributionList") or {}).get("Items") or []:
+            origins = (item.get("Origins") or {}).get("Items") or []
+            fronts = any(_origin(origin.get("DomainName", "")) == _origin(dns_name) for origin in origins)
+            if fronts and item.get("Enabled") and _GLOBAL_ACL.match(item.get("WebACLId") or ""):
+                return str(item["Id"]), str(item["WebACLId"])
+    return None
+
+
+def _cloudfront_acl(target: AwsTarget, dns_name: str) -> tuple[dict[str, Any], str] | None:
+    """The CLOUDFRONT-scope web ACL (GetWebACL in us-east-1) of the distribution in front of the load balancer."""
+    found = _fronting(target, dns_name)
+    if found is None:
+        return None
+    distribution, arn = found
+    parts = _GLOBAL_ACL.match(arn)
+    assert parts is not None  # _fronting matched it
+    waf = target.clients.client("wafv2", CLOUDFRONT_REGION)
+    answer = or_none(lambda: waf.get_web_acl(Name=parts["name"], Scope="CLOUDFRONT", Id=parts["id"]), NO_WEB_ACL)
+    acl = (answer or {}).get("WebACL")
+    return (dict(acl), distribution) if acl else None
+
+
+def _inventory(waf: Any, arn: str, acl: dict[str, Any], distribution: str | None = None) -> WafInventory:
+    """The web ACL with its tags and rules, and the IP sets its blocking path rules exempt (read by ``waf``, the
+    client of the ACL's own scope)."""
+    tags = waf.list_tags_for_resource(ResourceARN=acl["ARN"]).get("TagInfoForResource", {}).get("TagList", [])
+    rules = [_rule(item) for item in acl.get("Rules", [])]
+    web_acl = WebAcl(name=acl.get("Name", ""), arn=acl["ARN"], tags=tag_dict(tags), rules=rules,
+                     scope="CLOUDFRONT" if distribution else "REGIONAL", distribution=distribution)
+    return WafInventory(looked_up=True, load_balancer_arn=arn, web_acl=web_acl, ip_sets=_ip_sets(waf, rules))
+
+
 def fetch(target: AwsTarget) -> WafInventory:
-    """The ALB (the lookup the ALB section shares), then the web ACL associated with it and the ACL's tags."""
+    """The ALB (the lookup the ALB section shares), then the web ACL associated with it and the ACL's tags; where
+    none is and the spec allows it, the web ACL of the CloudFront distribution in front of it."""
     if not target.wants.waf:
         return WafInventory(looked_up=False, load_balancer_arn=None, web_acl=None)
     balancer = find_load_balancer(target)
@@ -136,13 +192,15 @@ def fetch(target: AwsTarget) -> WafInventory:
     with reading(target.env, f"WAF web ACL of {target.names.alb}"):
         answer = or_none(lambda: waf.get_web_acl_for_resource(ResourceArn=arn), NO_WEB_ACL)
         acl = (answer or {}).get("WebACL")
-        if not acl:
+        if acl:
+            return _inventory(waf, arn, acl)
+    if not target.wants.waf_cloudfront:
+        return WafInventory(looked_up=True, load_balancer_arn=arn, web_acl=None)
+    with reading(target.env, f"CloudFront web ACL in front of {target.names.alb}"):
+        fronting = _cloudfront_acl(target, str(balancer.get("DNSName", "")))
+        if fronting is None:
             return WafInventory(looked_up=True, load_balancer_arn=arn, web_acl=None)
-        tags = waf.list_tags_for_resource(ResourceARN=acl["ARN"]).get("TagInfoForResource", {}).get("TagList", [])
-        rules = [_rule(item) for item in acl.get("Rules", [])]
-        ip_sets = _ip_sets(waf, rules)
-    web_acl = WebAcl(name=acl.get("Name", ""), arn=acl["ARN"], tags=tag_dict(tags), rules=rules)
-    return WafInventory(looked_up=True, load_balancer_arn=arn, web_acl=web_acl, ip_sets=ip_sets)
+        return _inventory(target.clients.client("wafv2", CLOUDFRONT_REGION), arn, *fronting)
 
 
 #: its own section: a WAF failure leaves the ALB's checks alone (the ALB lookup is the alb section's)
@@ -150,4 +208,6 @@ SECTION = Section("waf", fetch, WafInventory, services=("elbv2", "wafv2"), opera
     ("wafv2", "GetWebACLForResource"),
     ("wafv2", "ListTagsForResource"),
     ("wafv2", "GetIPSet"),
+    ("cloudfront", "ListDistributions"),
+    ("wafv2", "GetWebACL"),
 ))

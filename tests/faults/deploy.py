@@ -126,3 +126,47 @@ def _by_digest(target: FaultTarget) -> None:
     def pin(_definition: dict[str, Any], container: dict[str, Any]) -> None:
         container["image"] = f"{container['image'].rsplit(':', 1)[0]}@{digest}"
     target.revise_task("api", pin)
+
+
+#: A region the sandbox's environments are not in: the build account's registry lives there in these shapes.
+AWAY_REGION = "eu-west-1"
+#: An account that is not the sandbox's (moto's 123456789012): its registry never lets the sandbox's credentials in.
+OTHER_ACCOUNT = "999988887777"
+
+
+def _running_image(target: FaultTarget, role: str) -> str:
+    """The image URI the role's running task definition gives its application container."""
+    definition = target.client("ecs").describe_task_definition(taskDefinition=target.running_task(role))[
+        "taskDefinition"]
+    return str(next(c["image"] for c in definition["containerDefinitions"] if c["name"] == role))
+
+
+@conforming("production-image-in-another-region", "production",
+            "production's api runs its build from a replica of the repository in another region (eu-west-1)")
+def _image_elsewhere(target: FaultTarget) -> None:
+    """The same build (same manifest, so the same digest, under every tag it has at home) pushed to an immutable,
+    scanned taskmanager-api repository in eu-west-1, and the api's task definition naming that URI."""
+    home, away = target.client("ecr"), target.aws.client("ecr", AWAY_REGION)
+    image = _running_image(target, "api")
+    tag = image.rsplit(":", 1)[-1]
+    found = home.batch_get_image(repositoryName="taskmanager-api", imageIds=[{"imageTag": tag}])["images"][0]
+    tags = home.describe_images(repositoryName="taskmanager-api", imageIds=[{"imageTag": tag}])["imageDetails"][0][
+        "imageTags"]
+    created = away.create_repository(repositoryName="taskmanager-api", imageTagMutability="IMMUTABLE",
+                                     imageScanningConfiguration={"scanOnPush": True})["repository"]
+    for each in tags:
+        away.put_image(repositoryName="taskmanager-api", imageTag=each, imageManifest=found["imageManifest"],
+                       imageManifestMediaType=MANIFEST_TYPE)
+    away.start_image_scan(repositoryName="taskmanager-api", imageId={"imageTag": tag})
+    target.revise_task("api", lambda _definition, container: container.update(
+        image=f"{created['repositoryUri']}:{tag}"))
+
+
+@fault("production-image-from-unreadable-account", "production",
+       "production's api names an image in another account's registry that does not let the environment read it",
+       live("IMAGE-PROMOTED", "IMAGE-SCANNED", "IMAGE-TAGS-IMMUTABLE"),
+       f"got unreadable: repository taskmanager-api of account {OTHER_ACCOUNT}")
+def _image_unreadable(target: FaultTarget) -> None:
+    tag = _running_image(target, "api").rsplit(":", 1)[-1]
+    target.revise_task("api", lambda _definition, container: container.update(
+        image=f"{OTHER_ACCOUNT}.dkr.ecr.{target.aws.region}.amazonaws.com/taskmanager-api:{tag}"))

@@ -152,3 +152,27 @@ def _admin_rule_count(target: FaultTarget) -> None:
              for rule in acl["Rules"]]
     wafv2.update_web_acl(Name=name, Scope="REGIONAL", Id=ident, DefaultAction=acl["DefaultAction"], Rules=rules,
                          VisibilityConfig=acl["VisibilityConfig"], LockToken=answer["LockToken"])
+
+
+@fault("production-waf-moved-to-cloudfront", "production",
+       "the WAF moved off the load balancer onto a CloudFront distribution in front of it (not what the spec allows)",
+       live("WAF-ASSOCIATED", "ACCESS-ADMIN-PATHS") | drift("DRIFT-ACCESS"),
+       "load-balancer:production-taskmanager-alb.WebACL")
+def _waf_on_cloudfront(target: FaultTarget) -> None:
+    """The same rules in a CLOUDFRONT-scope web ACL (us-east-1) on an enabled distribution whose origin is the load
+    balancer; the spec's security.waf_cloudfront is false (the document puts the WAF on the load balancer), so it
+    must not count: the load balancer has no WAF."""
+    regional = target.client("wafv2")
+    arn = target.alb_arn()
+    acl = regional.get_web_acl_for_resource(ResourceArn=arn)["WebACL"]
+    regional.disassociate_web_acl(ResourceArn=arn)
+    created = target.aws.client("wafv2", "us-east-1").create_web_acl(
+        Name=acl["Name"], Scope="CLOUDFRONT", DefaultAction=acl["DefaultAction"], Rules=acl.get("Rules", []),
+        VisibilityConfig=acl["VisibilityConfig"])["Summary"]
+    dns_name = target.client("elbv2").describe_load_balancers(LoadBalancerArns=[arn])["LoadBalancers"][0]["DNSName"]
+    target.client("cloudfront").create_distribution(DistributionConfig={
+        "CallerReference": f"{target.env}-edge", "Comment": "", "Enabled": True, "WebACLId": created["ARN"],
+        "Origins": {"Quantity": 1, "Items": [{"Id": "alb", "DomainName": dns_name, "CustomOriginConfig": {
+            "HTTPPort": 80, "HTTPSPort": 443, "OriginProtocolPolicy": "https-only"}}]},
+        "DefaultCacheBehavior": {"TargetOriginId": "alb", "ViewerProtocolPolicy": "redirect-to-https",
+                                 "CachePolicyId": "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"}})

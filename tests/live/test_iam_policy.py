@@ -23,7 +23,9 @@ NOT_NAMED_LIKE_READS = {"s3:ListBucket", "budgets:ViewBudget"}  # both reads (IA
 #: DB clusters only where an instance is a cluster member (Aurora) (each proven in tests/shapes/).
 CONDITIONAL = {"ecs:DescribeTaskSets", "s3:GetAccountPublicAccessBlock", "synthetics:DescribeCanaries",
                "codedeploy:GetDeploymentConfig", "codedeploy:ListDeploymentGroups",
-               "ecr:GetRegistryScanningConfiguration", "rds:DescribeDBClusters", "ec2:DescribeClientVpnEndpoints"}
+               "ecr:GetRegistryScanningConfiguration", "rds:DescribeDBClusters", "ec2:DescribeClientVpnEndpoints",
+               # only where the spec allows a WAF on CloudFront and none is on the load balancer
+               "cloudfront:ListDistributions", "wafv2:GetWebACL"}
 
 
 def test_shipped_file_is_the_generated_policy() -> None:

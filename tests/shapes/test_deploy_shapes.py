@@ -138,21 +138,67 @@ def test_custom_linear_config_with_short_steps_is_red() -> None:
 
 
 def test_group_under_another_name_is_found_by_its_service() -> None:
+    """Groups whose name mentions the api service are read first; one deploying another service is passed over."""
     clients = StubbedClients(ENV)
     stubber = clients.stub("codedeploy")
     stubber.add_client_error("get_deployment_group", "DeploymentGroupDoesNotExistException",
                              "No Deployment Group found for name: production-taskmanager-api", 400)
     stubber.add_response("list_deployment_groups", {"applicationName": APP,
-                                                    "deploymentGroups": ["worker-batch", "api-bluegreen"]},
+                                                    "deploymentGroups": ["worker-batch", "api-canary", "bluegreen"]},
                          {"applicationName": APP})
+    stubber.add_response("get_deployment_group", group_info(name="api-canary", service_name="worker"),
+                         {"applicationName": APP, "deploymentGroupName": "api-canary"})
     stubber.add_response("get_deployment_group", group_info(name="worker-batch", service_name="worker"),
                          {"applicationName": APP, "deploymentGroupName": "worker-batch"})
-    stubber.add_response("get_deployment_group", group_info(name="api-bluegreen"),
-                         {"applicationName": APP, "deploymentGroupName": "api-bluegreen"})
+    stubber.add_response("get_deployment_group", group_info(name="bluegreen"),
+                         {"applicationName": APP, "deploymentGroupName": "bluegreen"})
     inventory = codedeploy.fetch(target(ENV, clients))  # type: ignore[arg-type]
     clients.verify()
-    assert inventory.group is not None and inventory.group.name == "api-bluegreen"
+    assert inventory.group is not None and inventory.group.name == "bluegreen"
     assert all(v.passed for v in deployment_checks(inventory).values())
+
+
+def _paged_groups(stubber: Any, pages: list[list[str]]) -> None:
+    """ListDeploymentGroups as AWS pages it: a nextToken on every page but the last."""
+    for index, names in enumerate(pages):
+        answer: dict[str, Any] = {"applicationName": APP, "deploymentGroups": names}
+        if index + 1 < len(pages):
+            answer["nextToken"] = f"token-{index + 1}"
+        stubber.add_response("list_deployment_groups", answer,
+                             {"applicationName": APP, **({"nextToken": f"token-{index}"} if index else {})})
+
+
+def test_the_api_group_on_a_later_page_is_found() -> None:
+    """The api's group listed on the second page of ListDeploymentGroups (nextToken) is read, and green."""
+    clients = StubbedClients(ENV)
+    stubber = clients.stub("codedeploy")
+    stubber.add_client_error("get_deployment_group", "DeploymentGroupDoesNotExistException",
+                             "No Deployment Group found for name: production-taskmanager-api", 400)
+    _paged_groups(stubber, [["batch-nightly", "reports"], ["bluegreen-api"]])
+    stubber.add_response("get_deployment_group", group_info(name="bluegreen-api"),
+                         {"applicationName": APP, "deploymentGroupName": "bluegreen-api"})
+    inventory = codedeploy.fetch(target(ENV, clients))  # type: ignore[arg-type]
+    clients.verify()
+    assert inventory.group is not None and inventory.group.name == "bluegreen-api"
+    assert all(v.passed for v in deployment_checks(inventory).values())
+
+
+def test_no_group_on_any_page_deploys_the_api_is_red() -> None:
+    """Every page read, every group read, none deploys the api service: the group is missing (red)."""
+    clients = StubbedClients(ENV)
+    stubber = clients.stub("codedeploy")
+    stubber.add_client_error("get_deployment_group", "DeploymentGroupDoesNotExistException",
+                             "No Deployment Group found for name: production-taskmanager-api", 400)
+    _paged_groups(stubber, [["batch-nightly"], ["reports"]])
+    for name in ("batch-nightly", "reports"):
+        stubber.add_response("get_deployment_group", group_info(name=name, service_name="worker"),
+                             {"applicationName": APP, "deploymentGroupName": name})
+    inventory = codedeploy.fetch(target(ENV, clients))  # type: ignore[arg-type]
+    clients.verify()
+    verdict = deployment_checks(inventory)["DEPLOY-AUTO-ROLLBACK"]
+    assert inventory.group is None and not verdict.passed
+    assert verdict.message.startswith(f"production DEPLOY-AUTO-ROLLBACK codedeploy:{APP}/{GROUP}.exists: "
+                                      "expected present, got missing")
 
 
 def test_no_application_fails_naming_the_group() -> None:
@@ -232,9 +278,15 @@ def running_ecs(image: str | None = None) -> EcsInventory:
     return worker_as_documented(world).inventory()
 
 
-def ecr_inventory(ecs_inventory: EcsInventory, stub: Any) -> EcrInventory:
+def ecr_inventory(ecs_inventory: EcsInventory, stub: Any, *, identity: bool = False) -> EcrInventory:
+    """``identity``: the registry's rules decide the scanning (scanOnPush off), so whether they are this account's
+    own is asked (GetCallerIdentity, shared with the identity section in a run)."""
     clients = StubbedClients(ENV)
     stub(clients.stub("ecr"))
+    if identity:
+        clients.stub("sts").add_response("get_caller_identity", {
+            "UserId": "AROAEXAMPLEID:envmatrix-audit", "Account": ACCOUNT,
+            "Arn": f"arn:aws:sts::{ACCOUNT}:assumed-role/envmatrix-readonly/envmatrix-audit"}, {})
     found = ecr.fetch(target(ENV, clients), ecs_inventory)  # type: ignore[arg-type]
     clients.verify()
     return found
@@ -246,19 +298,24 @@ def image_checks(ecs_inventory: EcsInventory, inventory: EcrInventory) -> dict[s
             for check in ("IMAGE-PROMOTED", "IMAGE-SCANNED", "IMAGE-TAGS-IMMUTABLE")}
 
 
+def _repositories(stubber: Any, *, mutability: str = "IMMUTABLE", scan_on_push: bool = True,
+                  registry: dict[str, Any] | None = None) -> None:
+    """DescribeRepositories of both, in the registry the images name (after the images: where they are decides)."""
+    repos = [repository(f"taskmanager-{role}", mutability=mutability if role == "api" else "IMMUTABLE",
+                        scan_on_push=scan_on_push) for role in ("api", "worker")]
+    stubber.add_response("describe_repositories", {"repositories": repos},
+                         {"registryId": ACCOUNT, "repositoryNames": ["taskmanager-api", "taskmanager-worker"]})
+    if registry is not None:
+        stubber.add_response("get_registry_scanning_configuration",
+                             {"registryId": ACCOUNT, "scanningConfiguration": registry}, {})
+
+
 def standard(*, api_tags: list[str] | None = None, mutability: str = "IMMUTABLE", scan_on_push: bool = True,
              registry: dict[str, Any] | None = None, api_summary: dict[str, int] | None = None,
              api_scan: dict[str, Any] | None = None) -> Any:
-    """Both repositories, then each role's image: DescribeImages (with or without a scan summary) and, when
-    DescribeImages has no summary, DescribeImageScanFindings."""
+    """Each role's image: DescribeImages (with or without a scan summary) and, when DescribeImages has no summary,
+    DescribeImageScanFindings; then both repositories."""
     def stub(stubber: Any) -> None:
-        repos = [repository(f"taskmanager-{role}", mutability=mutability if role == "api" else "IMMUTABLE",
-                            scan_on_push=scan_on_push) for role in ("api", "worker")]
-        stubber.add_response("describe_repositories", {"repositories": repos},
-                             {"repositoryNames": ["taskmanager-api", "taskmanager-worker"]})
-        if registry is not None:
-            stubber.add_response("get_registry_scanning_configuration",
-                                 {"registryId": ACCOUNT, "scanningConfiguration": registry}, {})
         for role, tag in (("api", "v1.4.2"), ("worker", "v1.4.2")):
             name = f"taskmanager-{role}"
             tags = api_tags if role == "api" and api_tags is not None else ["main-9f8e7d6", "v1.4.2"]
@@ -274,6 +331,7 @@ def standard(*, api_tags: list[str] | None = None, mutability: str = "IMMUTABLE"
                 stubber.add_response("describe_image_scan_findings", {
                     "registryId": ACCOUNT, "repositoryName": name, "imageId": {"imageDigest": DIGEST}, **api_scan},
                     {"registryId": ACCOUNT, "repositoryName": name, "imageId": {"imageDigest": DIGEST}})
+        _repositories(stubber, mutability=mutability, scan_on_push=scan_on_push, registry=registry)
     return stub
 
 
@@ -311,7 +369,8 @@ def test_enhanced_scanning_shapes(scan: dict[str, Any], passed: bool) -> None:
     registry = {"scanType": "ENHANCED", "rules": [{"scanFrequency": "CONTINUOUS_SCAN", "repositoryFilters": [
         {"filter": "taskmanager-*", "filterType": "WILDCARD"}]}]}
     ecs_inventory = running_ecs()
-    inventory = ecr_inventory(ecs_inventory, standard(scan_on_push=False, registry=registry, api_scan=scan))
+    inventory = ecr_inventory(ecs_inventory, standard(scan_on_push=False, registry=registry, api_scan=scan),
+                              identity=True)
     assert inventory.repositories["taskmanager-api"] is not None
     assert inventory.repositories["taskmanager-api"].scanning.startswith("ENHANCED CONTINUOUS_SCAN")
     verdict = image_checks(ecs_inventory, inventory)["IMAGE-SCANNED"]
@@ -321,7 +380,7 @@ def test_enhanced_scanning_shapes(scan: dict[str, Any], passed: bool) -> None:
 def test_no_scanning_anywhere_is_red() -> None:
     ecs_inventory = running_ecs()
     inventory = ecr_inventory(ecs_inventory, standard(scan_on_push=False, registry={"scanType": "BASIC",
-                                                                                     "rules": []}))
+                                                                                     "rules": []}), identity=True)
     verdict = image_checks(ecs_inventory, inventory)["IMAGE-SCANNED"]
     assert not verdict.passed
     assert verdict.message.startswith("production IMAGE-SCANNED ecr:taskmanager-api.scanning: expected scan on push")
@@ -349,15 +408,13 @@ def test_image_pinned_by_digest_is_resolved_and_green() -> None:
     ecs_inventory = running_ecs(f"{REPOSITORY_URI}/taskmanager-api@{DIGEST}")
 
     def stub(stubber: Any) -> None:
-        stubber.add_response("describe_repositories", {"repositories": [
-            repository("taskmanager-api"), repository("taskmanager-worker")]},
-            {"repositoryNames": ["taskmanager-api", "taskmanager-worker"]})
         stubber.add_response("describe_images", {"imageDetails": [image_detail(
             "taskmanager-api", ["main-9f8e7d6", "v1.4.2"], summary={})]},
             {"registryId": ACCOUNT, "repositoryName": "taskmanager-api", "imageIds": [{"imageDigest": DIGEST}]})
         stubber.add_response("describe_images", {"imageDetails": [image_detail(
             "taskmanager-worker", ["main-9f8e7d6", "v1.4.2"], summary={"LOW": 2})]},
             {"registryId": ACCOUNT, "repositoryName": "taskmanager-worker", "imageIds": [{"imageTag": "v1.4.2"}]})
+        _repositories(stubber)
     verdicts = image_checks(ecs_inventory, ecr_inventory(ecs_inventory, stub))
     assert all(v.passed for v in verdicts.values()), {k: v.message for k, v in verdicts.items()}
 
@@ -366,12 +423,13 @@ def test_an_image_from_another_registry_fails_closed() -> None:
     ecs_inventory = running_ecs("docker.io/library/python:3.12-slim")
 
     def stub(stubber: Any) -> None:
-        stubber.add_response("describe_repositories", {"repositories": [
-            repository("taskmanager-api"), repository("taskmanager-worker")]},
-            {"repositoryNames": ["taskmanager-api", "taskmanager-worker"]})
         stubber.add_response("describe_images", {"imageDetails": [image_detail(
             "taskmanager-worker", ["main-9f8e7d6", "v1.4.2"], summary={})]},
             {"registryId": ACCOUNT, "repositoryName": "taskmanager-worker", "imageIds": [{"imageTag": "v1.4.2"}]})
+        stubber.add_response("describe_repositories", {"repositories": [repository("taskmanager-api")]},
+                             {"repositoryNames": ["taskmanager-api"]})
+        stubber.add_response("describe_repositories", {"repositories": [repository("taskmanager-worker")]},
+                             {"registryId": ACCOUNT, "repositoryNames": ["taskmanager-worker"]})
     verdicts = image_checks(ecs_inventory, ecr_inventory(ecs_inventory, stub))
     assert not any(v.passed for v in verdicts.values())
     assert "/image.repository: expected an ECR repository, got docker.io/library/python:3.12-slim" in \

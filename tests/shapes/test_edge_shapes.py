@@ -6,13 +6,25 @@ Stubber into the real inventory code, then judged by the real shipped check.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pytest
 
 from envmatrix.aws import alb, network, snapshot, waf
+from envmatrix.aws.target import Wants
 from envmatrix.errors import InventoryUnavailable
-from tests.shapes.harness import ACCOUNT, REGION, StubbedClients, judge, snapshot_of, stub_no_bastion, target
+from tests.shapes.harness import (
+    ACCOUNT,
+    REGION,
+    StubbedClients,
+    judge,
+    repo_spec,
+    repo_suite,
+    snapshot_of,
+    stub_no_bastion,
+    target,
+)
 
 ENV = "production"
 SECURITY = "checks/live/test_security.py"
@@ -394,3 +406,127 @@ def test_a_wrong_primary_cidr_is_red_even_with_the_documented_one_secondary() ->
     inventory = network.fetch(target(ENV, clients))
     passed, message = _network_verdict("NET-VPC-CIDR", inventory)
     assert not passed and "vpc:production-taskmanager-vpc.CidrBlock: expected 10.0.0.0/16, got 100.64.0.0/16" in message
+
+
+# --- WAF on CloudFront in front of the load balancer ------------------------------------------------
+DNS_NAME = f"{ALB_NAME}-1234567890.{REGION}.elb.amazonaws.com"
+GLOBAL_ID = "e5f6a7b8-9012-3456-7890-abcdef012345"
+GLOBAL_ACL = f"arn:aws:wafv2:us-east-1:{ACCOUNT}:global/webacl/production-taskmanager-waf/{GLOBAL_ID}"
+
+
+def _distribution(ident: str, origin: str, web_acl: str = GLOBAL_ACL, *, enabled: bool = True) -> dict[str, Any]:
+    """A ListDistributions summary (CloudFront API reference): one custom origin, the WAFv2 web ACL's ARN."""
+    return {
+        "Id": ident, "ARN": f"arn:aws:cloudfront::{ACCOUNT}:distribution/{ident}", "Status": "Deployed",
+        "LastModifiedTime": "2026-11-20T09:30:00Z", "DomainName": f"{ident.lower()}.cloudfront.net",
+        "Aliases": {"Quantity": 1, "Items": ["taskmanager.com"]},
+        "Origins": {"Quantity": 1, "Items": [{
+            "Id": "alb", "DomainName": origin, "OriginPath": "", "CustomHeaders": {"Quantity": 0},
+            "CustomOriginConfig": {"HTTPPort": 80, "HTTPSPort": 443, "OriginProtocolPolicy": "https-only",
+                                   "OriginSslProtocols": {"Quantity": 1, "Items": ["TLSv1.2"]},
+                                   "OriginReadTimeout": 30, "OriginKeepaliveTimeout": 5},
+            "ConnectionAttempts": 3, "ConnectionTimeout": 10}]},
+        "DefaultCacheBehavior": {"TargetOriginId": "alb", "ViewerProtocolPolicy": "redirect-to-https",
+                                 "CachePolicyId": "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"},
+        "CacheBehaviors": {"Quantity": 0}, "CustomErrorResponses": {"Quantity": 0}, "Comment": "",
+        "PriceClass": "PriceClass_100", "Enabled": enabled,
+        "ViewerCertificate": {"ACMCertificateArn": CERT, "SSLSupportMethod": "sni-only",
+                              "MinimumProtocolVersion": "TLSv1.2_2021"},
+        "Restrictions": {"GeoRestriction": {"RestrictionType": "none", "Quantity": 0}},
+        "WebACLId": web_acl, "HttpVersion": "http2and3", "IsIPV6Enabled": True, "Staging": False}
+
+
+def _distributions(clients: StubbedClients, pages: list[list[dict[str, Any]]]) -> None:
+    """ListDistributions in pages (Marker / NextMarker, IsTruncated)."""
+    for index, items in enumerate(pages):
+        more = index + 1 < len(pages)
+        listing: dict[str, Any] = {"Marker": f"m{index}" if index else "", "MaxItems": 100, "IsTruncated": more,
+                                   "Quantity": len(items), "Items": items}
+        if more:
+            listing["NextMarker"] = f"m{index + 1}"
+        clients.stub("cloudfront").add_response("list_distributions", {"DistributionList": listing},
+                                                {"Marker": f"m{index}"} if index else {})
+
+
+def _cloudfront_clients(pages: list[list[dict[str, Any]]], *, acl_read: bool = True) -> StubbedClients:
+    """No web ACL on the load balancer; the distributions; where one fronts it, its web ACL read in us-east-1."""
+    clients = _waf_clients()
+    clients.stub("wafv2").add_client_error("get_web_acl_for_resource", "WAFNonexistentItemException",
+                                           "AWS WAF couldn't perform the operation because your resource "
+                                           "doesn't exist.", 400, expected_params={"ResourceArn": ALB_ARN})
+    _distributions(clients, pages)
+    if acl_read:
+        answer = _acl()
+        answer["WebACL"].update(ARN=GLOBAL_ACL, Id=GLOBAL_ID)
+        global_waf = clients.stub("wafv2", "us-east-1")
+        global_waf.add_response("get_web_acl", {**answer, "LockToken": "0123abcd-ef45-6789-abcd-ef0123456789"},
+                                {"Name": "production-taskmanager-waf", "Scope": "CLOUDFRONT", "Id": GLOBAL_ID})
+        global_waf.add_response("list_tags_for_resource", {"TagInfoForResource": {
+            "ResourceARN": GLOBAL_ACL, "TagList": TAGS}}, {"ResourceARN": GLOBAL_ACL})
+    return clients
+
+
+def _allowing() -> Any:
+    """The shipped spec's production with ``security.waf_cloudfront: true``."""
+    spec = repo_spec()
+    production = spec.env(ENV)
+    security = production.security.model_copy(update={"waf_cloudfront": True})
+    return spec.model_copy(update={"environments": {**spec.environments, ENV: production.model_copy(
+        update={"security": security})}})
+
+
+def _allowed_wants() -> Wants:
+    return dataclasses.replace(Wants.from_spec(repo_spec().env(ENV)), waf_cloudfront=True)
+
+
+def test_a_cloudfront_web_acl_in_front_of_the_load_balancer_is_green_where_allowed() -> None:
+    """Second page of ListDistributions: the distribution whose origin is the ALB's DNS name (any case, a trailing
+    dot) carries a CLOUDFRONT-scope web ACL, read with GetWebACL in us-east-1."""
+    clients = _cloudfront_clients([[_distribution("E1OTHER0000001", "static.example.com.s3.amazonaws.com")],
+                                   [_distribution("E2FRONT0000002", DNS_NAME.upper() + ".")]])
+    inventory = waf.fetch(target(ENV, clients, wants=_allowed_wants()))
+    clients.verify()
+    assert inventory.web_acl is not None and inventory.web_acl.scope == "CLOUDFRONT"
+    assert inventory.web_acl.distribution == "E2FRONT0000002"
+    suite = repo_suite()
+    suite.spec = _allowing()
+    result = judge(SECURITY, "WAF-ASSOCIATED", ENV, snapshot_of(ENV, waf=inventory), suite=suite)
+    assert result.passed, result.message
+    assert any(e.setting == "WebACL scope" and "E2FRONT0000002" in str(e.actual) for e in result.evidence)
+
+
+@pytest.mark.parametrize("distribution", [
+    _distribution("E3ELSEWHERE003", "other-alb-1.us-east-1.elb.amazonaws.com"),
+    _distribution("E4DISABLED0004", DNS_NAME, enabled=False),
+    _distribution("E5NOACL0000005", DNS_NAME, web_acl=""),
+    _distribution("E6CLASSIC00006", DNS_NAME, web_acl="473e64fd-f30b-4765-81a0-62ad96dd167a"),
+], ids=["points-elsewhere", "disabled", "no-web-acl", "waf-classic"])
+def test_a_distribution_that_does_not_front_the_load_balancer_with_a_waf_is_red(distribution: dict[str, Any]) -> None:
+    clients = _cloudfront_clients([[distribution]], acl_read=False)
+    inventory = waf.fetch(target(ENV, clients, wants=_allowed_wants()))
+    clients.verify()
+    assert inventory.web_acl is None
+    suite = repo_suite()
+    suite.spec = _allowing()
+    result = judge(SECURITY, "WAF-ASSOCIATED", ENV, snapshot_of(ENV, waf=inventory), suite=suite)
+    assert not result.passed
+    assert f"production WAF-ASSOCIATED load-balancer:{ALB_NAME}.WebACL: expected production-taskmanager-waf, " \
+        "got none" in result.message
+
+
+def test_cloudfront_is_not_asked_where_the_spec_does_not_allow_it() -> None:
+    """The shipped spec (the document puts the WAF on the load balancer): no ListDistributions at all."""
+    clients = _cloudfront_clients([], acl_read=False)
+    inventory = waf.fetch(target(ENV, clients))
+    clients.verify()
+    assert inventory.web_acl is None
+
+
+def test_a_cloudfront_web_acl_does_not_count_where_the_spec_does_not_allow_it() -> None:
+    """A snapshot holding a CLOUDFRONT-scope web ACL judged against a spec that does not allow one: red."""
+    clients = _cloudfront_clients([[_distribution("E2FRONT0000002", DNS_NAME)]])
+    inventory = waf.fetch(target(ENV, clients, wants=_allowed_wants()))
+    result = judge(SECURITY, "WAF-ASSOCIATED", ENV, snapshot_of(ENV, waf=inventory))
+    assert not result.passed
+    assert (f"production WAF-ASSOCIATED load-balancer:{ALB_NAME}.WebACL scope: expected REGIONAL, got CLOUDFRONT "
+            "(distribution E2FRONT0000002)") in result.message

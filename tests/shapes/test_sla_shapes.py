@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 from typing import Any
@@ -13,9 +14,20 @@ from botocore.stub import ANY
 from envmatrix.aws import alb, healthchecks, metrics
 from envmatrix.aws.alarms import Alarm, AlarmsInventory
 from envmatrix.aws.snapshot import Snapshot
-from envmatrix.errors import SpecError
+from envmatrix.aws.target import Wants
+from envmatrix.errors import InventoryUnavailable, SpecError
 from envmatrix.spec import load_spec
-from tests.shapes.harness import ACCOUNT, REGION, ROOT, StubbedClients, Verdict, judge, snapshot_of, target
+from tests.shapes.harness import (
+    ACCOUNT,
+    REGION,
+    ROOT,
+    StubbedClients,
+    Verdict,
+    judge,
+    repo_spec,
+    snapshot_of,
+    target,
+)
 
 ENV = "production"
 CHECKS = "checks/live/test_availability.py"
@@ -201,13 +213,12 @@ def _route53_clients(checks: list[dict[str, Any]], tagged: str | None) -> Stubbe
                  "Tags": [{"Key": "Name", "Value": HEALTH if each == tagged else f"other-{each}"}]} for each in batch]
         route53.add_response("list_tags_for_resources", {"ResourceTagSets": sets},
                              {"ResourceType": "healthcheck", "ResourceIds": batch})
-        if tagged in batch:
-            break
     return clients
 
 
 def test_route53_health_check_found_by_its_name_tag_among_many() -> None:
-    """105 health checks in two pages; the environment's is the 13th, in the second batch of tags."""
+    """105 health checks in two pages; the environment's is the 13th, in the second batch of tags (every batch is
+    read: the listing is shared by every environment of the run)."""
     checks = [_health_check(f"{index:08x}-0000-4000-8000-000000000000", domain=f"other{index}.example.com")
               for index in range(105)]
     checks[12] = _health_check(checks[12]["Id"])
@@ -218,6 +229,45 @@ def test_route53_health_check_found_by_its_name_tag_among_many() -> None:
     snapshot = snapshot_of(ENV, healthchecks=inventory, alarms=_alarm("AWS/Route53", "HealthCheckId",
                                                                       checks[12]["Id"]))
     assert judge(CHECKS, "SLA-EXTERNAL-HEALTH-CHECK", ENV, snapshot).passed
+
+
+def test_route53_health_checks_are_listed_once_for_every_environment() -> None:
+    """Route 53 allows 5 requests a second per account: environments read through the same clients share one
+    listing (ListHealthChecks and the tags), as they share Cost Explorer's bill; each finds its own check in it."""
+    clients = StubbedClients(ENV)
+    route53 = clients.stub("route53")
+    checks = [_health_check("prod-0001"), _health_check("stag-0001", domain="staging.taskmanager.com")]
+    route53.add_response("list_health_checks", {"HealthChecks": checks, "Marker": "", "IsTruncated": False,
+                                                "MaxItems": "100"}, {})
+    sets = [{"ResourceType": "healthcheck", "ResourceId": "prod-0001", "Tags": [{"Key": "Name", "Value": HEALTH}]},
+            {"ResourceType": "healthcheck", "ResourceId": "stag-0001",
+             "Tags": [{"Key": "Name", "Value": "staging-taskmanager-health"}]}]
+    route53.add_response("list_tags_for_resources", {"ResourceTagSets": sets},
+                         {"ResourceType": "healthcheck", "ResourceIds": ["prod-0001", "stag-0001"]})
+    staging_wants = dataclasses.replace(Wants.from_spec(repo_spec().env("staging")), health_check=True)
+    production = healthchecks.fetch(target(ENV, clients))
+    staging = healthchecks.fetch(target("staging", clients, wants=staging_wants))  # nothing more queued
+    clients.verify()
+    assert production.external is not None and production.external.id == "prod-0001"
+    assert staging.external is not None and staging.external.id == "stag-0001"
+    assert staging.external.domain == "staging.taskmanager.com"
+
+
+def test_a_failed_listing_is_not_kept_for_the_next_environment() -> None:
+    """Once keeps answers, not failures: a throttled listing fails this environment and is asked again."""
+    clients = StubbedClients(ENV)
+    route53 = clients.stub("route53")
+    route53.add_client_error("list_health_checks", "Throttling", "Rate exceeded", 400)
+    with pytest.raises(InventoryUnavailable, match="Route 53 health check tagged .*Throttling"):
+        healthchecks.fetch(target(ENV, clients))
+    route53.add_response("list_health_checks", {"HealthChecks": [_health_check("prod-0001")], "Marker": "",
+                                                "IsTruncated": False, "MaxItems": "100"}, {})
+    route53.add_response("list_tags_for_resources", {"ResourceTagSets": [
+        {"ResourceType": "healthcheck", "ResourceId": "prod-0001", "Tags": [{"Key": "Name", "Value": HEALTH}]}]},
+        {"ResourceType": "healthcheck", "ResourceIds": ["prod-0001"]})
+    found = healthchecks.fetch(target(ENV, clients))
+    clients.verify()
+    assert found.external is not None and found.external.id == "prod-0001"
 
 
 @pytest.mark.parametrize(("check", "alarms", "message"), [
