@@ -8,7 +8,7 @@ checks that read the throttled operation, each naming it and "throttled" — nev
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,10 +20,48 @@ from tests.live.conftest import suite_args
 #: (Throttling), JSON (ThrottlingException), EC2 (RequestLimitExceeded), CloudWatch's query-compatible JSON
 #: (Throttling), Route 53's REST-XML (Throttling), S3 (SlowDown), CodeDeploy's CBOR (ThrottlingException) and
 #: Cost Explorer (LimitExceededException).
-MODERATE = ("rds:DescribeDBInstances", "ecs:DescribeServices", "ec2:DescribeSecurityGroups", "cloudwatch:DescribeAlarms",
-            "route53:ListHealthChecks", "s3:GetBucketPolicy", "codedeploy:GetDeploymentGroup", "ce:GetCostAndUsage")
+MODERATE = ("rds:DescribeDBInstances", "ecs:DescribeServices", "ec2:DescribeSecurityGroups",
+            "cloudwatch:DescribeAlarms", "route53:ListHealthChecks", "s3:GetBucketPolicy",
+            "codedeploy:GetDeploymentGroup", "ce:GetCostAndUsage")
 #: Fewer throttled answers per operation than [aws] max_attempts (3: botocore sends up to 4 attempts) allows.
 FIRST = 2
+
+
+#: operation -> (a call of it, the code botocore must read from the sandbox's throttling answer, HTTP status)
+ANSWERS: dict[str, tuple[Callable[[Callable[[str], Any]], Any], str, int]] = {
+    "rds:DescribeDBInstances": (lambda c: c("rds").describe_db_instances(), "Throttling", 400),
+    "ec2:DescribeVpcs": (lambda c: c("ec2").describe_vpcs(), "RequestLimitExceeded", 503),
+    "ecs:DescribeClusters": (lambda c: c("ecs").describe_clusters(clusters=["x"]), "ThrottlingException", 400),
+    "cloudwatch:DescribeAlarms": (lambda c: c("cloudwatch").describe_alarms(), "Throttling", 400),
+    "codedeploy:ListApplications": (lambda c: c("codedeploy").list_applications(), "ThrottlingException", 400),
+    "route53:ListHealthChecks": (lambda c: c("route53").list_health_checks(), "Throttling", 400),
+    "s3:GetBucketPolicy": (lambda c: c("s3").get_bucket_policy(Bucket="b"), "SlowDown", 503),
+    "synthetics:DescribeCanaries": (lambda c: c("synthetics").describe_canaries(), "TooManyRequestsException", 429),
+    "ce:GetCostAndUsage": (lambda c: c("ce").get_cost_and_usage(
+        TimePeriod={"Start": "2026-01-01", "End": "2026-02-01"}, Granularity="MONTHLY", Metrics=["UnblendedCost"]),
+        "LimitExceededException", 400),
+    "elbv2:DescribeLoadBalancers": (lambda c: c("elbv2").describe_load_balancers(), "Throttling", 400),
+    "sns:ListTopics": (lambda c: c("sns").list_topics(), "Throttling", 400),
+    "secretsmanager:ListSecrets": (lambda c: c("secretsmanager").list_secrets(), "ThrottlingException", 400),
+}
+
+
+@pytest.mark.parametrize("operation", sorted(ANSWERS))
+def test_the_sandbox_throttles_as_each_service_does(operation: str, knob: Any, aws_env: dict[str, str]) -> None:
+    """Each answer is the service's own throttling code in its protocol's shape, as botocore parses it (and its
+    standard retry mode retries it as throttling)."""
+    import boto3
+    from botocore.config import Config
+    from botocore.exceptions import ClientError
+
+    config = Config(retries={"mode": "standard", "total_max_attempts": 1})
+    call, code, status = ANSWERS[operation]
+    knob.throttle([operation], first=1)
+    with pytest.raises(ClientError) as raised:
+        call(lambda service: boto3.client(service, config=config))  # type: ignore[call-overload]
+    assert raised.value.response["Error"]["Code"] == code
+    assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == status
+    assert knob.throttled()["throttled"] == {operation: 1}
 
 
 def _outcomes(result: pytest.RunResult) -> dict[str, tuple[str, str]]:
