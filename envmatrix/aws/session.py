@@ -16,7 +16,6 @@ from urllib.parse import urlsplit, urlunsplit
 from envmatrix.aws import throttle
 from envmatrix.aws.guard import CALLER_SIDE as GUARD_CALLER_SIDE
 from envmatrix.aws.guard import guard_session
-from envmatrix.aws.reading import Once
 from envmatrix.config import AwsConfig, EnvConfig
 from envmatrix.errors import InventoryUnavailable
 from envmatrix.redact import register_secret
@@ -131,7 +130,6 @@ class Clients:
     max_rate: float = 20.0
     _made: dict[str, Any] = field(default_factory=dict)
     _account: list[str] = field(default_factory=list)
-    _callers: Once = field(default_factory=Once)
     _account_lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -156,20 +154,15 @@ class Clients:
                 throttle.install(self._made[key], self.account_key, self.max_rate)
             return self._made[key]
 
-    def caller_identity(self) -> dict[str, Any]:
-        """sts:GetCallerIdentity, asked once for these clients (the identity section and the rate budget share it;
-        a failure is not kept)."""
-        sts = self.client("sts")
-        answer: dict[str, Any] = self._callers.get("caller", sts.get_caller_identity, self)
-        return dict(answer)
-
     def account_key(self) -> str:
         """The account whose rate budget these clients take from: its id, asked once; where it cannot be read,
         a budget of these clients' own (their reads then fail or pass on their own answers, never on this)."""
         with self._account_lock:
             if not self._account:
+                from envmatrix.aws.identity import caller_identity  # it reads through these clients
+
                 try:
-                    self._account.append(str(self.caller_identity()["Account"]))
+                    self._account.append(str(caller_identity(self)["Account"]))
                 except Exception:  # noqa: BLE001 - the budget's key only: the identity section reports the reason
                     self._account.append(f"clients-{id(self)}")
             return self._account[0]

@@ -20,7 +20,6 @@ import boto3
 from botocore.stub import Stubber
 
 from envmatrix.aws.guard import guard_session
-from envmatrix.aws.reading import Once
 from envmatrix.aws.snapshot import Snapshot
 from envmatrix.aws.target import AwsTarget, Wants
 from envmatrix.catalog import test_name_for
@@ -46,7 +45,6 @@ class StubbedClients:
             aws_access_key_id="shape-test", aws_secret_access_key="shape-test", region_name=region))
         self._made: dict[tuple[str, str], Any] = {}
         self.stubbers: dict[tuple[str, str], Stubber] = {}
-        self._callers = Once()
 
     def client(self, service: str, region: str | None = None) -> Any:
         key = (service, region or self.region)
@@ -60,12 +58,6 @@ class StubbedClients:
     def prepare(self, services: tuple[str, ...]) -> None:
         for service in services:
             self.client(service)
-
-    def caller_identity(self) -> dict[str, Any]:
-        """As ``Clients.caller_identity``: asked once, shared by the identity section and account-scoped reads."""
-        sts = self.client("sts")
-        answer: dict[str, Any] = self._callers.get("caller", sts.get_caller_identity, self)
-        return dict(answer)
 
     def stub(self, service: str, region: str | None = None) -> Stubber:
         """The Stubber of ``service`` (in ``region``): queue answers with add_response / add_client_error."""
