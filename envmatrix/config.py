@@ -17,6 +17,7 @@ from pydantic import (
     ConfigDict,
     Field,
     PrivateAttr,
+    StrictFloat,
     StrictInt,
     StrictStr,
     StringConstraints,
@@ -62,6 +63,8 @@ Repository = Annotated[str, StringConstraints(strict=True, pattern=r"^[A-Za-z0-9
 #: The longest an AWS connect or read may wait, in seconds (a run pays read_timeout x max_attempts at worst).
 MAX_TIMEOUT = 300
 MAX_ATTEMPTS = 10
+#: The highest client-side request rate ([aws] max_rate, --aws-max-rate), requests per second.
+MAX_RATE = 1000.0
 
 
 def _tls_only(url: str) -> str:
@@ -98,11 +101,17 @@ class EnvConfig(_Section):
 
 
 class AwsConfig(_Section):
-    """Bounds of every AWS call: a silent endpoint costs read_timeout x max_attempts (plus backoff) at most."""
+    """Bounds of every AWS call: a silent endpoint costs read_timeout x max_attempts (plus backoff) at most; and
+    the client-side rate budget every environment read in one account and region shares (envmatrix.aws.throttle).
+    """
 
     max_attempts: Annotated[StrictInt, Field(ge=1, le=MAX_ATTEMPTS)] = 3
     connect_timeout: Annotated[StrictInt, Field(gt=0, le=MAX_TIMEOUT)] = 3
     read_timeout: Annotated[StrictInt, Field(gt=0, le=MAX_TIMEOUT)] = 10
+    #: requests per second per account, region and service, shared by every environment read there (and by
+    #: --aws-max-rate); the default stays below the describe/list limits most services document (EC2's
+    #: non-mutating actions refill 20 a second; RDS, ECS, ELB and CloudWatch allow more)
+    max_rate: Annotated[StrictFloat, Field(gt=0, le=MAX_RATE)] = 20.0
 
 
 class ProjectSection(_Section):

@@ -21,6 +21,9 @@ CALL_LOG_VARIABLE = "ENVMATRIX_AWS_CALL_LOG"
 
 _calls: Counter[tuple[str, str, str]] = Counter()
 _calls_by_scope: Counter[str] = Counter()
+#: (environment, "service:Operation") -> calls made and HTTP attempts sent: a retry is an attempt beyond its call
+_calls_by_operation: Counter[tuple[str, str]] = Counter()
+_attempts: Counter[tuple[str, str]] = Counter()
 _scope = threading.local()  # which environment's snapshot the current thread is fetching
 _lock = threading.Lock()
 
@@ -69,9 +72,24 @@ def _record(service: str, operation: str, params: dict[str, Any]) -> None:
     with _lock:
         _calls[(service, operation, key)] += 1
         _calls_by_scope[getattr(_scope, "env", "")] += 1
+        _calls_by_operation[(getattr(_scope, "env", ""), f"{service}:{operation}")] += 1
     path = os.environ.get(CALL_LOG_VARIABLE)
     if path:
         line = json.dumps({"service": service, "operation": operation, "params": key, "pid": os.getpid()})
+        with _lock:
+            append_line(Path(path), line)
+
+
+def record_attempt(service: str, operation: str) -> None:
+    """One HTTP attempt of ``service:operation`` sent (the first or a retry: the rate budget's ``before-send`` hook
+    says each); an attempt beyond the calls made is a retry, counted and written to the call log."""
+    scope, name = getattr(_scope, "env", ""), f"{service}:{operation}"
+    with _lock:
+        _attempts[(scope, name)] += 1
+        retry = _attempts[(scope, name)] > _calls_by_operation[(scope, name)]
+    path = os.environ.get(CALL_LOG_VARIABLE)
+    if retry and path:
+        line = json.dumps({"service": service, "operation": operation, "retry": True, "pid": os.getpid()})
         with _lock:
             append_line(Path(path), line)
 
@@ -105,7 +123,16 @@ def calls_for(env: str) -> int:
         return _calls_by_scope[env]
 
 
+def retries_for(env: str) -> Counter[str]:
+    """"service:Operation" -> how many retries this process sent for ``env``'s snapshots (throttling, 5xx)."""
+    with _lock:
+        return Counter({name: count - _calls_by_operation[(scope, name)] for (scope, name), count in _attempts.items()
+                        if scope == env and count > _calls_by_operation[(scope, name)]})
+
+
 def reset_calls() -> None:
     with _lock:
         _calls.clear()
         _calls_by_scope.clear()
+        _calls_by_operation.clear()
+        _attempts.clear()

@@ -7,6 +7,7 @@ from typing import Any
 from envmatrix.aws.arn import parse_arn
 from envmatrix.aws.reading import Once, reading
 from envmatrix.aws.section import Section
+from envmatrix.aws.session import Clients
 from envmatrix.aws.target import AwsTarget, Model
 
 
@@ -31,9 +32,15 @@ def fetch(target: AwsTarget) -> Identity:
 
 def caller(target: AwsTarget) -> dict[str, Any]:
     """GetCallerIdentity once per set of clients: the identity section and the account-scoped reads share it."""
-    sts = target.clients.client("sts")
     with reading(target.env, "caller identity (sts:GetCallerIdentity)"):
-        answer: dict[str, Any] = _CALLERS.get(id(sts), sts.get_caller_identity, sts)
+        return caller_identity(target.clients)
+
+
+def caller_identity(clients: Clients) -> dict[str, Any]:
+    """GetCallerIdentity of ``clients``, asked once per STS client (and shared with the rate budget, which names
+    its account with it)."""
+    sts = clients.client("sts")
+    answer: dict[str, Any] = _CALLERS.get(id(sts), sts.get_caller_identity, sts)
     return dict(answer)
 
 

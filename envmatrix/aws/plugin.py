@@ -11,7 +11,7 @@ from envmatrix.aws.session import forget_sessions
 from envmatrix.aws.snapshot import Snapshot, access_text
 from envmatrix.aws.store import SnapshotStore, snapshot_file
 from envmatrix.catalog import info_of
-from envmatrix.config import ProjectConfig
+from envmatrix.config import MAX_RATE, ProjectConfig
 from envmatrix.errors import EnvmatrixError
 from envmatrix.escape import visible
 from envmatrix.plugin import ACCOUNT_KEY, CONFIG_KEY, RUN_KEY, SUITE_KEY
@@ -23,6 +23,34 @@ READS_AWS = ("live", "drift")
 STORE_KEY = pytest.StashKey[SnapshotStore]()
 #: the NO ACCESS lines were said up front in this run (by the controller, once)
 SAID_KEY = pytest.StashKey[bool]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("envmatrix", "envmatrix: environment conformance")
+    group.addoption("--aws-max-rate", dest="envmatrix_aws_max_rate", metavar="PER_SECOND", type=_max_rate,
+                    help="AWS requests per second per account, region and service, shared by every environment "
+                         "read there (default [aws] max_rate, else 20)")
+
+
+def _max_rate(value: str) -> float:
+    """--aws-max-rate: a number of requests per second, 0 < rate <= MAX_RATE (else a usage error naming it)."""
+    try:
+        rate = float(value)
+    except ValueError:
+        rate = float("nan")
+    if not 0 < rate <= MAX_RATE:
+        raise pytest.UsageError(f"--aws-max-rate: {value!r} is not a number of requests per second in (0, "
+                                f"{MAX_RATE:g}]")
+    return rate
+
+
+def with_max_rate(project: ProjectConfig, rate: float | None) -> ProjectConfig:
+    """``project`` with ``[aws] max_rate`` replaced by the command line's ``rate`` (None: as configured)."""
+    if rate is None:
+        return project
+    changed = project.model_copy(update={"aws": project.aws.model_copy(update={"max_rate": rate})})
+    changed._source = project.source
+    return changed
 
 
 def _run_id(config: pytest.Config) -> str:
@@ -39,7 +67,8 @@ def pytest_configure(config: pytest.Config) -> None:
     suite = config.stash.get(SUITE_KEY, None)
     if suite is None:
         return
-    store = SnapshotStore(suite, config.stash.get(CONFIG_KEY, ProjectConfig()), config.stash[RUN_KEY])
+    project = with_max_rate(config.stash.get(CONFIG_KEY, ProjectConfig()), config.getoption("envmatrix_aws_max_rate"))
+    store = SnapshotStore(suite, project, config.stash[RUN_KEY])
     suite.sources.live = store.get
     config.stash[STORE_KEY] = store
 
@@ -59,6 +88,14 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         account = snapshot_account(store.suite.paths.reports, store.suite.selected)
         if account:
             config.stash[ACCOUNT_KEY] = account
+
+
+def retries_text(retries: dict[str, int]) -> str:
+    """", n retries (service:Operation n, ...)" for a snapshot whose reads were retried (throttling), else ""."""
+    if not retries:
+        return ""
+    each = ", ".join(f"{operation} {count}" for operation, count in sorted(retries.items()))
+    return f", {sum(retries.values())} retries ({each})"
 
 
 def no_access_lines(access: dict[str, str]) -> list[str]:
@@ -128,8 +165,9 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: p
         terminalreporter.write_line(line, red=True)
     for env, snapshot in snapshots.items():
         file = snapshot_file(store.suite.paths.reports, env)
-        terminalreporter.write_line(f"envmatrix live: {env} snapshot {file.path} ({snapshot.api_calls} AWS calls, "
-                                    f"{snapshot.seconds:.2f} s, client setup {snapshot.setup_seconds:.2f} s)")
+        terminalreporter.write_line(f"envmatrix live: {env} snapshot {file.path} ({snapshot.api_calls} AWS calls"
+                                    f"{retries_text(snapshot.api_retries)}, {snapshot.seconds:.2f} s, client setup "
+                                    f"{snapshot.setup_seconds:.2f} s)")
         if snapshot.access:
             continue  # said once above, not once per section
         for section, (resource, reason) in sorted(snapshot.unavailable.items()):

@@ -16,6 +16,11 @@ if TYPE_CHECKING:
     from botocore.exceptions import ClientError
 
 T = TypeVar("T")
+#: The codes AWS throttles with (botocore's standard retry mode retries exactly these, as throttling).
+THROTTLED = ("Throttling", "ThrottlingException", "ThrottledException", "RequestThrottledException",
+             "TooManyRequestsException", "ProvisionedThroughputExceededException", "RequestLimitExceeded",
+             "BandwidthLimitExceeded", "LimitExceededException", "RequestThrottled", "SlowDown",
+             "EC2ThrottledException")
 DENIED = ("AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "AuthorizationError",
           "InvalidClientTokenId", "ExpiredToken", "UnrecognizedClientException", "SignatureDoesNotMatch")
 
@@ -43,9 +48,28 @@ def reason_of(exc: Exception) -> str:
         error = exc.response.get("Error", {})
         code = error.get("Code", "Unknown")
         status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        if code in THROTTLED:
+            return throttled_reason(exc)
         kind = "access denied" if code in DENIED else f"AWS error (HTTP {status})"
         return f"{kind}: {code}: {error.get('Message', '')}".rstrip(": ")
     return f"{type(exc).__name__}: {exc}"
+
+
+def throttled_reason(exc: ClientError) -> str:
+    """A read AWS kept throttling past every retry: which operation, the code, how many attempts, and the knobs."""
+    error = exc.response.get("Error", {})
+    attempts = int(exc.response.get("ResponseMetadata", {}).get("RetryAttempts", 0)) + 1
+    operation = _qualified(str(exc.operation_name))
+    return (f"throttled: {operation} answered {error.get('Code')} ({error.get('Message', '') or 'rate exceeded'}) "
+            f"to all {attempts} attempts ([aws] max_attempts; the request rate is [aws] max_rate)")
+
+
+def _qualified(operation: str) -> str:
+    """``service:Operation`` where one declared service has an operation of that name, else the operation."""
+    from envmatrix.aws.sections import operations  # here: every section imports this module
+
+    services = sorted({service for service, name in operations() if name == operation})
+    return f"{services[0]}:{operation}" if len(services) == 1 else operation
 
 
 @contextmanager

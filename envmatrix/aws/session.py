@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
+from envmatrix.aws import throttle
 from envmatrix.aws.guard import CALLER_SIDE as GUARD_CALLER_SIDE
 from envmatrix.aws.guard import guard_session
 from envmatrix.config import AwsConfig, EnvConfig
@@ -119,12 +120,17 @@ def make_session(env: str, target: EnvConfig, aws: AwsConfig, region: str) -> bo
 
 @dataclass
 class Clients:
-    """Guarded clients of one session, made once each (client creation is not thread-safe; clients are)."""
+    """Guarded clients of one session, made once each (client creation is not thread-safe; clients are); each
+    takes its requests from the rate budget of its account, region and service (envmatrix.aws.throttle)."""
 
     env: str
     session: boto3.Session
     config: Config
+    #: requests per second per account, region and service ([aws] max_rate)
+    max_rate: float = 20.0
     _made: dict[str, Any] = field(default_factory=dict)
+    _account: list[str] = field(default_factory=list)
+    _account_lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
     def region(self) -> str:
@@ -145,7 +151,21 @@ class Clients:
                 self._made[key] = self.session.client(service, config=config)  # type: ignore[call-overload]
                 if service == "s3control" and os.environ.get("AWS_ENDPOINT_URL"):
                     use_emulator_endpoint(self._made[key], os.environ["AWS_ENDPOINT_URL"])
+                throttle.install(self._made[key], self.account_key, self.max_rate)
             return self._made[key]
+
+    def account_key(self) -> str:
+        """The account whose rate budget these clients take from: its id, asked once; where it cannot be read,
+        a budget of these clients' own (their reads then fail or pass on their own answers, never on this)."""
+        with self._account_lock:
+            if not self._account:
+                from envmatrix.aws.identity import caller_identity  # it reads through these clients
+
+                try:
+                    self._account.append(str(caller_identity(self)["Account"]))
+                except Exception:  # noqa: BLE001 - the budget's key only: the identity section reports the reason
+                    self._account.append(f"clients-{id(self)}")
+            return self._account[0]
 
     def prepare(self, services: tuple[str, ...]) -> None:
         for service in services:
@@ -202,11 +222,12 @@ def clients_for(env: str, target: EnvConfig, aws: AwsConfig, region: str) -> Cli
     with _cache_lock:
         if key not in _cache:
             session = make_session(env, target, aws, region)
-            _cache[key] = Clients(env, session, client_config(aws, region))
+            _cache[key] = Clients(env, session, client_config(aws, region), max_rate=aws.max_rate)
         return _cache[key]
 
 
 def forget_sessions() -> None:
-    """Drop cached sessions (tests change AWS_ENDPOINT_URL between runs)."""
+    """Drop cached sessions (tests change AWS_ENDPOINT_URL between runs) and the rate budgets with them."""
     with _cache_lock:
         _cache.clear()
+    throttle.forget_budgets()

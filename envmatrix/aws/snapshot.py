@@ -21,7 +21,7 @@ from envmatrix.aws.dbsnapshots import DbSnapshotsInventory
 from envmatrix.aws.ecr import EcrInventory
 from envmatrix.aws.ecs import EcsInventory
 from envmatrix.aws.elasticache import CacheInventory
-from envmatrix.aws.guard import calls_for, scoped
+from envmatrix.aws.guard import calls_for, retries_for, scoped
 from envmatrix.aws.healthchecks import HealthChecksInventory
 from envmatrix.aws.identity import Identity
 from envmatrix.aws.logs import LogsInventory
@@ -45,7 +45,7 @@ SECTION_OF: dict[type[BaseModel], str] = {section.model: section.name for sectio
 
 #: Fields of every snapshot that are not a section's inventory.
 NOT_SECTIONS = ("run_id", "environment", "taken_at", "seconds", "setup_seconds", "api_calls", "section_seconds",
-                "names", "unavailable", "region", "access", "access_brief")
+                "names", "unavailable", "region", "access", "access_brief", "api_retries")
 #: What every check of an environment that could not be read at all says after its reason: the one line per
 #: account the terminal summary (and the report's header) carries.
 ACCESS_POINTER = "see 'envmatrix live: NO ACCESS'"
@@ -60,6 +60,8 @@ class Snapshot(Model):
     seconds: float  # wall time of the fetch (all sections in parallel)
     setup_seconds: float = 0.0  # making the guarded clients (loading botocore's service models)
     api_calls: int
+    #: "service:Operation" -> retries sent for it (throttling, 5xx), only those retried; none on a quiet account
+    api_retries: dict[str, int] = {}
     section_seconds: dict[str, float] = {}
     names: dict[str, str]
     rds: RdsInventory | None = None
@@ -143,7 +145,7 @@ def take_snapshot(target: AwsTarget, run_id: str, *, workers: int | None = None)
     later = [section for section in SECTIONS if section.after is not None]
     setup_started = time.perf_counter()
     target.clients.prepare(warm_services(SECTIONS))
-    started, before = time.perf_counter(), calls_for(target.env)
+    started, before, retried = time.perf_counter(), calls_for(target.env), retries_for(target.env)
     with ThreadPoolExecutor(max_workers=workers or len(first), thread_name_prefix=f"snapshot-{target.env}") as pool:
         timings: dict[str, float] = {}
         results = {s.name: r for s, r in zip(first, pool.map(lambda s: _fetch_one(target, s, timings), first),
@@ -156,7 +158,8 @@ def take_snapshot(target: AwsTarget, run_id: str, *, workers: int | None = None)
     return Snapshot(
         run_id=run_id, environment=target.env, taken_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         seconds=round(time.perf_counter() - started, 3), setup_seconds=round(started - setup_started, 3),
-        api_calls=calls_for(target.env) - before, section_seconds=timings,
+        api_calls=calls_for(target.env) - before, api_retries=dict(sorted((retries_for(target.env) - retried).items())),
+        section_seconds=timings,
         names=as_dict(target.names), unavailable=unavailable, region=target.clients.region, **sections,
     )
 

@@ -14,7 +14,7 @@ from envmatrix.verdict import show
 #: Keys that differ on every run by nature (when/how the snapshot was taken), not environment changes.
 VOLATILE_KEYS = frozenset({"taken_at", "fetched_at", "generated_at", "captured_at", "timestamp", "run_id",
                            "duration", "duration_s", "duration_seconds", "elapsed", "elapsed_s", "api_calls",
-                           "seconds", "setup_seconds"})
+                           "api_retries", "seconds", "setup_seconds"})
 #: Durations, and the moments AWS records (a secret's creation and last rotation, the latest restorable time):
 #: when, not what.
 _VOLATILE_SUFFIX = re.compile(r"(^|_)(seconds|duration|elapsed|timings?|created|rotated|restorable_time)$")

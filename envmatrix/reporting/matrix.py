@@ -22,6 +22,9 @@ _FAILING = ("fail", "error", "skipped")
 #: The run's tfvars variables the suite has no model for (meta key, and its header fact's label).
 NOT_CHECKED = "tfvars_not_checked"
 NOT_CHECKED_LABEL = "tfvars not checked by this suite"
+#: the AWS reads that were retried (throttled), per environment; only when some were
+AWS_RETRIES = "aws_retries"
+AWS_RETRIES_LABEL = "AWS retries"
 _SECURITY_CONTROLS: dict[str, str] = {"waf": "WAF", "backup_bucket": "backup bucket",
                                       "log_archive_bucket": "log archive", "hsts": "HSTS", "basic_auth": "basic auth"}
 
@@ -175,8 +178,9 @@ def header_facts(model: Matrix) -> list[tuple[str, str]]:
     when = str(meta.get("generated_at", "")).replace("T", " ").replace("+00:00", " UTC")
     source = [("source document", str(meta["source_document"]))] if meta.get("source_document") else []
     unchecked = [(NOT_CHECKED_LABEL, str(meta[NOT_CHECKED]))] if meta.get(NOT_CHECKED) else []
+    retried = [(AWS_RETRIES_LABEL, str(meta[AWS_RETRIES]))] if meta.get(AWS_RETRIES) else []
     # envmatrix merge: the report is several runs' (one per group of environments)
     merged = [("merged from", f"{len(meta['merged_from'])} runs")] if meta.get("merged_from") else []
-    return [("target", str(meta.get("target", ""))), ("spec", str(meta.get("spec_digest", ""))),
+    return [("target", str(meta.get("target", ""))), *retried, ("spec", str(meta.get("spec_digest", ""))),
             ("document", str(meta.get("document", ""))), *source, ("layers", ran), *unchecked, *merged,
             ("when", when)]

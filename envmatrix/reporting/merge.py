@@ -19,7 +19,7 @@ from envmatrix.files import copy_file_atomic
 from envmatrix.reporting import allure_support
 from envmatrix.reporting.figures import Figuring
 from envmatrix.reporting.gate import BLOCKING, GateVerdict, decide
-from envmatrix.reporting.matrix import NOT_CHECKED, build_matrix
+from envmatrix.reporting.matrix import AWS_RETRIES, NOT_CHECKED, build_matrix
 from envmatrix.reporting.model import SCHEMA, Matrix
 from envmatrix.reporting.output import clear_previous, write_reports
 from envmatrix.reporting.results import CheckResult
@@ -184,7 +184,8 @@ def _meta(runs: Sequence[RunReports], environments: list[str], spec_path: Path) 
             "sandbox": all(bool(run.meta.get("sandbox")) for run in runs), "pytest_exit_status": worst,
             "plan": plan, "source_document": _joined(runs, "source_document"),
             "merged_from": [str(run.directory) for run in runs],
-            **({NOT_CHECKED: unchecked} if (unchecked := _joined(runs, NOT_CHECKED)) else {})}
+            **({NOT_CHECKED: unchecked} if (unchecked := _joined(runs, NOT_CHECKED)) else {}),
+            **({AWS_RETRIES: retried} if (retried := _joined(runs, AWS_RETRIES)) else {})}
 
 
 def _changes(runs: Sequence[RunReports]) -> dict[str, Any] | None:

@@ -23,7 +23,7 @@ from envmatrix.reporting.changes import compare, load_snapshots
 from envmatrix.reporting.figures import figuring
 from envmatrix.reporting.gate import GateVerdict, decide, fail_on_summary, lenient_exit
 from envmatrix.reporting.keys import CATALOGUE_KEY, CATALOGUE_OUTPUT, CHECKS_OUTPUT, COLLECTED_KEY, FAIL_ON_KEY
-from envmatrix.reporting.matrix import NOT_CHECKED, build_matrix
+from envmatrix.reporting.matrix import AWS_RETRIES, NOT_CHECKED, build_matrix
 from envmatrix.reporting.model import Failure
 from envmatrix.reporting.output import clear_previous, write_reports
 from envmatrix.reporting.results import CheckResult, ResultCollector, inherit_locations
@@ -129,7 +129,18 @@ class ReportBuilder:
                 "environments": list(self.suite.selected), "target": self._target(),
                 "sandbox": self.suite.sandbox, "pytest_exit_status": int(exitstatus),
                 "plan": {env: list(layers) for env, layers in self.plan.items()},
-                "source_document": self._source_document(), **self._not_checked()}
+                "source_document": self._source_document(), **self._not_checked(), **self._retries()}
+
+    def _retries(self) -> dict[str, str]:
+        """Reads AWS throttled (or failed with 5xx) and that were retried, per environment; no entry when none was:
+        the run waited for them, and its verdicts are the answers that came after."""
+        parts = []
+        for env, snapshot in self._snapshots().items():
+            retries: dict[str, int] = snapshot.get("api_retries") or {}
+            if retries:
+                each = ", ".join(f"{operation} {count}" for operation, count in sorted(retries.items()))
+                parts.append(f"{env}: {sum(retries.values())} of {snapshot.get('api_calls', 0)} calls ({each})")
+        return {AWS_RETRIES: "; ".join(parts)} if parts else {}
 
     def _not_checked(self) -> dict[str, str]:
         """Variables the tfvars set that the suite has no model for, said once (environments with the same

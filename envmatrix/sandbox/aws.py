@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import select
 import socket
@@ -20,6 +21,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from envmatrix.context import Suite
 from envmatrix.errors import EnvmatrixError
 from envmatrix.sandbox.moto_process import LOOPBACK, READY, SETTLED
+from envmatrix.sandbox.moto_throttle import KNOB as THROTTLE_KNOB
 from envmatrix.sandbox.provision import provision_env
 from envmatrix.sandbox.provision_ops import bill, queue_bill
 from envmatrix.sandbox.provision_target import SANDBOX_CREDENTIALS, ProvisionTarget, SandboxClients
@@ -67,6 +69,25 @@ class RunningAws:
         request = urllib.request.Request(f"{self.endpoint}/moto-api/reset", method="POST")
         with urllib.request.urlopen(request, timeout=10):  # noqa: S310 - loopback sandbox only
             pass
+
+    def throttle(self, operations: Iterable[str], *, first: int = 0, fraction: float = 0.0,
+                 seed: int = 0) -> dict[str, Any]:
+        """Answer AWS's throttling error to each of ``operations`` ("rds:DescribeDBInstances", or "*": every
+        call) for its first ``first`` requests, then to ``fraction`` of the rest (a fault knob of the moto server:
+        envmatrix.sandbox.moto_throttle); with no operations, stop. What it saw and throttled so far."""
+        settings = {"operations": list(operations), "first": first, "fraction": fraction, "seed": seed}
+        return self._knob("POST", json.dumps(settings).encode())
+
+    def throttled(self) -> dict[str, Any]:
+        """{"seen": {operation: requests}, "throttled": {operation: requests}} since the knob was last set."""
+        return self._knob("GET")
+
+    def _knob(self, method: str, body: bytes | None = None) -> dict[str, Any]:
+        request = urllib.request.Request(f"{self.endpoint}{THROTTLE_KNOB}", data=body, method=method,
+                                         headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310 - loopback sandbox only
+            found: dict[str, Any] = json.loads(answer.read())
+        return found
 
     def provision(self, suite: Suite, environments: Iterable[str] | None = None) -> float:
         """Provision ``environments`` (default: the world's); returns the wall time in seconds."""

@@ -49,11 +49,15 @@ def serve(fd: int, region: str, *, settled: bool = False) -> None:
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
     from werkzeug.serving import make_server
 
+    from envmatrix.sandbox.moto_throttle import Knob, throttled
+
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     install_fixes(settled=settled)
     app = DomainDispatcherApplication(create_backend_app)
     _warm(app, region)
-    server = make_server(LOOPBACK, 0, app, threaded=True, request_handler=MotoRequestHandler, fd=fd)
+    # the throttling fault knob in front of moto (envmatrix.sandbox.moto_throttle): off until a test sets it
+    server = make_server(LOOPBACK, 0, throttled(app, Knob()), threaded=True, request_handler=MotoRequestHandler,
+                         fd=fd)
     thread = threading.Thread(target=server.serve_forever, name="moto-server", daemon=True)
     thread.start()
     print(READY, flush=True)

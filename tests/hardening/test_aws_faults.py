@@ -167,8 +167,9 @@ def test_throttling_beyond_the_attempts_is_a_clear_failure(offline: None, monkey
     with pytest.raises(InventoryUnavailable) as caught, reading("production", "rds production-taskmanager-db"):
         client.describe_db_instances()
     assert 2 <= len(calls) <= 3  # bounded retries, then the error
-    assert str(caught.value) == ("production: cannot read rds production-taskmanager-db: "
-                                 "AWS error (HTTP 400): Throttling: Rate exceeded")
+    assert str(caught.value) == ("production: cannot read rds production-taskmanager-db: throttled: "
+                                 f"rds:DescribeDBInstances answered Throttling (Rate exceeded) to all {len(calls)} "
+                                 "attempts ([aws] max_attempts; the request rate is [aws] max_rate)")
 
 
 _DB_OK = (b'<DescribeDBInstancesResponse xmlns="http://rds.amazonaws.com/doc/2014-10-31/"><DescribeDBInstancesResult>'

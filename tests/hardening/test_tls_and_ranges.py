@@ -94,6 +94,14 @@ CASES = [  # (name, breaks, environment variables, arguments, fragments of the o
      ("config", "aws.max_attempts", "greater than or equal to 1")),
     ("aws-max-attempts-too-many", _config("[aws]\nmax_attempts = 11\n"), {}, (),
      ("config", "aws.max_attempts", "less than or equal to 10")),
+    ("aws-max-rate-zero", _config("[aws]\nmax_rate = 0\n"), {}, (),
+     ("config", "aws.max_rate", "greater than 0")),
+    ("aws-max-rate-text", _config('[aws]\nmax_rate = "20"\n'), {}, (),
+     ("config", "aws.max_rate", "valid number")),
+    ("aws-max-rate-option", _nothing, {}, ("--aws-max-rate=fast",),
+     ("--aws-max-rate", "'fast' is not a number of requests per second")),
+    ("aws-max-rate-option-too-high", _nothing, {}, ("--aws-max-rate=5000",),
+     ("--aws-max-rate", "'5000'", "(0, 1000]")),
 ]
 
 
@@ -111,7 +119,7 @@ def test_one_usage_error(project: Project, monkeypatch: pytest.MonkeyPatch, brea
 
 def test_loopback_and_in_range_settings_are_accepted(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
     """Control: plain http to loopback everywhere (the sandbox's case) and the range limits themselves run green."""
-    _config('[aws]\nread_timeout = 300\nconnect_timeout = 1\nmax_attempts = 10\n'
+    _config('[aws]\nread_timeout = 300\nconnect_timeout = 1\nmax_attempts = 10\nmax_rate = 0.5\n'
             '[github]\napi_url = "http://127.0.0.1:9"\n'
             '[environments.staging]\nbase_url = "http://localhost:8080"\n')(project)
     monkeypatch.setenv("ENVMATRIX_BASE_URL_DEV", "http://127.0.0.2:8443")
