@@ -9,9 +9,9 @@ import pytest
 from envmatrix import Environment, check
 from envmatrix.aws.alb import AlbInventory
 from envmatrix.aws.buckets import BucketsInventory, expiration_days
-from envmatrix.aws.checking import container, judged_db, present, task_definition
+from envmatrix.aws.checking import container, judged_db, present, task_size
 from envmatrix.aws.dbclusters import HELD
-from envmatrix.aws.ecs import EcsInventory
+from envmatrix.aws.ecs import EcsInventory, SizeName
 from envmatrix.aws.elasticache import CacheInventory, ReplicationGroup
 from envmatrix.aws.logs import LogsInventory
 from envmatrix.aws.network import NetworkInventory
@@ -63,9 +63,9 @@ def _cache(env: Environment, read: Callable[[ReplicationGroup], object]) -> tupl
     return resource, read(present(env, env.live.section(CacheInventory).group, resource))
 
 
-def _task(env: Environment, role: str, attribute: str) -> tuple[str, object]:
-    resource, definition = task_definition(env, role)
-    return resource, getattr(definition, attribute)
+def _task(env: Environment, role: str, which: SizeName) -> tuple[str, object]:
+    resource, _setting, value = task_size(env, role, which)
+    return resource, value
 
 
 def _service(env: Environment, role: str) -> tuple[str, int]:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from envmatrix import Environment, check
-from envmatrix.aws.checking import present, primary_db, service, task_definition
+from envmatrix.aws.checking import present, primary_db, service, task_size
+from envmatrix.aws.ecs import SIZES
 from envmatrix.aws.elasticache import CacheInventory, ReplicationGroup
 from envmatrix.aws.network import NetworkInventory
 from envmatrix.aws.rds import DbInstance, RdsInventory, storage_within
@@ -126,11 +127,11 @@ def _task_size_check(check_id: str, role: str) -> Callable[[Environment], None]:
     @check(check_id, layer="live", area="sla", row="auto_scaling")
     def test(env: Environment) -> None:
         expected: Service = getattr(env.spec.services, role)
-        resource, definition = task_definition(env, role)
-        env.expect(resource, "cpu", str(expected.cpu), definition.cpu)
-        env.expect(resource, "memory", str(expected.memory), definition.memory)
+        for which in SIZES:
+            resource, setting, value = task_size(env, role, which)
+            env.expect(resource, setting, str(getattr(expected, which)), value)
 
-    test.__doc__ = f"{role} task definition cpu units and memory (MiB)."
+    test.__doc__ = f"{role} task definition cpu units and memory (MiB; summed over its containers on ECS on EC2)."
     return test
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Protocol, TypeVar
 
 from envmatrix.aws.dbclusters import DbClustersInventory, held_by
-from envmatrix.aws.ecs import Container, EcsInventory, Service, TaskDefinition
+from envmatrix.aws.ecs import Container, EcsInventory, Service, SizeName, TaskDefinition
 from envmatrix.aws.rds import DbInstance, RdsInventory
 from envmatrix.aws.snapshot import Snapshot
 from envmatrix.context import Environment
@@ -59,6 +59,18 @@ def task_definition(env: Environment, role: str) -> tuple[str, TaskDefinition]:
     snapshot = env.live
     resource = f"ecs-task-definition:{snapshot.names[role + '_family']}"
     return resource, present(env, snapshot.section(EcsInventory).task_definitions.get(role), resource)
+
+
+def task_size(env: Environment, role: str, which: SizeName) -> tuple[str, str, str]:
+    """The resource, setting and value of the running task's cpu or memory: task-level, or summed over its
+    containers (ECS on EC2); fails closed naming what is missing where neither is set."""
+    resource, definition = task_definition(env, role)
+    size = definition.size(which)
+    if size.value is None:
+        env.require(resource, size.setting, f"{which} at task level or on its containers", size.absent,
+                    holds=False)
+    assert size.value is not None  # env.require raised otherwise
+    return resource, size.setting, size.value
 
 
 #: Name or image fragments of the sidecars real task definitions carry beside the application.
