@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from envmatrix import Environment, check
-from envmatrix.aws.alarms import Alarm, AlarmsInventory
+from envmatrix.aws.alarms import AlarmsInventory
 from envmatrix.aws.alb import AlbInventory, LoadBalancer
 from envmatrix.aws.checking import present, primary_db, service
 from envmatrix.aws.elasticache import CacheInventory
@@ -135,10 +135,12 @@ def test_sla_observed_availability(env: Environment) -> None:
                ok=lambda _w, _g: seen.ratio is not None and seen.ratio * 100 >= sla)
 
 
-def _watching(alarms: list[Alarm], found: ExternalCheck) -> list[str]:
+def _watching(inventory: AlarmsInventory, found: ExternalCheck) -> list[str]:
+    """Alarms on the health check with an action: their own, or a composite alarm's that alerts for them."""
     namespace, dimension = WATCHED_BY[found.kind]
-    return [alarm.name for alarm in alarms
-            if alarm.namespace == namespace and alarm.dimensions.get(dimension) == found.id and alarm.actions]
+    return [alarm.name for alarm in inventory.alarms
+            if alarm.namespace == namespace and alarm.dimensions.get(dimension) == found.id
+            and (alarm.actions or inventory.alerting(alarm))]
 
 
 @check("SLA-EXTERNAL-HEALTH-CHECK", layer="live", area="sla", row="uptime_sla", applies=_external, evidence=True)
@@ -155,6 +157,6 @@ def test_sla_external_health_check(env: Environment) -> None:
         env.expect(label, "Disabled", False, found.disabled)
     else:
         env.expect(label, "Status.State", "RUNNING", found.state)
-    alarms = snapshot.section(AlarmsInventory).alarms
-    env.expect(label, "alarm", "a CloudWatch alarm with an action on it", _watching(alarms, found) or "none",
+    inventory = snapshot.section(AlarmsInventory)
+    env.expect(label, "alarm", "a CloudWatch alarm with an action on it", _watching(inventory, found) or "none",
                ok=lambda _w, got: got != "none")

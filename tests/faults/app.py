@@ -268,6 +268,16 @@ def _alarm_action(target: FaultTarget) -> None:
     target.put_alarm(target.alarm("db-cpu-high"), AlarmActions=[])
 
 
+conforming("production-alarms-page-through-composite", "production",
+           "production metric alarms without actions, all watched by one composite alarm notifying the SNS topic")(
+    lambda target: target.page_through_composite("page-oncall"))
+fault("production-composite-without-actions", "production",
+      "production metric alarms without actions, watched by a composite alarm that notifies nobody",
+      live("MON-ALARMS", "MON-ALARM-SIGNALS", "MON-ALERT-SUBSCRIPTIONS", "SLA-EXTERNAL-HEALTH-CHECK"),
+      "alarm:production-taskmanager-db-cpu-high.AlarmActions: expected an SNS topic, got none")(
+    lambda target: target.page_through_composite("page-oncall", actions=[]))
+
+
 @fault("production-alarm-untagged", "production", "Environment tag removed from a production alarm",
        live("MON-ALARMS", "RESOURCE-TAGS"), "alarm:production-taskmanager-api-cpu-high.tags.Environment")
 def _alarm_untagged(target: FaultTarget) -> None:
