@@ -132,8 +132,8 @@ def names_resource(metric: WatchedMetric, resource: str, names: dict[str, str]) 
     if resource == "alb":  # AWS's value is the ARN's tail, app/<name>/<id>
         value = dims.get("LoadBalancer", "")
         return names["alb"] in (value, *value.split("/")[1:2])
-    if resource == "cache":  # a group-level metric, or one of its member clusters (<group>-001, ...)
-        return dims.get("ReplicationGroupId") == names["cache"] or \
+    if resource == "cache":  # a group-level metric, one of its member clusters (<group>-001, ...), or serverless
+        return dims.get("ReplicationGroupId") == names["cache"] or dims.get("clusterId") == names["cache"] or \
             dims.get("CacheClusterId", "").startswith(f"{names['cache']}-")
     return dims.get("DBInstanceIdentifier") == names["db"]
 
