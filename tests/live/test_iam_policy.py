@@ -23,7 +23,8 @@ NOT_NAMED_LIKE_READS = {"s3:ListBucket", "budgets:ViewBudget"}  # both reads (IA
 #: DB clusters only where an instance is a cluster member (Aurora) (each proven in tests/shapes/).
 CONDITIONAL = {"ecs:DescribeTaskSets", "s3:GetAccountPublicAccessBlock", "synthetics:DescribeCanaries",
                "codedeploy:GetDeploymentConfig", "codedeploy:ListDeploymentGroups",
-               "ecr:GetRegistryScanningConfiguration", "rds:DescribeDBClusters", "ec2:DescribeClientVpnEndpoints"}
+               "ecr:GetRegistryScanningConfiguration", "rds:DescribeDBClusters", "ec2:DescribeClientVpnEndpoints",
+               "elasticache:DescribeServerlessCaches"}  # only where no replication group has the cache's name
 
 
 def test_shipped_file_is_the_generated_policy() -> None:
