@@ -9,7 +9,7 @@ import pytest
 from envmatrix import Environment, check
 from envmatrix.aws.alb import AlbInventory
 from envmatrix.aws.buckets import BucketsInventory, expiration_days
-from envmatrix.aws.checking import cache, container, judged_db, present, task_size
+from envmatrix.aws.checking import cache, container, judged_db, present, task_definition, task_size
 from envmatrix.aws.dbclusters import HELD
 from envmatrix.aws.ecs import EcsInventory, SizeName
 from envmatrix.aws.elasticache import ReplicationGroup, ServerlessCache
@@ -65,8 +65,8 @@ def _cache(env: Environment, read: Callable[[ReplicationGroup], object], serverl
 
 
 def _task(env: Environment, role: str, which: SizeName) -> tuple[str, object]:
-    resource, _setting, value = task_size(env, role, which)
-    return resource, value
+    resource, definition = task_definition(env, role)
+    return resource, task_size(env, resource, definition, which)[1]
 
 
 def _service(env: Environment, role: str) -> tuple[str, int]:

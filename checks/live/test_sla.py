@@ -12,6 +12,7 @@ from envmatrix.aws.checking import (
     primary_db,
     serverless_node_row,
     service,
+    task_definition,
     task_size,
 )
 from envmatrix.aws.ecs import SIZES
@@ -150,8 +151,9 @@ def _task_size_check(check_id: str, role: str) -> Callable[[Environment], None]:
     @check(check_id, layer="live", area="sla", row="auto_scaling")
     def test(env: Environment) -> None:
         expected: Service = getattr(env.spec.services, role)
+        resource, definition = task_definition(env, role)
         for which in SIZES:
-            resource, setting, value = task_size(env, role, which)
+            setting, value = task_size(env, resource, definition, which)
             env.expect(resource, setting, str(getattr(expected, which)), value)
 
     test.__doc__ = f"{role} task definition cpu units and memory (MiB; summed over its containers on ECS on EC2)."

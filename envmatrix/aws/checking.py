@@ -85,16 +85,15 @@ def serverless_node_row(env: Environment, resource: str, setting: str, expected:
     env.expect(resource, setting, expected, shown, ok=lambda _w, _g: allowed)
 
 
-def task_size(env: Environment, role: str, which: SizeName) -> tuple[str, str, str]:
-    """The resource, setting and value of the running task's cpu or memory: task-level, or summed over its
-    containers (ECS on EC2); fails closed naming what is missing where neither is set."""
-    resource, definition = task_definition(env, role)
+def task_size(env: Environment, resource: str, definition: TaskDefinition, which: SizeName) -> tuple[str, str]:
+    """The setting and value of the task's cpu or memory: task-level, or summed over its containers (ECS on EC2);
+    fails closed naming what is missing where neither is set."""
     size = definition.size(which)
     if size.value is None:
         env.require(resource, size.setting, f"{which} at task level or on its containers", size.absent,
                     holds=False)
     assert size.value is not None  # env.require raised otherwise
-    return resource, size.setting, size.value
+    return size.setting, size.value
 
 
 #: Name or image fragments of the sidecars real task definitions carry beside the application.
