@@ -274,7 +274,7 @@ conforming("production-alarms-page-through-composite", "production",
 fault("production-composite-without-actions", "production",
       "production metric alarms without actions, watched by a composite alarm that notifies nobody",
       live("MON-ALARMS", "MON-ALARM-SIGNALS", "MON-ALERT-SUBSCRIPTIONS", "SLA-EXTERNAL-HEALTH-CHECK"),
-      "alarm:production-taskmanager-db-cpu-high.AlarmActions: expected an SNS topic, got none")(
+      "alarms:production-taskmanager-*.signal.alb-5xx: expected an enabled alarm notifying SNS")(
     lambda target: target.page_through_composite("page-oncall", actions=[]))
 
 
