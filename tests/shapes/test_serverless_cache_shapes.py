@@ -161,3 +161,16 @@ def judge_encryption(snapshot: Any) -> Verdict:
     full = snapshot.model_copy(update={"rds": rds.fetch(target("production", clients))})
     clients.verify()
     return judge(SECURITY, "DATA-ENCRYPTION", "production", full)
+
+
+def test_an_alarm_on_the_serverless_cache_names_it() -> None:
+    """ElastiCache Serverless metrics carry the cache by the dimension ``clusterId`` (AWS/ElastiCache)."""
+    from envmatrix.aws.alarms import WatchedMetric, names_resource
+    from envmatrix.names import as_dict, names_for
+
+    names = as_dict(names_for("production"))
+    watched = WatchedMetric(namespace="AWS/ElastiCache", name="ElastiCacheProcessingUnits",
+                            dimensions={"clusterId": "production-taskmanager-cache"})
+    assert names_resource(watched, "cache", names)
+    other = watched.model_copy(update={"dimensions": {"clusterId": "staging-taskmanager-cache"}})
+    assert not names_resource(other, "cache", names)
