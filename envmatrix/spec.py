@@ -193,6 +193,9 @@ class Cache(_Model):
     node_type: StrictStr
     num_nodes: StrictInt = Field(ge=1)
     automatic_failover: StrictBool
+    #: whether an ElastiCache Serverless cache may stand in for the documented nodes (it has no node type or
+    #: count: those rows then read "not applicable: serverless"); false: a serverless cache is a finding
+    allow_serverless: StrictBool = False
 
 
 class Service(_Model):

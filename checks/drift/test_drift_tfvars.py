@@ -10,10 +10,10 @@ from envmatrix import Environment, check
 from envmatrix.appsettings import AppSettings
 from envmatrix.aws.alb import AlbInventory
 from envmatrix.aws.buckets import BucketsInventory, expiration_days
-from envmatrix.aws.checking import container, judged_db, present, task_definition
+from envmatrix.aws.checking import cache, container, judged_db, present, task_definition, task_size
 from envmatrix.aws.dbclusters import HELD
-from envmatrix.aws.ecs import EcsInventory
-from envmatrix.aws.elasticache import CacheInventory, ReplicationGroup
+from envmatrix.aws.ecs import EcsInventory, SizeName
+from envmatrix.aws.elasticache import ReplicationGroup, ServerlessCache
 from envmatrix.aws.logs import LogsInventory
 from envmatrix.aws.network import NetworkInventory
 from envmatrix.aws.rds import RdsInventory, storage_within
@@ -59,14 +59,15 @@ def _replica(env: Environment, attribute: str) -> tuple[str, object]:
     return f"{resource} read replica", replicas[0].instance_class if replicas else None
 
 
-def _cache(env: Environment, read: Callable[[ReplicationGroup], object]) -> tuple[str, object]:
-    resource = f"elasticache:{env.live.names['cache']}"
-    return resource, read(present(env, env.live.section(CacheInventory).group, resource))
+def _cache(env: Environment, read: Callable[[ReplicationGroup], object], serverless: object) -> tuple[str, object]:
+    """The replication group's setting; ``serverless`` on a serverless cache (no nodes; always fails over)."""
+    resource, found = cache(env)
+    return resource, serverless if isinstance(found, ServerlessCache) else read(found)
 
 
-def _task(env: Environment, role: str, attribute: str) -> tuple[str, object]:
+def _task(env: Environment, role: str, which: SizeName) -> tuple[str, object]:
     resource, definition = task_definition(env, role)
-    return resource, getattr(definition, attribute)
+    return resource, task_size(env, resource, definition, which)[1]
 
 
 def _service(env: Environment, role: str) -> tuple[str, int]:
@@ -197,9 +198,9 @@ GROUPS: dict[str, tuple[Area, str, dict[str, Getter]]] = {
         "db_multi_az": lambda env: _db(env, "multi_az"),
         "db_create_replica": lambda env: _replica(env, "exists"),
         "db_replica_instance_class": lambda env: _replica(env, "instance_class"),
-        "cache_node_type": lambda env: _cache(env, lambda g: g.node_type),
-        "cache_num_nodes": lambda env: _cache(env, lambda g: len(g.members)),
-        "cache_automatic_failover": lambda env: _cache(env, lambda g: g.automatic_failover == "enabled"),
+        "cache_node_type": lambda env: _cache(env, lambda g: g.node_type, "none: serverless"),
+        "cache_num_nodes": lambda env: _cache(env, lambda g: len(g.members), "none: serverless"),
+        "cache_automatic_failover": lambda env: _cache(env, lambda g: g.automatic_failover == "enabled", True),
     }),
     "DRIFT-BACKUPS": ("backups", "backups", {
         "db_backup_retention_days": lambda env: _db(env, "backup_retention_days"),

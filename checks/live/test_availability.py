@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from envmatrix import Environment, check
-from envmatrix.aws.alarms import Alarm, AlarmsInventory
+from envmatrix.aws.alarms import AlarmsInventory
 from envmatrix.aws.alb import AlbInventory, LoadBalancer
-from envmatrix.aws.checking import present, primary_db, service
-from envmatrix.aws.elasticache import CacheInventory
+from envmatrix.aws.checking import cache, present, primary_db, service
+from envmatrix.aws.elasticache import ServerlessCache
 from envmatrix.aws.healthchecks import ExternalCheck, HealthChecksInventory
 from envmatrix.aws.metrics import Availability, MetricsInventory
 from envmatrix.aws.network import NetworkInventory
@@ -83,10 +83,10 @@ def test_sla_db_multi_az(env: Environment) -> None:
        evidence=True)
 def test_sla_cache_failover(env: Environment) -> None:
     """The cache fails over automatically where the grade needs it."""
-    resource = f"elasticache:{env.live.names['cache']}"
-    group = present(env, env.live.section(CacheInventory).group, resource)
-    if _grade(env).cache_failover:
-        env.expect(resource, "AutomaticFailover", "enabled", group.automatic_failover)
+    resource, found = cache(env)
+    if _grade(env).cache_failover:  # a serverless cache always fails over across Availability Zones
+        env.expect(resource, "AutomaticFailover", "enabled",
+                   "enabled" if isinstance(found, ServerlessCache) else found.automatic_failover)
 
 
 @check("SLA-TARGET-HEALTH-CHECK", layer="live", area="sla", row="uptime_sla", applies=_graded, evidence=True)
@@ -135,10 +135,12 @@ def test_sla_observed_availability(env: Environment) -> None:
                ok=lambda _w, _g: seen.ratio is not None and seen.ratio * 100 >= sla)
 
 
-def _watching(alarms: list[Alarm], found: ExternalCheck) -> list[str]:
+def _watching(inventory: AlarmsInventory, found: ExternalCheck) -> list[str]:
+    """Alarms on the health check with an action: their own, or a composite alarm's that alerts for them."""
     namespace, dimension = WATCHED_BY[found.kind]
-    return [alarm.name for alarm in alarms
-            if alarm.namespace == namespace and alarm.dimensions.get(dimension) == found.id and alarm.actions]
+    return [alarm.name for alarm in inventory.alarms
+            if alarm.namespace == namespace and alarm.dimensions.get(dimension) == found.id
+            and (alarm.actions or inventory.alerting(alarm))]
 
 
 @check("SLA-EXTERNAL-HEALTH-CHECK", layer="live", area="sla", row="uptime_sla", applies=_external, evidence=True)
@@ -155,6 +157,6 @@ def test_sla_external_health_check(env: Environment) -> None:
         env.expect(label, "Disabled", False, found.disabled)
     else:
         env.expect(label, "Status.State", "RUNNING", found.state)
-    alarms = snapshot.section(AlarmsInventory).alarms
-    env.expect(label, "alarm", "a CloudWatch alarm with an action on it", _watching(alarms, found) or "none",
+    inventory = snapshot.section(AlarmsInventory)
+    env.expect(label, "alarm", "a CloudWatch alarm with an action on it", _watching(inventory, found) or "none",
                ok=lambda _w, got: got != "none")

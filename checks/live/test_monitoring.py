@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from envmatrix import Environment, check
-from envmatrix.aws.alarms import Alarm, AlarmsInventory, names_resource
+from envmatrix.aws.alarms import AlarmsInventory, names_resource
 from envmatrix.aws.arn import parse_arn
 from envmatrix.aws.checking import present
 from envmatrix.aws.ecs import EcsInventory
@@ -30,14 +30,21 @@ def test_mon_container_insights(env: Environment) -> None:
 @check("MON-ALARMS", layer="live", area="monitoring", row="monitoring", evidence=True, severity="high", applies=_alerts,
        figure=Figure("count", text("{} alarms"), part=2))
 def test_mon_alarms(env: Environment) -> None:
-    """CloudWatch alarms exist, tagged with the environment, each notifying an SNS topic."""
-    alarms = env.live.section(AlarmsInventory).alarms
+    """CloudWatch alarms exist, tagged with the environment, each notifying an SNS topic (itself, or through a
+    composite alarm that watches it)."""
+    inventory = env.live.section(AlarmsInventory)
+    alarms = inventory.alarms
     prefix = env.live.names["alarm_prefix"]
     env.expect(f"alarms:{prefix}*", "count", "at least one alarm", len(alarms), ok=lambda _w, got: got > 0)
     for alarm in alarms:
         resource = f"alarm:{alarm.name}"
         key = env.suite.project.tags.environment
         env.expect(resource, f"tags.{key}", env.short_name, alarm.tags.get(key))
+        through = inventory.alerting(alarm)
+        if through and through != ["itself"]:  # no SNS action of its own: a composite alarm notifies for it
+            env.expect(resource, "AlarmActions", "an SNS topic", f"via composite alarm {', '.join(through)}",
+                       ok=lambda _w, _g: True)
+            continue
         sns = [action for action in alarm.actions if (arn := parse_arn(action)) and arn.service == "sns"]
         env.expect(resource, "AlarmActions", "an SNS topic", sns or "none", ok=lambda _w, got: got != "none")
         env.expect(resource, "ActionsEnabled", True, alarm.actions_enabled)
@@ -50,17 +57,19 @@ def _signal_text(signal: AlarmSignal) -> str:
 @check("MON-ALARM-SIGNALS", layer="live", area="monitoring", row="monitoring", evidence=True, severity="high",
        applies=_alerts)
 def test_mon_alarm_signals(env: Environment) -> None:
-    """Each signal the monitoring level names has an enabled alarm with an SNS action (found by metric, not name)."""
+    """Each signal the monitoring level names has an enabled alarm with an SNS action, its own or a composite
+    alarm's that watches it (found by metric, not name)."""
     snapshot = env.live
     level = env.suite.spec.monitoring_level(env.name)
     env.expect("spec", "monitoring_levels", env.spec.monitoring.level, "defined" if level else "undefined",
                ok=lambda _w, got: got == "defined")
     assert level is not None  # env.expect raised otherwise
-    alarms = snapshot.section(AlarmsInventory).alarms
+    inventory = snapshot.section(AlarmsInventory)
+    alarms = inventory.alarms
     names, prefix = snapshot.names, snapshot.names["alarm_prefix"]
     for key in level.signals:
         signal = env.suite.spec.alarm_signals[key]
-        watching = [alarm.name for alarm in alarms if alarm.actions_enabled and _notifies_sns(alarm)
+        watching = [alarm.name for alarm in alarms if inventory.alerting(alarm)
                     and any(metric.namespace == signal.namespace and metric.name in signal.metrics
                             and names_resource(metric, signal.resource, names) for metric in alarm.metrics)]
         env.expect(f"alarms:{prefix}*", f"signal.{key}", _signal_text(signal), watching or "none",
@@ -83,7 +92,3 @@ def test_mon_alert_subscriptions(env: Environment) -> None:
             f"none ({topic.pending} pending confirmation)" if topic.pending else "none"
         env.expect(resource, "Subscriptions", "at least one confirmed subscription", shown,
                    ok=holds(topic.confirmed > 0))
-
-
-def _notifies_sns(alarm: Alarm) -> bool:
-    return any((arn := parse_arn(action)) and arn.service == "sns" for action in alarm.actions)

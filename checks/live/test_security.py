@@ -10,6 +10,7 @@ from envmatrix import Environment, check
 from envmatrix.aws.alb import SECURE_PROTOCOLS, Action, AlbInventory, Listener
 from envmatrix.aws.checking import (
     ROLES,
+    cache,
     container,
     judged_db,
     present,
@@ -17,7 +18,7 @@ from envmatrix.aws.checking import (
     task_definition,
 )
 from envmatrix.aws.ecs import Container
-from envmatrix.aws.elasticache import CacheInventory
+from envmatrix.aws.elasticache import ServerlessCache
 from envmatrix.aws.network import NetworkInventory
 from envmatrix.aws.rds import RdsInventory
 from envmatrix.aws.rotation import UnreadableSchedule
@@ -287,8 +288,13 @@ def test_data_encryption(env: Environment) -> None:
     for replica in snapshot.section(RdsInventory).replicas:
         label, judged = judged_db(env, replica, f"rds:{replica.identifier}")
         env.expect(label, "StorageEncrypted", True, judged.storage_encrypted)
-    cache_resource = f"elasticache:{snapshot.names['cache']}"
-    group = present(env, snapshot.section(CacheInventory).group, cache_resource)
+    cache_resource, group = cache(env)
+    if isinstance(group, ServerlessCache):  # always TLS; encrypted at rest unless StorageEncryptionType says none
+        env.expect(cache_resource, "StorageEncryptionType", "sse-elasticache or sse-kms",
+                   group.storage_encryption or "<absent: always encrypted>", ok=lambda _w, _g: group.at_rest_encryption)
+        env.expect(cache_resource, "TransitEncryption", "required", "required (always, on a serverless cache)",
+                   ok=lambda _w, _g: True)
+        return
     env.expect(cache_resource, "AtRestEncryptionEnabled", True, group.at_rest_encryption)
     env.expect(cache_resource, "TransitEncryptionEnabled", True, group.transit_encryption)
     mode = group.transit_encryption_mode or "<absent: required on engines without modes>"

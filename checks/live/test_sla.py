@@ -5,8 +5,18 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from envmatrix import Environment, check
-from envmatrix.aws.checking import present, primary_db, service, task_definition
-from envmatrix.aws.elasticache import CacheInventory, ReplicationGroup
+from envmatrix.aws.checking import (
+    NOT_APPLICABLE_SERVERLESS,
+    cache,
+    present,
+    primary_db,
+    serverless_node_row,
+    service,
+    task_definition,
+    task_size,
+)
+from envmatrix.aws.ecs import SIZES
+from envmatrix.aws.elasticache import ReplicationGroup, ServerlessCache
 from envmatrix.aws.network import NetworkInventory
 from envmatrix.aws.rds import DbInstance, RdsInventory, storage_within
 from envmatrix.aws.scaling import ScalingInventory
@@ -86,39 +96,54 @@ def test_db_replica_class(env: Environment) -> None:
         env.expect(f"rds:{replica.identifier}", "DBInstanceClass", replica_spec.instance_class, replica.instance_class)
 
 
-def _cache(env: Environment) -> tuple[str, ReplicationGroup]:
-    resource = f"elasticache:{env.live.names['cache']}"
-    return resource, present(env, env.live.section(CacheInventory).group, resource)
-
-
 @check("CACHE-NODE-TYPE", layer="live", area="sla", row="database")
 def test_cache_node_type(env: Environment) -> None:
-    """ElastiCache node type."""
-    resource, group = _cache(env)
-    env.expect(resource, "CacheNodeType", env.spec.cache.node_type, group.node_type)
+    """ElastiCache node type (a serverless cache has none: not applicable where the spec allows serverless)."""
+    resource, found = cache(env)
+    if isinstance(found, ServerlessCache):
+        serverless_node_row(env, resource, "CacheNodeType", env.spec.cache.node_type)
+        return
+    env.expect(resource, "CacheNodeType", env.spec.cache.node_type, found.node_type)
 
 
 @check("CACHE-NODE-COUNT", layer="live", area="sla", row="database")
 def test_cache_node_count(env: Environment) -> None:
-    """ElastiCache node count (members of the replication group)."""
-    resource, group = _cache(env)
-    env.expect(resource, "MemberClusters", env.spec.cache.num_nodes, len(group.members))
+    """ElastiCache node count (members of the replication group); a serverless cache, which has no nodes, serves
+    through its endpoint instead: available, with an endpoint."""
+    resource, found = cache(env)
+    if isinstance(found, ServerlessCache):
+        with env.every():
+            serverless_node_row(env, resource, "MemberClusters", env.spec.cache.num_nodes)
+            env.expect(resource, "Status", "available", found.status.lower())
+            env.expect(resource, "Endpoint", "an endpoint address", found.endpoint or "none",
+                       ok=lambda _w, got: got != "none")
+        return
+    env.expect(resource, "MemberClusters", env.spec.cache.num_nodes, len(found.members))
+
+
+def _failover(env: Environment, found: ReplicationGroup | ServerlessCache, setting: str) -> tuple[str, str]:
+    """What the cache's failover setting shows, and what is expected of it: a serverless cache always replicates
+    across Availability Zones and fails over, so a documented "no failover" does not apply to one."""
+    expected = "enabled" if env.spec.cache.automatic_failover else "disabled"
+    if not isinstance(found, ServerlessCache):
+        return expected, found.automatic_failover if setting == "AutomaticFailover" else found.multi_az
+    if expected == "disabled" and env.spec.cache.allow_serverless:
+        return NOT_APPLICABLE_SERVERLESS, NOT_APPLICABLE_SERVERLESS
+    return expected, "enabled"
 
 
 @check("CACHE-FAILOVER", layer="live", area="sla", row="database", severity="critical")
 def test_cache_failover(env: Environment) -> None:
     """ElastiCache automatic failover."""
-    resource, group = _cache(env)
-    expected = "enabled" if env.spec.cache.automatic_failover else "disabled"
-    env.expect(resource, "AutomaticFailover", expected, group.automatic_failover)
+    resource, found = cache(env)
+    env.expect(resource, "AutomaticFailover", *_failover(env, found, "AutomaticFailover"))
 
 
 @check("CACHE-MULTI-AZ", layer="live", area="sla", row="database", severity="high")
 def test_cache_multi_az(env: Environment) -> None:
     """ElastiCache Multi-AZ wherever the cache fails over (the seed: "2 nodes, Multi-AZ", "3 nodes, Multi-AZ")."""
-    resource, group = _cache(env)
-    expected = "enabled" if env.spec.cache.automatic_failover else "disabled"
-    env.expect(resource, "MultiAZ", expected, group.multi_az)
+    resource, found = cache(env)
+    env.expect(resource, "MultiAZ", *_failover(env, found, "MultiAZ"))
 
 
 def _task_size_check(check_id: str, role: str) -> Callable[[Environment], None]:
@@ -127,10 +152,11 @@ def _task_size_check(check_id: str, role: str) -> Callable[[Environment], None]:
     def test(env: Environment) -> None:
         expected: Service = getattr(env.spec.services, role)
         resource, definition = task_definition(env, role)
-        env.expect(resource, "cpu", str(expected.cpu), definition.cpu)
-        env.expect(resource, "memory", str(expected.memory), definition.memory)
+        for which in SIZES:
+            setting, value = task_size(env, resource, definition, which)
+            env.expect(resource, setting, str(getattr(expected, which)), value)
 
-    test.__doc__ = f"{role} task definition cpu units and memory (MiB)."
+    test.__doc__ = f"{role} task definition cpu units and memory (MiB; summed over its containers on ECS on EC2)."
     return test
 
 

@@ -1,10 +1,12 @@
-"""CloudWatch alarms inventory: the environment's alarms (by name prefix), what they watch, and their SNS topics."""
+"""CloudWatch alarms inventory: the environment's alarms (by name prefix), what they watch, their SNS topics, and the
+composite alarms (same prefix) that alert for them."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from envmatrix.aws.arn import parse_arn
+from envmatrix.aws.composites import CompositeAlarm, alerting_for, notifies_sns
 from envmatrix.aws.reading import or_none, reading, tag_dict
 from envmatrix.aws.section import Section
 from envmatrix.aws.target import AwsTarget, Model
@@ -45,6 +47,16 @@ class Topic(Model):
 class AlarmsInventory(Model):
     alarms: list[Alarm]
     topics: dict[str, Topic] = {}
+    #: composite alarms under the same name prefix: an alarm without an SNS action of its own still alerts when
+    #: one of these watches it and notifies SNS
+    composites: list[CompositeAlarm] = []
+
+    def alerting(self, alarm: Alarm) -> list[str]:
+        """How ``alarm`` reaches SNS: ``["itself"]`` through its own enabled SNS action, else the composite alarms
+        that alert for it ([]: nobody is told)."""
+        if alarm.actions_enabled and notifies_sns(alarm.actions):
+            return ["itself"]
+        return alerting_for(alarm.name, self.composites)
 
 
 def _dimensions(raw: list[dict[str, Any]] | None) -> dict[str, str]:
@@ -85,10 +97,12 @@ def fetch(target: AwsTarget) -> AlarmsInventory:
         return AlarmsInventory(alarms=[])
     prefix = target.names.alarm_prefix
     cloudwatch = target.clients.client("cloudwatch")
-    found = []
+    found, composites = [], []
     with reading(target.env, f"CloudWatch alarms {prefix}*"):
-        pages = cloudwatch.get_paginator("describe_alarms").paginate(AlarmNamePrefix=prefix, AlarmTypes=["MetricAlarm"])
+        pages = cloudwatch.get_paginator("describe_alarms").paginate(
+            AlarmNamePrefix=prefix, AlarmTypes=["CompositeAlarm", "MetricAlarm"])
         for page in pages:
+            composites += [_composite(raw) for raw in page.get("CompositeAlarms", [])]
             for raw in page.get("MetricAlarms", []):
                 tags = cloudwatch.list_tags_for_resource(ResourceARN=raw["AlarmArn"]).get("Tags", [])
                 found.append(Alarm(name=raw["AlarmName"], arn=raw["AlarmArn"], tags=tag_dict(tags),
@@ -97,9 +111,17 @@ def fetch(target: AwsTarget) -> AlarmsInventory:
                                    namespace=raw.get("Namespace", ""), metric=raw.get("MetricName", ""),
                                    dimensions={d["Name"]: d["Value"] for d in raw.get("Dimensions", [])},
                                    metrics=_metrics(raw)))
-    arns = sorted({action for alarm in found for action in alarm.actions
+    every_action = [*(action for alarm in found for action in alarm.actions),
+                    *(action for composite in composites for action in composite.actions)]
+    arns = sorted({action for action in every_action
                    if (arn := parse_arn(action)) and arn.service == "sns"})
-    return AlarmsInventory(alarms=found, topics={arn: _topic(target, arn) for arn in arns})  # each topic read once
+    return AlarmsInventory(alarms=found, topics={arn: _topic(target, arn) for arn in arns},  # each topic read once
+                           composites=composites)
+
+
+def _composite(raw: dict[str, Any]) -> CompositeAlarm:
+    return CompositeAlarm(name=raw["AlarmName"], arn=raw.get("AlarmArn", ""), rule=raw.get("AlarmRule", ""),
+                          actions=list(raw.get("AlarmActions", [])), actions_enabled=raw.get("ActionsEnabled") is True)
 
 
 def names_resource(metric: WatchedMetric, resource: str, names: dict[str, str]) -> bool:
@@ -110,8 +132,8 @@ def names_resource(metric: WatchedMetric, resource: str, names: dict[str, str]) 
     if resource == "alb":  # AWS's value is the ARN's tail, app/<name>/<id>
         value = dims.get("LoadBalancer", "")
         return names["alb"] in (value, *value.split("/")[1:2])
-    if resource == "cache":  # a group-level metric, or one of its member clusters (<group>-001, ...)
-        return dims.get("ReplicationGroupId") == names["cache"] or \
+    if resource == "cache":  # a group-level metric, one of its member clusters (<group>-001, ...), or serverless
+        return dims.get("ReplicationGroupId") == names["cache"] or dims.get("clusterId") == names["cache"] or \
             dims.get("CacheClusterId", "").startswith(f"{names['cache']}-")
     return dims.get("DBInstanceIdentifier") == names["db"]
 

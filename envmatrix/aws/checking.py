@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Protocol, TypeVar
 
 from envmatrix.aws.dbclusters import DbClustersInventory, held_by
-from envmatrix.aws.ecs import Container, EcsInventory, Service, TaskDefinition
+from envmatrix.aws.ecs import Container, EcsInventory, Service, SizeName, TaskDefinition
+from envmatrix.aws.elasticache import CacheInventory, ReplicationGroup, ServerlessCache
 from envmatrix.aws.rds import DbInstance, RdsInventory
 from envmatrix.aws.snapshot import Snapshot
 from envmatrix.context import Environment
@@ -59,6 +60,40 @@ def task_definition(env: Environment, role: str) -> tuple[str, TaskDefinition]:
     snapshot = env.live
     resource = f"ecs-task-definition:{snapshot.names[role + '_family']}"
     return resource, present(env, snapshot.section(EcsInventory).task_definitions.get(role), resource)
+
+
+#: How a serverless cache shows the document's node rows where the spec allows one (cache.allow_serverless).
+NOT_APPLICABLE_SERVERLESS = "not applicable: serverless"
+
+
+def cache(env: Environment) -> tuple[str, ReplicationGroup | ServerlessCache]:
+    """The cache the checks judge and its label: the replication group, else a serverless cache of that name."""
+    resource = f"elasticache:{env.live.names['cache']}"
+    inventory = env.live.section(CacheInventory)
+    found: ReplicationGroup | ServerlessCache | None = inventory.group or inventory.serverless
+    present(env, found, resource)
+    assert found is not None  # present raised otherwise
+    return resource, found
+
+
+def serverless_node_row(env: Environment, resource: str, setting: str, expected: object) -> None:
+    """A node row of the document (node type, node count) on a serverless cache, which has no nodes: not
+    applicable where the spec allows serverless, else a finding naming the spec key."""
+    allowed = env.spec.cache.allow_serverless
+    shown = NOT_APPLICABLE_SERVERLESS if allowed else \
+        "none: a serverless cache (the spec's cache.allow_serverless is false)"
+    env.expect(resource, setting, expected, shown, ok=lambda _w, _g: allowed)
+
+
+def task_size(env: Environment, resource: str, definition: TaskDefinition, which: SizeName) -> tuple[str, str]:
+    """The setting and value of the task's cpu or memory: task-level, or summed over its containers (ECS on EC2);
+    fails closed naming what is missing where neither is set."""
+    size = definition.size(which)
+    if size.value is None:
+        env.require(resource, size.setting, f"{which} at task level or on its containers", size.absent,
+                    holds=False)
+    assert size.value is not None  # env.require raised otherwise
+    return size.setting, size.value
 
 
 #: Name or image fragments of the sidecars real task definitions carry beside the application.
@@ -129,7 +164,7 @@ def tagged_resources(snapshot: Snapshot) -> list[tuple[str, dict[str, str]]]:
         for db in [rds.primary, *rds.replicas]:
             add(f"rds:{db.identifier}" if db else "", db)
     if snapshot.cache is not None:
-        add(f"elasticache:{snapshot.names['cache']}", snapshot.cache.group)
+        add(f"elasticache:{snapshot.names['cache']}", snapshot.cache.group or snapshot.cache.serverless)
     if ecs is not None:
         add(f"ecs-cluster:{snapshot.names['cluster']}", ecs.cluster)
         for role in ROLES:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal, NamedTuple
 
 from envmatrix.aws.reading import or_none, reading, tag_dict
 from envmatrix.aws.section import Section
@@ -12,6 +12,9 @@ from envmatrix.redact import literal_credential, redact_value
 ROLES: tuple[str, ...] = ("api", "worker")
 #: Deployment controllers whose running revision lives in task sets, not in deployments.
 TASK_SET_CONTROLLERS: frozenset[str] = frozenset({"CODE_DEPLOY", "EXTERNAL"})
+SizeName = Literal["cpu", "memory"]
+#: What sizes a task: cpu units and memory (MiB).
+SIZES: tuple[SizeName, ...] = ("cpu", "memory")
 
 
 class Cluster(Model):
@@ -61,9 +64,23 @@ class Container(Model):
     secrets: dict[str, str]  # name -> valueFrom (an ARN, never a value)
     log_driver: str | None
     log_options: dict[str, str]
+    #: container-level reservations (ECS on EC2 sizes containers where the task has no cpu/memory): cpu units,
+    #: memory hard limit and soft reservation (MiB)
+    cpu: int | None = None
+    memory: int | None = None
+    memory_reservation: int | None = None
     #: setting ("environment", "logConfiguration.options") -> names whose plain value was a credential, by name
     #: or by shape; recorded at fetch time, since the values are masked from then on
     literals: dict[str, list[str]] = {}
+
+
+class TaskSize(NamedTuple):
+    """A task's cpu or memory as the checks compare it: the setting it was read from, and its value (None: not
+    set anywhere, ``absent`` says what is missing)."""
+
+    setting: str
+    value: str | None
+    absent: str = ""
 
 
 class TaskDefinition(Model):
@@ -74,6 +91,29 @@ class TaskDefinition(Model):
     memory: str | None
     containers: list[Container]
     tags: dict[str, str]
+
+    def size(self, which: SizeName) -> TaskSize:
+        """The task's cpu units or memory (MiB) and where they were read. Fargate needs them at task level; on
+        ECS on EC2 capacity providers they are optional there, and the containers' reservations size the task:
+        cpu summed over the containers that reserve any, memory summed over each container's hard limit (``memory``)
+        or, without one, its ``memoryReservation`` (AWS requires one of the two per container then)."""
+        task_level = self.cpu if which == "cpu" else self.memory
+        if task_level is not None:
+            return TaskSize(which, task_level)
+        parts: list[tuple[str, str, int | None]]
+        if which == "cpu":
+            parts = [(item.name, "cpu", item.cpu) for item in self.containers if item.cpu]  # AWS answers 0 unset
+            absent = "" if parts else "no task-level cpu and no container reserves cpu (all 0 or unset)"
+        else:
+            parts = [(item.name, "memory", item.memory) if item.memory is not None else
+                     (item.name, "memoryReservation", item.memory_reservation) for item in self.containers]
+            unset = [name for name, _field, value in parts if value is None]
+            absent = f"no task-level memory and container(s) {', '.join(unset)} set neither memory nor " \
+                     "memoryReservation" if unset or not parts else ""
+        if absent:
+            return TaskSize(which, None, absent)
+        summed = " + ".join(f"{name}.{field} {value}" for name, field, value in parts)
+        return TaskSize(f"containerDefinitions[].{which} (sum: {summed})", str(sum(value or 0 for *_, value in parts)))
 
 
 class EcsInventory(Model):
@@ -171,6 +211,7 @@ def _container(raw: dict[str, Any]) -> Container:
         secrets={s["name"]: s.get("valueFrom", "") for s in raw.get("secrets", [])},
         log_driver=log.get("logDriver"),
         log_options={key: str(redact_value(key, value)) for key, value in options.items()},
+        cpu=raw.get("cpu"), memory=raw.get("memory"), memory_reservation=raw.get("memoryReservation"),
         literals={setting: sorted(name for name, value in values.items() if literal_credential(name, value))
                   for setting, values in (("environment", plain), ("logConfiguration.options", options))},
     )

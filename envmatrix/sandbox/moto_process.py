@@ -34,7 +34,15 @@ def _warm(app: Any, region: str) -> None:
 
 def install_fixes(*, settled: bool) -> None:
     """Every fix the sandbox makes to moto (each module says which gap it closes), in this process only."""
-    from envmatrix.sandbox import moto_ce, moto_clientvpn, moto_codedeploy, moto_ecs, moto_elasticache, moto_rds
+    from envmatrix.sandbox import (
+        moto_ce,
+        moto_clientvpn,
+        moto_cloudwatch,
+        moto_codedeploy,
+        moto_ecs,
+        moto_elasticache,
+        moto_rds,
+    )
 
     moto_ecs.install()
     moto_ecs.install_create_fixes(settled=settled)
@@ -43,6 +51,7 @@ def install_fixes(*, settled: bool) -> None:
     moto_elasticache.install()
     moto_rds.install()
     moto_clientvpn.install()
+    moto_cloudwatch.install()
 
 
 def serve(fd: int, region: str, *, settled: bool = False) -> None:

@@ -220,7 +220,7 @@ def test_tag_coverage_per_resource_kind() -> None:
 def test_absent_sections_and_resources_add_nothing() -> None:
     assert tagged_resources(snap()) == []
     sparse = snap(
-        rds=NS(primary=None, replicas=[]), cache=NS(group=None),
+        rds=NS(primary=None, replicas=[]), cache=NS(group=None, serverless=None),
         ecs=NS(cluster=None, services={}, task_definitions={}),
         network=NS(vpc=None, subnets=[], security_groups={}), alb=NS(load_balancer=None), waf=NS(web_acl=None),
         buckets=NS(backup=None, log_archive=None),

@@ -178,6 +178,19 @@ class FaultTarget:
         found: dict[str, Any] = self.client("cloudwatch").describe_alarms(AlarmNames=[name])["MetricAlarms"][0]
         return found
 
+    def page_through_composite(self, suffix: str, actions: list[str] | None = None) -> None:
+        """Strip the environment's metric alarms of their actions and page through one composite alarm ``suffix``
+        watching them all (AlarmRule ALARM(a) OR ALARM(b) ...), notifying ``actions`` (default: their topics)."""
+        cloudwatch = self.client("cloudwatch")
+        found = cloudwatch.describe_alarms(AlarmNamePrefix=f"{self.names.prefix}-")["MetricAlarms"]
+        topics = sorted({action for alarm in found for action in alarm.get("AlarmActions", [])})
+        for alarm in found:
+            self.put_alarm(alarm, AlarmActions=[], OKActions=[])
+        tags = cloudwatch.list_tags_for_resource(ResourceARN=found[0]["AlarmArn"])["Tags"]
+        cloudwatch.put_composite_alarm(
+            AlarmName=f"{self.names.prefix}-{suffix}", AlarmActions=topics if actions is None else actions,
+            AlarmRule=" OR ".join(f'ALARM("{alarm["AlarmName"]}")' for alarm in found), Tags=tags)
+
     def put_alarm(self, alarm: dict[str, Any], **changes: Any) -> None:
         keep = ("AlarmName", "Namespace", "MetricName", "Dimensions", "Statistic", "Period", "EvaluationPeriods",
                 "Threshold", "ComparisonOperator", "AlarmActions", "OKActions")

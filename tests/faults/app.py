@@ -223,6 +223,37 @@ def _worker_memory(target: FaultTarget) -> None:
     target.revise_task("worker", lambda definition, _container: definition.update(memory="512"))
 
 
+def _on_ec2(role: str, **sizes: int) -> Action:
+    """The role's task moved to ECS on EC2 capacity: no task-level cpu/memory, the application container sized.
+    Registered without requiresCompatibilities (AWS then makes it EC2-compatible): moto 5.2 refuses an explicit
+    EC2 one whose container sets only memoryReservation, which AWS accepts."""
+    def mutate(definition: dict[str, Any], container: dict[str, Any]) -> None:
+        for key in ("cpu", "memory", "requiresCompatibilities"):
+            definition.pop(key, None)
+        container.update(sizes)
+
+    def apply(target: FaultTarget) -> None:
+        target.revise_task(role, mutate)
+    return apply
+
+
+conforming("production-api-on-ec2-container-sizes", "production",
+           "production api on EC2 capacity: no task-level size, its container reserves cpu 1024 and memory 2048")(
+    _on_ec2("api", cpu=1024, memory=2048))
+conforming("staging-worker-on-ec2-soft-memory", "staging",
+           "staging worker on EC2 capacity sized by cpu 512 and a soft memoryReservation 1024")(
+    _on_ec2("worker", cpu=512, memoryReservation=1024))
+fault("staging-worker-on-ec2-container-memory", "staging",
+      "staging worker on EC2 capacity with its container reserving half the memory",
+      live("ECS-WORKER-TASK-SIZE") | drift("DRIFT-SERVICES"),
+      "ecs-task-definition:staging-taskmanager-worker.containerDefinitions[].memory (sum: worker.memoryReservation "
+      "512)")(_on_ec2("worker", cpu=512, memoryReservation=512))
+fault("dev-api-on-ec2-no-cpu", "dev", "development api on EC2 capacity with no cpu at task or container level",
+      live("ECS-API-TASK-SIZE") | drift("DRIFT-SERVICES"),
+      "ecs-task-definition:dev-taskmanager-api.cpu: expected cpu at task level or on its containers, "
+      "got no task-level cpu and no container reserves cpu (all 0 or unset)")(_on_ec2("api", memory=512))
+
+
 @fault("staging-worker-desired-below-min", "staging", "staging worker desired count set below its minimum",
        live("ECS-WORKER-CAPACITY") | drift("DRIFT-SERVICES"), "ecs-service:staging-taskmanager/worker.desiredCount")
 def _worker_desired(target: FaultTarget) -> None:
@@ -283,6 +314,16 @@ def _manual_rotated(target: FaultTarget) -> None:
        live("MON-ALARMS", "MON-ALARM-SIGNALS"), "alarm:production-taskmanager-db-cpu-high.AlarmActions")
 def _alarm_action(target: FaultTarget) -> None:
     target.put_alarm(target.alarm("db-cpu-high"), AlarmActions=[])
+
+
+conforming("production-alarms-page-through-composite", "production",
+           "production metric alarms without actions, all watched by one composite alarm notifying the SNS topic")(
+    lambda target: target.page_through_composite("page-oncall"))
+fault("production-composite-without-actions", "production",
+      "production metric alarms without actions, watched by a composite alarm that notifies nobody",
+      live("MON-ALARMS", "MON-ALARM-SIGNALS", "MON-ALERT-SUBSCRIPTIONS", "SLA-EXTERNAL-HEALTH-CHECK"),
+      "alarms:production-taskmanager-*.signal.alb-5xx: expected an enabled alarm notifying SNS")(
+    lambda target: target.page_through_composite("page-oncall", actions=[]))
 
 
 @fault("production-alarm-untagged", "production", "Environment tag removed from a production alarm",

@@ -25,7 +25,8 @@ CONDITIONAL = {"ecs:DescribeTaskSets", "s3:GetAccountPublicAccessBlock", "synthe
                "codedeploy:GetDeploymentConfig", "codedeploy:ListDeploymentGroups",
                "ecr:GetRegistryScanningConfiguration", "rds:DescribeDBClusters", "ec2:DescribeClientVpnEndpoints",
                # only where the spec allows a WAF on CloudFront and none is on the load balancer
-               "cloudfront:ListDistributions", "wafv2:GetWebACL"}
+               "cloudfront:ListDistributions", "wafv2:GetWebACL",
+               "elasticache:DescribeServerlessCaches"}  # only where no replication group has the cache's name
 
 
 def test_shipped_file_is_the_generated_policy() -> None:

@@ -486,7 +486,7 @@ def test_alarm_actions_in_other_partitions_are_sns_topics(partition: str, region
         "AlarmActions": [f"arn:{partition}:sns:{region}:{ACCOUNT}:{ENV}-taskmanager-alerts"],
         "MetricName": "CPUUtilization", "Namespace": "AWS/RDS", "Statistic": "Average", "Period": 300,
         "EvaluationPeriods": 2, "Threshold": 80.0, "ComparisonOperator": "GreaterThanThreshold"}]},
-        {"AlarmNamePrefix": f"{ENV}-taskmanager-", "AlarmTypes": ["MetricAlarm"]})
+        {"AlarmNamePrefix": f"{ENV}-taskmanager-", "AlarmTypes": ["CompositeAlarm", "MetricAlarm"]})
     clients.stub("cloudwatch").add_response("list_tags_for_resource", {"Tags": TAGS}, {"ResourceARN": arn})
     topic = f"arn:{partition}:sns:{region}:{ACCOUNT}:{ENV}-taskmanager-alerts"  # its subscriptions, read once
     clients.stub("sns").add_response("list_subscriptions_by_topic", {"Subscriptions": []}, {"TopicArn": topic})

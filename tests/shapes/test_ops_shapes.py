@@ -185,8 +185,8 @@ def _monitoring(alarms: list[dict[str, Any]], subscriptions: list[dict[str, Any]
                 check: str = "MON-ALARM-SIGNALS", topic_missing: bool = False) -> Any:
     clients = StubbedClients(ENV)
     cloudwatch = clients.stub("cloudwatch")
-    cloudwatch.add_response("describe_alarms", {"MetricAlarms": alarms},
-                            {"AlarmNamePrefix": "production-taskmanager-", "AlarmTypes": ["MetricAlarm"]})
+    cloudwatch.add_response("describe_alarms", {"MetricAlarms": alarms}, {
+        "AlarmNamePrefix": "production-taskmanager-", "AlarmTypes": ["CompositeAlarm", "MetricAlarm"]})
     for alarm in alarms:
         cloudwatch.add_response("list_tags_for_resource", {"Tags": [{"Key": "Environment", "Value": ENV}]},
                                 {"ResourceARN": alarm["AlarmArn"]})
