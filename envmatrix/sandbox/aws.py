@@ -23,6 +23,7 @@ from envmatrix.sandbox.moto_process import LOOPBACK, READY, SETTLED
 from envmatrix.sandbox.provision import provision_env
 from envmatrix.sandbox.provision_ops import bill, queue_bill
 from envmatrix.sandbox.provision_target import SANDBOX_CREDENTIALS, ProvisionTarget, SandboxClients
+from envmatrix.sandbox.provision_trail import deploy_clients
 from envmatrix.sandbox.world import World, default_world
 
 
@@ -40,6 +41,7 @@ class RunningAws:
     provision_seconds: float = 0.0
     _server: Any = field(default=None, repr=False)
     _pool: SandboxClients | None = field(default=None, repr=False)
+    _deployers: dict[str, SandboxClients] = field(default_factory=dict, repr=False)
 
     @property
     def clients(self) -> SandboxClients:
@@ -62,11 +64,18 @@ class RunningAws:
         """A plain, writable boto3 client for this sandbox (provisioning and fault injection only)."""
         return self.clients.client(service, region or self.region)
 
+    def deployer(self, env: str) -> SandboxClients:
+        """Clients acting as ``env``'s CI deploy role (its changes are automation in the sandbox's CloudTrail)."""
+        if env not in self._deployers:
+            self._deployers[env] = deploy_clients(self.clients, env, self.region)
+        return self._deployers[env]
+
     def reset(self) -> None:
         """Forget every resource (moto's reset API); follow with ``provision``."""
         request = urllib.request.Request(f"{self.endpoint}/moto-api/reset", method="POST")
         with urllib.request.urlopen(request, timeout=10):  # noqa: S310 - loopback sandbox only
             pass
+        self._deployers.clear()  # their sessions are forgotten with everything else
 
     def provision(self, suite: Suite, environments: Iterable[str] | None = None) -> float:
         """Provision ``environments`` (default: the world's); returns the wall time in seconds."""
@@ -84,9 +93,12 @@ class RunningAws:
 
 
 def _target(suite: Suite, env: str, clients: SandboxClients, world: World) -> ProvisionTarget:
-    """The deployment's inputs: tfvars and env file (from the suite's paths) and the world; not the spec."""
-    target = ProvisionTarget(env=env, clients=clients, tfvars=suite.tfvars(env), env_file=suite.env_file(env),
-                    world=world.env(env), secret_marker=world.secret_marker, registry=world.registry)
+    """The deployment's inputs: tfvars and env file (from the suite's paths) and the world; not the spec.
+    Its clients are the environment's CI deploy role's (provision_trail.py): the pipeline applies it."""
+    region = suite.tfvars(env).aws_region
+    target = ProvisionTarget(env=env, clients=deploy_clients(clients, env, region), tfvars=suite.tfvars(env),
+                             env_file=suite.env_file(env), world=world.env(env), secret_marker=world.secret_marker,
+                             registry=world.registry)
     if target.world.buckets.log_archive and target.tfvars.log_archive_days is None:
         raise SandboxError(f"sandbox: the world gives {env} a log archive bucket, its tfvars no log_archive_days")
     return target
@@ -156,7 +168,7 @@ class MotoProcess:
 
 #: Every service provisioning touches; their clients are made while the server process boots.
 SERVICES = ("ec2", "elbv2", "acm", "wafv2", "rds", "elasticache", "s3", "secretsmanager", "logs", "sns",
-            "ecs", "application-autoscaling", "cloudwatch")
+            "ecs", "application-autoscaling", "cloudwatch", "cloudtrail", "iam", "sts")
 START_TIMEOUT = 60.0
 
 

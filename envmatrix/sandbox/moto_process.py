@@ -18,7 +18,7 @@ LOOPBACK = "127.0.0.1"
 READY = "envmatrix-moto-ready"
 #: moto backends the sandbox uses: loaded before "ready" so the first real requests are fast.
 BACKENDS = ("ec2", "elbv2", "acm", "wafv2", "rds", "elasticache", "s3", "secretsmanager", "logs", "sns",
-            "ecs", "applicationautoscaling", "cloudwatch")
+            "ecs", "applicationautoscaling", "cloudwatch", "cloudtrail", "iam", "sts")
 ACCOUNT = "123456789012"
 SETTLED = "settled"
 
@@ -34,7 +34,16 @@ def _warm(app: Any, region: str) -> None:
 
 def install_fixes(*, settled: bool) -> None:
     """Every fix the sandbox makes to moto (each module says which gap it closes), in this process only."""
-    from envmatrix.sandbox import moto_ce, moto_clientvpn, moto_codedeploy, moto_ecs, moto_elasticache, moto_rds
+    from envmatrix.sandbox import (
+        moto_ce,
+        moto_clientvpn,
+        moto_cloudtrail,
+        moto_codedeploy,
+        moto_ecs,
+        moto_elasticache,
+        moto_rds,
+        moto_trail_log,
+    )
 
     moto_ecs.install()
     moto_ecs.install_create_fixes(settled=settled)
@@ -43,17 +52,22 @@ def install_fixes(*, settled: bool) -> None:
     moto_elasticache.install()
     moto_rds.install()
     moto_clientvpn.install()
+    moto_cloudtrail.install()
+    moto_trail_log.install()
 
 
 def serve(fd: int, region: str, *, settled: bool = False) -> None:
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
     from werkzeug.serving import make_server
 
+    from envmatrix.sandbox.moto_trail_log import with_append_endpoint
+
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     install_fixes(settled=settled)
     app = DomainDispatcherApplication(create_backend_app)
     _warm(app, region)
-    server = make_server(LOOPBACK, 0, app, threaded=True, request_handler=MotoRequestHandler, fd=fd)
+    server = make_server(LOOPBACK, 0, with_append_endpoint(app, ACCOUNT), threaded=True,
+                         request_handler=MotoRequestHandler, fd=fd)
     thread = threading.Thread(target=server.serve_forever, name="moto-server", daemon=True)
     thread.start()
     print(READY, flush=True)
