@@ -39,7 +39,8 @@ _HIDDEN = "HIDDEN_DUE_TO_SECURITY_REASONS"  # what CloudTrail writes in place of
 _SECRET_PARAMETER = re.compile(r"secret(string|binary)|password|token|privatekey|^value$|credentials", re.I)
 #: request parameter -> the CloudTrail resource type it names (Resources of LookupEvents)
 RESOURCE_TYPES: dict[str, str] = {
-    "DBInstanceIdentifier": "AWS::RDS::DBInstance", "DBParameterGroupName": "AWS::RDS::DBParameterGroup",
+    "DBInstanceIdentifier": "AWS::RDS::DBInstance", "SourceDBInstanceIdentifier": "AWS::RDS::DBInstance",
+    "DBParameterGroupName": "AWS::RDS::DBParameterGroup",
     "DBSnapshotIdentifier": "AWS::RDS::DBSnapshot", "ReplicationGroupId": "AWS::ElastiCache::ReplicationGroup",
     "GroupId": "AWS::EC2::SecurityGroup", "VpcId": "AWS::EC2::VPC", "InstanceId": "AWS::EC2::Instance",
     "logGroupName": "AWS::Logs::LogGroup", "service": "AWS::ECS::Service", "serviceName": "AWS::ECS::Service",
@@ -149,10 +150,11 @@ def request_parameters(params: dict[str, Any]) -> dict[str, Any]:
     return kept
 
 
-def resources(params: dict[str, Any]) -> list[dict[str, str]]:
+def resources(params: dict[str, Any], service: str = "") -> list[dict[str, str]]:
     """The resources an event names, from its identifier parameters (empty where none is known: AWS's too)."""
     found = []
-    for name, kind in RESOURCE_TYPES.items():
+    types = {**RESOURCE_TYPES, "Name": "AWS::CloudTrail::Trail"} if service == "cloudtrail" else RESOURCE_TYPES
+    for name, kind in types.items():
         value = params.get(name)
         if isinstance(value, list) and len(value) == 1:
             value = value[0]
@@ -171,7 +173,7 @@ def record(*, account: str, region: str, service: str, operation: str, key: str,
     if invoked_by:
         user["invokedBy"] = invoked_by
     event_region = "us-east-1" if service in _GLOBAL else region
-    found = resources(params)
+    found = resources(params, service)
     event_time = str(overrides.get("eventTime") or _now())
     event = {
         "eventVersion": "1.09", "userIdentity": user, "eventTime": event_time,
