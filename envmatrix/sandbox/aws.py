@@ -93,15 +93,19 @@ class RunningAws:
 
 
 def _target(suite: Suite, env: str, clients: SandboxClients, world: World) -> ProvisionTarget:
-    """The deployment's inputs: tfvars and env file (from the suite's paths) and the world; not the spec.
-    Its clients are the environment's CI deploy role's (provision_trail.py): the pipeline applies it."""
-    region = suite.tfvars(env).aws_region
-    target = ProvisionTarget(env=env, clients=deploy_clients(clients, env, region), tfvars=suite.tfvars(env),
-                             env_file=suite.env_file(env), world=world.env(env), secret_marker=world.secret_marker,
-                             registry=world.registry)
+    """The deployment's inputs: tfvars and env file (from the suite's paths) and the world; not the spec."""
+    target = ProvisionTarget(env=env, clients=clients, tfvars=suite.tfvars(env), env_file=suite.env_file(env),
+                    world=world.env(env), secret_marker=world.secret_marker, registry=world.registry)
     if target.world.buckets.log_archive and target.tfvars.log_archive_days is None:
         raise SandboxError(f"sandbox: the world gives {env} a log archive bucket, its tfvars no log_archive_days")
     return target
+
+
+def _as_pipeline(target: ProvisionTarget) -> None:
+    """Provision ``target`` as its CI pipeline does: through the environment's deploy role (provision_trail.py),
+    so the sandbox's CloudTrail holds the clean world's changes as automation."""
+    target.clients = deploy_clients(target.clients, target.env, target.region)
+    provision_env(target)
 
 
 def provision(suite: Suite, clients: SandboxClients, environments: Iterable[str], world: World | None = None) -> None:
@@ -109,7 +113,7 @@ def provision(suite: Suite, clients: SandboxClients, environments: Iterable[str]
     world = world or default_world()
     targets = [_target(suite, env, clients, world) for env in environments]  # inputs first: clear input errors
     with ThreadPoolExecutor(max_workers=max(1, len(targets))) as pool:
-        futures = {target.env: pool.submit(provision_env, target) for target in targets}
+        futures = {target.env: pool.submit(_as_pipeline, target) for target in targets}
     for env, future in futures.items():
         try:
             future.result()
