@@ -33,6 +33,7 @@ AUTOSCALING = "application-autoscaling.amazonaws.com"
 CONSOLE = "console.amazonaws.com"
 CLI = "aws-cli/2.22.4 md/awscrt#0.23.4 ua/2.0 os/macos#24.1.0 md/arch#arm64 lang/python#3.12.6 md/pyimpl#CPython"
 OPERATOR_IP = "198.51.100.23"  # an operator's laptop (documentation range)
+ORGANIZATION_TRAIL = "taskmanager-org-trail"
 
 
 def sso_arn(user: str) -> str:
@@ -149,3 +150,16 @@ def _dev_by_hand(target: FaultTarget) -> None:
     rds = as_sso_user(target, "alice", "rds", userAgent=CONSOLE, sessionCredentialFromConsole=True)
     rds.modify_db_instance(DBInstanceIdentifier=target.names.db, PreferredMaintenanceWindow="sun:05:00-sun:06:00",
                            ApplyImmediately=True)
+
+
+@conforming("production-organization-trail", "production",
+            "production's own trail replaced by the organization's trail (multi-region, logging, management writes)")
+def _organization_trail(target: FaultTarget) -> None:
+    cloudtrail = target.client("cloudtrail")
+    bucket = cloudtrail.get_trail(Name=trail_name(target.env))["Trail"]["S3BucketName"]
+    cloudtrail.delete_trail(Name=trail_name(target.env))
+    cloudtrail.create_trail(Name=ORGANIZATION_TRAIL, S3BucketName=bucket, IsMultiRegionTrail=True,
+                            IsOrganizationTrail=True, IncludeGlobalServiceEvents=True, EnableLogFileValidation=True)
+    cloudtrail.put_event_selectors(TrailName=ORGANIZATION_TRAIL, EventSelectors=[
+        {"ReadWriteType": "WriteOnly", "IncludeManagementEvents": True}])
+    cloudtrail.start_logging(Name=ORGANIZATION_TRAIL)

@@ -26,7 +26,15 @@ from envmatrix.spec import load_spec
 from tests.conftest import SHIPPED_ENVIRONMENTS
 from tests.faults.actions import FaultTarget
 from tests.faults.catalogue import CATALOGUE, VARIANTS
-from tests.faults.changes import AUTOSCALING, AUTOSCALING_ROLE, CLI, CONSOLE, iam_user_arn, sso_arn
+from tests.faults.changes import (
+    AUTOSCALING,
+    AUTOSCALING_ROLE,
+    CLI,
+    CONSOLE,
+    ORGANIZATION_TRAIL,
+    iam_user_arn,
+    sso_arn,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = re.compile(r"^arn:aws:sts::123456789012:assumed-role/(?P<env>[a-z]+)-taskmanager-deploy/GitHubActions$")
@@ -299,3 +307,15 @@ def test_dev_manual_change_is_recorded_too(sandbox: tuple[RunningAws, Suite]) ->
     [event] = not_automation(aws)
     assert (event["EventName"], principal(event)) == ("ModifyDBInstance", sso_arn("alice"))
     assert event["Resources"][0]["ResourceName"] == "dev-taskmanager-db"
+
+
+def test_organization_trail_replaces_the_environments_own(sandbox: tuple[RunningAws, Suite]) -> None:
+    aws = _apply(sandbox, "production-organization-trail")
+    assert not_automation(aws) == []
+    cloudtrail = aws.client("cloudtrail")
+    trails = cloudtrail.describe_trails()
+    validated(cloudtrail, "describe_trails", trails)
+    [trail] = trails["trailList"]
+    assert (trail["Name"], trail["IsOrganizationTrail"], trail["HasCustomEventSelectors"]) == (
+        ORGANIZATION_TRAIL, True, True)
+    assert cloudtrail.get_trail_status(Name=trail["TrailARN"])["IsLogging"] is True
