@@ -167,8 +167,6 @@ def record(*, account: str, region: str, service: str, operation: str, key: str,
            user_agent: str, source_ip: str, overrides: dict[str, Any]) -> dict[str, Any]:
     """One write event as CloudTrail records it (eventVersion 1.09), appended to the account's history."""
     user = identity(account, key)
-    if overrides.get("sessionCredentialFromConsole") and "sessionContext" in user:
-        user["sessionContext"]["sessionCredentialFromConsole"] = "true"
     invoked_by = overrides.get("invokedBy")
     if invoked_by:
         user["invokedBy"] = invoked_by
@@ -188,6 +186,8 @@ def record(*, account: str, region: str, service: str, operation: str, key: str,
         "eventCategory": "Management",
         "_lookup_resources": found,
     }
+    if overrides.get("sessionCredentialFromConsole"):  # a top-level field of the record, a string
+        event["sessionCredentialFromConsole"] = "true"
     if _age(event_time) <= HISTORY:
         log_of(account, event_region).append(event)
     return event
