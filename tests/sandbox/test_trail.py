@@ -21,6 +21,7 @@ from botocore.stub import Stubber
 
 from envmatrix.context import Paths, Suite
 from envmatrix.sandbox.aws import RunningAws, start_aws
+from envmatrix.sandbox.moto_trail_log import is_write, request_parameters
 from envmatrix.sandbox.provision_trail import trail_name
 from envmatrix.spec import load_spec
 from tests.conftest import SHIPPED_ENVIRONMENTS
@@ -321,3 +322,23 @@ def test_organization_trail_replaces_the_environments_own(sandbox: tuple[Running
     assert (trail["Name"], trail["IsOrganizationTrail"], trail["HasCustomEventSelectors"]) == (
         ORGANIZATION_TRAIL, True, True)
     assert cloudtrail.get_trail_status(Name=trail["TrailARN"])["IsLogging"] is True
+
+
+# --- the recorder's pure parts --------------------------------------------------------------------
+def test_request_parameters_keep_identifiers_and_hide_secrets_as_aws_does() -> None:
+    hidden = "HIDDEN_DUE_TO_SECURITY_REASONS"
+    assert request_parameters({
+        "Action": "ModifyDBInstance", "DBInstanceIdentifier": "production-taskmanager-db", "BackupRetentionPeriod": 7,
+        "MasterUserPassword": "pw", "SecretString": "s", "AuthToken": "t", "Tags.member.1.Key": "k",
+        "containerDefinitions": [{"environment": [{"name": "X", "value": "literal"}]}],
+    }) == {"dBInstanceIdentifier": "production-taskmanager-db", "backupRetentionPeriod": 7,
+           "masterUserPassword": hidden, "secretString": hidden, "authToken": hidden}
+
+
+@pytest.mark.parametrize(("operation", "write"), [
+    ("ModifyDBInstance", True), ("PutRetentionPolicy", True), ("StopLogging", True), ("UpdateService", True),
+    ("DescribeDBInstances", False), ("GetTrailStatus", False), ("ListTagsForResource", False),
+    ("LookupEvents", False), ("AssumeRole", False), ("BatchGetSecretValue", False),
+])
+def test_write_events_are_the_non_read_only_operations(operation: str, write: bool) -> None:
+    assert is_write(operation) is write
