@@ -3,8 +3,10 @@
 moto 5.2 has no LookupEvents (HTTP 500). The sandbox answers it from the event history its server process records
 (envmatrix/sandbox/moto_trail_log.py) the way AWS does: at most one lookup attribute, StartTime/EndTime
 inclusive, newest first, at most 50 events a page (default 50) with an opaque NextToken, and AWS's validation
-errors. moto also answers DescribeTrails with ``HasCustomEventSelectors: false`` after PutEventSelectors, and
-GetTrailStatus with empty strings for times and outcomes it never had (AWS leaves those fields out).
+errors. moto also answers DescribeTrails with ``HasCustomEventSelectors: false`` after PutEventSelectors,
+GetTrailStatus with empty strings for times and outcomes it never had (AWS leaves those fields out), and
+GetEventSelectors with no selector for a trail whose selectors were never set (AWS: its default one, every
+management event).
 """
 
 from __future__ import annotations
@@ -153,6 +155,19 @@ def _trail_with_selectors(original: Any) -> Any:
     return description
 
 
+#: What AWS answers for a trail whose selectors were never set: every management event, reads and writes.
+DEFAULT_SELECTORS = [{"ReadWriteType": "All", "IncludeManagementEvents": True, "DataResources": [],
+                      "ExcludeManagementEventSources": []}]
+
+
+def _selectors_with_default(original: Any) -> Any:
+    def get_event_selectors(self: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        basic, advanced = original(self)
+        return (basic or ([] if advanced else [dict(item) for item in DEFAULT_SELECTORS])), advanced
+    get_event_selectors._envmatrix = True  # type: ignore[attr-defined]
+    return get_event_selectors
+
+
 def install() -> None:
     """Add LookupEvents and correct the trail answers (in this server process only)."""
     from moto.cloudtrail import models, responses
@@ -161,5 +176,8 @@ def install() -> None:
     if not getattr(models.TrailStatus.description, "_envmatrix", False):
         models.TrailStatus.description = _status_without_blanks(  # type: ignore[method-assign]
             models.TrailStatus.description)
+    if not getattr(models.Trail.get_event_selectors, "_envmatrix", False):
+        models.Trail.get_event_selectors = _selectors_with_default(  # type: ignore[method-assign]
+            models.Trail.get_event_selectors)
     if not getattr(models.Trail.description, "_envmatrix", False):
         models.Trail.description = _trail_with_selectors(models.Trail.description)  # type: ignore[method-assign]

@@ -342,3 +342,17 @@ def test_request_parameters_keep_identifiers_and_hide_secrets_as_aws_does() -> N
 ])
 def test_write_events_are_the_non_read_only_operations(operation: str, write: bool) -> None:
     assert is_write(operation) is write
+
+
+def test_a_trail_without_selectors_answers_the_default_one(clean: RunningAws) -> None:
+    """AWS gives a trail whose selectors were never set its default selector: every management event."""
+    cloudtrail = clean.client("cloudtrail")
+    clean.client("s3").create_bucket(Bucket="trail-default-selectors")
+    cloudtrail.create_trail(Name="default-selectors", S3BucketName="trail-default-selectors")
+    clean._dirty = True  # type: ignore[attr-defined]
+    answer = cloudtrail.get_event_selectors(TrailName="default-selectors")
+    validated(cloudtrail, "get_event_selectors", answer)
+    assert answer["EventSelectors"] == [{"ReadWriteType": "All", "IncludeManagementEvents": True,
+                                         "DataResources": [], "ExcludeManagementEventSources": []}]
+    [trail] = [t for t in cloudtrail.describe_trails()["trailList"] if t["Name"] == "default-selectors"]
+    assert trail["HasCustomEventSelectors"] is False
