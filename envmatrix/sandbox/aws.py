@@ -25,6 +25,7 @@ from envmatrix.sandbox.moto_throttle import KNOB as THROTTLE_KNOB
 from envmatrix.sandbox.provision import provision_env
 from envmatrix.sandbox.provision_ops import bill, queue_bill
 from envmatrix.sandbox.provision_target import SANDBOX_CREDENTIALS, ProvisionTarget, SandboxClients
+from envmatrix.sandbox.provision_trail import deploy_clients
 from envmatrix.sandbox.world import World, default_world
 
 
@@ -42,6 +43,7 @@ class RunningAws:
     provision_seconds: float = 0.0
     _server: Any = field(default=None, repr=False)
     _pool: SandboxClients | None = field(default=None, repr=False)
+    _deployers: dict[str, SandboxClients] = field(default_factory=dict, repr=False)
 
     @property
     def clients(self) -> SandboxClients:
@@ -64,11 +66,18 @@ class RunningAws:
         """A plain, writable boto3 client for this sandbox (provisioning and fault injection only)."""
         return self.clients.client(service, region or self.region)
 
+    def deployer(self, env: str) -> SandboxClients:
+        """Clients acting as ``env``'s CI deploy role (its changes are automation in the sandbox's CloudTrail)."""
+        if env not in self._deployers:
+            self._deployers[env] = deploy_clients(self.clients, env, self.region)
+        return self._deployers[env]
+
     def reset(self) -> None:
         """Forget every resource (moto's reset API); follow with ``provision``."""
         request = urllib.request.Request(f"{self.endpoint}/moto-api/reset", method="POST")
         with urllib.request.urlopen(request, timeout=10):  # noqa: S310 - loopback sandbox only
             pass
+        self._deployers.clear()  # their sessions are forgotten with everything else
 
     def throttle(self, operations: Iterable[str], *, first: int = 0, fraction: float = 0.0,
                  seed: int = 0) -> dict[str, Any]:
@@ -113,12 +122,19 @@ def _target(suite: Suite, env: str, clients: SandboxClients, world: World) -> Pr
     return target
 
 
+def _as_pipeline(target: ProvisionTarget) -> None:
+    """Provision ``target`` as its CI pipeline does: through the environment's deploy role (provision_trail.py),
+    so the sandbox's CloudTrail holds the clean world's changes as automation."""
+    target.clients = deploy_clients(target.clients, target.env, target.region)
+    provision_env(target)
+
+
 def provision(suite: Suite, clients: SandboxClients, environments: Iterable[str], world: World | None = None) -> None:
     """Create every environment's resources through ``clients``, environments in parallel threads."""
     world = world or default_world()
     targets = [_target(suite, env, clients, world) for env in environments]  # inputs first: clear input errors
     with ThreadPoolExecutor(max_workers=max(1, len(targets))) as pool:
-        futures = {target.env: pool.submit(provision_env, target) for target in targets}
+        futures = {target.env: pool.submit(_as_pipeline, target) for target in targets}
     for env, future in futures.items():
         try:
             future.result()
@@ -177,7 +193,7 @@ class MotoProcess:
 
 #: Every service provisioning touches; their clients are made while the server process boots.
 SERVICES = ("ec2", "elbv2", "acm", "wafv2", "rds", "elasticache", "s3", "secretsmanager", "logs", "sns",
-            "ecs", "application-autoscaling", "cloudwatch")
+            "ecs", "application-autoscaling", "cloudwatch", "cloudtrail", "iam", "sts")
 START_TIMEOUT = 60.0
 
 

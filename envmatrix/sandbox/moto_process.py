@@ -18,7 +18,7 @@ LOOPBACK = "127.0.0.1"
 READY = "envmatrix-moto-ready"
 #: moto backends the sandbox uses: loaded before "ready" so the first real requests are fast.
 BACKENDS = ("ec2", "elbv2", "acm", "wafv2", "rds", "elasticache", "s3", "secretsmanager", "logs", "sns",
-            "ecs", "applicationautoscaling", "cloudwatch")
+            "ecs", "applicationautoscaling", "cloudwatch", "cloudtrail", "iam", "sts")
 ACCOUNT = "123456789012"
 SETTLED = "settled"
 
@@ -37,11 +37,13 @@ def install_fixes(*, settled: bool) -> None:
     from envmatrix.sandbox import (
         moto_ce,
         moto_clientvpn,
+        moto_cloudtrail,
         moto_cloudwatch,
         moto_codedeploy,
         moto_ecs,
         moto_elasticache,
         moto_rds,
+        moto_trail_log,
     )
 
     moto_ecs.install()
@@ -52,6 +54,8 @@ def install_fixes(*, settled: bool) -> None:
     moto_rds.install()
     moto_clientvpn.install()
     moto_cloudwatch.install()
+    moto_cloudtrail.install()
+    moto_trail_log.install()
 
 
 def serve(fd: int, region: str, *, settled: bool = False) -> None:
@@ -59,14 +63,16 @@ def serve(fd: int, region: str, *, settled: bool = False) -> None:
     from werkzeug.serving import make_server
 
     from envmatrix.sandbox.moto_throttle import Knob, throttled
+    from envmatrix.sandbox.moto_trail_log import with_append_endpoint
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     install_fixes(settled=settled)
     app = DomainDispatcherApplication(create_backend_app)
     _warm(app, region)
-    # the throttling fault knob in front of moto (envmatrix.sandbox.moto_throttle): off until a test sets it
-    server = make_server(LOOPBACK, 0, throttled(app, Knob()), threaded=True, request_handler=MotoRequestHandler,
-                         fd=fd)
+    # the throttling fault knob in front of moto (envmatrix.sandbox.moto_throttle): off until a test sets it;
+    # the sandbox-only event-append endpoint (moto_trail_log) outside it, never throttled
+    server = make_server(LOOPBACK, 0, with_append_endpoint(throttled(app, Knob()), ACCOUNT), threaded=True,
+                         request_handler=MotoRequestHandler, fd=fd)
     thread = threading.Thread(target=server.serve_forever, name="moto-server", daemon=True)
     thread.start()
     print(READY, flush=True)

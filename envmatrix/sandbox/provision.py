@@ -15,6 +15,7 @@ from envmatrix.sandbox import (
     provision_network,
     provision_ops,
     provision_sla,
+    provision_trail,
 )
 from envmatrix.sandbox.provision_target import ProvisionTarget, Step
 
@@ -23,7 +24,7 @@ def _steps() -> tuple[tuple[Step, ...], ...]:
     """Stages run one after another; the steps inside a stage are independent and run in parallel."""
     return (
         (provision_network.network, provision_app.secrets, provision_app.log_groups, provision_app.alert_topic,
-         provision_deploy.images, provision_ops.budget),
+         provision_deploy.images, provision_ops.budget, provision_trail.trail),
         (provision_network.load_balancer, provision_network.bastion, provision_data.database, provision_data.cache,
          provision_data.buckets, provision_app.task_definitions, provision_ops.alert_subscriptions),
         (provision_network.waf, provision_app.cluster_and_services, provision_app.alarms, provision_sla.traffic,

@@ -30,12 +30,12 @@ class SandboxClients:
     lock from a single session and then shared: botocore clients are safe to use from several threads.
     """
 
-    def __init__(self, endpoint: str) -> None:
+    def __init__(self, endpoint: str, credentials: dict[str, str] | None = None) -> None:
+        """``credentials`` (boto3's keyword names): whose requests these are; default the sandbox's fake keys,
+        which the sandbox's CloudTrail attributes to the account's root."""
         self.endpoint = endpoint
         self._session = new_session(  # shares the suite's loader: each service model is parsed once per run
-            aws_access_key_id=SANDBOX_CREDENTIALS["aws_access_key_id"],
-            aws_secret_access_key=SANDBOX_CREDENTIALS["aws_secret_access_key"],
-        )
+            **(credentials or SANDBOX_CREDENTIALS))
         self._clients: dict[tuple[str, str], Any] = {}
         self._lock = threading.Lock()
 

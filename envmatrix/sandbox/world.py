@@ -158,6 +158,17 @@ class DbAudit(_Model):
     parameters: dict[StrictStr, StrictStr]
 
 
+class Trail(_Model):
+    """The environment's CloudTrail trail (``<env>-taskmanager-trail``), logging to its own bucket."""
+
+    #: basic: EventSelectors (``read_write`` of management events); advanced: AdvancedEventSelectors on
+    #: management events (with ``readOnly = false`` where ``read_write`` is WriteOnly)
+    selectors: Literal["basic", "advanced"] = "basic"
+    read_write: Literal["All", "WriteOnly"] = "All"
+    multi_region: StrictBool = True
+    logging: StrictBool = True
+
+
 class WorldEnv(_Model):
     """One environment's deployment facts outside the tfvars and env files."""
 
@@ -181,6 +192,8 @@ class WorldEnv(_Model):
     deploy: Deploy
     #: None: the module's audit settings are not described (db_audit_logging = true then fails provisioning)
     db_audit: DbAudit | None = None
+    #: None: no trail (change control then has nothing to read)
+    trail: Trail | None = None
 
 
 class GithubReviewer(_Model):

@@ -27,8 +27,10 @@ class FaultTarget:
     def names(self) -> SandboxNames:
         return SandboxNames(self.env)
 
-    def client(self, service: str) -> Any:
-        return self.aws.client(service)
+    def client(self, service: str, region: str | None = None) -> Any:
+        """A client of the environment's CI deploy role: a fault is the pipeline's misconfiguration (its change
+        is automation to change control; tests/faults/changes.py makes changes by hand)."""
+        return self.aws.deployer(self.env).client(service, region or self.aws.region)
 
     # --- RDS and ElastiCache -------------------------------------------------------------------
     def modify_db(self, **changes: Any) -> None:
@@ -54,7 +56,7 @@ class FaultTarget:
         family = rds.describe_db_parameter_groups(DBParameterGroupName=group)["DBParameterGroups"][0][
             "DBParameterGroupFamily"]
         self.delete_replica()
-        self.aws.client("rds", region).create_db_instance_read_replica(
+        self.client("rds", region).create_db_instance_read_replica(
             DBInstanceIdentifier=self.names.db_replica, SourceDBInstanceIdentifier=self.db_arn(),
             DBInstanceClass=replica["DBInstanceClass"], PubliclyAccessible=False, Tags=replica.get("TagList", []),
             DBParameterGroupName=f"default.{family}")

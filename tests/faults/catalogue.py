@@ -10,7 +10,7 @@ from __future__ import annotations
 # Each tier registers its faults on import, in this order (the catalogue's order: the data tier first); importing
 # them all here makes CATALOGUE and VARIANTS complete.
 # isort: off
-from tests.faults import data, app, deploy, network, ops, sla  # noqa: F401
+from tests.faults import data, app, deploy, network, ops, sla, changes  # noqa: F401
 # isort: on
 from tests.faults.registry import (
     CATALOGUE,

@@ -20,6 +20,8 @@ import boto3
 
 from envmatrix.declared import EnvFile, Tfvars
 from envmatrix.names import SECURITY_GROUP_ROLES, secret_reference
+from envmatrix.sandbox.provision_target import SandboxClients
+from envmatrix.sandbox.provision_trail import DEPLOY_SESSION, assumed_clients
 from envmatrix.spec import EnvironmentSpec
 from tests.conftest import Project
 
@@ -94,8 +96,12 @@ class AcmeEnv:
     subnets: list[str] = field(default_factory=list)
     #: the alarm signals the environment's monitoring level names (spec alarm_signals), by signal name
     signals: dict[str, Any] = field(default_factory=dict)
+    #: whose requests provisioning makes (the environment's CI deploy role: pipeline); None: the fake root keys
+    pipeline: SandboxClients | None = None
 
     def client(self, service: str) -> Any:
+        if self.pipeline is not None:
+            return self.pipeline.client(service, self.tfvars.aws_region)
         return boto3.client(service, region_name=self.tfvars.aws_region, endpoint_url=self.endpoint,  # type: ignore[call-overload]
                             aws_access_key_id="testing", aws_secret_access_key="testing")  # noqa: S106
 
@@ -447,3 +453,19 @@ def operations(env: AcmeEnv) -> None:
 def provision(env: AcmeEnv) -> None:
     for step in (network, load_balancer, data, application, alarms, availability, deployment, operations):
         step(env)
+
+
+def pipeline(endpoint: str, short: str, region: str) -> SandboxClients:
+    """Clients of acme's CI deploy role for one environment (``<short>-acme-deploy``): its changes are automation
+    in the account's CloudTrail, as a pipeline's are."""
+    return assumed_clients(SandboxClients(endpoint), region, f"{short}-{PROJECT}-deploy", DEPLOY_SESSION)
+
+
+def organization_trail(endpoint: str, region: str) -> None:
+    """Acme's organization trail (made by the management account), logging every management event."""
+    clients = SandboxClients(endpoint)
+    clients.client("s3", region).create_bucket(Bucket=f"{PROJECT}-org-trail-logs")
+    cloudtrail = clients.client("cloudtrail", region)
+    cloudtrail.create_trail(Name=f"{PROJECT}-org-trail", S3BucketName=f"{PROJECT}-org-trail-logs",
+                            IsMultiRegionTrail=True, IsOrganizationTrail=True)
+    cloudtrail.start_logging(Name=f"{PROJECT}-org-trail")

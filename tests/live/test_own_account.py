@@ -6,7 +6,6 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
-import boto3
 import pytest
 
 from envmatrix.declared import load_env_file, load_tfvars
@@ -14,7 +13,7 @@ from envmatrix.sandbox.aws import MotoProcess
 from envmatrix.sandbox.provision_ops import cost_answer, queue_bill
 from envmatrix.spec import load_spec
 from tests.conftest import Project
-from tests.live.acme_account import AcmeEnv, acme_layout, provision
+from tests.live.acme_account import AcmeEnv, acme_layout, organization_trail, pipeline, provision
 from tests.live.conftest import ROOT, offline_aws
 
 SHORT = {"production": "prod", "staging": "stage"}
@@ -37,12 +36,13 @@ def acme(project: Project, moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) 
     root = acme_layout(project)
     spec = load_spec(ROOT / "fixtures" / "matrix.yaml")
     for env, short in SHORT.items():
-        provision(AcmeEnv(
+        provision(AcmeEnv(pipeline=pipeline(moto_endpoint, short, "us-east-1"),
             short=short, endpoint=moto_endpoint, spec=spec.env(env), placeholder=spec.defaults.secret_placeholder,
             tfvars=load_tfvars(root / "infra" / "envs" / short / "terraform.tfvars"),
             env_file=load_env_file(root / "app" / "config" / f"{short}.env"),
             signals={name: spec.alarm_signals[name] for name in getattr(spec.monitoring_level(env), "signals", ())},
         ))
+    organization_trail(moto_endpoint, "us-east-1")
     # Last month's bill, by acme's own tag key and short names, at each environment's documented low figure.
     queue_bill(moto_endpoint, cost_answer({short: spec.env(env).cost.monthly_usd_low for env, short in SHORT.items()},
                                           tag_key="env"))
@@ -51,8 +51,7 @@ def acme(project: Project, moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) 
 
 
 def _tag(endpoint: str, key: str, value: str) -> None:
-    ecs = boto3.client("ecs", region_name="us-east-1", endpoint_url=endpoint,
-                       aws_access_key_id="testing", aws_secret_access_key="testing")  # noqa: S106
+    ecs = pipeline(endpoint, "prod", "us-east-1").client("ecs", "us-east-1")  # a pipeline change, not by hand
     arn = ecs.describe_clusters(clusters=["prod-acme"])["clusters"][0]["clusterArn"]
     ecs.tag_resource(resourceArn=arn, tags=[{"key": key, "value": value}])
 

@@ -14,6 +14,7 @@ from envmatrix.context import Paths, Suite
 from envmatrix.sandbox.aws import RunningAws, SandboxError, start_aws
 from envmatrix.sandbox.naming import SandboxNames, secret_ref
 from envmatrix.sandbox.provision_ops import bill, queue_bill
+from envmatrix.sandbox.provision_trail import trail_name
 from envmatrix.sandbox.world import default_world
 from envmatrix.spec import load_spec
 from tests.conftest import SHIPPED_ENVIRONMENTS
@@ -172,7 +173,8 @@ def test_production_buckets_and_alarms(aws: RunningAws, suite: Suite) -> None:
     rules = s3.get_bucket_lifecycle_configuration(Bucket=names.archive_bucket)["Rules"]
     assert rules[0]["Expiration"]["Days"] == suite.tfvars("production").log_archive_days
     buckets = {b["Name"] for b in s3.list_buckets()["Buckets"]}
-    assert buckets == {names.backups_bucket, names.archive_bucket}  # staging and dev have none
+    trails = {f"{trail_name(env)}-logs" for env in ("dev", "staging", "production")}  # each trail's own bucket
+    assert buckets == {names.backups_bucket, names.archive_bucket, *trails}  # staging and dev have none else
     # Target-tracking scaling policies add AWS-managed TargetTracking-* alarms (as on AWS): not ours to count.
     alarms = [a for a in aws.client("cloudwatch").describe_alarms()["MetricAlarms"]
               if not a["AlarmName"].startswith("TargetTracking-")]
