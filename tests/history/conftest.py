@@ -19,6 +19,10 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import free_port
+from tests.reporting import conftest as reporting
+
+#: the report tests' scratch project (shipped declared checks + a scripted live layer), for runs of the suite
+report_project = reporting.report_project
 
 
 def _bindir() -> Path:
