@@ -158,6 +158,8 @@ def _add_merge_command(commands: argparse._SubParsersAction[argparse.ArgumentPar
     merge.add_argument("--spec", metavar="PATH", help="the spec the runs used (default: $ENVMATRIX_SPEC, "
                        "[paths] spec, fixtures/matrix.yaml)")
     merge.add_argument("--envmatrix-config", metavar="PATH", help=f"project config file (default: ./{CONFIG_FILE})")
+    merge.add_argument("--history", metavar="URL|PATH|off", help="append the shards' results to this history once "
+                       "(run the shards with --history off); default: [history] url, else <out>/history.sqlite")
 
 
 def run_merge(args: argparse.Namespace, cwd: Path) -> int:
@@ -165,7 +167,11 @@ def run_merge(args: argparse.Namespace, cwd: Path) -> int:
 
     project = load_config(config_path(args.envmatrix_config, cwd))
     spec_path = Path(resolve("spec", args.spec, project, cwd=cwd, rootdir=project_root(cwd)).value)
-    merged = merge([cwd / name for name in args.inputs], cwd / args.out, load_spec(spec_path), spec_path)
+    from envmatrix.history.store import location
+
+    history = location(args.history, project.history.url, project.base_dir(project_root(cwd)), cwd, cwd / args.out)
+    merged = merge([cwd / name for name in args.inputs], cwd / args.out, load_spec(spec_path), spec_path,
+                   history=history)
     print("\n".join(merged.lines()))
     return 0 if merged.passed else 1
 
