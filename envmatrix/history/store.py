@@ -24,10 +24,6 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.engine.url import URL
@@ -42,6 +38,9 @@ from envmatrix.redact import clip
 from envmatrix.reporting.results import CheckResult
 
 DEFAULT_FILE = "history.sqlite"
+#: the newest migration (envmatrix/history/migrations/versions): a store at it is used without loading Alembic
+HEAD = "0001"
+_VERSION = sa.Table("alembic_version", sa.MetaData(), sa.Column("version_num", sa.String(32)))
 OFF = "off"
 TREND_RUNS = 30
 MESSAGE_LIMIT = 500
@@ -166,7 +165,9 @@ def open_engine(url: str) -> Engine:
     return sa.create_engine(url, poolclass=sa.pool.NullPool, connect_args={"connect_timeout": 10})
 
 
-def _alembic_config(connection: Connection) -> Config:
+def _alembic_config(connection: Connection) -> Any:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(resources.files("envmatrix.history") / "migrations"))
     config.attributes["connection"] = connection
@@ -180,7 +181,17 @@ def _serialise(connection: Connection) -> None:
 
 
 def migrate(connection: Connection, where: str) -> None:
-    """Bring the schema to this envmatrix's head in place; a file written by a newer envmatrix is refused."""
+    """Bring the schema to this envmatrix's head in place; a file written by a newer envmatrix is refused.
+
+    A store already at HEAD (every run but the first after an upgrade) costs one query: Alembic is imported only
+    to migrate."""
+    if sa.inspect(connection).has_table("alembic_version"):
+        if connection.execute(sa.select(_VERSION.c.version_num)).scalar() == HEAD:
+            return
+    from alembic import command
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
     config = _alembic_config(connection)
     script = ScriptDirectory.from_config(config)
     current = MigrationContext.configure(connection).get_current_revision()
@@ -384,12 +395,15 @@ def _insert_run(connection: Connection, tonight: _Tonight) -> int:
     return seq
 
 
+def _clipped(text: str) -> str:
+    return clip(text, MESSAGE_LIMIT, fold=True) if text else ""
+
+
 def _insert_results(connection: Connection, tonight: _Tonight, seq: int, first_seen: dict[str, datetime]) -> None:
     """Every result, an open finding with the start of its open stretch (the next run carries it on)."""
     rows = [{"run_seq": seq, "fingerprint": fp, "environment": result.environment, "layer": result.layer,
              "check_id": result.check_id, "status": result.status,
-             "message": clip(result.message, MESSAGE_LIMIT, fold=True), "location": result.location,
-             "waiver": clip(result.waiver, MESSAGE_LIMIT, fold=True),
+             "message": _clipped(result.message), "location": result.location, "waiver": _clipped(result.waiver),
              "first_seen": first_seen.get(fp) if result.status in OPEN else None}
             for fp, result in tonight.results]
     if rows:

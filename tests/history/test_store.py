@@ -203,3 +203,15 @@ def test_days_open_is_from_the_run_times(store_url: str) -> None:
     view = record_and_compare(store_url, _tonight("fail"), later)
     assert [f.days_open for f in view.findings.values()] == [6.5]
     assert START == night(0).started
+
+
+def test_head_is_the_newest_migration() -> None:
+    """store.HEAD lets a run skip Alembic when the store is current: it must name the newest migration."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from envmatrix.history.store import HEAD
+
+    config = Config()
+    config.set_main_option("script_location", str(Path(tables.__file__).parent / "migrations"))
+    assert ScriptDirectory.from_config(config).get_current_head() == HEAD
