@@ -42,6 +42,8 @@ DEFAULT_FILE = "history.sqlite"
 HEAD = "0001"
 _VERSION = sa.Table("alembic_version", sa.MetaData(), sa.Column("version_num", sa.String(32)))
 OFF = "off"
+#: the history's URL or path when --history does not give one (CI sets it from a repository variable)
+VARIABLE = "ENVMATRIX_HISTORY"
 TREND_RUNS = 30
 MESSAGE_LIMIT = 500
 #: statuses that are a finding (open): a waived finding is still open, only accepted for now
@@ -96,10 +98,10 @@ def resolve_url(value: str | None, reports: Path, base: Path | None = None) -> s
 
 
 def location(option: str | None, configured: str | None, config_dir: Path, cwd: Path, reports: Path) -> str | None:
-    """``--history`` (relative to where pytest was started), else ``[history] url`` (relative to the config
-    file's folder), else the reports folder's history.sqlite."""
-    if option:
-        return resolve_url(option, reports, cwd)
+    """``--history``, else $ENVMATRIX_HISTORY (both relative to where envmatrix was started), else ``[history] url``
+    (relative to the config file's folder), else the reports folder's history.sqlite."""
+    if option or os.environ.get(VARIABLE):
+        return resolve_url(option or os.environ[VARIABLE], reports, cwd)
     return resolve_url(configured, reports, config_dir)
 
 

@@ -321,7 +321,8 @@ def _prepare_out(out: Path, runs: Sequence[RunReports]) -> None:
     """--out is new, empty, or an earlier merge's output (whose files are replaced); never an input."""
     if any(out.resolve() == run.directory.resolve() for run in runs):
         raise UsageError(f"--out {out} is one of the inputs; write the merged report elsewhere")
-    if out.is_dir() and any(out.iterdir()):
+    # the history a CI cache put there before the merge (<out>/history.sqlite) is no report: it stays
+    if out.is_dir() and any(not path.name.startswith("history.sqlite") for path in out.iterdir()):
         previous = out / MATRIX_FILE
         try:
             merged_before = "merged_from" in json.loads(previous.read_text(encoding="utf-8"))["meta"]
