@@ -443,24 +443,25 @@ def record_and_compare(url: str | None, results: Sequence[CheckResult], meta: Ru
 # --- reading it back (the CLI) --------------------------------------------------------------------------------
 
 def open_findings(connection: Connection) -> list[dict[str, Any]]:
-    """Each environment's open findings in its latest run, oldest first."""
-    latest = (sa.select(run_environments.c.environment, sa.func.max(run_environments.c.started).label("started"))
-              .group_by(run_environments.c.environment).subquery())
-    query = (sa.select(results_table, run_environments.c.started)
-             .join(run_environments, sa.and_(run_environments.c.run_seq == results_table.c.run_seq,
-                                             run_environments.c.environment == results_table.c.environment))
-             .join(latest, sa.and_(latest.c.environment == run_environments.c.environment,
-                                   latest.c.started == run_environments.c.started))
-             .where(results_table.c.status.in_(OPEN))
-             .order_by(results_table.c.first_seen, results_table.c.environment, results_table.c.check_id))
+    """Each environment's open findings in its latest run, oldest first (one indexed read per environment)."""
     found = []
-    for row in connection.execute(query):
-        since = row.first_seen or row.started
-        found.append({"fingerprint": row.fingerprint, "environment": row.environment, "layer": row.layer,
-                      "check_id": row.check_id, "status": row.status, "first_seen": _aware(since).isoformat(),
-                      "days_open": _days(since, row.started), "message": row.message, "location": row.location,
-                      "waiver": row.waiver})
-    return found
+    envs = connection.execute(sa.select(run_environments.c.environment).distinct()).scalars().all()
+    for env in envs:
+        latest = connection.execute(
+            sa.select(run_environments.c.run_seq, run_environments.c.started)
+            .where(run_environments.c.environment == env)
+            .order_by(run_environments.c.started.desc(), run_environments.c.run_seq.desc()).limit(1)).first()
+        assert latest is not None
+        rows = connection.execute(sa.select(results_table).where(
+            results_table.c.run_seq == latest.run_seq, results_table.c.environment == env,
+            results_table.c.status.in_(OPEN)))
+        for row in rows:
+            since = row.first_seen or latest.started
+            found.append({"fingerprint": row.fingerprint, "environment": row.environment, "layer": row.layer,
+                          "check_id": row.check_id, "status": row.status, "first_seen": _aware(since).isoformat(),
+                          "days_open": _days(since, latest.started), "message": row.message,
+                          "location": row.location, "waiver": row.waiver})
+    return sorted(found, key=lambda item: (item["first_seen"], item["environment"], item["check_id"]))
 
 
 def timeline(connection: Connection, print_: str) -> list[dict[str, Any]]:

@@ -19,10 +19,14 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import free_port
+from tests.live import conftest as live
 from tests.reporting import conftest as reporting
 
 #: the report tests' scratch project (shipped declared checks + a scripted live layer), for runs of the suite
 report_project = reporting.report_project
+#: the live tests' provisioned sandbox and the environment pointing boto3 at it, for successive sandbox runs
+live_sandbox = live.live_sandbox
+aws_env = live.aws_env
 
 
 def _bindir() -> Path:
