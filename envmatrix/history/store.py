@@ -438,6 +438,8 @@ def record_and_compare(url: str | None, results: Sequence[CheckResult], meta: Ru
         return _retrying(work, shown(url))
     except (SQLAlchemyError, HistoryError, OSError) as exc:
         return HistoryView.unavailable(reason(exc, url))
+    except Exception as exc:  # noqa: BLE001 - e.g. a migration's own error: history never costs tonight's reports
+        return HistoryView.unavailable(reason(exc, url))
 
 
 # --- reading it back (the CLI) --------------------------------------------------------------------------------

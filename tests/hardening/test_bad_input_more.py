@@ -118,7 +118,7 @@ CASES = [
     Case("config-unknown-tags-key", _write("envmatrix.toml", '[tags]\nenv = "env"\n'), (),
          ("config", "envmatrix.toml", "tags.env", "valid keys: environment, project")),
     Case("config-unknown-table", _write("envmatrix.toml", '[projects]\nname = "acme"\n'), (),
-         ("config", "projects", "valid keys: project, tags, paths, names, aws, github, secrets, environments")),
+         ("config", "projects", "valid keys: project, tags, paths, names, aws, github, secrets, history, environments")),
     Case("config-unknown-environment-key", _write("envmatrix.toml", '[environments.staging]\nshort = "stage"\n'),
          (), ("config", "environments.staging.short", "valid keys:", "short_name", "app_environment")),
     Case("config-bad-short-name", _write("envmatrix.toml", '[environments.staging]\nshort_name = "st age"\n'), (),
