@@ -203,6 +203,8 @@ class ReportBuilder:
             return HistoryView.unavailable(str(exc))
         if url is None:
             return HistoryView.unavailable("history off (--history off)")
+        if not results:
+            return HistoryView.unavailable("no check ran: nothing recorded in the history")
         self.history_where = store.shown(url)
         verdict = None if self.gate is None else ("pass" if self.gate.passed else "fail")
         regions = sorted({self.suite.spec.env(env).region for env in self.suite.selected})
