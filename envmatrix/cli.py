@@ -1,7 +1,8 @@
 """The ``envmatrix`` console script: ``envmatrix audit`` runs the shipped checks on the project (pytest options
 follow); ``envmatrix sandbox`` runs the embedded sandbox until Ctrl-C; ``envmatrix iam-policy`` prints the
 least-privilege IAM policy the suite needs; ``envmatrix spec check|init`` proves the spec against the environment
-document or starts one from it; ``envmatrix merge`` merges the reports of sharded runs into one."""
+document or starts one from it; ``envmatrix merge`` merges the reports of sharded runs into one; ``envmatrix history``
+reads the findings over time (envmatrix/history/cli.py)."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ from envmatrix.config import (
 from envmatrix.context import Suite, build_paths
 from envmatrix.errors import EnvmatrixError, UsageError
 from envmatrix.files import write_text_atomic
+from envmatrix.history.cli import add_history_command
 from envmatrix.names import DEFAULT_PROJECT, PREFIX, PROJECT_PREFIX, check_templates
 from envmatrix.spec import load_spec
 from envmatrix.starter import (
@@ -52,6 +54,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_config_commands(commands)  # envmatrix init / names: configuration helpers
     _add_spec_commands(commands)  # envmatrix spec check / init: the spec and the document
     _add_merge_command(commands)  # envmatrix merge: the reports of sharded runs as one
+    add_history_command(commands)  # envmatrix history: the findings over time
     commands.add_parser(  # envmatrix audit [pytest options]: the options are pytest's (envmatrix/jobs.py)
         "audit", help="run the shipped checks and smoke tests on this project (pytest options follow)", add_help=False,
         description="pytest on the shipped checks and smoke tests with this project's envmatrix.toml; reports go to "
@@ -155,6 +158,8 @@ def _add_merge_command(commands: argparse._SubParsersAction[argparse.ArgumentPar
     merge.add_argument("--spec", metavar="PATH", help="the spec the runs used (default: $ENVMATRIX_SPEC, "
                        "[paths] spec, fixtures/matrix.yaml)")
     merge.add_argument("--envmatrix-config", metavar="PATH", help=f"project config file (default: ./{CONFIG_FILE})")
+    merge.add_argument("--history", metavar="URL|PATH|off", help="append the shards' results to this history once "
+                       "(run the shards with --history off); default: [history] url, else <out>/history.sqlite")
 
 
 def run_merge(args: argparse.Namespace, cwd: Path) -> int:
@@ -162,9 +167,19 @@ def run_merge(args: argparse.Namespace, cwd: Path) -> int:
 
     project = load_config(config_path(args.envmatrix_config, cwd))
     spec_path = Path(resolve("spec", args.spec, project, cwd=cwd, rootdir=project_root(cwd)).value)
-    merged = merge([cwd / name for name in args.inputs], cwd / args.out, load_spec(spec_path), spec_path)
+    from envmatrix.history.store import location
+
+    history = location(args.history, project.history.url, project.base_dir(project_root(cwd)), cwd, cwd / args.out)
+    merged = merge([cwd / name for name in args.inputs], cwd / args.out, load_spec(spec_path), spec_path,
+                   history=history)
     print("\n".join(merged.lines()))
     return 0 if merged.passed else 1
+
+
+def run_history(args: argparse.Namespace, cwd: Path) -> int:
+    from envmatrix.history.cli import run_history as history  # SQLAlchemy: only for this command
+
+    return history(args, cwd)
 
 
 def run_spec(args: argparse.Namespace, cwd: Path) -> int:
@@ -356,7 +371,8 @@ def _run_until_interrupt(lines: list[str], stop: Callable[[], None], name: str) 
 
 def _run_config_command(args: argparse.Namespace) -> int:
     try:
-        runner = {"names": run_names, "init": run_init, "spec": run_spec, "merge": run_merge}[args.command]
+        runner = {"names": run_names, "init": run_init, "spec": run_spec, "merge": run_merge,
+                  "history": run_history}[args.command]
         return runner(args, Path.cwd())
     except EnvmatrixError as exc:
         print(f"envmatrix: error: {exc}", file=sys.stderr)
@@ -371,7 +387,7 @@ def main(argv: list[str] | None = None) -> int:
         return run_audit(given[1:], Path.cwd())
     parser = _parser()
     args = parser.parse_args(argv)
-    if args.command in ("names", "init", "spec", "merge"):
+    if args.command in ("names", "init", "spec", "merge", "history"):
         return _run_config_command(args)
     if args.command is None:
         parser.print_usage(sys.stderr)

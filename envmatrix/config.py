@@ -166,6 +166,24 @@ class PathsConfig(_Section):
     variables: StrictStr | None = None
 
 
+def _no_written_password(url: str) -> str:
+    """A history URL never holds a password: ``${VARIABLE}`` in its place (or PGPASSWORD), never the secret."""
+    from envmatrix.history.store import HistoryError, check_no_password
+
+    try:
+        check_no_password(url)
+    except HistoryError as exc:
+        raise ValueError(str(exc)) from None
+    return url
+
+
+class HistoryConfig(_Section):
+    """Where each run's results are kept over time (envmatrix.history): a SQLite file (relative to this file's
+    folder), ``postgresql://user@host/db`` (password from PGPASSWORD or ``${VARIABLE}``), or ``off``."""
+
+    url: Annotated[StrictStr, AfterValidator(_no_written_password)] | None = None
+
+
 class ProjectConfig(_Section):
     project: ProjectSection = ProjectSection()
     tags: TagsConfig = TagsConfig()
@@ -174,6 +192,7 @@ class ProjectConfig(_Section):
     aws: AwsConfig = AwsConfig()
     github: GithubConfig = GithubConfig()
     secrets: SecretsConfig = SecretsConfig()
+    history: HistoryConfig = HistoryConfig()
     environments: dict[StrictStr, EnvConfig] = {}
     _source: Path | None = PrivateAttr(default=None)
 
@@ -206,7 +225,8 @@ class ProjectConfig(_Section):
 
 _SECTIONS: dict[tuple[str, ...], type[BaseModel]] = {
     (): ProjectConfig, ("project",): ProjectSection, ("tags",): TagsConfig, ("paths",): PathsConfig,
-    ("aws",): AwsConfig, ("github",): GithubConfig, ("secrets",): SecretsConfig, ("environments", "*"): EnvConfig,
+    ("aws",): AwsConfig, ("github",): GithubConfig, ("secrets",): SecretsConfig, ("history",): HistoryConfig,
+    ("environments", "*"): EnvConfig,
 }
 
 

@@ -19,10 +19,13 @@ from types import ModuleType
 import pytest
 from hypothesis import settings
 
+import envmatrix.history.store  # noqa: F401  (see below)
 from envmatrix.catalog import CheckInfo
 from envmatrix.spec import load_spec
 
 pytest_plugins = ["pytester"]
+# The history store's SQLAlchemy is imported here, once: an in-process pytester run drops the modules it imported
+# when it ends, and SQLAlchemy's compiled extensions cannot be imported a second time in one process.
 
 #: CI draws the same examples every run (seeded by each test), so the gate cannot fail on a draw nobody can
 #: replay; a developer's run draws new ones, and what they find becomes a plain regression test.

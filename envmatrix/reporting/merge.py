@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import shutil
 import xml.etree.ElementTree as ET
@@ -16,6 +17,7 @@ from pydantic import ValidationError
 import envmatrix
 from envmatrix.errors import EnvmatrixError, InputError, UsageError
 from envmatrix.files import copy_file_atomic
+from envmatrix.history.view import HistoryView
 from envmatrix.reporting import allure_support
 from envmatrix.reporting.figures import Figuring
 from envmatrix.reporting.gate import BLOCKING, GateVerdict, decide
@@ -84,6 +86,8 @@ class Merged:
     model: Matrix
     gate: GateVerdict | None
     written: list[str] = field(default_factory=list)
+    #: the merged run against the history (None: merge was given no history)
+    history: HistoryView | None = None
 
     @property
     def passed(self) -> bool:
@@ -99,6 +103,9 @@ class Merged:
                 + ", ".join(self.written), f"  {counts}"]
         problems = [f"  {run.directory}: the pytest session ended with exit status {run.exit_status}"
                     for run in self.runs if run.exit_status != 0 and self.gate is None]
+        if self.history is not None:
+            head.append(f"  history: {self.history.error}" if self.history.error else
+                        f"  history: {len(self.history.findings)} open finding(s), {len(self.history.fixed)} fixed")
         if self.gate is not None:
             return head + [f"  gate: {reason}" for reason in self.gate.reasons] + [self.gate.line]
         return head + problems + [f"MERGED: {'PASS' if self.passed else 'FAIL'}"]
@@ -315,7 +322,8 @@ def _prepare_out(out: Path, runs: Sequence[RunReports]) -> None:
     """--out is new, empty, or an earlier merge's output (whose files are replaced); never an input."""
     if any(out.resolve() == run.directory.resolve() for run in runs):
         raise UsageError(f"--out {out} is one of the inputs; write the merged report elsewhere")
-    if out.is_dir() and any(out.iterdir()):
+    # the history a CI cache put there before the merge (<out>/history.sqlite) is no report: it stays
+    if out.is_dir() and any(not path.name.startswith("history.sqlite") for path in out.iterdir()):
         previous = out / MATRIX_FILE
         try:
             merged_before = "merged_from" in json.loads(previous.read_text(encoding="utf-8"))["meta"]
@@ -330,8 +338,37 @@ def _prepare_out(out: Path, runs: Sequence[RunReports]) -> None:
     out.mkdir(parents=True, exist_ok=True)
 
 
-def merge(directories: Sequence[Path], out: Path, spec: Spec, spec_path: Path) -> Merged:
-    """Read and check every input first, then write: a conflict leaves --out untouched."""
+def run_id(runs: Sequence[RunReports]) -> str:
+    """The merged run's id in the history: the same shards give the same id, so a second merge of them is not a
+    second run (the history records it once)."""
+    parts = sorted(json.dumps([run.meta.get(key) for key in ("started_at", "generated_at", "environments",
+                                                            "spec_digest")], default=str) for run in runs)
+    return "merge-" + hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
+
+
+def record_history(url: str | None, runs: Sequence[RunReports], model: Matrix,
+                   gate: GateVerdict | None) -> HistoryView:
+    """The shards' results appended to the history once, as one run (the shards themselves ran --history off)."""
+    from envmatrix.history import store  # SQLAlchemy: only when merge keeps history
+
+    if url is None:
+        return HistoryView.unavailable("history off (--history off)")
+    try:
+        started = dt.datetime.fromisoformat(str(model.meta.get("started_at")))
+    except ValueError:
+        started = dt.datetime.now(dt.UTC)
+    verdict = None if gate is None else ("pass" if gate.passed else "fail")
+    meta = store.RunMeta(run_id(runs), started, spec_digest=str(model.meta.get("spec_digest", "")),
+                         target=str(model.meta.get("target", "")), suite_version=envmatrix.__version__,
+                         environments=tuple(model.environments),
+                         gate={env: verdict for env in model.environments} if verdict else {})
+    return store.record_and_compare(url, [result for run in runs for result in run.results()], meta)
+
+
+def merge(directories: Sequence[Path], out: Path, spec: Spec, spec_path: Path,
+          history: str | None = None) -> Merged:
+    """Read and check every input first, then write: a conflict leaves --out untouched. ``history`` is the
+    store's URL (None: none kept); it is written before the reports, which read it."""
     if not directories:
         raise UsageError("merge: give the reports folders of at least one run")
     runs = [read_run(directory) for directory in directories]
@@ -340,7 +377,8 @@ def merge(directories: Sequence[Path], out: Path, spec: Spec, spec_path: Path) -
     junit = merge_junit(runs)
     allure = plan_allure(runs)
     _prepare_out(out, runs)
-    merged = Merged(out, runs, model.environments, model, gate)
+    merged = Merged(out, runs, model.environments, model, gate,
+                    history=record_history(history, runs, model, gate) if history is not None else None)
     if junit is not None:
         ET.ElementTree(junit).write(out / JUNIT_FILE, encoding="utf-8", xml_declaration=True)
         merged.written.append(f"{JUNIT_FILE} ({junit.get('tests')} cases)")
@@ -354,4 +392,4 @@ def merge(directories: Sequence[Path], out: Path, spec: Spec, spec_path: Path) -
     return merged
 
 
-__all__ = ["MergeConflict", "Merged", "ReportsError", "RunReports", "merge", "read_run"]
+__all__ = ["MergeConflict", "Merged", "ReportsError", "RunReports", "merge", "read_run", "record_history", "run_id"]

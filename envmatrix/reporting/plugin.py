@@ -52,6 +52,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--previous-results", dest="envmatrix_previous_results", metavar="MATRIX_JSON",
                     help="the previous run's matrix.json, to tell new failures from old ones in the notification "
                          "(default $ENVMATRIX_PREVIOUS_RESULTS)")
+    group.addoption("--history", dest="envmatrix_history", metavar="URL|PATH|off", type=_history,
+                    help="where the run's results are kept over time (new/fixed/regressed findings, first seen, "
+                         "the trend): a SQLite file, postgresql://user@host/db (password from PGPASSWORD or "
+                         "${VARIABLE} in the URL), or off (default: [history] url, else <reports>/history.sqlite)")
     group.addoption("--no-allure", action="store_true", dest="envmatrix_no_allure",
                     help="do not write allure results to <reports>/allure-results by default")
 
@@ -61,6 +65,19 @@ def _fail_on(value: str, source: str = "--fail-on") -> str:
         return checkmeta.parse_severity(value, source)
     except EnvmatrixError as exc:
         raise pytest.UsageError(str(exc)) from None
+
+
+def _history(value: str) -> str:
+    """--history: refused at once when it writes a password into a URL, or names another kind of URL."""
+    from envmatrix.history.store import HistoryError, check_no_password, resolve_url
+
+    try:
+        check_no_password(value)
+        if "://" in value and not value.startswith(("postgres", "sqlite:///")):
+            resolve_url(value, Path("."))
+    except HistoryError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    return value
 
 
 def _fail_on_setting(config: pytest.Config) -> str | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import platform
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from envmatrix.catalog import CheckInfo
 from envmatrix.context import Suite
 from envmatrix.errors import EnvmatrixError
 from envmatrix.escape import visible
+from envmatrix.history.view import HistoryView
 from envmatrix.locations import shown_path
 from envmatrix.outcome import info_from
 from envmatrix.plugin import ACCOUNT_KEY
@@ -59,6 +61,9 @@ class ReportBuilder:
         self.collection_failed = False
         self.fail_on_note = ""
         self.checks: set[CheckInfo] = set()  # the CheckInfo xdist workers collected, if any
+        #: tonight against the stored past (None until the session's end; never None once reports are written)
+        self.history: HistoryView | None = None
+        self.history_where = ""
         clear_previous(suite.paths.reports)
 
     @property
@@ -173,15 +178,19 @@ class ReportBuilder:
             return
         results = self.collector.results
         inherit_locations(results)
-        model = build_matrix(results, self.suite.spec, self.suite.selected, self._meta(exitstatus),
-                             self._catalogue(), figuring(self._checks()), self.suite.project.display_names())
-        if self.previous is not None:
-            self.changes = compare(self.previous[0], self._snapshots(), self.suite.selected, self.previous[1])
-            model.changes = self.changes
         if self.config.getoption("envmatrix_gate"):
             problem = self._session_problem(exitstatus) or _stopped_early(session)
             self.gate = decide(results, self.plan, self.suite.selected, problem,
                                fail_on=self.config.stash.get(FAIL_ON_KEY, None))
+        meta = self._meta(exitstatus)
+        # recorded before the reports are written: the writers read tonight against the past (history=...)
+        self.history = self._record_history(results, meta)
+        model = build_matrix(results, self.suite.spec, self.suite.selected, meta,
+                             self._catalogue(), figuring(self._checks()), self.suite.project.display_names())
+        if self.previous is not None:
+            self.changes = compare(self.previous[0], self._snapshots(), self.suite.selected, self.previous[1])
+            model.changes = self.changes
+        if self.gate is not None:
             model.gate = self.gate.as_dict()
             if not self.gate.passed and session.exitstatus == pytest.ExitCode.OK:
                 session.exitstatus = pytest.ExitCode.TESTS_FAILED
@@ -190,6 +199,45 @@ class ReportBuilder:
         self.written.append(self._write_sarif(results))
         self._write_allure()
         self._notify(results)
+
+    def _record_history(self, results: list[CheckResult], meta: dict[str, Any]) -> HistoryView:
+        """Tonight's results into the history store (--history / [history] url / <reports>/history.sqlite) and
+        tonight against the previous run; a store that cannot be used is a reason in the view, never an error
+        that would cost tonight's reports."""
+        from envmatrix.history import store  # SQLAlchemy: imported at the session's end, and only then
+
+        project = self.suite.project
+        try:
+            url = store.location(self.config.getoption("envmatrix_history"), project.history.url,
+                                 project.base_dir(self.suite.root), self.config.invocation_params.dir, self.reports)
+        except store.HistoryError as exc:
+            return HistoryView.unavailable(str(exc))
+        if url is None:
+            return HistoryView.unavailable("history off (--history off)")
+        if not results:
+            return HistoryView.unavailable("no check ran: nothing recorded in the history")
+        self.history_where = store.shown(url)
+        verdict = None if self.gate is None else ("pass" if self.gate.passed else "fail")
+        regions = sorted({self.suite.spec.env(env).region for env in self.suite.selected})
+        run = store.RunMeta(run_id=uuid.uuid4().hex, started=self.started, spec_digest=self.suite.spec.digest,
+                            target=str(meta["target"]), account=self.config.stash.get(ACCOUNT_KEY, ""),
+                            region="/".join(regions), suite_version=envmatrix.__version__,
+                            environments=tuple(self.suite.selected),
+                            gate={env: verdict for env in self.suite.selected} if verdict else {})
+        return store.record_and_compare(url, results, run)
+
+    def _history_line(self) -> str:
+        """The terminal's one line about the history: what changed since the last run, or why there is none."""
+        view = self.history
+        if view is None:
+            return ""
+        if view.error:
+            return f"envmatrix: history: {visible(view.error)}"
+        states = [finding.state for finding in view.findings.values()]
+        counts = ", ".join(f"{states.count(state)} {state}" for state in ("new", "regressed", "unchanged"))
+        since = f"since {view.previous_run.isoformat(timespec='seconds')}" if view.previous_run else "first run"
+        return (f"envmatrix: history in {visible(self.history_where)} ({since}): {counts}, "
+                f"{len(view.fixed)} fixed")
 
     def _apply_fail_on(self, session: pytest.Session, results: list[CheckResult],
                        failures: list[Failure]) -> dict[str, Any] | None:
@@ -264,6 +312,8 @@ class ReportBuilder:
             write(f"envmatrix: {self.skipped_writing}")
         elif self.written:
             write(f"envmatrix: reports in {self.reports}: " + ", ".join(p.name for p in self.written))
+        if self._history_line():
+            write(self._history_line())
         if self.notice:
             write(self.notice)
         if self.fail_on_note:
