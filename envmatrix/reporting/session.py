@@ -14,6 +14,7 @@ import envmatrix
 from envmatrix.catalog import CheckInfo
 from envmatrix.context import Suite
 from envmatrix.errors import EnvmatrixError
+from envmatrix.history.view import HistoryView
 from envmatrix.escape import visible
 from envmatrix.locations import shown_path
 from envmatrix.outcome import info_from
@@ -24,10 +25,12 @@ from envmatrix.reporting.figures import figuring
 from envmatrix.reporting.gate import GateVerdict, decide, fail_on_summary, lenient_exit
 from envmatrix.reporting.keys import CATALOGUE_KEY, CATALOGUE_OUTPUT, CHECKS_OUTPUT, COLLECTED_KEY, FAIL_ON_KEY
 from envmatrix.reporting.matrix import NOT_CHECKED, build_matrix
-from envmatrix.reporting.model import Failure
+from envmatrix.reporting.model import Failure, SinceLastRun
 from envmatrix.reporting.output import clear_previous, write_reports
 from envmatrix.reporting.results import CheckResult, ResultCollector, inherit_locations
+from envmatrix.reporting.junit_history import add_history
 from envmatrix.reporting.sarif import SARIF_FILE, write_sarif
+from envmatrix.reporting.since import fingerprint, states_of
 
 _MAX_CHANGES_SHOWN = 25
 
@@ -59,6 +62,7 @@ class ReportBuilder:
         self.collection_failed = False
         self.fail_on_note = ""
         self.checks: set[CheckInfo] = set()  # the CheckInfo xdist workers collected, if any
+        self.history: HistoryView | None = None  # the store's view of this run (None: the run keeps no history)
         clear_previous(suite.paths.reports)
 
     @property
@@ -96,7 +100,12 @@ class ReportBuilder:
 
     def _write_sarif(self, results: list[CheckResult]) -> Path:
         files = {env: shown_path(self.suite.paths.tfvars(env), self.suite.root) for env in self.suite.selected}
-        return write_sarif(results, self._checks(), self.reports / SARIF_FILE, files, self.suite.root)
+        return write_sarif(results, self._checks(), self.reports / SARIF_FILE, files, self.suite.root, self.history)
+
+    def _history(self, results: list[CheckResult]) -> HistoryView | None:
+        """The seam with the history store: tonight's results recorded, the view every writer reads (None: the
+        run keeps no history; HistoryView.unavailable(reason): the store could not answer, the reports say so)."""
+        return self.history
 
     def _snapshots(self) -> dict[str, Any]:
         return load_snapshots(self.reports / "snapshots", self.suite.selected)[0]
@@ -162,8 +171,10 @@ class ReportBuilder:
             return
         results = self.collector.results
         inherit_locations(results)
+        self.history = self._history(results)
         model = build_matrix(results, self.suite.spec, self.suite.selected, self._meta(exitstatus),
-                             self._catalogue(), figuring(self._checks()), self.suite.project.display_names())
+                             self._catalogue(), figuring(self._checks()), self.suite.project.display_names(),
+                             history=self.history)
         if self.previous is not None:
             self.changes = compare(self.previous[0], self._snapshots(), self.suite.selected, self.previous[1])
             model.changes = self.changes
@@ -178,7 +189,8 @@ class ReportBuilder:
         self.written = write_reports(self.reports, model, self.gate.text() if self.gate else None)
         self.written.append(self._write_sarif(results))
         self._write_allure()
-        self._notify(results)
+        self._junit_history(results)
+        self._notify(results, model.history)
 
     def _apply_fail_on(self, session: pytest.Session, results: list[CheckResult],
                        failures: list[Failure]) -> dict[str, Any] | None:
@@ -203,7 +215,7 @@ class ReportBuilder:
         when = "always" if config.getoption("envmatrix_notify_always") else "when something failed or changed"
         return [f"envmatrix notify: the webhook in ${variable}, {when}"] if variable else []
 
-    def _notify(self, results: list[CheckResult]) -> None:
+    def _notify(self, results: list[CheckResult], history: SinceLastRun | None = None) -> None:
         variable = self.config.getoption("envmatrix_notify_webhook")
         if not variable:
             return
@@ -213,7 +225,18 @@ class ReportBuilder:
             notify.PREVIOUS_RESULTS_VARIABLE)
         request = notify.Request(variable, bool(self.config.getoption("envmatrix_notify_always")),
                                  Path(self.config.invocation_params.dir, previous) if previous else None)
-        self.notice = notify.send(request, results, self.changes, self.suite.selected, self.reports)
+        self.notice = notify.send(request, results, self.changes, self.suite.selected, self.reports,
+                                  history=history)
+
+    def _junit_history(self, results: list[CheckResult]) -> None:
+        """--junitxml with history: the findings' testcases gain first_seen (junitxml wrote the file just before
+        this trylast hook)."""
+        path = getattr(self.config.option, "xmlpath", None)
+        if not path or self.history is None:
+            return
+        states = states_of(results, self.history, fingerprint)
+        add_history(Path(self.config.invocation_params.dir, path), states,
+                    getattr(self.config.option, "junitprefix", None) or "")
 
     def _write_allure(self) -> None:
         directory = self.config.option.allure_report_dir
