@@ -7,11 +7,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from envmatrix.catalog import LAYERS, OBSERVING, ROWS
+from envmatrix.history.fingerprint import fingerprint
 from envmatrix.history.view import HistoryView
 from envmatrix.reporting.figures import Figuring, no_figures
 from envmatrix.reporting.model import Cell, Entry, Failure, FirstFailure, Matrix, Row, StatusCount, Value
 from envmatrix.reporting.results import CheckResult, summarize
-from envmatrix.reporting.since import Key, annotate, fingerprint, since_last_run, states_of
+from envmatrix.reporting.since import Key, annotate, since_last_run, states_of
 from envmatrix.reporting.statuses import legend
 from envmatrix.spec import EnvironmentSpec, Spec
 

@@ -113,8 +113,10 @@ def compose(results: Sequence[CheckResult], changes: Mapping[str, Any] | None, e
 
 
 def _dated(item: HistoryItem) -> str:
-    line = f"{item.environment} {item.check_id}: {_short(item.message.removeprefix(f'{item.environment} {item.check_id} '))}"
-    return f"{line} (first seen {item.first_seen[:10]}, open {days(item.days_open)})"
+    """One new or regressed finding with the date it was first seen."""
+    own = item.message.removeprefix(f"{item.environment} {item.check_id} ")
+    return f"{item.environment} {item.check_id}: {_short(own)} (first seen {item.first_seen[:10]}, open " \
+        f"{days(item.days_open)})"
 
 
 def news(history: SinceLastRun) -> list[HistoryItem]:

@@ -36,7 +36,7 @@ def _fill(n: int, kind: str) -> str:
 
 
 def _bar(n: int, index: int, point: TrendPoint, scale: float) -> str:
-    x, y, parts = index * (_BAR + _GAP), _TOP + _HEIGHT, []
+    x, y, parts = index * (_BAR + _GAP), float(_TOP + _HEIGHT), []
     for name, kind in _FILLS:
         count: int = getattr(point, name)
         height = count * scale

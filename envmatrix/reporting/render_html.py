@@ -157,7 +157,8 @@ def _failures(model: Matrix) -> str:
         items.append(f'<li id="{escape(item.anchor)}" data-status="{escape(item.status)}">'
                      f'<strong>{escape(model.label(item.environment))} {escape(item.check_id)}</strong> '
                      f'({escape(item.layer)}, {escape(item.status)}{kind}{_severity(item)}){where}: '
-                     f'<span class="msg">{escape(_own(item))}</span>{waiver}{_ownership(item)}{finding_since(item)}</li>')
+                     f'<span class="msg">{escape(_own(item))}</span>{waiver}{_ownership(item)}'
+                     f'{finding_since(item)}</li>')
     return f'<h2>Findings</h2><ol class="failures" id="failures">{"".join(items)}</ol>'
 
 

@@ -174,5 +174,5 @@ def render_markdown(model: Matrix) -> str:
     head += [" · ".join(f"{name} **{_text(value)}**" for name, value in header_facts(model)), "",
              "Checks: " + ", ".join(f"{value} {name}" for name, value in summary.items()) + ".", ""]
     legend = ["", "Legend: " + ", ".join(f"{s.icon} {s.legend} ({s.cells})" for s in model.statuses), ""]
-    return "\n".join(head + _table(model) + legend + ["## Findings", ""] + _findings(model) + _history(model) + _changes(model)
-                     + _evidence(model)) + "\n"
+    return "\n".join(head + _table(model) + legend + ["## Findings", ""] + _findings(model) + _history(model)
+                     + _changes(model) + _evidence(model)) + "\n"

@@ -12,10 +12,11 @@ import envmatrix
 from envmatrix.catalog import LAYERS, ROWS, CheckInfo
 from envmatrix.escape import sarif_text, visible
 from envmatrix.files import write_json_atomic
-from envmatrix.locations import split_location
+from envmatrix.history.fingerprint import fingerprint
 from envmatrix.history.view import FindingState, HistoryView
+from envmatrix.locations import split_location
 from envmatrix.reporting.results import CheckResult
-from envmatrix.reporting.since import Key, fingerprint, fixed_results, states_of, when
+from envmatrix.reporting.since import Key, fixed_results, states_of, when
 from envmatrix.verdict import Evidence
 
 SARIF_FILE = "envmatrix.sarif"

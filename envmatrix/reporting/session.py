@@ -14,8 +14,9 @@ import envmatrix
 from envmatrix.catalog import CheckInfo
 from envmatrix.context import Suite
 from envmatrix.errors import EnvmatrixError
-from envmatrix.history.view import HistoryView
 from envmatrix.escape import visible
+from envmatrix.history.fingerprint import fingerprint
+from envmatrix.history.view import HistoryView
 from envmatrix.locations import shown_path
 from envmatrix.outcome import info_from
 from envmatrix.plugin import ACCOUNT_KEY
@@ -23,14 +24,14 @@ from envmatrix.reporting import allure_support
 from envmatrix.reporting.changes import compare, load_snapshots
 from envmatrix.reporting.figures import figuring
 from envmatrix.reporting.gate import GateVerdict, decide, fail_on_summary, lenient_exit
+from envmatrix.reporting.junit_history import add_history
 from envmatrix.reporting.keys import CATALOGUE_KEY, CATALOGUE_OUTPUT, CHECKS_OUTPUT, COLLECTED_KEY, FAIL_ON_KEY
 from envmatrix.reporting.matrix import NOT_CHECKED, build_matrix
 from envmatrix.reporting.model import Failure, SinceLastRun
 from envmatrix.reporting.output import clear_previous, write_reports
 from envmatrix.reporting.results import CheckResult, ResultCollector, inherit_locations
-from envmatrix.reporting.junit_history import add_history
 from envmatrix.reporting.sarif import SARIF_FILE, write_sarif
-from envmatrix.reporting.since import fingerprint, states_of
+from envmatrix.reporting.since import states_of
 
 _MAX_CHANGES_SHOWN = 25
 

@@ -20,13 +20,6 @@ Key = Callable[[CheckResult], str]
 _ORDER = {"new": 0, "regressed": 1, "unchanged": 2, "fixed": 3}
 
 
-def fingerprint(result: CheckResult) -> str:
-    """The store's identity of a finding (imported when asked: only a run that keeps history reads it)."""
-    from envmatrix.history.fingerprint import fingerprint as of_result
-
-    return of_result(result)
-
-
 def when(moment: datetime | None) -> str:
     """A UTC time as every report writes it: ISO 8601 to the second, ``Z`` for UTC (SARIF's form)."""
     if moment is None:

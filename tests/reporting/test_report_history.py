@@ -56,7 +56,8 @@ def spec() -> Spec:
 
 
 def result(check_id: str, env: str, status: str = "fail", row: str = "backups", actual: str = "7") -> CheckResult:
-    message = "" if status == "pass" else f"{env} {check_id} rds:{env}-db.BackupRetentionPeriod: expected 30, got {actual}"
+    line = f"{env} {check_id} rds:{env}-db.BackupRetentionPeriod: expected 30, got {actual}"
+    message = "" if status == "pass" else line
     evidence = [Evidence(env, check_id, "live", f"rds:{env}-db", "BackupRetentionPeriod", "30", actual,
                          status == "pass", message)]
     return CheckResult(f"checks/live/test_x.py::test_{check_id.lower()}[{env}]", check_id, env, "live", "backups",
@@ -302,3 +303,14 @@ def test_only_results_the_view_knows_get_a_state() -> None:
     known = states_of(RESULTS, view(), key)
     assert set(known) == {r.nodeid for r in RESULTS if r.status != "pass"}
     assert states_of(RESULTS, HistoryView.unavailable("x"), key) == {} == states_of(RESULTS, None, key)
+
+
+def test_a_run_reads_the_view_by_the_stores_fingerprint(spec: Spec) -> None:
+    from envmatrix.history.fingerprint import fingerprint
+
+    found = RESULTS[0]
+    known = FindingState(fingerprint(found), found.environment, found.check_id, "new", NOW, 0.0)
+    dumped = build_matrix(RESULTS, spec, ["staging", "production"], META,
+                          history=HistoryView(findings={known.fingerprint: known})).dump()
+    assert [(i["check_id"], i.get("state")) for i in dumped["failures"] if i.get("state")] == [
+        ("DB-BACKUP-RETENTION", "new")]
