@@ -27,12 +27,13 @@ from envmatrix.reporting.model import Matrix
 from envmatrix.reporting.render_html import render_html
 from envmatrix.reporting.render_md import render_markdown
 from envmatrix.reporting.results import CheckResult
+from envmatrix.reporting.session import ReportBuilder
 from envmatrix.reporting.sarif import build_sarif
 from envmatrix.reporting.since import states_of
 from envmatrix.spec import Spec, load_spec
 from envmatrix.verdict import Evidence
 
-from .conftest import ROOT
+from .conftest import ROOT, ReportProject
 from .test_report_escape import MD, _foreign_html, _inline, _rendered_text
 from .test_report_golden import UPDATE_VARIABLE
 from .test_report_notify import VARIABLE, Receiver, receiver  # noqa: F401 - the fixture is used by name
@@ -314,3 +315,43 @@ def test_a_run_reads_the_view_by_the_stores_fingerprint(spec: Spec) -> None:
                           history=HistoryView(findings={known.fingerprint: known})).dump()
     assert [(i["check_id"], i.get("state")) for i in dumped["failures"] if i.get("state")] == [
         ("DB-BACKUP-RETENTION", "new")]
+
+
+def _stored(results: list[CheckResult]) -> HistoryView:
+    """What the store would answer on a second run: every finding tonight new, one earlier run in the trend."""
+    from envmatrix.history.fingerprint import fingerprint
+
+    findings = {fingerprint(r): FindingState(fingerprint(r), r.environment, r.check_id, "new", NOW, 0.0, r.message)
+                for r in results if r.status != "pass"}
+    points = [RunPoint(NOW - timedelta(days=1), 5, 0, 0, "pass"), RunPoint(NOW, 4, 1, 0, "fail")]
+    return HistoryView(previous_run=NOW - timedelta(days=1), findings=findings, trend={"production": points})
+
+
+def test_a_run_hands_the_view_to_every_writer(report_project: ReportProject,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ReportBuilder, "_history", lambda self, results: _stored(results))
+    report_project.script(**{"live:DB-BACKUP-RETENTION[production]": "fail"})
+    run = report_project.run("--env=production", "--no-allure", "--junitxml=reports/junit.xml")
+    assert run.ret == 1
+    finding = next(f for f in report_project.matrix()["failures"] if f["check_id"] == "DB-BACKUP-RETENTION")
+    assert (finding["state"], finding["first_seen"]) == ("new", "2026-12-06T02:00:00Z")
+    assert report_project.matrix()["history"]["trend"]["production"][-1]["gate"] == "fail"
+    assert "<svg " in (report_project.reports / "matrix.html").read_text()
+    sarif = json.loads((report_project.reports / "envmatrix.sarif").read_text())
+    assert_valid(sarif)
+    assert {r["ruleId"]: r.get("baselineState") for r in sarif["runs"][0]["results"]}["DB-BACKUP-RETENTION"] == "new"
+    junit = ET.parse(report_project.reports / "junit.xml")
+    seen = [p.get("value") for p in junit.iter("property") if p.get("name") == "first_seen"]
+    assert seen == ["2026-12-06T02:00:00Z"] * len(report_project.matrix()["failures"])  # waived ones too
+
+
+def test_a_store_that_cannot_answer_costs_no_report(report_project: ReportProject,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    reason = "reports/history.sqlite: file is not a database"
+    monkeypatch.setattr(ReportBuilder, "_history", lambda self, results: HistoryView.unavailable(reason))
+    run = report_project.run("--env=production", "--no-allure", "--junitxml=reports/junit.xml")
+    assert run.ret == 0
+    assert report_project.matrix()["history"] == {"previous_run": "", "findings": [], "fixed": [], "trend": {},
+                                                  "error": reason}
+    assert f"no history: {reason}" in (report_project.reports / "matrix.html").read_text()
+    assert "first_seen" not in (report_project.reports / "junit.xml").read_text()
