@@ -27,8 +27,8 @@ from envmatrix.reporting.model import Matrix
 from envmatrix.reporting.render_html import render_html
 from envmatrix.reporting.render_md import render_markdown
 from envmatrix.reporting.results import CheckResult
-from envmatrix.reporting.session import ReportBuilder
 from envmatrix.reporting.sarif import build_sarif
+from envmatrix.reporting.session import ReportBuilder
 from envmatrix.reporting.since import states_of
 from envmatrix.spec import Spec, load_spec
 from envmatrix.verdict import Evidence
