@@ -1,8 +1,9 @@
 """matrix.html's history: the "Since last run" section and each environment's trend as a small inline SVG chart.
 
 The chart is self-contained (no script, no network) and readable in print and without colour: failing counts are
-hatched, waived ones dotted, passing ones solid, every bar has a text tooltip, the gate's verdict is a letter under
-its bar, and each chart has a <title> and <desc> saying the same in words.
+hatched bars, waived ones dotted, passing ones a dashed line on its own scale (dozens pass, a few fail: one scale
+would hide the failures), every bar has a text tooltip, the gate's verdict is a letter under its bar, and each
+chart has a <title> and <desc> saying the same in words.
 """
 
 from __future__ import annotations
@@ -13,9 +14,9 @@ from envmatrix.escape import html_text as escape
 from envmatrix.reporting.model import Failure, HistoryItem, Matrix, SinceLastRun, TrendPoint
 from envmatrix.reporting.since import days
 
-_BAR, _GAP, _HEIGHT, _TOP, _FOOT = 10, 3, 60, 4, 14
+_BAR, _GAP, _HEIGHT, _TOP, _FOOT, _LEFT = 10, 3, 60, 10, 14, 18
 #: Each count's fill: a pattern, so the parts of a bar differ in print and to a reader who sees no colour.
-_FILLS = (("passed", "solid"), ("waived", "dots"), ("failed", "hatch"))
+_FILLS = (("failed", "hatch"), ("waived", "dots"))
 _GATE = {"pass": "P", "fail": "F"}
 _HEADINGS = (("new", "New tonight"), ("regressed", "Regressed (fixed once, failing again)"),
              ("unchanged", "Still open"))
@@ -31,19 +32,20 @@ def _defs(n: int) -> str:
             f'</defs>')
 
 
-def _fill(n: int, kind: str) -> str:
-    return '#6ce9a6" stroke="#05603a' if kind == "solid" else f'url(#t{n}-{kind})" stroke="#555'
+def _x(index: int) -> int:
+    return _LEFT + index * (_BAR + _GAP)
 
 
 def _bar(n: int, index: int, point: TrendPoint, scale: float) -> str:
-    x, y, parts = index * (_BAR + _GAP), float(_TOP + _HEIGHT), []
+    """Failed (hatched) then waived (dotted) stacked from the baseline; the gate's letter under the bar."""
+    x, y, parts = _x(index), float(_TOP + _HEIGHT), []
     for name, kind in _FILLS:
         count: int = getattr(point, name)
         height = count * scale
         if count:
             y -= height
             parts.append(f'<rect class="{name}" x="{x}" y="{y:.1f}" width="{_BAR}" height="{height:.1f}" '
-                         f'fill="{_fill(n, kind)}" stroke-width="0.5"/>')
+                         f'fill="url(#t{n}-{kind})" stroke="#555" stroke-width="0.5"/>')
     gate = _GATE.get(point.gate or "")
     mark = (f'<text class="gate" x="{x + _BAR / 2}" y="{_TOP + _HEIGHT + 11}" text-anchor="middle" '
             f'font-size="9" font-weight="{"bold" if gate == "F" else "normal"}">{gate}</text>') if gate else ""
@@ -51,6 +53,22 @@ def _bar(n: int, index: int, point: TrendPoint, scale: float) -> str:
     tip = (f"{escape(point.started)}: {point.passed} passed, {point.failed} failed, {point.waived} waived"
            f"{verdict}")
     return f'<g data-started="{escape(point.started)}"><title>{tip}</title>{"".join(parts)}{mark}</g>'
+
+
+def _passing(points: Sequence[TrendPoint]) -> str:
+    """Passing checks as a line over the bars, on its own scale (its top is the most that ever passed)."""
+    most = max(p.passed for p in points) or 1
+    dots = " ".join(f"{_x(i) + _BAR / 2},{_TOP + _HEIGHT - p.passed * _HEIGHT / most:.1f}"
+                    for i, p in enumerate(points))
+    return (f'<polyline class="passed" points="{dots}" fill="none" stroke="#05603a" stroke-width="1.5" '
+            f'stroke-dasharray="4 2"/>')
+
+
+def _axis(most: int) -> str:
+    return (f'<text x="{_LEFT - 3}" y="{_TOP + 4}" text-anchor="end" font-size="9">{most}</text>'
+            f'<text x="{_LEFT - 3}" y="{_TOP + _HEIGHT}" text-anchor="end" font-size="9">0</text>'
+            f'<line x1="{_LEFT - 1}" y1="{_TOP + _HEIGHT}" x2="{_LEFT - 1}" y2="{_TOP}" stroke="#555" '
+            f'stroke-width="0.5"/>')
 
 
 def _describe(name: str, points: Sequence[TrendPoint]) -> str:
@@ -64,15 +82,14 @@ def _describe(name: str, points: Sequence[TrendPoint]) -> str:
 
 def chart(n: int, name: str, points: Sequence[TrendPoint]) -> str:
     """One environment's last runs as stacked bars (passed solid, waived dotted, failed hatched; gate P/F)."""
-    tallest = max((p.passed + p.failed + p.waived for p in points), default=0) or 1
-    scale = _HEIGHT / tallest
-    width = max(len(points), 1) * (_BAR + _GAP)
-    bars = "".join(_bar(n, i, p, scale) for i, p in enumerate(points))
+    tallest = max((p.failed + p.waived for p in points), default=0) or 1
+    width = _x(max(len(points), 1))
+    bars = "".join(_bar(n, i, p, _HEIGHT / tallest) for i, p in enumerate(points)) + _passing(points)
     return (f'<figure class="trend"><svg xmlns="http://www.w3.org/2000/svg" role="img" width="{width}" '
             f'height="{_TOP + _HEIGHT + _FOOT}" viewBox="0 0 {width} {_TOP + _HEIGHT + _FOOT}" '
             f'aria-labelledby="t{n}-title t{n}-desc"><title id="t{n}-title">{escape(name)}: trend of the last '
             f'{len(points)} runs</title><desc id="t{n}-desc">{escape(_describe(name, points))}</desc>'
-            f'{_defs(n)}{bars}</svg><figcaption>{escape(name)}</figcaption></figure>')
+            f'{_defs(n)}{_axis(tallest)}{bars}</svg><figcaption>{escape(name)}</figcaption></figure>')
 
 
 def _trend(model: Matrix, since: SinceLastRun) -> str:
@@ -80,9 +97,11 @@ def _trend(model: Matrix, since: SinceLastRun) -> str:
               for n, env in enumerate(e for e in model.environments if since.trend.get(e))]
     if not charts:
         return ""
-    legend = ('<p class="meta trend-legend">Bars, oldest run first, tonight last: solid = passed, dotted = waived, '
-              'hatched = failed; a letter under a bar is the gate\'s verdict (P pass, F fail).</p>')
-    return f'<h3>Trend</h3><div class="trends" id="trend">{"".join(charts)}</div>{legend}'
+    legend = ('<p class="meta trend-legend">Oldest run first, tonight last: hatched bars = failed checks, dotted '
+              '= waived (scale on the left); the dashed line = passed checks (its own scale: its top is the most '
+              'that passed); a letter under a bar is the gate\'s verdict (P pass, F fail).</p>')
+    return (f'<h3>Trend</h3><div class="trends" id="trend" style="display:flex;flex-wrap:wrap;gap:0 2em">'
+            f'{"".join(charts)}</div>{legend}')
 
 
 def _entry(model: Matrix, item: HistoryItem) -> str:
