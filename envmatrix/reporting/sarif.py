@@ -167,8 +167,10 @@ def _absent(state: FindingState, result: CheckResult | None, ids: Sequence[str],
     if state.check_id in ids:
         entry["ruleIndex"] = ids.index(state.check_id)
     if result is not None:
-        entry["locations"] = _locations(result, environment_files)
         entry["properties"].update({"layer": result.layer, "nodeid": result.nodeid})
+    else:  # the check did not run tonight: anchored at the environment's declared file, as a finding no file holds
+        result = CheckResult("", state.check_id, state.environment, "", "", "", "")
+    entry["locations"] = _locations(result, environment_files)
     return _in_time(entry, state)
 
 

@@ -53,11 +53,16 @@ def states_of(results: Sequence[CheckResult], view: HistoryView | None, key: Key
 
 def fixed_results(results: Sequence[CheckResult], view: HistoryView | None,
                   key: Key) -> list[tuple[FindingState, CheckResult | None]]:
-    """Each fixed finding with tonight's (passing) result of it when the run has one (SARIF locates it there)."""
+    """Each fixed finding with tonight's (passing) result of its check when the run has one (SARIF locates it
+    there): by key, else by environment and check id (a passing result names no failing resource, so its key
+    is rarely the finding's)."""
     if view is None or view.error:
         return []
-    passing = {key(r): r for r in results if r.status == "pass"}
-    return [(state, passing.get(state.fingerprint)) for state in view.fixed]
+    passing = [r for r in results if r.status == "pass"]
+    by_key = {key(r): r for r in passing}
+    by_check = {(r.environment, r.check_id): r for r in passing}
+    return [(state, by_key.get(state.fingerprint) or by_check.get((state.environment, state.check_id)))
+            for state in view.fixed]
 
 
 def annotate(failures: Sequence[Failure], states: Mapping[str, FindingState]) -> None:

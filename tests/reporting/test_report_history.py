@@ -355,3 +355,13 @@ def test_a_store_that_cannot_answer_costs_no_report(report_project: ReportProjec
                                                   "error": reason}
     assert f"no history: {reason}" in (report_project.reports / "matrix.html").read_text()
     assert "first_seen" not in (report_project.reports / "junit.xml").read_text()
+
+
+def test_a_fixed_finding_whose_check_did_not_run_is_anchored_at_its_environments_file() -> None:
+    gone = HistoryView(fixed=[state("DB-GONE", "staging", "fixed", 2.0)])
+    document = build_sarif(RESULTS, _infos(), {"staging": "fixtures/s.tfvars"}, history=gone, key=key)
+    assert_valid(document)
+    absent = document["runs"][0]["results"][-1]
+    assert absent["baselineState"] == "absent" and "ruleIndex" not in absent
+    assert absent["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "fixtures/s.tfvars"
+    assert absent["locations"][0]["logicalLocations"][0]["fullyQualifiedName"] == "staging/DB-GONE"
