@@ -114,7 +114,7 @@ def compose(results: Sequence[CheckResult], changes: Mapping[str, Any] | None, e
 
 def _dated(item: HistoryItem) -> str:
     """One new or regressed finding with the date it was first seen."""
-    own = item.message.removeprefix(f"{item.environment} {item.check_id} ")
+    own = redact_text(item.message.removeprefix(f"{item.environment} {item.check_id} "))  # whole, then shortened
     return f"{item.environment} {item.check_id}: {_short(own)} (first seen {item.first_seen[:10]}, open " \
         f"{days(item.days_open)})"
 

@@ -365,3 +365,16 @@ def test_a_fixed_finding_whose_check_did_not_run_is_anchored_at_its_environments
     assert absent["baselineState"] == "absent" and "ruleIndex" not in absent
     assert absent["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "fixtures/s.tfvars"
     assert absent["locations"][0]["logicalLocations"][0]["fullyQualifiedName"] == "staging/DB-GONE"
+
+
+def test_a_notification_with_history_shows_no_secret_and_no_markup(receiver: Receiver, spec: Spec) -> None:  # noqa: F811
+    leaked = [result("DB-BACKUP-RETENTION", "production",
+                     actual="postgresql://app:Sup3rS3cretPassw0rd@db.internal/app <!channel> <https://evil|x>")]
+    since = build_matrix(leaked, spec, ["production"], META, key=key,
+                         history=HistoryView(findings={"production:DB-BACKUP-RETENTION": state(
+                             "DB-BACKUP-RETENTION", "production", "new", 0.0)})).history
+    notify.send(notify.Request(VARIABLE), leaked, None, ["production"], Path("reports"), receiver.environ(),
+                history=since)
+    text = receiver.texts()[0]
+    assert "Sup3rS3cretPassw0rd" not in text and "S3cret" not in text
+    assert "<!channel>" not in text and "<https://evil" not in text and "&lt;!channel&gt;" in text
