@@ -8,10 +8,11 @@ JUnit, the notification), so they cannot disagree about what is new.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
 from envmatrix.escape import visible
 from envmatrix.history.view import FindingState, HistoryView
+from envmatrix.redact import redact_text
 from envmatrix.reporting.model import Failure, HistoryItem, SinceLastRun, TrendPoint
 from envmatrix.reporting.results import CheckResult
 
@@ -25,12 +26,8 @@ def when(moment: datetime | None) -> str:
     """A UTC time as every report writes it: ISO 8601 to the second, ``Z`` for UTC (SARIF's form)."""
     if moment is None:
         return ""
-    return moment.replace(microsecond=0).isoformat().replace("+00:00", "Z")
-
-
-def day(moment: datetime) -> str:
-    """The date a finding was first seen, as a person reads it (2026-12-06)."""
-    return moment.date().isoformat()
+    utc = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)  # naive: stored as UTC
+    return utc.replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def days(value: float) -> str:
@@ -86,8 +83,8 @@ def since_last_run(view: HistoryView | None, failures: Sequence[Failure], states
     """The "Since last run" section: None without history, the reason when the store could not answer."""
     if view is None:
         return None
-    if view.error:
-        return SinceLastRun(error=view.error)
+    if view.error:  # it may name the store's URL: a password in it never reaches a report
+        return SinceLastRun(error=redact_text(view.error))
     by_node = {item.nodeid: item for item in failures}
     open_items = [_item(state, by_node.get(nodeid)) for nodeid, state in states.items()]
     open_items.sort(key=lambda i: (_ORDER[i.state], environments.index(i.environment)

@@ -29,7 +29,7 @@ from envmatrix.reporting.render_md import render_markdown
 from envmatrix.reporting.results import CheckResult
 from envmatrix.reporting.sarif import build_sarif
 from envmatrix.reporting.session import ReportBuilder
-from envmatrix.reporting.since import states_of
+from envmatrix.reporting.since import states_of, when
 from envmatrix.spec import Spec, load_spec
 from envmatrix.verdict import Evidence
 
@@ -298,6 +298,15 @@ def test_without_history_notifications_are_as_before(receiver: Receiver, spec: S
     for history in (None, HistoryView.unavailable("reports/history.sqlite is not a database")):
         assert _send(receiver, history, spec).startswith("envmatrix: notified")
     assert all("Failures (no previous results given)" in text for text in receiver.texts())
+
+
+def test_times_are_utc_whatever_the_store_hands_over(spec: Spec) -> None:
+    from datetime import timezone
+
+    assert when(datetime(2026, 12, 6, 3, 30, 15, 999, tzinfo=timezone(timedelta(hours=1)))) == "2026-12-06T02:30:15Z"
+    assert when(datetime(2026, 12, 6, 2, 0)) == "2026-12-06T02:00:00Z"
+    leaky = HistoryView.unavailable("could not connect to postgresql://envmatrix:Hunter2Secret9@db.example:5432/h")
+    assert "Hunter2Secret9" not in json.dumps(model(spec, leaky).dump())
 
 
 def test_only_results_the_view_knows_get_a_state() -> None:
