@@ -194,6 +194,11 @@ def test_values_in_the_history_stay_text(spec: Spec) -> None:
     assert "img" not in parsed.tags and parsed.tags.count("script") == 1 and "onerror" not in parsed.attributes
     assert parsed.tags.count("svg") == 2 and all(href.startswith("#") for href in parsed.hrefs)
     assert visible(HOSTILE) in "".join(parsed.text)
+    charts = [ET.fromstring(svg) for svg in re.findall(r"<svg .*?</svg>", page)]  # each well-formed SVG alone
+    assert visible(HOSTILE) in "".join(text for root in charts for text in root.itertext())
+    for root in charts:
+        assert {el.tag.split("}")[-1] for el in root.iter()} <= {"svg", "title", "desc", "defs", "pattern", "rect",
+                                                                 "line", "circle", "g", "text", "polyline"}
     tokens = MD.parse(render_markdown(model(spec, HistoryView(fixed=fixed))))
     assert _foreign_html(tokens) == []
     links = [str(t.attrs["href"]) for t in _inline(tokens) if t.type == "link_open"]
