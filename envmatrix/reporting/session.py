@@ -104,9 +104,10 @@ class ReportBuilder:
         files = {env: shown_path(self.suite.paths.tfvars(env), self.suite.root) for env in self.suite.selected}
         return write_sarif(results, self._checks(), self.reports / SARIF_FILE, files, self.suite.root, self.history)
 
-    def _history(self, results: list[CheckResult]) -> HistoryView | None:
-        """The seam with the history store: tonight's results recorded, the view every writer reads (None: the
-        run keeps no history; HistoryView.unavailable(reason): the store could not answer, the reports say so)."""
+    def _record_history(self, results: list[CheckResult], meta: dict[str, Any]) -> HistoryView | None:
+        """The seam with the history store (its branch fills it in: tonight's results recorded, tonight against
+        the previous run): the view every writer reads; None: the run keeps no history;
+        HistoryView.unavailable(reason): the store could not answer, and the reports say so."""
         return self.history
 
     def _snapshots(self) -> dict[str, Any]:
@@ -173,8 +174,10 @@ class ReportBuilder:
             return
         results = self.collector.results
         inherit_locations(results)
-        self.history = self._history(results)
-        model = build_matrix(results, self.suite.spec, self.suite.selected, self._meta(exitstatus),
+        meta = self._meta(exitstatus)
+        # recorded before the reports are written: the writers read tonight against the past (history=...)
+        self.history = self._record_history(results, meta)
+        model = build_matrix(results, self.suite.spec, self.suite.selected, meta,
                              self._catalogue(), figuring(self._checks()), self.suite.project.display_names(),
                              history=self.history)
         if self.previous is not None:

@@ -343,7 +343,7 @@ def _stored(results: list[CheckResult]) -> HistoryView:
 
 def test_a_run_hands_the_view_to_every_writer(report_project: ReportProject,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(ReportBuilder, "_history", lambda self, results: _stored(results))
+    monkeypatch.setattr(ReportBuilder, "_record_history", lambda self, results, meta: _stored(results))
     report_project.script(**{"live:DB-BACKUP-RETENTION[production]": "fail"})
     run = report_project.run("--env=production", "--no-allure", "--junitxml=reports/junit.xml")
     assert run.ret == 1
@@ -364,7 +364,8 @@ def test_a_run_hands_the_view_to_every_writer(report_project: ReportProject,
 def test_a_store_that_cannot_answer_costs_no_report(report_project: ReportProject,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     reason = "reports/history.sqlite: file is not a database"
-    monkeypatch.setattr(ReportBuilder, "_history", lambda self, results: HistoryView.unavailable(reason))
+    monkeypatch.setattr(ReportBuilder, "_record_history",
+                        lambda self, results, meta: HistoryView.unavailable(reason))
     run = report_project.run("--env=production", "--no-allure", "--junitxml=reports/junit.xml")
     assert run.ret == 0
     assert report_project.matrix()["history"] == {"previous_run": "", "findings": [], "fixed": [], "trend": {},
