@@ -31,7 +31,7 @@ from envmatrix.reporting.model import Failure, SinceLastRun
 from envmatrix.reporting.output import clear_previous, write_reports
 from envmatrix.reporting.results import CheckResult, ResultCollector, inherit_locations
 from envmatrix.reporting.sarif import SARIF_FILE, write_sarif
-from envmatrix.reporting.since import since_line, states_of
+from envmatrix.reporting.since import states_of
 
 _MAX_CHANGES_SHOWN = 25
 
@@ -64,7 +64,6 @@ class ReportBuilder:
         self.fail_on_note = ""
         self.checks: set[CheckInfo] = set()  # the CheckInfo xdist workers collected, if any
         self.history: HistoryView | None = None  # the store's view of this run (None: the run keeps no history)
-        self.since: SinceLastRun | None = None  # the reports' "Since last run", once written
         clear_previous(suite.paths.reports)
 
     @property
@@ -195,7 +194,6 @@ class ReportBuilder:
         self.written.append(self._write_sarif(results))
         self._write_allure()
         self._junit_history(results)
-        self.since = model.history
         self._notify(results, model.history)
 
     def _apply_fail_on(self, session: pytest.Session, results: list[CheckResult],
@@ -282,8 +280,6 @@ class ReportBuilder:
             write(f"envmatrix: {self.skipped_writing}")
         elif self.written:
             write(f"envmatrix: reports in {self.reports}: " + ", ".join(p.name for p in self.written))
-        if self.since is not None:
-            write(since_line(self.since))
         if self.notice:
             write(self.notice)
         if self.fail_on_note:

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 
-from envmatrix.escape import visible
 from envmatrix.history.view import FindingState, HistoryView
 from envmatrix.redact import redact_text
 from envmatrix.reporting.model import Failure, HistoryItem, SinceLastRun, TrendPoint
@@ -95,11 +94,3 @@ def since_last_run(view: HistoryView | None, failures: Sequence[Failure], states
     return SinceLastRun(previous_run=when(view.previous_run), findings=open_items,
                         fixed=[_item(state) for state in view.fixed], trend=trend)
 
-
-def since_line(since: SinceLastRun) -> str:
-    """The terminal's one line: how tonight compares with the previous run, or why there is no history."""
-    if since.error:
-        return f"envmatrix: no history: {visible(since.error)}"
-    counts = ", ".join(f"{len(since.of(state))} {state}" for state in ("new", "regressed", "unchanged"))
-    previous = f" ({since.previous_run})" if since.previous_run else " (no previous run)"
-    return f"envmatrix: since last run{previous}: {counts}, {len(since.fixed)} fixed"
