@@ -7,9 +7,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from envmatrix.catalog import LAYERS, OBSERVING, ROWS
+from envmatrix.history.fingerprint import fingerprint
+from envmatrix.history.view import HistoryView
 from envmatrix.reporting.figures import Figuring, no_figures
 from envmatrix.reporting.model import Cell, Entry, Failure, FirstFailure, Matrix, Row, StatusCount, Value
 from envmatrix.reporting.results import CheckResult, summarize
+from envmatrix.reporting.since import Key, annotate, since_last_run, states_of
 from envmatrix.reporting.statuses import legend
 from envmatrix.spec import EnvironmentSpec, Spec
 
@@ -139,16 +142,21 @@ def _layers(results: Sequence[CheckResult], envs: Sequence[str]) -> dict[str, li
 
 def build_matrix(results: Sequence[CheckResult], spec: Spec, environments: Sequence[str],
                  meta: dict[str, Any], catalogue: dict[str, list[str]] | None = None,
-                 figures: Figuring = no_figures, display_names: Mapping[str, str] | None = None) -> Matrix:
+                 figures: Figuring = no_figures, display_names: Mapping[str, str] | None = None,
+                 history: HistoryView | None = None, key: Key | None = None) -> Matrix:
     """The whole report model; matrix.json is its dump, the HTML and Markdown render it.
 
     ``catalogue`` is catalog.evidence_catalogue() of the collecting process(es): which checks exist as evidence of
     each row, so a cell can say whether its evidence was not selected or does not exist yet (None: unknown).
     ``figures`` words each cell's live or observed figure (figures.figuring() of the checks collected).
     ``display_names`` name environments in columns and failure lines (the config's; none: the long names).
+    ``history`` is the store's view of tonight against the past (None: the run keeps no history, and the report
+    says nothing of it); ``key`` is the identity of a finding the view is keyed by (the store's fingerprint).
     """
     envs = [env for env in spec.environments if env in environments] or list(spec.environments)
     failed = failures(results, envs)
+    states = states_of(results, history, key or fingerprint)
+    annotate(failed, states)
     anchors = {item.nodeid: item.anchor for item in failed}
     rows: list[Row] = []
     for row, title in ROWS.items():
@@ -163,7 +171,8 @@ def build_matrix(results: Sequence[CheckResult], spec: Spec, environments: Seque
                   display_names=shown,
                   layers=_layers(results, envs), summary=summarize(results),
                   statuses=[StatusCount(**item) for item in legend(dict(counts))], rows=rows, failures=failed,
-                  results=_ordered(results, envs), evidence_catalogue=catalogue)
+                  results=_ordered(results, envs), evidence_catalogue=catalogue,
+                  history=since_last_run(history, failed, states, envs))
 
 
 def header_facts(model: Matrix) -> list[tuple[str, str]]:

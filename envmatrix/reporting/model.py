@@ -92,13 +92,60 @@ class Failure(_Model):
     location: str
     #: with --fail-on only: whether this finding gates (absent from matrix.json otherwise)
     gating: bool | None = None
+    #: with history only (absent from matrix.json otherwise): when the store first recorded this finding (UTC),
+    #: how many days it has been open, and its state against the previous run (new / unchanged / regressed)
+    first_seen: str | None = None
+    days_open: float | None = None
+    state: str | None = None
 
     @model_serializer(mode="wrap")
     def _dump(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
         data: dict[str, Any] = handler(self)
-        if data.get("gating") is None:
-            data.pop("gating", None)
+        for name in ("gating", "first_seen", "days_open", "state"):
+            if data.get(name) is None:
+                data.pop(name, None)
         return data
+
+
+class HistoryItem(_Model):
+    """One finding in the "Since last run" section (a fixed one: its last line recorded, no anchor)."""
+
+    environment: str
+    check_id: str
+    state: str
+    first_seen: str
+    days_open: float
+    message: str
+    #: the finding's anchor in the findings list ("" for a fixed one: it is not a finding tonight)
+    anchor: str = ""
+    #: tonight's result status (fail, error, skipped, waived; "pass" for a fixed one)
+    status: str = ""
+
+
+class TrendPoint(_Model):
+    """One past run of one environment (oldest first; the last is this run): the trend chart's bar."""
+
+    started: str
+    passed: int
+    failed: int
+    waived: int
+    gate: str | None = None
+
+
+class SinceLastRun(_Model):
+    """Tonight against the previous run of the same environments (the history store's view, as the reports say it).
+
+    ``error`` set: the store could not answer and the reports say why (nothing else is filled)."""
+
+    previous_run: str = ""
+    #: tonight's findings the store knows, new first, then regressed, then still open (unchanged)
+    findings: list[HistoryItem] = Field(default_factory=list)
+    fixed: list[HistoryItem] = Field(default_factory=list)
+    trend: dict[str, list[TrendPoint]] = Field(default_factory=dict)
+    error: str = ""
+
+    def of(self, state: str) -> list[HistoryItem]:
+        return [item for item in self.findings if item.state == state]
 
 
 class StatusCount(_Model):
@@ -134,6 +181,8 @@ class Matrix(_Model):
     evidence_catalogue: dict[str, list[str]] | None
     #: --fail-on's summary; a run always writes it (null without --fail-on), a merge leaves it out
     fail_on: dict[str, Any] | None = None
+    #: "Since last run" (the history store's view); left out of matrix.json when the run kept no history
+    history: SinceLastRun | None = None
 
     def dump(self) -> dict[str, Any]:
         data = self.model_dump(by_alias=True)
@@ -141,6 +190,8 @@ class Matrix(_Model):
             data.pop("fail_on")
         if not self.display_names:
             data.pop("display_names")
+        if self.history is None:
+            data.pop("history")
         return data
 
     def column(self, env: str) -> str:

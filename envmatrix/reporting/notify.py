@@ -15,7 +15,9 @@ import httpx
 from pydantic import BaseModel
 
 from envmatrix.redact import clip, redact_text, register_secret
+from envmatrix.reporting.model import HistoryItem, SinceLastRun
 from envmatrix.reporting.results import CheckResult, summarize
+from envmatrix.reporting.since import days
 from envmatrix.tls import plain_http_to_remote
 
 TIMEOUT = httpx.Timeout(10.0)
@@ -110,6 +112,47 @@ def compose(results: Sequence[CheckResult], changes: Mapping[str, Any] | None, e
     return slack_escape(redact_text("\n".join(lines)))
 
 
+def _dated(item: HistoryItem) -> str:
+    """One new or regressed finding with the date it was first seen."""
+    own = redact_text(item.message.removeprefix(f"{item.environment} {item.check_id} "))  # whole, then shortened
+    return f"{item.environment} {item.check_id}: {_short(own)} (first seen {item.first_seen[:10]}, open " \
+        f"{days(item.days_open)})"
+
+
+def news(history: SinceLastRun) -> list[HistoryItem]:
+    """What a run with history notifies about: findings that failed tonight and are new or came back."""
+    return [item for item in history.findings if item.state in ("new", "regressed") and item.status in FAILING]
+
+
+def compose_history(results: Sequence[CheckResult], changes: Mapping[str, Any] | None,
+                    environments: Sequence[str], history: SinceLastRun, location: str) -> str:
+    """The message of a run with history: new and regressed findings with their first-seen dates, how many are
+    still open (the oldest since when), the fixed ones as good news, changed settings, where the report is."""
+    counts = summarize(results)
+    verdict = "FAIL" if failing(results) else "PASS"
+    lines = [f"*envmatrix drift: {verdict}* — {counts['checks']} checks, {counts['fail']} failed, "
+             f"{counts['error']} could not run, {counts['waived']} waived ({', '.join(environments)})"]
+    if history.previous_run:
+        lines.append(f"Since the previous run ({history.previous_run}):")
+    for state, title in (("new", "New findings"), ("regressed", "Regressed (fixed once, failing again)")):
+        items = [item for item in news(history) if item.state == state]
+        lines += [f"{title} ({len(items)}):", *_bullets([_dated(item) for item in items])] if items else []
+    still = [item for item in history.of("unchanged") if item.status in FAILING]
+    if still:
+        oldest = min(still, key=lambda item: item.first_seen)
+        lines.append(f"Still open: {len(still)} (the oldest since {oldest.first_seen[:10]}: "
+                     f"{oldest.environment} {oldest.check_id})")
+    if history.fixed:
+        lines += [f"Good news — fixed since the previous run ({len(history.fixed)}):",
+                  *_bullets([f"{item.environment} {item.check_id} (open since {item.first_seen[:10]})"
+                             for item in history.fixed])]
+    settings = [i for i in (changes or {}).get("items", []) if i.get("kind") == "setting"]
+    if settings:
+        lines.append(f"Changed settings since the previous run: {len(settings)} (in the report)")
+    lines.append(f"Report: {location}")
+    return slack_escape(redact_text("\n".join(lines)))
+
+
 def slack_escape(text: str) -> str:
     """Slack reads <...> as links and mentions: escape the three control characters as its docs ask."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
@@ -156,17 +199,28 @@ def post(url: str, text: str, environ: Mapping[str, str]) -> str:
 
 
 def send(request: Request, results: Sequence[CheckResult], changes: Mapping[str, Any] | None,
-         environments: Sequence[str], reports: Path, environ: Mapping[str, str] | None = None) -> str:
-    """Notify when something failed or changed (or always, when asked); return the one line to print."""
+         environments: Sequence[str], reports: Path, environ: Mapping[str, str] | None = None,
+         history: SinceLastRun | None = None) -> str:
+    """Notify when something failed or changed (or always, when asked); return the one line to print.
+
+    With history (the store answered), only new or regressed findings are news: a finding open for weeks does
+    not page anyone every night; without it (none kept, or the store unreadable), today's rule."""
     environ = os.environ if environ is None else environ
-    if not (request.always or newsworthy(results, changes)):
+    remembered = history is not None and not history.error
+    if remembered and history is not None and not (request.always or news(history)):
+        return "envmatrix: no notification (no new or regressed finding)"
+    if not remembered and not (request.always or newsworthy(results, changes)):
         return "envmatrix: no notification (nothing failed or changed)"
     try:
         url = webhook_url(request.variable, environ)
     except ValueError as exc:
         return f"envmatrix: notification not sent: {exc}"
-    previous, note = previous_failures(request.previous_results)
-    text = compose(results, changes, environments, previous, report_location(reports, environ), note)
+    location = report_location(reports, environ)
+    if remembered and history is not None:
+        text = compose_history(results, changes, environments, history, location)
+    else:
+        previous, note = previous_failures(request.previous_results)
+        text = compose(results, changes, environments, previous, location, note)
     problem = post(url, text, environ)
     where = f"the webhook in ${request.variable}"
     return f"envmatrix: notification failed ({where}): {problem}" if problem else f"envmatrix: notified {where}"

@@ -9,6 +9,7 @@ from envmatrix.escape import html_text as escape
 from envmatrix.reporting.html_assets import CSS, SCRIPT, script_hash
 from envmatrix.reporting.matrix import header_facts
 from envmatrix.reporting.model import Cell, Entry, Failure, Matrix, Row
+from envmatrix.reporting.render_history import finding_since, red_since, since_last_run
 from envmatrix.reporting.statuses import look
 
 #: A result's own status shown with the look of the cell status it counts as (errors and skips fail a cell).
@@ -64,7 +65,7 @@ def _shared_reason(row: Row, envs: list[str]) -> str:
     return reasons.pop() if len(reasons) == 1 else ""
 
 
-def _cell(env: str, row: str, cell: Cell, shared: str = "") -> str:
+def _cell(env: str, row: str, cell: Cell, shared: str = "", model: Matrix | None = None) -> str:
     status = escape(cell.status)
     first = cell.first_failure
     line = str(first.message).removeprefix(f"{env} ") if first else ""  # the column already names the env
@@ -74,7 +75,16 @@ def _cell(env: str, row: str, cell: Cell, shared: str = "") -> str:
     why = _why(reason) if reason != shared else ""
     return (f'<td class="cell s-{status}" data-env="{escape(env)}" data-row="{escape(row)}" data-status="{status}" '
             f'data-checks="{escape(cell.checks)}" data-figure="{escape(cell.figure)}">'
-            f"<details><summary>{_line(cell)}</summary>{_evidence(cell.entries)}</details>{failing}{why}</td>")
+            f"<details><summary>{_line(cell)}</summary>{_since(model, cell)}{_evidence(cell.entries)}</details>"
+            f"{failing}{why}</td>")
+
+
+def _since(model: Matrix | None, cell: Cell) -> str:
+    """With history: since when the cell has been red (its oldest failing finding's first_seen)."""
+    if model is None or model.history is None or cell.status != "fail":
+        return ""
+    return red_since(model, [e.failure for e in cell.entries if e.failure and e.status in ("fail", "error",
+                                                                                          "skipped")])
 
 
 def _table(model: Matrix) -> str:
@@ -84,7 +94,7 @@ def _table(model: Matrix) -> str:
     for row in model.rows:
         statuses = " ".join(sorted({row.cells[env].status for env in envs}))
         shared = _shared_reason(row, envs)
-        cells = "".join(_cell(env, row.id, row.cells[env], shared) for env in envs)
+        cells = "".join(_cell(env, row.id, row.cells[env], shared, model) for env in envs)
         body.append(f'<tr id="{escape(row.anchor)}" data-row="{escape(row.id)}" '
                     f'data-statuses="{escape(statuses)}">'
                     f'<th scope="row"><a href="#{escape(row.anchor)}">{escape(row.title)}</a>{_why(shared)}'
@@ -147,7 +157,8 @@ def _failures(model: Matrix) -> str:
         items.append(f'<li id="{escape(item.anchor)}" data-status="{escape(item.status)}">'
                      f'<strong>{escape(model.label(item.environment))} {escape(item.check_id)}</strong> '
                      f'({escape(item.layer)}, {escape(item.status)}{kind}{_severity(item)}){where}: '
-                     f'<span class="msg">{escape(_own(item))}</span>{waiver}{_ownership(item)}</li>')
+                     f'<span class="msg">{escape(_own(item))}</span>{waiver}{_ownership(item)}'
+                     f'{finding_since(item)}</li>')
     return f'<h2>Findings</h2><ol class="failures" id="failures">{"".join(items)}</ol>'
 
 
@@ -186,7 +197,7 @@ def render_html(model: Matrix) -> str:
 {_filter(model)}
 {_table(model)}
 {_empty(model)}
-{_failures(model)}
+{_failures(model)}{since_last_run(model)}
 {_changes(model)}
 <script>{SCRIPT}</script>
 </body></html>

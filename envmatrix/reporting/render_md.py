@@ -7,7 +7,8 @@ from urllib.parse import quote
 
 from envmatrix.escape import code, html_text, markdown
 from envmatrix.reporting.matrix import header_facts
-from envmatrix.reporting.model import Cell, Entry, Failure, Matrix
+from envmatrix.reporting.model import Cell, Entry, Failure, HistoryItem, Matrix
+from envmatrix.reporting.since import days
 from envmatrix.reporting.statuses import look
 
 _AS_CELL = {"error": "fail", "skipped": "fail"}
@@ -111,7 +112,41 @@ def _findings(model: Matrix) -> list[str]:
     for item in model.failures:
         waiver = f" — {_text(item.waiver)}" if item.status == "waived" else ""
         lines.append(f"{len(lines) + 1}. <a id=\"{_anchor(item.anchor)}\"></a>**{_text(item.status)}**"
-                     f"{_severity(item)} {_code(model.line(item.message, item.environment))}{waiver}{_ownership(item)}")
+                     f"{_severity(item)} {_code(model.line(item.message, item.environment))}{waiver}{_ownership(item)}"
+                     f"{_since(item)}")
+    return lines
+
+
+def _since(item: Failure) -> str:
+    """With history: the finding's state, first seen and days open."""
+    if not item.state:
+        return ""
+    return f" — {_text(item.state)}, first seen {_text(item.first_seen or '')}, open {days(item.days_open or 0.0)}"
+
+
+def _history_item(model: Matrix, item: HistoryItem) -> str:
+    name = f"**{_text(model.label(item.environment))} {_text(item.check_id)}**"
+    name = f"[{name}](#{_anchor(item.anchor)})" if item.anchor else name
+    message = item.message.removeprefix(f"{item.environment} {item.check_id} ")
+    held = f"fixed after {days(item.days_open)}" if item.state == "fixed" else f"open {days(item.days_open)}"
+    return f"- {name} {_code(message)} — first seen {_text(item.first_seen)}, {held}"
+
+
+def _history(model: Matrix) -> list[str]:
+    """"Since last run": new, regressed, still open, fixed; the reason when the store could not answer."""
+    since = model.history
+    if since is None:
+        return []
+    lines = ["", "## Since last run", ""]
+    if since.error:
+        return lines + [f"no history: {_text(since.error)}"]
+    lines.append(f"Previous run: {_text(since.previous_run)}." if since.previous_run
+                 else "No previous run of these environments: every finding is new.")
+    groups = [("New tonight", since.of("new")), ("Regressed (fixed once, failing again)", since.of("regressed")),
+              ("Still open", since.of("unchanged")), ("Fixed since the previous run", since.fixed)]
+    for title, items in groups:
+        if items:
+            lines += ["", f"### {title} ({len(items)})", "", *(_history_item(model, item) for item in items)]
     return lines
 
 
@@ -139,5 +174,5 @@ def render_markdown(model: Matrix) -> str:
     head += [" · ".join(f"{name} **{_text(value)}**" for name, value in header_facts(model)), "",
              "Checks: " + ", ".join(f"{value} {name}" for name, value in summary.items()) + ".", ""]
     legend = ["", "Legend: " + ", ".join(f"{s.icon} {s.legend} ({s.cells})" for s in model.statuses), ""]
-    return "\n".join(head + _table(model) + legend + ["## Findings", ""] + _findings(model) + _changes(model)
-                     + _evidence(model)) + "\n"
+    return "\n".join(head + _table(model) + legend + ["## Findings", ""] + _findings(model) + _history(model)
+                     + _changes(model) + _evidence(model)) + "\n"

@@ -12,8 +12,11 @@ import envmatrix
 from envmatrix.catalog import LAYERS, ROWS, CheckInfo
 from envmatrix.escape import sarif_text, visible
 from envmatrix.files import write_json_atomic
+from envmatrix.history.fingerprint import fingerprint
+from envmatrix.history.view import FindingState, HistoryView
 from envmatrix.locations import split_location
 from envmatrix.reporting.results import CheckResult
+from envmatrix.reporting.since import Key, fixed_results, states_of, when
 from envmatrix.verdict import Evidence
 
 SARIF_FILE = "envmatrix.sarif"
@@ -28,6 +31,9 @@ SECURITY_SEVERITY: dict[str, str] = {"critical": "9.5", "high": "8.0", "medium":
 _RANK = ("low", "medium", "high", "critical")
 #: Statuses that are a failed check instance (a waived one is reported, suppressed).
 _FAILED = ("fail", "error", "skipped", "waived")
+#: A finding's history state -> SARIF's baselineState (3.27.24): a regressed finding is "updated" (known to the
+#: baseline, changed since: it had been fixed); a fixed one is "absent" (in the baseline, not in this run).
+BASELINE_STATES: dict[str, str] = {"new": "new", "unchanged": "unchanged", "regressed": "updated", "fixed": "absent"}
 
 
 def information_uri() -> str:
@@ -137,6 +143,37 @@ def _result(result: CheckResult, index: int, info: CheckInfo,
     return entry
 
 
+def _in_time(entry: dict[str, Any], state: FindingState) -> dict[str, Any]:
+    """A result placed in time: baselineState, provenance.firstDetectionTimeUtc and properties.firstSeen."""
+    entry["baselineState"] = BASELINE_STATES[state.state]
+    # the store's identity: the same across a re-created resource, and the same on the "absent" entry that closes it
+    entry.setdefault("partialFingerprints", {})["envmatrixHistory/v1"] = state.fingerprint
+    entry["provenance"] = {"firstDetectionTimeUtc": when(state.first_seen)}
+    entry["properties"].update({"firstSeen": when(state.first_seen), "daysOpen": round(state.days_open, 2),
+                                "historyState": state.state})
+    return entry
+
+
+def _absent(state: FindingState, result: CheckResult | None, ids: Sequence[str],
+            environment_files: Mapping[str, str]) -> dict[str, Any]:
+    """A fixed finding: listed once more, baselineState "absent", kind "pass" and level "none" (SARIF 3.27.9/10:
+    a result that is not a failure has level none), located where tonight's passing check is."""
+    line = state.message or f"{state.environment} {state.check_id}"
+    entry: dict[str, Any] = {
+        "ruleId": state.check_id, "kind": "pass", "level": "none",
+        "message": {"text": sarif_text(f"fixed since the previous run: {line}")},
+        "properties": {"environment": state.environment, "status": "pass"},
+    }
+    if state.check_id in ids:
+        entry["ruleIndex"] = ids.index(state.check_id)
+    if result is not None:
+        entry["properties"].update({"layer": result.layer, "nodeid": result.nodeid})
+    else:  # the check did not run tonight: anchored at the environment's declared file, as a finding no file holds
+        result = CheckResult("", state.check_id, state.environment, "", "", "", "")
+    entry["locations"] = _locations(result, environment_files)
+    return _in_time(entry, state)
+
+
 def _base_ids(root: Path | None) -> dict[str, Any]:
     """%SRCROOT%, the base of every relative location: the repository root, as an absolute file URI ending in "/"
     (SARIF 3.14.14) when the run knows it, so a viewer outside code scanning resolves the locations too."""
@@ -147,9 +184,14 @@ def _base_ids(root: Path | None) -> dict[str, Any]:
 
 
 def build_sarif(results: Sequence[CheckResult], catalogue: Iterable[CheckInfo],
-                environment_files: Mapping[str, str] | None = None, root: Path | None = None) -> dict[str, Any]:
+                environment_files: Mapping[str, str] | None = None, root: Path | None = None,
+                history: HistoryView | None = None, key: Key | None = None) -> dict[str, Any]:
     """The SARIF log of one run; ``environment_files`` (env -> repository path of its tfvars) anchors findings
-    that no file declares; ``root`` is the repository the relative locations are in (%SRCROOT%)."""
+    that no file declares; ``root`` is the repository the relative locations are in (%SRCROOT%).
+
+    With ``history`` (the store's view, keyed by ``key``: the store's fingerprint) each result carries its
+    baselineState and first detection, and each finding fixed since the previous run is listed as "absent", so
+    a viewer that compares runs closes it."""
     infos = _infos(catalogue, results)
     for result in results:
         if not any(info.layer == result.layer for info in infos.get(result.check_id, [])):
@@ -159,6 +201,12 @@ def build_sarif(results: Sequence[CheckResult], catalogue: Iterable[CheckInfo],
                                                   for info in group}
     entries = [_result(r, ids.index(r.check_id), by_layer[(r.layer, r.check_id)], environment_files or {})
                for r in results if r.status in _FAILED]
+    states = states_of(results, history, key or fingerprint)
+    for result, entry in zip((r for r in results if r.status in _FAILED), entries, strict=True):
+        if result.nodeid in states:
+            _in_time(entry, states[result.nodeid])
+    entries += [_absent(state, result, ids, environment_files or {})
+                for state, result in fixed_results(results, history, key or fingerprint)]
     driver = {"name": TOOL_NAME, "version": envmatrix.__version__, "semanticVersion": envmatrix.__version__,
               "informationUri": information_uri(), "rules": [_rule(check_id, infos[check_id]) for check_id in ids]}
     return {"$schema": SARIF_SCHEMA, "version": SARIF_VERSION,
@@ -167,6 +215,7 @@ def build_sarif(results: Sequence[CheckResult], catalogue: Iterable[CheckInfo],
 
 
 def write_sarif(results: Sequence[CheckResult], catalogue: Iterable[CheckInfo], path: Path,
-                environment_files: Mapping[str, str] | None = None, root: Path | None = None) -> Path:
+                environment_files: Mapping[str, str] | None = None, root: Path | None = None,
+                history: HistoryView | None = None) -> Path:
     """Write the run's SARIF log atomically (as every report); returns the path."""
-    return write_json_atomic(path, build_sarif(results, catalogue, environment_files, root))
+    return write_json_atomic(path, build_sarif(results, catalogue, environment_files, root, history))

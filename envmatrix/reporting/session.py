@@ -16,6 +16,7 @@ from envmatrix.catalog import CheckInfo
 from envmatrix.context import Suite
 from envmatrix.errors import EnvmatrixError
 from envmatrix.escape import visible
+from envmatrix.history.fingerprint import fingerprint
 from envmatrix.history.view import HistoryView
 from envmatrix.locations import shown_path
 from envmatrix.outcome import info_from
@@ -24,12 +25,14 @@ from envmatrix.reporting import allure_support
 from envmatrix.reporting.changes import compare, load_snapshots
 from envmatrix.reporting.figures import figuring
 from envmatrix.reporting.gate import GateVerdict, decide, fail_on_summary, lenient_exit
+from envmatrix.reporting.junit_history import add_history
 from envmatrix.reporting.keys import CATALOGUE_KEY, CATALOGUE_OUTPUT, CHECKS_OUTPUT, COLLECTED_KEY, FAIL_ON_KEY
 from envmatrix.reporting.matrix import AWS_RETRIES, NOT_CHECKED, build_matrix
-from envmatrix.reporting.model import Failure
+from envmatrix.reporting.model import Failure, SinceLastRun
 from envmatrix.reporting.output import clear_previous, write_reports
 from envmatrix.reporting.results import CheckResult, ResultCollector, inherit_locations
 from envmatrix.reporting.sarif import SARIF_FILE, write_sarif
+from envmatrix.reporting.since import states_of
 
 _MAX_CHANGES_SHOWN = 25
 
@@ -101,7 +104,7 @@ class ReportBuilder:
 
     def _write_sarif(self, results: list[CheckResult]) -> Path:
         files = {env: shown_path(self.suite.paths.tfvars(env), self.suite.root) for env in self.suite.selected}
-        return write_sarif(results, self._checks(), self.reports / SARIF_FILE, files, self.suite.root)
+        return write_sarif(results, self._checks(), self.reports / SARIF_FILE, files, self.suite.root, self.history)
 
     def _snapshots(self) -> dict[str, Any]:
         return load_snapshots(self.reports / "snapshots", self.suite.selected)[0]
@@ -186,7 +189,8 @@ class ReportBuilder:
         # recorded before the reports are written: the writers read tonight against the past (history=...)
         self.history = self._record_history(results, meta)
         model = build_matrix(results, self.suite.spec, self.suite.selected, meta,
-                             self._catalogue(), figuring(self._checks()), self.suite.project.display_names())
+                             self._catalogue(), figuring(self._checks()), self.suite.project.display_names(),
+                             history=self.history)
         if self.previous is not None:
             self.changes = compare(self.previous[0], self._snapshots(), self.suite.selected, self.previous[1])
             model.changes = self.changes
@@ -198,9 +202,10 @@ class ReportBuilder:
         self.written = write_reports(self.reports, model, self.gate.text() if self.gate else None)
         self.written.append(self._write_sarif(results))
         self._write_allure()
-        self._notify(results)
+        self._junit_history(results)
+        self._notify(results, model.history)
 
-    def _record_history(self, results: list[CheckResult], meta: dict[str, Any]) -> HistoryView:
+    def _record_history(self, results: list[CheckResult], meta: dict[str, Any]) -> HistoryView | None:
         """Tonight's results into the history store (--history / [history] url / <reports>/history.sqlite) and
         tonight against the previous run; a store that cannot be used is a reason in the view, never an error
         that would cost tonight's reports."""
@@ -213,7 +218,7 @@ class ReportBuilder:
         except store.HistoryError as exc:
             return HistoryView.unavailable(str(exc))
         if url is None:
-            return HistoryView.unavailable("history off (--history off)")
+            return None  # --history off: the reports say nothing of history
         if not results:
             return HistoryView.unavailable("no check ran: nothing recorded in the history")
         self.history_where = store.shown(url)
@@ -262,7 +267,7 @@ class ReportBuilder:
         when = "always" if config.getoption("envmatrix_notify_always") else "when something failed or changed"
         return [f"envmatrix notify: the webhook in ${variable}, {when}"] if variable else []
 
-    def _notify(self, results: list[CheckResult]) -> None:
+    def _notify(self, results: list[CheckResult], history: SinceLastRun | None = None) -> None:
         variable = self.config.getoption("envmatrix_notify_webhook")
         if not variable:
             return
@@ -272,7 +277,18 @@ class ReportBuilder:
             notify.PREVIOUS_RESULTS_VARIABLE)
         request = notify.Request(variable, bool(self.config.getoption("envmatrix_notify_always")),
                                  Path(self.config.invocation_params.dir, previous) if previous else None)
-        self.notice = notify.send(request, results, self.changes, self.suite.selected, self.reports)
+        self.notice = notify.send(request, results, self.changes, self.suite.selected, self.reports,
+                                  history=history)
+
+    def _junit_history(self, results: list[CheckResult]) -> None:
+        """--junitxml with history: the findings' testcases gain first_seen (junitxml wrote the file just before
+        this trylast hook)."""
+        path = getattr(self.config.option, "xmlpath", None)
+        if not path or self.history is None:
+            return
+        states = states_of(results, self.history, fingerprint)
+        add_history(Path(self.config.invocation_params.dir, path), states,
+                    getattr(self.config.option, "junitprefix", None) or "")
 
     def _write_allure(self) -> None:
         directory = self.config.option.allure_report_dir
