@@ -205,7 +205,7 @@ class ReportBuilder:
         self._junit_history(results)
         self._notify(results, model.history)
 
-    def _record_history(self, results: list[CheckResult], meta: dict[str, Any]) -> HistoryView | None:
+    def _record_history(self, results: list[CheckResult], meta: dict[str, Any]) -> HistoryView:
         """Tonight's results into the history store (--history / [history] url / <reports>/history.sqlite) and
         tonight against the previous run; a store that cannot be used is a reason in the view, never an error
         that would cost tonight's reports."""
@@ -218,7 +218,7 @@ class ReportBuilder:
         except store.HistoryError as exc:
             return HistoryView.unavailable(str(exc))
         if url is None:
-            return None  # --history off: the reports say nothing of history
+            return HistoryView.unavailable("history off (--history off)")
         if not results:
             return HistoryView.unavailable("no check ran: nothing recorded in the history")
         self.history_where = store.shown(url)
