@@ -209,14 +209,17 @@ def _session_problem(runs: Sequence[RunReports]) -> str:
                      for run in runs if run.exit_status not in _NORMAL_EXIT)
 
 
-def merged_model(runs: Sequence[RunReports], spec: Spec, spec_path: Path) -> tuple[Matrix, GateVerdict | None]:
-    """The matrix over every run, built by the code a run builds it with; the gate recomputed over all."""
+def merged_model(runs: Sequence[RunReports], spec: Spec, spec_path: Path,
+                 history: HistoryView | None = None) -> tuple[Matrix, GateVerdict | None]:
+    """The matrix over every run, built by the code a run builds it with; the gate recomputed over all;
+    ``history``: the merged run against the stored past (None: the merge keeps none)."""
     wanted = {env for run in runs for env in run.environments}
     environments = [env for env in spec.environments if env in wanted]  # the spec's promotion order
     results = [result for run in runs for result in run.results()]
     meta = _meta(runs, environments, spec_path)
     displays = {env: name for run in runs for env, name in (run.model.display_names or {}).items()}
-    model = build_matrix(results, spec, environments, meta, _catalogue(runs), _figures(runs), displays)
+    model = build_matrix(results, spec, environments, meta, _catalogue(runs), _figures(runs), displays,
+                         history=history)
     model.changes = _changes(runs)
     gate = None
     if any(run.model.gate is not None for run in runs):
@@ -377,8 +380,10 @@ def merge(directories: Sequence[Path], out: Path, spec: Spec, spec_path: Path,
     junit = merge_junit(runs)
     allure = plan_allure(runs)
     _prepare_out(out, runs)
-    merged = Merged(out, runs, model.environments, model, gate,
-                    history=record_history(history, runs, model, gate) if history is not None else None)
+    view = record_history(history, runs, model, gate) if history is not None else None
+    if view is not None:  # the reports read the merged run against the past: built again with the view
+        model, gate = merged_model(runs, spec, spec_path, view)
+    merged = Merged(out, runs, model.environments, model, gate, history=view)
     if junit is not None:
         ET.ElementTree(junit).write(out / JUNIT_FILE, encoding="utf-8", xml_declaration=True)
         merged.written.append(f"{JUNIT_FILE} ({junit.get('tests')} cases)")
