@@ -21,13 +21,14 @@ def _resource(changes: ChangesInventory) -> str:
 def _trail(env: Environment, changes: ChangesInventory) -> str:
     """The recording trail's name; the check stops here, naming what is missing, when there is none."""
     trail = changes.recording
-    env.require(_resource(changes), "Trail", RECORDING, trail_text(changes), holds=trail is not None)
+    env.require(_resource(changes), "Trail", RECORDING, trail_text(changes), holds=trail is not None,
+                ok=holds(trail is not None))
     assert trail is not None
     return trail.name
 
 
 @check("CHANGE-TRAIL", layer="live", area="security", row="change_control", evidence=True,
-       figure=Figure("Trail", text("trail: {}"), part=2))
+       figure=Figure("Trail", text("trail: {}"), rank=2))
 def test_change_trail(env: Environment) -> None:
     """A CloudTrail trail, the environment's own or an organization's, logging (GetTrailStatus IsLogging) and
     recording management write events (event selectors or advanced selectors) in the environment's account and
@@ -57,7 +58,8 @@ def test_change_manual(env: Environment) -> None:
     trail = _trail(env, changes)
     read = changes.read_events
     env.require(_resource(changes), "WriteEvents", f"at most {read} write events in the window (page_cap)",
-                f"more than {read} write events in the window; read the first {read}", holds=not changes.truncated)
+                f"more than {read} write events in the window; read the first {read}", holds=not changes.truncated,
+                ok=holds(not changes.truncated))
     control = env.suite.spec.change_control
     found = manual_changes(changes, snapshot, patterns(control.automation_principals, changes.prefix,
                                                        env.short_name))
