@@ -94,7 +94,8 @@ def iam_user(name: str = "bob") -> dict[str, Any]:
 
 SERVICE_RDS = {"type": "AWSService", "invokedBy": "rds.amazonaws.com"}
 CONSOLE = "signin.amazonaws.com"
-CLI = "aws-cli/2.15.30 Python/3.11.6 Linux/6.5.0 exe/x86_64.ubuntu.22 prompt/off command/ec2.authorize-security-group-ingress"
+CLI = ("aws-cli/2.15.30 Python/3.11.6 Linux/6.5.0 exe/x86_64.ubuntu.22 prompt/off "
+       "command/ec2.authorize-security-group-ingress")
 
 
 def event(name: str, source: str, who: dict[str, Any], *, params: dict[str, Any] | None = None,
@@ -166,10 +167,11 @@ def fetch(env: str, *pages: list[dict[str, Any]], trails: list[dict[str, Any]] |
         "Arn": f"arn:aws:sts::{ACCOUNT}:assumed-role/envmatrix-readonly/envmatrix"})
     params = dict(LOOKUP, StartTime=window.start, EndTime=window.end)
     for _ in range(throttled):
-        trail_stub.add_client_error("lookup_events", "ThrottlingException", "Rate exceeded", 400, expected_params=params)
+        trail_stub.add_client_error("lookup_events", "ThrottlingException", "Rate exceeded", 400,
+                                    expected_params=params)
     for number, events in enumerate(pages or ([],), start=1):
         answer: dict[str, Any] = {"Events": events}
-        token = f"kbOt5LlZe++mErCebpy2TgaMgmDvF1kYGFcH64JSjIbZFjsuvrSqg66b5YGssKutDYIyII4lrP4IDbeQdiObkp9YAlju"
+        token = "kbOt5LlZe++mErCebpy2TgaMgmDvF1kYGFcH64JSjIbZFjsuvrSqg66b5YGssKutDYIyII4lrP4IDbeQdiObkp9YAlju"
         if number < len(pages) or more:
             answer["NextToken"] = f"{token}{number}"
         trail_stub.add_response("lookup_events", answer, params)
@@ -396,7 +398,8 @@ def test_throttling_that_does_not_stop_fails_the_section() -> None:
 
 def test_the_page_cap_reached_fails_closed() -> None:
     window = ChangeWindow(WINDOW.start, WINDOW.end, WINDOW.label, page_cap=2)
-    found = fetch("production", [event("UpdateService", "ecs.amazonaws.com", role("production-taskmanager-deploy", "gh"),
+    deploy = role("production-taskmanager-deploy", "gh")
+    found = fetch("production", [event("UpdateService", "ecs.amazonaws.com", deploy,
                                        params={"cluster": "production-taskmanager"})],
                   [SERVICE_EVENT], window=window, more=True)
     assert found.truncated and found.pages == 2
