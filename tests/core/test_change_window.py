@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from envmatrix.aws.window import LAST_RUN, last_run, parse_since, resolve, run_window
+from envmatrix.aws.window import LAST_RUN, parse_since, resolve, run_window
 from envmatrix.errors import UsageError
 from envmatrix.spec import ChangeControl
 
