@@ -184,11 +184,17 @@ def _order(prefix: str) -> Any:
 
 
 def _trails(client: Any, region: str, prefix: str) -> list[Trail]:
-    """Every trail that covers the region (its own, or multi-region), until one records management writes."""
+    """The trails that cover the region (their own, or multi-region), read until one records management writes.
+
+    The environment's own trail ({prefix}-trail), where it exists, is the one judged: stopping it is a finding
+    even where another trail still records (someone turned the environment's record off)."""
     listed = client.describe_trails(includeShadowTrails=True).get("trailList", [])
-    covering = [raw for raw in listed if raw.get("HomeRegion") == region or raw.get("IsMultiRegionTrail")]
+    covering = sorted((raw for raw in listed if raw.get("HomeRegion") == region or raw.get("IsMultiRegionTrail")),
+                      key=_order(prefix))
+    if covering and covering[0].get("Name") == f"{prefix}-trail":
+        return [_trail(client, covering[0])]
     found: list[Trail] = []
-    for raw in sorted(covering, key=_order(prefix)):
+    for raw in covering:
         found.append(_trail(client, raw))
         if found[-1].records:
             break  # one recording trail is what the checks need; the rest are not read

@@ -159,9 +159,10 @@ def fetch(env: str, *pages: list[dict[str, Any]], trails: list[dict[str, Any]] |
     trail_stub = clients.stub("cloudtrail")
     listed = [_org_trail()] if trails is None else trails
     trail_stub.add_response("describe_trails", {"trailList": listed}, {"includeShadowTrails": True})
-    if listed and (listed[0]["HomeRegion"] == REGION or listed[0]["IsMultiRegionTrail"]):
+    read = sorted(listed, key=lambda raw: raw["Name"] != f"{env}-taskmanager-trail")  # its own first
+    if read and (read[0]["HomeRegion"] == REGION or read[0]["IsMultiRegionTrail"]):
         status = status or _status(True)
-        _stub_trail(trail_stub, listed[0], status, (selectors or _selectors()) if status["IsLogging"] else None)
+        _stub_trail(trail_stub, read[0], status, (selectors or _selectors()) if status["IsLogging"] else None)
     clients.stub("sts").add_response("get_caller_identity", {
         "UserId": "AROAEXAMPLE:envmatrix", "Account": ACCOUNT,
         "Arn": f"arn:aws:sts::{ACCOUNT}:assumed-role/envmatrix-readonly/envmatrix"})
@@ -235,6 +236,15 @@ def test_a_stopped_trail_is_red_naming_it() -> None:
     assert result.message.startswith(f"production CHANGE-TRAIL cloudtrail:{ACCOUNT}/{REGION}.Trail: expected a trail")
     assert "org-trail: not logging (GetTrailStatus IsLogging false)" in result.message
     assert not verdict("production", found).passed  # no change seen means nothing then
+
+
+def test_the_environments_own_trail_stopped_is_red_though_an_organization_trail_records() -> None:
+    own = _org_trail(Name="production-taskmanager-trail", IsOrganizationTrail=False, IsMultiRegionTrail=False,
+                     TrailARN=f"arn:aws:cloudtrail:us-east-1:{ACCOUNT}:trail/production-taskmanager-trail")
+    found = fetch("production", trails=[_org_trail(), own], status=_status(False))
+    assert [trail.name for trail in found.trails] == ["production-taskmanager-trail"]  # the others are not read
+    result = verdict("production", found, "CHANGE-TRAIL")
+    assert not result.passed and "production-taskmanager-trail: not logging" in result.message
 
 
 def test_no_trail_covering_the_region_is_red() -> None:
