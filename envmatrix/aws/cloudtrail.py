@@ -117,7 +117,8 @@ class Limiter:
 
 _LIMITERS: dict[tuple[str, str, str], Limiter] = {}
 _LIMITERS_LOCK = threading.Lock()
-#: one read of the window per client: environments sharing an account (and so a session) share their pages
+#: one read per client of the trails and of the window: environments sharing an account (and so a session) share
+#: them (each operation and resource is asked once per run)
 _READS = Once()
 
 
@@ -177,6 +178,13 @@ def _trail(client: Any, raw: dict[str, Any]) -> Trail:
     return trail.model_copy(update={"logging": logging, "writes": writes})
 
 
+def _shared_trail(client: Any, raw: dict[str, Any]) -> Trail:
+    """A trail's status and selectors, read once per run however many environments it records (an organization
+    trail, one account's)."""
+    return _READS.get((id(client), "trail", str(raw.get("TrailARN", raw.get("Name")))), lambda: _trail(client, raw),
+                      client)
+
+
 def _order(prefix: str) -> Any:
     """The environment's own trail ({prefix}-trail) first, then organization trails, then the others by name."""
     return lambda raw: (raw.get("Name") != f"{prefix}-trail", not raw.get("IsOrganizationTrail"),
@@ -188,14 +196,15 @@ def _trails(client: Any, region: str, prefix: str) -> list[Trail]:
 
     The environment's own trail ({prefix}-trail), where it exists, is the one judged: stopping it is a finding
     even where another trail still records (someone turned the environment's record off)."""
-    listed = client.describe_trails(includeShadowTrails=True).get("trailList", [])
+    listed = _READS.get((id(client), "DescribeTrails"), lambda: client.describe_trails(includeShadowTrails=True),
+                        client).get("trailList", [])
     covering = sorted((raw for raw in listed if raw.get("HomeRegion") == region or raw.get("IsMultiRegionTrail")),
                       key=_order(prefix))
     if covering and covering[0].get("Name") == f"{prefix}-trail":
-        return [_trail(client, covering[0])]
+        return [_shared_trail(client, covering[0])]
     found: list[Trail] = []
     for raw in covering:
-        found.append(_trail(client, raw))
+        found.append(_shared_trail(client, raw))
         if found[-1].records:
             break  # one recording trail is what the checks need; the rest are not read
     return found
