@@ -88,9 +88,17 @@ def _line_of(fixture: str, key: str) -> str:
     return f"{path}:{next(n for n, line in enumerate(text, 1) if line.split('=')[0].strip() == key)}"
 
 
+def _pipeline(live_sandbox: Any, env: str, service: str) -> Any:
+    """A client of ``env``'s CI deploy role, where the sandbox has one (RunningAws.deployer, trail-sandbox): a fault
+    here is the pipeline's misconfiguration, automation to change control (CHANGE-MANUAL stays green, and no manual
+    event is left in the history for the tests after it)."""
+    deployer = getattr(live_sandbox, "deployer", None)
+    return deployer(env).client(service) if deployer is not None else live_sandbox.client(service)
+
+
 def test_backup_retention_shortened_is_red(pytester: pytest.Pytester, aws_env: dict[str, str], live_sandbox: Any,
                                             tmp_path: Path) -> None:
-    rds = live_sandbox.client("rds")
+    rds = _pipeline(live_sandbox, "production", "rds")
     db = "production-taskmanager-db"
     def retention(days: int) -> Any:
         return rds.modify_db_instance(DBInstanceIdentifier=db, BackupRetentionPeriod=days, ApplyImmediately=True)
@@ -109,7 +117,7 @@ def test_backup_retention_shortened_is_red(pytester: pytest.Pytester, aws_env: d
 
 def test_database_open_to_the_world_is_red(pytester: pytest.Pytester, aws_env: dict[str, str], live_sandbox: Any,
                                            tmp_path: Path) -> None:
-    ec2 = live_sandbox.client("ec2")
+    ec2 = _pipeline(live_sandbox, "staging", "ec2")
     group = ec2.describe_security_groups(Filters=[{"Name": "group-name", "Values": ["staging-taskmanager-db-sg"]}])
     group_id = group["SecurityGroups"][0]["GroupId"]
     rule = [{"IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]
@@ -129,7 +137,7 @@ def test_database_open_to_the_world_is_red(pytester: pytest.Pytester, aws_env: d
 
 def test_secret_as_plain_text_is_red(pytester: pytest.Pytester, aws_env: dict[str, str], live_sandbox: Any,
                                      tmp_path: Path) -> None:
-    ecs = live_sandbox.client("ecs")
+    ecs = _pipeline(live_sandbox, "staging", "ecs")
     cluster = "staging-taskmanager"
     running = ecs.describe_services(cluster=cluster, services=["worker"])["services"][0]["taskDefinition"]
     described = ecs.describe_task_definition(taskDefinition=running, include=["TAGS"])
