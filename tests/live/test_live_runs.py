@@ -93,7 +93,7 @@ def _pipeline(live_sandbox: Any, env: str, service: str) -> Any:
     here is the pipeline's misconfiguration, automation to change control (CHANGE-MANUAL stays green, and no manual
     event is left in the history for the tests after it)."""
     deployer = getattr(live_sandbox, "deployer", None)
-    return deployer(env).client(service) if deployer is not None else live_sandbox.client(service)
+    return deployer(env).client(service, live_sandbox.region) if deployer is not None else live_sandbox.client(service)
 
 
 def test_backup_retention_shortened_is_red(pytester: pytest.Pytester, aws_env: dict[str, str], live_sandbox: Any,
