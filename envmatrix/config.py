@@ -103,6 +103,8 @@ class AwsConfig(_Section):
     max_attempts: Annotated[StrictInt, Field(ge=1, le=MAX_ATTEMPTS)] = 3
     connect_timeout: Annotated[StrictInt, Field(gt=0, le=MAX_TIMEOUT)] = 3
     read_timeout: Annotated[StrictInt, Field(gt=0, le=MAX_TIMEOUT)] = 10
+    #: change control's window start: an ISO 8601 time or "last-run" (--changes-since and its variable win)
+    changes_since: StrictStr | None = None
 
 
 class ProjectSection(_Section):

@@ -51,7 +51,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def _changes(config: pytest.Config, suite: Suite) -> ChangeWindow:
     """The run's window: the controller resolves it once (a worker is given it, so a later run's files or the
-    clock cannot move it); the option, else $ENVMATRIX_CHANGES_SINCE, else the spec's hours."""
+    clock cannot move it); the option, else $ENVMATRIX_CHANGES_SINCE, else envmatrix.toml's [aws] changes_since,
+    else the spec's hours."""
     workerinput = getattr(config, "workerinput", None)
     if workerinput and workerinput.get(CHANGES):
         start, end, label, cap = workerinput[CHANGES]
@@ -59,15 +60,18 @@ def _changes(config: pytest.Config, suite: Suite) -> ChangeWindow:
     chosen = config.getoption("envmatrix_changes_since", None)
     if chosen is None and os.environ.get(VARIABLE, "").strip():
         chosen = _since_variable(os.environ[VARIABLE])
+    configured = config.stash.get(CONFIG_KEY, ProjectConfig()).aws.changes_since
+    if chosen is None and configured:
+        chosen = _since_variable(configured, "envmatrix.toml [aws] changes_since")
     previous = config.getoption("envmatrix_previous_snapshots", None)
     base = Path(config.invocation_params.dir)
     folders = [*([base / previous] if previous else []), suite.paths.reports / "snapshots"]
     return resolve(chosen, suite.spec.change_control, dt.datetime.now(dt.UTC), folders, suite.selected)
 
 
-def _since_variable(value: str) -> dt.datetime | str:
+def _since_variable(value: str, source: str = f"${VARIABLE}") -> dt.datetime | str:
     try:
-        return parse_since(value, f"${VARIABLE}")
+        return parse_since(value, source)
     except EnvmatrixError as exc:
         raise pytest.UsageError(str(exc)) from None
 

@@ -11,6 +11,7 @@ import pytest
 from envmatrix.aws.window import LAST_RUN, parse_since, resolve, run_window
 from envmatrix.errors import UsageError
 from envmatrix.spec import ChangeControl
+from tests.conftest import ROOT
 
 END = dt.datetime(2026, 12, 6, 3, 17, 40, 123456, tzinfo=dt.UTC)
 CONTROL = ChangeControl(window_hours=24, page_cap=20)
@@ -75,3 +76,13 @@ def test_a_bad_changes_since_stops_the_run_with_one_line(pytester: pytest.Pytest
     result = pytester.runpytest_subprocess("--changes-since=yesterday", "--collect-only", "-p", "no:randomly")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*--changes-since: 'yesterday' is neither an ISO 8601 time*"])
+
+
+def test_a_bad_configured_changes_since_names_the_file_key(pytester: pytest.Pytester) -> None:
+    pytester.makefile(".toml", envmatrix='[aws]\nchanges_since = "last week"\n')
+    result = pytester.runpytest_subprocess("--env=dev", "-m", "live", "--collect-only", "-p", "no:randomly",
+                                           f"--spec={ROOT / 'fixtures/matrix.yaml'}",
+                                           f"--tfvars-root={ROOT / 'fixtures/tfvars'}",
+                                           f"--env-root={ROOT / 'fixtures/env'}")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*envmatrix.toml ?aws? changes_since: 'last week' is neither an ISO 8601 time*"])
