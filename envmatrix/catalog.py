@@ -53,6 +53,7 @@ ROWS: dict[str, str] = {
     "cost_per_month": "Cost/Month",
     "security": "Security controls",
     "access": "Access",
+    "change_control": "Change control",
     "configuration": "Configuration",
     "config_structure": "Config structure (parity)",
 }

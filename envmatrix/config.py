@@ -112,6 +112,8 @@ class AwsConfig(_Section):
     #: --aws-max-rate); the default stays below the describe/list limits most services document (EC2's
     #: non-mutating actions refill 20 a second; RDS, ECS, ELB and CloudWatch allow more)
     max_rate: Annotated[StrictFloat, Field(gt=0, le=MAX_RATE)] = 20.0
+    #: change control's window start: an ISO 8601 time or "last-run" (--changes-since and its variable win)
+    changes_since: StrictStr | None = None
 
 
 class ProjectSection(_Section):

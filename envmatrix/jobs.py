@@ -23,7 +23,8 @@ LAYERS = "declared or parity or live or drift or smoke"
 
 def _drift(environ: Mapping[str, str]) -> list[str]:
     previous = environ.get("ENVMATRIX_PREVIOUS_SNAPSHOTS") or "reports/snapshots"
-    return ["--env=all", "-m", "live or drift", f"--previous-snapshots={previous}",
+    # change control reads CloudTrail's write events since the previous snapshots were taken (who changed what)
+    return ["--env=all", "-m", "live or drift", f"--previous-snapshots={previous}", "--changes-since=last-run",
             "--junitxml=reports/junit-drift.xml"]
 
 
@@ -36,7 +37,8 @@ JOBS: dict[str, Callable[[Mapping[str, str]], list[str]]] = {
                        "--env-layers=production=declared,parity", "--gate", "--junitxml=reports/junit-gate.xml"],
     # Pull-request check: every environment's declared inputs and parity, no cloud access.
     "declared": lambda _: ["--env=all", "-m", "declared or parity", "--junitxml=reports/junit-declared.xml"],
-    # Nightly drift audit: every environment live+drift, and what changed since the previous snapshots.
+    # Nightly drift audit: every environment live+drift, what changed since the previous snapshots, and who changed
+    # the environments' resources by hand since then (CloudTrail).
     "drift": _drift,
     # Post-release smoke against production.
     "smoke": lambda _: ["--env=production", "-m", "smoke", "--junitxml=reports/junit-smoke.xml"],

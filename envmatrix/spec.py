@@ -478,6 +478,37 @@ class Document(_Model):
     last_updated: StrictStr
 
 
+#: The longest window CloudTrail's LookupEvents can read (its event history keeps 90 days).
+CHANGE_WINDOW_MAX_HOURS = 90 * 24
+
+
+class ChangeControl(_Model):
+    """Change control as observed in CloudTrail: who may change an environment's resources, over what window.
+
+    The production section's "all changes via the CI/CD pipeline, no manual infrastructure changes, no direct
+    database modifications": every write event on an environment's resources by a principal that is not one of
+    ``automation_principals`` is a manual change, a finding in the environments listed in ``forbid_manual``.
+    """
+
+    #: environments where a manual change is a finding (elsewhere it is listed, not judged)
+    forbid_manual: tuple[StrictStr, ...] = ()
+    #: IAM ARN patterns of the automation (``*`` matches any run of characters; ``{prefix}`` is the environment's
+    #: name prefix, ``{env}`` its short name): matched against the caller's ARN and its session issuer's role ARN
+    automation_principals: tuple[StrictStr, ...] = ()
+    #: the window read by default (the nightly job's), in hours; ``--changes-since`` replaces it for a run
+    window_hours: StrictInt = Field(default=24, ge=1, le=CHANGE_WINDOW_MAX_HOURS)
+    #: LookupEvents pages read at most (50 events each); more is a fail-closed finding
+    page_cap: StrictInt = Field(default=20, ge=1, le=1000)
+
+    @field_validator("automation_principals")
+    @classmethod
+    def _arn_patterns(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        bad = [pattern for pattern in value if not pattern.startswith("arn:")]
+        if bad:
+            raise ValueError(f"each automation principal is an ARN pattern (arn:...), got {bad}")
+        return value
+
+
 class Spec(_Model):
     """The whole spec file: the three environments plus shared rules."""
 
@@ -492,6 +523,8 @@ class Spec(_Model):
     #: What each monitoring level requires, and the alarm signals the levels name.
     monitoring_levels: dict[Literal["basic", "full", "full+alerting"], MonitoringLevel] = Field(default_factory=dict)
     alarm_signals: dict[StrictStr, AlarmSignal] = Field(default_factory=dict)
+    #: who may change the environments' resources (CloudTrail); absent: only the trail is required
+    change_control: ChangeControl = ChangeControl()
     digest: StrictStr = ""
 
     @model_validator(mode="after")
@@ -545,6 +578,14 @@ class Spec(_Model):
             if unknown:
                 raise ValueError(f"{where}.environments: unknown environment(s) {unknown}; "
                                  f"valid: {list(self.environments)}")
+        return self
+
+    @model_validator(mode="after")
+    def _change_control_environments(self) -> Spec:
+        unknown = [name for name in self.change_control.forbid_manual if name not in self.environments]
+        if unknown:
+            raise ValueError(f"change_control.forbid_manual: unknown environment(s) {unknown}; "
+                             f"valid: {list(self.environments)}")
         return self
 
     @model_validator(mode="after")

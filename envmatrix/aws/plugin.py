@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import os
 import uuid
+from pathlib import Path
 
 import pytest
 
@@ -10,14 +13,19 @@ from envmatrix.aws.account import snapshot_account
 from envmatrix.aws.session import forget_sessions
 from envmatrix.aws.snapshot import Snapshot, access_text
 from envmatrix.aws.store import SnapshotStore, snapshot_file
+from envmatrix.aws.target import ChangeWindow
+from envmatrix.aws.window import VARIABLE, parse_since, resolve
 from envmatrix.catalog import info_of
 from envmatrix.config import MAX_RATE, ProjectConfig
+from envmatrix.context import Suite
 from envmatrix.errors import EnvmatrixError
 from envmatrix.escape import visible
 from envmatrix.plugin import ACCOUNT_KEY, CONFIG_KEY, RUN_KEY, SUITE_KEY
 from envmatrix.redact import redact_text
 
 RUN_ID = "envmatrix_live_run_id"
+#: the run's CloudTrail window, as the controller resolved it: [start, end, label, page cap]
+CHANGES = "envmatrix_live_changes"
 #: layers whose checks read the snapshot
 READS_AWS = ("live", "drift")
 STORE_KEY = pytest.StashKey[SnapshotStore]()
@@ -25,11 +33,50 @@ STORE_KEY = pytest.StashKey[SnapshotStore]()
 SAID_KEY = pytest.StashKey[bool]()
 
 
+def _since(value: str) -> dt.datetime | str:
+    try:
+        return parse_since(value)
+    except EnvmatrixError as exc:
+        raise pytest.UsageError(str(exc)) from None
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("envmatrix", "envmatrix: environment conformance")
+    group.addoption("--changes-since", dest="envmatrix_changes_since", metavar="TIME|last-run", type=_since,
+                    help="change control reads CloudTrail's write events since TIME (ISO 8601, UTC unless it says) "
+                         "or since the previous run's snapshots ('last-run': --previous-snapshots, else the reports "
+                         f"folder's); at most 90 days back. Default ${VARIABLE}, else the spec's "
+                         "change_control.window_hours")
     group.addoption("--aws-max-rate", dest="envmatrix_aws_max_rate", metavar="PER_SECOND", type=_max_rate,
                     help="AWS requests per second per account, region and service, shared by every environment "
                          "read there (default [aws] max_rate, else 20)")
+
+
+def _changes(config: pytest.Config, suite: Suite) -> ChangeWindow:
+    """The run's window: the controller resolves it once (a worker is given it, so a later run's files or the
+    clock cannot move it); the option, else $ENVMATRIX_CHANGES_SINCE, else envmatrix.toml's [aws] changes_since,
+    else the spec's hours."""
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput and workerinput.get(CHANGES):
+        start, end, label, cap = workerinput[CHANGES]
+        return ChangeWindow(dt.datetime.fromisoformat(start), dt.datetime.fromisoformat(end), label, int(cap))
+    chosen = config.getoption("envmatrix_changes_since", None)
+    if chosen is None and os.environ.get(VARIABLE, "").strip():
+        chosen = _since_variable(os.environ[VARIABLE])
+    configured = config.stash.get(CONFIG_KEY, ProjectConfig()).aws.changes_since
+    if chosen is None and configured:
+        chosen = _since_variable(configured, "envmatrix.toml [aws] changes_since")
+    previous = config.getoption("envmatrix_previous_snapshots", None)
+    base = Path(config.invocation_params.dir)
+    folders = [*([base / previous] if previous else []), suite.paths.reports / "snapshots"]
+    return resolve(chosen, suite.spec.change_control, dt.datetime.now(dt.UTC), folders, suite.selected)
+
+
+def _since_variable(value: str, source: str = f"${VARIABLE}") -> dt.datetime | str:
+    try:
+        return parse_since(value, source)
+    except EnvmatrixError as exc:
+        raise pytest.UsageError(str(exc)) from None
 
 
 def _max_rate(value: str) -> float:
@@ -68,7 +115,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if suite is None:
         return
     project = with_max_rate(config.stash.get(CONFIG_KEY, ProjectConfig()), config.getoption("envmatrix_aws_max_rate"))
-    store = SnapshotStore(suite, project, config.stash[RUN_KEY])
+    store = SnapshotStore(suite, project, config.stash[RUN_KEY], _changes(config, suite))
     suite.sources.live = store.get
     config.stash[STORE_KEY] = store
 
@@ -78,6 +125,11 @@ def pytest_configure_node(node: object) -> None:
     """Give every xdist worker the controller's run id: they all share one snapshot file per environment."""
     config: pytest.Config = node.config  # type: ignore[attr-defined]
     node.workerinput[RUN_ID] = config.stash[RUN_KEY]  # type: ignore[attr-defined]
+    store = config.stash.get(STORE_KEY, None)
+    if store is not None and store.changes is not None:
+        window = store.changes
+        node.workerinput[CHANGES] = [window.start.isoformat(), window.end.isoformat(),  # type: ignore[attr-defined]
+                                     window.label, window.page_cap]
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:

@@ -7,6 +7,7 @@ from envmatrix.aws import (
     alb,
     buckets,
     budgets,
+    cloudtrail,
     codedeploy,
     costs,
     dbclusters,
@@ -53,6 +54,7 @@ SECTIONS: tuple[Section, ...] = (
     dbsnapshots.SECTION,
     dbparameters.SECTION,
     vpn.SECTION,
+    cloudtrail.SECTION,
 )
 
 

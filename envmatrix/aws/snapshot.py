@@ -13,6 +13,7 @@ from envmatrix.aws.alarms import AlarmsInventory
 from envmatrix.aws.alb import AlbInventory
 from envmatrix.aws.buckets import BucketsInventory
 from envmatrix.aws.budgets import BudgetsInventory
+from envmatrix.aws.cloudtrail import ChangesInventory
 from envmatrix.aws.codedeploy import CodeDeployInventory
 from envmatrix.aws.costs import CostsInventory
 from envmatrix.aws.dbclusters import DbClustersInventory
@@ -86,6 +87,7 @@ class Snapshot(Model):
     db_snapshots: DbSnapshotsInventory | None = None
     db_parameters: DbParametersInventory | None = None
     vpn: VpnInventory | None = None
+    changes: ChangesInventory | None = None
     #: section -> [resource, reason] for every section that could not be read
     unavailable: dict[str, tuple[str, str]] = {}
     #: the region read (the clients'), shown in the reports' header

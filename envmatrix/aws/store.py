@@ -8,8 +8,8 @@ from pathlib import Path
 
 from envmatrix.aws.session import access_label, clients_for, missing_credentials
 from envmatrix.aws.snapshot import Snapshot, take_snapshot, unavailable_snapshot
-from envmatrix.aws.target import AwsTarget, Wants
-from envmatrix.config import ProjectConfig, env_names
+from envmatrix.aws.target import AwsTarget, ChangeWindow, Wants
+from envmatrix.config import ProjectConfig, env_names, name_sources
 from envmatrix.context import Suite
 from envmatrix.errors import InventoryUnavailable
 from envmatrix.snapshots import SnapshotFile, snapshots_folder
@@ -30,8 +30,10 @@ def snapshot_file(reports: Path, env: str) -> SnapshotFile[Snapshot]:
 class SnapshotStore:
     """Gives each environment's snapshot: from this process's memory, the run's file, or AWS (once)."""
 
-    def __init__(self, suite: Suite, project: ProjectConfig, run_id: str) -> None:
+    def __init__(self, suite: Suite, project: ProjectConfig, run_id: str,
+                 changes: ChangeWindow | None = None) -> None:
         self.suite, self.project, self.run_id = suite, project, run_id
+        self.changes = changes  # the run's CloudTrail window (one for every environment and worker)
         self._memo: dict[str, Snapshot] = {}
         self._lock = threading.Lock()
 
@@ -84,4 +86,5 @@ class SnapshotStore:
         clients = clients_for(env, target_config, self.project.aws, region)  # made by blocked(), kept per process
         wants = Wants.from_spec(self.suite.spec.env(env))
         tag = (self.project.tags.environment, self.project.short_name(env))
-        return take_snapshot(AwsTarget(env, names, clients, wants, tag), self.run_id)
+        prefix = name_sources(self.project, env)["prefix"][0]
+        return take_snapshot(AwsTarget(env, names, clients, wants, tag, self.changes, prefix), self.run_id)

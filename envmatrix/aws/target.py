@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict
@@ -56,6 +57,18 @@ class Wants:
 
 
 @dataclass(frozen=True)
+class ChangeWindow:
+    """The CloudTrail window a run reads write events over: fixed once per run, so every environment and every
+    xdist worker reads the same one (and environments of one account share the read)."""
+
+    start: dt.datetime
+    end: dt.datetime
+    #: how the window is said in the row's figure: "in 24 h", "since 2026-12-05T03:17:00Z (the last run)"
+    label: str
+    page_cap: int = 20
+
+
+@dataclass(frozen=True)
 class AwsTarget:
     """One environment as the live layer's reads see it: its names, guarded read-only clients, what to look for.
 
@@ -69,3 +82,6 @@ class AwsTarget:
     wants: Wants
     #: (tag key, value) naming the environment's resources, as [tags] configures it; None: Environment=<env>
     environment_tag: tuple[str, str] | None = None
+    #: the window of write events to read (None: the last 24 hours); the environment's name prefix
+    changes: ChangeWindow | None = None
+    name_prefix: str = ""

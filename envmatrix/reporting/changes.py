@@ -29,6 +29,9 @@ def volatile(key: str) -> bool:
 _ID_KEYS = ("name", "Name", "family", "key", "Key", "port", "Port", "identifier", "Identifier", "id", "Id",
             "arn", "Arn", "ARN")
 _MAX_VALUE = 200
+#: Snapshot sections that are not environment state: CloudTrail's write events of a window that moves every run
+#: (change control reports them itself, as CHANGE-MANUAL findings).
+NOT_COMPARED = frozenset({"changes"})
 #: generated ids: ARNs, EC2 ids, a load balancer's ARN tail (app/<name>/<id>, as CloudWatch dimensions hold it),
 #: UUIDs (a CodeDeploy deployment group's id)
 _IDENTIFIER_VALUE = re.compile(r"^((arn:aws|sg-|vpc-|subnet-|igw-|nat-|rtb-|eni-|i-|app/|net/)[\w:/.-]*"
@@ -111,8 +114,14 @@ def _identifier(path: str, *values: Any) -> bool:
         isinstance(v, str) and _IDENTIFIER_VALUE.match(v) for v in present)
 
 
+def _compared(snapshot: Any) -> Any:
+    return {key: value for key, value in snapshot.items() if key not in NOT_COMPARED} \
+        if isinstance(snapshot, dict) else snapshot
+
+
 def diff(env: str, before: Any, after: Any) -> list[dict[str, str]]:
     """Every key that was removed, added or changed; ``kind`` tells setting changes from re-created ids."""
+    before, after = (_compared(snapshot) for snapshot in (before, after))
     old, new = flatten(redact_data(before)), flatten(redact_data(after))
     items = []
     for path in sorted(old.keys() | new.keys()):

@@ -25,6 +25,9 @@ PREVIOUS_RESULTS_VARIABLE = "ENVMATRIX_PREVIOUS_RESULTS"
 MAX_LINES = 10  # per section: a chat message, not a report; the report link has the rest
 MAX_MESSAGE = 200
 FAILING = ("fail", "error")
+#: the check whose failure lines each name a manual change (who, what, when, from where): listed whole
+MANUAL_CHANGES = "CHANGE-MANUAL"
+MAX_CHANGE_LINE = 400
 
 
 @dataclass(frozen=True)
@@ -101,6 +104,9 @@ def compose(results: Sequence[CheckResult], changes: Mapping[str, Any] | None, e
     if previous is not None:
         fixed = len(previous - set(now))
         lines += [f"Fixed since the previous run: {fixed}"] if fixed else []
+    manual = manual_changes(results)
+    if manual:
+        lines += [f"Manual changes (who, when; CloudTrail) ({len(manual)}):", *_bullets(manual)]
     settings = [i for i in (changes or {}).get("items", []) if i.get("kind") == "setting"]
     if settings:
         lines += [f"Changed settings since the previous run ({len(settings)}):", *_bullets(
@@ -146,11 +152,22 @@ def compose_history(results: Sequence[CheckResult], changes: Mapping[str, Any] |
         lines += [f"Good news — fixed since the previous run ({len(history.fixed)}):",
                   *_bullets([f"{item.environment} {item.check_id} (open since {item.first_seen[:10]})"
                              for item in history.fixed])]
+    manual = manual_changes(results)
+    if manual:
+        lines += [f"Manual changes (who, when; CloudTrail) ({len(manual)}):", *_bullets(manual)]
     settings = [i for i in (changes or {}).get("items", []) if i.get("kind") == "setting"]
     if settings:
         lines.append(f"Changed settings since the previous run: {len(settings)} (in the report)")
     lines.append(f"Report: {location}")
     return slack_escape(redact_text("\n".join(lines)))
+
+
+def manual_changes(results: Sequence[CheckResult]) -> list[str]:
+    """Each manual change the run found, one line each as the check said it: who changed what, when, from where
+    (drift tells a value moved; this tells who moved it, also when it was moved back before the run)."""
+    return [clip(evidence.message, MAX_CHANGE_LINE) for result in results
+            if result.check_id == MANUAL_CHANGES and result.status == "fail"
+            for evidence in result.evidence if not evidence.passed and evidence.setting == "ManualChanges"]
 
 
 def slack_escape(text: str) -> str:

@@ -15,7 +15,8 @@ SHIPPED = ROOT / "iam" / "envmatrix-readonly.json"
 #: How AWS names the actions of IAM access level Read/List (the guard no longer goes by names: it is the table).
 READ_PREFIXES = ("Describe", "List", "Get", "Head")
 #: Reads whose IAM action is not named like a read (HeadBucket, should the suite call it, needs s3:ListBucket).
-NOT_NAMED_LIKE_READS = {"s3:ListBucket", "budgets:ViewBudget"}  # both reads (IAM access level Read)
+NOT_NAMED_LIKE_READS = {"s3:ListBucket", "budgets:ViewBudget",  # both reads (IAM access level Read)
+                        "cloudtrail:LookupEvents"}  # IAM access level Read: the event history
 #: Reads a clean sandbox run need not make: task sets are asked for only when DescribeServices omits them
 #: (CODE_DEPLOY / EXTERNAL), the account-level block only when a bucket's own block is incomplete, canaries
 #: only where no Route 53 health check is tagged (the sandbox's production has one), a custom deployment config,

@@ -112,3 +112,11 @@ def test_missing_previous_folder_is_a_note_not_a_failure(report_project: ReportP
     assert result.ret == pytest.ExitCode.OK
     result.stdout.fnmatch_lines(["previous snapshots: */nowhere does not exist (first run?)",
                                  "dev: no snapshot in this run (did the live layer run?)"])
+
+
+def test_cloudtrails_events_are_not_a_change_of_the_environment() -> None:
+    """The change-control section records a window that moves every run; its findings are CHANGE-MANUAL's."""
+    before = {"changes": {"start": "2026-12-04T03:17:00Z", "events": []}, "rds": {"primary": {"x": 1}}}
+    after = {"changes": {"start": "2026-12-05T03:17:00Z", "events": [{"name": "ModifyDBInstance"}]},
+             "rds": {"primary": {"x": 1}}}
+    assert diff("production", before, after) == []

@@ -140,6 +140,14 @@ def test_declared_job_puts_a_changed_tfvars_value_on_its_line(report_project: Re
     assert {r["layer"] for r in report_project.matrix()["results"]} == {"declared", "parity"}
 
 
+def test_the_drift_job_reads_changes_since_the_last_run() -> None:
+    """Change control's window in the nightly job: since the previous snapshots were taken (who changed what)."""
+    from envmatrix.jobs import JOBS
+
+    args = JOBS["drift"]({"ENVMATRIX_PREVIOUS_SNAPSHOTS": "previous-snapshots"})
+    assert "--changes-since=last-run" in args and "--previous-snapshots=previous-snapshots" in args
+
+
 def test_nightly_drift_is_scheduled_compares_and_keeps_artifacts() -> None:
     workflow = _workflow("nightly-drift.yml")
     assert workflow["on"]["schedule"][0]["cron"]

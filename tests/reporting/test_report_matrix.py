@@ -149,7 +149,7 @@ def _shipped_catalogue() -> dict[str, list[str]]:
 def test_the_rows_are_the_documents_then_our_own() -> None:
     document = list(MatrixCells.model_fields)
     assert list(ROWS)[:len(document)] == document and document[-1] == "cost_per_month" and len(document) == 13
-    assert list(ROWS)[len(document):] == ["security", "access", "configuration", "config_structure"]
+    assert list(ROWS)[len(document):] == ["security", "access", "change_control", "configuration", "config_structure"]
 
 
 def test_evidence_is_catalogue_data_not_the_row_alone() -> None:

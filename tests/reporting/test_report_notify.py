@@ -18,6 +18,7 @@ import trustme
 from envmatrix.redact import register_secret
 from envmatrix.reporting import notify
 from envmatrix.reporting.results import CheckResult
+from envmatrix.verdict import Evidence
 
 from .conftest import ROOT, ReportProject
 from .test_report_jobs import _runs, _workflow, tox_command
@@ -245,3 +246,20 @@ def test_notify_always_without_a_webhook_is_a_usage_error(report_project: Report
     result = report_project.run(*tox_command("drift"), "--no-allure", "--notify-always")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*--notify-always needs --notify-webhook ENV_VAR*"])
+
+
+def test_manual_changes_are_named_whole_who_and_when() -> None:
+    """The drift notification says who changed production by hand and when: every CHANGE-MANUAL line, unclipped
+    by the failures' 200 characters (an SSO session's ARN alone is 90)."""
+    lines = [f"production CHANGE-MANUAL logs:/ecs/production-taskmanager-api: PutRetentionPolicy by arn:aws:sts::"
+             f"210987654321:assumed-role/AWSReservedSSO_AdministratorAccess_0123456789abcdef/bob at {when} from the "
+             f"console (console.amazonaws.com)" for when in ("2026-12-05T14:09:55Z", "2026-12-05T15:10:02Z")]
+    evidence = [Evidence("production", "CHANGE-MANUAL", "live", "logs:/ecs/production-taskmanager-api",
+                         "ManualChanges", "none (automation only)", line.split(": ", 1)[1], False, line)
+                for line in lines]
+    found = result("production", "CHANGE-MANUAL", "fail", lines[0])
+    found.evidence = evidence
+    text = notify.compose([found, result("dev", "CHANGE-MANUAL")], None, ["dev", "production"], None, "report",
+                          "no previous results given")
+    assert "Manual changes (who, when; CloudTrail) (2):" in text
+    assert all(f"• {line}" in text for line in lines)
