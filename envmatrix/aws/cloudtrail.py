@@ -6,7 +6,6 @@ import dataclasses
 import datetime as dt
 import json
 import re
-import threading
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -19,9 +18,8 @@ from envmatrix.redact import clip, redact_text
 if TYPE_CHECKING:
     from botocore.exceptions import ClientError
 
-#: LookupEvents: 50 events a page at most, 2 requests a second per account and region (AWS's quota).
+#: LookupEvents: 50 events a page at most (its 2 requests a second per account and region: envmatrix.aws.throttle)
 PAGE_SIZE = 50
-REQUESTS_PER_SECOND = 2.0
 #: what a throttled LookupEvents answers; the pauses before each retry of that page (then its error stands)
 THROTTLED = ("ThrottlingException", "Throttling", "TooManyRequestsException", "RequestLimitExceeded")
 BACKOFF = (1.0, 2.0, 4.0)
@@ -98,34 +96,9 @@ class ChangesInventory(Model):
         return self.page_cap * PAGE_SIZE
 
 
-class Limiter:
-    """At most ``rate`` requests a second, shared by every thread reading one account and region."""
-
-    def __init__(self, rate: float) -> None:
-        self._gap = 1.0 / rate
-        self._lock = threading.Lock()
-        self._next = 0.0
-
-    def wait(self) -> None:
-        with self._lock:
-            now = time.monotonic()
-            start = max(now, self._next)
-            self._next = start + self._gap
-        if start > now:
-            _sleep(start - now)
-
-
-_LIMITERS: dict[tuple[str, str, str], Limiter] = {}
-_LIMITERS_LOCK = threading.Lock()
 #: one read per client of the trails and of the window: environments sharing an account (and so a session) share
 #: them (each operation and resource is asked once per run)
 _READS = Once()
-
-
-def limiter(account: str, region: str, endpoint: str) -> Limiter:
-    """The one LookupEvents limiter of an account and region (per endpoint: the sandbox is its own AWS)."""
-    with _LIMITERS_LOCK:
-        return _LIMITERS.setdefault((account, region, endpoint), Limiter(REQUESTS_PER_SECOND))
 
 
 def default_window(now: dt.datetime | None = None, hours: int = DEFAULT_HOURS, page_cap: int = 20) -> ChangeWindow:
@@ -213,12 +186,12 @@ def _trails(client: Any, region: str, prefix: str) -> list[Trail]:
 # -- the write events --------------------------------------------------------------------------------------------
 
 
-def _page(client: Any, params: dict[str, Any], gate: Limiter) -> dict[str, Any]:
-    """One LookupEvents page under the account's limiter; a throttled page waits and is asked again."""
+def _page(client: Any, params: dict[str, Any]) -> dict[str, Any]:
+    """One LookupEvents page (the client takes it from the account and region's LookupEvents budget, 2 a second:
+    envmatrix.aws.throttle); a page still throttled after botocore's retries waits and is asked again."""
     from botocore.exceptions import ClientError
 
     for pause in (*BACKOFF, None):
-        gate.wait()
         try:
             answer: dict[str, Any] = client.lookup_events(**params)
             return answer
@@ -233,14 +206,14 @@ def _throttled(exc: ClientError) -> bool:
     return error_code(exc) in THROTTLED
 
 
-def _lookup(client: Any, window: ChangeWindow, gate: Limiter) -> tuple[list[dict[str, Any]], int, bool]:
+def _lookup(client: Any, window: ChangeWindow) -> tuple[list[dict[str, Any]], int, bool]:
     """Write events of the window, page by page up to the cap: (events, pages read, cap reached with more left)."""
     params: dict[str, Any] = {"LookupAttributes": [{"AttributeKey": "ReadOnly", "AttributeValue": "false"}],
                               "StartTime": window.start, "EndTime": window.end, "MaxResults": PAGE_SIZE}
     events: list[dict[str, Any]] = []
     pages, token = 0, None
     while pages < window.page_cap:
-        answer = _page(client, {**params, **({"NextToken": token} if token else {})}, gate)
+        answer = _page(client, {**params, **({"NextToken": token} if token else {})})
         pages += 1
         events.extend(answer.get("Events", []))
         token = answer.get("NextToken")
@@ -329,7 +302,7 @@ def _environment_names(target: AwsTarget) -> tuple[list[str], list[str]]:
 def fetch(target: AwsTarget) -> ChangesInventory:
     """The trails covering the region (DescribeTrails with shadow trails: an organization's or another region's
     multi-region trail counts), each one's status and selectors until one records; then LookupEvents (ReadOnly
-    false) over the run's window, under the account's limiter, up to the page cap."""
+    false) over the run's window, under the account and region's LookupEvents budget, up to the page cap."""
     window = target.changes or default_window()
     client = target.clients.client("cloudtrail")
     region = target.clients.region
@@ -337,10 +310,9 @@ def fetch(target: AwsTarget) -> ChangesInventory:
     with reading(target.env, f"CloudTrail trails ({region})"):
         trails = _trails(client, region, prefix)
     account = str(caller(target)["Account"])
-    gate = limiter(account, region, str(getattr(client.meta, "endpoint_url", "")))
     with reading(target.env, f"CloudTrail write events ({region}, {_iso(window.start)}..{_iso(window.end)})"):
         raws, pages, truncated = _READS.get((id(client), window.start, window.end, window.page_cap),
-                                            lambda: _lookup(client, window, gate), client)
+                                            lambda: _lookup(client, window), client)
     names, prefixes = _environment_names(target)
     concerned = mentions(names, prefixes)
     events = [event for event in map(trim, raws) if concerned(event)]

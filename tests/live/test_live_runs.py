@@ -89,11 +89,10 @@ def _line_of(fixture: str, key: str) -> str:
 
 
 def _pipeline(live_sandbox: Any, env: str, service: str) -> Any:
-    """A client of ``env``'s CI deploy role, where the sandbox has one (RunningAws.deployer, trail-sandbox): a fault
-    here is the pipeline's misconfiguration, automation to change control (CHANGE-MANUAL stays green, and no manual
-    event is left in the history for the tests after it)."""
-    deployer = getattr(live_sandbox, "deployer", None)
-    return deployer(env).client(service, live_sandbox.region) if deployer is not None else live_sandbox.client(service)
+    """A client of ``env``'s CI deploy role (RunningAws.deployer): a fault here is the pipeline's misconfiguration,
+    automation to change control (CHANGE-MANUAL stays green, and no manual event is left in the history for the
+    tests after it)."""
+    return live_sandbox.deployer(env).client(service, live_sandbox.region)
 
 
 def test_backup_retention_shortened_is_red(pytester: pytest.Pytester, aws_env: dict[str, str], live_sandbox: Any,

@@ -31,7 +31,8 @@ UPDATE_VARIABLE = "ENVMATRIX_UPDATE_GOLDEN"
 
 #: (pattern, replacement), applied in order to every report before comparing.
 _MASKS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(\+00:00|Z)?"), "<time>"),
+    # ISO times, also Markdown-escaped (2026\-12\-07T00\:25\:58Z) and cut short by a clipped line (...T00\:25)
+    (re.compile(r"\d{4}\\?-\d\d\\?-\d\dT\d\d(\\?:\d\d(\\?:\d\d(\.\d+)?)?)?(\+00\\?:00|Z)?"), "<time>"),
     (re.compile(r"\d{4}\\?-\d\d\\?-\d\d \d\d\\?:\d\d\\?:\d\d UTC"), "<time>"),
     (re.compile(r'"duration": [0-9.e-]+'), '"duration": "<duration>"'),
     (re.compile(r'\b(time|timestamp|hostname)="[^"]*"'), r'\1="<masked>"'),
