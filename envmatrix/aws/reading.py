@@ -113,10 +113,14 @@ def tag_dict(tags: list[dict[str, Any]] | None) -> dict[str, str]:
 
 
 class Once:
-    """Answers asked once per key and shared by every thread that wants them meanwhile; failures are not kept."""
+    """Answers asked once per key and shared by every thread that wants them meanwhile; failures are not kept.
+
+    The lock is re-entrant: a lifetime's finalizer (``_forget``) runs wherever the garbage collector runs, which
+    can be inside ``get``'s own critical section in the same thread (any allocation there, ``Future()`` included);
+    with a plain lock that thread waited on itself forever (seen: a fault test's snapshot hung in CI)."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self._futures: dict[Hashable, Future[Any]] = {}
 
     def get(self, key: Hashable, call: Callable[[], T], lifetime: object) -> T:

@@ -157,3 +157,31 @@ def test_a_configured_source_is_read_for_the_environment(tmp_path: Path) -> None
     suite.sources = Sources(live=lambda env: seen.append(env) or snapshot)
     env = Environment(suite, "dev", None)
     assert env.live is snapshot and env.live is snapshot and seen == ["dev"]  # read once per check
+
+
+def test_once_forgets_inside_its_own_critical_section() -> None:
+    """A lifetime collected while ``Once.get`` holds the lock (the collector runs at any allocation) runs its
+    finalizer in that same thread: it must not wait on the lock its own thread holds."""
+    import gc
+    import threading as _threading
+
+    from envmatrix.aws.reading import Once
+
+    class Lifetime:
+        pass
+
+    once, alive = Once(), Lifetime()
+    dead: Lifetime | None = Lifetime()
+    assert once.get("old", lambda: 1, dead) == 1
+
+    def collect_while_holding() -> None:
+        nonlocal dead
+        with once._lock:  # as get() holds it while it makes its Future
+            dead = None
+            gc.collect()  # the finalizer of "old" runs here, in this thread
+
+    worker = _threading.Thread(target=collect_while_holding, daemon=True)
+    worker.start()
+    worker.join(timeout=10)
+    assert not worker.is_alive(), "Once._forget waited on the lock its own thread holds"
+    assert once.get("old", lambda: 2, alive) == 2  # forgotten with its lifetime: asked again
