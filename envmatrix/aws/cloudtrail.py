@@ -311,7 +311,10 @@ def fetch(target: AwsTarget) -> ChangesInventory:
         trails = _trails(client, region, prefix)
     account = str(caller(target)["Account"])
     with reading(target.env, f"CloudTrail write events ({region}, {_iso(window.start)}..{_iso(window.end)})"):
-        raws, pages, truncated = _READS.get((id(client), window.start, window.end, window.page_cap),
+        # every environment read in this account and region (and endpoint) shares the one read of the window: the
+        # events are the account's, and LookupEvents' 2 requests a second are too
+        endpoint = str(getattr(client.meta, "endpoint_url", ""))
+        raws, pages, truncated = _READS.get((account, region, endpoint, window.start, window.end, window.page_cap),
                                             lambda: _lookup(client, window), client)
     names, prefixes = _environment_names(target)
     concerned = mentions(names, prefixes)

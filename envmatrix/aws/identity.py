@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from envmatrix.aws.arn import parse_arn
-from envmatrix.aws.reading import Once, reading
+from envmatrix.aws.reading import reading
 from envmatrix.aws.section import Section
-from envmatrix.aws.session import Clients
+from envmatrix.aws.session import caller_identity
 from envmatrix.aws.target import AwsTarget, Model
 
 
@@ -15,10 +15,6 @@ class Identity(Model):
     account: str
     partition: str
     region: str
-
-
-#: Environments read through the same session share one caller: asked once per STS client (forgotten with it).
-_CALLERS = Once()
 
 
 def fetch(target: AwsTarget) -> Identity:
@@ -34,14 +30,6 @@ def caller(target: AwsTarget) -> dict[str, Any]:
     """GetCallerIdentity once per set of clients: the identity section and the account-scoped reads share it."""
     with reading(target.env, "caller identity (sts:GetCallerIdentity)"):
         return caller_identity(target.clients)
-
-
-def caller_identity(clients: Clients) -> dict[str, Any]:
-    """GetCallerIdentity of ``clients``, asked once per STS client (and shared with the rate budget, which names
-    its account with it)."""
-    sts = clients.client("sts")
-    answer: dict[str, Any] = _CALLERS.get(id(sts), sts.get_caller_identity, sts)
-    return dict(answer)
 
 
 SECTION = Section("identity", fetch, Identity, services=("sts",), operations=(

@@ -66,9 +66,9 @@ def throttled_reason(exc: ClientError) -> str:
 
 def _qualified(operation: str) -> str:
     """``service:Operation`` where one declared service has an operation of that name, else the operation."""
-    from envmatrix.aws.sections import operations  # here: every section imports this module
+    from envmatrix.aws.guard import allowed  # the sections' declared reads (sections.py declares them on import)
 
-    services = sorted({service for service, name in operations() if name == operation})
+    services = sorted({service for service, name in allowed() if name == operation})
     return f"{services[0]}:{operation}" if len(services) == 1 else operation
 
 

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit, urlunsplit
 from envmatrix.aws import throttle
 from envmatrix.aws.guard import CALLER_SIDE as GUARD_CALLER_SIDE
 from envmatrix.aws.guard import guard_session
+from envmatrix.aws.reading import Once
 from envmatrix.config import AwsConfig, EnvConfig
 from envmatrix.errors import InventoryUnavailable
 from envmatrix.redact import register_secret
@@ -159,8 +160,6 @@ class Clients:
         a budget of these clients' own (their reads then fail or pass on their own answers, never on this)."""
         with self._account_lock:
             if not self._account:
-                from envmatrix.aws.identity import caller_identity  # it reads through these clients
-
                 try:
                     self._account.append(str(caller_identity(self)["Account"]))
                 except Exception:  # noqa: BLE001 - the budget's key only: the identity section reports the reason
@@ -170,6 +169,18 @@ class Clients:
     def prepare(self, services: tuple[str, ...]) -> None:
         for service in services:
             self.client(service)
+
+
+#: Environments read through the same session share one caller: asked once per STS client (forgotten with it).
+_CALLERS = Once()
+
+
+def caller_identity(clients: Any) -> dict[str, Any]:
+    """GetCallerIdentity of ``clients`` (Clients, or a stand-in with ``client()``), asked once per STS client: the
+    identity section, the account-scoped reads and the rate budget (which names its account with it) share it."""
+    sts = clients.client("sts")
+    answer: dict[str, Any] = _CALLERS.get(id(sts), sts.get_caller_identity, sts)
+    return dict(answer)
 
 
 def use_emulator_endpoint(client: Any, endpoint: str) -> None:

@@ -13,8 +13,11 @@ from __future__ import annotations
 
 import hashlib
 import re
+from typing import TYPE_CHECKING
 
-from envmatrix.reporting.results import CheckResult
+if TYPE_CHECKING:
+    from envmatrix.reporting.results import CheckResult  # a type only: the core imports no layer
+
 
 #: ``arn:partition:service:region:account:rest`` (region and account may be empty, e.g. S3)
 _ARN = re.compile(r"\barn:aws[a-z-]*:([a-z0-9-]+):[a-z0-9-]*:\d{0,12}:(\S+)")

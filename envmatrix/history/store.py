@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from importlib import resources
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -35,7 +35,9 @@ from envmatrix.history.tables import results as results_table
 from envmatrix.history.tables import run_environments, runs
 from envmatrix.history.view import FindingState, HistoryView, RunPoint
 from envmatrix.redact import clip
-from envmatrix.reporting.results import CheckResult
+
+if TYPE_CHECKING:
+    from envmatrix.reporting.results import CheckResult  # a type only: the core imports no layer
 
 DEFAULT_FILE = "history.sqlite"
 #: the newest migration (envmatrix/history/migrations/versions): a store at it is used without loading Alembic
