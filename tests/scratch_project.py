@@ -65,10 +65,13 @@ def _after(mapping: dict[str, Any], key: str, new_key: str, value: Any) -> dict[
 
 
 def _env_lists(spec: dict[str, Any]) -> Iterable[list[str]]:
-    """The spec's lists of environment names: the parity by-design lists and the app_settings classes."""
+    """The spec's lists of environment names: the parity by-design lists, the app_settings classes and the
+    environments that forbid manual changes."""
     for table in [*spec["parity"].values(), spec.get("app_settings", {})]:
         for item in table.values():
             yield item["environments"]
+    if "forbid_manual" in spec.get("change_control", {}):
+        yield spec["change_control"]["forbid_manual"]
 
 
 def _spec_entry(spec: dict[str, Any], new: NewEnvironment) -> dict[str, Any]:

@@ -146,7 +146,7 @@ def _running_image(target: FaultTarget, role: str) -> str:
 def _image_elsewhere(target: FaultTarget) -> None:
     """The same build (same manifest, so the same digest, under every tag it has at home) pushed to an immutable,
     scanned taskmanager-api repository in eu-west-1, and the api's task definition naming that URI."""
-    home, away = target.client("ecr"), target.aws.client("ecr", AWAY_REGION)
+    home, away = target.client("ecr"), target.client("ecr", AWAY_REGION)
     image = _running_image(target, "api")
     tag = image.rsplit(":", 1)[-1]
     found = home.batch_get_image(repositoryName="taskmanager-api", imageIds=[{"imageTag": tag}])["images"][0]

@@ -166,7 +166,7 @@ def _waf_on_cloudfront(target: FaultTarget) -> None:
     arn = target.alb_arn()
     acl = regional.get_web_acl_for_resource(ResourceArn=arn)["WebACL"]
     regional.disassociate_web_acl(ResourceArn=arn)
-    created = target.aws.client("wafv2", "us-east-1").create_web_acl(
+    created = target.client("wafv2", "us-east-1").create_web_acl(
         Name=acl["Name"], Scope="CLOUDFRONT", DefaultAction=acl["DefaultAction"], Rules=acl.get("Rules", []),
         VisibilityConfig=acl["VisibilityConfig"])["Summary"]
     dns_name = target.client("elbv2").describe_load_balancers(LoadBalancerArns=[arn])["LoadBalancers"][0]["DNSName"]

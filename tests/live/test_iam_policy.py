@@ -81,4 +81,5 @@ def test_a_whole_run_stays_inside_the_policy(pytester: pytest.Pytester, aws_env:
     assert used - set(actions()) == set()
     assert set(actions()) - used <= CONDITIONAL  # nothing else: every other action is one this run used
     # Cost Explorer charges $0.01 a request: one for the whole run, shared by the three environments
-    assert [call["operation"] for call in calls].count("GetCostAndUsage") == 1
+    costs = [call for call in calls if call["operation"] == "GetCostAndUsage"]
+    assert len([call for call in costs if not call.get("retry")]) == 1, costs  # a retry is the same request again
