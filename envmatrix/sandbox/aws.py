@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import select
@@ -25,7 +26,7 @@ from envmatrix.sandbox.moto_throttle import KNOB as THROTTLE_KNOB
 from envmatrix.sandbox.provision import provision_env
 from envmatrix.sandbox.provision_ops import bill, queue_bill
 from envmatrix.sandbox.provision_target import SANDBOX_CREDENTIALS, ProvisionTarget, SandboxClients
-from envmatrix.sandbox.provision_trail import deploy_clients
+from envmatrix.sandbox.provision_trail import applied_earlier, deploy_clients
 from envmatrix.sandbox.world import World, default_world
 
 
@@ -122,10 +123,14 @@ def _target(suite: Suite, env: str, clients: SandboxClients, world: World) -> Pr
     return target
 
 
+#: how long ago the world's apply is dated in the sandbox's CloudTrail: before the 24 hours a nightly run reads
+APPLIED_AGE = dt.timedelta(days=2)
+
+
 def _as_pipeline(target: ProvisionTarget) -> None:
     """Provision ``target`` as its CI pipeline does: through the environment's deploy role (provision_trail.py),
     so the sandbox's CloudTrail holds the clean world's changes as automation."""
-    target.clients = deploy_clients(target.clients, target.env, target.region)
+    target.clients = applied_earlier(deploy_clients(target.clients, target.env, target.region), APPLIED_AGE)
     provision_env(target)
 
 
