@@ -17,7 +17,6 @@ from envmatrix.context import Environment, Sources
 from envmatrix.errors import ConfigError, EnvmatrixError, InventoryUnavailable
 from envmatrix.names import names_for, secret_reference
 from envmatrix.scrub import scrub
-from tests.conftest import load_check_module
 from tests.live.conftest import repo_suite
 
 
