@@ -311,11 +311,11 @@ def fetch(target: AwsTarget) -> ChangesInventory:
         trails = _trails(client, region, prefix)
     account = str(caller(target)["Account"])
     with reading(target.env, f"CloudTrail write events ({region}, {_iso(window.start)}..{_iso(window.end)})"):
-        # every environment read in this account and region (and endpoint) shares the one read of the window: the
-        # events are the account's, and LookupEvents' 2 requests a second are too
+        # every environment of the run (one window object) read in this account and region (and endpoint) shares
+        # the one read of the window: the events are the account's, and LookupEvents' 2 requests a second are too
         endpoint = str(getattr(client.meta, "endpoint_url", ""))
-        raws, pages, truncated = _READS.get((account, region, endpoint, window.start, window.end, window.page_cap),
-                                            lambda: _lookup(client, window), client)
+        raws, pages, truncated = _READS.get((account, region, endpoint, id(window)),
+                                            lambda: _lookup(client, window), window)
     names, prefixes = _environment_names(target)
     concerned = mentions(names, prefixes)
     events = [event for event in map(trim, raws) if concerned(event)]

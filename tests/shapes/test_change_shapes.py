@@ -4,6 +4,7 @@ acting on their own), fed through the Stubber into the real section and judged b
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from collections.abc import Iterator
@@ -177,7 +178,8 @@ def fetch(env: str, *pages: list[dict[str, Any]], trails: list[dict[str, Any]] |
         trail_stub.add_response("lookup_events", answer, params)
         if "NextToken" in answer:
             params = {**params, "NextToken": answer["NextToken"]}
-    found = cloudtrail.fetch(_target(env, clients, window))
+    # a window of its own: a run's environments share one read of their window (keyed by the window itself)
+    found = cloudtrail.fetch(_target(env, clients, dataclasses.replace(window)))
     clients.verify()
     return found
 
