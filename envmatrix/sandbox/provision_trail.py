@@ -2,7 +2,7 @@
 
 The sandbox's moto server records every write it serves as a CloudTrail event of the principal behind the
 request's keys (envmatrix/sandbox/moto_trail_log.py). A real deployment is applied by its CI pipeline's role,
-so each environment is provisioned through ``<env>-taskmanager-deploy`` (assumed, session ``github-actions``):
+so each environment is provisioned through ``<env>-taskmanager-deploy`` (assumed, session ``GitHubActions``):
 the clean world's event history then holds automation only. The roles themselves are the account's bootstrap,
 made long before the 90 days the history keeps, so no event of their making is kept either.
 """
