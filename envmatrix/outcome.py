@@ -9,6 +9,7 @@ properties, the matrix, SARIF, the gate and notify; nothing parses strings back.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
@@ -67,6 +68,12 @@ class CheckOutcome:
 
 def info_record(info: CheckInfo) -> dict[str, Any]:
     """A CheckInfo as plain data (its ``applies`` predicate stays behind: a report never needs it)."""
+    return dict(_info_record(info))
+
+
+@functools.lru_cache(maxsize=1024)
+def _info_record(info: CheckInfo) -> dict[str, Any]:
+    """One record per check (a run's outcomes share some 150 checks; asdict deep-copies): callers get a copy."""
     record = asdict(info)
     record.pop("applies", None)
     record["figures"] = [figure.record() for figure in info.figures]
@@ -85,11 +92,13 @@ def info_from(record: Mapping[str, Any]) -> CheckInfo:
 
 def encode(outcome: CheckOutcome) -> str:
     return json.dumps({"info": info_record(outcome.info), "environment": outcome.environment,
-                       "evidence": [asdict(evidence) for evidence in outcome.evidence],
+                       "evidence": [evidence.record() for evidence in outcome.evidence],
                        "waiver": outcome.waiver, "kind": outcome.kind}, sort_keys=True)
 
 
+@functools.lru_cache(maxsize=64)
 def decode(text: str) -> CheckOutcome:
+    """The outcome ``encode`` wrote (immutable: a report read by several hooks is decoded once)."""
     data = json.loads(text)
     return CheckOutcome(info_from(data["info"]), str(data["environment"]),
                         tuple(Evidence(**evidence) for evidence in data["evidence"]), str(data["waiver"]),

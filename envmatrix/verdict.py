@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from envmatrix.escape import visible
@@ -53,9 +53,17 @@ class Evidence:
     #: Where the setting is declared, ``<file relative to the repository>:<line>`` ("" when no file declares it).
     location: str = ""
 
-    def as_json(self) -> str:
-        return json.dumps(asdict(self), sort_keys=True)
+    def record(self) -> dict[str, Any]:
+        """The evidence as plain data (its fields are strings and a bool: no deep copy needed, unlike asdict's,
+        which cost more than the checks themselves at a run's ~2,000 pieces of evidence, each recorded 3 times)."""
+        return {name: getattr(self, name) for name in _EVIDENCE_FIELDS}
 
+    def as_json(self) -> str:
+        return json.dumps(self.record(), sort_keys=True)
+
+
+
+_EVIDENCE_FIELDS = tuple(item.name for item in fields(Evidence))
 
 def _one_line(part: str) -> str:
     """A part of the failure line as it is, or, when it spans lines or holds controls, redacted whole while its

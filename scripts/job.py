@@ -40,7 +40,9 @@ JOBS: dict[str, Callable[[Mapping[str, str]], list[str]]] = {
     # The project's own tests; the slowest listed, to keep .ci/run under 20 minutes. Work stealing: the fault
     # catalogue's end-to-end cases come last and take ~10 s each; plain load scheduling left one worker idle
     # while the other still held a queue of them.
-    "test": lambda _: ["tests", "-p", "xdist", "-n", "2", "--dist", "worksteal", "--durations=15"],
+    # hypothesis's pytest plugin is off for the suite's runs (pyproject's addopts), back on for the project's tests.
+    "test": lambda _: ["tests", "-p", "hypothesispytest", "-p", "xdist", "-n", "2", "--dist", "worksteal",
+                       "--durations=15"],
     # Static types.
     "types": lambda _: TYPED,
 }

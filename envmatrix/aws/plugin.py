@@ -20,7 +20,7 @@ from envmatrix.config import MAX_RATE, ProjectConfig
 from envmatrix.context import Suite
 from envmatrix.errors import EnvmatrixError
 from envmatrix.escape import visible
-from envmatrix.plugin import ACCOUNT_KEY, CONFIG_KEY, RUN_KEY, SUITE_KEY
+from envmatrix.plugin import ACCOUNT_KEY, CONFIG_KEY, RUN_KEY, SUITE_KEY, env_of
 from envmatrix.redact import redact_text
 
 RUN_ID = "envmatrix_live_run_id"
@@ -182,6 +182,24 @@ def _say_no_access_up_front(config: pytest.Config, store: SnapshotStore) -> None
         access[env] = access_text(blocked[0]) if blocked else ""
     for line in no_access_lines(access):
         reporter.write_line(line, red=True)
+
+
+def reading_environments(items: list[pytest.Item]) -> list[str]:
+    """The environments whose live or drift checks were collected (and not deselected), in collection order."""
+    envs = (env_of(item) for item in items if getattr(info_of(item), "layer", None) in READS_AWS)
+    return list(dict.fromkeys(env for env in envs if env))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Where this process runs checks (one process, or each xdist worker: the snapshot file's lock makes one of
+    them take each snapshot), start taking the snapshots its live and drift checks read as soon as they are
+    known: collection is done and deselection (-m, --env-layers) has happened."""
+    config = session.config
+    store = config.stash.get(STORE_KEY, None)
+    if store is None or config.option.collectonly or session.testsfailed:
+        return
+    store.prefetch(reading_environments(session.items))
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -36,19 +36,41 @@ class SnapshotStore:
         self.changes = changes  # the run's CloudTrail window (one for every environment and worker)
         self._memo: dict[str, Snapshot] = {}
         self._lock = threading.Lock()
+        #: the environments whose snapshots this process's checks read (prefetch narrows it to what was collected)
+        self.reads: list[str] = list(suite.selected)
 
     def get(self, env: str) -> Snapshot:
-        """The environment's snapshot; the first call takes every selected environment's at once.
+        """The environment's snapshot; the first call takes every environment's the run reads, at once.
 
         Environments are fetched side by side so that a silent endpoint costs one timeout
         budget for the run, not one per environment.
         """
         with self._lock:
             if env not in self._memo:
-                wanted = [name for name in dict.fromkeys([env, *self.suite.selected]) if name not in self._memo]
+                wanted = [name for name in dict.fromkeys([env, *self.reads]) if name not in self._memo]
                 with ThreadPoolExecutor(max_workers=len(wanted), thread_name_prefix="envmatrix-env") as pool:
                     self._memo.update(zip(wanted, pool.map(self._shared, wanted), strict=True))
             return self._memo[env]
+
+    def prefetch(self, envs: list[str]) -> threading.Thread | None:
+        """Start taking ``envs``' snapshots now, in the background (the checks that run first, declared ones, need
+        none): the AWS round trips overlap the rest of the run's start instead of stalling its first live check.
+
+        The first ``get`` waits for it. A failure here is dropped: that ``get`` takes the snapshot again and meets
+        the error itself, where its check reports it."""
+        if not envs:
+            return None
+        self.reads = list(envs)
+
+        def take() -> None:
+            try:
+                self.get(envs[0])
+            except Exception:  # noqa: BLE001 - said by the check whose get() meets it again
+                pass
+
+        thread = threading.Thread(target=take, name="envmatrix-prefetch", daemon=True)
+        thread.start()
+        return thread
 
     def _shared(self, env: str) -> Snapshot:
         return snapshot_file(self.suite.paths.reports, env).shared(self.run_id, lambda: self._take(env))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -61,7 +60,7 @@ def attach_evidence(evidence: Sequence[Evidence], title: str) -> None:
     """Inside a running test: name the allure result after the check and attach what it compared."""
     allure.dynamic.title(title)  # type: ignore[no-untyped-call]
     if evidence:
-        body = json.dumps([asdict(ev) for ev in evidence], indent=2, sort_keys=True)  # redacted by env.expect
+        body = json.dumps([ev.record() for ev in evidence], indent=2, sort_keys=True)  # redacted by env.expect
         allure.attach(body, name="evidence (expected vs actual)", attachment_type=allure.attachment_type.JSON)
 
 

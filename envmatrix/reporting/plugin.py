@@ -69,11 +69,13 @@ def _fail_on(value: str, source: str = "--fail-on") -> str:
 
 def _history(value: str) -> str:
     """--history: refused at once when it writes a password into a URL, or names another kind of URL."""
+    if "://" not in value:
+        return value  # a file or off: nothing to refuse yet (SQLAlchemy is imported only for a URL, or to record)
     from envmatrix.history.store import HistoryError, check_no_password, resolve_url
 
     try:
         check_no_password(value)
-        if "://" in value and not value.startswith(("postgres", "sqlite:///")):
+        if not value.startswith(("postgres", "sqlite:///")):
             resolve_url(value, Path("."))
     except HistoryError as exc:
         raise pytest.UsageError(str(exc)) from None
