@@ -21,8 +21,12 @@ $(STAMP): pyproject.toml setup.py scripts/setup-system.sh
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e ".[sandbox,dev]"
+	$(BIN)/python -m compileall -q envmatrix checks smoke
 	touch $(STAMP)
 
+## The editable install's bytecode is compiled once here (pip compiles a wheel's itself): every run, and each of the
+## project's tests' pytest processes, then loads it instead of compiling envmatrix's modules (also where
+## PYTHONDONTWRITEBYTECODE keeps Python from caching it).
 setup: $(STAMP)
 
 ## The main job: every environment, every layer, against the embedded sandbox; writes reports/.

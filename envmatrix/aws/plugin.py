@@ -199,7 +199,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     store = config.stash.get(STORE_KEY, None)
     if store is None or config.option.collectonly or session.testsfailed:
         return
-    store.prefetch(reading_environments(session.items))
+    store.prefetch([env for env in reading_environments(session.items) if env in store.suite.selected])
 
 
 @pytest.hookimpl(tryfirst=True)

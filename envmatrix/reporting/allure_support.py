@@ -82,12 +82,17 @@ def write_categories(results_dir: Path) -> None:
 _ALLURE_FILES = ("-result.json", "-container.json", "-attachment", "environment.properties", "categories.json")
 
 
+def previous_results(results_dir: Path) -> list[Path]:
+    """A previous run's allure files in ``results_dir`` (only those: anything else there is not ours)."""
+    if not results_dir.is_dir():
+        return []
+    return [path for path in results_dir.iterdir()
+            if path.is_file() and any(part in path.name for part in _ALLURE_FILES)]
+
+
 def clean_results(results_dir: Path) -> int:
     """Remove a previous run's allure files (only those), so one results directory means one run."""
-    removed = 0
-    if results_dir.is_dir():
-        for path in results_dir.iterdir():
-            if path.is_file() and any(part in path.name for part in _ALLURE_FILES):
-                path.unlink(missing_ok=True)
-                removed += 1
-    return removed
+    stale = previous_results(results_dir)
+    for path in stale:
+        path.unlink(missing_ok=True)
+    return len(stale)

@@ -23,6 +23,8 @@ from envmatrix.tls import RULE, plain_http_to_remote
 
 PLAN_KEY = pytest.StashKey[dict[str, tuple[str, ...]]]()
 PREVIOUS_KEY = pytest.StashKey[tuple[dict[str, Any], list[str]]]()
+#: a previous run's allure files in the results folder, removed by the allure writer thread (allure_writer.py)
+STALE_ALLURE_KEY = pytest.StashKey[list[Path]]()
 BUILDER_NAME = "envmatrix-reports"
 JUNIT_FILE = "junit.xml"
 
@@ -142,12 +144,13 @@ def pytest_cmdline_main(config: pytest.Config) -> None:
         return
     if reports is not None:
         results = reports / allure_support.RESULTS_DIR
-        allure_support.clean_results(results)
+        config.stash[STALE_ALLURE_KEY] = allure_support.previous_results(results)  # removed by the writer thread
         config.option.allure_report_dir = str(results)
 
 
 @pytest.hookimpl(trylast=True)
 def pytest_configure(config: pytest.Config) -> None:
+    _write_allure_in_background(config)
     layers = config.getoption("envmatrix_env_layers")
     try:  # the spec names the environments --env-layers may name
         plan = parse_plan(layers, get_suite(config).environments) if layers else {}
@@ -175,6 +178,16 @@ def pytest_configure(config: pytest.Config) -> None:
         previous = load_snapshots(directory, _snapshot_names(directory))
     builder = ReportBuilder(config, suite, plan, previous)
     config.pluginmanager.register(builder, BUILDER_NAME)
+
+
+def _write_allure_in_background(config: pytest.Config) -> None:
+    """Where allure-pytest writes results (after its own pytest_configure), its files are written by a thread
+    (allure_writer.py); everything is on disk by the configuration's clean-up, before the process ends."""
+    from envmatrix.reporting import allure_writer
+
+    threaded = allure_writer.install(config.stash.get(STALE_ALLURE_KEY, []))
+    if threaded is not None:
+        config.add_cleanup(lambda: allure_writer.restore(threaded))
 
 
 def _in_plan(outcome: CheckOutcome, plan: dict[str, tuple[str, ...]]) -> bool:
