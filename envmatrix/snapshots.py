@@ -8,6 +8,7 @@ the source again. A file from an earlier run, or one that no longer parses, is t
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Generic, Literal, Protocol, Self, TypeVar
@@ -77,3 +78,19 @@ class SnapshotFile(Generic[S]):
                 return snapshot
         except Timeout:
             raise EnvmatrixError(f"{self.waiting} {self.path}.lock") from None
+
+
+def in_background(name: str, take: Callable[[], object]) -> threading.Thread:
+    """Run ``take`` (a store's first ``get``) on a thread of its own, now: a source's round trips then overlap the
+    rest of the run's start instead of stalling the first check that reads it. A failure is dropped here: the
+    check whose ``get`` meets it again reports it (the store keeps nothing of a failed take)."""
+
+    def run() -> None:
+        try:
+            take()
+        except Exception:  # noqa: BLE001 - said by the check that meets it again
+            pass
+
+    thread = threading.Thread(target=run, name=name, daemon=True)
+    thread.start()
+    return thread

@@ -12,7 +12,7 @@ from envmatrix.aws.target import AwsTarget, ChangeWindow, Wants
 from envmatrix.config import ProjectConfig, env_names, name_sources
 from envmatrix.context import Suite
 from envmatrix.errors import InventoryUnavailable
-from envmatrix.snapshots import SnapshotFile, snapshots_folder
+from envmatrix.snapshots import SnapshotFile, in_background, snapshots_folder
 
 LOCK_TIMEOUT = 300.0
 
@@ -54,23 +54,11 @@ class SnapshotStore:
 
     def prefetch(self, envs: list[str]) -> threading.Thread | None:
         """Start taking ``envs``' snapshots now, in the background (the checks that run first, declared ones, need
-        none): the AWS round trips overlap the rest of the run's start instead of stalling its first live check.
-
-        The first ``get`` waits for it. A failure here is dropped: that ``get`` takes the snapshot again and meets
-        the error itself, where its check reports it."""
+        none); the first ``get`` waits for it (envmatrix.snapshots.in_background)."""
         if not envs:
             return None
         self.reads = list(envs)
-
-        def take() -> None:
-            try:
-                self.get(envs[0])
-            except Exception:  # noqa: BLE001 - said by the check whose get() meets it again
-                pass
-
-        thread = threading.Thread(target=take, name="envmatrix-prefetch", daemon=True)
-        thread.start()
-        return thread
+        return in_background("envmatrix-prefetch", lambda: self.get(envs[0]))
 
     def _shared(self, env: str) -> Snapshot:
         return snapshot_file(self.suite.paths.reports, env).shared(self.run_id, lambda: self._take(env))

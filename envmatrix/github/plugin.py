@@ -33,6 +33,17 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[STORE_KEY] = store
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Where this process runs GitHub checks, take the snapshot in the background as soon as they are known."""
+    config = session.config
+    store = config.stash.get(STORE_KEY, None)
+    if store is None or config.option.collectonly or session.testsfailed:
+        return
+    if any(item.get_closest_marker("github") for item in session.items):
+        store.prefetch()
+
+
 def pytest_report_header(config: pytest.Config) -> list[str]:
     store = config.stash.get(STORE_KEY, None)
     if store is None or not store.approvals():

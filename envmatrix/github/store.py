@@ -9,7 +9,7 @@ from pathlib import Path
 from envmatrix.context import Suite
 from envmatrix.github.settings import GithubSettings
 from envmatrix.github.snapshot import GithubSnapshot, take_github_snapshot
-from envmatrix.snapshots import SnapshotFile, snapshots_folder
+from envmatrix.snapshots import SnapshotFile, in_background, snapshots_folder
 from envmatrix.spec import Approvals
 
 LOCK_TIMEOUT = 120.0
@@ -43,6 +43,10 @@ class GithubStore:
             if self._memo is None:
                 self._memo = self._shared()
             return self._memo
+
+    def prefetch(self) -> threading.Thread:
+        """Take the snapshot in the background now; the first ``get`` waits for it."""
+        return in_background("envmatrix-github-prefetch", lambda: self.get(""))
 
     def _shared(self) -> GithubSnapshot:
         run_id = self._run_id()

@@ -11,6 +11,7 @@ reports that list them).
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import queue
@@ -25,11 +26,11 @@ from allure_commons.logger import AllureFileLogger
 from attr import asdict
 
 
-class ThreadedFileLogger(AllureFileLogger):  # type: ignore[misc]
+class ThreadedFileLogger(AllureFileLogger):
     """AllureFileLogger whose writes happen on one thread, in the order they were reported."""
 
     def __init__(self, report_dir: str | Path, stale: list[Path] | None = None) -> None:
-        super().__init__(report_dir, clean=False)
+        super().__init__(report_dir, clean=False)  # type: ignore[no-untyped-call]
         self._jobs: queue.SimpleQueue[Callable[[], None] | None] = queue.SimpleQueue()
         self._failure: list[BaseException] = []
         #: (name, plugin) of the AllureFileLogger this one stands in for
@@ -37,7 +38,7 @@ class ThreadedFileLogger(AllureFileLogger):  # type: ignore[misc]
         self._thread = threading.Thread(target=self._drain, name="envmatrix-allure-writer", daemon=True)
         self._thread.start()
         for path in stale or ():
-            self._jobs.put(lambda path=path: path.unlink(missing_ok=True))
+            self._jobs.put(functools.partial(path.unlink, missing_ok=True))
 
     def _drain(self) -> None:
         while (job := self._jobs.get()) is not None:
@@ -59,12 +60,12 @@ class ThreadedFileLogger(AllureFileLogger):  # type: ignore[misc]
         body = json.dumps(data, ensure_ascii=False).encode("utf-8")
         self._jobs.put(lambda: self._write(file_name, body))
 
-    @allure_commons.hookimpl  # type: ignore[misc]
+    @allure_commons.hookimpl
     def report_attached_data(self, body: str | bytes, file_name: str) -> None:
         data = body.encode("utf-8") if isinstance(body, str) else bytes(body)
         self._jobs.put(lambda: self._write(file_name, data))
 
-    @allure_commons.hookimpl  # type: ignore[misc]
+    @allure_commons.hookimpl
     def report_attached_file(self, source: str, file_name: str) -> None:
         data = Path(source).read_bytes()  # now: the source may be gone by the time the thread writes
         self._jobs.put(lambda: self._write(file_name, data))
