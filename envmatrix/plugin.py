@@ -236,24 +236,22 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    if "_envmatrix_env" not in metafunc.fixturenames:
+    """A check (``@check``) that takes ``env`` runs once per selected environment its ``applies`` admits: ``env``
+    is parametrized indirectly, so the fixture itself gets the name (one fixture per check: allure-pytest writes
+    a container file for each fixture a test uses)."""
+    marker = metafunc.definition.get_closest_marker("envmatrix_check")
+    if marker is None or "env" not in metafunc.fixturenames:
         return
     suite = get_suite(metafunc.config)
-    marker = metafunc.definition.get_closest_marker("envmatrix_check")
-    info = marker.args[0] if marker else None
-    names = [env for env in suite.selected if info is None or info.applies(suite.spec.env(env))]
-    metafunc.parametrize("_envmatrix_env", names or [_NOT_APPLICABLE], indirect=True, ids=names or ["n/a"])
+    info = marker.args[0]
+    names = [env for env in suite.selected if info.applies(suite.spec.env(env))]
+    metafunc.parametrize("env", names or [_NOT_APPLICABLE], indirect=True, ids=names or ["n/a"])
 
 
 @pytest.fixture
-def _envmatrix_env(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
-@pytest.fixture
-def env(request: pytest.FixtureRequest, _envmatrix_env: str) -> Environment:
+def env(request: pytest.FixtureRequest) -> Environment:
     """The environment under test, bound to this check (its id prefixes every failure)."""
-    environment = Environment(get_suite(request.config), _envmatrix_env, info_of(request.node))
+    environment = Environment(get_suite(request.config), str(request.param), info_of(request.node))
     environment.on_evidence = lambda ev: _record(request.node, ev)
     return environment
 
@@ -267,7 +265,8 @@ def _record(item: pytest.Item, evidence: Evidence) -> None:
 
 def env_of(item: pytest.Item) -> str | None:
     callspec = getattr(item, "callspec", None)
-    return callspec.params.get("_envmatrix_env") if callspec else None
+    name = callspec.params.get("env") if callspec else None
+    return name if isinstance(name, str) else None
 
 
 def _apply_waiver(item: pytest.Item, info: CheckInfo, env: str, waivers: list[Waiver], today: dt.date) -> str:

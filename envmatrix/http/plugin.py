@@ -23,7 +23,7 @@ from envmatrix.http.settings import (
     resolve_target,
     wait_seconds,
 )
-from envmatrix.plugin import CONFIG_KEY, SUITE_KEY
+from envmatrix.plugin import CONFIG_KEY, SUITE_KEY, env_of
 
 if TYPE_CHECKING:
     from envmatrix.http.client import SmokeClient
@@ -131,18 +131,13 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         pool.close()
 
 
-def _env_of(item: pytest.Item) -> str | None:
-    callspec = getattr(item, "callspec", None)
-    return callspec.params.get("_envmatrix_env") if callspec else None
-
-
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     pool = config.stash.get(POOL_KEY, None)
     if pool is None:
         return
     keep, dropped = [], []
     for item in items:
-        env = _env_of(item)
+        env = env_of(item)
         real = env in pool.suite.spec.environments and pool.suite.spec.env(env).data.real_customer_data
         if item.get_closest_marker("creates_users") and real and not pool.options.allow_user_creation:
             dropped.append(item)
