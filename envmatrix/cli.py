@@ -183,7 +183,8 @@ def run_history(args: argparse.Namespace, cwd: Path) -> int:
 
 
 def run_spec(args: argparse.Namespace, cwd: Path) -> int:
-    from envmatrix.document import compare, read_document, report_lines
+    from envmatrix.document.compare import compare, report_lines
+    from envmatrix.document.parse import read_document
     from envmatrix.document.starter import write_spec
 
     if args.spec_command == "init":
@@ -242,7 +243,7 @@ def run_init(args: argparse.Namespace, cwd: Path) -> int:
                       names=names)
     doc = None
     if args.doc:
-        from envmatrix.document import read_document
+        from envmatrix.document.parse import read_document
         from envmatrix.document.starter import starter_spec
 
         doc = (starter_spec(read_document(cwd / args.doc)), cwd / args.doc)

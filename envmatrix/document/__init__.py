@@ -1,9 +1,6 @@
-"""The environment document as the source of truth: parse it, compare the spec with it, start a spec from it."""
+"""The environment document as the source of truth: parse it (``parse``), compare the spec with it (``compare``),
+start a spec from it (``starter``).
 
-from __future__ import annotations
-
-from envmatrix.document.compare import Comparison, Disagreement, compare, report_lines
-from envmatrix.document.parse import DocumentError, ParsedDocument, read_document
-
-__all__ = ["Comparison", "Disagreement", "DocumentError", "ParsedDocument", "compare", "read_document",
-           "report_lines"]
+Nothing is imported here: the pytest plugin beside these modules is loaded by every run, and most runs have no
+document, so the Markdown parser stays unloaded until one does.
+"""

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from envmatrix.config import ProjectConfig, resolve_doc
-from envmatrix.document.compare import Disagreement, compare
-from envmatrix.document.parse import DocumentError, read_document
 from envmatrix.plugin import CONFIG_KEY, SUITE_KEY, project_folder
+
+if TYPE_CHECKING:
+    from envmatrix.document.compare import Disagreement
 
 #: Checks carrying this marker compare the spec with the document; without a document they are not generated.
 DOCUMENT_MARKER = "envmatrix_document"
@@ -33,6 +35,10 @@ def pytest_configure(config: pytest.Config) -> None:
                           rootdir=project_folder(config))
     if setting is None:
         return
+    # the Markdown parser only for a run with a document (most runs have none)
+    from envmatrix.document.compare import compare
+    from envmatrix.document.parse import DocumentError, read_document
+
     info = {"path": setting.value, "source": setting.source, "sha256": ""}
     suite.settings["document"] = info
     try:

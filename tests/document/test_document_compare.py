@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from envmatrix.document import DocumentError, compare, read_document
+from envmatrix.document.compare import compare
+from envmatrix.document.parse import DocumentError, read_document
 from envmatrix.spec import load_spec
 from tests.document.samples import SEED, SPEC, replace_once, sample_text
 
