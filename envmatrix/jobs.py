@@ -30,7 +30,9 @@ def _drift(environ: Mapping[str, str]) -> list[str]:
 
 #: job -> its pytest arguments (given the environment); the one definition of each job.
 JOBS: dict[str, Callable[[Mapping[str, str]], list[str]]] = {
-    # The main job: every environment, every layer, against the embedded sandbox.
+    # The main job: every environment, every layer, against the embedded sandbox. One process, not xdist: on 2
+    # cores `-n 2` is slower (each worker starts, collects and reads its snapshots from the shared file; the
+    # controller re-reads every report), measured by bench/breakdown_bench.py --xdist (docs/speed.md).
     "audit": lambda _: ["--env=all", "--sandbox", "-m", LAYERS, "--junitxml=reports/junit.xml"],
     # Promotion gate staging -> production: staging declared+live+drift+smoke, production declared+parity.
     "gate": lambda _: ["--env=staging,production", "--env-layers=staging=declared,live,drift,smoke",
