@@ -264,8 +264,11 @@ def _record(item: pytest.Item, evidence: Evidence) -> None:
 
 
 def env_of(item: pytest.Item) -> str | None:
+    """The environment a check's item runs for (None: not a check; a test's own ``env`` parameter is not one)."""
     callspec = getattr(item, "callspec", None)
-    name = callspec.params.get("env") if callspec else None
+    if callspec is None or "env" not in callspec.params or info_of(item) is None:
+        return None
+    name = callspec.params["env"]
     return name if isinstance(name, str) else None
 
 

@@ -42,7 +42,11 @@ def shared_loader() -> Loader:
     part of making a client, for every session (they differ in credentials and region, never in models)."""
     import botocore.loaders
 
-    return botocore.loaders.create_loader(os.environ.get("AWS_DATA_PATH"))
+    from envmatrix.aws import model_cache
+
+    loader = botocore.loaders.create_loader(os.environ.get("AWS_DATA_PATH"))
+    model_cache.install(loader)  # parsed once per botocore install, not once per run
+    return loader
 
 
 def core_session(profile: str | None = None) -> botocore.session.Session:

@@ -71,6 +71,7 @@ def parsed_models(monkeypatch: pytest.MonkeyPatch) -> Iterator[Counter[str]]:
         return load(self, file_path, *args, **kwargs)
 
     monkeypatch.setattr(botocore.loaders.JSONFileLoader, "load_file", counted)
+    monkeypatch.setenv("ENVMATRIX_CACHE_DIR", "off")  # every parse counted (tests/core/test_model_cache.py: the cache)
     forget_sessions()
     shared_loader.cache_clear()
     yield parsed
