@@ -4,6 +4,8 @@ Prints figures only (no asserts). Run: .venv/bin/python bench/sandbox_bench.py [
 N runs of each figure (median; default 3), each in a fresh interpreter (cold, as a test worker's first sandbox),
 plus a second start in the same interpreter (warm: a worker's next sandbox). With --compare REF the commit REF is
 checked out into a temporary worktree and measured the same way, runs interleaved, for a before/after table.
+The CPU seconds matter as much as the wall ones: the machine's cores are shared (xdist workers, other runs), so
+what a start costs the others is its CPU time.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ ENVS = ("dev", "staging", "production")
 
 #: One measured interpreter: two sandboxes started one after the other (cold, then warm), each timed in parts.
 SNIPPET = """
-import json, time
+import json, resource, time
 from pathlib import Path
 started = time.perf_counter()
 from envmatrix.context import Paths, Suite
@@ -45,9 +47,18 @@ def timed(target):
     finally:
         per_env[target.env] = time.perf_counter() - began
 aws._as_pipeline = timed
+import botocore.endpoint
+requests, send = [0], botocore.endpoint.Endpoint.make_request
+
+def counted(self, *args, **kwargs):
+    requests[0] += 1
+    return send(self, *args, **kwargs)
+botocore.endpoint.Endpoint.make_request = counted
 figures = {{"import": imported}}
 for label in ("cold", "warm"):
     per_env.clear()
+    requests[0] = 0
+    cpu, server_cpu = time.process_time(), resource.getrusage(resource.RUSAGE_CHILDREN)
     began = time.perf_counter()
     running = aws.start_server(suite.tfvars({envs!r}[0]).aws_region)
     figures[f"{{label}}_server"] = time.perf_counter() - began
@@ -55,7 +66,11 @@ for label in ("cold", "warm"):
     figures[f"{{label}}_total"] = time.perf_counter() - began
     for env, seconds in per_env.items():
         figures[f"{{label}}_{{env}}"] = seconds
-    running.stop()
+    figures[f"{{label}}_requests"] = requests[0]
+    figures[f"{{label}}_cpu"] = time.process_time() - cpu
+    running.stop()  # waits for the server process: its CPU time is counted now
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    figures[f"{{label}}_server_cpu"] = (after.ru_utime + after.ru_stime) - (server_cpu.ru_utime + server_cpu.ru_stime)
 print(json.dumps(figures))
 """
 
@@ -66,6 +81,9 @@ ROWS: tuple[tuple[str, str], ...] = (
         *((f"{phase}_{env}", f"{phase}:   provisioning {env}, in parallel (s)") for env in ENVS),
         (f"{phase}_provision", f"{phase}: provisioning, all three (s)"),
         (f"{phase}_total", f"{phase}: server + provisioning (s)"),
+        (f"{phase}_requests", f"{phase}:   AWS requests sent"),
+        (f"{phase}_cpu", f"{phase}:   CPU of this process (s)"),
+        (f"{phase}_server_cpu", f"{phase}:   CPU of the server process (s)"),
     )),
 )
 
@@ -92,12 +110,19 @@ def checkout(ref: str) -> Iterator[Path]:
         subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(folder)], check=False)
 
 
+def _cell(values: list[float] | None) -> str:
+    if not values:
+        return "-"
+    median = statistics.median(values)
+    return f"{median:.0f}" if all(isinstance(value, int) for value in values) else f"{median:.2f}"
+
+
 def print_table(trees: list[tuple[str, Path, dict[str, list[float]]]], runs: int) -> None:
     width = max(len(label) for _, label in ROWS) + 2
     print(f"\nmedian of {runs} run(s) each; " + ", ".join(f"{label}={folder}" for label, folder, _ in trees))
     print("figure".ljust(width) + "".join(label.ljust(14) for label, _, _ in trees))
     for key, label in ROWS:
-        cells = (f"{statistics.median(found[key]):.2f}" if found.get(key) else "-" for _, _, found in trees)
+        cells = (_cell(found.get(key)) for _, _, found in trees)
         print(label.ljust(width) + "".join(value.ljust(14) for value in cells))
 
 
