@@ -198,7 +198,8 @@ class MotoProcess:
 
 #: Every service provisioning touches; their clients are made while the server process boots.
 SERVICES = ("ec2", "elbv2", "acm", "wafv2", "rds", "elasticache", "s3", "secretsmanager", "logs", "sns",
-            "ecs", "application-autoscaling", "cloudwatch", "cloudtrail", "iam", "sts")
+            "ecs", "application-autoscaling", "cloudwatch", "cloudtrail", "iam", "sts", "budgets", "codedeploy", "ecr",
+            "route53", "synthetics")
 START_TIMEOUT = 60.0
 
 

@@ -18,7 +18,8 @@ LOOPBACK = "127.0.0.1"
 READY = "envmatrix-moto-ready"
 #: moto backends the sandbox uses: loaded before "ready" so the first real requests are fast.
 BACKENDS = ("ec2", "elbv2", "acm", "wafv2", "rds", "elasticache", "s3", "secretsmanager", "logs", "sns",
-            "ecs", "applicationautoscaling", "cloudwatch", "cloudtrail", "iam", "sts")
+            "ecs", "applicationautoscaling", "cloudwatch", "cloudtrail", "iam", "sts", "budgets", "codedeploy", "ecr",
+            "route53", "synthetics")
 ACCOUNT = "123456789012"
 SETTLED = "settled"
 
@@ -59,6 +60,9 @@ def install_fixes(*, settled: bool) -> None:
 
 
 def serve(fd: int, region: str, *, settled: bool = False) -> None:
+    from envmatrix.sandbox import moto_speed
+
+    moto_speed.share_loaders()  # before moto's service modules are imported (EC2's lists regions at import)
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
     from werkzeug.serving import make_server
 
@@ -69,6 +73,8 @@ def serve(fd: int, region: str, *, settled: bool = False) -> None:
     install_fixes(settled=settled)
     app = DomainDispatcherApplication(create_backend_app)
     _warm(app, region)
+    moto_speed.warm_models()
+    moto_speed.one_key()
     # the throttling fault knob in front of moto (envmatrix.sandbox.moto_throttle): off until a test sets it;
     # the sandbox-only event-append endpoint (moto_trail_log) outside it, never throttled
     server = make_server(LOOPBACK, 0, with_append_endpoint(throttled(app, Knob()), ACCOUNT), threaded=True,

@@ -33,17 +33,24 @@ def manifest(service: str, commit: str) -> str:
                     "digest": f"sha256:{layer}"}]}, sort_keys=True)
 
 
-def _tolerate(call: Callable[[], object]) -> None:
+def _tolerate(call: Callable[[], object]) -> bool:
+    """Make the call; False when what it makes is already there (another environment made it first)."""
     try:
         call()
     except ClientError as exc:
         if exc.response.get("Error", {}).get("Code") not in ALREADY_THERE:
             raise
+        return False
+    return True
 
 
 def images(target: ProvisionTarget) -> None:
     """The shared registry as the pipeline left it: both repositories and every build under each of its tags,
-    scanned as pushed. Every environment's provisioning makes sure of it (whichever comes first pushes)."""
+    scanned as pushed. Every environment's provisioning makes sure of it (whichever comes first pushes).
+
+    A build is scanned once, by the push that made its image: a release tag added to a build already pushed, or a
+    push another environment made first, is not scanned again (moto answers a second scan of an image the same day
+    LimitExceededException, which botocore retries after a back-off of up to a second: seconds of every start)."""
     registry = target.registry
     if registry is None:
         return
@@ -54,14 +61,15 @@ def images(target: ProvisionTarget) -> None:
             repositoryName=name, imageTagMutability=registry.tag_mutability,  # noqa: B023 (called at once)
             imageScanningConfiguration={"scanOnPush": registry.scan_on_push},
             tags=[{"Key": "Project", "Value": "taskmanager"}]))
+        first_tags = {commit: tag for tag, commit in reversed(registry.builds.items())}
         for tag, commit in registry.builds.items():
-            _push(ecr, name, tag, manifest(service, commit), scan=registry.scan_on_push)
+            _push(ecr, name, tag, manifest(service, commit), scan=registry.scan_on_push and first_tags[commit] == tag)
 
 
 def _push(ecr: Any, name: str, tag: str, build: str, *, scan: bool) -> None:
-    _tolerate(lambda: ecr.put_image(repositoryName=name, imageTag=tag, imageManifest=build,
-                                    imageManifestMediaType=MANIFEST_TYPE))
-    if scan:  # moto does not scan on push by itself: play the push's scan
+    pushed = _tolerate(lambda: ecr.put_image(repositoryName=name, imageTag=tag, imageManifest=build,
+                                             imageManifestMediaType=MANIFEST_TYPE))
+    if scan and pushed:  # moto does not scan on push by itself: play the push's scan
         _tolerate(lambda: ecr.start_image_scan(repositoryName=name, imageId={"imageTag": tag}))
 
 

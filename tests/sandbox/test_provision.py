@@ -252,3 +252,16 @@ def test_cost_explorer_answers_the_bill_to_every_request(aws: RunningAws) -> Non
         assert ask("2026-10-01", "2026-11-01")[0]["Environment$dev"] == 99.5
     finally:
         queue_bill(aws.endpoint, bill(world, SHIPPED_ENVIRONMENTS))
+
+
+def test_the_registry_holds_every_build_scanned_once(aws: RunningAws) -> None:
+    """Both repositories hold every build under each of its tags, each build's image scanned (by the push that
+    made it: a release tag added to it, or another environment's push of it, scans nothing again)."""
+    ecr, registry = aws.client("ecr"), default_world().registry
+    for service in ("api", "worker"):
+        images = ecr.describe_images(repositoryName=f"taskmanager-{service}")["imageDetails"]
+        assert sorted(tag for image in images for tag in image["imageTags"]) == sorted(registry.builds)
+        assert len(images) == len(set(registry.builds.values()))  # one image per build, however many tags
+        for tag in registry.builds:  # the scan's findings, as the suite reads them (ScanNotFound: never scanned)
+            found = ecr.describe_image_scan_findings(repositoryName=f"taskmanager-{service}", imageId={"imageTag": tag})
+            assert found["imageScanStatus"]["status"] == "COMPLETE"
