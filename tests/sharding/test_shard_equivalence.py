@@ -59,8 +59,8 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, subproce
         assert done.returncode == 0, done.stdout[-3000:]
         shards.append(project / f"shard-{index}")
     merged = subprocess.run([str(Path(sys.executable).with_name("envmatrix")), "merge", *map(str, shards),
-                             "--out", str(project / "merged"), "--history", "off"], cwd=project, capture_output=True, text=True,
-                            timeout=300, check=False)
+                             "--out", str(project / "merged"), "--history", "off"], cwd=project,
+                            capture_output=True, text=True, timeout=300, check=False)
     return project / "whole", project / "merged", merged
 
 

@@ -7,7 +7,6 @@ import pytest
 
 from envmatrix.errors import UsageError
 from envmatrix.shard import parse_shard, resolve_shard
-
 from tests.conftest import ROOT
 
 
