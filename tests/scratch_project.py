@@ -161,6 +161,12 @@ REGIONS = {"use1": "us-east-1", "use2": "us-east-2", "usw2": "us-west-2", "euw1"
 SLOTS = ("", "b", "c", "d")
 
 
+def _code(code: str, slot: str) -> str:
+    """The region code with the round's letter, five characters at most: AWS caps a target group's name
+    (``production-<code>-taskmanager-api``) at 32 (``apse1`` + ``b`` -> ``ap1b``)."""
+    return code + slot if len(code) + len(slot) <= 5 else code[:2] + code[-1] + slot
+
+
 def tiers_by_regions(count: int) -> list[NewEnvironment]:
     """``count`` environments, region by region (a region gets dev, staging, production), in promotion order; past
     one per tier and region, a second round of regions (``-use1b``), and so on."""
@@ -175,10 +181,11 @@ def tiers_by_regions(count: int) -> list[NewEnvironment]:
                 if (tier, code, slot) not in pairs:
                     continue
                 long_name, domain = TIERS[tier]
-                name = f"{tier}-{code}{slot}"
+                short = _code(code, slot)
+                name = f"{tier}-{short}"
                 out.append(NewEnvironment(name=name, like=tier,
                                           long_name=f"{long_name}-{REGIONS[code]}" + (f"-{slot}" if slot else ""),
-                                          domain=domain.format(env=name, code=code + slot),
+                                          domain=domain.format(env=name, code=short),
                                           vpc_cidr=f"10.{10 * (number + 1) + index + 40 * round_}.0.0/16",
                                           region=REGIONS[code], after=previous))
                 previous = name
