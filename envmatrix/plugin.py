@@ -29,6 +29,7 @@ from envmatrix.environments import Environments
 from envmatrix.errors import EnvmatrixError, UsageError
 from envmatrix.locations import repository_root
 from envmatrix.outcome import OUTCOME_KEY, CheckOutcome, Kind, attach, outcome_of
+from envmatrix.shard import ShardSelection, group_key, resolve_shard, select
 from envmatrix.spec import load_spec
 from envmatrix.verdict import CheckFailed, Evidence
 from envmatrix.waivers import Waiver, find_unknown, load_waivers
@@ -55,6 +56,8 @@ USAGE_OUTPUT = "envmatrix_usage_error"
 SPACE_FORM_KEY = pytest.StashKey[list[tuple[str, str]]]()
 #: an input error met while collecting (a check's pytest_generate_tests read a file): one usage error, not a trace
 COLLECT_ERROR_KEY = pytest.StashKey[str]()
+#: --shard K/N: this job's share of the selected environments (absent: the run is not sharded)
+SHARD_KEY = pytest.StashKey[ShardSelection]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -79,6 +82,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                          "default $ENVMATRIX_CHECKS_META or [paths] checks_meta")
     group.addoption("--envmatrix-config", dest="envmatrix_config", metavar="PATH",
                     help=f"project config file (default: {CONFIG_FILE} in the project root)")
+    group.addoption("--shard", dest="envmatrix_shard", metavar="K/N|auto",
+                    help="run shard K of N (1-based: 1/4 .. 4/4) of the selected environments, split by account and "
+                         "region; auto: K from $JOB_COMPLETION_INDEX, $AWS_BATCH_JOB_ARRAY_INDEX (0-based) or "
+                         "$CI_NODE_INDEX (1-based), N from $CI_NODE_TOTAL or $ENVMATRIX_SHARD_COUNT (auto/N: given); "
+                         "default $ENVMATRIX_SHARD")
 
 
 def space_form(options: list[Any], args: list[str]) -> list[tuple[str, str]]:
@@ -159,7 +167,7 @@ def _load(config: pytest.Config) -> Suite:
     suite = Suite(spec=load_spec(paths.spec), paths=paths, selected=[],
                   sandbox=bool(config.getoption("envmatrix_sandbox")), project=project,
                   root=repository_root(project_folder(config)))
-    suite.selected = _selected(config, suite.environments)
+    suite.selected = _shard(config, suite, _selected(config, suite.environments))
     suite.load_selected()
     waivers_file = paths.waivers
     explicit = settings["waivers"].source != "default"
@@ -169,6 +177,19 @@ def _load(config: pytest.Config) -> Suite:
     config.stash[CONFIG_KEY] = project
     config.stash[CHECKS_META_KEY] = _checks_meta(config, project)
     return suite
+
+
+def _shard(config: pytest.Config, suite: Suite, selected: list[str]) -> list[str]:
+    """This job's share of ``selected`` under --shard (every one when the run is not sharded); grouped by the
+    account (configured role or profile) and region (configured, else tfvars ``aws_region``) it is read in."""
+    spec = resolve_shard(config.getoption("envmatrix_shard"), os.environ)
+    if spec is None:
+        return selected
+    project = suite.project
+    chosen = select(spec, selected, lambda env: group_key(project.env(env), project.env(env).region
+                                                         or suite.tfvars(env).aws_region))
+    config.stash[SHARD_KEY] = chosen
+    return list(chosen.environments)
 
 
 def _checks_meta(config: pytest.Config, project: ProjectConfig) -> tuple[dict[str, checkmeta.CheckMeta],
@@ -205,7 +226,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def _asked_for_envmatrix(config: pytest.Config) -> bool:
-    names = ("env", "spec", "tfvars_root", "env_root", "waivers", "reports_dir", "config", "sandbox", "checks_meta")
+    names = ("env", "spec", "tfvars_root", "env_root", "waivers", "reports_dir", "config", "sandbox", "checks_meta",
+             "shard")
     return any(config.getoption(f"envmatrix_{name}") for name in names) or bool(os.environ.get("ENVIRONMENT"))
 
 
@@ -222,6 +244,8 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
         return []
     lines = [f"envmatrix: environments {', '.join(suite.selected) or '(none selected)'}; "
              f"spec digest {suite.spec.digest}"]
+    if SHARD_KEY in config.stash:
+        lines.insert(0, config.stash[SHARD_KEY].header())
     project = config.stash[CONFIG_KEY]
     who = ", ".join(f"{env}={project.short_name(env)}" for env in suite.selected)
     lines.append(f"envmatrix: project {project.project.name}; short names {who or '-'}; tags "
@@ -365,6 +389,13 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         workeroutput[USAGE_OUTPUT] = session.config.stash[USAGE_KEY]
     elif workeroutput is None and USAGE_KEY in session.config.stash:
         session.exitstatus = pytest.ExitCode.USAGE_ERROR
+    elif _empty_shard(session.config) and session.exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED:
+        session.exitstatus = pytest.ExitCode.OK  # a shard with nothing to run did its share: not a failed job
+
+
+def _empty_shard(config: pytest.Config) -> bool:
+    """This job is a shard that holds no environment (more shards than environments)."""
+    return SHARD_KEY in config.stash and not config.stash[SHARD_KEY].environments
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -377,6 +408,8 @@ def pytest_testnodedown(node: Any, error: Any) -> None:
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
     if USAGE_KEY in config.stash and not hasattr(config, "workerinput"):
         terminalreporter.write_line(f"ERROR: {config.stash[USAGE_KEY]}", red=True)
+    elif _empty_shard(config):
+        terminalreporter.write_line(config.stash[SHARD_KEY].header())
 
 
 class CollectionGuard:
@@ -396,6 +429,10 @@ class CollectionGuard:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if COLLECT_ERROR_KEY in config.stash:
         _refuse(config, items, config.stash[COLLECT_ERROR_KEY])
+        return
+    if _empty_shard(config):  # nothing of this run is this job's
+        config.hook.pytest_deselected(items=list(items))
+        items.clear()
         return
     if not any(env_of(item) for item in items):
         return

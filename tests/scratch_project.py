@@ -157,23 +157,38 @@ REGIONS = {"use1": "us-east-1", "use2": "us-east-2", "usw2": "us-west-2", "euw1"
            "apse1": "ap-southeast-1", "apse2": "ap-southeast-2"}
 
 
+#: Past 30 environments a region holds more than one of each tier: ``dev-use1``, then ``dev-use1b``, ``dev-use1c``...
+SLOTS = ("", "b", "c", "d")
+
+
+def _code(code: str, slot: str) -> str:
+    """The region code with the round's letter, five characters at most: AWS caps a target group's name
+    (``production-<code>-taskmanager-api``) at 32 (``apse1`` + ``b`` -> ``ap1b``)."""
+    return code + slot if len(code) + len(slot) <= 5 else code[:2] + code[-1] + slot
+
+
 def tiers_by_regions(count: int) -> list[NewEnvironment]:
-    """``count`` environments, region by region (a region gets dev, staging, production), in promotion order."""
-    assert 1 <= count <= len(TIERS) * len(REGIONS), f"between 1 and {len(TIERS) * len(REGIONS)} environments"
-    pairs = [(tier, code) for code in REGIONS for tier in TIERS][:count]
+    """``count`` environments, region by region (a region gets dev, staging, production), in promotion order; past
+    one per tier and region, a second round of regions (``-use1b``), and so on."""
+    most = len(TIERS) * len(REGIONS) * len(SLOTS)
+    assert 1 <= count <= most, f"between 1 and {most} environments"
+    pairs = [(tier, code, slot) for slot in SLOTS for code in REGIONS for tier in TIERS][:count]
     out: list[NewEnvironment] = []
     for number, tier in enumerate(TIERS):
         previous = tier
-        for index, code in enumerate(REGIONS):
-            if (tier, code) not in pairs:
-                continue
-            long_name, domain = TIERS[tier]
-            name = f"{tier}-{code}"
-            out.append(NewEnvironment(name=name, like=tier, long_name=f"{long_name}-{REGIONS[code]}",
-                                      domain=domain.format(env=name, code=code),
-                                      vpc_cidr=f"10.{10 * (number + 1) + index}.0.0/16",
-                                      region=REGIONS[code], after=previous))
-            previous = name
+        for round_, slot in enumerate(SLOTS):
+            for index, code in enumerate(REGIONS):
+                if (tier, code, slot) not in pairs:
+                    continue
+                long_name, domain = TIERS[tier]
+                short = _code(code, slot)
+                name = f"{tier}-{short}"
+                out.append(NewEnvironment(name=name, like=tier,
+                                          long_name=f"{long_name}-{REGIONS[code]}" + (f"-{slot}" if slot else ""),
+                                          domain=domain.format(env=name, code=short),
+                                          vpc_cidr=f"10.{10 * (number + 1) + index + 40 * round_}.0.0/16",
+                                          region=REGIONS[code], after=previous))
+                previous = name
     return out
 
 

@@ -190,6 +190,9 @@ def header_facts(model: Matrix) -> list[tuple[str, str]]:
     retried = [(AWS_RETRIES_LABEL, str(meta[AWS_RETRIES]))] if meta.get(AWS_RETRIES) else []
     # envmatrix merge: the report is several runs' (one per group of environments)
     merged = [("merged from", f"{len(meta['merged_from'])} runs")] if meta.get("merged_from") else []
+    if meta.get("merged_from") and meta.get("shards"):  # --shard K/N runs: all N of them
+        merged = [("merged from", f"{meta['shards']} shards")]
+    shard = [("shard", str(meta["shard"]))] if meta.get("shard") else []
     return [("target", str(meta.get("target", ""))), *retried, ("spec", str(meta.get("spec_digest", ""))),
-            ("document", str(meta.get("document", ""))), *source, ("layers", ran), *unchecked, *merged,
+            ("document", str(meta.get("document", ""))), *source, ("layers", ran), *unchecked, *shard, *merged,
             ("when", when)]

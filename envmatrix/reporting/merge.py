@@ -61,7 +61,10 @@ class RunReports:
 
     @property
     def environments(self) -> list[str]:
-        return [str(env) for env in self.meta.get("environments") or self.model.environments]
+        listed = self.meta.get("environments")
+        if listed is None:  # written before the run listed its environments: its columns are them
+            listed = self.model.environments
+        return [str(env) for env in listed]  # [] is a shard that held none (its matrix shows the spec's columns)
 
     @property
     def digest(self) -> str:
@@ -70,6 +73,18 @@ class RunReports:
     @property
     def exit_status(self) -> int:
         return int(self.meta.get("pytest_exit_status", 0))
+
+    @property
+    def shard(self) -> tuple[int, int] | None:
+        """(K, N) of a --shard K/N run; None: the run was not one shard of a split."""
+        index, _slash, count = str(self.meta.get("shard") or "").partition("/")
+        return (int(index), int(count)) if index.isdigit() and count.isdigit() else None
+
+    @property
+    def ended_cleanly(self) -> bool:
+        """The session ended with exit status 0, or it was a shard holding no environment (pytest's 5: no tests
+        collected; the job itself exited 0)."""
+        return self.exit_status == 0 or (self.exit_status == 5 and self.shard is not None and not self.environments)
 
     def results(self) -> list[CheckResult]:
         """The per-check results as the run collected them (matrix.json's ``results``)."""
@@ -95,14 +110,15 @@ class Merged:
         if self.gate is not None:
             return self.gate.passed
         blocking = sum(self.model.summary[status] for status in BLOCKING)
-        return blocking == 0 and all(run.exit_status == 0 for run in self.runs)
+        return blocking == 0 and all(run.ended_cleanly for run in self.runs)
 
     def lines(self) -> list[str]:
         counts = ", ".join(f"{value} {name}" for name, value in self.model.summary.items())
-        head = [f"envmatrix merge: {len(self.runs)} runs ({', '.join(self.environments)}) -> {self.out}: "
+        runs = f"{len(self.runs)} shards" if self.model.meta.get("shards") else f"{len(self.runs)} runs"
+        head = [f"envmatrix merge: {runs} ({', '.join(self.environments)}) -> {self.out}: "
                 + ", ".join(self.written), f"  {counts}"]
         problems = [f"  {run.directory}: the pytest session ended with exit status {run.exit_status}"
-                    for run in self.runs if run.exit_status != 0 and self.gate is None]
+                    for run in self.runs if not run.ended_cleanly and self.gate is None]
         if self.history is not None:
             head.append(f"  history: {self.history.error}" if self.history.error else
                         f"  history: {len(self.history.findings)} open finding(s), {len(self.history.fixed)} fixed")
@@ -155,6 +171,33 @@ def check_compatible(runs: Sequence[RunReports], spec: Spec, spec_path: Path) ->
             raise MergeConflict(f"{run.directory} holds {', '.join(unknown)}, which the spec does not define")
 
 
+def check_shards(runs: Sequence[RunReports]) -> int | None:
+    """--shard runs: each share once, of one split; when every input is a shard, all N of them. Returns N (None:
+    not every input is a shard). Raise MergeConflict naming the runs, or the missing shard."""
+    sharded = [(run, run.shard) for run in runs if run.shard is not None]
+    seen: dict[tuple[int, int], Path] = {}
+    for run, shard in sharded:
+        if shard in seen:
+            raise MergeConflict(f"shard {shard[0]}/{shard[1]} is in both {seen[shard]} and {run.directory}")
+        seen[shard] = run.directory
+    counts = sorted({shard[1] for _run, shard in sharded})
+    if len(counts) > 1:
+        first = next(run for run, shard in sharded if shard[1] == counts[0])
+        other = next(run for run, shard in sharded if shard[1] == counts[1])
+        raise MergeConflict(f"{first.directory} is shard {first.meta['shard']}, {other.directory} is shard "
+                            f"{other.meta['shard']}: merge the shards of one split")
+    if not sharded or len(sharded) < len(runs):
+        return None
+    count = counts[0]
+    missing = [index for index in range(1, count + 1) if (index, count) not in seen]
+    if missing:
+        given = ", ".join(f"{index}/{count}" for index, _count in sorted(seen))
+        raise MergeConflict(f"shard {', '.join(f'{index}/{count}' for index in missing)} "
+                            f"{'is' if len(missing) == 1 else 'are'} missing (given: {given}); merge every shard's "
+                            f"reports")
+    return count
+
+
 def _catalogue(runs: Sequence[RunReports]) -> dict[str, list[str]] | None:
     """The union of the runs' evidence catalogues (None when no run knew its catalogue)."""
     known = [run.model.evidence_catalogue for run in runs]
@@ -184,13 +227,15 @@ def _meta(runs: Sequence[RunReports], environments: list[str], spec_path: Path) 
     plan: dict[str, list[str]] = {}
     for run in runs:
         plan.update(run.meta.get("plan") or {})
-    worst = next((run.exit_status for run in runs if run.exit_status != 0), 0)
-    return {**runs[0].meta, "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    worst = next((run.exit_status for run in runs if not run.ended_cleanly), 0)
+    first = {key: value for key, value in runs[0].meta.items() if key != "shard"}  # the merge is no one shard
+    return {**first, "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "started_at": started[0], "suite_version": envmatrix.__version__, "spec_path": str(spec_path),
             "environments": environments, "target": _joined(runs, "target"),
             "sandbox": all(bool(run.meta.get("sandbox")) for run in runs), "pytest_exit_status": worst,
             "plan": plan, "source_document": _joined(runs, "source_document"),
             "merged_from": [str(run.directory) for run in runs],
+            **({"shards": count} if (count := check_shards(runs)) else {}),
             **({NOT_CHECKED: unchecked} if (unchecked := _joined(runs, NOT_CHECKED)) else {}),
             **({AWS_RETRIES: retried} if (retried := _joined(runs, AWS_RETRIES)) else {})}
 
@@ -263,7 +308,7 @@ def merge_junit(runs: Sequence[RunReports]) -> ET.Element | None:
             for suite in _suites(path):
                 name = suite.get("name") or "pytest"
                 if not name.endswith("]"):  # an earlier merge's suite already names its environments
-                    suite.set("name", f"{name} [{', '.join(run.environments)}]")
+                    suite.set("name", f"{name} [{', '.join(run.environments) or 'no environment'}]")
                 for name, value in _counts(suite).items():
                     suite.set(name, str(value))
                     totals[name] += value
@@ -375,6 +420,7 @@ def merge(directories: Sequence[Path], out: Path, spec: Spec, spec_path: Path,
     if not directories:
         raise UsageError("merge: give the reports folders of at least one run")
     runs = [read_run(directory) for directory in directories]
+    check_shards(runs)  # first: two runs of one shard are that, not merely the same environments twice
     check_compatible(runs, spec, spec_path)
     model, gate = merged_model(runs, spec, spec_path)
     junit = merge_junit(runs)

@@ -20,7 +20,7 @@ from envmatrix.history.fingerprint import fingerprint
 from envmatrix.history.view import HistoryView
 from envmatrix.locations import shown_path
 from envmatrix.outcome import info_from
-from envmatrix.plugin import ACCOUNT_KEY
+from envmatrix.plugin import ACCOUNT_KEY, SHARD_KEY
 from envmatrix.reporting import allure_support
 from envmatrix.reporting.changes import compare, load_snapshots
 from envmatrix.reporting.figures import figuring
@@ -137,7 +137,13 @@ class ReportBuilder:
                 "environments": list(self.suite.selected), "target": self._target(),
                 "sandbox": self.suite.sandbox, "pytest_exit_status": int(exitstatus),
                 "plan": {env: list(layers) for env, layers in self.plan.items()},
-                "source_document": self._source_document(), **self._not_checked(), **self._retries()}
+                "source_document": self._source_document(), **self._not_checked(), **self._retries(),
+                **self._shard()}
+
+    def _shard(self) -> dict[str, str]:
+        """--shard K/N: which share of the selection this run is (envmatrix merge checks every share is there)."""
+        chosen = self.config.stash.get(SHARD_KEY, None)
+        return {"shard": chosen.spec.label} if chosen is not None else {}
 
     def _retries(self) -> dict[str, str]:
         """Reads AWS throttled (or failed with 5xx) and that were retried, per environment; no entry when none was:
