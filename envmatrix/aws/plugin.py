@@ -185,8 +185,10 @@ def _say_no_access_up_front(config: pytest.Config, store: SnapshotStore) -> None
 
 
 def reading_environments(items: list[pytest.Item]) -> list[str]:
-    """The environments whose live or drift checks were collected (and not deselected), in collection order."""
-    envs = (env_of(item) for item in items if getattr(info_of(item), "layer", None) in READS_AWS)
+    """The environments whose live or drift checks were collected (and not deselected), in collection order; the
+    GitHub checks of the live layer read GitHub, not AWS."""
+    envs = (env_of(item) for item in items
+            if getattr(info_of(item), "layer", None) in READS_AWS and not item.get_closest_marker("github"))
     return list(dict.fromkeys(env for env in envs if env))
 
 

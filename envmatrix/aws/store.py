@@ -47,18 +47,31 @@ class SnapshotStore:
         """
         with self._lock:
             if env not in self._memo:
-                wanted = [name for name in dict.fromkeys([env, *self.reads]) if name not in self._memo]
-                with ThreadPoolExecutor(max_workers=len(wanted), thread_name_prefix="envmatrix-env") as pool:
-                    self._memo.update(zip(wanted, pool.map(self._shared, wanted), strict=True))
+                self._fill([env, *self.reads])
             return self._memo[env]
+
+    def _fill(self, envs: list[str]) -> None:
+        """Take the snapshots of ``envs`` not taken yet, side by side (the lock held)."""
+        wanted = [name for name in dict.fromkeys(envs) if name not in self._memo]
+        if wanted:
+            with ThreadPoolExecutor(max_workers=len(wanted), thread_name_prefix="envmatrix-env") as pool:
+                self._memo.update(zip(wanted, pool.map(self._shared, wanted), strict=True))
 
     def prefetch(self, envs: list[str]) -> threading.Thread | None:
         """Start taking ``envs``' snapshots now, in the background (the checks that run first, declared ones, need
-        none); the first ``get`` waits for it (envmatrix.snapshots.in_background)."""
+        none); the first ``get`` waits for it (envmatrix.snapshots.in_background). An environment that cannot be
+        read at all (no credentials, another region: ``blocked``) is left to its checks: there is no round trip
+        to overlap, and a run whose checks never ask keeps no snapshot of it."""
         if not envs:
             return None
         self.reads = list(envs)
-        return in_background("envmatrix-prefetch", lambda: self.get(envs[0]))
+
+        def take() -> None:
+            readable = [env for env in envs if self.blocked(env) is None]
+            with self._lock:
+                self._fill(readable)
+
+        return in_background("envmatrix-prefetch", take)
 
     def _shared(self, env: str) -> Snapshot:
         return snapshot_file(self.suite.paths.reports, env).shared(self.run_id, lambda: self._take(env))

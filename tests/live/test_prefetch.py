@@ -25,6 +25,7 @@ def _store(tmp_path: Path, taken: list[str], delay: float = 0.0) -> SnapshotStor
         return f"snapshot of {env}"
 
     store._shared = shared  # type: ignore[method-assign]
+    store.blocked = lambda env: None  # type: ignore[method-assign]  # every environment readable
     return store
 
 
@@ -69,6 +70,7 @@ def test_a_failing_prefetch_is_met_again_by_the_check(tmp_path: Path) -> None:
         raise RuntimeError(f"{env}: endpoint gone")
 
     store._shared = shared  # type: ignore[method-assign]
+    store.blocked = lambda env: None  # type: ignore[method-assign]
     thread = store.prefetch(["dev"])
     assert thread is not None
     thread.join(5)
@@ -76,6 +78,18 @@ def test_a_failing_prefetch_is_met_again_by_the_check(tmp_path: Path) -> None:
     with pytest.raises(RuntimeError, match="dev: endpoint gone"):
         store.get("dev")
     assert attempts == ["dev", "dev"]
+
+
+def test_an_environment_that_cannot_be_read_is_left_to_its_checks(tmp_path: Path) -> None:
+    taken: list[str] = []
+    store = _store(tmp_path, taken)
+    store.blocked = lambda env: ("no credentials", "") if env == "dev" else None  # type: ignore[method-assign]
+    thread = store.prefetch(["dev", "staging"])
+    assert thread is not None
+    thread.join(5)
+    assert taken == ["staging"]
+    assert store.get("dev") == "snapshot of dev"  # asked for: taken (and its checks say why it is unavailable)
+    assert taken == ["staging", "dev"]
 
 
 def test_a_gate_reads_only_the_environments_its_plan_reads(pytester: pytest.Pytester, aws_env: dict[str, str],
