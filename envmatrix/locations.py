@@ -26,17 +26,19 @@ def repository_root(start: Path) -> Path:
 def shown_path(path: Path, root: Path) -> str:
     """``path`` relative to ``root`` with forward slashes; absolute when it lies outside the repository."""
     if path.is_absolute() and root.is_absolute():
-        return _shown(path, root)  # the usual case: every piece of declared evidence names one of a few files
-    return _shown.__wrapped__(path, root)  # relative to the working directory, which may change: not kept
+        return _shown_once(path, root)  # the usual case: every piece of declared evidence names one of a few files
+    return _shown(path, root)  # relative to the working directory, which may change: worked out every time
 
 
-@functools.lru_cache(maxsize=256)
 def _shown(path: Path, root: Path) -> str:
     resolved = path.resolve()
     try:
         return resolved.relative_to(root.resolve()).as_posix()
     except ValueError:
         return resolved.as_posix()
+
+
+_shown_once = functools.lru_cache(maxsize=256)(_shown)
 
 
 def location(path: Path, line: int | None, root: Path) -> str:
