@@ -16,6 +16,7 @@ from typing import Any, Generic, Literal, Protocol, Self, TypeVar
 from filelock import FileLock, Timeout
 from pydantic import ValidationError
 
+from envmatrix import logsafety
 from envmatrix.errors import EnvmatrixError
 from envmatrix.files import write_json_atomic
 from envmatrix.scrub import scrub
@@ -91,6 +92,7 @@ def in_background(name: str, take: Callable[[], object]) -> threading.Thread:
         except Exception:  # noqa: BLE001 - said by the check that meets it again
             pass
 
+    logsafety.guard()
     thread = threading.Thread(target=run, name=name, daemon=True)
     thread.start()
     return thread

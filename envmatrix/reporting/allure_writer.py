@@ -25,6 +25,8 @@ import allure_commons
 from allure_commons.logger import AllureFileLogger
 from attr import asdict
 
+from envmatrix import logsafety
+
 
 class ThreadedFileLogger(AllureFileLogger):
     """AllureFileLogger whose writes happen on one thread, in the order they were reported."""
@@ -36,6 +38,7 @@ class ThreadedFileLogger(AllureFileLogger):
         #: (name, plugin) of the AllureFileLogger this one stands in for
         self.replaced: tuple[str | None, Any] = (None, None)
         self._thread = threading.Thread(target=self._drain, name="envmatrix-allure-writer", daemon=True)
+        logsafety.guard()
         self._thread.start()
         for path in stale or ():
             self._jobs.put(functools.partial(path.unlink, missing_ok=True))

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import uvicorn
 from fastapi import FastAPI
 
+from envmatrix import logsafety
 from envmatrix.files import write_bytes_atomic
 
 if TYPE_CHECKING:
@@ -56,6 +57,7 @@ class TlsServer:
         self._server.run(sockets=[self._socket])
 
     def start(self) -> TlsServer:
+        logsafety.guard()  # uvicorn and asyncio make loggers on this thread
         self._thread.start()
         return self
 
