@@ -4,6 +4,8 @@ fails that test phase, once envmatrix has started a thread of its own (logsafety
 from __future__ import annotations
 
 import logging
+import subprocess
+import sys
 
 import pytest
 
@@ -14,6 +16,8 @@ from envmatrix import logsafety
 MAKES_A_LOGGER_MEANWHILE = """
 import itertools
 import logging
+import subprocess
+import sys
 
 _made = itertools.count()
 
@@ -70,3 +74,10 @@ def test_the_guarded_registry_is_the_same_registry() -> None:
     assert "envmatrix-logsafety-mid-walk-1" in registry
     assert "envmatrix-logsafety-mid-walk-1" not in seen
     assert isinstance(logging.getLogger("envmatrix-logsafety-after"), logging.Logger)
+
+
+def test_envmatrix_guards_before_it_starts_a_background_thread() -> None:
+    program = ("from envmatrix import logsafety\nfrom envmatrix.snapshots import in_background\n"
+               "assert not logsafety.guarded()\nin_background('t', lambda: None).join()\nprint(logsafety.guarded())\n")
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=60, check=False)
+    assert done.stdout.strip() == "True", done.stderr
