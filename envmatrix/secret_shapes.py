@@ -58,9 +58,6 @@ _TOKEN_TAIL = re.compile(r"(?:[A-Za-z0-9_+/=-]|\.(?=[A-Za-z0-9_-]))*")
 
 
 class _Detector(Protocol):
-    #: every pattern the detector reports from (detect-secrets' RegexBasedDetector)
-    denylist: list[re.Pattern[str]]
-
     def analyze_string(self, string: str) -> Iterable[str]: ...
 
 
@@ -79,33 +76,8 @@ def _detectors() -> tuple[_Detector, ...]:
 _NEEDS: dict[str, str] = {"NpmDetector": "_authToken"}
 
 
-#: The inline letter of each flag a detector's pattern may carry (str patterns are Unicode anyway).
-_FLAG_LETTERS: dict[int, str] = {re.IGNORECASE: "i", re.MULTILINE: "m", re.DOTALL: "s", re.VERBOSE: "x"}
-
-
-def _scoped(regex: re.Pattern[str]) -> str:
-    """``regex`` as a group carrying its own flags, to be one alternative of a larger pattern."""
-    flags = regex.flags & ~re.UNICODE
-    unknown = flags & ~sum(_FLAG_LETTERS)
-    if unknown:
-        raise ValueError(f"secret_shapes: a detector's pattern has flags this prefilter cannot carry: {unknown}")
-    letters = "".join(letter for flag, letter in _FLAG_LETTERS.items() if flags & flag)
-    ending = "\n" if flags & re.VERBOSE else ""  # a trailing comment must not swallow the group's ")"
-    return f"(?{letters}:{regex.pattern}{ending})" if letters else f"(?:{regex.pattern})"
-
-
-@functools.cache
-def _any_detector() -> re.Pattern[str]:
-    """One search that matches wherever any detector's pattern matches: each detector reports only what its
-    patterns find, so a text this misses holds nothing for any of them, and is passed over in one C call instead
-    of some thirty Python-level scans."""
-    return re.compile("|".join(_scoped(regex) for detector in _detectors() for regex in detector.denylist))
-
-
 def detected(text: str) -> Iterator[str]:
     """Every credential value detect-secrets' shape detectors find in ``text``."""
-    if not _any_detector().search(text):
-        return
     for detector in _detectors():
         needed = _NEEDS.get(type(detector).__name__)
         if needed is not None and needed not in text:
@@ -115,12 +87,8 @@ def detected(text: str) -> Iterator[str]:
                 yield value
 
 
-@functools.lru_cache(maxsize=8192)
 def mask_shapes(text: str, mask: str) -> str:
-    """``text`` with every credential recognised by its shape replaced by ``mask``.
-
-    Remembered per text: a run masks the same few thousand texts (settings, names, messages) several times each
-    (about 9,900 calls for 2,600 texts in the 3-environment audit), and the answer depends on nothing else."""
+    """``text`` with every credential recognised by its shape replaced by ``mask``."""
     if len(text) < 8:  # no detector's shape is shorter
         return text
     # A short find is a fragment (basic-auth's "p" of "://u:p@"): masking it everywhere would eat ordinary words,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 import string
 from collections.abc import Callable, Iterator
 
@@ -12,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from envmatrix import redact, secret_shapes
+from envmatrix import redact
 from envmatrix.aws.reading import tag_dict
 from envmatrix.http.client import describe
 from envmatrix.redact import clip, is_secret_name, literal_credential, redact_data, redact_text, redact_value
@@ -158,49 +157,3 @@ def test_clip_never_shows_six_characters_of_a_registered_secret(registry: None, 
         redact._known.discard(secret)
     assert len(shown) <= cut
     assert not [piece for piece in pieces if piece in shown], shown
-
-
-def _every_detector(text: str) -> set[str]:
-    """What the detectors find with no prefilter in front of them."""
-    return {value for detector in secret_shapes._detectors() for value in detector.analyze_string(text) if value}
-
-
-_DETECTOR_PATTERNS = [(type(detector).__name__, regex) for detector in secret_shapes._detectors()
-                      for regex in detector.denylist]
-
-
-@pytest.mark.parametrize(("detector", "regex"), _DETECTOR_PATTERNS,
-                         ids=[f"{name}-{index}" for index, (name, _) in enumerate(_DETECTOR_PATTERNS)])
-@settings(max_examples=40, deadline=None)
-@given(data=st.data())
-def test_the_prefilter_passes_every_text_a_detector_pattern_matches(detector: str, regex: re.Pattern[str],
-                                                                  data: st.DataObject) -> None:
-    try:
-        strategy = st.from_regex(regex)
-    except Exception:  # noqa: BLE001 - a lookahead hypothesis cannot generate for: the pattern without it
-        strategy = st.from_regex(re.compile(regex.pattern.replace(r"(?!\w)", ""), regex.flags))
-    text = data.draw(strategy)
-    assume(regex.search(text))
-    assert secret_shapes._any_detector().search(text), (detector, text)
-    assert set(secret_shapes.detected(text)) == _every_detector(text)
-
-
-@pytest.mark.parametrize("shape", SHAPES, ids=[shape.kind for shape in SHAPES])
-def test_the_prefilter_changes_nothing_the_detectors_find_in_the_corpus(shape: Shape) -> None:
-    for text in (shape.value, f"value={shape.value};", f"{shape.value} and more"):
-        assert set(secret_shapes.detected(text)) == _every_detector(text)
-
-
-@settings(max_examples=300, deadline=None)
-@given(text=st.text(max_size=200))
-def test_a_text_the_prefilter_passes_over_holds_nothing_for_any_detector(text: str) -> None:
-    if not secret_shapes._any_detector().search(text):
-        assert _every_detector(text) == set()
-
-
-def test_a_pattern_keeps_its_flags_inside_the_prefilter() -> None:
-    verbose = re.compile("abc  # a comment that runs to the end", re.VERBOSE | re.IGNORECASE)
-    assert re.compile(secret_shapes._scoped(verbose) + "|zzz").fullmatch("ABC")
-    assert re.compile(secret_shapes._scoped(re.compile("abc"))).search("ABC") is None
-    with pytest.raises(ValueError, match="flags this prefilter cannot carry"):
-        secret_shapes._scoped(re.compile("abc", re.ASCII))
