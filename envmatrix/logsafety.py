@@ -5,7 +5,7 @@ logging's lock, to attach its capture handler to the loggers that do not propaga
 another thread changes the dict's size mid-walk, and that test phase fails with "dictionary changed size during
 iteration". envmatrix's threads do create loggers: a snapshot taken in the background imports botocore's and urllib3's
 modules on its first client, and each module makes its logger as it is imported. (Seen in CI: a declared check failed
-so while production's snapshot was being taken.)
+this way while production's snapshot was being taken.)
 
 Before envmatrix starts a thread that outlives the call that starts it, ``guard()`` puts in the registry's place a dict
 whose ``values()``, ``items()`` and iteration walk a copy. The copy is one C call (no Python code, so no other thread,
