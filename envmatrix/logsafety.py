@@ -15,7 +15,6 @@ runs inside it); everything else about the dict is unchanged.
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from typing import Any
@@ -36,15 +35,12 @@ class _Registry(dict[str, Any]):
         return list(dict.items(self))
 
 
-_installing = threading.Lock()
-
-
 def guard() -> None:
     """Put the copy-walking registry in place (once; cheap after that)."""
     manager = logging.Logger.manager
     if isinstance(manager.loggerDict, _Registry):
         return
-    with _installing, _LOGGING_LOCK:
+    with _LOGGING_LOCK:
         if not isinstance(manager.loggerDict, _Registry):
             manager.loggerDict = _Registry(manager.loggerDict)
 

@@ -389,11 +389,11 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         workeroutput[USAGE_OUTPUT] = session.config.stash[USAGE_KEY]
     elif workeroutput is None and USAGE_KEY in session.config.stash:
         session.exitstatus = pytest.ExitCode.USAGE_ERROR
-    elif _empty_shard(session.config) and session.exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED:
+    elif empty_shard(session.config) and session.exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED:
         session.exitstatus = pytest.ExitCode.OK  # a shard with nothing to run did its share: not a failed job
 
 
-def _empty_shard(config: pytest.Config) -> bool:
+def empty_shard(config: pytest.Config) -> bool:
     """This job is a shard that holds no environment (more shards than environments)."""
     return SHARD_KEY in config.stash and not config.stash[SHARD_KEY].environments
 
@@ -408,7 +408,7 @@ def pytest_testnodedown(node: Any, error: Any) -> None:
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
     if USAGE_KEY in config.stash and not hasattr(config, "workerinput"):
         terminalreporter.write_line(f"ERROR: {config.stash[USAGE_KEY]}", red=True)
-    elif _empty_shard(config):
+    elif empty_shard(config):
         terminalreporter.write_line(config.stash[SHARD_KEY].header())
 
 
@@ -430,7 +430,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if COLLECT_ERROR_KEY in config.stash:
         _refuse(config, items, config.stash[COLLECT_ERROR_KEY])
         return
-    if _empty_shard(config):  # nothing of this run is this job's
+    if empty_shard(config):  # nothing of this run is this job's
         config.hook.pytest_deselected(items=list(items))
         items.clear()
         return

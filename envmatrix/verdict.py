@@ -62,8 +62,8 @@ class Evidence:
         return json.dumps(self.record(), sort_keys=True)
 
 
-
 _EVIDENCE_FIELDS = tuple(item.name for item in fields(Evidence))
+
 
 def _one_line(part: str) -> str:
     """A part of the failure line as it is, or, when it spans lines or holds controls, redacted whole while its

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from envmatrix.errors import EnvmatrixError
-from envmatrix.plugin import SHARD_KEY, SUITE_KEY
+from envmatrix.plugin import SUITE_KEY, empty_shard
 
 if TYPE_CHECKING:
     from envmatrix.sandbox.runner import Sandbox
@@ -20,7 +20,7 @@ def pytest_configure(config: pytest.Config) -> None:
     suite = config.stash.get(SUITE_KEY, None)
     if suite is None or not suite.sandbox or hasattr(config, "workerinput"):
         return  # xdist workers inherit the controller's environment, pointing them at its sandbox
-    if SHARD_KEY in config.stash and not suite.selected:
+    if empty_shard(config):
         return  # a --shard that holds no environment runs nothing: no world to provision
     from envmatrix.sandbox.runner import start_sandbox  # boto3 and moto's client side: only with --sandbox
     from envmatrix.sandbox.world import default_world
